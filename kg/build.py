@@ -1,0 +1,176 @@
+"""kg build: survey -> validated graph -> build directory, atomically and byte-stable."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from rdflib import RDF, Graph
+
+from . import settings
+from .curated import display_path
+from .errors import SourceChangedError, SourceError
+from .graph import build_graph
+from .ingest import read_survey
+from .validate import require_valid
+from .vocab import RD
+
+LOCK_FILE = settings.DATA_DIR / "survey.lock.json"
+FORMATS = {"graph.ttl": "turtle", "graph.nt": "nt"}
+
+SUMMARY_CLASSES = (
+    ("Papers", RD.Paper),
+    ("Attacks", RD.Attack),
+    ("Defense evaluations", RD.DefenseEvaluation),
+    ("Defense methods", RD.DefenseMethod),
+    ("Threat categories", RD.ThreatCategory),
+    ("Attacker knowledge levels", RD.AttackerKnowledge),
+    ("Target models", RD.TargetModel),
+    ("Model families", RD.ModelFamily),
+    ("Source rows", RD.SourceRow),
+    ("Source cells", RD.SourceCell),
+    ("Curated entries", RD.CuratedEntry),
+)
+
+
+def sha256_file(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def read_lock(lock: Path = LOCK_FILE) -> dict:
+    try:
+        return json.loads(lock.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, json.JSONDecodeError) as e:
+        raise SourceError(f"unreadable lock file: {e}", file=display_path(lock)) from None
+
+
+def write_lock(source: Path, lock: Path = LOCK_FILE) -> dict:
+    record = {"source": display_path(source), "sha256": sha256_file(source)}
+    atomic_write(lock, json.dumps(record, indent=2) + "\n")
+    return record
+
+
+def check_lock(source: Path, lock: Path = LOCK_FILE) -> None:
+    """Refuse a default source whose hash differs from the recorded one."""
+    record = read_lock(lock)
+    if not record or record.get("source") != display_path(source):
+        return  # the lock records another file (or none): nothing to compare
+    actual = sha256_file(source)
+    if record.get("sha256") != actual:
+        raise SourceChangedError(
+            f"{display_path(source)} changed: sha256 {actual} differs from "
+            f"{record.get('sha256')} recorded in {display_path(lock)}; review the change "
+            "(kg diff) and run 'kg build --update-lock' to accept it")
+
+
+def canonical_nt(g: Graph) -> str:
+    """N-Triples, one triple a line, sorted: byte-stable for unchanged input."""
+    lines = g.serialize(format="nt", encoding="utf-8").decode("utf-8").splitlines()
+    return "\n".join(sorted(set(line for line in lines if line.strip()))) + "\n"
+
+
+def graph_hash(g: Graph) -> str:
+    return hashlib.sha256(canonical_nt(g).encode("utf-8")).hexdigest()
+
+
+def serialize(g: Graph, fmt: str) -> str:
+    if fmt == "nt":
+        return canonical_nt(g)
+    return g.serialize(format=fmt)
+
+
+def atomic_write(path: Path, text: str | bytes) -> None:
+    """Write a file so readers see the old or the new content, never a half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(text.encode("utf-8") if isinstance(text, str) else text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_dir_atomically(target: Path, files: dict[str, str | bytes]) -> None:
+    """Replace ``target``'s listed files together: staged in a sibling directory first,
+    so an error leaves the build directory as it was."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=f".{target.name}.stage.", dir=target.parent))
+    try:
+        for name, content in files.items():
+            p = stage / name
+            p.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+        target.mkdir(parents=True, exist_ok=True)
+        for name in files:
+            os.replace(stage / name, target / name)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+@dataclass
+class BuildResult:
+    graph: Graph
+    build_dir: Path
+    version: dict
+    counts: list[tuple[str, int]]
+
+
+def counts(g: Graph) -> list[tuple[str, int]]:
+    return [(name, len(set(g.subjects(RDF.type, cls)))) for name, cls in SUMMARY_CLASSES]
+
+
+def version_record(g: Graph, source: Path) -> dict:
+    sources = {display_path(source): sha256_file(source)}
+    for extra in ("aliases.yaml", "models.yaml"):
+        p = settings.DATA_DIR / extra
+        sources[display_path(p)] = sha256_file(p)
+    for p in sorted(settings.ONTOLOGY_DIR.glob("*.ttl")):
+        sources[display_path(p)] = sha256_file(p)
+    return {"graph_sha256": graph_hash(g), "triples": len(g), "sources": sources}
+
+
+def load_and_validate(source: Path | None = None) -> Graph:
+    source = source or settings.path("source")
+    g = build_graph(read_survey(source, display_path(source)))
+    require_valid(g)
+    return g
+
+
+def build(source: Path | None = None, build_dir: Path | None = None,
+          update_lock: bool = False) -> BuildResult:
+    """Build, validate and write the graph. Nothing is written unless all succeed."""
+    source = source or settings.path("source")
+    build_dir = build_dir or settings.path("build_dir")
+    if update_lock:
+        write_lock(source)
+    else:
+        check_lock(source)
+    g = load_and_validate(source)
+    version = version_record(g, source)
+    files: dict[str, str | bytes] = {name: serialize(g, fmt) for name, fmt in FORMATS.items()}
+    files["version.json"] = json.dumps(version, indent=2, sort_keys=True) + "\n"
+    write_dir_atomically(build_dir, files)
+    return BuildResult(g, build_dir, version, counts(g))
+
+
+def load_built(build_dir: Path | None = None) -> Graph:
+    """The graph from a build directory (N-Triples: the fastest to parse)."""
+    build_dir = build_dir or settings.path("build_dir")
+    nt = build_dir / "graph.nt"
+    if not nt.exists():
+        raise SourceError(f"no built graph in {build_dir}; run 'kg build' first")
+    g = Graph()
+    g.parse(nt, format="nt")
+    from .vocab import PREFIXES
+
+    for p, ns in PREFIXES.items():
+        g.bind(p, ns, override=True)
+    return g

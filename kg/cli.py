@@ -1,0 +1,57 @@
+"""The `kg` command: thin commands over the package API.
+
+Every command that prints data takes --json where it makes sense and exits non-zero
+with a one-line error on bad input (KGError); tracebacks are for bugs only.
+Command modules register themselves on :data:`main` from :data:`COMMAND_MODULES`.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from . import settings
+from .errors import KGError
+
+COMMAND_MODULES = [
+    "kg.commands.core",
+]
+
+
+class KGGroup(click.Group):
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except KGError as e:
+            click.echo(f"error: {e}", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=KGGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="responsible-diffusion-kg")
+def main() -> None:
+    """Knowledge graph of privacy attacks and defenses for diffusion models."""
+
+
+def source_option(f):
+    s = next(s for s in settings.SETTINGS if s.name == "source")
+    return click.option("--source", type=click.Path(path_type=Path), default=None,
+                        help=f"{s.help} [env {s.env}; default data/privacy-taxonomy.md]")(f)
+
+
+def echo_json(data) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+@functools.cache
+def _load() -> None:
+    for name in COMMAND_MODULES:
+        importlib.import_module(name)
+
+
+_load()

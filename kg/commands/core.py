@@ -1,0 +1,132 @@
+"""kg build | validate | stats | explain | table | sparql."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .. import settings
+from ..cli import echo_json, main, source_option
+from ..context import open_store
+from ..errors import KGError
+
+
+@main.command()
+@source_option
+@click.option("--build-dir", type=click.Path(path_type=Path), default=None,
+              help="Where to write the graph [env KG_BUILD_DIR; default build/].")
+@click.option("--update-lock", is_flag=True,
+              help="Accept a changed source: record its new SHA-256 in data/survey.lock.json.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def build(source, build_dir, update_lock, as_json):
+    """Build the graph, validate it against the SHACL shapes, write it atomically."""
+    from ..build import build as do_build
+
+    r = do_build(source, build_dir, update_lock=update_lock)
+    if as_json:
+        echo_json({"build_dir": str(r.build_dir), "version": r.version,
+                   "counts": dict(r.counts), "conforms": True})
+        return
+    click.echo(f"Built {r.version['triples']} triples -> {r.build_dir}/graph.ttl, graph.nt")
+    click.echo(f"graph sha256 {r.version['graph_sha256'][:16]}…  SHACL: conforms")
+    width = max(len(n) for n, _ in r.counts)
+    for name, n in r.counts:
+        click.echo(f"  {name.ljust(width)}  {n:>5}")
+
+
+@main.command()
+@source_option
+@click.option("--file", "graph_file", type=click.Path(path_type=Path, exists=True), default=None,
+              help="Validate this RDF file instead of building from the source.")
+def validate(source, graph_file):
+    """Check a graph against the SHACL shapes; exit 1 with the report if it fails."""
+    from rdflib import Graph
+
+    from ..build import load_and_validate
+    from ..validate import require_valid
+
+    if graph_file:
+        g = Graph()
+        try:
+            g.parse(graph_file)
+        except Exception as e:
+            raise KGError(f"file {graph_file}: cannot parse as RDF: {e}") from None
+        require_valid(g)
+    else:
+        load_and_validate(source)
+    click.echo("conforms")
+
+
+@main.command()
+@source_option
+@click.option("--json", "as_json", is_flag=True)
+def stats(source, as_json):
+    """Counts per class and triples."""
+    from ..build import counts
+
+    store = open_store(source)
+    c = counts(store.graph)
+    if as_json:
+        echo_json({"triples": len(store.graph), "counts": dict(c)})
+        return
+    click.echo(f"triples  {len(store.graph)}")
+    for name, n in c:
+        click.echo(f"{name}  {n}")
+
+
+@main.command()
+@click.argument("node")
+@source_option
+@click.option("--json", "as_json", is_flag=True)
+def explain(node, source, as_json):
+    """Where NODE's facts came from (NODE: label, IRI, rdi:local-name)."""
+    from ..explain import explain as do_explain
+    from ..explain import render_text, resolve_node
+
+    store = open_store(source)
+    e = do_explain(store, resolve_node(store, node))
+    if as_json:
+        echo_json(e.as_dict())
+    else:
+        click.echo(render_text(e))
+
+
+@main.command()
+@click.argument("name", type=click.Choice(["attacks", "defenses"]))
+@click.option("--format", "fmt", type=click.Choice(["md", "html", "csv", "json"]), default="md")
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
+@source_option
+def table(name, fmt, as_json, source):
+    """Regenerate a survey table from the graph (SPARQL over the graph)."""
+    from ..table import render, table_rows
+
+    rows = table_rows(open_store(source), name)
+    click.echo(render(rows, name, "json" if as_json else fmt), nl=False)
+
+
+@main.command()
+@click.argument("query")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table")
+@click.option("--limit", type=int, default=None, help="Most rows [env KG_ROW_LIMIT].")
+@click.option("--timeout", type=float, default=None, help="Seconds [env KG_QUERY_TIMEOUT].")
+@source_option
+def sparql(query, fmt, limit, timeout, source):
+    """Run a read-only SPARQL QUERY (text, or a path to a .rq file).
+
+    Prefixes rd:, rdi:, skos:, dcterms:, prov:, rdfs: ... are predeclared.
+    Updates, LOAD, SERVICE and FROM are refused.
+    """
+    from ..sparql import format_result, run_query
+
+    p = Path(query)
+    if query.endswith((".rq", ".sparql")) or (len(query) < 255 and "\n" not in query
+                                              and p.is_file()):
+        try:
+            query = p.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            raise KGError(f"file {p}: cannot read the query: {e}") from None
+    res = run_query(open_store(source), query,
+                    limit=limit or int(settings.get("row_limit")),
+                    timeout=timeout or float(settings.get("query_timeout")))
+    click.echo(format_result(res, fmt))

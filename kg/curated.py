@@ -1,0 +1,143 @@
+"""Curated data files in data/: aliases and the model hierarchy.
+
+Each loader validates its file and names file and entry in errors. Facts taken from
+these files are labelled curated in the graph (rd:CuratedEntry with rd:sourceFile).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from . import settings
+from .errors import SourceError, UnknownLabelError
+
+ALIAS_KINDS = ("knowledge", "threats", "models", "methods", "papers")
+MODEL_KINDS = ("DiffusionModel", "GenerativeAdversarialNetwork", "AutoregressiveModel",
+               "GenerativeModel")
+
+
+def load_yaml(path: Path) -> dict:
+    rel = display_path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise SourceError(f"cannot read: {e.strerror}", file=rel) from None
+    except UnicodeDecodeError:
+        raise SourceError("not UTF-8 text", file=rel) from None
+    except yaml.YAMLError as e:
+        raise SourceError(f"not valid YAML: {e}", file=rel) from None
+    if not isinstance(data, dict):
+        raise SourceError("expected a mapping at the top level", file=rel)
+    return data
+
+
+def display_path(path: Path) -> str:
+    """A path relative to the project root where possible (stable across clones)."""
+    try:
+        return str(path.resolve().relative_to(settings.ROOT))
+    except ValueError:
+        return str(path)
+
+
+def norm(label: str) -> str:
+    return " ".join(label.split()).casefold()
+
+
+@dataclass
+class Aliases:
+    """Canonical label <- surface forms, per kind of node."""
+
+    file: str
+    canonical: dict[str, dict[str, str]] = field(default_factory=dict)  # kind -> norm -> label
+    variants: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # kind -> label -> alts
+
+    def resolve(self, kind: str, text: str) -> str | None:
+        """The canonical label of ``text``, or None when the file does not know it."""
+        return self.canonical.get(kind, {}).get(norm(text))
+
+    def add_canonical(self, kind: str, label: str) -> None:
+        """Make a canonical label resolvable to itself (labels from the ontology or models)."""
+        self.canonical.setdefault(kind, {}).setdefault(norm(label), label)
+        self.variants.setdefault(kind, {}).setdefault(label, [])
+
+    def require(self, kind: str, text: str, where: str = "") -> str:
+        found = self.resolve(kind, text)
+        if found is None:
+            known = list(self.variants.get(kind, {}))
+            raise UnknownLabelError(_KIND_NAMES.get(kind, kind), text, known, where)
+        return found
+
+
+_KIND_NAMES = {"knowledge": "attacker-knowledge label", "threats": "threat category",
+               "models": "target model", "methods": "defense method", "papers": "paper title"}
+
+
+def load_aliases(path: Path | None = None) -> Aliases:
+    path = path or settings.DATA_DIR / "aliases.yaml"
+    rel = display_path(path)
+    data = load_yaml(path)
+    out = Aliases(file=rel)
+    for kind in ALIAS_KINDS:
+        section = data.get(kind) or {}
+        if not isinstance(section, dict):
+            raise SourceError(f"section {kind!r} must map labels to lists of aliases", file=rel)
+        for label, alts in section.items():
+            alts = alts or []
+            if not isinstance(alts, list) or not all(isinstance(a, str) for a in alts):
+                raise SourceError(f"entry {kind}/{label!r}: aliases must be a list of strings",
+                                  file=rel)
+            out.add_canonical(kind, str(label))
+            for alt in alts:
+                prev = out.canonical[kind].get(norm(alt))
+                if prev is not None and prev != label:
+                    raise SourceError(f"entry {kind}/{label!r}: alias {alt!r} already names "
+                                      f"{prev!r}", file=rel)
+                out.canonical[kind][norm(alt)] = str(label)
+                out.variants[kind][str(label)].append(alt)
+    unknown = set(data) - set(ALIAS_KINDS) - {"source"}
+    if unknown:
+        raise SourceError(f"unknown section(s) {sorted(unknown)}; expected {ALIAS_KINDS}",
+                          file=rel)
+    return out
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    label: str
+    kind: str
+    broader: str | None
+    family: bool
+    text_to_image: bool
+    citation: str
+
+
+def load_models(path: Path | None = None) -> tuple[str, list[ModelEntry]]:
+    path = path or settings.DATA_DIR / "models.yaml"
+    rel = display_path(path)
+    data = load_yaml(path)
+    entries: list[ModelEntry] = []
+    seen: set[str] = set()
+    for i, e in enumerate(data.get("models") or [], start=1):
+        where = f"entry {i}"
+        if not isinstance(e, dict) or not str(e.get("label") or "").strip():
+            raise SourceError(f"{where}: needs a non-empty 'label'", file=rel)
+        label = str(e["label"]).strip()
+        kind = e.get("kind")
+        if kind not in MODEL_KINDS:
+            raise SourceError(f"{where} ({label!r}): kind {kind!r} is not one of {MODEL_KINDS}",
+                              file=rel)
+        if not str(e.get("citation") or "").strip():
+            raise SourceError(f"{where} ({label!r}): needs a 'citation' (its source)", file=rel)
+        if label in seen:
+            raise SourceError(f"{where}: duplicate label {label!r}", file=rel)
+        seen.add(label)
+        entries.append(ModelEntry(label, kind, e.get("broader"), bool(e.get("family")),
+                                  bool(e.get("text_to_image")), str(e["citation"]).strip()))
+    for e in entries:
+        if e.broader is not None and e.broader not in seen:
+            raise UnknownLabelError("broader model", e.broader, seen,
+                                    f"{rel}, entry {e.label!r}")
+    return rel, entries

@@ -1,0 +1,70 @@
+"""The few errors the package raises. Each message says where and what would be valid."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+class KGError(Exception):
+    """Base class: every error a user can cause. The CLI prints it in one line, exit 1."""
+
+
+class SourceError(KGError, ValueError):
+    """The survey text (or a curated file) is malformed. Names file, table, row and column."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        table: str | None = None,
+        row: int | None = None,
+        column: str | None = None,
+    ) -> None:
+        self.file, self.table, self.row, self.column = file, table, row, column
+        where = []
+        if file:
+            where.append(f"file {file}")
+        if table:
+            where.append(f"table {table!r}")
+        if row is not None:
+            where.append(f"row {row}")
+        if column:
+            where.append(f"column {column!r}")
+        prefix = ", ".join(where)
+        super().__init__(f"{prefix}: {message}" if prefix else message)
+
+
+class UnknownLabelError(KGError, LookupError):
+    """A label that names nothing known; suggests the closest known labels."""
+
+    def __init__(self, kind: str, label: str, known: Iterable[str], where: str = "") -> None:
+        self.kind, self.label = kind, label
+        known = sorted(set(known))
+        close = difflib.get_close_matches(label, known, n=3, cutoff=0.5)
+        if not close:
+            lowered = {k.lower(): k for k in known}
+            close = [lowered[m] for m in difflib.get_close_matches(label.lower(), lowered, n=3)]
+        hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+        loc = f"{where}: " if where else ""
+        super().__init__(f"{loc}unknown {kind} {label!r}{hint}")
+
+    def __str__(self) -> str:  # LookupError would repr() the message
+        return self.args[0]
+
+
+class QueryError(KGError, ValueError):
+    """A SPARQL query that is malformed or not allowed (updates, LOAD, SERVICE, FROM)."""
+
+
+class ValidationError(KGError, ValueError):
+    """The built graph does not conform to the SHACL shapes."""
+
+    def __init__(self, report: str) -> None:
+        self.report = report
+        super().__init__("the graph does not conform to the SHACL shapes:\n" + report)
+
+
+class SourceChangedError(KGError, ValueError):
+    """The survey source no longer matches the hash recorded in its lock file."""

@@ -1,0 +1,170 @@
+"""Where a node's facts came from: the survey cells or the curated entries behind them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from rdflib import Literal, URIRef
+from rdflib.term import Node
+
+from .errors import UnknownLabelError
+from .store import Store
+from .vocab import ID, PREFIXES
+
+LABELS_QUERY = """
+SELECT ?node ?label WHERE {
+  ?node rdfs:label|skos:prefLabel|skos:altLabel|dcterms:title ?label .
+  FILTER NOT EXISTS { ?node a rd:SourceCell }
+  FILTER NOT EXISTS { ?node a rd:SourceRow }
+  FILTER NOT EXISTS { ?node a rd:CuratedEntry }
+  FILTER NOT EXISTS { ?node a rd:SourceColumn }
+}
+"""
+
+FACTS_QUERY = """
+SELECT ?p ?o ?source ?kind ?where ?text WHERE {
+  ?node ?p ?o .
+  FILTER (?p != prov:wasDerivedFrom)
+  OPTIONAL {
+    {
+      ?node prov:wasDerivedFrom ?source . ?source a rd:SourceRow .
+      ?source rd:hasCell ?cell . ?cell rd:column ?col ; rd:cellText ?text .
+      ?col rd:mapsTo ?p .
+      ?cell rdfs:label ?where .
+      BIND("survey" AS ?kind)
+    } UNION {
+      ?node prov:wasDerivedFrom ?source . ?source a rd:CuratedEntry ;
+            rd:sourceFile ?file ; rd:entryKey ?key .
+      VALUES (?p ?aliasEntry) {
+        (skos:altLabel true) (skos:broader false) (rd:isTextToImage false)
+        (skos:topConceptOf false) (rdf:type false) (skos:prefLabel false) (rdfs:label false)
+      }
+      FILTER (CONTAINS(?key, "/") = ?aliasEntry)
+      BIND("curated" AS ?kind)
+      BIND(CONCAT(?file, ": ", ?key) AS ?where)
+    }
+  }
+}
+"""
+
+INCOMING_QUERY = """
+SELECT ?s ?slabel ?p ?where ?text WHERE {
+  ?s ?p ?node .
+  ?s prov:wasDerivedFrom ?row . ?row a rd:SourceRow ; rd:hasCell ?cell .
+  ?cell rd:column ?col ; rd:cellText ?text ; rdfs:label ?where .
+  ?col rd:mapsTo ?p .
+  OPTIONAL { ?s rdfs:label ?slabel }
+}
+"""
+
+ROWS_QUERY = """
+SELECT ?row ?where WHERE {
+  ?node prov:wasDerivedFrom ?row . ?row rdfs:label ?where .
+}
+"""
+
+
+@dataclass
+class Fact:
+    predicate: str
+    value: str
+    sources: list[tuple[str, str, str]] = field(default_factory=list)  # (kind, where, text)
+
+
+@dataclass
+class Explanation:
+    iri: str
+    label: str
+    facts: list[Fact]
+    incoming: list[tuple[str, str, str, str]]  # (subject label, predicate, where, cell text)
+    derived_from: list[str]
+
+    def as_dict(self) -> dict:
+        return {
+            "iri": self.iri, "label": self.label,
+            "facts": [{"predicate": f.predicate, "value": f.value,
+                       "sources": [{"kind": k, "where": w, "text": t} for k, w, t in f.sources]}
+                      for f in self.facts],
+            "mentioned_in": [{"subject": s, "predicate": p, "where": w, "text": t}
+                             for s, p, w, t in self.incoming],
+            "derived_from": self.derived_from,
+        }
+
+
+def qname(term: Node) -> str:
+    s = str(term)
+    for p, ns in PREFIXES.items():
+        if s.startswith(str(ns)):
+            return f"{p}:{s[len(str(ns)):]}"
+    return s
+
+
+def resolve_node(store: Store, text: str) -> URIRef:
+    """A node from an IRI, a prefixed name (rdi:...), a local name, or a label."""
+    text = text.strip()
+    candidates: list[URIRef] = []
+    if text.startswith(("http://", "https://")):
+        candidates.append(URIRef(text))
+    elif ":" in text and text.split(":", 1)[0] in PREFIXES:
+        p, local = text.split(":", 1)
+        candidates.append(URIRef(str(PREFIXES[p]) + local))
+    elif re.fullmatch(r"[A-Za-z0-9._-]+", text):
+        candidates.append(ID[text])
+    for c in candidates:
+        if store.ask("ASK { ?n ?p ?o }", {"n": c}):
+            return c
+    labels: dict[str, set[URIRef]] = {}
+    for r in store.select(LABELS_QUERY):
+        labels.setdefault(str(r["label"]).casefold(), set()).add(r["node"])
+    hits = labels.get(text.casefold(), set())
+    if len(hits) == 1:
+        return next(iter(hits))
+    if len(hits) > 1:
+        names = ", ".join(sorted(qname(h) for h in hits))
+        raise UnknownLabelError("node (ambiguous label)", text, [],
+                                f"{text!r} names several nodes: {names}")
+    raise UnknownLabelError("node", text, {str(r["label"]) for r in store.select(LABELS_QUERY)})
+
+
+def explain(store: Store, node: URIRef) -> Explanation:
+    b = {"node": node}
+    facts: dict[tuple[str, str], Fact] = {}
+    for r in store.select(FACTS_QUERY, b):
+        key = (qname(r["p"]), qname(r["o"]) if isinstance(r["o"], URIRef) else str(r["o"]))
+        f = facts.setdefault(key, Fact(*key))
+        if r["kind"] is not None:
+            src = (str(r["kind"]), str(r["where"]), "" if r["text"] is None else str(r["text"]))
+            if src not in f.sources:
+                f.sources.append(src)
+    label = next((f.value for f in facts.values()
+                  if f.predicate in ("rdfs:label", "skos:prefLabel")), qname(node))
+    incoming = sorted({(str(r["slabel"] or qname(r["s"])), qname(r["p"]), str(r["where"]),
+                        str(r["text"])) for r in store.select(INCOMING_QUERY, b)})
+    derived = sorted(str(r["where"]) for r in store.select(ROWS_QUERY, b))
+    for f in facts.values():
+        f.sources.sort()
+    return Explanation(str(node), label, sorted(facts.values(), key=lambda f: (f.predicate,
+                       f.value)), incoming, derived)
+
+
+def render_text(e: Explanation) -> str:
+    out = [f"{e.label}", f"  {e.iri}", ""]
+    if e.derived_from:
+        out.append("derived from: " + "; ".join(e.derived_from))
+    out.append("facts:")
+    for f in e.facts:
+        out.append(f"  {f.predicate} = {f.value}")
+        if not f.sources:
+            out.append("      (set by the build for a node made from the sources above)")
+        for kind, where, text in f.sources:
+            cell = f' "{text}"' if text else ""
+            out.append(f"      <- {kind}: {where}{cell}")
+    if e.incoming:
+        out.append("mentioned in:")
+        for s, p, where, text in e.incoming:
+            out.append(f"  {s} {p} this  <- survey: {where} \"{text}\"")
+    return "\n".join(out)
+
+
+__all__ = ["explain", "resolve_node", "render_text", "Literal"]

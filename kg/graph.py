@@ -1,0 +1,323 @@
+"""Row records + curated files -> rdflib Graph, every fact with its provenance.
+
+Provenance model (named in the ontology): each Attack / DefenseEvaluation is
+``prov:wasDerivedFrom`` its rd:SourceRow; the row has one rd:SourceCell per column;
+the cell's rd:SourceColumn says which property its text was mapped to (rd:mapsTo).
+So a fact ``(s, p, o)`` of a row node traces to the cell of the column that maps to
+``p``. Papers, methods and models derive from all rows that mention them; curated
+facts derive from an rd:CuratedEntry that names its data file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from rdflib import RDF, RDFS, SKOS, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, PROV
+
+from . import settings
+from .curated import Aliases, ModelEntry, display_path, load_aliases, load_models, norm
+from .errors import SourceError, UnknownLabelError
+from .ingest import ATTACKS, DEFENSES, Row, Survey, Table
+from .vocab import PREFIXES, RD, iri
+
+# Which property each survey column maps to (the provenance link column -> fact).
+COLUMN_PROPERTIES: dict[str, dict[str, tuple[URIRef, ...]]] = {
+    ATTACKS: {
+        "Category": (RD.threat,),
+        "Ref.": (RD.fromPaper, DCTERMS.title, RD.paperURL, RD.referenceURL),
+        "Attacker's knowledge": (RD.assumesKnowledge,),
+        "Target Models": (RD.evaluatedOn,),
+        "Effectiveness": (RD.effectiveness,),
+        "Limitations": (RD.limitation,),
+        "Code": (RD.codeAvailability, RD.codeRepository),
+    },
+    DEFENSES: {
+        "Threats": (RD.mitigates,),
+        "Ref.": (RD.fromPaper, DCTERMS.title, RD.paperURL, RD.referenceURL),
+        "Key Methods": (RD.method,),
+        "Target Models": (RD.evaluatedOn,),
+        "Effectiveness": (RD.effectiveness,),
+        "Code": (RD.codeAvailability, RD.codeRepository),
+    },
+}
+MULTI_VALUED = {"Attacker's knowledge", "Target Models"}
+THREAT_COLUMN = {ATTACKS: "Category", DEFENSES: "Threats"}
+
+
+def load_ontology() -> Graph:
+    g = Graph()
+    g.parse(settings.ONTOLOGY_DIR / "rdkg.ttl", format="turtle")
+    return g
+
+
+def new_graph() -> Graph:
+    g = Graph()
+    for p, ns in PREFIXES.items():
+        g.bind(p, ns, override=True)
+    return g
+
+
+def split_multi(text: str) -> list[str]:
+    return [p.strip() for p in text.split(",") if p.strip()]
+
+
+@dataclass
+class _Ctx:
+    g: Graph
+    survey: Survey
+    aliases: Aliases
+    concept_by_label: dict[str, dict[str, URIRef]]  # alias kind -> label -> IRI
+
+    def where(self, row: Row, column: str) -> str:
+        return f"file {self.survey.file}, table {row.table!r}, row {row.number}, column {column!r}"
+
+
+def _concepts(onto: Graph, cls: URIRef) -> dict[str, URIRef]:
+    return {str(lbl): s for s in onto.subjects(RDF.type, cls)
+            for lbl in onto.objects(s, SKOS.prefLabel)}
+
+
+def build_graph(
+    survey: Survey,
+    aliases: Aliases | None = None,
+    models: tuple[str, list[ModelEntry]] | None = None,
+    ontology: Graph | None = None,
+) -> Graph:
+    """The knowledge graph of one survey: ontology + curated models + survey facts."""
+    aliases = aliases or load_aliases()
+    models_file, model_entries = models or load_models()
+    onto = ontology if ontology is not None else load_ontology()
+    g = new_graph()
+    g += onto
+
+    concept_by_label = {
+        "threats": _concepts(onto, RD.ThreatCategory),
+        "knowledge": _concepts(onto, RD.AttackerKnowledge),
+        "models": {e.label: iri("model", e.label) for e in model_entries},
+    }
+    for kind, labels in concept_by_label.items():
+        for label in labels:
+            aliases.add_canonical(kind, label)
+    ctx = _Ctx(g, survey, aliases, concept_by_label)
+
+    _add_curated_aliases(ctx)
+    _add_models(g, models_file, model_entries)
+    doc = _add_document(g, survey)
+    papers: dict[str, URIRef] = {}
+    for name in (ATTACKS, DEFENSES):
+        _add_table(ctx, doc, survey.tables[name], papers)
+    return g
+
+
+def _curated_entry(g: Graph, file: str, key: str, citation: str | None = None) -> URIRef:
+    node = iri("curated", Path(file).stem, key)
+    g.add((node, RDF.type, RD.CuratedEntry))
+    g.add((node, RD.sourceFile, Literal(file)))
+    g.add((node, RD.entryKey, Literal(key)))
+    g.add((node, RDFS.label, Literal(f"{file}: {key}")))
+    if citation:
+        g.add((node, RD.citation, Literal(citation)))
+    return node
+
+
+def _add_curated_aliases(ctx: _Ctx) -> None:
+    g, a = ctx.g, ctx.aliases
+    for kind in ("threats", "knowledge", "models"):
+        for label, alts in a.variants.get(kind, {}).items():
+            if not alts:
+                continue
+            node = ctx.concept_by_label[kind].get(label)
+            if node is None:
+                raise UnknownLabelError(kind.rstrip("s"), label, ctx.concept_by_label[kind],
+                                        f"{a.file}, section {kind!r}")
+            entry = _curated_entry(g, a.file, f"{kind}/{label}")
+            g.add((node, PROV.wasDerivedFrom, entry))
+            for alt in alts:
+                g.add((node, SKOS.altLabel, Literal(alt)))
+
+
+def _add_models(g: Graph, file: str, entries: list[ModelEntry]) -> None:
+    for e in entries:
+        node = iri("model", e.label)
+        g.add((node, RDF.type, RD[e.kind]))
+        g.add((node, RDF.type, RD.TargetModel))
+        if e.family:
+            g.add((node, RDF.type, RD.ModelFamily))
+        g.add((node, RDFS.label, Literal(e.label)))
+        g.add((node, SKOS.prefLabel, Literal(e.label)))
+        g.add((node, SKOS.inScheme, RD.ModelScheme))
+        if e.broader:
+            g.add((node, SKOS.broader, iri("model", e.broader)))
+        else:
+            g.add((node, SKOS.topConceptOf, RD.ModelScheme))
+        g.add((node, RD.isTextToImage, Literal(e.text_to_image)))
+        g.add((node, PROV.wasDerivedFrom, _curated_entry(g, file, e.label, e.citation)))
+
+
+def _add_document(g: Graph, survey: Survey) -> URIRef:
+    doc = iri("document", Path(survey.file).name)
+    g.add((doc, RDF.type, RD.SourceDocument))
+    g.add((doc, RDFS.label, Literal(survey.title or Path(survey.file).name)))
+    g.add((doc, DCTERMS.title, Literal(survey.title or Path(survey.file).name)))
+    g.add((doc, RD.sourceFile, Literal(survey.file)))
+    g.add((doc, RD.sha256, Literal(survey.sha256)))
+    return doc
+
+
+def _add_table(ctx: _Ctx, doc: URIRef, table: Table, papers: dict[str, URIRef]) -> None:
+    g = ctx.g
+    t = iri("table", table.name)
+    g.add((t, RDF.type, RD.SourceTable))
+    g.add((t, RDFS.label, Literal(table.title or table.name)))
+    g.add((t, RD.inDocument, doc))
+    g.add((t, RD.entryKey, Literal(table.name)))
+    columns = {}
+    for i, header in enumerate(table.headers, start=1):
+        c = iri("column", table.name, header)
+        columns[header] = c
+        g.add((c, RDF.type, RD.SourceColumn))
+        g.add((c, RD.header, Literal(header)))
+        g.add((c, RD.columnIndex, Literal(i)))
+        g.add((c, RD.inTable, t))
+        g.add((c, RDFS.label, Literal(f"{table.name} / {header}")))
+        for prop in COLUMN_PROPERTIES[table.name].get(header, ()):
+            g.add((c, RD.mapsTo, prop))
+    for row in table.rows:
+        _add_row(ctx, t, columns, row, papers)
+
+
+def _add_row(ctx: _Ctx, t: URIRef, columns: dict[str, URIRef], row: Row,
+             papers: dict[str, URIRef]) -> None:
+    g = ctx.g
+    r = iri("row", row.table, str(row.number))
+    g.add((r, RDF.type, RD.SourceRow))
+    g.add((r, RD.inTable, t))
+    g.add((r, RD.rowNumber, Literal(row.number)))
+    g.add((r, RDFS.label, Literal(f"{row.table} table, row {row.number}")))
+    for header, cell in row.cells.items():
+        c = iri("cell", row.table, str(row.number), header)
+        g.add((r, RD.hasCell, c))
+        g.add((c, RDF.type, RD.SourceCell))
+        g.add((c, RD.column, columns[header]))
+        g.add((c, RD.cellText, Literal(cell.text)))
+        g.add((c, RD.writtenInRow, Literal(cell.written_in_row)))
+        g.add((c, RDFS.label, Literal(f"{row.table} table, row {row.number}, {header}")))
+        for link in cell.links:
+            g.add((c, RD.cellLink, URIRef(link)))
+
+    paper = _add_paper(ctx, row, r, papers)
+    threat_col = THREAT_COLUMN[row.table]
+    threat = _concept(ctx, "threats", row, threat_col)
+    models = [_concept(ctx, "models", row, "Target Models", text)
+              for text in _nonempty_multi(ctx, row, "Target Models")]
+    effectiveness = _text(ctx, row, "Effectiveness")
+    ref = row["Ref."].links[0] if row["Ref."].links else None
+
+    if row.table == ATTACKS:
+        node = iri("attack", row["Ref."].text)
+        g.add((node, RDF.type, RD.Attack))
+        g.add((node, RD.threat, threat))
+        for text in _nonempty_multi(ctx, row, "Attacker's knowledge"):
+            g.add((node, RD.assumesKnowledge,
+                   _concept(ctx, "knowledge", row, "Attacker's knowledge", text)))
+        g.add((node, RD.limitation, Literal(_text(ctx, row, "Limitations"))))
+        g.add((node, RDFS.label, Literal(f"{_label(g, threat)} attack: {row['Ref.'].text}")))
+    else:
+        method_label = _text(ctx, row, "Key Methods")
+        method_label = ctx.aliases.resolve("methods", method_label) or method_label
+        method = iri("method", method_label)
+        g.add((method, RDF.type, RD.DefenseMethod))
+        g.add((method, RDFS.label, Literal(method_label)))
+        g.add((method, PROV.wasDerivedFrom, r))
+        alts = ctx.aliases.variants.get("methods", {}).get(method_label)
+        if alts:
+            entry = _curated_entry(g, ctx.aliases.file, f"methods/{method_label}")
+            g.add((method, PROV.wasDerivedFrom, entry))
+            for alt in alts:
+                g.add((method, SKOS.altLabel, Literal(alt)))
+        node = iri("evaluation", row["Ref."].text, method_label)
+        if (node, RDF.type, RD.DefenseEvaluation) in g:
+            raise SourceError(f"the paper evaluates method {method_label!r} twice",
+                              file=ctx.survey.file, table=row.table, row=row.number,
+                              column="Key Methods")
+        g.add((node, RDF.type, RD.DefenseEvaluation))
+        g.add((node, RD.method, method))
+        g.add((node, RD.mitigates, threat))
+        g.add((node, RDFS.label, Literal(f"{method_label} ({row['Ref.'].text})")))
+    g.add((node, RD.fromPaper, paper))
+    for m in models:
+        g.add((node, RD.evaluatedOn, m))
+    g.add((node, RD.effectiveness, Literal(effectiveness)))
+    if ref:
+        g.add((node, RD.referenceURL, URIRef(ref)))
+    g.add((node, PROV.wasDerivedFrom, r))
+
+
+def _label(g: Graph, node: URIRef) -> str:
+    return str(g.value(node, SKOS.prefLabel) or g.value(node, RDFS.label) or node)
+
+
+def _text(ctx: _Ctx, row: Row, column: str) -> str:
+    text = row[column].text
+    if not text:
+        raise SourceError("empty cell", file=ctx.survey.file, table=row.table, row=row.number,
+                          column=column)
+    return text
+
+
+def _nonempty_multi(ctx: _Ctx, row: Row, column: str) -> list[str]:
+    parts = split_multi(_text(ctx, row, column))
+    if not parts:
+        raise SourceError("no values in the cell", file=ctx.survey.file, table=row.table,
+                          row=row.number, column=column)
+    return parts
+
+
+def _concept(ctx: _Ctx, kind: str, row: Row, column: str, text: str | None = None) -> URIRef:
+    text = _text(ctx, row, column) if text is None else text
+    label = ctx.aliases.require(kind, text, ctx.where(row, column))
+    return ctx.concept_by_label[kind][label]
+
+
+def _add_paper(ctx: _Ctx, row: Row, r: URIRef, papers: dict[str, URIRef]) -> URIRef:
+    g = ctx.g
+    cell = row["Ref."]
+    title = cell.text
+    if not title:
+        raise SourceError("empty title", file=ctx.survey.file, table=row.table, row=row.number,
+                          column="Ref.")
+    title = ctx.aliases.resolve("papers", title) or title
+    key = norm(title)
+    paper = papers.get(key)
+    if paper is None:
+        paper = iri("paper", title)
+        papers[key] = paper
+        g.add((paper, RDF.type, RD.Paper))
+        g.add((paper, DCTERMS.title, Literal(title)))
+        g.add((paper, RDFS.label, Literal(title)))
+    for link in cell.links:
+        g.add((paper, RD.paperURL, URIRef(link)))
+    code = row["Code"]
+    if code.links:
+        g.add((paper, RD.codeAvailability, RD.PublicCode))
+        for link in code.links:
+            g.add((paper, RD.codeRepository, URIRef(link)))
+    elif (paper, RD.codeAvailability, RD.PublicCode) not in g:
+        g.add((paper, RD.codeAvailability, RD.NoPublicCode))
+    if (paper, RD.codeAvailability, RD.PublicCode) in g:
+        g.remove((paper, RD.codeAvailability, RD.NoPublicCode))
+    g.add((paper, PROV.wasDerivedFrom, r))
+    return paper
+
+
+def graph_from_files(source: Path | None = None) -> Graph:
+    """Read the survey and curated files and build the graph (the I/O edge)."""
+    from .ingest import read_survey
+
+    source = source or settings.path("source")
+    return build_graph(read_survey(source, display_path(source)))
+
+
+__all__ = ["build_graph", "graph_from_files", "COLUMN_PROPERTIES"]

