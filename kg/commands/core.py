@@ -129,4 +129,5 @@ def sparql(query, fmt, limit, timeout, source):
     res = run_query(open_store(source), query,
                     limit=limit or int(settings.get("row_limit")),
                     timeout=timeout or float(settings.get("query_timeout")))
-    click.echo(format_result(res, fmt))
+    text = format_result(res, fmt)
+    click.echo(text, nl=not text.endswith("\n"))

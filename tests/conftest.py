@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+ROOT = Path(__file__).resolve().parent.parent
+SURVEY = ROOT / "data" / "privacy-taxonomy.md"
+
+
+@pytest.fixture(scope="session")
+def survey_text() -> str:
+    return SURVEY.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def survey():
+    from kg.ingest import parse_survey
+
+    return parse_survey(SURVEY.read_text(encoding="utf-8"), file="data/privacy-taxonomy.md")
+
+
+@pytest.fixture(scope="session")
+def graph(survey):
+    from kg.graph import build_graph
+
+    return build_graph(survey)
+
+
+@pytest.fixture(scope="session")
+def store(graph):
+    from kg.store import MemoryStore
+
+    return MemoryStore(graph)
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture
+def kg_cli(runner):
+    from kg.cli import main
+
+    def invoke(*args: str):
+        return runner.invoke(main, list(args), catch_exceptions=False)
+
+    return invoke

@@ -1,0 +1,88 @@
+"""kg build: validated, atomic, byte-stable; bad input leaves the build directory alone."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from kg.build import build, write_lock
+from kg.errors import SourceChangedError
+
+from .conftest import SURVEY
+
+
+def test_build_writes_validated_graph_and_summary(kg_cli, tmp_path):
+    out = tmp_path / "b"
+    r = kg_cli("build", "--build-dir", str(out))
+    assert r.exit_code == 0, r.output
+    assert "SHACL: conforms" in r.output and "Papers" in r.output
+    assert {p.name for p in out.iterdir()} == {"graph.ttl", "graph.nt", "version.json"}
+    v = json.loads((out / "version.json").read_text())
+    assert v["sources"]["data/privacy-taxonomy.md"] == json.loads(
+        (SURVEY.parent / "survey.lock.json").read_text())["sha256"]
+
+
+def test_rebuild_of_unchanged_input_changes_no_byte(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    build(build_dir=a)
+    build(build_dir=b)
+    for name in ("graph.ttl", "graph.nt", "version.json"):
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+
+
+def _bad_copy(tmp_path, old, new):
+    p = tmp_path / "bad.md"
+    p.write_text(SURVEY.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+    return p
+
+
+@pytest.mark.parametrize("old,new,needle", [
+    ('<th align="center" valign="middle">Target Models</th>', "", "missing column"),
+    ("Grey-box, Black-box", "Grey-box, Purple-box", "unknown attacker-knowledge label"),
+    ('rowspan="11"', 'rowspan="40"', "runs past"),
+    (">PriSampler: Mitigating Property Inference of Diffusion Models<", "><", "empty title"),
+])
+def test_bad_input_exits_nonzero_and_writes_nothing(kg_cli, tmp_path, old, new, needle):
+    out = tmp_path / "out"
+    assert kg_cli("build", "--build-dir", str(out)).exit_code == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    bad = _bad_copy(tmp_path, old, new)
+    r = kg_cli("build", "--source", str(bad), "--build-dir", str(out))
+    assert r.exit_code == 1
+    assert needle in r.output and str(bad) in r.output
+    assert "Traceback" not in r.output
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    fresh = tmp_path / "fresh"
+    assert kg_cli("build", "--source", str(bad), "--build-dir", str(fresh)).exit_code == 1
+    assert not fresh.exists() or not any(fresh.iterdir())
+
+
+def test_non_utf8_and_tableless_files(kg_cli, tmp_path):
+    p = tmp_path / "x.md"
+    p.write_bytes(b"# t\n\xff\xfe")
+    r = kg_cli("build", "--source", str(p), "--build-dir", str(tmp_path / "o"))
+    assert r.exit_code == 1 and "not UTF-8" in r.output
+    p.write_text("# nothing\n", encoding="utf-8")
+    r = kg_cli("build", "--source", str(p), "--build-dir", str(tmp_path / "o"))
+    assert r.exit_code == 1 and "no survey tables" in r.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_changed_source_is_noticed(tmp_path):
+    src = tmp_path / "survey.md"
+    src.write_text(SURVEY.read_text(encoding="utf-8"), encoding="utf-8")
+    lock = tmp_path / "lock.json"
+    write_lock(src, lock)
+    from kg.build import check_lock
+
+    check_lock(src, lock)
+    src.write_text(src.read_text(encoding="utf-8") + "\n<!-- edited -->\n", encoding="utf-8")
+    with pytest.raises(SourceChangedError, match="changed: sha256"):
+        check_lock(src, lock)
+
+
+def test_committed_lock_matches_the_committed_source():
+    from kg.build import LOCK_FILE, sha256_file
+
+    assert json.loads(LOCK_FILE.read_text())["sha256"] == sha256_file(SURVEY)

@@ -1,0 +1,139 @@
+"""Records -> graph: the modelling choices the issue names, and SHACL conformance."""
+
+from __future__ import annotations
+
+from rdflib import RDF, RDFS, SKOS, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, PROV
+
+from kg.validate import check
+from kg.vocab import RD, iri
+
+
+def _count(g, cls):
+    return len(set(g.subjects(RDF.type, cls)))
+
+
+def test_counts_per_class(graph):
+    assert _count(graph, RD.Paper) == 19  # 16 attack papers + 3 defense-only papers
+    assert _count(graph, RD.Attack) == 16
+    assert _count(graph, RD.DefenseEvaluation) == 17
+    assert _count(graph, RD.DefenseMethod) == 16  # DP-SGD shared by two papers
+    assert _count(graph, RD.ThreatCategory) == 4
+    assert _count(graph, RD.AttackerKnowledge) == 3
+
+
+def test_dp_sgd_is_one_method_used_by_two_papers(graph):
+    dp = iri("method", "DP-SGD")
+    evals = set(graph.subjects(RD.method, dp))
+    papers = {graph.value(e, RD.fromPaper) for e in evals}
+    assert len(evals) == 2 and len(papers) == 2
+
+
+def test_paper_in_both_tables_is_one_node_with_both_urls(graph):
+    p = iri("paper", "Extracting Training Data from Diffusion Models")
+    assert set(graph.subjects(RD.fromPaper, p)) >= {iri("attack", str(graph.value(p, DCTERMS.title)))}
+    urls = set(map(str, graph.objects(p, RD.paperURL)))
+    assert urls == {"https://www.usenix.org/conference/usenixsecurity23/presentation/carlini",
+                    "https://www.usenix.org/system/files/usenixsecurity23-carlini.pdf"}
+    rows = set(graph.objects(p, PROV.wasDerivedFrom))
+    assert len(rows) == 4  # one attack row and three defense rows
+
+
+def test_code_cell_without_link_is_no_public_code(graph):
+    side = iri("paper", "SIDE: Surrogate Conditional Data Extraction from Diffusion Models")
+    assert graph.value(side, RD.codeAvailability) == RD.NoPublicCode
+    wen = iri("paper", "Detecting, Explaining, and Mitigating Memorization in Diffusion Models")
+    assert graph.value(wen, RD.codeAvailability) == RD.PublicCode
+    assert str(graph.value(wen, RD.codeRepository)).endswith("diffusion_memorization")
+
+
+def test_aliases_make_one_node(graph):
+    gray = iri("knowledge", "Gray-box")
+    gi = iri("attack", "Gradient Inversion of Federated Diffusion Models")
+    assert (gi, RD.assumesKnowledge, gray) in graph  # written "Grey-box"
+    clid = iri("attack", "Membership Inference on T2I Diffusion via Conditional Likelihood "
+                         "Discrepancy")
+    assert (clid, RD.evaluatedOn, iri("model", "SD v1.4")) in graph  # written "SD v1-4"
+    duan = iri("attack", "Are Diffusion Models Vulnerable to Membership Inference Attacks?")
+    assert (duan, RD.evaluatedOn, iri("model", "Stable Diffusion")) in graph  # written "SD"
+    l2 = iri("method", "ℓ2-regularization")
+    assert (l2, RDFS.label, Literal("ℓ2-regularization")) in graph
+    assert (l2, SKOS.altLabel, Literal("L2-regularization")) in graph
+    assert len({o for s in graph.subjects(RDF.type, RD.AttackerKnowledge)
+                for o in graph.objects(s, SKOS.prefLabel)}) == 3
+
+
+def test_model_hierarchy_and_kinds(graph):
+    sd14 = iri("model", "SD v1.4")
+    chain = []
+    node = sd14
+    while node is not None:
+        chain.append(str(graph.value(node, SKOS.prefLabel)))
+        node = graph.value(node, SKOS.broader)
+    assert chain == ["SD v1.4", "Stable Diffusion", "Latent diffusion model", "Diffusion model"]
+    assert (iri("model", "VQGAN"), RDF.type, RD.GenerativeAdversarialNetwork) in graph
+    assert (iri("model", "CC-FPSE"), RDF.type, RD.GenerativeAdversarialNetwork) in graph
+    assert (iri("model", "DALL-E mini"), RDF.type, RD.AutoregressiveModel) in graph
+    assert (iri("model", "DDIM"), RDF.type, RD.DiffusionModel) in graph
+
+
+def test_every_row_fact_traces_to_a_cell(graph):
+    """Each (row node, mapped property) has exactly the cell of the mapped column."""
+    for cls in (RD.Attack, RD.DefenseEvaluation):
+        for node in graph.subjects(RDF.type, cls):
+            row = graph.value(node, PROV.wasDerivedFrom)
+            assert (row, RDF.type, RD.SourceRow) in graph
+            mapped = {p for cell in graph.objects(row, RD.hasCell)
+                      for p in graph.objects(graph.value(cell, RD.column), RD.mapsTo)}
+            facts = {p for p in graph.predicates(node) if p.startswith(str(RD._NS))}
+            assert facts <= mapped | {RD.fromPaper}, facts - mapped
+
+
+def test_curated_facts_are_labelled_with_their_file(graph):
+    entries = set(graph.subjects(RDF.type, RD.CuratedEntry))
+    files = {str(graph.value(e, RD.sourceFile)) for e in entries}
+    assert files == {"data/models.yaml", "data/aliases.yaml"}
+    for m in graph.subjects(RDF.type, RD.TargetModel):
+        assert any((s, RDF.type, RD.CuratedEntry) in graph
+                   for s in graph.objects(m, PROV.wasDerivedFrom)), m
+
+
+def test_graph_conforms_to_shapes(graph):
+    ok, report = check(graph)
+    assert ok, report
+
+
+def _copy(graph) -> Graph:
+    g = Graph()
+    for t in graph:
+        g.add(t)
+    return g
+
+
+def test_shapes_catch_a_paper_without_title(graph):
+    g = _copy(graph)
+    p = iri("paper", "PriSampler: Mitigating Property Inference of Diffusion Models")
+    g.remove((p, DCTERMS.title, None))
+    ok, report = check(g)
+    assert not ok and "title" in report
+
+
+def test_shapes_catch_an_attack_without_knowledge_and_code_contradictions(graph):
+    g = _copy(graph)
+    a = next(g.subjects(RDF.type, RD.Attack))
+    g.remove((a, RD.assumesKnowledge, None))
+    p = iri("paper", "PriSampler: Mitigating Property Inference of Diffusion Models")
+    g.add((p, RD.codeRepository, URIRef("https://example.org/x")))
+    ok, report = check(g)
+    assert not ok
+    assert "assumesKnowledge" in report and "names its repository" in report
+
+
+def test_vocab_terms_are_the_ontology_terms():
+    from kg.graph import load_ontology
+
+    onto = load_ontology()
+    ns = str(RD._NS)
+    defined = {str(s)[len(ns):] for s in onto.subjects() if str(s).startswith(ns)}
+    in_code = {k for k in RD.__annotations__}
+    assert in_code == defined

@@ -1,0 +1,62 @@
+"""Read-only SPARQL: what is refused, what is said, what is returned."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from rdflib import Literal
+
+from kg.errors import QueryError
+from kg.sparql import check_read_only, format_result, run_query
+
+
+@pytest.mark.parametrize("q,needle", [
+    ("INSERT DATA { <urn:a> <urn:b> <urn:c> }", "updates"),
+    ("DELETE WHERE { ?s ?p ?o }", "updates"),
+    ("LOAD <http://example.org/x.ttl>", "updates"),
+    ("CLEAR ALL", "updates"),
+    ("SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }", "SERVICE"),
+    ("SELECT * FROM <http://example.org/x.ttl> WHERE { ?s ?p ?o }", "FROM"),
+    ("SELECT * FROM NAMED <http://example.org/x.ttl> WHERE { GRAPH ?g { ?s ?p ?o } }", "FROM"),
+    ("", "empty"),
+])
+def test_refused(q, needle):
+    with pytest.raises(QueryError, match=needle):
+        check_read_only(q)
+
+
+def test_syntax_error_names_line_and_column():
+    with pytest.raises(QueryError, match=r"syntax error at line 2, column \d+"):
+        check_read_only("SELECT ?s\nWHERE { ?s ?p }")
+
+
+def test_select_with_bound_value(store):
+    rows = store.select("SELECT ?t WHERE { ?th skos:prefLabel ?l . ?a rd:threat ?th ; "
+                        "rd:fromPaper/dcterms:title ?t }",
+                        {"l": Literal("Gradient inversion", lang="en")})
+    assert [str(r["t"]) for r in rows] == ["Gradient Inversion of Federated Diffusion Models"]
+
+
+def test_formats_and_limit(store):
+    q = "SELECT ?p ?t WHERE { ?p a rd:Paper ; dcterms:title ?t } ORDER BY ?t"
+    res = run_query(store, q, limit=5)
+    assert len(res.rows) == 5 and res.truncated
+    data = json.loads(format_result(res, "json"))
+    assert data["head"]["vars"] == ["p", "t"]
+    assert data["results"]["bindings"][0]["p"]["type"] == "uri"
+    csv = format_result(res, "csv")
+    assert csv.splitlines()[0] == "p,t" and len(csv.splitlines()) == 6
+    assert "truncated" in format_result(res, "table")
+    assert format_result(run_query(store, "ASK { ?a a rd:Attack }"), "table") == "true"
+
+
+def test_cli_refuses_and_reports(kg_cli, tmp_path):
+    r = kg_cli("sparql", "DROP GRAPH <urn:x>")
+    assert r.exit_code == 1 and "read-only" in r.output
+    r = kg_cli("sparql", "SELECT ?x WHERE { ?x a }")
+    assert r.exit_code == 1 and "syntax error" in r.output
+    f = tmp_path / "q.rq"
+    f.write_text("SELECT (COUNT(?a) AS ?n) WHERE { ?a a rd:Attack }", encoding="utf-8")
+    r = kg_cli("sparql", str(f), "--format", "csv")
+    assert r.exit_code == 0 and r.output.splitlines() == ["n", "16"]
