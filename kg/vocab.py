@@ -42,6 +42,7 @@ class RD(DefinedNamespace):
     SourceCell: URIRef
     SourceColumn: URIRef
     CuratedEntry: URIRef
+    AdditionEntry: URIRef
     DerivedFact: URIRef
     # properties
     fromPaper: URIRef
