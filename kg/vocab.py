@@ -74,6 +74,7 @@ class RD(DefinedNamespace):
     entryKey: URIRef
     citation: URIRef
     derivationPath: URIRef
+    evaluatedAgainst: URIRef
     # concept schemes
     ThreatScheme: URIRef
     KnowledgeScheme: URIRef
