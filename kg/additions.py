@@ -1,0 +1,591 @@
+"""Curated additions: papers the maintainers read that the survey does not (yet) list.
+
+Each YAML file in ``data/additions/`` holds ``entries:``, one per survey-style row:
+
+    entries:
+      - key: zhang2025-mia            # unique in the file; provenance names file + key
+        kind: attack                  # or: defense
+        title: "A paper title"
+        urls: [https://arxiv.org/abs/...]
+        code: none                    # or a repository URL, or a list of them
+        threat: Membership inference
+        knowledge: [Black-box]        # attacks only
+        models: [DDPM, SD v1.5]
+        effectiveness: "..."
+        limitations: "..."            # attacks only
+        method: "..."                 # defenses only
+
+Labels go through the same alias file and closed vocabularies as the survey
+(:meth:`kg.curated.Aliases.require`, the threat/knowledge concepts of the ontology and
+the model list of ``data/models.yaml``). Every node an entry adds is
+``prov:wasDerivedFrom`` an ``rd:AdditionEntry`` naming its file and key; the built
+graph is checked by the same SHACL shapes. A problem is reported naming file, entry
+and field (:class:`AdditionError`); :func:`add_additions` either refuses the first bad
+entry (default) or skips bad entries and lists them (``skip_bad``).
+
+Parsing (:func:`parse_additions`) is pure; :func:`load_additions` is the I/O edge.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from rdflib import RDF, RDFS, SKOS, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, PROV
+
+from . import settings
+from .curated import Aliases, display_path, load_aliases, norm
+from .errors import KGError, UnknownLabelError
+from .vocab import RD, iri
+
+ADDITIONS_DIR = settings.DATA_DIR / "additions"
+KINDS = ("attack", "defense")
+KEY_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+# Fields of an entry per kind (required, then optional), in the order `kg add` writes them.
+COMMON_REQUIRED = ("key", "kind", "title", "threat", "models", "effectiveness")
+REQUIRED = {
+    "attack": COMMON_REQUIRED + ("knowledge", "limitations"),
+    "defense": COMMON_REQUIRED + ("method",),
+}
+OPTIONAL = ("urls", "code")  # required for a paper the graph does not know yet
+FIELD_ORDER = ("key", "kind", "title", "urls", "code", "threat", "knowledge", "method",
+               "models", "effectiveness", "limitations")
+# The survey column each field stands for (same facts, same checks).
+FIELD_COLUMN = {
+    "attack": {"title": "Ref.", "urls": "Ref.", "code": "Code", "threat": "Category",
+               "knowledge": "Attacker's knowledge", "models": "Target Models",
+               "effectiveness": "Effectiveness", "limitations": "Limitations"},
+    "defense": {"title": "Ref.", "urls": "Ref.", "code": "Code", "threat": "Threats",
+                "method": "Key Methods", "models": "Target Models",
+                "effectiveness": "Effectiveness"},
+}
+NO_CODE = {"none", "no", "no public code", "-"}
+
+
+class AdditionError(KGError, ValueError):
+    """A malformed or conflicting addition; names file, entry and field."""
+
+    def __init__(self, problems: Sequence[Rejected]) -> None:
+        self.problems = list(problems)
+        first = self.problems[0]
+        more = (f" (and {len(self.problems) - 1} more problem(s))"
+                if len(self.problems) > 1 else "")
+        super().__init__(f"{first}{more}; fix the entry, or build without bad entries "
+                         "with --skip-bad-additions")
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """One refused entry: where, which field, why."""
+
+    file: str
+    entry: str  # the entry's key, or "#N" (its position) when it has none
+    field: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"file {self.file}, entry {self.entry!r}"
+        if self.field:
+            where += f", field {self.field!r}"
+        return f"{where}: {self.message}"
+
+    def as_dict(self) -> dict:
+        return {"file": self.file, "entry": self.entry, "field": self.field,
+                "message": self.message}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One addition, as written (labels not yet resolved)."""
+
+    file: str
+    key: str
+    kind: str
+    title: str
+    threat: str
+    models: tuple[str, ...]
+    effectiveness: str
+    urls: tuple[str, ...] = ()
+    code: tuple[str, ...] | None = None  # None: not given; (): "none" (no public code)
+    knowledge: tuple[str, ...] = ()
+    limitations: str | None = None
+    method: str | None = None
+
+    def as_yaml_dict(self) -> dict:
+        """The entry as it is written to a file (field order of FIELD_ORDER)."""
+        out: dict = {}
+        for name in FIELD_ORDER:
+            v = getattr(self, name)
+            if name == "code":
+                if v is None:
+                    continue
+                v = "none" if not v else (v[0] if len(v) == 1 else list(v))
+            elif isinstance(v, tuple):
+                if not v:
+                    continue
+                v = list(v)
+            elif v is None:
+                continue
+            out[name] = v
+        return out
+
+
+@dataclass
+class Additions:
+    """The parsed additions files: entries that parsed, and entries refused while parsing."""
+
+    files: list[str] = field(default_factory=list)
+    entries: list[Entry] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+
+
+@dataclass
+class AdditionReport:
+    added: list[Entry] = field(default_factory=list)
+    unchanged: list[tuple[Entry, str]] = field(default_factory=list)  # (entry, already in)
+    skipped: list[Rejected] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "added": [{"file": e.file, "entry": e.key} for e in self.added],
+            "unchanged": [{"file": e.file, "entry": e.key, "already_in": w}
+                          for e, w in self.unchanged],
+            "skipped": [r.as_dict() for r in self.skipped],
+        }
+
+
+# ------------------------------------------------------------------ parsing (pure)
+
+def _collapse(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _text_field(raw: dict, name: str) -> str | None:
+    v = raw.get(name)
+    if v is None:
+        return None
+    if isinstance(v, (list, dict)):
+        raise ValueError("must be text, not a list or mapping")
+    return _collapse(str(v))
+
+
+def _list_field(raw: dict, name: str) -> tuple[str, ...]:
+    """A list of labels: a YAML list, or one comma-separated string (as in the survey)."""
+    v = raw.get(name)
+    if v is None:
+        return ()
+    if isinstance(v, str):
+        parts = v.split(",")
+    elif isinstance(v, list) and all(isinstance(x, (str, int, float)) for x in v):
+        parts = [str(x) for x in v]
+    else:
+        raise ValueError("must be a list of labels (or one comma-separated string)")
+    return tuple(p for p in (_collapse(x) for x in parts) if p)
+
+
+def _urls(values: Iterable[str]) -> tuple[str, ...]:
+    out = []
+    for u in values:
+        if not re.fullmatch(r"https?://\S+", u):
+            raise ValueError(f"{u!r} is not an http(s) URL")
+        out.append(u)
+    return tuple(out)
+
+
+def _code_field(raw: dict) -> tuple[str, ...] | None:
+    if "code" not in raw or raw["code"] is None:
+        return None
+    v = raw["code"]
+    if isinstance(v, bool) and v is False:
+        return ()
+    if isinstance(v, str) and _collapse(v).casefold() in NO_CODE:
+        return ()
+    if isinstance(v, str):
+        return _urls([_collapse(v)])
+    if isinstance(v, list) and v and all(isinstance(x, str) for x in v):
+        return _urls(_collapse(x) for x in v)
+    raise ValueError("must be a repository URL, a list of them, or 'none'")
+
+
+def parse_entry(raw: object, file: str, position: int, seen_keys: set[str]) -> Entry:
+    """One entry mapping -> Entry; raises AdditionError naming file, entry and field."""
+    name = f"#{position}"
+
+    def bad(fld: str | None, msg: str) -> AdditionError:
+        return AdditionError([Rejected(file, name, fld, msg)])
+
+    if not isinstance(raw, dict):
+        raise bad(None, "an entry must be a mapping of fields")
+    raw = {str(k): v for k, v in raw.items()}
+    key = raw.get("key")
+    if key is None or not str(key).strip():
+        raise bad("key", "missing; every entry needs a key unique in its file "
+                         "(letters, digits, '.', '_', '-')")
+    key = str(key).strip()
+    if not KEY_PATTERN.fullmatch(key):
+        raise bad("key", f"{key!r} may use only letters, digits, '.', '_' and '-'")
+    name = key
+    if key in seen_keys:
+        raise bad("key", f"duplicate key {key!r} in this file")
+    kind = str(raw.get("kind") or "").strip().lower()
+    if kind not in KINDS:
+        got = raw.get("kind")
+        hint = difflib.get_close_matches(kind, KINDS, n=1)
+        raise bad("kind", ("missing" if got is None else f"{got!r} is not a kind")
+                  + "; expected 'attack' or 'defense'"
+                  + (f" (did you mean {hint[0]!r}?)" if hint else ""))
+    allowed = set(REQUIRED[kind]) | set(OPTIONAL)
+    for fld in raw:
+        if fld not in allowed:
+            close = difflib.get_close_matches(fld, sorted(allowed), n=1)
+            raise bad(fld, f"unknown field for a {kind} entry"
+                      + (f"; did you mean {close[0]!r}?" if close else
+                         f"; expected {', '.join(f for f in FIELD_ORDER if f in allowed)}"))
+    values: dict = {}
+    for fld in FIELD_ORDER:
+        if fld in ("key", "kind") or fld not in allowed:
+            continue
+        try:
+            if fld in ("urls",):
+                values[fld] = _urls(_list_field(raw, fld))
+            elif fld == "code":
+                values[fld] = _code_field(raw)
+            elif fld in ("knowledge", "models"):
+                values[fld] = _list_field(raw, fld)
+            else:
+                values[fld] = _text_field(raw, fld)
+        except ValueError as e:
+            raise bad(fld, str(e)) from None
+        if fld in REQUIRED[kind] and not values[fld]:
+            what = "missing" if raw.get(fld) is None else "empty"
+            col = FIELD_COLUMN[kind].get(fld)
+            raise bad(fld, f"{what}; a {kind} entry needs it"
+                      + (f" (the survey's {col!r} column)" if col else ""))
+    seen_keys.add(key)
+    return Entry(file=file, key=key, kind=kind, **values)
+
+
+def parse_additions(text: str, file: str) -> Additions:
+    """Parse one additions file's text. Bad entries are collected, not raised."""
+    out = Additions(files=[file])
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        out.rejected.append(Rejected(file, "(file)", None, f"not valid YAML: {e}"))
+        return out
+    if data is None:
+        return out  # an empty file adds nothing
+    if not isinstance(data, dict) or not isinstance(data.get("entries", []), list):
+        out.rejected.append(Rejected(file, "(file)", "entries",
+                                     "expected a mapping with an 'entries:' list"))
+        return out
+    unknown = set(data) - {"entries", "source"}
+    if unknown:
+        out.rejected.append(Rejected(file, "(file)", sorted(unknown)[0],
+                                     "unknown top-level field; expected 'entries' "
+                                     "(and optionally 'source')"))
+        return out
+    seen: set[str] = set()
+    for i, raw in enumerate(data.get("entries") or [], start=1):
+        try:
+            out.entries.append(parse_entry(raw, file, i, seen))
+        except AdditionError as e:
+            out.rejected.extend(e.problems)
+    return out
+
+
+def addition_files(directory: Path | None = None) -> list[Path]:
+    """The additions files of a directory, in a stable order (README.md is not one)."""
+    directory = directory or ADDITIONS_DIR
+    if not directory.is_dir():
+        return []
+    return sorted(p for p in directory.iterdir()
+                  if p.suffix in (".yaml", ".yml") and p.is_file() and not p.name.startswith("."))
+
+
+def load_additions(directory: Path | None = None) -> Additions:
+    """Read and parse every additions file of ``directory`` (default data/additions/)."""
+    out = Additions()
+    for p in addition_files(directory):
+        rel = display_path(p)
+        try:
+            text = p.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            out.files.append(rel)
+            out.rejected.append(Rejected(rel, "(file)", None, f"cannot read: {e}"))
+            continue
+        one = parse_additions(text, rel)
+        out.files += one.files
+        out.entries += one.entries
+        out.rejected += one.rejected
+    return out
+
+
+# ------------------------------------------------------------- entries -> graph
+
+@dataclass
+class _Vocab:
+    aliases: Aliases
+    concepts: dict[str, dict[str, URIRef]]  # alias kind -> canonical label -> IRI
+
+
+def _vocab(g: Graph, aliases: Aliases) -> _Vocab:
+    concepts: dict[str, dict[str, URIRef]] = {}
+    for kind, cls in (("threats", RD.ThreatCategory), ("knowledge", RD.AttackerKnowledge),
+                      ("models", RD.TargetModel)):
+        concepts[kind] = {str(lbl): s for s in g.subjects(RDF.type, cls)
+                          for lbl in g.objects(s, SKOS.prefLabel)}
+        for label in concepts[kind]:
+            aliases.add_canonical(kind, label)
+    return _Vocab(aliases, concepts)
+
+
+def _where(g: Graph, node: URIRef) -> str:
+    src = next(iter(sorted(g.objects(node, PROV.wasDerivedFrom))), None)
+    label = g.value(src, RDFS.label) if src is not None else None
+    return str(label or src or node)
+
+
+def _labels(g: Graph, nodes: Iterable) -> list[str]:
+    return sorted(str(g.value(n, SKOS.prefLabel) or g.value(n, RDFS.label) or n) for n in nodes)
+
+
+@dataclass
+class _Resolved:
+    title: str
+    paper: URIRef | None  # the known paper, or None for a new one
+    threat: URIRef
+    knowledge: list[URIRef]
+    models: list[URIRef]
+    method_label: str | None
+
+
+def _resolve(g: Graph, e: Entry, v: _Vocab, papers: dict[str, URIRef]) -> _Resolved:
+    def fail(fld: str, msg: str) -> AdditionError:
+        return AdditionError([Rejected(e.file, e.key, fld, msg)])
+
+    def concept(kind: str, fld: str, text: str) -> URIRef:
+        try:
+            label = v.aliases.require(kind, text)
+        except UnknownLabelError as err:
+            raise fail(fld, str(err)) from None
+        return v.concepts[kind][label]
+
+    title = v.aliases.resolve("papers", e.title) or e.title
+    paper = papers.get(norm(title))
+    threat = concept("threats", "threat", e.threat)
+    knowledge = [concept("knowledge", "knowledge", t) for t in e.knowledge]
+    models = [concept("models", "models", t) for t in e.models]
+    method_label = None
+    if e.kind == "defense":
+        method_label = v.aliases.resolve("methods", e.method or "") or e.method
+    if paper is None:
+        if not e.urls:
+            raise fail("urls", "missing; a paper the graph does not know yet needs at least "
+                               "one URL")
+        if e.code is None:
+            raise fail("code", "missing; a paper the graph does not know yet needs its code: "
+                               "a repository URL or 'none' (unknown is not 'none')")
+    elif e.code is not None:
+        public = (paper, RD.codeAvailability, RD.PublicCode) in g
+        repos = {str(r) for r in g.objects(paper, RD.codeRepository)}
+        if bool(e.code) != public or not set(e.code) <= repos:
+            has = ", ".join(sorted(repos)) if public else "no public code"
+            raise fail("code", f"conflicts with the known paper {title!r}: it has {has} "
+                               f"({_where(g, paper)})")
+    return _Resolved(title, paper, threat, knowledge, models, method_label)
+
+
+def _existing(g: Graph, e: Entry, r: _Resolved) -> URIRef | None:
+    """The row node this entry duplicates (same paper and threat / method), if any."""
+    if r.paper is None:
+        return None
+    if e.kind == "attack":
+        for a in sorted(g.subjects(RD.fromPaper, r.paper)):
+            if (a, RDF.type, RD.Attack) in g and (a, RD.threat, r.threat) in g:
+                return a
+        return None
+    for d in sorted(g.subjects(RD.fromPaper, r.paper)):
+        if (d, RDF.type, RD.DefenseEvaluation) in g and \
+                str(g.value(g.value(d, RD.method), RDFS.label)) == r.method_label:
+            return d
+    return None
+
+
+def _conflicts(g: Graph, e: Entry, r: _Resolved, node: URIRef) -> Rejected | None:
+    """The first field where the entry disagrees with the row node it duplicates."""
+    def lit(p) -> str:
+        return _collapse(str(g.value(node, p) or ""))
+
+    checks: list[tuple[str, object, object, str]] = [
+        ("models", set(r.models), set(g.objects(node, RD.evaluatedOn)),
+         ", ".join(_labels(g, g.objects(node, RD.evaluatedOn)))),
+        ("effectiveness", e.effectiveness, lit(RD.effectiveness), lit(RD.effectiveness)),
+    ]
+    if e.kind == "attack":
+        checks[:0] = [("knowledge", set(r.knowledge), set(g.objects(node, RD.assumesKnowledge)),
+                       ", ".join(_labels(g, g.objects(node, RD.assumesKnowledge))))]
+        checks.append(("limitations", e.limitations, lit(RD.limitation), lit(RD.limitation)))
+    else:
+        mit = g.value(node, RD.mitigates)
+        checks[:0] = [("threat", r.threat, mit, ", ".join(_labels(g, [mit])))]
+    for fld, mine, theirs, shown in checks:
+        if mine != theirs:
+            what = "attack" if e.kind == "attack" else f"defense evaluation of {r.method_label!r}"
+            return Rejected(e.file, e.key, fld,
+                            f"duplicate of the {what} of {r.title!r} with conflicting facts: "
+                            f"{_where(g, node)} says {shown!r}")
+    return None
+
+
+def _entry_node(g: Graph, e: Entry) -> URIRef:
+    node = iri("curated", "additions", Path(e.file).stem, e.key)
+    g.add((node, RDF.type, RD.AdditionEntry))
+    g.add((node, RDF.type, RD.CuratedEntry))
+    g.add((node, RD.sourceFile, Literal(e.file)))
+    g.add((node, RD.entryKey, Literal(e.key)))
+    g.add((node, RDFS.label, Literal(f"{e.file}: {e.key}")))
+    return node
+
+
+def _add(g: Graph, e: Entry, r: _Resolved, papers: dict[str, URIRef]) -> None:
+    src = _entry_node(g, e)
+    paper = r.paper
+    if paper is None:
+        paper = iri("paper", r.title)
+        papers[norm(r.title)] = paper
+        g.add((paper, RDF.type, RD.Paper))
+        g.add((paper, DCTERMS.title, Literal(r.title)))
+        g.add((paper, RDFS.label, Literal(r.title)))
+        if e.code:
+            g.add((paper, RD.codeAvailability, RD.PublicCode))
+        else:
+            g.add((paper, RD.codeAvailability, RD.NoPublicCode))
+        for url in e.code or ():
+            g.add((paper, RD.codeRepository, URIRef(url)))
+    for url in e.urls:
+        g.add((paper, RD.paperURL, URIRef(url)))
+    g.add((paper, PROV.wasDerivedFrom, src))
+
+    threat_label = _labels(g, [r.threat])[0]
+    if e.kind == "attack":
+        node = iri("attack", r.title)
+        if (node, None, None) in g:
+            node = iri("attack", r.title, threat_label)
+        g.add((node, RDF.type, RD.Attack))
+        g.add((node, RD.threat, r.threat))
+        for k in r.knowledge:
+            g.add((node, RD.assumesKnowledge, k))
+        g.add((node, RD.limitation, Literal(e.limitations)))
+        g.add((node, RDFS.label, Literal(f"{threat_label} attack: {r.title}")))
+    else:
+        method = iri("method", r.method_label)
+        if (method, RDF.type, RD.DefenseMethod) not in g:
+            g.add((method, RDF.type, RD.DefenseMethod))
+            g.add((method, RDFS.label, Literal(r.method_label)))
+        g.add((method, PROV.wasDerivedFrom, src))
+        node = iri("evaluation", r.title, r.method_label)
+        g.add((node, RDF.type, RD.DefenseEvaluation))
+        g.add((node, RD.method, method))
+        g.add((node, RD.mitigates, r.threat))
+        g.add((node, RDFS.label, Literal(f"{r.method_label} ({r.title})")))
+    g.add((node, RD.fromPaper, paper))
+    for m in r.models:
+        g.add((node, RD.evaluatedOn, m))
+    g.add((node, RD.effectiveness, Literal(e.effectiveness)))
+    if e.urls:
+        g.add((node, RD.referenceURL, URIRef(e.urls[0])))
+    g.add((node, PROV.wasDerivedFrom, src))
+
+
+def add_additions(g: Graph, additions: Additions, aliases: Aliases | None = None, *,
+                  skip_bad: bool = False, report: AdditionReport | None = None
+                  ) -> AdditionReport:
+    """Add the entries to ``g`` (which already holds the survey), each with provenance.
+
+    An entry must use known labels (aliases, ontology concepts, data/models.yaml) and
+    may not contradict a row the graph already has for the same paper and threat
+    (attacks) or paper and method (defenses); an exact duplicate adds nothing and is
+    reported as unchanged. Without ``skip_bad`` the first bad entry raises
+    :class:`AdditionError` and nothing of the additions is kept in the report's sense
+    (the caller discards ``g``); with it, bad entries are left out and listed.
+    """
+    report = report if report is not None else AdditionReport()
+    v = _vocab(g, aliases or load_aliases())
+    papers = {norm(str(t)): p for p in g.subjects(RDF.type, RD.Paper)
+              for t in g.objects(p, DCTERMS.title)}
+    problems = list(additions.rejected)
+    for e in additions.entries:
+        try:
+            r = _resolve(g, e, v, papers)
+        except AdditionError as err:
+            problems += err.problems
+            continue
+        dup = _existing(g, e, r)
+        if dup is not None:
+            conflict = _conflicts(g, e, r, dup)
+            if conflict is not None:
+                problems.append(conflict)
+            else:
+                report.unchanged.append((e, _where(g, dup)))
+            continue
+        _add(g, e, r, papers)
+        report.added.append(e)
+    if problems and not skip_bad:
+        raise AdditionError(problems)
+    report.skipped += problems
+    return report
+
+
+# ------------------------------------------------------------------ writing
+
+HEADER = ("# Curated additions (format: data/additions/README.md). Every entry enters the\n"
+          "# default build with this file and its key as provenance.\n")
+
+
+def entry_yaml(e: Entry) -> str:
+    """One entry as a YAML list item (what `kg add` appends)."""
+    return yaml.safe_dump([e.as_yaml_dict()], sort_keys=False, allow_unicode=True,
+                          default_flow_style=None, width=100)
+
+
+def with_entry(text: str | None, e: Entry) -> str:
+    """A file's text with ``e`` appended to its entries, keeping the rest (and comments).
+
+    Falls back to re-writing the file's data when its layout does not allow appending.
+    """
+    if not text or not text.strip():
+        return HEADER + "entries:\n" + entry_yaml(e)
+    data = yaml.safe_load(text) or {}
+    old = list(data.get("entries") or []) if isinstance(data, dict) else []
+    want = old + [e.as_yaml_dict()]
+    item = entry_yaml(e)
+    base = text if text.endswith("\n") else text + "\n"
+    candidates = [base + item, base + "".join("  " + ln if ln.strip() else ln
+                                              for ln in item.splitlines(keepends=True))]
+    if not old and "entries" not in (data or {}):
+        candidates = [base + "entries:\n" + item]
+    for c in candidates:
+        try:
+            got = yaml.safe_load(c)
+        except yaml.YAMLError:
+            continue
+        if isinstance(got, dict) and got.get("entries") == want:
+            return c
+    data = dict(data) if isinstance(data, dict) else {}
+    data["entries"] = want
+    return HEADER + yaml.safe_dump(data, sort_keys=False, allow_unicode=True,
+                                   default_flow_style=None, width=100)
+
+
+__all__ = [
+    "ADDITIONS_DIR", "AdditionError", "AdditionReport", "Additions", "Entry", "Rejected",
+    "add_additions", "addition_files", "entry_yaml", "load_additions", "parse_additions",
+    "parse_entry", "with_entry",
+]
