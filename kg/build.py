@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -13,11 +12,21 @@ from pathlib import Path
 from rdflib import RDF, Graph
 
 from . import settings
+from .additions import AdditionReport, load_additions
 from .curated import display_path
 from .errors import SourceChangedError, SourceError
 from .graph import build_graph
 from .ingest import read_survey
 from .validate import require_valid
+from .version import (
+    canonical_nt,
+    graph_hash,  # noqa: F401  (re-exported: callers import it from here)
+    read_version,
+    sha256_file,
+    source_files,
+)
+from .version import dumps as version_dumps
+from .version import version_record as _version_record
 from .vocab import RD
 
 LOCK_FILE = settings.DATA_DIR / "survey.lock.json"
@@ -35,11 +44,9 @@ SUMMARY_CLASSES = (
     ("Source rows", RD.SourceRow),
     ("Source cells", RD.SourceCell),
     ("Curated entries", RD.CuratedEntry),
+    ("Addition entries", RD.AdditionEntry),
 )
-
-
-def sha256_file(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+PREVIOUS = "previous.nt"  # the graph of the last build whose content differed (kg.diff)
 
 
 def read_lock(lock: Path = LOCK_FILE) -> dict:
@@ -68,16 +75,6 @@ def check_lock(source: Path, lock: Path = LOCK_FILE) -> None:
             f"{display_path(source)} changed: sha256 {actual} differs from "
             f"{record.get('sha256')} recorded in {display_path(lock)}; review the change "
             "(kg diff) and run 'kg build --update-lock' to accept it")
-
-
-def canonical_nt(g: Graph) -> str:
-    """N-Triples, one triple a line, sorted: byte-stable for unchanged input."""
-    lines = g.serialize(format="nt", encoding="utf-8").decode("utf-8").splitlines()
-    return "\n".join(sorted(set(line for line in lines if line.strip()))) + "\n"
-
-
-def graph_hash(g: Graph) -> str:
-    return hashlib.sha256(canonical_nt(g).encode("utf-8")).hexdigest()
 
 
 def serialize(g: Graph, fmt: str) -> str:
@@ -121,44 +118,58 @@ class BuildResult:
     build_dir: Path
     version: dict
     counts: list[tuple[str, int]]
+    additions: AdditionReport | None = None
+    previous_kept: bool = False  # the old graph.nt was kept as previous.nt (content changed)
 
 
 def counts(g: Graph) -> list[tuple[str, int]]:
     return [(name, len(set(g.subjects(RDF.type, cls)))) for name, cls in SUMMARY_CLASSES]
 
 
-def version_record(g: Graph, source: Path) -> dict:
-    sources = {display_path(source): sha256_file(source)}
-    for extra in ("aliases.yaml", "models.yaml"):
-        p = settings.DATA_DIR / extra
-        sources[display_path(p)] = sha256_file(p)
-    for p in sorted(settings.ONTOLOGY_DIR.glob("*.ttl")):
-        sources[display_path(p)] = sha256_file(p)
-    return {"graph_sha256": graph_hash(g), "triples": len(g), "sources": sources}
+def version_record(g: Graph, source: Path, additions_dir: Path | None = None,
+                   previous: dict | None = None) -> dict:
+    """The build's version stamp (kg.version): graph hash, source hashes, build date."""
+    return _version_record(g, source_files(source, additions_dir), previous)
 
 
-def load_and_validate(source: Path | None = None) -> Graph:
+def load_and_validate(source: Path | None = None, additions_dir: Path | None = None,
+                      skip_bad: bool = False, report: AdditionReport | None = None) -> Graph:
     source = source or settings.path("source")
-    g = build_graph(read_survey(source, display_path(source)))
+    g = build_graph(read_survey(source, display_path(source)),
+                    additions=load_additions(additions_dir), skip_bad=skip_bad, report=report)
     require_valid(g)
     return g
 
 
 def build(source: Path | None = None, build_dir: Path | None = None,
-          update_lock: bool = False) -> BuildResult:
-    """Build, validate and write the graph. Nothing is written unless all succeed."""
+          update_lock: bool = False, additions_dir: Path | None = None,
+          skip_bad_additions: bool = False) -> BuildResult:
+    """Build, validate and write the graph. Nothing is written unless all succeed.
+
+    Curated additions (data/additions/) are part of the build; a bad one stops it
+    unless ``skip_bad_additions``, and then the result lists what was skipped. When the
+    graph's content changed, the old graph.nt is kept as previous.nt (for kg diff).
+    """
     source = source or settings.path("source")
     build_dir = build_dir or settings.path("build_dir")
     if update_lock:
         write_lock(source)
     else:
         check_lock(source)
-    g = load_and_validate(source)
-    version = version_record(g, source)
+    report = AdditionReport()
+    g = load_and_validate(source, additions_dir, skip_bad_additions, report)
+    version = version_record(g, source, additions_dir, read_version(build_dir))
     files: dict[str, str | bytes] = {name: serialize(g, fmt) for name, fmt in FORMATS.items()}
-    files["version.json"] = json.dumps(version, indent=2, sort_keys=True) + "\n"
+    files["version.json"] = version_dumps(version)
+    old = build_dir / "graph.nt"
+    kept = False
+    if old.is_file():
+        old_nt = old.read_bytes()
+        if old_nt != files["graph.nt"].encode("utf-8"):
+            files[PREVIOUS] = old_nt
+            kept = True
     write_dir_atomically(build_dir, files)
-    return BuildResult(g, build_dir, version, counts(g))
+    return BuildResult(g, build_dir, version, counts(g), report, kept)
 
 
 def load_built(build_dir: Path | None = None) -> Graph:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rdflib import RDF, RDFS, SKOS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV
@@ -21,6 +22,9 @@ from .curated import Aliases, ModelEntry, display_path, load_aliases, load_model
 from .errors import SourceError, UnknownLabelError
 from .ingest import ATTACKS, DEFENSES, Row, Survey, Table
 from .vocab import PREFIXES, RD, iri
+
+if TYPE_CHECKING:
+    from .additions import AdditionReport, Additions
 
 # Which property each survey column maps to (the provenance link column -> fact).
 COLUMN_PROPERTIES: dict[str, dict[str, tuple[URIRef, ...]]] = {
@@ -84,8 +88,13 @@ def build_graph(
     aliases: Aliases | None = None,
     models: tuple[str, list[ModelEntry]] | None = None,
     ontology: Graph | None = None,
+    additions: Additions | None = None,
+    skip_bad: bool = False,
+    report: AdditionReport | None = None,
 ) -> Graph:
-    """The knowledge graph of one survey: ontology + curated models + survey facts."""
+    """The knowledge graph of one survey: ontology + curated models + survey facts
+    (+ curated additions, each with its file and entry as provenance; bad additions
+    raise, or with ``skip_bad`` are left out and listed in ``report``)."""
     aliases = aliases or load_aliases()
     models_file, model_entries = models or load_models()
     onto = ontology if ontology is not None else load_ontology()
@@ -108,6 +117,10 @@ def build_graph(
     papers: dict[str, URIRef] = {}
     for name in (ATTACKS, DEFENSES):
         _add_table(ctx, doc, survey.tables[name], papers)
+    if additions is not None:
+        from .additions import add_additions
+
+        add_additions(g, additions, aliases, skip_bad=skip_bad, report=report)
     return g
 
 
@@ -312,12 +325,18 @@ def _add_paper(ctx: _Ctx, row: Row, r: URIRef, papers: dict[str, URIRef]) -> URI
     return paper
 
 
-def graph_from_files(source: Path | None = None) -> Graph:
-    """Read the survey and curated files and build the graph (the I/O edge)."""
+def graph_from_files(source: Path | None = None, additions_dir: Path | None = None,
+                     *, with_additions: bool = True, skip_bad: bool = False,
+                     report: AdditionReport | None = None) -> Graph:
+    """Read the survey, curated files and additions (default data/additions/) and build
+    the graph (the I/O edge)."""
+    from .additions import load_additions
     from .ingest import read_survey
 
     source = source or settings.path("source")
-    return build_graph(read_survey(source, display_path(source)))
+    additions = load_additions(additions_dir) if with_additions else None
+    return build_graph(read_survey(source, display_path(source)), additions=additions,
+                       skip_bad=skip_bad, report=report)
 
 
 __all__ = ["build_graph", "graph_from_files", "COLUMN_PROPERTIES"]
