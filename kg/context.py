@@ -1,4 +1,5 @@
-"""The graph a command works on: built once per process from the sources."""
+"""The store a command works on: chosen once per process by the ``store`` setting
+(KG_STORE, or a command's ``--store``), opened once and reused."""
 
 from __future__ import annotations
 
@@ -6,15 +7,40 @@ import functools
 from pathlib import Path
 
 from . import settings
-from .graph import graph_from_files
-from .store import MemoryStore
+from .store import AnyStore, MemoryStore, store_kind
+from .store import open_store as _open
+
+_override: str | None = None
+
+
+def use_store(setting: str | None) -> None:
+    """Make ``setting`` the store of this process's commands (``--store``); None: KG_STORE."""
+    global _override
+    if setting is not None:
+        store_kind(setting)  # a bad setting fails here, naming the option
+    _override = setting
+
+
+def current_setting() -> str:
+    return (_override or settings.get("store")).strip()
 
 
 @functools.lru_cache(maxsize=4)
 def _memory_store(source: Path) -> MemoryStore:
+    from .graph import graph_from_files
+
     return MemoryStore(graph_from_files(source))
 
 
-def open_store(source: Path | None = None) -> MemoryStore:
-    """The embedded default store on the graph of ``source`` (the survey copy in data/)."""
-    return _memory_store((source or settings.path("source")).resolve())
+@functools.lru_cache(maxsize=8)
+def _other_store(setting: str) -> AnyStore:
+    return _open(setting)
+
+
+def open_store(source: Path | None = None, store: str | None = None) -> AnyStore:
+    """The store to query: the graph of ``source`` in memory (default), or the persistent /
+    remote store the setting names (``source`` is then not used: load it with ``kg load``)."""
+    setting = (store or current_setting()).strip()
+    if store_kind(setting) == "memory":
+        return _memory_store((source or settings.path("source")).resolve())
+    return _other_store(setting)
