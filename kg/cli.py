@@ -20,6 +20,8 @@ from .errors import KGError
 
 COMMAND_MODULES = [
     "kg.commands.core",
+    "kg.commands.store",
+    "kg.commands.search",
 ]
 
 

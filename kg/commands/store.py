@@ -1,0 +1,128 @@
+"""kg load | stores, and the ``--store`` option of the query commands.
+
+Every command that reads the graph (it takes ``--source``), other than build, validate
+and stats (which work on the rdflib graph itself), gets ``--store`` here, whatever module
+defines it: the option is added when click looks the command up.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+
+from .. import settings
+from ..cli import echo_json, main, source_option
+from ..context import use_store
+from ..errors import KGError
+
+_SETTING = next(s for s in settings.SETTINGS if s.name == "store")
+STORE_HELP = f"{_SETTING.help} [env {_SETTING.env}; default {_SETTING.default}]"
+NO_STORE_OPTION = {"build", "validate", "stats", "load", "stores"}
+
+
+def _use(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    use_store(value)  # a bad setting is a KGError: one line, exit 1
+    return value
+
+
+def store_option(f):
+    """``--store SETTING`` for a command that queries the graph (sets the process's store)."""
+    return click.option("--store", "store_setting", default=None, metavar="STORE",
+                        expose_value=False, callback=_use, is_eager=True, help=STORE_HELP)(f)
+
+
+def _add_store_option(cmd: click.Command) -> None:
+    names = {p.name for p in cmd.params}
+    if cmd.name in NO_STORE_OPTION or "source" not in names or "store_setting" in names:
+        return
+    store_option(cmd)  # click.option appends to cmd.params for a Command object
+
+
+_lookup = main.get_command
+
+
+def _get_command(ctx: click.Context, name: str):
+    use_store(None)  # each invocation starts from KG_STORE
+    cmd = _lookup(ctx, name)
+    if cmd is not None:
+        _add_store_option(cmd)
+    return cmd
+
+
+main.get_command = _get_command  # type: ignore[method-assign]
+
+
+@main.command()
+@click.option("--store", "setting", required=True, metavar="STORE",
+              help="Where to load: 'oxigraph:PATH' or an endpoint URL ('memory' checks only).")
+@source_option
+@click.option("--graph", "graph_file", type=click.Path(path_type=Path), default=None,
+              help="N-Triples file to load [default: build/graph.nt when built, else the "
+                   "graph built from --source].")
+@click.option("--synthetic", type=int, default=None, metavar="N",
+              help="Load a synthetic survey-shaped graph of N papers instead (benchmarks).")
+@click.option("--seed", type=int, default=0, help="Seed of --synthetic.")
+@click.option("--json", "as_json", is_flag=True)
+def load(setting, source, graph_file, synthetic, seed, as_json):
+    """Push the graph into a store, replacing its default graph (idempotent)."""
+    from ..store import open_store
+
+    store = open_store(setting, check=False)
+    t0 = time.perf_counter()
+    if synthetic is not None:
+        from ..synthetic import generate_ntriples
+
+        if synthetic < 1:
+            raise KGError(f"--synthetic {synthetic}: give a number of papers, at least 1")
+        origin = f"synthetic graph of {synthetic} papers (seed {seed})"
+        n = _load_chunks(store, generate_ntriples(synthetic, seed))
+    elif graph_file is not None or (source is None
+                                    and (settings.path("build_dir") / "graph.nt").is_file()):
+        path = graph_file or settings.path("build_dir") / "graph.nt"
+        try:
+            data = path.read_bytes()
+        except OSError as e:
+            raise KGError(f"file {path}: cannot read the graph: {e.strerror}") from None
+        origin = str(path)
+        n = _load_chunks(store, [data])
+    else:
+        from ..graph import graph_from_files
+
+        src = source or settings.path("source")
+        origin = f"graph built from {src}"
+        n = store.load(graph_from_files(src))
+    seconds = time.perf_counter() - t0
+    if as_json:
+        echo_json({"store": store.name, "kind": store.kind, "triples": n, "from": origin,
+                   "seconds": round(seconds, 3)})
+        return
+    click.echo(f"Loaded {n} triples into {store.name} from {origin} in {seconds:.1f} s "
+               "(its default graph was replaced)")
+
+
+def _load_chunks(store, chunks) -> int:
+    if hasattr(store, "load_ntriples"):
+        return store.load_ntriples(chunks)
+    from rdflib import Graph
+
+    g = Graph()
+    for c in chunks:
+        g.parse(data=c, format="nt")
+    return store.load(g)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True)
+def stores(as_json):
+    """The stores you can pick with --store / KG_STORE."""
+    from ..store import available_stores
+
+    found = available_stores()
+    if as_json:
+        echo_json([{"store": s.setting, "kind": s.kind, "description": s.description}
+                   for s in found])
+        return
+    for s in found:
+        click.echo(f"{s.setting}\t{s.kind}\t{s.description}")
