@@ -1,0 +1,202 @@
+"""Every page of the Streamlit app through AppTest: it renders without an exception, shows
+its key content, and answers empty, nonsense and hostile input with a message, never a
+traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kg import explore
+
+APP = str(Path(__file__).resolve().parent.parent / "ui" / "app.py")
+HOSTILE = [
+    "",
+    "   ",
+    "asdkjh qwe zzz ???",
+    "'; DROP TABLE attacks; --",
+    "} INSERT DATA { <a> <b> <c> } #",
+    "<script>alert(1)</script>",
+    "\u202e\u0000 ℓ2 ∑ 🙂",
+    "x" * 5000,
+]
+
+
+def run_page(page: str, query: dict | None = None, timeout: float = 60):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=timeout)
+    at.run()
+    if page != "overview":
+        at.switch_page(f"pages/{page}.py")
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    at.run()
+    return at
+
+
+def texts(at) -> str:
+    parts = []
+    for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning",
+                 "error", "success", "code"):
+        parts += [str(e.value) for e in getattr(at, kind)]
+    return "\n".join(parts)
+
+
+def assert_clean(at) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    errors = [e.value for e in at.error]
+    assert not any("internal error" in e for e in errors), errors
+
+
+def frames(at) -> list:
+    return [d.value for d in at.dataframe]
+
+
+# ------------------------------------------------------------------ overview
+
+def test_overview_shows_counts_threats_models_source(store):
+    at = run_page("overview")
+    assert_clean(at)
+    ov = explore.overview(store)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Papers"] == str(dict(ov.counts)["Papers"])
+    assert metrics["Attacks"] == str(dict(ov.counts)["Attacks"])
+    shown = frames(at)
+    threat_frame = next(f for f in shown if "threat" in f.columns)
+    assert sorted(threat_frame["threat"]) == sorted(t["threat"] for t in ov.threats)
+    model_frame = next(f for f in shown if "model" in f.columns)
+    assert set(model_frame["model"]) == {m["model"] for m in ov.models}
+    assert len(model_frame) == len(ov.models)  # one row per model
+    assert "data/privacy-taxonomy.md" in texts(at)
+
+
+# ------------------------------------------------------------------ SPARQL console
+
+def submit_query(at, text: str):
+    at.text_area(key="sparql_text").set_value(text)
+    at.button[0].click()  # the form's submit button
+    at.run()
+    return at
+
+
+def test_console_runs_the_first_example_by_default():
+    at = run_page("sparql")
+    assert_clean(at)
+    f = frames(at)[0]
+    assert list(f.columns) == ["threat", "attacks"]
+    assert "Membership inference" in set(f["threat"])
+
+
+def test_console_example_picker_loads_the_query_text():
+    at = run_page("sparql")
+    name = "Papers without public code"
+    at.selectbox(key="sparql_example").set_value(name).run()
+    assert at.text_area(key="sparql_text").value == explore.EXAMPLE_QUERIES[name]
+    at.button[0].click().run()
+    assert_clean(at)
+    assert list(frames(at)[0].columns) == ["title"]
+
+
+def test_console_result_matches_the_store(store):
+    q = "SELECT ?t WHERE { ?p a rd:Paper ; dcterms:title ?t } ORDER BY ?t"
+    at = submit_query(run_page("sparql"), q)
+    assert_clean(at)
+    expected = [str(r["t"]) for r in store.select(q)]
+    assert list(frames(at)[0]["t"]) == expected
+    assert f"{len(expected)} rows" in texts(at)
+
+
+def test_console_ask_query():
+    at = submit_query(run_page("sparql"), "ASK { ?a a rd:Attack }")
+    assert_clean(at)
+    assert [m.value for m in at.metric] == ["yes"]
+
+
+@pytest.mark.parametrize("query, message", [
+    ("SELEC ?x WHERE { ?x ?p ?o }", "syntax error"),
+    ("SELECT ?x WHERE { ?x ?p }", "syntax error"),
+    ("INSERT DATA { <urn:a> <urn:b> <urn:c> }", "read-only"),
+    ("DELETE WHERE { ?s ?p ?o }", "read-only"),
+    ("LOAD <http://example.org/x.ttl>", "read-only"),
+    ("SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }", "SERVICE"),
+    ("SELECT * FROM <http://example.org/g> WHERE { ?s ?p ?o }", "FROM"),
+    ("", "empty query"),
+])
+def test_console_bad_queries_get_a_message(query, message):
+    at = submit_query(run_page("sparql"), query)
+    assert_clean(at)
+    errors = [e.value for e in at.error]
+    assert errors and message.lower() in errors[0].lower(), errors
+    assert not frames(at)
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_console_hostile_text(text):
+    at = submit_query(run_page("sparql"), text)
+    assert_clean(at)
+    assert at.error, "a nonsense query must say why it did not run"
+
+
+def test_console_row_limit(monkeypatch):
+    monkeypatch.setenv("KG_ROW_LIMIT", "5")
+    at = submit_query(run_page("sparql"), "SELECT ?s ?p ?o WHERE { ?s ?p ?o }")
+    assert_clean(at)
+    assert len(frames(at)[0]) == 5
+    assert any("row limit" in w.value for w in at.warning)
+
+
+# ------------------------------------------------------------------ entity pages
+
+def test_entity_page_without_a_node_asks_for_one():
+    at = run_page("entity")
+    assert_clean(at)
+    assert any("Pick a node" in i.value for i in at.info)
+
+
+@pytest.mark.parametrize("node", ["DP-SGD", "Membership inference", "DDPM",
+                                  "Extracting Training Data from Diffusion Models"])
+def test_entity_page_by_label(store, node):
+    at = run_page("entity", {"node": node})
+    assert_clean(at)
+    page = explore.entity_page(store, explore.find_entity(store, node))
+    assert [h.value for h in at.header] == [page.label]
+    assert "Provenance" in [s.value for s in at.subheader]
+
+
+def test_entity_page_traces_an_attack_to_its_survey_row(store):
+    short = next(e.ref for e in explore.entities(store, "Attack"))
+    page = explore.entity_page(store, short)
+    at = run_page("entity", {"node": short})
+    assert_clean(at)
+    row = page.source_rows[0]
+    assert row.table == "attacks"
+    assert any(row.where in e.label for e in at.expander)
+    cells = frames(at)[0]
+    assert list(cells["column"]) == [h for h, _ in row.cells]
+    effectiveness = next(t for h, t in row.cells if h == "Effectiveness")
+    assert effectiveness in set(cells["cell text"])
+    assert any(effectiveness in c.value for c in at.markdown)
+
+
+def test_entity_picker_opens_another_page(store):
+    at = run_page("entity", {"node": "DP-SGD"})
+    other = next(e for e in explore.entities(store, "Threat category"))
+    at.selectbox[1].set_value(other.ref).run()
+    assert_clean(at)
+    assert [h.value for h in at.header] == [other.label]
+    assert at.query_params["node"] in (other.ref, [other.ref])
+
+
+@pytest.mark.parametrize("node", ["DP-SDG", "rdi:nothing-here", *HOSTILE[2:]])
+def test_entity_page_unknown_node(node):
+    at = run_page("entity", {"node": node})
+    assert_clean(at)
+    assert at.error
+    assert not at.header
+
+
+def test_entity_unknown_label_suggests():
+    at = run_page("entity", {"node": "DP-SDG"})
+    assert "did you mean" in at.error[0].value and "DP-SGD" in at.error[0].value

@@ -1,0 +1,45 @@
+"""The Streamlit app: explore coverage and gaps, ask, search, query the knowledge graph.
+
+Start it with ``bash scripts/start.sh`` (or ``streamlit run ui/app.py``). Pages call only
+the ``kg`` package; the graph is loaded once per server process.
+"""
+
+from __future__ import annotations
+
+import resources
+import streamlit as st
+
+st.set_page_config(page_title="Responsible Diffusion privacy KG", page_icon=":material/hub:",
+                   layout="wide")
+
+P = resources.PAGES
+pages = {
+    "Explore": [
+        st.Page(P["overview"], title="Overview", icon=":material/dashboard:", default=True),
+        st.Page(P["coverage"], title="Coverage", icon=":material/grid_on:"),
+        st.Page(P["gaps"], title="Gaps", icon=":material/report:"),
+        st.Page(P["graph"], title="Graph explorer", icon=":material/hub:"),
+        st.Page(P["entity"], title="Entity", icon=":material/article:"),
+    ],
+    "Query": [
+        st.Page(P["ask"], title="Ask & search", icon=":material/search:"),
+        st.Page(P["sparql"], title="SPARQL console", icon=":material/terminal:"),
+        st.Page(P["export"], title="Export", icon=":material/download:"),
+    ],
+}
+page = st.navigation(pages)
+
+with st.sidebar:
+    try:
+        ov = resources.overview()
+        st.caption(f"{ov.triples:,} triples · source `{ov.source.get('file', '?')}`")
+        sha = ov.version.get("graph_sha256") or ov.version.get("graph_sha") or ""
+        if sha:
+            st.caption(f"graph `{sha[:12]}`")
+    except Exception as e:  # noqa: BLE001 - the page below still runs and reports it
+        resources.show_error(e)
+
+try:
+    page.run()
+except Exception as e:  # noqa: BLE001 - one line for the user; the log has the traceback
+    resources.show_error(e)

@@ -1,0 +1,6 @@
+"""Placeholder until its kg API lands."""
+
+import streamlit as st
+
+st.title("ask")
+st.info("Coming soon.")

@@ -1,0 +1,80 @@
+"""Entity pages: everything about one paper / attack / defense / method / threat / model,
+with provenance back to the survey row (or the curated entry) each fact came from."""
+
+import resources
+import streamlit as st
+
+from kg import explore
+from kg.errors import KGError
+
+st.title("Entity")
+
+ents = resources.entities()
+by_ref = {e.ref: e for e in ents}
+wanted = st.query_params.get("node", "")
+current = None
+if wanted:
+    if wanted in by_ref:
+        current = wanted
+    else:
+        try:
+            current = explore.find_entity(resources.store(), wanted)
+        except KGError as e:
+            st.error(str(e))
+
+c1, c2 = st.columns([1, 3])
+kind = c1.selectbox("Type", ["all", *explore.ENTITY_TYPES])
+shown = [e.ref for e in ents if kind == "all" or e.type == kind]
+choice = c2.selectbox("Open a page", shown,
+                      index=shown.index(current) if current in shown else None,
+                      format_func=lambda r: f"{by_ref[r].label}  ·  {by_ref[r].type}",
+                      placeholder="Type to search papers, attacks, methods, threats, models…")
+if choice and choice != current:
+    current = choice
+    st.query_params["node"] = choice
+
+if current is None:
+    st.info("Pick a node above, or follow a link from another page.")
+    st.stop()
+
+try:
+    page = resources.entity_page(current)
+except KGError as e:
+    st.error(str(e))
+    st.stop()
+
+st.header(page.label)
+st.caption(f"{' · '.join(page.types)}  —  `{page.ref}`")
+
+st.subheader("Facts")
+for f in page.facts:
+    cols = st.columns([1, 3])
+    cols[0].markdown(f"**{f.predicate}**")
+    with cols[1]:
+        if f.link:
+            resources.entity_link(f.link, f.value)
+        elif f.url:
+            st.markdown(f"[{f.url}]({f.url})")
+        else:
+            st.markdown(f.value)
+        if f.sources:
+            st.caption("  \n".join("← " + s for s in f.sources))
+
+if page.related:
+    st.subheader("Linked from")
+    for relation in sorted({r[0] for r in page.related}):
+        st.markdown(f"**{relation}**")
+        for _, typ, short, label in (r for r in page.related if r[0] == relation):
+            resources.entity_link(short, f"{label} ({typ})" if typ else label)
+
+st.subheader("Provenance")
+if not page.source_rows and not page.curated:
+    st.caption("Defined in the ontology (ontology/rdkg.ttl); the survey rows that mention it are "
+               "listed under “Linked from”.")
+for row in page.source_rows:
+    with st.expander(f"Survey: {row.where}", expanded=len(page.source_rows) <= 2):
+        st.dataframe([{"column": h, "cell text": t} for h, t in row.cells],
+                     hide_index=True, width="stretch")
+for c in page.curated:
+    st.markdown(f"Curated: `{c['file']}` entry **{c['entry']}**"
+                + (f" — {c['citation']}" if c["citation"] else ""))
