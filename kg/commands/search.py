@@ -1,0 +1,56 @@
+"""kg search | ask: semantic search over the graph's nodes and questions in words."""
+
+from __future__ import annotations
+
+import click
+
+from ..cli import echo_json, main, source_option
+from ..context import open_store
+from ..embed import TYPES
+
+
+@main.command()
+@click.argument("query")
+@click.option("-k", "k", type=int, default=10, show_default=True, help="How many results.")
+@click.option("--type", "types", multiple=True, metavar="T",
+              help=f"Only nodes of this type (repeatable): {', '.join(TYPES)}.")
+@click.option("--dense-only", is_flag=True, help="Rank by embeddings alone (the baseline).")
+@source_option
+@click.option("--json", "as_json", is_flag=True)
+def search(query, k, types, dense_only, source, as_json):
+    """Rank the graph's nodes for QUERY (embeddings + BM25 + name boosts) [env KG_MODEL]."""
+    from ..search import check_query, searcher
+
+    q = check_query(query)
+    hits = searcher(open_store(source)).search(q, k, list(types) or None, dense_only=dense_only)
+    if as_json:
+        echo_json({"query": q, "results": [h.as_dict() for h in hits]})
+        return
+    if not hits:
+        click.echo("no results")
+    for n, h in enumerate(hits, 1):
+        click.echo(f"{n:>2}. {h.label}  [{h.type}]  {h.score:.3f}")
+        click.echo(f"    {h.iri}")
+        click.echo(f"    why: {h.why}")
+
+
+@main.command()
+@click.argument("question")
+@source_option
+@click.option("--json", "as_json", is_flag=True)
+def ask(question, source, as_json):
+    """Answer QUESTION by SPARQL over the graph (no LLM); shows the query it ran."""
+    from ..ask import ask as do_ask
+    from ..ask import render_text
+    from ..search import searcher
+
+    store = open_store(source)
+
+    def fallback(text, k):
+        return searcher(store).search(text, k)
+
+    a = do_ask(store, question, fallback)
+    if as_json:
+        echo_json(a.as_dict())
+    else:
+        click.echo(render_text(a))

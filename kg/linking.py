@@ -1,0 +1,299 @@
+"""Entity linking: the threats, knowledge levels, models, methods and papers a text names.
+
+Surface forms come from the graph (labels, ``skos:altLabel`` — the curated aliases of
+data/aliases.yaml —, paper titles, the head of a title before its colon, the name of a
+paper's code repository) and from the ``papers`` section of data/aliases.yaml. Text is
+normalised (case, accents, hyphens, plural ``s``, letter/digit boundaries) on both sides,
+then matched longest-first; spans that match nothing exactly may match a surface form
+within a small edit distance (typos), found through a deletion index (SymSpell style).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from rdflib import URIRef
+
+from .store import Store
+
+KINDS = ("threat", "knowledge", "model", "method", "paper")
+
+_SURFACE = """
+SELECT ?n ?form ?how WHERE {
+  { ?n a ?cls ; skos:prefLabel|rdfs:label ?form . BIND("label" AS ?how) }
+  UNION { ?n a ?cls ; skos:altLabel ?form . BIND("alias" AS ?how) }
+}"""
+_PAPERS = """
+SELECT ?n ?form ?how WHERE {
+  { ?n a rd:Paper ; dcterms:title ?form . BIND("label" AS ?how) }
+  UNION { ?n a rd:Paper ; rd:codeRepository ?repo . BIND(STR(?repo) AS ?form)
+          BIND("repository" AS ?how) }
+}"""
+
+STOPWORDS = frozenset("""
+a an the of for to in on at by with from and or not no is are was were be been do does did
+what which who whom whose how many much any all some that this these those there their its it
+me my we our you your they them i can could would should will shall may might must has have had
+than then so such as into onto about against between over under via per also only just
+""".split())
+
+
+def _ascii(text: str) -> str:
+    text = text.replace("ℓ", "l").replace("·", " ")
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+
+
+def _stem(tok: str) -> str:
+    if len(tok) >= 5 and tok.endswith("ies"):
+        return tok[:-3] + "y"
+    if len(tok) >= 3 and tok.endswith("s") and not tok.endswith(("ss", "us", "is")):
+        return tok[:-1]
+    return tok
+
+
+def tokens(text: str) -> list[tuple[str, int, int]]:
+    """Normalised tokens of ``text`` with their character spans in it."""
+    out = []
+    for m in re.finditer(r"[A-Za-z]+|[0-9]+|ℓ", text):
+        tok = _ascii(m.group()).lower()
+        if tok:
+            out.append((_stem(tok), m.start(), m.end()))
+    return out
+
+
+def normal(text: str) -> str:
+    return " ".join(t for t, _, _ in tokens(text))
+
+
+@dataclass(frozen=True)
+class Entity:
+    iri: str
+    kind: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A span of the text that names an entity."""
+
+    text: str
+    start: int
+    end: int
+    entity: Entity
+    surface: str  # the surface form it matched
+    exact: bool
+
+    def as_dict(self) -> dict:
+        return {"text": self.text, "iri": self.entity.iri, "label": self.entity.label,
+                "type": self.entity.kind, "matched": self.surface,
+                "match": "exact" if self.exact else "fuzzy"}
+
+
+@dataclass
+class Lexicon:
+    """Normalised surface form -> entities, and a deletion index for typo lookups."""
+
+    forms: dict[str, list[tuple[Entity, str, int]]] = field(default_factory=dict)
+    deletions: dict[str, set[str]] = field(default_factory=dict)
+    entities: dict[str, Entity] = field(default_factory=dict)
+    case_sensitive: dict[str, set[str]] = field(default_factory=dict)  # form -> exact spellings
+    max_len: int = 1
+
+    def add(self, entity: Entity, surface: str, priority: int,
+            exact_case: bool = False, fuzzy: bool = True) -> None:
+        key = normal(surface)
+        if not key:
+            return
+        lst = self.forms.setdefault(key, [])
+        if any(e == entity for e, _, _ in lst):
+            return
+        lst.append((entity, surface, priority))
+        lst.sort(key=lambda x: x[2])
+        self.entities[entity.iri] = entity
+        self.max_len = max(self.max_len, len(key.split()))
+        if exact_case:
+            self.case_sensitive.setdefault(key, set()).add(surface)
+        if fuzzy and len(key) >= 5 and not exact_case:
+            for d in _deletes(key, 2 if len(key) >= 9 else 1):
+                self.deletions.setdefault(d, set()).add(key)
+
+    def lookup(self, key: str, original: str) -> list[tuple[Entity, str, int]]:
+        hits = self.forms.get(key, [])
+        spellings = self.case_sensitive.get(key)
+        if spellings and original.strip() not in spellings:
+            hits = [h for h in hits if h[1] not in spellings]
+        return hits
+
+    def fuzzy(self, key: str) -> list[tuple[str, int]]:
+        """Surface forms within edit distance 1 (2 for long forms) of ``key``."""
+        if len(key) < 5:
+            return []
+        found: dict[str, int] = {}
+        for d in _deletes(key, 2 if len(key) >= 9 else 1):
+            for cand in self.deletions.get(d, ()):
+                if cand[0] != key[0] or cand in found:
+                    continue
+                limit = 2 if len(cand) >= 9 else 1
+                dist = osa_distance(key, cand, limit)
+                if dist <= limit:
+                    found[cand] = dist
+        return sorted(found.items(), key=lambda x: (x[1], x[0]))
+
+
+def _deletes(word: str, depth: int) -> set[str]:
+    out = {word}
+    frontier = {word}
+    for _ in range(depth):
+        nxt = set()
+        for w in frontier:
+            for i in range(len(w)):
+                nxt.add(w[:i] + w[i + 1:])
+        out |= nxt
+        frontier = nxt
+    return out
+
+
+def osa_distance(a: str, b: str, limit: int = 2) -> int:
+    """Optimal string alignment distance (edits incl. adjacent transposition), capped."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        if min(cur) > limit:
+            return limit + 1
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+def _title_head(title: str) -> str | None:
+    head = title.split(":", 1)[0].strip() if ":" in title else ""
+    return head if 3 <= len(head) <= 40 else None
+
+
+def build_lexicon(store: Store, paper_aliases: dict[str, list[str]] | None = None) -> Lexicon:
+    """The lexicon of a graph: labels and curated aliases of every linkable node."""
+    from .vocab import RD
+
+    lex = Lexicon()
+    classes = (("threat", RD.ThreatCategory), ("knowledge", RD.AttackerKnowledge),
+               ("model", RD.TargetModel), ("method", RD.DefenseMethod))
+    labels: dict[str, str] = {}
+    rows = []
+    for kind, cls in classes:
+        for r in store.select(_SURFACE, {"cls": cls}):
+            rows.append((kind, r))
+            if r["how"].toPython() == "label":
+                labels.setdefault(str(r["n"]), str(r["form"]))
+    for kind, r in rows:
+        n = str(r["n"])
+        ent = Entity(n, kind, labels.get(n, str(r["form"])))
+        lex.add(ent, str(r["form"]), 0 if r["how"].toPython() == "label" else 1)
+    paper_rows = list(store.select(_PAPERS))
+    titles = {str(r["n"]): str(r["form"]) for r in paper_rows if str(r["how"]) == "label"}
+    by_title = {normal(t): n for n, t in titles.items()}
+    for r in paper_rows:
+        n = str(r["n"])
+        ent = Entity(n, "paper", titles.get(n, n))
+        how, form = str(r["how"]), str(r["form"])
+        if how == "label":
+            lex.add(ent, form, 0, fuzzy=False)
+            head = _title_head(form)
+            if head and normal(head) not in lex.forms:
+                lex.add(ent, head, 3, exact_case=len(head) < 7, fuzzy=False)
+        elif how == "repository" and "github.com" in form:
+            name = form.rstrip("/").rsplit("/", 1)[-1]
+            if len(name) >= 3 and normal(name) not in lex.forms:
+                lex.add(ent, name, 3, exact_case=len(name) < 7, fuzzy=False)
+    for title, alts in (paper_aliases or {}).items():
+        n = by_title.get(normal(title))
+        if n:
+            for alt in alts:
+                lex.add(Entity(n, "paper", titles[n]), alt, 1, fuzzy=False)
+    return lex
+
+
+@functools.lru_cache(maxsize=8)
+def _lexicon_for(store: Store) -> Lexicon:
+    from .curated import load_aliases
+
+    try:
+        papers = load_aliases().variants.get("papers", {})
+    except Exception:  # a broken aliases file is reported by the build, not here
+        papers = {}
+    return build_lexicon(store, {k: v for k, v in papers.items() if v})
+
+
+def lexicon(store: Store) -> Lexicon:
+    """The store's lexicon, built once per store object."""
+    return _lexicon_for(store)
+
+
+def link(text: str, lex: Lexicon, kinds: Iterable[str] = KINDS) -> list[Mention]:
+    """Non-overlapping mentions, longest and exact first, in text order."""
+    kinds = set(kinds)
+    toks = tokens(text)
+    taken = [False] * len(toks)
+    out: list[Mention] = []
+
+    def emit(i: int, j: int, key: str, hits, exact: bool) -> bool:
+        hits = [h for h in hits if h[0].kind in kinds]
+        if not hits:
+            return False
+        best = hits[0][2]
+        start, end = toks[i][1], toks[j - 1][2]
+        for ent, surface, prio in hits:
+            if prio == best:
+                out.append(Mention(text[start:end], start, end, ent, surface, exact))
+        for k in range(i, j):
+            taken[k] = True
+        return True
+
+    # exact matches, longest span first
+    for n in range(min(lex.max_len, len(toks)), 0, -1):
+        for i in range(len(toks) - n + 1):
+            if any(taken[i:i + n]):
+                continue
+            key = " ".join(t for t, _, _ in toks[i:i + n])
+            if n == 1 and key in STOPWORDS:
+                continue
+            original = text[toks[i][1]:toks[i + n - 1][2]]
+            hits = lex.lookup(key, original)
+            if hits:
+                emit(i, i + n, key, hits, True)
+    # typos: spans of up to 4 free tokens
+    for n in range(min(4, len(toks)), 0, -1):
+        for i in range(len(toks) - n + 1):
+            if any(taken[i:i + n]):
+                continue
+            parts = [t for t, _, _ in toks[i:i + n]]
+            if parts[0] in STOPWORDS or parts[-1] in STOPWORDS:
+                continue
+            key = " ".join(parts)
+            for cand, _ in lex.fuzzy(key):
+                if emit(i, i + n, key, lex.forms[cand], False):
+                    break
+    return sorted(out, key=lambda m: (m.start, m.entity.kind, m.entity.iri))
+
+
+def entities(mentions: Iterable[Mention], kind: str) -> list[Entity]:
+    """The distinct entities of one kind, in order of mention."""
+    seen: dict[str, Entity] = {}
+    for m in mentions:
+        if m.entity.kind == kind:
+            seen.setdefault(m.entity.iri, m.entity)
+    return list(seen.values())
+
+
+def as_term(entity: Entity) -> URIRef:
+    return URIRef(entity.iri)

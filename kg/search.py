@@ -1,0 +1,295 @@
+"""Hybrid ranking of graph nodes: dense (embeddings) + lexical (BM25) + name boosts.
+
+The core is pure functions over arrays, like sentence-transformers'
+``util.semantic_search``: :func:`build_index` turns node texts and their vectors into a
+:class:`SearchIndex`; :func:`rank` scores a query (its text, its vector and the entities
+the linker found in it) against the index; :func:`dense_rank` is the dense-only
+baseline the quality benchmark compares against. :class:`Searcher` is the edge that
+ties a store, the embedding model and the disk cache together.
+
+score = dense cosine + W_LEX * BM25 / max BM25 + W_NAME * (share of the query's words
+that name the node — its label, an alias or a title).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import sparse
+
+from .embed import TYPES, Embedder, NodeText, embed_nodes, model_embedder, node_texts
+from .errors import KGError, UnknownLabelError
+from .linking import STOPWORDS, Lexicon, Mention, lexicon, link, tokens
+from .store import Store
+
+W_LEX = 0.35
+W_NAME = 0.6
+K1, B = 1.2, 0.75
+MAX_QUERY_CHARS = 1000
+
+
+@dataclass(frozen=True)
+class Hit:
+    iri: str
+    label: str
+    type: str
+    score: float
+    why: str
+
+    def as_dict(self) -> dict:
+        return {"iri": self.iri, "label": self.label, "type": self.type,
+                "score": round(self.score, 4), "why": self.why}
+
+
+@dataclass
+class SearchIndex:
+    nodes: list[NodeText]
+    vectors: np.ndarray  # (n, d) float32, rows L2-normalised
+    type_codes: np.ndarray  # (n,) int8, index into TYPE_LIST
+    terms: sparse.csc_matrix  # (n, vocab) BM25 weights
+    vocab: dict[str, int]
+    row: dict[str, int] = field(default_factory=dict)  # iri -> row
+    _deletions: dict[str, set[str]] | None = None
+
+
+TYPE_LIST = list(TYPES)
+
+
+def content_tokens(text: str) -> list[str]:
+    return [t for t, _, _ in tokens(text) if (t not in STOPWORDS and len(t) > 1) or t.isdigit()]
+
+
+def build_index(nodes: Sequence[NodeText], vectors: np.ndarray) -> SearchIndex:
+    """The arrays search needs: vectors, type codes and a BM25 term matrix."""
+    nodes = list(nodes)
+    vocab: dict[str, int] = {}
+    rows, cols, tfs = [], [], []
+    lengths = np.zeros(len(nodes), dtype=np.float32)
+    for i, n in enumerate(nodes):
+        # the label counts twice: a word of the name matters more than one of the context
+        toks = content_tokens(n.label) * 2 + content_tokens(n.text)
+        lengths[i] = len(toks)
+        counts: dict[int, int] = {}
+        for t in toks:
+            j = vocab.setdefault(t, len(vocab))
+            counts[j] = counts.get(j, 0) + 1
+        for j, c in counts.items():
+            rows.append(i)
+            cols.append(j)
+            tfs.append(c)
+    n_docs = max(len(nodes), 1)
+    tf = np.asarray(tfs, dtype=np.float32)
+    r = np.asarray(rows, dtype=np.int64)
+    c = np.asarray(cols, dtype=np.int64)
+    df = np.bincount(c, minlength=len(vocab)).astype(np.float32)
+    idf = np.log(1 + (n_docs - df + 0.5) / (df + 0.5))
+    avg = float(lengths.mean()) if len(nodes) else 1.0
+    norm = K1 * (1 - B + B * lengths[r] / max(avg, 1e-9))
+    w = idf[c] * tf * (K1 + 1) / (tf + norm)
+    terms = sparse.csc_matrix((w, (r, c)), shape=(len(nodes), len(vocab)), dtype=np.float32)
+    codes = np.asarray([TYPE_LIST.index(n.type) for n in nodes], dtype=np.int8)
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    return SearchIndex(nodes, vectors, codes, terms, vocab,
+                       {n.iri: i for i, n in enumerate(nodes)})
+
+
+def _vocab_deletions(index: SearchIndex) -> dict[str, set[str]]:
+    if index._deletions is None:
+        d: dict[str, set[str]] = {}
+        for w in index.vocab:
+            if len(w) >= 5 and not w.isdigit():
+                for i in range(len(w)):
+                    d.setdefault(w[:i] + w[i + 1:], set()).add(w)
+                d.setdefault(w, set()).add(w)
+        index._deletions = d
+    return index._deletions
+
+
+def query_terms(index: SearchIndex, query: str) -> list[str]:
+    """The query's content words in the index vocabulary; a misspelt word (one edit)
+    stands for the vocabulary word it is closest to."""
+    from .linking import osa_distance
+
+    out = []
+    for t in content_tokens(query):
+        if t in index.vocab:
+            out.append(t)
+        elif len(t) >= 5:
+            dels = _vocab_deletions(index)
+            cands = set()
+            for v in [t] + [t[:i] + t[i + 1:] for i in range(len(t))]:
+                cands |= dels.get(v, set())
+            best = sorted((osa_distance(t, c, 1), c) for c in cands)
+            if best and best[0][0] <= 1:
+                out.append(best[0][1])
+    return out
+
+
+def type_mask(index: SearchIndex, types: Sequence[str] | None) -> np.ndarray | None:
+    if not types:
+        return None
+    for t in types:
+        if t not in TYPES:
+            raise UnknownLabelError("node type", t, TYPES)
+    codes = [TYPE_LIST.index(t) for t in types]
+    return np.isin(index.type_codes, codes)
+
+
+def _top(scores: np.ndarray, k: int, mask: np.ndarray | None) -> np.ndarray:
+    if mask is not None:
+        scores = np.where(mask, scores, -np.inf)
+    k = min(k, int(np.isfinite(scores).sum()))
+    if k <= 0:
+        return np.zeros(0, dtype=np.int64)
+    part = np.argpartition(-scores, k - 1)[:k]
+    return part[np.lexsort((part, -scores[part]))]
+
+
+def dense_rank(index: SearchIndex, query_vector: np.ndarray, k: int = 10,
+               types: Sequence[str] | None = None) -> list[Hit]:
+    """The dense-only baseline: cosine similarity of query and node vectors."""
+    scores = index.vectors @ np.asarray(query_vector, dtype=np.float32)
+    top = _top(scores, k, type_mask(index, types))
+    return [Hit(index.nodes[i].iri, index.nodes[i].label, index.nodes[i].type,
+                float(scores[i]), _semantic_why(index.nodes[i])) for i in top]
+
+
+def rank(
+    index: SearchIndex,
+    query: str,
+    query_vector: np.ndarray,
+    mentions: Sequence[Mention] = (),
+    k: int = 10,
+    types: Sequence[str] | None = None,
+    w_lex: float = W_LEX,
+    w_name: float = W_NAME,
+) -> list[Hit]:
+    """The shipped ranking: dense + normalised BM25 + boosts for nodes the query names."""
+    dense = index.vectors @ np.asarray(query_vector, dtype=np.float32)
+    scores = dense.copy()
+    terms = query_terms(index, query)
+    lex = None
+    if terms and w_lex:
+        cols = [index.vocab[t] for t in terms]
+        lex = np.asarray(index.terms[:, cols].sum(axis=1)).ravel()
+        top_lex = float(lex.max())
+        if top_lex > 0:
+            scores += w_lex * lex / top_lex
+    n_words = max(len(content_tokens(query)), 1)
+    named: dict[int, Mention] = {}
+    for m in mentions:
+        i = index.row.get(m.entity.iri)
+        if i is None:
+            continue
+        share = min(1.0, len(content_tokens(m.text)) / n_words)
+        scores[i] += w_name * share * (1.0 if m.exact else 0.8)
+        named.setdefault(i, m)
+    top = _top(scores, k, type_mask(index, types))
+    hits = []
+    for i in top:
+        node = index.nodes[i]
+        if i in named:
+            why = _name_why(named[i])
+        else:
+            why = _lexical_why(node, terms) or _semantic_why(node)
+        hits.append(Hit(node.iri, node.label, node.type, float(scores[i]), why))
+    return hits
+
+
+def _name_why(m: Mention) -> str:
+    kind = "label" if m.surface == m.entity.label else "alias"
+    how = "" if m.exact else " (spelling corrected)"
+    return f'{kind} "{m.surface}" matched "{m.text}"{how}'
+
+
+def _lexical_why(node: NodeText, terms: Sequence[str]) -> str | None:
+    if not terms:
+        return None
+    wanted = set(terms)
+    best, best_n = None, 0
+    for name, text in node.fields:
+        found = wanted & set(content_tokens(text))
+        if len(found) > best_n:
+            best, best_n = (name, text, found), len(found)
+    if best is None:
+        return None
+    name, text, found = best
+    return f'{name}: "{_short(text)}" (words: {", ".join(sorted(found))})'
+
+
+_DESCRIPTIVE = ("effectiveness", "limitation", "definition", "title", "kind", "mitigates")
+
+
+def _semantic_why(node: NodeText) -> str:
+    for want in _DESCRIPTIVE:
+        for name, text in node.fields:
+            if name == want:
+                return f'meaning close to {name}: "{_short(text)}"'
+    return f'meaning close to label: "{_short(node.label)}"'
+
+
+def _short(text: str, n: int = 90) -> str:
+    return text if len(text) <= n else text[: n - 1].rstrip() + "…"
+
+
+# --------------------------------------------------------------------------- edge
+
+
+def check_query(query: str) -> str:
+    """The query to search for, or KGError for one there is nothing to search in."""
+    q = " ".join((query or "").split())
+    if not q:
+        raise KGError("empty query: give some words to search for, e.g. "
+                      "kg search \"membership inference on Stable Diffusion\"")
+    if len(q) > MAX_QUERY_CHARS:
+        raise KGError(f"query too long ({len(q)} characters; at most {MAX_QUERY_CHARS})")
+    if not any(ch.isalnum() for ch in q):
+        raise KGError(f"query {q!r} has no letters or digits to search for")
+    return q
+
+
+class Searcher:
+    """A store's nodes, their cached embeddings and the model that embeds queries."""
+
+    def __init__(self, store: Store, embedder: Embedder, model_id: str,
+                 cache_dir=None) -> None:
+        self.store = store
+        self.embed = embedder
+        self.model_id = model_id
+        nodes = node_texts(store)
+        vectors = embed_nodes(nodes, embedder, model_id, cache_dir)
+        self.index = build_index(nodes, vectors)
+        self.lexicon: Lexicon = lexicon(store)
+
+    def query_vector(self, query: str) -> np.ndarray:
+        return np.asarray(self.embed([query]), dtype=np.float32)[0]
+
+    def search(self, query: str, k: int = 10, types: Sequence[str] | None = None,
+               dense_only: bool = False) -> list[Hit]:
+        q = check_query(query)
+        if k < 1:
+            raise KGError(f"-k {k}: give a number of results of at least 1")
+        type_mask(self.index, types)  # unknown type -> error before the model runs
+        vec = self.query_vector(q)
+        if dense_only:
+            return dense_rank(self.index, vec, k, types)
+        return rank(self.index, q, vec, link(q, self.lexicon), k, types)
+
+
+@functools.lru_cache(maxsize=4)
+def _searcher(store: Store, model: str) -> Searcher:
+    return Searcher(store, model_embedder(model), model)
+
+
+def searcher(store: Store, model: str | None = None) -> Searcher:
+    """The store's searcher with the configured model, built once per process."""
+    from . import settings
+
+    return _searcher(store, model or settings.get("model"))
+
+
+__all__ = ["Hit", "SearchIndex", "Searcher", "build_index", "rank", "dense_rank", "searcher",
+           "check_query"]
