@@ -20,8 +20,11 @@ from .errors import KGError
 
 COMMAND_MODULES = [
     "kg.commands.core",
+    "kg.commands.export",
     "kg.commands.store",
     "kg.commands.search",
+    "kg.commands.analysis",
+    "kg.commands.maintain",
 ]
 
 

@@ -1,0 +1,160 @@
+"""kg coverage | gaps | consistency | neighbors | path | centrality | crosswalk."""
+
+from __future__ import annotations
+
+import click
+
+from ..cli import echo_json, main, source_option
+from ..context import open_store
+from ..errors import KGError
+
+
+@main.command()
+@click.option("--by", type=click.Choice(["model", "knowledge", "defense"]), default="model",
+              show_default=True, help="Columns: target models, attacker knowledge or defense methods.")
+@click.option("--level", type=click.Choice(["model", "family"]), default="model", show_default=True,
+              help="With --by model: the models as named, or rolled up to their families.")
+@click.option("--json", "as_json", is_flag=True, help="Every cell with its attacks, defenses and papers.")
+@source_option
+def coverage(by, level, as_json, source):
+    """Threats x models / attacker knowledge / defense methods: attacks and defenses per cell."""
+    from ..coverage import matrix, render_text
+
+    m = matrix(open_store(source), by=by, level=level)
+    if as_json:
+        echo_json(m.as_dict())
+    else:
+        click.echo(render_text(m))
+
+
+@main.command()
+@click.option("--type", "types", multiple=True,
+              type=click.Choice(["threat_without_defense", "model_without_defense",
+                                 "knowledge_without_defense", "no_public_code"]),
+              help="Only gaps of this type (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Each gap with type, reason, cells, evidence.")
+@source_option
+def gaps(types, as_json, source):
+    """Typed gaps: threats, models and attacker knowledge with attacks but no defense;
+    works with no public code. Each with its reason and evidence."""
+    from ..gaps import find_gaps, render_text, summary
+
+    gs = [g for g in find_gaps(open_store(source)) if not types or g.type in types]
+    if as_json:
+        echo_json({"count": len(gs), "summary": summary(gs), "gaps": [g.as_dict() for g in gs]})
+    else:
+        click.echo(render_text(gs))
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True)
+@source_option
+def consistency(as_json, source):
+    """Where the survey disagrees with itself, with both sources (nothing is resolved)."""
+    from ..consistency import findings, render_text
+
+    fs = findings(open_store(source))
+    if as_json:
+        echo_json({"count": len(fs), "findings": [f.as_dict() for f in fs]})
+    else:
+        click.echo(render_text(fs))
+
+
+def _projection(store, *names: str):
+    from ..explain import resolve_node
+    from ..project import to_networkx
+
+    G = to_networkx(store)
+    return G, [str(resolve_node(store, n)) for n in names]
+
+
+@main.command()
+@click.argument("node")
+@click.option("--depth", type=int, default=1, show_default=True, help="How many edges away.")
+@click.option("--type", "types", multiple=True,
+              type=click.Choice(["Paper", "Attack", "DefenseEvaluation", "DefenseMethod",
+                                 "ThreatCategory", "AttackerKnowledge", "TargetModel"]),
+              help="Only neighbours of this type (repeatable).")
+@click.option("--json", "as_json", is_flag=True)
+@source_option
+def neighbors(node, depth, types, as_json, source):
+    """The neighbourhood of NODE (label, IRI or rdi:local-name) in the graph projection."""
+    from ..project import neighbors as nbrs
+
+    store = open_store(source)
+    G, (n,) = _projection(store, node)
+    rows = nbrs(G, n, depth=depth, types=types or None)
+    if as_json:
+        echo_json({"node": {"iri": n, "label": G.nodes[n]["label"], "type": G.nodes[n]["type"]},
+                   "depth": depth, "neighbors": rows})
+        return
+    click.echo(f"{G.nodes[n]['label']} [{G.nodes[n]['type']}]")
+    for r in rows:
+        v = r["via"]
+        arrow = f"--{v['predicate']}-->" if v["direction"] == "forward" else f"<--{v['predicate']}--"
+        tag = " (derived)" if v["derived"] else ""
+        click.echo(f"  {'  ' * (r['distance'] - 1)}{arrow} {r['label']} [{r['type']}]{tag}")
+    click.echo(f"({len(rows)} neighbour{'s' if len(rows) != 1 else ''} within {depth})")
+
+
+@main.command()
+@click.argument("a")
+@click.argument("b")
+@click.option("--json", "as_json", is_flag=True)
+@source_option
+def path(a, b, as_json, source):
+    """The shortest explanation path between A and B (e.g. a threat and a defense method)."""
+    from ..project import render_path, shortest_path
+
+    store = open_store(source)
+    G, (na, nb) = _projection(store, a, b)
+    steps = shortest_path(G, na, nb)
+    if as_json:
+        echo_json({"from": na, "to": nb, "length": len(steps), "steps": steps})
+    else:
+        click.echo(render_path(steps))
+
+
+@main.command()
+@click.option("--top", type=int, default=10, show_default=True, help="How many of each (0: all).")
+@click.option("--json", "as_json", is_flag=True)
+@source_option
+def centrality(top, as_json, source):
+    """Most central papers and defense methods (betweenness in the graph projection)."""
+    from ..project import centrality as cent
+    from ..project import to_networkx
+
+    if top < 0:
+        raise KGError(f"--top must be 0 or more (got {top})")
+    c = cent(to_networkx(open_store(source)), top=top or None)
+    if as_json:
+        echo_json(c)
+        return
+    for name, rows in c.items():
+        click.echo(f"{name}:")
+        for r in rows:
+            click.echo(f"  {r['betweenness']:.4f}  degree {r['degree']:>2}  {r['label']}")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True)
+@source_option
+def crosswalk(as_json, source):
+    """The curated crosswalk from threats to MITRE ATLAS techniques (with its ATLAS version)."""
+    from ..crosswalk import coverage as cw_coverage
+    from ..crosswalk import load_crosswalk, threat_nodes
+
+    store = open_store(source)
+    cw = load_crosswalk()
+    threat_nodes(store, cw)  # every threat the file names must exist
+    cov = cw_coverage(store, cw)
+    if as_json:
+        echo_json({**cw.as_dict(), "coverage": cov})
+        return
+    click.echo(f"MITRE ATLAS crosswalk (curated, {cw.file}); ATLAS: {cw.atlas_version}")
+    for m in cw.mappings:
+        click.echo(f"  {m.threat}  skos:{m.match}Match  {m.technique} {m.name}")
+    for u in cw.unmapped:
+        click.echo(f"  {u['threat']}  (no ATLAS technique: {u['reason']})")
+    if cov["not_in_file"]:
+        click.echo(f"  not in the file: {', '.join(cov['not_in_file'])}")

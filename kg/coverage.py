@@ -1,0 +1,399 @@
+"""Coverage matrices: which attacks and which defense evaluations fall in each cell of
+threat x target model, threat x attacker knowledge and threat x defense method.
+
+Everything is computed by the SPARQL queries below (module constants, so benchmarks can
+run them per store). Two kinds of computed fact appear here and are labelled as such:
+
+* roll-up: at family level an attack or defense evaluated on a model counts under the
+  model's family (its nearest ancestor-or-self typed rd:ModelFamily, else itself); the
+  item keeps the model it was evaluated on (``evaluated_on``) and says ``rolled_up``.
+* derived link: the survey never says which attack a defense was evaluated against; we
+  derive "evaluation E was evaluated against attack A" when one paper reports both for
+  the same threat (:data:`EVALUATED_AGAINST`). Such items carry ``derived: true`` and
+  the path. A defense's attacker knowledge is known only through this link; when no link
+  exists its knowledge is *unknown* (listed under ``unknown``), never "none".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rdflib import RDF, Graph, Literal, URIRef
+from rdflib.namespace import PROV
+
+from .errors import KGError
+from .store import Store
+from .vocab import RD, iri
+
+BYS = ("model", "knowledge", "defense")
+LEVELS = ("model", "family")
+
+# A model's family: its nearest ancestor-or-self typed rd:ModelFamily, else itself.
+# ``{m}`` / ``{f}`` are the variable names used by the query that embeds it.
+FAMILY_PATTERN = """
+  {{ SELECT ?{m} ?{f} WHERE {{
+    {{ ?{m} a rd:TargetModel . ?{m} skos:broader* ?{f} . ?{f} a rd:ModelFamily .
+       FILTER NOT EXISTS {{ ?{m} skos:broader* ?closer . ?closer a rd:ModelFamily .
+                           ?closer skos:broader+ ?{f} . }} }}
+    UNION
+    {{ ?{m} a rd:TargetModel .
+       FILTER NOT EXISTS {{ ?{m} skos:broader* ?anyFamily . ?anyFamily a rd:ModelFamily . }}
+       BIND(?{m} AS ?{f}) }}
+  }} }}
+"""
+
+FAMILY_OF = "SELECT ?model ?family WHERE {" + FAMILY_PATTERN.format(m="model", f="family") + "}"
+
+THREATS = """
+SELECT ?node ?label WHERE { ?node a rd:ThreatCategory ; skos:prefLabel ?label . }
+"""
+
+KNOWLEDGE = """
+SELECT ?node ?label WHERE { ?node a rd:AttackerKnowledge ; skos:prefLabel ?label . }
+"""
+
+LABELS = """
+SELECT ?node ?label WHERE {
+  { ?node a rd:TargetModel ; skos:prefLabel ?label . }
+  UNION { ?node a rd:DefenseMethod ; rdfs:label ?label . }
+  UNION { ?node a rd:Paper ; dcterms:title ?label . }
+  UNION { ?node a rd:Attack ; rdfs:label ?label . }
+  UNION { ?node a rd:DefenseEvaluation ; rdfs:label ?label . }
+}
+"""
+
+# The derived link: a defense evaluation and an attack of the same paper and threat.
+EVALUATED_AGAINST = """
+SELECT ?evaluation ?attack ?paper ?threat WHERE {
+  ?evaluation a rd:DefenseEvaluation ; rd:fromPaper ?paper ; rd:mitigates ?threat .
+  ?attack a rd:Attack ; rd:fromPaper ?paper ; rd:threat ?threat .
+}
+"""
+
+# Cell queries: one row per (threat, column, item). ?evaluatedOn is the model the
+# survey names (it differs from ?col only after a family roll-up).
+ATTACKS_BY_MODEL = """
+SELECT ?threat ?col ?item ?paper ?evaluatedOn WHERE {
+  ?item a rd:Attack ; rd:threat ?threat ; rd:evaluatedOn ?evaluatedOn ; rd:fromPaper ?paper .
+  BIND(?evaluatedOn AS ?col)
+}
+"""
+
+DEFENSES_BY_MODEL = """
+SELECT ?threat ?col ?item ?paper ?evaluatedOn WHERE {
+  ?item a rd:DefenseEvaluation ; rd:mitigates ?threat ; rd:evaluatedOn ?evaluatedOn ;
+        rd:fromPaper ?paper .
+  BIND(?evaluatedOn AS ?col)
+}
+"""
+
+ATTACKS_BY_FAMILY = """
+SELECT ?threat ?col ?item ?paper ?evaluatedOn WHERE {
+  ?item a rd:Attack ; rd:threat ?threat ; rd:evaluatedOn ?evaluatedOn ; rd:fromPaper ?paper .
+""" + FAMILY_PATTERN.format(m="evaluatedOn", f="col") + "}"
+
+DEFENSES_BY_FAMILY = """
+SELECT ?threat ?col ?item ?paper ?evaluatedOn WHERE {
+  ?item a rd:DefenseEvaluation ; rd:mitigates ?threat ; rd:evaluatedOn ?evaluatedOn ;
+        rd:fromPaper ?paper .
+""" + FAMILY_PATTERN.format(m="evaluatedOn", f="col") + "}"
+
+ATTACKS_BY_KNOWLEDGE = """
+SELECT ?threat ?col ?item ?paper WHERE {
+  ?item a rd:Attack ; rd:threat ?threat ; rd:assumesKnowledge ?col ; rd:fromPaper ?paper .
+}
+"""
+
+# Derived: the knowledge of the attacks the evaluation was (derived to be) evaluated against.
+DEFENSES_BY_KNOWLEDGE = """
+SELECT ?threat ?col ?item ?paper ?via WHERE {
+  ?item a rd:DefenseEvaluation ; rd:mitigates ?threat ; rd:fromPaper ?paper .
+  ?via a rd:Attack ; rd:fromPaper ?paper ; rd:threat ?threat ; rd:assumesKnowledge ?col .
+}
+"""
+
+# Defense evaluations whose attacker knowledge is unknown: no attack to derive it from.
+DEFENSES_UNKNOWN_KNOWLEDGE = """
+SELECT ?threat ?item ?paper WHERE {
+  ?item a rd:DefenseEvaluation ; rd:mitigates ?threat ; rd:fromPaper ?paper .
+  FILTER NOT EXISTS { ?a a rd:Attack ; rd:fromPaper ?paper ; rd:threat ?threat . }
+}
+"""
+
+DEFENSES_BY_METHOD = """
+SELECT ?threat ?col ?item ?paper WHERE {
+  ?item a rd:DefenseEvaluation ; rd:mitigates ?threat ; rd:method ?col ; rd:fromPaper ?paper .
+}
+"""
+
+# Derived: attacks of the same paper and threat as an evaluation of the method.
+ATTACKS_BY_METHOD = """
+SELECT ?threat ?col ?item ?paper ?via WHERE {
+  ?via a rd:DefenseEvaluation ; rd:mitigates ?threat ; rd:method ?col ; rd:fromPaper ?paper .
+  ?item a rd:Attack ; rd:fromPaper ?paper ; rd:threat ?threat .
+}
+"""
+
+CELL_QUERIES: dict[tuple[str, str], tuple[str, str]] = {
+    ("model", "model"): (ATTACKS_BY_MODEL, DEFENSES_BY_MODEL),
+    ("model", "family"): (ATTACKS_BY_FAMILY, DEFENSES_BY_FAMILY),
+    ("knowledge", "model"): (ATTACKS_BY_KNOWLEDGE, DEFENSES_BY_KNOWLEDGE),
+    ("defense", "model"): (ATTACKS_BY_METHOD, DEFENSES_BY_METHOD),
+}
+
+
+@dataclass(frozen=True)
+class Node:
+    iri: str
+    label: str
+
+    def as_dict(self) -> dict:
+        return {"iri": self.iri, "label": self.label}
+
+
+@dataclass(frozen=True)
+class Item:
+    """An attack or a defense evaluation placed in a cell, with its paper."""
+
+    kind: str  # "attack" | "defense"
+    node: Node
+    paper: Node
+    evaluated_on: tuple[Node, ...] = ()  # the models the survey names (model views)
+    rolled_up: bool = False  # counted under a family, not (only) the model itself
+    derived: bool = False  # placed by a derived link
+    path: tuple[str, ...] = ()  # the derivation path(s), when derived
+
+    def as_dict(self) -> dict:
+        d = {"kind": self.kind, "iri": self.node.iri, "label": self.node.label,
+             "paper": self.paper.as_dict(), "derived": self.derived}
+        if self.evaluated_on:
+            d["evaluated_on"] = [n.as_dict() for n in self.evaluated_on]
+            d["rolled_up"] = self.rolled_up
+        if self.derived:
+            d["path"] = list(self.path)
+        return d
+
+
+@dataclass
+class Cell:
+    threat: Node
+    col: Node
+    attacks: list[Item] = field(default_factory=list)
+    defenses: list[Item] = field(default_factory=list)
+
+    def papers(self) -> list[Node]:
+        return sorted({i.paper for i in self.attacks + self.defenses}, key=lambda n: n.label)
+
+    def as_dict(self) -> dict:
+        return {"threat": self.threat.as_dict(), "column": self.col.as_dict(),
+                "attacks": [i.as_dict() for i in self.attacks],
+                "defenses": [i.as_dict() for i in self.defenses],
+                "papers": [p.as_dict() for p in self.papers()]}
+
+
+@dataclass
+class Matrix:
+    by: str
+    level: str
+    rows: list[Node]  # threats
+    cols: list[Node]
+    cells: dict[tuple[str, str], Cell]  # (threat IRI, column IRI) -> cell
+    unknown: dict[str, list[Item]] = field(default_factory=dict)  # threat IRI -> items
+
+    def cell(self, threat: str, col: str) -> Cell:
+        """The cell by IRIs or labels (an empty cell when nothing falls in it)."""
+        t = _find(self.rows, threat, "threat")
+        c = _find(self.cols, col, COLUMN_KIND[self.by])
+        return self.cells.get((t.iri, c.iri)) or Cell(t, c)
+
+    def as_dict(self) -> dict:
+        return {
+            "by": self.by,
+            "level": self.level,
+            "level_note": LEVEL_NOTES[(self.by, self.level)],
+            "rows": [r.as_dict() for r in self.rows],
+            "columns": [c.as_dict() for c in self.cols],
+            "cells": [self.cells[k].as_dict() for k in sorted(
+                self.cells, key=lambda k: (self.cells[k].threat.label, self.cells[k].col.label))],
+            "unknown": [{"threat": _find(self.rows, t, "threat").as_dict(),
+                         "note": "attacker knowledge unknown (no attack in the same paper and "
+                                 "threat to derive it from); unknown is not none",
+                         "defenses": [i.as_dict() for i in items]}
+                        for t, items in sorted(self.unknown.items())],
+        }
+
+
+COLUMN_KIND = {"model": "target model", "knowledge": "attacker knowledge",
+               "defense": "defense method"}
+LEVEL_NOTES = {
+    ("model", "model"): "model level: each attack/defense counts under the models the survey names",
+    ("model", "family"): "family level: each model is rolled up to its nearest ancestor-or-self "
+                         "rd:ModelFamily (else itself); items keep evaluated_on",
+    ("knowledge", "model"): "attacker knowledge: attacks as stated; defenses only through the "
+                            "derived link (same paper, same threat); 'unknown' lists defenses "
+                            "whose attacker knowledge is unknown (not none)",
+    ("defense", "model"): "defense method: evaluations as stated; attacks only through the "
+                          "derived link (same paper, same threat)",
+}
+
+
+def _find(nodes: list[Node], text: str, kind: str) -> Node:
+    for n in nodes:
+        if text in (n.iri, n.label) or text.casefold() == n.label.casefold():
+            return n
+    from .errors import UnknownLabelError
+
+    raise UnknownLabelError(kind, text, [n.label for n in nodes])
+
+
+def labels(store: Store) -> dict[str, str]:
+    out = {str(r["node"]): str(r["label"]) for r in store.select(LABELS)}
+    for q in (THREATS, KNOWLEDGE):
+        out.update({str(r["node"]): str(r["label"]) for r in store.select(q)})
+    return out
+
+
+def derivation_path(lab: dict[str, str], evaluation: str, attack: str, paper: str,
+                    threat: str) -> tuple[str, ...]:
+    """The path a derived 'evaluated against' link came from, one step per string."""
+    return (f"{lab.get(evaluation, evaluation)} rd:fromPaper {lab.get(paper, paper)}",
+            f"{lab.get(attack, attack)} rd:fromPaper {lab.get(paper, paper)}",
+            f"both concern {lab.get(threat, threat)} (rd:mitigates / rd:threat)")
+
+
+def family_of(store: Store) -> dict[str, str]:
+    """Model IRI -> family IRI (nearest ancestor-or-self rd:ModelFamily, else itself)."""
+    return {str(r["model"]): str(r["family"]) for r in store.select(FAMILY_OF)}
+
+
+def matrix(store: Store, by: str = "model", level: str = "model") -> Matrix:
+    """The coverage matrix of threats x ``by`` ('model', 'knowledge' or 'defense');
+    ``level`` 'family' rolls models up to their families (only for by='model')."""
+    if by not in BYS:
+        raise KGError(f"unknown coverage view {by!r}; expected one of {', '.join(BYS)}")
+    if level not in LEVELS:
+        raise KGError(f"unknown level {level!r}; expected one of {', '.join(LEVELS)}")
+    if by != "model" and level != "model":
+        raise KGError(f"--level family applies to --by model only (not --by {by})")
+    lab = labels(store)
+
+    def node(t) -> Node:
+        return Node(str(t), lab.get(str(t), str(t)))
+
+    rows = sorted((node(r["node"]) for r in store.select(THREATS)), key=lambda n: n.label)
+    attacks_q, defenses_q = CELL_QUERIES[(by, level)]
+    cells: dict[tuple[str, str], Cell] = {}
+    cols: dict[str, Node] = {}
+    if by == "knowledge":
+        cols = {str(r["node"]): node(r["node"]) for r in store.select(KNOWLEDGE)}
+    acc: dict[tuple[str, str, str, str], dict] = {}
+    for kind, q in (("attack", attacks_q), ("defense", defenses_q)):
+        for r in store.select(q):
+            t, c = node(r["threat"]), node(r["col"])
+            cols.setdefault(c.iri, c)
+            cells.setdefault((t.iri, c.iri), Cell(t, c))
+            a = acc.setdefault((kind, t.iri, c.iri, str(r["item"])),
+                               {"paper": node(r["paper"]), "on": set(), "paths": []})
+            if r.get("evaluatedOn") is not None:
+                a["on"].add(node(r["evaluatedOn"]))
+            if r.get("via") is not None:
+                path = _path(kind, r, lab)
+                if path not in a["paths"]:
+                    a["paths"].append(path)
+    for (kind, t, c, it), a in acc.items():
+        on = tuple(sorted(a["on"], key=lambda n: n.label))
+        item = Item(kind, node(it), a["paper"], on, any(n.iri != c for n in on),
+                    bool(a["paths"]), tuple(step for p in sorted(a["paths"]) for step in p))
+        cell = cells[(t, c)]
+        (cell.attacks if kind == "attack" else cell.defenses).append(item)
+    for cell in cells.values():
+        cell.attacks.sort(key=lambda i: i.node.label)
+        cell.defenses.sort(key=lambda i: i.node.label)
+    unknown: dict[str, list[Item]] = {}
+    if by == "knowledge":
+        for r in store.select(DEFENSES_UNKNOWN_KNOWLEDGE):
+            unknown.setdefault(str(r["threat"]), []).append(
+                Item("defense", node(r["item"]), node(r["paper"])))
+        for items in unknown.values():
+            items.sort(key=lambda i: i.node.label)
+    return Matrix(by, level, rows, sorted(cols.values(), key=lambda n: n.label), cells, unknown)
+
+
+def _path(kind: str, r: dict, lab: dict[str, str]) -> tuple[str, ...]:
+    via = str(r["via"])
+    evaluation, attack = (str(r["item"]), via) if kind == "defense" else (via, str(r["item"]))
+    return derivation_path(lab, evaluation, attack, str(r["paper"]), str(r["threat"]))
+
+
+@dataclass(frozen=True)
+class DerivedLink:
+    """Evaluation E was evaluated against attack A: same paper, same threat (derived)."""
+
+    evaluation: Node
+    attack: Node
+    paper: Node
+    threat: Node
+    path: tuple[str, ...]
+
+    def as_dict(self) -> dict:
+        return {"derived": True, "predicate": "rd:evaluatedAgainst",
+                "evaluation": self.evaluation.as_dict(), "attack": self.attack.as_dict(),
+                "paper": self.paper.as_dict(), "threat": self.threat.as_dict(),
+                "path": list(self.path)}
+
+
+def evaluated_against(store: Store) -> list[DerivedLink]:
+    lab = labels(store)
+
+    def node(t) -> Node:
+        return Node(str(t), lab.get(str(t), str(t)))
+
+    out = []
+    for r in store.select(EVALUATED_AGAINST):
+        e, a, p, t = (str(r[k]) for k in ("evaluation", "attack", "paper", "threat"))
+        out.append(DerivedLink(node(e), node(a), node(p), node(t),
+                               derivation_path(lab, e, a, p, t)))
+    return sorted(out, key=lambda d: (d.evaluation.label, d.attack.label))
+
+
+def derived_graph(store: Store) -> Graph:
+    """The derived links as rd:DerivedFact nodes (reified, with rd:derivationPath), so a
+    build can add them without mixing them with stated facts."""
+    g = Graph()
+    for d in evaluated_against(store):
+        n = iri("derived", "evaluated-against", d.evaluation.iri.rsplit("/", 1)[-1],
+                d.attack.iri.rsplit("/", 1)[-1])
+        g.add((n, RDF.type, RD.DerivedFact))
+        g.add((n, RDF.subject, URIRef(d.evaluation.iri)))
+        g.add((n, RDF.predicate, RD.evaluatedAgainst))
+        g.add((n, RDF.object, URIRef(d.attack.iri)))
+        g.add((n, RD.derivationPath, Literal(" ; ".join(d.path))))
+        g.add((n, PROV.wasDerivedFrom, URIRef(d.paper.iri)))
+    return g
+
+
+def render_text(m: Matrix) -> str:
+    """The matrix as a plain-text grid: 'a/d' = attacks/defenses per cell."""
+    width = max([len(r.label) for r in m.rows] + [6])
+    colw = [max(5, min(18, len(c.label))) for c in m.cols]
+    head = "threat".ljust(width) + "  " + "  ".join(c.label[:w].ljust(w)
+                                                    for c, w in zip(m.cols, colw, strict=True))
+    out = [f"coverage by {m.by} ({LEVEL_NOTES[(m.by, m.level)]})", "", head.rstrip(),
+           "-" * len(head.rstrip())]
+    for r in m.rows:
+        parts = []
+        for c, w in zip(m.cols, colw, strict=True):
+            cell = m.cells.get((r.iri, c.iri))
+            txt = "." if cell is None else f"{len(cell.attacks)}a/{len(cell.defenses)}d"
+            parts.append(txt.ljust(w))
+        line = r.label.ljust(width) + "  " + "  ".join(parts)
+        if m.unknown.get(r.iri):
+            line += f"   +{len(m.unknown[r.iri])}d unknown knowledge"
+        out.append(line.rstrip())
+    out += ["", "a = attacks, d = defense evaluations, . = nothing; "
+            "derived items count where a derived link places them (see --json)"]
+    return "\n".join(out)
+
+
+__all__ = ["matrix", "Matrix", "Cell", "Item", "Node", "evaluated_against", "family_of",
+           "derived_graph", "render_text", "CELL_QUERIES"]

@@ -1,0 +1,356 @@
+"""Typed gaps: where the survey has attacks but nothing defends, each with a reason and the
+evidence (papers, survey cells, derived links) behind it.
+
+Gap types:
+
+* ``threat_without_defense``: a threat with attacks and no defense evaluation at all;
+* ``model_without_defense``: a (threat, target model) cell with attacks and no defense
+  evaluated on that model (``level`` 'model') or on any model of its family (``level``
+  'family': a model's family is its nearest ancestor-or-self rd:ModelFamily);
+* ``knowledge_without_defense``: a (threat, attacker knowledge) pair with attacks and no
+  defense *known* to be evaluated against such an attack. The link defense -> attack is
+  derived (same paper, same threat); defenses with no such link have unknown attacker
+  knowledge, and the reason says so: unknown is never counted as none;
+* ``no_public_code``: a paper whose code cells carry no link (rd:NoPublicCode).
+
+Each negation query exists in three shapes (FILTER NOT EXISTS, MINUS, OPTIONAL + !BOUND)
+in :data:`QUERY_SHAPES`, so backends can be compared; all shapes give the same rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .coverage import FAMILY_PATTERN, labels
+from .errors import KGError
+from .store import Store
+
+SHAPES = ("not_exists", "minus", "optional")
+DEFAULT_SHAPE = "not_exists"
+GAP_TYPES = ("threat_without_defense", "model_without_defense", "knowledge_without_defense",
+             "no_public_code")
+
+
+def _shapes(head: str, body: str, negated: str, witness: str) -> dict[str, str]:
+    """The same anti-join written three ways; ``witness`` is a variable bound only by
+    ``negated`` (for the OPTIONAL / !BOUND shape)."""
+    return {
+        "not_exists": f"{head} WHERE {{{body}  FILTER NOT EXISTS {{{negated}}}\n}}",
+        "minus": f"{head} WHERE {{{body}  MINUS {{{negated}}}\n}}",
+        "optional": f"{head} WHERE {{{body}  OPTIONAL {{{negated}}}\n"
+                    f"  FILTER (!BOUND(?{witness}))\n}}",
+    }
+
+
+THREAT_WITHOUT_DEFENSE_SHAPES = _shapes(
+    "SELECT ?threat ?attack ?paper",
+    """
+  ?attack a rd:Attack ; rd:threat ?threat ; rd:fromPaper ?paper .
+""",
+    """
+    ?defense a rd:DefenseEvaluation ; rd:mitigates ?threat .
+  """,
+    "defense",
+)
+
+MODEL_WITHOUT_DEFENSE_SHAPES = _shapes(
+    "SELECT ?threat ?model ?attack ?paper",
+    """
+  ?attack a rd:Attack ; rd:threat ?threat ; rd:evaluatedOn ?model ; rd:fromPaper ?paper .
+""",
+    """
+    ?defense a rd:DefenseEvaluation ; rd:mitigates ?threat ; rd:evaluatedOn ?model .
+  """,
+    "defense",
+)
+
+FAMILY_WITHOUT_DEFENSE_SHAPES = _shapes(
+    "SELECT ?threat ?family ?model ?attack ?paper",
+    """
+  ?attack a rd:Attack ; rd:threat ?threat ; rd:evaluatedOn ?model ; rd:fromPaper ?paper .
+""" + FAMILY_PATTERN.format(m="model", f="family"),
+    # ?family is the attack model's family (a rd:ModelFamily, or a model with no family
+    # above it); a defense model belongs to it when ?family is its nearest family-or-self.
+    # Written without a sub-SELECT: rdflib mis-evaluates a sub-SELECT inside NOT EXISTS.
+    """
+    ?defense a rd:DefenseEvaluation ; rd:mitigates ?threat ; rd:evaluatedOn ?defenseModel .
+    ?defenseModel skos:broader* ?family .
+    FILTER NOT EXISTS { ?defenseModel skos:broader* ?nearer . ?nearer a rd:ModelFamily .
+                        ?nearer skos:broader+ ?family . }
+    FILTER (?defenseModel = ?family || EXISTS { ?family a rd:ModelFamily . })
+  """,
+    "defense",
+)
+
+KNOWLEDGE_WITHOUT_DEFENSE_SHAPES = _shapes(
+    "SELECT ?threat ?knowledge ?attack ?paper",
+    """
+  ?attack a rd:Attack ; rd:threat ?threat ; rd:assumesKnowledge ?knowledge ; rd:fromPaper ?paper .
+""",
+    """
+    ?defense a rd:DefenseEvaluation ; rd:mitigates ?threat ; rd:fromPaper ?defensePaper .
+    ?defended a rd:Attack ; rd:fromPaper ?defensePaper ; rd:threat ?threat ;
+              rd:assumesKnowledge ?knowledge .
+  """,
+    "defense",
+)
+
+THREAT_WITHOUT_DEFENSE = THREAT_WITHOUT_DEFENSE_SHAPES[DEFAULT_SHAPE]
+MODEL_WITHOUT_DEFENSE = MODEL_WITHOUT_DEFENSE_SHAPES[DEFAULT_SHAPE]
+FAMILY_WITHOUT_DEFENSE = FAMILY_WITHOUT_DEFENSE_SHAPES[DEFAULT_SHAPE]
+KNOWLEDGE_WITHOUT_DEFENSE = KNOWLEDGE_WITHOUT_DEFENSE_SHAPES[DEFAULT_SHAPE]
+
+# query name -> shape -> SPARQL (for the store benchmark; the shapes must agree)
+QUERY_SHAPES: dict[str, dict[str, str]] = {
+    "threat_without_defense": THREAT_WITHOUT_DEFENSE_SHAPES,
+    "model_without_defense": MODEL_WITHOUT_DEFENSE_SHAPES,
+    "family_without_defense": FAMILY_WITHOUT_DEFENSE_SHAPES,
+    "knowledge_without_defense": KNOWLEDGE_WITHOUT_DEFENSE_SHAPES,
+}
+
+# Defense evaluations of a threat whose attacker knowledge is unknown (nothing to derive it
+# from: the paper reports no attack on that threat).
+UNKNOWN_KNOWLEDGE_DEFENSES = """
+SELECT ?threat ?defense ?paper WHERE {
+  ?defense a rd:DefenseEvaluation ; rd:mitigates ?threat ; rd:fromPaper ?paper .
+  FILTER NOT EXISTS { ?a a rd:Attack ; rd:fromPaper ?paper ; rd:threat ?threat . }
+}
+"""
+
+# Defense evaluations per (threat, family) with the model they were evaluated on: the
+# context a model-level gap gives ("its family is covered, by ... on ...").
+FAMILY_DEFENSES = """
+SELECT ?threat ?family ?defense ?defenseModel WHERE {
+  ?defense a rd:DefenseEvaluation ; rd:mitigates ?threat ; rd:evaluatedOn ?defenseModel .
+""" + FAMILY_PATTERN.format(m="defenseModel", f="family") + "}"
+
+NO_PUBLIC_CODE = """
+SELECT ?paper WHERE { ?paper a rd:Paper ; rd:codeAvailability rd:NoPublicCode . }
+"""
+
+# The survey cells behind a row node's facts: node, property, cell label, cell text.
+SOURCE_CELLS = """
+SELECT ?node ?p ?where ?text WHERE {
+  ?node prov:wasDerivedFrom ?row . ?row a rd:SourceRow ; rd:hasCell ?cell .
+  ?cell rd:column ?col ; rd:cellText ?text ; rdfs:label ?where .
+  ?col rd:mapsTo ?p .
+}
+"""
+
+# A paper's Code cells (the evidence of "no public code").
+CODE_CELLS = """
+SELECT ?paper ?where ?text WHERE {
+  ?paper a rd:Paper ; prov:wasDerivedFrom ?row . ?row rd:hasCell ?cell .
+  ?cell rd:column/rd:header "Code" ; rd:cellText ?text ; rdfs:label ?where .
+}
+"""
+
+# Property (as a qname) whose cell explains each gap type's attacks.
+_CELL_PROPERTY = {"threat_without_defense": "threat", "model_without_defense": "evaluatedOn",
+                  "knowledge_without_defense": "assumesKnowledge"}
+
+
+@dataclass
+class Gap:
+    type: str
+    reason: str
+    cells: list[dict]  # the coverage cell(s): {"threat": {...}, "model"/"knowledge"/"paper": {...}}
+    evidence: list[dict] = field(default_factory=list)
+    level: str | None = None  # model | family, for model_without_defense
+
+    @property
+    def key(self) -> tuple:
+        """Identity of the gap (type, level and the cell IRIs), independent of wording."""
+        return (self.type, self.level,
+                tuple(sorted(tuple(sorted((k, v["iri"]) for k, v in c.items())) for c in self.cells)))
+
+    def as_dict(self) -> dict:
+        d = {"type": self.type, "reason": self.reason, "cells": self.cells,
+             "evidence": self.evidence}
+        if self.level is not None:
+            d["level"] = self.level
+        return d
+
+
+class _Ctx:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.lab = labels(store)
+        self.cells: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        for r in store.select(SOURCE_CELLS):
+            p = str(r["p"]).rsplit("#", 1)[-1]
+            self.cells.setdefault((str(r["node"]), p), []).append((str(r["where"]),
+                                                                  str(r["text"])))
+
+    def node(self, t) -> dict:
+        return {"iri": str(t), "label": self.lab.get(str(t), str(t))}
+
+    def attack_evidence(self, attacks: dict[str, str], prop: str) -> list[dict]:
+        """Per attack: its paper, and the survey cell stating the gap's column."""
+        out = []
+        for attack, paper in sorted(attacks.items(), key=lambda kv: self.lab.get(kv[0], kv[0])):
+            ev = {"kind": "attack", **self.node(attack), "paper": self.node(paper),
+                  "cells": [{"where": w, "text": t}
+                            for w, t in sorted(set(self.cells.get((attack, prop), [])))]}
+            out.append(ev)
+        return out
+
+
+def _run(store: Store, shapes: dict[str, str], shape: str):
+    if shape not in SHAPES:
+        raise KGError(f"unknown query shape {shape!r}; expected one of {', '.join(SHAPES)}")
+    return store.select(shapes[shape])
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def threat_gaps(store: Store, ctx: _Ctx | None = None, shape: str = DEFAULT_SHAPE) -> list[Gap]:
+    ctx = ctx or _Ctx(store)
+    by: dict[str, dict[str, str]] = {}
+    for r in _run(store, THREAT_WITHOUT_DEFENSE_SHAPES, shape):
+        by.setdefault(str(r["threat"]), {})[str(r["attack"])] = str(r["paper"])
+    gaps = []
+    for threat, attacks in by.items():
+        t = ctx.node(threat)
+        reason = (f"{t['label']}: {_plural(len(attacks), 'attack')} "
+                  f"({_plural(len(set(attacks.values())), 'paper')}) in the attack table, and no "
+                  f"row of the defense table mitigates it: no defense at all")
+        ev = ctx.attack_evidence(attacks, "threat")
+        ev.append({"kind": "absent", "where": "defense table, column 'Threats'",
+                   "text": f"no row names {t['label']}"})
+        gaps.append(Gap("threat_without_defense", reason, [{"threat": t}], ev))
+    return gaps
+
+
+def model_gaps(store: Store, level: str = "model", ctx: _Ctx | None = None,
+               shape: str = DEFAULT_SHAPE) -> list[Gap]:
+    if level not in ("model", "family"):
+        raise KGError(f"unknown level {level!r}; expected model or family")
+    ctx = ctx or _Ctx(store)
+    shapes = MODEL_WITHOUT_DEFENSE_SHAPES if level == "model" else FAMILY_WITHOUT_DEFENSE_SHAPES
+    col = "model" if level == "model" else "family"
+    by: dict[tuple[str, str], dict[str, str]] = {}
+    models: dict[tuple[str, str], set[str]] = {}
+    for r in _run(store, shapes, shape):
+        k = (str(r["threat"]), str(r[col]))
+        by.setdefault(k, {})[str(r["attack"])] = str(r["paper"])
+        models.setdefault(k, set()).add(str(r["model"]))
+    fam_defs: dict[tuple[str, str], set[tuple[str, str]]] = {}
+    family_of: dict[str, str] = {}
+    if level == "model":
+        for r in store.select(FAMILY_DEFENSES):
+            fam_defs.setdefault((str(r["threat"]), str(r["family"])), set()).add(
+                (str(r["defense"]), str(r["defenseModel"])))
+        from .coverage import family_of as fam
+
+        family_of = fam(store)
+    gaps = []
+    for (threat, m), attacks in by.items():
+        t, mn = ctx.node(threat), ctx.node(m)
+        ev = ctx.attack_evidence(attacks, "evaluatedOn")
+        if level == "model":
+            reason = (f"{t['label']} on {mn['label']}: {_plural(len(attacks), 'attack')} evaluated "
+                      f"on {mn['label']}, no defense evaluated on {mn['label']} itself")
+            f = family_of.get(m, m)
+            covering = sorted(fam_defs.get((threat, f), set()))
+            if covering:
+                on = sorted({ctx.lab.get(dm, dm) for _, dm in covering})
+                reason += (f"; its family {ctx.lab.get(f, f)} has "
+                           f"{_plural(len(covering), 'defense evaluation')} (on {', '.join(on)}), "
+                           f"so the family-level view shows no gap here")
+                ev += [{"kind": "family_defense", **ctx.node(d), "evaluated_on": ctx.node(dm),
+                        "family": ctx.node(f)} for d, dm in covering]
+            elif f != m:
+                reason += f", nor on any model of its family {ctx.lab.get(f, f)}"
+        else:
+            names = sorted(ctx.lab.get(x, x) for x in models[(threat, m)])
+            reason = (f"{t['label']} on family {mn['label']}: {_plural(len(attacks), 'attack')} "
+                      f"evaluated on {', '.join(names)}, no defense evaluated on any model of "
+                      f"the family")
+        cell = {"threat": t, "model": mn}
+        gaps.append(Gap("model_without_defense", reason, [cell], ev, level=level))
+    return gaps
+
+
+def knowledge_gaps(store: Store, ctx: _Ctx | None = None, shape: str = DEFAULT_SHAPE) -> list[Gap]:
+    ctx = ctx or _Ctx(store)
+    by: dict[tuple[str, str], dict[str, str]] = {}
+    for r in _run(store, KNOWLEDGE_WITHOUT_DEFENSE_SHAPES, shape):
+        by.setdefault((str(r["threat"]), str(r["knowledge"])), {})[str(r["attack"])] = str(r["paper"])
+    unknown: dict[str, list[tuple[str, str]]] = {}
+    for r in store.select(UNKNOWN_KNOWLEDGE_DEFENSES):
+        unknown.setdefault(str(r["threat"]), []).append((str(r["defense"]), str(r["paper"])))
+    gaps = []
+    for (threat, k), attacks in by.items():
+        t, kn = ctx.node(threat), ctx.node(k)
+        lk = kn["label"].lower()
+        reason = (f"{t['label']} with {lk} knowledge: {_plural(len(attacks), 'attack')} assume it; "
+                  f"no defense is known to be evaluated against a {lk} attack (derived: a "
+                  f"defense counts when its paper also reports a {lk} attack on this threat)")
+        ev = ctx.attack_evidence(attacks, "assumesKnowledge")
+        unk = sorted(unknown.get(threat, []), key=lambda x: ctx.lab.get(x[0], x[0]))
+        if unk:
+            reason += (f"; the attacker knowledge of {_plural(len(unk), 'defense evaluation')} of "
+                       f"this threat is unknown (their papers report no attack to derive it from): "
+                       f"unknown, not none, so they may cover this cell")
+            ev += [{"kind": "unknown_knowledge", **ctx.node(d), "paper": ctx.node(p),
+                    "knowledge": "unknown"} for d, p in unk]
+        else:
+            reason += "; no defense of this threat has unknown attacker knowledge"
+        gaps.append(Gap("knowledge_without_defense", reason, [{"threat": t, "knowledge": kn}], ev))
+    return gaps
+
+
+def code_gaps(store: Store, ctx: _Ctx | None = None) -> list[Gap]:
+    ctx = ctx or _Ctx(store)
+    cells: dict[str, set[tuple[str, str]]] = {}
+    for r in store.select(CODE_CELLS):
+        cells.setdefault(str(r["paper"]), set()).add((str(r["where"]), str(r["text"])))
+    gaps = []
+    for r in store.select(NO_PUBLIC_CODE):
+        p = ctx.node(r["paper"])
+        cs = sorted(cells.get(p["iri"], set()))
+        reason = (f"{p['label']}: no public code; the survey's Code "
+                  f"{'cell has' if len(cs) == 1 else 'cells have'} no link")
+        ev = [{"kind": "paper", **p}] + [{"kind": "survey_cell", "where": w, "text": t}
+                                         for w, t in cs]
+        gaps.append(Gap("no_public_code", reason, [{"paper": p}], ev))
+    return gaps
+
+
+def find_gaps(store: Store, shape: str = DEFAULT_SHAPE) -> list[Gap]:
+    """Every gap of the graph, sorted by type, then level, then cell labels."""
+    ctx = _Ctx(store)
+    gaps = (threat_gaps(store, ctx, shape) + model_gaps(store, "model", ctx, shape)
+            + model_gaps(store, "family", ctx, shape) + knowledge_gaps(store, ctx, shape)
+            + code_gaps(store, ctx))
+    order = {t: i for i, t in enumerate(GAP_TYPES)}
+    return sorted(gaps, key=lambda g: (order[g.type], g.level or "",
+                                       [sorted(v["label"] for v in c.values()) for c in g.cells]))
+
+
+def summary(gaps: list[Gap]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for g in gaps:
+        name = g.type + (f"@{g.level}" if g.level else "")
+        out[name] = out.get(name, 0) + 1
+    return out
+
+
+def render_text(gaps: list[Gap]) -> str:
+    out = []
+    current = None
+    for g in gaps:
+        head = g.type + (f" ({g.level} level)" if g.level else "")
+        if head != current:
+            out += (["", head] if out else [head])
+            current = head
+        out.append(f"  - {g.reason}")
+    counts = ", ".join(f"{k}: {v}" for k, v in summary(gaps).items())
+    out += ["", f"{_plural(len(gaps), 'gap')} ({counts}); kg gaps --json gives the evidence"]
+    return "\n".join(out)
+
+
+__all__ = ["Gap", "find_gaps", "QUERY_SHAPES", "SHAPES", "GAP_TYPES", "render_text", "summary"]

@@ -1,0 +1,174 @@
+"""The graph as a typed networkx MultiDiGraph, for graph algorithms: a node's
+neighbourhood, the shortest explanation path between two nodes, centrality.
+
+Nodes are the domain nodes (papers, attacks, defense evaluations, defense methods,
+threats, attacker knowledge, target models), keyed by IRI, with attributes ``type`` and
+``label``. Edges carry ``predicate`` (a qname) and ``derived``; the derived
+``rd:evaluatedAgainst`` edges (same paper, same threat) also carry their ``path``.
+The projection is built from store queries, so it works on any store backend.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+import networkx as nx
+
+from .coverage import evaluated_against
+from .errors import KGError
+from .explain import qname
+from .store import Store
+
+TYPES = ("Paper", "Attack", "DefenseEvaluation", "DefenseMethod", "ThreatCategory",
+         "AttackerKnowledge", "TargetModel")
+
+NODES = """
+SELECT ?node ?type ?label WHERE {
+  VALUES ?type { rd:Paper rd:Attack rd:DefenseEvaluation rd:DefenseMethod rd:ThreatCategory
+                 rd:AttackerKnowledge rd:TargetModel }
+  ?node a ?type .
+  OPTIONAL { ?node skos:prefLabel ?preferred }
+  OPTIONAL { ?node dcterms:title ?title }
+  OPTIONAL { ?node rdfs:label ?plain }
+  BIND(COALESCE(?preferred, ?title, ?plain, STR(?node)) AS ?label)
+}
+"""
+
+FAMILIES = "SELECT ?node WHERE { ?node a rd:ModelFamily . }"
+
+CODE = "SELECT ?node ?code WHERE { ?node a rd:Paper ; rd:codeAvailability ?code . }"
+
+EDGES = """
+SELECT ?s ?p ?o WHERE {
+  VALUES ?p { rd:fromPaper rd:threat rd:assumesKnowledge rd:evaluatedOn rd:method
+              rd:mitigates skos:broader }
+  ?s ?p ?o .
+}
+"""
+
+
+def to_networkx(store: Store, derived: bool = True) -> nx.MultiDiGraph:
+    """The typed projection; ``derived`` adds the derived rd:evaluatedAgainst edges."""
+    G = nx.MultiDiGraph()
+    for r in sorted(store.select(NODES), key=lambda r: (str(r["node"]), str(r["label"]))):
+        n = str(r["node"])
+        if n not in G:
+            G.add_node(n, type=str(r["type"]).rsplit("#", 1)[-1], label=str(r["label"]))
+    for r in store.select(FAMILIES):
+        if str(r["node"]) in G:
+            G.nodes[str(r["node"])]["family"] = True
+    for r in store.select(CODE):
+        if str(r["node"]) in G:
+            G.nodes[str(r["node"])]["code"] = str(r["code"]).rsplit("#", 1)[-1]
+    for r in sorted(store.select(EDGES), key=lambda r: (str(r["s"]), str(r["p"]), str(r["o"]))):
+        s, o, p = str(r["s"]), str(r["o"]), qname(r["p"])
+        if s in G and o in G:
+            G.add_edge(s, o, key=p, predicate=p, derived=False)
+    if derived:
+        for d in evaluated_against(store):
+            G.add_edge(d.evaluation.iri, d.attack.iri, key="rd:evaluatedAgainst",
+                       predicate="rd:evaluatedAgainst", derived=True, path=list(d.path))
+    return G
+
+
+def _require(G: nx.MultiDiGraph, node: str) -> None:
+    if node not in G:
+        raise KGError(f"node {node} is not in the projection (it holds only "
+                      f"{', '.join(TYPES)} nodes)")
+
+
+def _undirected(G: nx.MultiDiGraph) -> nx.Graph:
+    """One edge per node pair (a stated edge preferred over a derived one), remembering
+    its direction and predicate."""
+    U = nx.Graph()
+    U.add_nodes_from(G.nodes(data=True))
+    for u, v, d in G.edges(data=True):
+        w = 1.0 + (0.001 if d.get("derived") else 0.0)
+        if not U.has_edge(u, v) or U[u][v]["weight"] > w:
+            U.add_edge(u, v, weight=w, source=u, target=v, predicate=d["predicate"],
+                       derived=d.get("derived", False), path=d.get("path"))
+    return U
+
+
+def _step(G: nx.MultiDiGraph, U: nx.Graph, a: str, b: str) -> dict:
+    e = U[a][b]
+    step = {"from": _node(G, a), "to": _node(G, b), "predicate": e["predicate"],
+            "direction": "forward" if e["source"] == a else "backward",
+            "derived": e["derived"]}
+    if e["derived"]:
+        step["path"] = e["path"]
+    return step
+
+
+def _node(G: nx.MultiDiGraph, n: str) -> dict:
+    return {"iri": n, "label": G.nodes[n]["label"], "type": G.nodes[n]["type"]}
+
+
+def neighbors(G: nx.MultiDiGraph, node: str, depth: int = 1,
+              types: list[str] | tuple[str, ...] | None = None) -> list[dict]:
+    """Nodes within ``depth`` edges of ``node`` (either direction), nearest first; each
+    with its distance and the edge it was reached by. ``types`` filters the result."""
+    _require(G, node)
+    if depth < 1:
+        raise KGError(f"depth must be at least 1 (got {depth})")
+    bad = [t for t in types or () if t not in TYPES]
+    if bad:
+        raise KGError(f"unknown node type {bad[0]!r}; expected one of {', '.join(TYPES)}")
+    U = _undirected(G)
+    seen = {node: 0}
+    out = []
+    queue = deque([node])
+    while queue:
+        n = queue.popleft()
+        if seen[n] >= depth:
+            continue
+        for m in sorted(U.neighbors(n), key=lambda x: (G.nodes[x]["type"], G.nodes[x]["label"])):
+            if m in seen:
+                continue
+            seen[m] = seen[n] + 1
+            queue.append(m)
+            if not types or G.nodes[m]["type"] in types:
+                out.append({**_node(G, m), "distance": seen[m], "via": _step(G, U, n, m)})
+    return out
+
+
+def shortest_path(G: nx.MultiDiGraph, a: str, b: str) -> list[dict]:
+    """The shortest explanation path from ``a`` to ``b`` (edges in either direction;
+    stated edges preferred over derived ones), as steps with their edge labels."""
+    _require(G, a)
+    _require(G, b)
+    U = _undirected(G)
+    try:
+        nodes = nx.shortest_path(U, a, b, weight="weight")
+    except nx.NetworkXNoPath:
+        raise KGError(f"no path between {G.nodes[a]['label']!r} and "
+                      f"{G.nodes[b]['label']!r} in the projection") from None
+    return [_step(G, U, x, y) for x, y in zip(nodes, nodes[1:], strict=False)]
+
+
+def centrality(G: nx.MultiDiGraph, top: int | None = None) -> dict[str, list[dict]]:
+    """Betweenness (on the undirected projection) and degree of papers and defense methods,
+    most central first."""
+    U = _undirected(G)
+    between = nx.betweenness_centrality(U, weight=None)
+    out: dict[str, list[dict]] = {}
+    for name, t in (("papers", "Paper"), ("methods", "DefenseMethod")):
+        rows = [{**_node(G, n), "betweenness": round(between[n], 6), "degree": U.degree(n)}
+                for n in G if G.nodes[n]["type"] == t]
+        rows.sort(key=lambda r: (-r["betweenness"], -r["degree"], r["label"]))
+        out[name] = rows[:top] if top else rows
+    return out
+
+
+def render_path(steps: list[dict]) -> str:
+    if not steps:
+        return "(same node)"
+    out = [f"{steps[0]['from']['label']} [{steps[0]['from']['type']}]"]
+    for s in steps:
+        arrow = f"--{s['predicate']}-->" if s["direction"] == "forward" else f"<--{s['predicate']}--"
+        tag = "  (derived: " + " ; ".join(s["path"]) + ")" if s["derived"] else ""
+        out.append(f"  {arrow} {s['to']['label']} [{s['to']['type']}]{tag}")
+    return "\n".join(out)
+
+
+__all__ = ["to_networkx", "neighbors", "shortest_path", "centrality", "render_path", "TYPES"]
