@@ -303,6 +303,8 @@ def parse_additions(text: str, file: str) -> Additions:
 def addition_files(directory: Path | None = None) -> list[Path]:
     """The additions files of a directory, in a stable order (README.md is not one)."""
     directory = directory or ADDITIONS_DIR
+    if directory.is_file():
+        return [directory]
     if not directory.is_dir():
         return []
     return sorted(p for p in directory.iterdir()

@@ -1,0 +1,308 @@
+"""What changed between two graphs: papers, attacks, defense evaluations, gaps.
+
+Nodes are compared by IRI (minted from the paper title, and the method for defense
+evaluations), so renumbered survey rows are not changes. A changed node lists its
+changes cell by cell: each changed property is named by the survey column it is
+read from (the provenance mapping rd:mapsTo of :data:`kg.graph.COLUMN_PROPERTIES`),
+with the old and new values. Gaps (``kg.gaps.find_gaps``) are compared by their
+identity (type, level and cells): opened or closed.
+
+:func:`diff_graphs` is pure over two graphs; :func:`load_side` reads a survey file,
+a build directory or an RDF file; :func:`changes_since_previous` compares a build
+with the graph it replaced (``previous.nt``, kept by ``kg build``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS
+from rdflib.term import Node
+
+from . import settings
+from .errors import SourceError
+from .graph import COLUMN_PROPERTIES
+from .ingest import ATTACKS, DEFENSES
+from .store import MemoryStore, Store
+from .vocab import PREFIXES, RD
+
+PREVIOUS = "previous.nt"
+
+PAPER_COLUMNS = {DCTERMS.title: "Ref.", RD.paperURL: "Ref.", RD.codeAvailability: "Code",
+                 RD.codeRepository: "Code"}
+
+
+def _columns(table: str) -> dict[URIRef, str]:
+    out: dict[URIRef, str] = {}
+    for header, props in COLUMN_PROPERTIES[table].items():
+        for p in props:
+            out.setdefault(p, header)
+    return out
+
+
+# section name -> (class, property -> the survey column it is read from)
+SECTIONS: dict[str, tuple[URIRef, dict[URIRef, str]]] = {
+    "papers": (RD.Paper, PAPER_COLUMNS),
+    "attacks": (RD.Attack, {p: c for p, c in _columns(ATTACKS).items()
+                            if p not in PAPER_COLUMNS}),
+    "defense_evaluations": (RD.DefenseEvaluation,
+                            {p: c for p, c in _columns(DEFENSES).items()
+                             if p not in PAPER_COLUMNS}),
+}
+
+FACTS_QUERY = """
+SELECT ?node ?label ?p ?o ?olabel WHERE {
+  ?node a ?cls ; ?p ?o .
+  OPTIONAL { ?node rdfs:label ?label }
+  OPTIONAL { ?o skos:prefLabel|rdfs:label ?olabel }
+}
+"""
+
+SOURCES_QUERY = """
+SELECT ?node ?where WHERE {
+  ?node a ?cls ; prov:wasDerivedFrom ?src .
+  OPTIONAL { ?src rdfs:label ?where }
+}
+"""
+
+
+def qname(term: Node) -> str:
+    s = str(term)
+    for p, ns in PREFIXES.items():
+        if s.startswith(str(ns)):
+            return f"{p}:{s[len(str(ns)):]}"
+    return s
+
+
+@dataclass
+class _Node:
+    iri: str
+    label: str
+    facts: dict[str, set[str]] = field(default_factory=dict)  # property qname -> values
+    sources: set[str] = field(default_factory=set)
+
+
+def node_facts(store: Store, cls: URIRef, props: dict[URIRef, str]) -> dict[str, _Node]:
+    """The nodes of a class with the facts of ``props``, values shown by label."""
+    nodes: dict[str, _Node] = {}
+    wanted = set(props)
+    values: dict[tuple[str, str, str], set[str]] = {}
+    for r in store.select(FACTS_QUERY, {"cls": cls}):
+        n = str(r["node"])
+        nodes.setdefault(n, _Node(n, str(r["label"] or n)))
+        if r["p"] not in wanted:
+            continue
+        o = r["o"]
+        shown = str(o) if isinstance(o, Literal) or r["olabel"] is None else str(r["olabel"])
+        values.setdefault((n, qname(r["p"]), str(o)), set()).add(shown)
+    for (n, p, _), shown in values.items():
+        nodes[n].facts.setdefault(p, set()).add(min(shown))  # one label per value
+    for r in store.select(SOURCES_QUERY, {"cls": cls}):
+        n = str(r["node"])
+        if n in nodes:
+            nodes[n].sources.add(str(r["where"] or r["node"]))
+    return nodes
+
+
+def _item(n: _Node) -> dict:
+    return {"iri": n.iri, "label": n.label, "sources": sorted(n.sources)}
+
+
+def _section(old: dict[str, _Node], new: dict[str, _Node], props: dict[URIRef, str]) -> dict:
+    column = {qname(p): c for p, c in props.items()}
+    added = [_item(new[k]) for k in sorted(set(new) - set(old), key=lambda k: new[k].label)]
+    removed = [_item(old[k]) for k in sorted(set(old) - set(new), key=lambda k: old[k].label)]
+    changed = []
+    for k in sorted(set(old) & set(new), key=lambda k: new[k].label):
+        a, b = old[k], new[k]
+        cells = []
+        for p in sorted(set(a.facts) | set(b.facts), key=lambda p: (column.get(p, p), p)):
+            va, vb = a.facts.get(p, set()), b.facts.get(p, set())
+            if va != vb:
+                cells.append({"column": column.get(p, p), "property": p,
+                              "old": sorted(va), "new": sorted(vb),
+                              "removed": sorted(va - vb), "added": sorted(vb - va)})
+        if cells:
+            changed.append({**_item(b), "old_sources": sorted(a.sources), "changes": cells})
+    return {"added": added, "removed": removed, "changed": changed}
+
+
+def _gaps(store: Store):
+    try:
+        from .gaps import find_gaps
+    except ImportError:  # the coverage module is optional for a diff
+        return None
+    return {g.key: g for g in find_gaps(store)}
+
+
+def _gap_item(g) -> dict:
+    d = {"type": g.type, "level": g.level,
+         "cells": [{k: v["label"] for k, v in c.items()} for c in g.cells],
+         "reason": g.reason}
+    return d
+
+
+@dataclass
+class Diff:
+    old: dict
+    new: dict
+    sections: dict[str, dict]
+    gaps_opened: list[dict] | None
+    gaps_closed: list[dict] | None
+
+    @property
+    def empty(self) -> bool:
+        return not any(v for s in self.sections.values() for v in s.values()) and \
+            not self.gaps_opened and not self.gaps_closed
+
+    def summary(self) -> dict:
+        out = {name: {k: len(v) for k, v in s.items()} for name, s in self.sections.items()}
+        if self.gaps_opened is not None:
+            out["gaps"] = {"opened": len(self.gaps_opened), "closed": len(self.gaps_closed or [])}
+        return out
+
+    def as_dict(self) -> dict:
+        return {"old": self.old, "new": self.new, "summary": self.summary(),
+                **self.sections,
+                "gaps": (None if self.gaps_opened is None else
+                         {"opened": self.gaps_opened, "closed": self.gaps_closed})}
+
+
+def diff_stores(old: Store, new: Store, old_info: dict | None = None,
+                new_info: dict | None = None, gaps: bool = True) -> Diff:
+    sections = {}
+    for name, (cls, props) in SECTIONS.items():
+        sections[name] = _section(node_facts(old, cls, props), node_facts(new, cls, props),
+                                  props)
+    opened = closed = None
+    if gaps:
+        go, gn = _gaps(old), _gaps(new)
+        if go is not None and gn is not None:
+            opened = [_gap_item(gn[k]) for k in gn if k not in go]
+            closed = [_gap_item(go[k]) for k in go if k not in gn]
+    return Diff(old_info or {}, new_info or {}, sections, opened, closed)
+
+
+def diff_graphs(old: Graph, new: Graph, old_info: dict | None = None,
+                new_info: dict | None = None, gaps: bool = True) -> Diff:
+    """Papers, attacks and defense evaluations added / removed / changed cell by cell,
+    and gaps opened / closed, from ``old`` to ``new``."""
+    return diff_stores(MemoryStore(old), MemoryStore(new), old_info, new_info, gaps)
+
+
+# ------------------------------------------------------------------ the I/O edge
+
+RDF_SUFFIXES = {".nt": "nt", ".ttl": "turtle", ".jsonld": "json-ld", ".rdf": "xml",
+                ".owl": "xml", ".nq": "nquads", ".trig": "trig"}
+
+
+def _parse_rdf(path: Path, fmt: str) -> Graph:
+    g = Graph()
+    try:
+        g.parse(path, format=fmt)
+    except Exception as e:  # rdflib raises many kinds for malformed input
+        raise SourceError(f"cannot parse as RDF ({fmt}): {e}", file=str(path)) from None
+    return g
+
+
+def load_side(path: Path, *, with_additions: bool = False,
+              additions_dir: Path | None = None) -> tuple[Graph, dict]:
+    """A graph to diff, from a build directory, an RDF file or a survey file.
+
+    A survey file is built as ``kg build`` would (without the lock check), by default
+    without data/additions, so two survey versions are compared as they are.
+    """
+    from .curated import display_path
+    from .version import read_version, sha256_file
+
+    if path.is_dir():
+        nt = path / "graph.nt"
+        if not nt.is_file():
+            raise SourceError(f"no built graph (graph.nt) in {path}; run 'kg build "
+                              f"--build-dir {path}' or pass a survey file", file=str(path))
+        return _parse_rdf(nt, "nt"), {"path": display_path(path), "kind": "build",
+                                      "version": read_version(path)}
+    if not path.is_file():
+        raise SourceError("no such file or build directory", file=str(path))
+    if path.suffix in RDF_SUFFIXES:
+        return _parse_rdf(path, RDF_SUFFIXES[path.suffix]), {
+            "path": display_path(path), "kind": "rdf", "sha256": sha256_file(path)}
+    from .graph import graph_from_files
+
+    g = graph_from_files(path, additions_dir, with_additions=with_additions)
+    return g, {"path": display_path(path), "kind": "survey", "sha256": sha256_file(path),
+               "with_additions": with_additions}
+
+
+def diff_paths(old: Path, new: Path, *, with_additions: bool = False,
+               gaps: bool = True) -> Diff:
+    go, io = load_side(old, with_additions=with_additions)
+    gn, inn = load_side(new, with_additions=with_additions)
+    return diff_graphs(go, gn, io, inn, gaps=gaps)
+
+
+def changes_since_previous(build_dir: Path | None = None, gaps: bool = True) -> Diff | None:
+    """What the last build changed: its graph against the one it replaced, or None
+    when the directory has no previous graph (first build, or nothing changed yet)."""
+    from .curated import display_path
+    from .version import read_version
+
+    build_dir = build_dir or settings.path("build_dir")
+    prev, cur = build_dir / PREVIOUS, build_dir / "graph.nt"
+    if not prev.is_file() or not cur.is_file():
+        return None
+    return diff_graphs(_parse_rdf(prev, "nt"), _parse_rdf(cur, "nt"),
+                       {"path": display_path(prev), "kind": "previous build"},
+                       {"path": display_path(build_dir), "kind": "build",
+                        "version": read_version(build_dir)}, gaps=gaps)
+
+
+# ------------------------------------------------------------------ text
+
+SECTION_TITLES = {"papers": "Papers", "attacks": "Attacks",
+                  "defense_evaluations": "Defense evaluations"}
+
+
+def _vals(v: list[str]) -> str:
+    return ", ".join(v) if v else "(none)"
+
+
+def render_text(d: Diff) -> str:
+    """The diff for a terminal: one block per section, a line per node and per cell."""
+    def name(info: dict) -> str:
+        v = (info.get("version") or {}).get("version")
+        return info.get("path", "?") + (f" ({v})" if v else "")
+
+    out = [f"{name(d.old)} -> {name(d.new)}"]
+    if d.empty:
+        out.append("no changes")
+        return "\n".join(out) + "\n"
+    for key, title in SECTION_TITLES.items():
+        s = d.sections[key]
+        out.append(f"{title}: {len(s['added'])} added, {len(s['removed'])} removed, "
+                   f"{len(s['changed'])} changed")
+        for it in s["added"]:
+            out.append(f"  + {it['label']}  [{'; '.join(it['sources'])}]")
+        for it in s["removed"]:
+            out.append(f"  - {it['label']}  [{'; '.join(it['sources'])}]")
+        for it in s["changed"]:
+            out.append(f"  ~ {it['label']}  [{'; '.join(it['sources'])}]")
+            for c in it["changes"]:
+                out.append(f"      {c['column']} ({c['property']}): {_vals(c['old'])} -> "
+                           f"{_vals(c['new'])}")
+    if d.gaps_opened is None:
+        out.append("Gaps: not compared (kg.gaps unavailable)")
+    else:
+        out.append(f"Gaps: {len(d.gaps_opened)} opened, {len(d.gaps_closed or [])} closed")
+        for sign, gaps in (("+ opened", d.gaps_opened), ("- closed", d.gaps_closed or [])):
+            for g in gaps:
+                cells = "; ".join(", ".join(f"{k} {v}" for k, v in c.items()) for c in g["cells"])
+                lvl = f"@{g['level']}" if g["level"] else ""
+                out.append(f"  {sign} {g['type']}{lvl}: {cells}")
+    return "\n".join(out) + "\n"
+
+
+__all__ = ["Diff", "changes_since_previous", "diff_graphs", "diff_paths", "diff_stores",
+           "load_side", "node_facts", "render_text"]
