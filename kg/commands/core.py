@@ -18,21 +18,38 @@ from ..errors import KGError
               help="Where to write the graph [env KG_BUILD_DIR; default build/].")
 @click.option("--update-lock", is_flag=True,
               help="Accept a changed source: record its new SHA-256 in data/survey.lock.json.")
+@click.option("--additions", "additions_dir", type=click.Path(path_type=Path), default=None,
+              help="Curated additions directory (or one file) [default data/additions/].")
+@click.option("--skip-bad-additions", is_flag=True,
+              help="Build without the additions that are refused, and list them.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-def build(source, build_dir, update_lock, as_json):
+def build(source, build_dir, update_lock, additions_dir, skip_bad_additions, as_json):
     """Build the graph, validate it against the SHACL shapes, write it atomically."""
     from ..build import build as do_build
 
-    r = do_build(source, build_dir, update_lock=update_lock)
+    r = do_build(source, build_dir, update_lock=update_lock, additions_dir=additions_dir,
+                 skip_bad_additions=skip_bad_additions)
     if as_json:
         echo_json({"build_dir": str(r.build_dir), "version": r.version,
-                   "counts": dict(r.counts), "conforms": True})
+                   "counts": dict(r.counts), "conforms": True,
+                   "additions": r.additions.as_dict() if r.additions else None,
+                   "previous_kept": r.previous_kept})
         return
     click.echo(f"Built {r.version['triples']} triples -> {r.build_dir}/graph.ttl, graph.nt")
-    click.echo(f"graph sha256 {r.version['graph_sha256'][:16]}…  SHACL: conforms")
+    click.echo(f"version {r.version.get('version', '?')}  graph sha256 "
+               f"{r.version['graph_sha256'][:16]}…  SHACL: conforms")
     width = max(len(n) for n, _ in r.counts)
     for name, n in r.counts:
         click.echo(f"  {name.ljust(width)}  {n:>5}")
+    if r.additions:
+        for e, where in r.additions.unchanged:
+            click.echo(f"addition already in the graph, nothing added: file {e.file}, "
+                       f"entry {e.key!r} ({where})")
+        for s in r.additions.skipped:
+            click.echo(f"skipped bad addition: {s}")
+    if r.previous_kept:
+        click.echo("content changed: the previous graph is kept as previous.nt "
+                   f"('kg diff {r.build_dir}/previous.nt {r.build_dir}' shows what changed)")
 
 
 @main.command()
