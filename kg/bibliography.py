@@ -1,0 +1,189 @@
+"""The curated bibliography (data/bibliography.yaml): one entry per cited paper.
+
+Every field of an entry was checked against a public record named in its ``sources``;
+a field that could not be verified is null and listed in ``unverified`` (the pseudo-field
+``peer_reviewed_venue`` marks preprints whose venue could not be established). The loader
+refuses an entry that fills a field it calls unverified, so nothing guessed slips in, and
+:func:`empty_fields` reports what was left empty and why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import settings
+from .curated import display_path, load_yaml, norm
+from .errors import SourceError, UnknownLabelError
+
+ENTRY_TYPES = ("inproceedings", "article", "misc")
+TEXT_FIELDS = ("title", "venue", "venue_short", "booktitle", "journal", "series", "publisher",
+               "pages", "doi", "isbn", "arxiv", "openreview", "url", "notes")
+PSEUDO_FIELDS = ("peer_reviewed_venue",)
+
+
+@dataclass(frozen=True)
+class BibEntry:
+    """One paper's bibliographic record; empty fields are None."""
+
+    key: str
+    entry_type: str
+    survey_title: str
+    title: str
+    authors: tuple[str, ...]  # "Family, Given"
+    year: int | None
+    venue: str | None = None
+    venue_short: str | None = None
+    booktitle: str | None = None
+    journal: str | None = None
+    series: str | None = None
+    volume: str | None = None
+    publisher: str | None = None
+    pages: str | None = None
+    doi: str | None = None
+    isbn: str | None = None
+    arxiv: str | None = None
+    openreview: str | None = None
+    url: str | None = None
+    notes: str | None = None
+    survey_urls: tuple[str, ...] = ()
+    sources: tuple[tuple[tuple[str, ...], str], ...] = ()  # (fields, where verified)
+    unverified: tuple[str, ...] = ()
+
+    def family_names(self) -> list[str]:
+        return [a.split(",", 1)[0].strip() for a in self.authors]
+
+    def short_authors(self) -> str:
+        """'Carlini et al.', 'Pang and Wang', 'Hu' — for prose and figure labels."""
+        names = self.family_names()
+        if not names:
+            return self.title
+        if len(names) == 1:
+            return names[0]
+        if len(names) == 2:
+            return f"{names[0]} and {names[1]}"
+        return f"{names[0]} et al."
+
+
+@dataclass(frozen=True)
+class Bibliography:
+    file: str
+    entries: tuple[BibEntry, ...]
+    _by_key: dict[str, BibEntry] = field(default_factory=dict, compare=False, repr=False)
+    _by_title: dict[str, BibEntry] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        for e in self.entries:
+            self._by_key[e.key] = e
+            for t in (e.survey_title, e.title):
+                self._by_title.setdefault(norm(t), e)
+
+    def get(self, key: str) -> BibEntry | None:
+        return self._by_key.get(key)
+
+    def for_title(self, title: str) -> BibEntry | None:
+        """The entry of a paper by its survey title (or its record title), case-insensitive."""
+        return self._by_title.get(norm(title))
+
+    def require(self, key: str) -> BibEntry:
+        e = self.get(key)
+        if e is None:
+            raise UnknownLabelError("citation key", key, self._by_key, self.file)
+        return e
+
+    @property
+    def keys(self) -> list[str]:
+        return [e.key for e in self.entries]
+
+
+@dataclass(frozen=True)
+class EmptyField:
+    key: str
+    field: str
+    reason: str
+
+
+def _opt(v) -> str | None:
+    if v is None:
+        return None
+    s = str(v).strip()
+    return s or None
+
+
+def load_bibliography(path: Path | None = None) -> Bibliography:
+    path = path or settings.DATA_DIR / "bibliography.yaml"
+    rel = display_path(path)
+    data = load_yaml(path)
+    raw = data.get("papers")
+    if not isinstance(raw, list):
+        raise SourceError("expected a list under 'papers'", file=rel)
+    entries: list[BibEntry] = []
+    seen: set[str] = set()
+    for i, e in enumerate(raw, start=1):
+        where = f"entry {i}"
+        if not isinstance(e, dict):
+            raise SourceError(f"{where}: expected a mapping", file=rel)
+        key = _opt(e.get("key"))
+        if not key:
+            raise SourceError(f"{where}: needs a 'key' (the citation key)", file=rel)
+        where = f"entry {i} ({key})"
+        if key in seen:
+            raise SourceError(f"{where}: duplicate key", file=rel)
+        seen.add(key)
+        etype = e.get("entry_type")
+        if etype not in ENTRY_TYPES:
+            raise SourceError(f"{where}: entry_type {etype!r} is not one of {ENTRY_TYPES}",
+                              file=rel)
+        for req in ("survey_title", "title"):
+            if not _opt(e.get(req)):
+                raise SourceError(f"{where}: needs a non-empty {req!r}", file=rel)
+        authors = e.get("authors") or []
+        if not isinstance(authors, list) or not all(isinstance(a, str) for a in authors):
+            raise SourceError(f"{where}: 'authors' must be a list of 'Family, Given' strings",
+                              file=rel)
+        sources = []
+        for s in e.get("sources") or []:
+            if not isinstance(s, dict) or not _opt(s.get("source")):
+                raise SourceError(f"{where}: each source needs 'fields' and 'source'", file=rel)
+            sources.append((tuple(str(f) for f in s.get("fields") or []), str(s["source"])))
+        if not sources:
+            raise SourceError(f"{where}: names no source; every field must be verified",
+                              file=rel)
+        unverified = tuple(str(f) for f in e.get("unverified") or [])
+        for f in unverified:
+            if f in PSEUDO_FIELDS:
+                continue
+            if f not in TEXT_FIELDS + ("authors", "year", "volume"):
+                raise SourceError(f"{where}: unverified field {f!r} is not a bibliographic "
+                                  "field", file=rel)
+            if e.get(f) not in (None, "", []):
+                raise SourceError(f"{where}: field {f!r} is listed as unverified but filled; "
+                                  "an unverified field must stay empty", file=rel)
+        year = e.get("year")
+        if year is not None and not isinstance(year, int):
+            raise SourceError(f"{where}: year must be an integer", file=rel)
+        entries.append(BibEntry(
+            key=key, entry_type=etype, survey_title=str(e["survey_title"]).strip(),
+            authors=tuple(a.strip() for a in authors), year=year,
+            volume=_opt(e.get("volume")),
+            survey_urls=tuple(str(u) for u in e.get("survey_urls") or []),
+            sources=tuple(sources), unverified=unverified,
+            **{f: _opt(e.get(f)) for f in TEXT_FIELDS},
+        ))
+    return Bibliography(rel, tuple(entries))
+
+
+def empty_fields(entries) -> list[EmptyField]:
+    """The fields left empty because no public record verified them, with the reason."""
+    out = []
+    for e in entries:
+        for f in e.unverified:
+            if f == "peer_reviewed_venue":
+                reason = "no peer-reviewed venue found; recorded as a preprint"
+            else:
+                reason = "no public record verified it"
+            out.append(EmptyField(e.key, f, reason))
+    return out
+
+
+__all__ = ["BibEntry", "Bibliography", "EmptyField", "empty_fields", "load_bibliography"]

@@ -1,0 +1,132 @@
+"""kg export view|construct: a view of the graph as BibTeX, LaTeX, a related-work
+skeleton, tables, figures or graph files.
+
+    kg export view [--threat T] [--knowledge K] [--model M] [--method D] [--paper P]
+                   [--part attacks|defenses] --format F [-o PATH] [--json]
+    kg export construct QUERY-or-FILE.rq --format F [-o PATH] [--json]
+
+Filters of different kinds combine with AND, repeated ones with OR; labels go through
+data/aliases.yaml (any spelling it knows; unknown → "did you mean"). ``--format all``
+writes every format into the directory ``-o DIR``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .. import settings
+from ..cli import echo_json, main, source_option
+from ..context import open_store
+from ..errors import KGError
+
+FORMAT_HELP = ("bibtex, latex, paragraph, paragraph-md, markdown, csv, dot, svg, pdf, "
+               "mermaid, graphml, turtle, jsonld, or all (every format into -o DIR)")
+
+
+def _common(f):
+    f = click.option("--json", "as_json", is_flag=True,
+                     help="Print a JSON record (format, path or content, graph hash, view, "
+                          "papers, empty bibliographic fields).")(f)
+    f = click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+                     help="Write to this file (a directory for --format all); "
+                          "default: standard output.")(f)
+    f = click.option("-f", "--format", "fmt", required=True, metavar="FORMAT",
+                     help=FORMAT_HELP)(f)
+    return source_option(f)
+
+
+@main.group("export")
+def export_group() -> None:
+    """Export a view of the graph for a related-work section (see `kg export view -h`)."""
+
+
+@export_group.command("view")
+@click.option("--threat", multiple=True, help="Threat category, e.g. 'membership inference'.")
+@click.option("--knowledge", multiple=True, help="Attacker knowledge: black-box, gray-box, "
+              "white-box (attack rows only).")
+@click.option("--model", multiple=True, help="Target model or family; includes every model "
+              "below it (skos:broader*), e.g. 'Stable Diffusion'.")
+@click.option("--method", multiple=True, help="Defense method (selects defense rows only).")
+@click.option("--paper", multiple=True, help="Paper: survey title or citation key.")
+@click.option("--part", type=click.Choice(["all", "attacks", "defenses"]), default="all",
+              help="Keep only attack or only defense rows.")
+@_common
+def view_cmd(threat, knowledge, model, method, paper, part, fmt, output, as_json, source):
+    """Export the rows selected by filters (none: the whole taxonomy)."""
+    from ..export import view_spec
+
+    store = open_store(source)
+    spec = view_spec(store, threats=threat, knowledge=knowledge, models=model, methods=method,
+                     papers=paper, part=part)
+    _run(store, spec, fmt, output, as_json)
+
+
+@export_group.command("construct")
+@click.argument("query")
+@_common
+def construct_cmd(query, fmt, output, as_json, source):
+    """Export the subgraph a read-only SPARQL CONSTRUCT QUERY returns (text or .rq file)."""
+    from ..export import construct_spec
+
+    p = Path(query)
+    if query.endswith((".rq", ".sparql")) or (len(query) < 255 and "\n" not in query
+                                              and p.is_file()):
+        try:
+            query = p.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            raise KGError(f"file {p}: cannot read the query: {e}") from None
+    _run(open_store(source), construct_spec(query), fmt, output, as_json)
+
+
+def _run(store, spec, fmt: str, output: Path | None, as_json: bool) -> None:
+    from ..bibliography import empty_fields
+    from ..export import export, format_named, make_view, write_bundle, write_export
+
+    if fmt.lower() != "all":
+        fmt = format_named(fmt).name
+    elif output is None:
+        raise KGError("--format all writes one file per format: give a directory with -o DIR")
+    if fmt == "pdf" and output is None:
+        raise KGError("PDF is binary: give a file with -o FILE.pdf")
+    view = make_view(store, spec, limit=int(settings.get("row_limit")),
+                     timeout=float(settings.get("query_timeout")))
+    record: dict = {
+        "format": fmt, "graph_sha256": view.graph_sha256, "view": spec.describe(),
+        "command": spec.command(fmt), "construct": spec.construct,
+        "counts": {"attacks": len(view.attacks), "defenses": len(view.defenses),
+                   "papers": len(view.papers), "triples": len(view.graph)},
+        "papers": [p.key for p in view.papers],
+        "empty_bibliographic_fields": [
+            {"key": e.key, "field": e.field, "reason": e.reason}
+            for e in empty_fields(p.entry for p in view.papers if p.entry)],
+        "missing_bibliography": view.missing_bibliography,
+    }
+    if fmt == "all":
+        assert output is not None
+        paths = write_bundle(view, output)
+        record["paths"] = [str(p) for p in paths]
+        summary = f"wrote {len(paths)} files to {output}"
+    else:
+        content = export(view, fmt)
+        if output is not None:
+            write_export(output, content)
+            record["path"] = str(output)
+            summary = f"wrote {output}"
+        else:
+            summary = ""
+            if as_json:
+                record["content"] = content
+            else:
+                assert isinstance(content, str)
+                click.echo(content, nl=not content.endswith("\n"))
+    if as_json:
+        echo_json(record)
+    elif summary:
+        c = record["counts"]
+        click.echo(f"{summary} ({c['attacks']} attacks, {c['defenses']} defense evaluations, "
+                   f"{c['papers']} papers; graph sha256 {view.graph_sha256[:12]}…)")
+    if view.missing_bibliography and not as_json:
+        click.echo("note: no bibliography entry for: " + "; ".join(view.missing_bibliography),
+                   err=True)

@@ -1,0 +1,109 @@
+"""Exports of a view of the graph for related-work sections.
+
+``make_view(store, spec)`` selects the view (:mod:`kg.export.views`); one pure function per
+format turns it into text or bytes (``to_bibtex(view) -> str`` ...); :func:`export`
+dispatches by format name, :func:`write_export` writes one result atomically and
+:func:`write_bundle` writes every format of a view into a directory.
+
+>>> from kg.context import open_store
+>>> from kg.export import make_view, view_spec, export
+>>> store = open_store()
+>>> view = make_view(store, view_spec(store, threats=["MIA"], knowledge=["black-box"],
+...                                   models=["Stable Diffusion"]))
+>>> print(export(view, "bibtex"))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..build import atomic_write
+from ..errors import KGError
+from .bibtex import to_bibtex
+from .figures import to_dot, to_mermaid, to_pdf, to_svg
+from .graphml import to_graphml
+from .latex import to_latex
+from .paragraph import to_paragraph_latex, to_paragraph_markdown
+from .rdf import to_jsonld, to_turtle
+from .tabular import to_csv, to_markdown
+from .views import (
+    AttackRow,
+    DefenseRow,
+    Paper,
+    Resolver,
+    View,
+    ViewSpec,
+    construct_spec,
+    make_view,
+    view_spec,
+)
+
+
+@dataclass(frozen=True)
+class Format:
+    name: str
+    render: Callable[[View], str | bytes]
+    file_name: str  # in a bundle directory
+    help: str
+    needs_graphviz: bool = False
+
+
+FORMATS: dict[str, Format] = {f.name: f for f in (
+    Format("bibtex", to_bibtex, "references.bib", "BibTeX, one entry per paper"),
+    Format("latex", to_latex, "table.tex", "booktabs tables shaped like the survey's, \\cite keys"),
+    Format("paragraph", to_paragraph_latex, "related-work.tex",
+           "related-work skeleton in LaTeX (\\cite keys)"),
+    Format("paragraph-md", to_paragraph_markdown, "related-work.md",
+           "related-work skeleton in Markdown (pandoc [@key] citations)"),
+    Format("markdown", to_markdown, "table.md", "Markdown tables shaped like the survey's"),
+    Format("csv", to_csv, "rows.csv", "CSV, one line per attack / defense row"),
+    Format("dot", to_dot, "figure.dot", "Graphviz DOT figure"),
+    Format("svg", to_svg, "figure.svg", "the figure rendered by Graphviz as SVG", True),
+    Format("pdf", to_pdf, "figure.pdf", "the figure rendered by Graphviz as PDF", True),
+    Format("mermaid", to_mermaid, "figure.mmd", "Mermaid flowchart"),
+    Format("graphml", to_graphml, "graph.graphml", "GraphML of the subgraph (networkx)"),
+    Format("turtle", to_turtle, "graph.ttl", "Turtle of the subgraph"),
+    Format("jsonld", to_jsonld, "graph.jsonld", "JSON-LD of the subgraph"),
+)}
+ALIASES = {"tex": "latex", "md": "markdown", "bib": "bibtex", "ttl": "turtle",
+           "json-ld": "jsonld", "mmd": "mermaid", "gv": "dot"}
+
+
+def format_named(name: str) -> Format:
+    from ..errors import UnknownLabelError
+
+    name = ALIASES.get(name.lower(), name.lower())
+    if name not in FORMATS:
+        raise UnknownLabelError("export format", name, list(FORMATS) + ["all"])
+    return FORMATS[name]
+
+
+def export(view: View, fmt: str) -> str | bytes:
+    """The view in one format (text, or bytes for PDF)."""
+    return format_named(fmt).render(view)
+
+
+def write_export(path: Path, content: str | bytes) -> Path:
+    """Write one export atomically (readers see the old file or the new, never half)."""
+    try:
+        atomic_write(path, content)
+    except OSError as e:
+        raise KGError(f"cannot write {path}: {e.strerror or e}") from None
+    return path
+
+
+def write_bundle(view: View, directory: Path, formats: list[str] | None = None) -> list[Path]:
+    """Every format (or the given ones) of a view into ``directory``, rendered first so a
+    failing format writes nothing."""
+    chosen = [format_named(f) for f in (formats or list(FORMATS))]
+    rendered = [(f, f.render(view)) for f in chosen]
+    return [write_export(directory / f.file_name, content) for f, content in rendered]
+
+
+__all__ = ["ALIASES", "AttackRow", "DefenseRow", "FORMATS", "Format", "Paper", "Resolver",
+           "View", "ViewSpec", "construct_spec", "export", "format_named", "make_view",
+           "to_bibtex", "to_csv", "to_dot", "to_graphml", "to_jsonld", "to_latex",
+           "to_markdown", "to_mermaid", "to_paragraph_latex", "to_paragraph_markdown",
+           "to_pdf", "to_svg", "to_turtle", "view_spec", "write_bundle", "write_export"]

@@ -1,0 +1,71 @@
+"""Markdown tables (shaped like the survey's, with pandoc citations) and one CSV of the
+view's rows (attacks and defense evaluations; a ``kind`` column tells them apart).
+
+CSV has no comment syntax, so the CSV carries no header comment; the other exports of
+the same view (and ``kg export ... --json``) give the graph hash and the filter.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from .paragraph import md_comment
+from .views import View
+
+CSV_COLUMNS = ("kind", "survey_row", "threat", "citation_key", "title", "attacker_knowledge",
+               "target_models", "method", "effectiveness", "limitation", "paper_url",
+               "code_url", "node")
+
+
+def _md_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _ref(title: str, url: str | None, key: str) -> str:
+    t = _md_cell(title)
+    return (f"[{t}]({url})" if url else t) + f" [@{key}]"
+
+
+def _code(urls: tuple[str, ...]) -> str:
+    return f"[code]({urls[0]})" if urls else "no public code"
+
+
+def to_markdown(view: View) -> str:
+    out = [md_comment(view.header("markdown"))]
+    if view.attacks:
+        out += ["", "**Privacy attacks**", "",
+                "| Category | Ref. | Attacker's knowledge | Target Models | Effectiveness "
+                "| Limitations | Code |", "|---|---|---|---|---|---|---|"]
+        for a in view.attacks:
+            out.append("| " + " | ".join([
+                _md_cell(a.threat), _ref(a.paper.title, a.reference_url, a.paper.key),
+                ", ".join(a.knowledge), _md_cell(", ".join(a.models)),
+                _md_cell(a.effectiveness), _md_cell(a.limitation), _code(a.code_urls)]) + " |")
+    if view.defenses:
+        out += ["", "**Defenses**", "",
+                "| Threats | Ref. | Key Methods | Target Models | Effectiveness | Code |",
+                "|---|---|---|---|---|---|"]
+        for d in view.defenses:
+            out.append("| " + " | ".join([
+                _md_cell(d.threat), _ref(d.paper.title, d.reference_url, d.paper.key),
+                _md_cell(d.method), _md_cell(", ".join(d.models)), _md_cell(d.effectiveness),
+                _code(d.code_urls)]) + " |")
+    if not view.attacks and not view.defenses:
+        out += ["", "_The view selects no attack or defense row._"]
+    return "\n".join(out) + "\n"
+
+
+def to_csv(view: View) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(CSV_COLUMNS)
+    for a in view.attacks:
+        w.writerow(["attack", a.row, a.threat, a.paper.key, a.paper.title, "; ".join(a.knowledge),
+                    "; ".join(a.models), "", a.effectiveness, a.limitation,
+                    a.reference_url or "", "; ".join(a.code_urls), str(a.iri)])
+    for d in view.defenses:
+        w.writerow(["defense", d.row, d.threat, d.paper.key, d.paper.title, "",
+                    "; ".join(d.models), d.method, d.effectiveness, "",
+                    d.reference_url or "", "; ".join(d.code_urls), str(d.iri)])
+    return buf.getvalue()

@@ -1,0 +1,484 @@
+"""A view: the part of the graph a related-work section is about.
+
+A view is chosen by filters — threat, attacker knowledge, target model or family (a model
+filter also matches every model below it, following ``skos:broader*``), defense method, a
+list of papers — or by a user's SPARQL CONSTRUCT. It carries the selected survey rows
+(attacks and defense evaluations, in survey order), their papers with bibliographic
+entries, the RDF subgraph, and the version hash of the full graph, so every export can
+say exactly how to regenerate itself.
+
+Filter semantics (documented in the README):
+
+- filters of different kinds combine with AND, several values of one kind with OR;
+- ``--knowledge`` constrains attack rows only: defense rows carry no attacker knowledge,
+  and are kept when they pass the other filters ("the defenses evaluated there");
+- ``--method`` selects defense rows; attack rows are left out when a method is given;
+- ``--part attacks|defenses`` keeps only one kind of row.
+
+All queries go through the Store with bound values; user labels are resolved to IRIs
+through data/aliases.yaml and the graph's own labels first (unknown → "did you mean").
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from rdflib import Graph, URIRef
+
+from ..bibliography import BibEntry, Bibliography, load_bibliography
+from ..curated import Aliases, load_aliases, norm
+from ..errors import KGError, QueryError, UnknownLabelError
+from ..sparql import check_read_only, run_query
+from ..store import Store
+from ..version import version_line
+from ..vocab import PREFIXES, RD
+
+PARTS = ("all", "attacks", "defenses")
+
+ATTACK_ROWS = """
+SELECT ?node ?n ?threat ?paper ?title ?eff ?lim ?ref ?k ?m ?code WHERE {
+  ?node a rd:Attack ; rd:fromPaper ?paper ; rd:threat ?threat ;
+        rd:effectiveness ?eff ; rd:limitation ?lim ; prov:wasDerivedFrom ?row ;
+        rd:assumesKnowledge ?k ; rd:evaluatedOn ?m .
+  ?row a rd:SourceRow ; rd:rowNumber ?n .
+  ?paper dcterms:title ?title .
+  OPTIONAL { ?node rd:referenceURL ?ref }
+  OPTIONAL { ?paper rd:codeRepository ?code }
+}
+"""
+
+DEFENSE_ROWS = """
+SELECT ?node ?n ?threat ?paper ?title ?eff ?ref ?method ?m ?code WHERE {
+  ?node a rd:DefenseEvaluation ; rd:fromPaper ?paper ; rd:mitigates ?threat ;
+        rd:method ?method ; rd:effectiveness ?eff ; prov:wasDerivedFrom ?row ;
+        rd:evaluatedOn ?m .
+  ?row a rd:SourceRow ; rd:rowNumber ?n .
+  ?paper dcterms:title ?title .
+  OPTIONAL { ?node rd:referenceURL ?ref }
+  OPTIONAL { ?paper rd:codeRepository ?code }
+}
+"""
+
+KIND_CLASS = {"threats": RD.ThreatCategory, "knowledge": RD.AttackerKnowledge,
+              "models": RD.TargetModel, "methods": RD.DefenseMethod, "papers": RD.Paper}
+
+CLASS_LABELS = """
+SELECT ?node ?label WHERE {
+  ?node a ?cls .
+  { ?node skos:prefLabel ?label } UNION
+  { ?node rdfs:label ?label FILTER NOT EXISTS { ?node skos:prefLabel ?p } } UNION
+  { ?node dcterms:title ?label FILTER NOT EXISTS { ?node rdfs:label ?p2 } }
+}
+"""
+
+CLASS_ALTS = "SELECT ?node ?alt WHERE { ?node a ?cls ; skos:altLabel ?alt }"
+
+ANCESTORS = "SELECT ?m ?a WHERE { ?m a rd:TargetModel ; skos:broader* ?a }"
+BROADER = "SELECT ?m ?b WHERE { ?m a rd:TargetModel ; skos:broader ?b }"
+
+ROW_TRIPLES = "CONSTRUCT { ?node ?p ?o } WHERE { ?node ?p ?o }"
+PAPER_TRIPLES = """
+CONSTRUCT { ?node ?p ?o } WHERE { ?node ?p ?o FILTER (?p != prov:wasDerivedFrom) }
+"""
+CONCEPT_TRIPLES = """
+CONSTRUCT { ?node a ?t ; skos:prefLabel ?pl ; rdfs:label ?l ; skos:broader ?b ;
+                  skos:inScheme ?s }
+WHERE { { ?node a ?t } UNION { ?node skos:prefLabel ?pl } UNION { ?node rdfs:label ?l }
+        UNION { ?node skos:broader ?b } UNION { ?node skos:inScheme ?s } }
+"""
+SOURCE_ROW_TRIPLES = """
+CONSTRUCT { ?node a ?t ; rdfs:label ?l ; rd:rowNumber ?n ; rd:inTable ?tab }
+WHERE { ?node a ?t ; rdfs:label ?l ; rd:rowNumber ?n ; rd:inTable ?tab }
+"""
+FULL_GRAPH = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
+
+
+@dataclass(frozen=True)
+class ViewSpec:
+    """What a view selects: canonical labels after resolution, or a CONSTRUCT query."""
+
+    threats: tuple[str, ...] = ()
+    knowledge: tuple[str, ...] = ()
+    models: tuple[str, ...] = ()
+    methods: tuple[str, ...] = ()
+    papers: tuple[str, ...] = ()
+    part: str = "all"
+    construct: str | None = None
+
+    def args(self) -> list[str]:
+        """The CLI words that select this view (``view --threat ...`` / ``construct Q``)."""
+        if self.construct is not None:
+            return ["construct", self.construct]
+        out = ["view"]
+        for opt, values in (("--threat", self.threats), ("--knowledge", self.knowledge),
+                            ("--model", self.models), ("--method", self.methods),
+                            ("--paper", self.papers)):
+            for v in values:
+                out += [opt, v]
+        if self.part != "all":
+            out += ["--part", self.part]
+        return out
+
+    def describe(self) -> str:
+        """One line naming the filter (or 'SPARQL CONSTRUCT'), for comments and captions."""
+        if self.construct is not None:
+            return "SPARQL CONSTRUCT (query below)"
+        parts = []
+        for name, values in (("threat", self.threats), ("knowledge", self.knowledge),
+                             ("model", self.models), ("method", self.methods),
+                             ("paper", self.papers)):
+            if values:
+                parts.append(f"{name} = {' | '.join(values)}")
+        if self.part != "all":
+            parts.append(f"part = {self.part}")
+        return "; ".join(parts) if parts else "the whole taxonomy (no filter)"
+
+    def command(self, fmt: str) -> str:
+        """The shell command that regenerates an export of this view."""
+        words = ["kg", "export"] + self.args() + ["--format", fmt]
+        if self.construct is not None:
+            words[3] = "QUERY.rq"  # the query text is given in full in the header
+        return " ".join(shlex.quote(w) for w in words)
+
+
+@dataclass(frozen=True)
+class Paper:
+    iri: URIRef
+    title: str  # as the survey writes it
+    key: str  # citation key (data/bibliography.yaml), or a fallback if the paper has none
+    entry: BibEntry | None
+
+    def short(self) -> str:
+        return self.entry.short_authors() if self.entry else self.title
+
+    def year(self) -> str:
+        return str(self.entry.year) if self.entry and self.entry.year else ""
+
+
+@dataclass(frozen=True)
+class AttackRow:
+    iri: URIRef
+    row: int
+    threat: str
+    paper: Paper
+    knowledge: tuple[str, ...]
+    models: tuple[str, ...]
+    effectiveness: str
+    limitation: str
+    reference_url: str | None
+    code_urls: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DefenseRow:
+    iri: URIRef
+    row: int
+    threat: str
+    paper: Paper
+    method: str
+    models: tuple[str, ...]
+    effectiveness: str
+    reference_url: str | None
+    code_urls: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class View:
+    spec: ViewSpec
+    graph: Graph = field(compare=False)
+    graph_sha256: str
+    attacks: tuple[AttackRow, ...]
+    defenses: tuple[DefenseRow, ...]
+    papers: tuple[Paper, ...]
+    model_broader: tuple[tuple[str, str], ...]  # (model, broader model) among view models
+    version: str = ""  # kg.version.version_line of the graph
+
+    @property
+    def missing_bibliography(self) -> list[str]:
+        return [p.title for p in self.papers if p.entry is None]
+
+    def header(self, fmt: str) -> list[str]:
+        """The lines every export starts with (as a comment where the format has one):
+        the graph's version hash and the filter or SPARQL, so it can be regenerated."""
+        lines = [
+            "Exported by kg export (responsible-diffusion-kg) from the privacy knowledge graph.",
+            f"regenerate: {self.spec.command(fmt)}",
+            f"graph sha256: {self.graph_sha256}  (build/version.json graph_sha256)",
+            f"graph version: {self.version}",
+            f"view: {self.spec.describe()}",
+            f"rows: {_n(len(self.attacks), 'attack')}, "
+            f"{_n(len(self.defenses), 'defense evaluation')}, {_n(len(self.papers), 'paper')}",
+        ]
+        if self.spec.construct is not None:
+            lines.append("query (save as QUERY.rq):")
+            lines += ["  " + q for q in self.spec.construct.rstrip("\n").splitlines()]
+        return lines
+
+    def threats(self) -> list[str]:
+        """Threat labels of the view, in survey order."""
+        seen: dict[str, None] = {}
+        for r in (*self.attacks, *self.defenses):
+            seen.setdefault(r.threat, None)
+        return list(seen)
+
+    def models(self) -> list[str]:
+        return sorted({m for r in (*self.attacks, *self.defenses) for m in r.models})
+
+    def methods(self) -> list[str]:
+        return list(dict.fromkeys(d.method for d in self.defenses))
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+# ---------------------------------------------------------------- label resolution
+
+def _labels(store: Store, kind: str) -> tuple[dict[str, URIRef], dict[str, str]]:
+    """label -> IRI and alt label -> label for one kind of node."""
+    cls = KIND_CLASS[kind]
+    by_label = {str(r["label"]): r["node"] for r in store.select(CLASS_LABELS, {"cls": cls})}
+    name = {v: k for k, v in by_label.items()}
+    alts = {str(r["alt"]): name[r["node"]] for r in store.select(CLASS_ALTS, {"cls": cls})
+            if r["node"] in name}
+    return by_label, alts
+
+
+class Resolver:
+    """User text -> canonical label -> IRI, through the alias file and the graph's labels."""
+
+    def __init__(self, store: Store, aliases: Aliases | None = None,
+                 bibliography: Bibliography | None = None) -> None:
+        self.aliases = aliases or load_aliases()
+        self.bib = bibliography or load_bibliography()
+        self.iris: dict[str, dict[str, URIRef]] = {}
+        for kind in KIND_CLASS:
+            by_label, alts = _labels(store, kind)
+            self.iris[kind] = by_label
+            for label in by_label:
+                self.aliases.add_canonical(kind, label)
+            for alt, label in alts.items():
+                self.aliases.canonical[kind].setdefault(norm(alt), label)
+
+    def resolve(self, kind: str, text: str) -> str:
+        """The canonical label of ``text`` (UnknownLabelError with suggestions)."""
+        if kind == "papers":
+            entry = self.bib.get(text.strip()) or self.bib.for_title(text)
+            if entry is not None and norm(entry.survey_title) in {
+                    norm(t) for t in self.iris["papers"]}:
+                return next(t for t in self.iris["papers"] if norm(t) == norm(entry.survey_title))
+        label = self.aliases.resolve(kind, text)
+        if label is None or label not in self.iris[kind]:
+            known = list(self.iris[kind])
+            if kind == "papers":
+                known += [e.key for e in self.bib.entries]
+            raise UnknownLabelError(_KIND_NAMES[kind], text, known)
+        return label
+
+    def iri(self, kind: str, label: str) -> URIRef:
+        return self.iris[kind][label]
+
+
+_KIND_NAMES = {"threats": "threat", "knowledge": "attacker knowledge", "models": "target model",
+               "methods": "defense method", "papers": "paper (title or citation key)"}
+
+
+def view_spec(store: Store, *, threats: Iterable[str] = (), knowledge: Iterable[str] = (),
+              models: Iterable[str] = (), methods: Iterable[str] = (),
+              papers: Iterable[str] = (), part: str = "all",
+              resolver: Resolver | None = None) -> ViewSpec:
+    """A filter view from user labels (any spelling the alias file knows)."""
+    if part not in PARTS:
+        raise KGError(f"unknown part {part!r}; expected one of {', '.join(PARTS)}")
+    r = resolver or Resolver(store)
+
+    def canon(kind: str, values: Iterable[str]) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(r.resolve(kind, v) for v in values))
+
+    return ViewSpec(canon("threats", threats), canon("knowledge", knowledge),
+                    canon("models", models), canon("methods", methods), canon("papers", papers),
+                    part)
+
+
+def construct_spec(query: str) -> ViewSpec:
+    """A view given by a read-only SPARQL CONSTRUCT (refused: updates, SERVICE, FROM, ...)."""
+    form = check_read_only(query)
+    if form != "construct":
+        raise QueryError(f"a view query must be a SPARQL CONSTRUCT; this is a {form.upper()} "
+                         "query")
+    return ViewSpec(construct=query.strip() + "\n")
+
+
+# ---------------------------------------------------------------- building a view
+
+def graph_version(store: Store) -> dict:
+    """The version stamp of the full graph (kg.version: the build directory's record when
+    it holds this very graph), with ``graph_sha256`` as `kg build` records it."""
+    from ..version import stamp
+
+    g = getattr(store, "graph", None)
+    if not isinstance(g, Graph):
+        g = store.construct(FULL_GRAPH)
+    return stamp(g)
+
+
+def _collect_rows(store: Store, query: str) -> dict[URIRef, dict]:
+    rows: dict[URIRef, dict] = {}
+    for r in store.select(query):
+        d = rows.setdefault(r["node"], {**r, "k": set(), "m": set(), "code": set()})
+        if r.get("k") is not None:
+            d["k"].add(r["k"])
+        d["m"].add(r["m"])
+        if r["code"] is not None:
+            d["code"].add(str(r["code"]))
+    return rows
+
+
+def make_view(store: Store, spec: ViewSpec, bibliography: Bibliography | None = None,
+              limit: int = 10000, timeout: float = 10.0) -> View:
+    """Select the view's rows and subgraph from the store."""
+    bib = bibliography or load_bibliography()
+    attacks = _collect_rows(store, ATTACK_ROWS)
+    defenses = _collect_rows(store, DEFENSE_ROWS)
+    label = _label_map(store)
+    ancestors: dict[URIRef, set[URIRef]] = {}
+    for r in store.select(ANCESTORS):
+        ancestors.setdefault(r["m"], set()).add(r["a"])
+
+    constructed: Graph | None = None
+    if spec.construct is not None:
+        constructed = run_query(store, spec.construct, limit=limit, timeout=timeout).graph
+        assert constructed is not None
+        mentioned = set(constructed.subjects()) | set(constructed.objects())
+        a_sel = [n for n in attacks if n in mentioned]
+        d_sel = [n for n in defenses if n in mentioned]
+        extra_papers = [n for n in sorted(mentioned, key=str) if isinstance(n, URIRef)
+                        and store.ask("ASK { ?s a rd:Paper }", {"s": n})]
+    else:
+        iri_of = _iri_lookup(store)
+        want = {kind: {iri_of[kind][v] for v in getattr(spec, kind)}
+                for kind in ("threats", "knowledge", "models", "methods", "papers")}
+        a_sel = [n for n, d in attacks.items() if spec.part in ("all", "attacks")
+                 and not want["methods"] and _match(d, want, ancestors, knowledge=True)]
+        d_sel = [n for n, d in defenses.items() if spec.part in ("all", "defenses")
+                 and _match(d, want, ancestors, knowledge=False)
+                 and (not want["methods"] or d["method"] in want["methods"])]
+        extra_papers = []
+
+    papers: dict[URIRef, Paper] = {}
+
+    def paper(node: URIRef, title: str) -> Paper:
+        if node not in papers:
+            entry = bib.for_title(title)
+            papers[node] = Paper(node, title, entry.key if entry else _fallback_key(title), entry)
+        return papers[node]
+
+    a_rows = sorted((AttackRow(
+        n, int(d["n"]), label[d["threat"]], paper(d["paper"], str(d["title"])),
+        tuple(sorted(label[k] for k in d["k"])), tuple(sorted(label[m] for m in d["m"])),
+        str(d["eff"]), str(d["lim"]), _s(d["ref"]), tuple(sorted(d["code"])))
+        for n, d in attacks.items() if n in set(a_sel)), key=lambda r: r.row)
+    d_rows = sorted((DefenseRow(
+        n, int(d["n"]), label[d["threat"]], paper(d["paper"], str(d["title"])),
+        label[d["method"]], tuple(sorted(label[m] for m in d["m"])), str(d["eff"]),
+        _s(d["ref"]), tuple(sorted(d["code"])))
+        for n, d in defenses.items() if n in set(d_sel)), key=lambda r: r.row)
+    # papers in order of first appearance: attack rows, then defense rows
+    order = [r.paper.iri for r in a_rows] + [r.paper.iri for r in d_rows]
+    for p in extra_papers:
+        paper(p, _title(store, p))
+        order.append(p)
+    ordered = tuple(papers[p] for p in dict.fromkeys(order))
+
+    if constructed is not None:
+        sub = constructed
+    else:
+        sub = _subgraph(store, a_rows, d_rows, attacks, defenses, ancestors)
+    for p, ns in PREFIXES.items():
+        sub.bind(p, ns, override=True)
+
+    view_models = {m for r in (*a_rows, *d_rows) for m in r.models}
+    broader = sorted({(label[r["m"]], label[r["b"]]) for r in store.select(BROADER)
+                      if label.get(r["m"]) in view_models and label.get(r["b"]) in view_models})
+    version = graph_version(store)
+    return View(spec, sub, version["graph_sha256"], tuple(a_rows), tuple(d_rows), ordered,
+                tuple(broader), version_line(version))
+
+
+def _title(store: Store, node: URIRef) -> str:
+    rows = store.select("SELECT ?t WHERE { ?p dcterms:title ?t }", {"p": node})
+    return str(rows.rows[0]["t"]) if rows.rows else str(node)
+
+
+def _s(v) -> str | None:
+    return None if v is None else str(v)
+
+
+def _fallback_key(title: str) -> str:
+    from ..vocab import slug
+
+    return "kg-" + slug(title)[:40]
+
+
+def _label_map(store: Store) -> dict[URIRef, str]:
+    out: dict[URIRef, str] = {}
+    for kind in KIND_CLASS:
+        for label, node in _labels(store, kind)[0].items():
+            out.setdefault(node, label)
+    return out
+
+
+def _iri_lookup(store: Store) -> dict[str, dict[str, URIRef]]:
+    return {kind: _labels(store, kind)[0] for kind in KIND_CLASS}
+
+
+def _match(d: dict, want: dict[str, set[URIRef]], ancestors: dict[URIRef, set[URIRef]],
+           knowledge: bool) -> bool:
+    if want["threats"] and d["threat"] not in want["threats"]:
+        return False
+    if want["papers"] and d["paper"] not in want["papers"]:
+        return False
+    if knowledge and want["knowledge"] and not (d["k"] & want["knowledge"]):
+        return False
+    if want["models"] and not any(ancestors.get(m, {m}) & want["models"] for m in d["m"]):
+        return False
+    return True
+
+
+def _subgraph(store: Store, a_rows: Sequence[AttackRow], d_rows: Sequence[DefenseRow],
+              attacks: dict, defenses: dict, ancestors: dict[URIRef, set[URIRef]]) -> Graph:
+    """The rows' own triples, their papers', the concepts they name (models with their
+    broader chain) and the survey rows they derive from."""
+    g = Graph()
+    rows: list[URIRef] = [r.iri for r in a_rows] + [r.iri for r in d_rows]
+    papers = {r.paper.iri for r in (*a_rows, *d_rows)}
+    concepts: set[URIRef] = set()
+    for n in rows:
+        d = attacks.get(n) or defenses[n]
+        concepts |= {d["threat"], *d["k"], *d["m"]}
+        if "method" in d and d["method"] is not None:
+            concepts.add(d["method"])
+        for m in d["m"]:
+            concepts |= ancestors.get(m, set())
+    for n in rows:
+        g += store.construct(ROW_TRIPLES, {"node": n})
+    sources = {o for n in rows for o in g.objects(n, _PROV_DERIVED)}
+    for n in sorted(papers, key=str):
+        g += store.construct(PAPER_TRIPLES, {"node": n})
+    for n in sorted(concepts, key=str):
+        g += store.construct(CONCEPT_TRIPLES, {"node": n})
+    for n in sorted(sources, key=str):
+        g += store.construct(SOURCE_ROW_TRIPLES, {"node": n})
+    # the source tables the rows sit in: label only
+    for t in sorted(set(g.objects(None, RD.inTable)), key=str):
+        g += store.construct("CONSTRUCT { ?node a ?t ; rdfs:label ?l } "
+                             "WHERE { ?node a ?t ; rdfs:label ?l }", {"node": t})
+    return g
+
+
+_PROV_DERIVED = URIRef("http://www.w3.org/ns/prov#wasDerivedFrom")
+
+__all__ = ["AttackRow", "DefenseRow", "Paper", "Resolver", "View", "ViewSpec",
+           "construct_spec", "make_view", "view_spec"]
