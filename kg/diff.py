@@ -53,11 +53,11 @@ SECTIONS: dict[str, tuple[URIRef, dict[URIRef, str]]] = {
 }
 
 FACTS_QUERY = """
-SELECT ?node ?label ?p ?o ?olabel WHERE {
-  ?node a ?cls ; ?p ?o .
-  OPTIONAL { ?node rdfs:label ?label }
-  OPTIONAL { ?o skos:prefLabel|rdfs:label ?olabel }
-}
+SELECT ?node ?p ?o WHERE { ?node a ?cls ; ?p ?o . }
+"""
+
+LABELS_QUERY = """
+SELECT ?n ?label WHERE { ?n skos:prefLabel|rdfs:label ?label . }
 """
 
 SOURCES_QUERY = """
@@ -84,21 +84,28 @@ class _Node:
     sources: set[str] = field(default_factory=set)
 
 
-def node_facts(store: Store, cls: URIRef, props: dict[URIRef, str]) -> dict[str, _Node]:
+def labels(store: Store) -> dict[str, str]:
+    """Node -> its label (the smallest, when it has several)."""
+    out: dict[str, str] = {}
+    for r in store.select(LABELS_QUERY):
+        n, lbl = str(r["n"]), str(r["label"])
+        out[n] = min(out.get(n, lbl), lbl)
+    return out
+
+
+def node_facts(store: Store, cls: URIRef, props: dict[URIRef, str],
+               label: dict[str, str] | None = None) -> dict[str, _Node]:
     """The nodes of a class with the facts of ``props``, values shown by label."""
+    label = label if label is not None else labels(store)
     nodes: dict[str, _Node] = {}
-    wanted = set(props)
-    values: dict[tuple[str, str, str], set[str]] = {}
     for r in store.select(FACTS_QUERY, {"cls": cls}):
         n = str(r["node"])
-        nodes.setdefault(n, _Node(n, str(r["label"] or n)))
-        if r["p"] not in wanted:
+        node = nodes.setdefault(n, _Node(n, label.get(n, n)))
+        if r["p"] not in props:
             continue
         o = r["o"]
-        shown = str(o) if isinstance(o, Literal) or r["olabel"] is None else str(r["olabel"])
-        values.setdefault((n, qname(r["p"]), str(o)), set()).add(shown)
-    for (n, p, _), shown in values.items():
-        nodes[n].facts.setdefault(p, set()).add(min(shown))  # one label per value
+        shown = str(o) if isinstance(o, Literal) else label.get(str(o), str(o))
+        node.facts.setdefault(qname(r["p"]), set()).add(shown)
     for r in store.select(SOURCES_QUERY, {"cls": cls}):
         n = str(r["node"])
         if n in nodes:
@@ -173,9 +180,10 @@ class Diff:
 def diff_stores(old: Store, new: Store, old_info: dict | None = None,
                 new_info: dict | None = None, gaps: bool = True) -> Diff:
     sections = {}
+    lo, ln = labels(old), labels(new)
     for name, (cls, props) in SECTIONS.items():
-        sections[name] = _section(node_facts(old, cls, props), node_facts(new, cls, props),
-                                  props)
+        sections[name] = _section(node_facts(old, cls, props, lo),
+                                  node_facts(new, cls, props, ln), props)
     opened = closed = None
     if gaps:
         go, gn = _gaps(old), _gaps(new)

@@ -212,16 +212,22 @@ def diff(old, new, with_additions, no_gaps, as_json):
 def version(build_dir, as_json):
     """The version of the built graph (content hash, source hashes, build date), and
     which sources changed since that build."""
+    from ..additions import addition_files
     from ..curated import display_path
-    from ..version import read_version, sha256_file, source_files, version_line
+    from ..version import read_version, sha256_file, version_line
 
     build_dir = build_dir or settings.path("build_dir")
     rec = read_version(build_dir)
     if rec is None or "version" not in rec:
         raise KGError(f"no version record in {display_path(build_dir)}; run 'kg build'")
-    now = {display_path(p): sha256_file(p) for p in source_files()}
     was = rec.get("sources", {})
-    stale = sorted(p for p in set(now) | set(was) if now.get(p) != was.get(p))
+    stale = []
+    for path, digest in was.items():  # the recorded sources, re-hashed
+        p = Path(path) if Path(path).is_absolute() else settings.ROOT / path
+        if not p.is_file() or sha256_file(p) != digest:
+            stale.append(path)
+    stale += [display_path(p) for p in addition_files() if display_path(p) not in was]
+    stale.sort()
     if as_json:
         echo_json({**rec, "build_dir": display_path(build_dir), "sources_changed": stale})
         return
