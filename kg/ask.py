@@ -60,7 +60,7 @@ _CUES = {
     "threat": r"threat|risk|vulnerab|danger|privacy (issue|problem)",
     "models": r"(target|which|what|victim)\s+(\w+\s+)?models|models?\s+(are|were|is|was|have|"
               r"get|got)\s+(attacked|targeted|evaluated|tested|studied|used|hit)|"
-              r"evaluated on|tested on|models? (do|does|did)|on which models|on what models",
+              r"models? (do|does|did)|on which models|on what models",
     "count": r"\bhow many\b|\bnumber of\b|\bcount\b",
     "no_defense": r"(no|without|lack(ing|s)?|missing|zero|un-?defended|unprotected|"
                   r"not (yet )?(defended|protected|mitigated)|nothing|none)\b.{0,30}"
@@ -221,6 +221,15 @@ class _Parsed:
     paper: Entity | None
     leftovers: list[str]
 
+    @property
+    def cues(self) -> str:
+        """The question with paper titles blanked: a title's words are not cues."""
+        q = self.q
+        for m in self.mentions:
+            if m.entity.kind == "paper":
+                q = q[:m.start] + " " * (m.end - m.start) + q[m.end:]
+        return q
+
 
 def _parse(q: str, store: Store) -> _Parsed:
     ms = link(q, lexicon(store))
@@ -263,9 +272,12 @@ def _run(store: Store, intent: str, sparql: str, bindings: dict, key: str, kind:
                   {k: str(v) for k, v in bindings.items()}, p.mentions)
 
 
+_FILTER_HOW = ("a row is kept when its text contains the most of these words (at least half "
+               "of them); prefix matches count")
+
+
 def _matches(term: str, words: set[str]) -> bool:
-    return any(w == term or (len(term) >= 4 and (w.startswith(term) or term.startswith(w))
-                             and min(len(w), len(term)) >= 4) for w in words)
+    return any(w == term or (len(term) >= 4 and w.startswith(term)) for w in words)
 
 
 def _filter_text(answer: Answer, rows, terms: list[str], fields: list[str]) -> list[dict]:
@@ -305,7 +317,7 @@ def _noun(a: Answer) -> str:
 
 
 def _answer(store: Store, p: _Parsed, search) -> Answer:
-    q = p.q
+    q = p.cues
     if _has("gap", q):
         return _gaps(store, p)
     if _has("no_defense", q) and not (p.method or p.paper):
@@ -363,7 +375,7 @@ def _answer(store: Store, p: _Parsed, search) -> Answer:
 
 
 def _attacks(store: Store, p: _Parsed, unknown: Answer | None) -> Answer:
-    q = p.q
+    q = p.cues
     filled = [s for s in ("threat", "knowledge", "model") if getattr(p, s)]
     b = _bind(p, filled)
     code = None
@@ -385,16 +397,25 @@ def _attacks(store: Store, p: _Parsed, unknown: Answer | None) -> Answer:
     if text_fields and terms:
         sparql = attacks_query(filled, with_text=True)
         rows = store.select(sparql, b)
-        a = Answer(q, "attacks_by_text", sparql, _rows_to_answers(rows, "paper", "paper",
+        a = Answer(p.q, "attacks_by_text", sparql, _rows_to_answers(rows, "paper", "paper",
                                                                    "attack"),
                    {k: str(v) for k, v in b.items()}, p.mentions)
         a.answers = _filter_text(a, rows, terms, text_fields)
-        a.filter = {"fields": text_fields, "words": terms,
-                    "how": "a row is kept when its text contains the most of these words "
-                           "(at least half of them); prefix matches count"}
+        a.filter = {"fields": text_fields, "words": terms, "how": _FILTER_HOW}
         return a
     if unknown and not (filled or text_fields):
-        return unknown
+        # words the graph has no entity for may still name what an attack needs or does
+        sparql = attacks_query(filled, with_text=True)
+        rows = store.select(sparql, b)
+        a = Answer(p.q, "attacks_by_text", sparql, _rows_to_answers(rows, "paper", "paper",
+                                                                   "attack"),
+                   {k: str(v) for k, v in b.items()}, p.mentions)
+        a.answers = _filter_text(a, rows, p.leftovers, ["effectiveness", "limitation"])
+        if not a.answers:
+            return unknown
+        a.filter = {"fields": ["effectiveness", "limitation"], "words": p.leftovers,
+                    "how": _FILTER_HOW}
+        return a
     return _run(store, "attacks", attacks_query(filled), b, "paper", "paper", p, "attack")
 
 
@@ -420,7 +441,7 @@ def _unknown(store: Store, p: _Parsed, search) -> Answer | None:
     """An answer saying the question names something the graph does not know."""
     if not p.leftovers or p.threat or p.model or p.knowledge:
         return None
-    if _has("limitation", p.q) or _has("effectiveness", p.q):
+    if _has("limitation", p.cues) or _has("effectiveness", p.cues):
         return None
     words = " ".join(p.leftovers)
     import difflib

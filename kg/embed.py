@@ -120,6 +120,8 @@ _FIELDS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
              "rdfs:label ?v }", ()),
     ("kind", "SELECT ?n ?v WHERE { ?n rd:isTextToImage true . "
              "BIND(\"text-to-image (T2I) model\" AS ?v) }", ()),
+    ("described in", "SELECT ?n ?v WHERE { ?n a rd:TargetModel ; prov:wasDerivedFrom ?e . "
+                     "?e rd:citation ?v }", ()),
     ("studied threats", "SELECT DISTINCT ?n ?v WHERE { ?x rd:evaluatedOn ?n ; "
                         "rd:threat|rd:mitigates ?t . ?t skos:prefLabel ?v }", ()),
     ("code", "SELECT ?n ?v WHERE { ?n rd:codeAvailability ?c . "
