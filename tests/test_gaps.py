@@ -1,0 +1,317 @@
+"""Typed gaps: the expected gaps of the real survey, stated explicitly; query shapes agree;
+property tests on synthetic graphs (adding a defense removes exactly that gap)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from rdflib import RDF, RDFS, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS
+
+from kg import gaps as gaps_mod
+from kg.curated import load_models
+from kg.errors import KGError
+from kg.graph import build_graph, load_ontology
+from kg.ingest import ATTACKS, DEFENSES, REQUIRED_COLUMNS, Cell, Row, Survey, Table
+from kg.store import MemoryStore
+from kg.vocab import RD, iri, slug
+
+MI, TDE, GI, PI = ("Membership inference", "Training data extraction", "Gradient inversion",
+                   "Property inference")
+
+
+def _cells(gaps, type_, level=None):
+    out = set()
+    for g in gaps:
+        if g.type == type_ and g.level == level:
+            (c,) = g.cells
+            out.add(tuple(c[k]["label"] for k in ("threat", "model", "knowledge", "paper") if k in c))
+    return out
+
+
+@pytest.fixture(scope="module")
+def real_gaps(store):
+    return gaps_mod.find_gaps(store)
+
+
+# ------------------------------------------------------------------ the real survey
+
+
+def test_gradient_inversion_is_the_only_threat_without_defense(real_gaps):
+    assert _cells(real_gaps, "threat_without_defense") == {(GI,)}
+    g = next(g for g in real_gaps if g.type == "threat_without_defense")
+    assert "no defense at all" in g.reason
+    assert g.evidence[0]["paper"]["label"] == "Gradient Inversion of Federated Diffusion Models"
+    assert g.evidence[0]["cells"][0]["text"] == "Gradient inversion"
+
+
+def test_model_level_gaps_of_the_survey(real_gaps):
+    assert _cells(real_gaps, "model_without_defense", "model") == {
+        (TDE, "DDIM"), (GI, "DDPM"),
+        (MI, "DDIM"), (MI, "Latent diffusion model"), (MI, "DALL-E mini"),
+        (MI, "Stable Diffusion"), (MI, "SD v1.4"), (MI, "FastDPM"), (MI, "VQGAN"),
+        (MI, "CC-FPSE"), (MI, "Diffusion Transformer"), (MI, "DALL-E 2"),
+        (PI, "DDPM"), (PI, "SMLD"), (PI, "VPSDE"), (PI, "VESDE"),
+    }
+
+
+def test_family_level_gaps_of_the_survey(real_gaps):
+    assert _cells(real_gaps, "model_without_defense", "family") == {
+        (TDE, "DDIM"), (GI, "DDPM"),
+        (MI, "DDIM"), (MI, "Latent diffusion model"), (MI, "DALL-E mini"), (MI, "VQGAN"),
+        (MI, "CC-FPSE"), (MI, "Diffusion Transformer"), (MI, "DALL-E 2"),
+        (PI, "Score-based SDE model"),
+    }
+
+
+def test_membership_inference_on_ddim_has_attacks_and_no_defense(real_gaps):
+    g = next(g for g in real_gaps if g.type == "model_without_defense" and g.level == "model"
+             and g.cells[0]["model"]["label"] == "DDIM" and g.cells[0]["threat"]["label"] == MI)
+    assert "5 attacks" in g.reason and "no defense evaluated on DDIM" in g.reason
+    papers = {e["paper"]["label"] for e in g.evidence if e["kind"] == "attack"}
+    assert "Membership Inference Attacks Against Diffusion Models" in papers
+    assert all(e["cells"] for e in g.evidence if e["kind"] == "attack")
+
+
+def test_model_gap_says_when_its_family_is_covered(real_gaps):
+    g = next(g for g in real_gaps if g.level == "model" and g.cells[0]["model"]["label"] == "SD v1.4")
+    assert "Stable Diffusion has 4 defense evaluations (on SD v1.5)" in g.reason
+    assert {e["evaluated_on"]["label"] for e in g.evidence if e["kind"] == "family_defense"} == {
+        "SD v1.5"}
+
+
+def test_knowledge_gaps_say_unknown_is_not_none(real_gaps):
+    assert _cells(real_gaps, "knowledge_without_defense") == {
+        (GI, "Black-box"), (GI, "Gray-box"), (MI, "Black-box"), (MI, "White-box")}
+    mi_black = next(g for g in real_gaps if g.type == "knowledge_without_defense"
+                    and g.cells[0]["threat"]["label"] == MI
+                    and g.cells[0]["knowledge"]["label"] == "Black-box")
+    assert "unknown, not none" in mi_black.reason
+    unknown = [e for e in mi_black.evidence if e["kind"] == "unknown_knowledge"]
+    assert len(unknown) == 4 and all(e["knowledge"] == "unknown" for e in unknown)
+    gi = next(g for g in real_gaps if g.type == "knowledge_without_defense"
+              and g.cells[0]["threat"]["label"] == GI)
+    assert "no defense of this threat has unknown attacker knowledge" in gi.reason
+
+
+def test_works_without_public_code(real_gaps):
+    papers = {c[0] for c in _cells(real_gaps, "no_public_code")}
+    assert len(papers) == 11
+    assert "SIDE: Surrogate Conditional Data Extraction from Diffusion Models" in papers
+    assert "Extracting Training Data from Diffusion Models" in papers  # "code" with no link, twice
+    assert "Membership Inference Attacks Against Text-to-Image Generation Models" not in papers
+    g = next(g for g in real_gaps if g.type == "no_public_code"
+             and g.cells[0]["paper"]["label"].startswith("SIDE"))
+    assert [e["text"] for e in g.evidence if e["kind"] == "survey_cell"] == ["code"]
+
+
+def test_every_gap_has_type_reason_cells_evidence(real_gaps):
+    assert len(real_gaps) == 1 + 16 + 10 + 4 + 11
+    for g in real_gaps:
+        d = g.as_dict()
+        assert d["type"] in gaps_mod.GAP_TYPES and d["reason"] and d["cells"] and d["evidence"]
+    assert len({g.key for g in real_gaps}) == len(real_gaps)
+
+
+@pytest.mark.parametrize("name", sorted(gaps_mod.QUERY_SHAPES))
+def test_query_shapes_agree_on_the_survey(store, name):
+    results = {}
+    for shape, q in gaps_mod.QUERY_SHAPES[name].items():
+        rows = store.select(q)
+        results[shape] = sorted(tuple(sorted((k, str(v)) for k, v in r.items())) for r in rows)
+    assert set(gaps_mod.QUERY_SHAPES[name]) == set(gaps_mod.SHAPES)
+    assert results["not_exists"], name
+    assert results["not_exists"] == results["minus"] == results["optional"]
+
+
+def test_find_gaps_same_for_every_shape(store, real_gaps):
+    for shape in gaps_mod.SHAPES:
+        assert [g.as_dict() for g in gaps_mod.find_gaps(store, shape)] == [
+            g.as_dict() for g in real_gaps]
+    with pytest.raises(KGError, match="unknown query shape"):
+        gaps_mod.find_gaps(store, "exists")
+
+
+def test_cli_gaps_json(kg_cli):
+    r = kg_cli("gaps", "--json")
+    assert r.exit_code == 0
+    d = json.loads(r.output)
+    assert d["count"] == len(d["gaps"]) == 42
+    for g in d["gaps"]:
+        assert set(g) >= {"type", "reason", "cells", "evidence"}
+    r = kg_cli("gaps", "--type", "threat_without_defense")
+    assert r.exit_code == 0 and "Gradient inversion" in r.output and "1 gap " in r.output
+
+
+# ------------------------------------------------------------------ synthetic graphs
+
+MODEL_FILE, MODELS = load_models()
+MODEL_LABELS = [m.label for m in MODELS]
+ONTOLOGY = load_ontology()
+
+
+def _family(label: str) -> str:
+    """Independent of the SPARQL: nearest ancestor-or-self marked family, else itself."""
+    by = {m.label: m for m in MODELS}
+    m = by[label]
+    while m is not None:
+        if m.family:
+            return m.label
+        m = by.get(m.broader) if m.broader else None
+    return label
+
+
+def _cell(col, text, row, links=()):
+    return Cell(col, text, tuple(links), row)
+
+
+def _url(paper: str) -> str:
+    return "https://example.org/" + slug(paper)
+
+
+def _survey(attacks, defenses) -> Survey:
+    """A survey-shaped record set: attacks = (threat, paper, knowledge list, model list, code);
+    defenses = (threat, paper, method, model list, code)."""
+    arows, drows = [], []
+    for n, (threat, paper, know, models, code) in enumerate(attacks, start=1):
+        vals = {"Category": threat, "Ref.": paper, "Attacker's knowledge": ", ".join(know),
+                "Target Models": ", ".join(models), "Effectiveness": "e", "Limitations": "l",
+                "Code": "code"}
+        arows.append(Row(ATTACKS, n, {c: _cell(c, vals[c], n, (
+            [_url(paper)] if c == "Ref." else [_url(paper) + "/code"] if c == "Code" and code
+            else [])) for c in REQUIRED_COLUMNS[ATTACKS]}))
+    for n, (threat, paper, method, models, code) in enumerate(defenses, start=1):
+        vals = {"Threats": threat, "Ref.": paper, "Key Methods": method,
+                "Target Models": ", ".join(models), "Effectiveness": "e", "Code": "code"}
+        drows.append(Row(DEFENSES, n, {c: _cell(c, vals[c], n, (
+            [_url(paper)] if c == "Ref." else [_url(paper) + "/code"] if c == "Code" and code
+            else [])) for c in REQUIRED_COLUMNS[DEFENSES]}))
+    return Survey("synthetic.md", "0" * 64, "synthetic", {
+        ATTACKS: Table(ATTACKS, "attacks", REQUIRED_COLUMNS[ATTACKS], tuple(arows)),
+        DEFENSES: Table(DEFENSES, "defenses", REQUIRED_COLUMNS[DEFENSES], tuple(drows))})
+
+
+def _store(attacks, defenses) -> MemoryStore:
+    return MemoryStore(build_graph(_survey(attacks, defenses), models=(MODEL_FILE, MODELS),
+                                   ontology=ONTOLOGY))
+
+
+THREATS = [MI, TDE, GI, PI]
+KNOW = ["Black-box", "Gray-box", "White-box"]
+models_st = st.lists(st.sampled_from(MODEL_LABELS), min_size=1, max_size=3, unique=True)
+
+
+@st.composite
+def surveys(draw):
+    n_att = draw(st.integers(1, 6))
+    attacks = [(draw(st.sampled_from(THREATS)), f"Attack paper {i}",
+                draw(st.lists(st.sampled_from(KNOW), min_size=1, max_size=2, unique=True)),
+                draw(models_st), draw(st.booleans())) for i in range(n_att)]
+    n_def = draw(st.integers(0, 5))
+    defenses = []
+    for i in range(n_def):
+        # some defenses come from an attack paper (knowledge derivable), some not (unknown)
+        paper = draw(st.sampled_from([f"Attack paper {j}" for j in range(n_att)]
+                                     + [f"Defense paper {i}"]))
+        defenses.append((draw(st.sampled_from(THREATS)), paper, f"Method {i}",
+                         draw(models_st), draw(st.booleans())))
+    return attacks, defenses
+
+
+def _oracle(attacks, defenses) -> set[tuple]:
+    """Gap identities computed in plain Python from the records (independent of SPARQL)."""
+    out: set[tuple] = set()
+    d_threats = {d[0] for d in defenses}
+    d_models = {(d[0], m) for d in defenses for m in d[3]}
+    d_fams = {(d[0], _family(m)) for d in defenses for m in d[3]}
+    attack_k = {(a[1], a[0]): set(a[2]) for a in attacks}
+    d_know = {(d[0], k) for d in defenses for k in attack_k.get((d[1], d[0]), ())}
+    for threat, _paper, know, models, _code in attacks:
+        if threat not in d_threats:
+            out.add(("threat_without_defense", None, threat))
+        for m in models:
+            if (threat, m) not in d_models:
+                out.add(("model_without_defense", "model", threat, m))
+            if (threat, _family(m)) not in d_fams:
+                out.add(("model_without_defense", "family", threat, _family(m)))
+        for k in know:
+            if (threat, k) not in d_know:
+                out.add(("knowledge_without_defense", None, threat, k))
+    code: dict[str, bool] = {}
+    for rec in list(attacks) + list(defenses):
+        code[rec[1]] = code.get(rec[1], False) or rec[4]
+    out |= {("no_public_code", None, p) for p, has in code.items() if not has}
+    return out
+
+
+def _ident(g) -> tuple:
+    (c,) = g.cells
+    return (g.type, g.level) + tuple(c[k]["label"] for k in ("threat", "model", "knowledge", "paper")
+                                     if k in c)
+
+
+SETTINGS = settings(max_examples=15, deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+
+@SETTINGS
+@given(surveys())
+def test_gaps_match_a_plain_python_oracle(records):
+    attacks, defenses = records
+    found = gaps_mod.find_gaps(_store(attacks, defenses))
+    assert {_ident(g) for g in found} == _oracle(attacks, defenses)
+
+
+@SETTINGS
+@given(surveys(), st.data())
+def test_adding_a_defense_removes_exactly_that_gap(records, data):
+    attacks, defenses = records
+    before = gaps_mod.find_gaps(_store(attacks, defenses))
+    cells = sorted(_ident(g)[2:] for g in before if g.type == "model_without_defense"
+                   and g.level == "model")
+    if not cells:
+        return
+    threat, model = data.draw(st.sampled_from(cells))
+    added = (threat, "A new defense paper", "New method", [model], True)  # public code
+    after = gaps_mod.find_gaps(_store(attacks, defenses + [added]))
+    b, a = {_ident(g) for g in before}, {_ident(g) for g in after}
+    assert a <= b, "adding a defense opened a gap"
+    removed = b - a
+    that = ("model_without_defense", "model", threat, model)
+    assert that in removed
+    # the same cell seen at family level and at threat level are the only other changes
+    allowed = {that, ("model_without_defense", "family", threat, _family(model)),
+               ("threat_without_defense", None, threat)}
+    assert removed <= allowed
+    if threat in {d[0] for d in defenses} and (threat, _family(model)) in {
+            (d[0], _family(m)) for d in defenses for m in d[3]}:
+        assert removed == {that}
+
+
+def test_adding_a_defense_to_the_real_graph_removes_only_mi_on_ddim(graph):
+    """The same property on a copy of the real graph, by adding triples."""
+    g = Graph()
+    g += graph
+    before = gaps_mod.find_gaps(MemoryStore(g))
+    paper = iri("paper", "A synthetic defense paper")
+    ev = iri("evaluation", "A synthetic defense paper", "Synthetic method")
+    method = iri("method", "Synthetic method")
+    g.add((paper, RDF.type, RD.Paper))
+    g.add((paper, DCTERMS.title, Literal("A synthetic defense paper")))
+    g.add((paper, RD.codeAvailability, RD.PublicCode))
+    g.add((method, RDF.type, RD.DefenseMethod))
+    g.add((method, RDFS.label, Literal("Synthetic method")))
+    g.add((ev, RDF.type, RD.DefenseEvaluation))
+    g.add((ev, RD.fromPaper, paper))
+    g.add((ev, RD.method, method))
+    g.add((ev, RD.mitigates, iri("threat", MI)))
+    g.add((ev, RD.evaluatedOn, iri("model", "SD v1.4")))
+    after = gaps_mod.find_gaps(MemoryStore(g))
+    removed = {_ident(x) for x in before} - {_ident(x) for x in after}
+    added = {_ident(x) for x in after} - {_ident(x) for x in before}
+    assert removed == {("model_without_defense", "model", MI, "SD v1.4")}
+    assert added == set()
+    assert isinstance(ev, URIRef)
