@@ -34,6 +34,8 @@ SELECT ?node ?type ?label WHERE {
 }
 """
 
+DERIVED_WEIGHT = 2.01
+
 FAMILIES = "SELECT ?node WHERE { ?node a rd:ModelFamily . }"
 
 CODE = "SELECT ?node ?code WHERE { ?node a rd:Paper ; rd:codeAvailability ?code . }"
@@ -83,7 +85,9 @@ def _undirected(G: nx.MultiDiGraph) -> nx.Graph:
     U = nx.Graph()
     U.add_nodes_from(G.nodes(data=True))
     for u, v, d in G.edges(data=True):
-        w = 1.0 + (0.001 if d.get("derived") else 0.0)
+        # a derived edge stands for the two stated edges it was derived through (evaluation
+        # -> paper <- attack): it weighs a little more, so paths use the stated ones
+        w = DERIVED_WEIGHT if d.get("derived") else 1.0
         if not U.has_edge(u, v) or U[u][v]["weight"] > w:
             U.add_edge(u, v, weight=w, source=u, target=v, predicate=d["predicate"],
                        derived=d.get("derived", False), path=d.get("path"))
