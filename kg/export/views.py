@@ -22,10 +22,10 @@ through data/aliases.yaml and the graph's own labels first (unknown → "did you
 from __future__ import annotations
 
 import shlex
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from rdflib import Graph, URIRef
+from rdflib import RDF, RDFS, SKOS, Graph, URIRef
 
 from ..bibliography import BibEntry, Bibliography, load_bibliography
 from ..curated import Aliases, load_aliases, norm
@@ -65,11 +65,10 @@ KIND_CLASS = {"threats": RD.ThreatCategory, "knowledge": RD.AttackerKnowledge,
               "models": RD.TargetModel, "methods": RD.DefenseMethod, "papers": RD.Paper}
 
 CLASS_LABELS = """
-SELECT ?node ?label WHERE {
+SELECT ?node ?pl ?l ?t WHERE {
   ?node a ?cls .
-  { ?node skos:prefLabel ?label } UNION
-  { ?node rdfs:label ?label FILTER NOT EXISTS { ?node skos:prefLabel ?p } } UNION
-  { ?node dcterms:title ?label FILTER NOT EXISTS { ?node rdfs:label ?p2 } }
+  OPTIONAL { ?node skos:prefLabel ?pl } OPTIONAL { ?node rdfs:label ?l }
+  OPTIONAL { ?node dcterms:title ?t }
 }
 """
 
@@ -78,20 +77,12 @@ CLASS_ALTS = "SELECT ?node ?alt WHERE { ?node a ?cls ; skos:altLabel ?alt }"
 ANCESTORS = "SELECT ?m ?a WHERE { ?m a rd:TargetModel ; skos:broader* ?a }"
 BROADER = "SELECT ?m ?b WHERE { ?m a rd:TargetModel ; skos:broader ?b }"
 
-ROW_TRIPLES = "CONSTRUCT { ?node ?p ?o } WHERE { ?node ?p ?o }"
-PAPER_TRIPLES = """
-CONSTRUCT { ?node ?p ?o } WHERE { ?node ?p ?o FILTER (?p != prov:wasDerivedFrom) }
-"""
-CONCEPT_TRIPLES = """
-CONSTRUCT { ?node a ?t ; skos:prefLabel ?pl ; rdfs:label ?l ; skos:broader ?b ;
-                  skos:inScheme ?s }
-WHERE { { ?node a ?t } UNION { ?node skos:prefLabel ?pl } UNION { ?node rdfs:label ?l }
-        UNION { ?node skos:broader ?b } UNION { ?node skos:inScheme ?s } }
-"""
-SOURCE_ROW_TRIPLES = """
-CONSTRUCT { ?node a ?t ; rdfs:label ?l ; rd:rowNumber ?n ; rd:inTable ?tab }
-WHERE { ?node a ?t ; rdfs:label ?l ; rd:rowNumber ?n ; rd:inTable ?tab }
-"""
+# The triples of every node of a class (?cls bound); the view's subgraph is picked from
+# these in Python (few simple queries: rdflib's parsing, not matching, is the cost).
+CLASS_TRIPLES = "CONSTRUCT { ?s ?p ?o } WHERE { ?s a ?cls ; ?p ?o }"
+CONCEPT_PREDICATES = (RDF.type, SKOS.prefLabel, RDFS.label, SKOS.broader, SKOS.inScheme)
+SOURCE_ROW_PREDICATES = (RDF.type, RDFS.label, RD.rowNumber, RD.inTable)
+TABLE_PREDICATES = (RDF.type, RDFS.label)
 FULL_GRAPH = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
 
 
@@ -239,7 +230,11 @@ def _n(count: int, noun: str) -> str:
 def _labels(store: Store, kind: str) -> tuple[dict[str, URIRef], dict[str, str]]:
     """label -> IRI and alt label -> label for one kind of node."""
     cls = KIND_CLASS[kind]
-    by_label = {str(r["label"]): r["node"] for r in store.select(CLASS_LABELS, {"cls": cls})}
+    by_label: dict[str, URIRef] = {}
+    for r in store.select(CLASS_LABELS, {"cls": cls}):
+        label = r["pl"] or r["l"] or r["t"]
+        if label is not None:
+            by_label.setdefault(str(label), r["node"])
     name = {v: k for k, v in by_label.items()}
     alts = {str(r["alt"]): name[r["node"]] for r in store.select(CLASS_ALTS, {"cls": cls})
             if r["node"] in name}
@@ -342,7 +337,11 @@ def make_view(store: Store, spec: ViewSpec, bibliography: Bibliography | None = 
     bib = bibliography or load_bibliography()
     attacks = _collect_rows(store, ATTACK_ROWS)
     defenses = _collect_rows(store, DEFENSE_ROWS)
-    label = _label_map(store)
+    iri_of = {kind: _labels(store, kind)[0] for kind in KIND_CLASS}
+    label: dict[URIRef, str] = {}
+    for by_label in iri_of.values():
+        for text, node in by_label.items():
+            label.setdefault(node, text)
     ancestors: dict[URIRef, set[URIRef]] = {}
     for r in store.select(ANCESTORS):
         ancestors.setdefault(r["m"], set()).add(r["a"])
@@ -357,7 +356,6 @@ def make_view(store: Store, spec: ViewSpec, bibliography: Bibliography | None = 
         extra_papers = [n for n in sorted(mentioned, key=str) if isinstance(n, URIRef)
                         and store.ask("ASK { ?s a rd:Paper }", {"s": n})]
     else:
-        iri_of = _iri_lookup(store)
         want = {kind: {iri_of[kind][v] for v in getattr(spec, kind)}
                 for kind in ("threats", "knowledge", "models", "methods", "papers")}
         a_sel = [n for n, d in attacks.items() if spec.part in ("all", "attacks")
@@ -395,7 +393,7 @@ def make_view(store: Store, spec: ViewSpec, bibliography: Bibliography | None = 
     if constructed is not None:
         sub = constructed
     else:
-        sub = _subgraph(store, a_rows, d_rows, attacks, defenses, ancestors)
+        sub = _subgraph(store, [r.iri for r in (*a_rows, *d_rows)], ancestors)
     for p, ns in PREFIXES.items():
         sub.bind(p, ns, override=True)
 
@@ -422,18 +420,6 @@ def _fallback_key(title: str) -> str:
     return "kg-" + slug(title)[:40]
 
 
-def _label_map(store: Store) -> dict[URIRef, str]:
-    out: dict[URIRef, str] = {}
-    for kind in KIND_CLASS:
-        for label, node in _labels(store, kind)[0].items():
-            out.setdefault(node, label)
-    return out
-
-
-def _iri_lookup(store: Store) -> dict[str, dict[str, URIRef]]:
-    return {kind: _labels(store, kind)[0] for kind in KIND_CLASS}
-
-
 def _match(d: dict, want: dict[str, set[URIRef]], ancestors: dict[URIRef, set[URIRef]],
            knowledge: bool) -> bool:
     if want["threats"] and d["threat"] not in want["threats"]:
@@ -447,34 +433,44 @@ def _match(d: dict, want: dict[str, set[URIRef]], ancestors: dict[URIRef, set[UR
     return True
 
 
-def _subgraph(store: Store, a_rows: Sequence[AttackRow], d_rows: Sequence[DefenseRow],
-              attacks: dict, defenses: dict, ancestors: dict[URIRef, set[URIRef]]) -> Graph:
-    """The rows' own triples, their papers', the concepts they name (models with their
-    broader chain) and the survey rows they derive from."""
+def _subgraph(store: Store, rows: Iterable[URIRef],
+              ancestors: dict[URIRef, set[URIRef]]) -> Graph:
+    """The rows' own triples, their papers' (without the papers' links to every row), the
+    concepts the rows name (models with their whole broader chain) and the survey rows
+    they derive from, with those rows' tables."""
+    rows = set(rows)
+
+    def triples(cls: URIRef) -> Graph:
+        return store.construct(CLASS_TRIPLES, {"cls": cls})
+
     g = Graph()
-    rows: list[URIRef] = [r.iri for r in a_rows] + [r.iri for r in d_rows]
-    papers = {r.paper.iri for r in (*a_rows, *d_rows)}
-    concepts: set[URIRef] = set()
-    for n in rows:
-        d = attacks.get(n) or defenses[n]
-        concepts |= {d["threat"], *d["k"], *d["m"]}
-        if "method" in d and d["method"] is not None:
-            concepts.add(d["method"])
-        for m in d["m"]:
-            concepts |= ancestors.get(m, set())
-    for n in rows:
-        g += store.construct(ROW_TRIPLES, {"node": n})
-    sources = {o for n in rows for o in g.objects(n, _PROV_DERIVED)}
-    for n in sorted(papers, key=str):
-        g += store.construct(PAPER_TRIPLES, {"node": n})
-    for n in sorted(concepts, key=str):
-        g += store.construct(CONCEPT_TRIPLES, {"node": n})
-    for n in sorted(sources, key=str):
-        g += store.construct(SOURCE_ROW_TRIPLES, {"node": n})
-    # the source tables the rows sit in: label only
-    for t in sorted(set(g.objects(None, RD.inTable)), key=str):
-        g += store.construct("CONSTRUCT { ?node a ?t ; rdfs:label ?l } "
-                             "WHERE { ?node a ?t ; rdfs:label ?l }", {"node": t})
+    row_graph = triples(RD.Attack) + triples(RD.DefenseEvaluation)
+    for t in row_graph:
+        if t[0] in rows:
+            g.add(t)
+    papers = set(g.objects(None, RD.fromPaper))
+    sources = set(g.objects(None, _PROV_DERIVED))
+    concepts: set = set()
+    for p in (RD.threat, RD.mitigates, RD.assumesKnowledge, RD.method, RD.evaluatedOn):
+        concepts |= set(g.objects(None, p))
+    for m in set(g.objects(None, RD.evaluatedOn)):
+        concepts |= ancestors.get(m, set())
+    for s_, p_, o_ in triples(RD.Paper):
+        if s_ in papers and p_ != _PROV_DERIVED:
+            g.add((s_, p_, o_))
+    for cls in (RD.ThreatCategory, RD.AttackerKnowledge, RD.TargetModel, RD.DefenseMethod):
+        for s_, p_, o_ in triples(cls):
+            if s_ in concepts and p_ in CONCEPT_PREDICATES:
+                g.add((s_, p_, o_))
+    tables = set()
+    for s_, p_, o_ in triples(RD.SourceRow):
+        if s_ in sources and p_ in SOURCE_ROW_PREDICATES:
+            g.add((s_, p_, o_))
+            if p_ == RD.inTable:
+                tables.add(o_)
+    for s_, p_, o_ in triples(RD.SourceTable):
+        if s_ in tables and p_ in TABLE_PREDICATES:
+            g.add((s_, p_, o_))
     return g
 
 
