@@ -7,7 +7,6 @@ plain string, number, list or dataclass, so a page never touches an RDF term.
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import asdict, dataclass, field
 
@@ -25,18 +24,21 @@ from .vocab import PREFIXES, RD
 # ------------------------------------------------------------------ the store
 
 
-def open_app_store() -> Store:
-    """The store the app reads (settings ``store`` / ``source``); built once per call.
-
-    The app caches the result per server process (``st.cache_resource``)."""
-    from . import store as store_module
-
-    opener = getattr(store_module, "open_store", None)
-    if opener is not None:  # the configurable store (memory / oxigraph / endpoint)
-        return opener()
+def open_app_store(setting: str | None = None) -> Store:
+    """The store the app reads: ``setting`` ('memory', 'oxigraph:PATH' or an endpoint URL;
+    default the ``store`` setting, KG_STORE). Opened once per call; the app caches it per
+    server process (``st.cache_resource``). KGError when it cannot be opened."""
     from .context import open_store
 
-    return open_store()
+    return open_store(store=setting)
+
+
+def store_choices() -> list[tuple[str, str]]:
+    """(setting, description) of the stores a user can pick."""
+    from .store import available_stores
+
+    return [(c.setting, f"{c.kind}: {c.description}" if c.description else c.kind)
+            for c in available_stores()]
 
 
 # ------------------------------------------------------------------ naming
@@ -177,26 +179,21 @@ def _int(v: Node | None) -> int:
 
 
 def version_info(store: Store) -> dict:
-    """The graph's version stamp: from kg.version when present, else the build record."""
+    """The version stamp of the graph the store holds (kg.version): computed for an
+    in-memory graph, read from the build directory for other stores; {} when none."""
+    from . import version
+
+    graph = getattr(store, "graph", None)
     try:
-        from . import version as version_module  # the build version stamp (issue 8)
-    except ImportError:
-        version_module = None
-    for name in ("version_of", "stamp", "current"):
-        fn = getattr(version_module, name, None)
-        if callable(fn):
-            try:
-                v = fn(store)
-                return v.as_dict() if hasattr(v, "as_dict") else dict(v)
-            except Exception:  # noqa: BLE001 - a missing stamp is not an error for the overview
-                break
-    p = settings.path("build_dir") / "version.json"
-    try:
-        record = json.loads(p.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
+        record = version.stamp(graph) if graph is not None else version.read_version()
+    except (KGError, OSError):
         return {}
-    return {"graph_sha256": record.get("graph_sha256", ""), "triples": record.get("triples"),
-            "recorded_in": str(p.name), "sources": record.get("sources", {})}
+    if not record:
+        return {}
+    record = dict(record)
+    if {"version", "graph_sha256", "triples", "build_date"} <= record.keys():
+        record["line"] = version.version_line(record)
+    return record
 
 
 def overview(store: Store) -> Overview:
@@ -425,3 +422,269 @@ def console_query(store: Store, text: str, limit: int | None = None,
     else:
         out.turtle = format_result(res, "table")
     return out
+
+
+# ------------------------------------------------------------------ coverage heat map
+
+ITEM_DETAILS_QUERY = """
+SELECT ?item ?eff ?lim ?method ?url ?kl WHERE {
+  { ?item a rd:Attack } UNION { ?item a rd:DefenseEvaluation }
+  ?item rd:effectiveness ?eff .
+  OPTIONAL { ?item rd:limitation ?lim }
+  OPTIONAL { ?item rd:method/rdfs:label ?method }
+  OPTIONAL { ?item rd:referenceURL ?url }
+  OPTIONAL { ?item rd:assumesKnowledge/skos:prefLabel ?kl }
+}
+"""
+
+COVERAGE_VIEWS = {"model": "target model", "knowledge": "attacker knowledge",
+                  "defense": "defense method"}
+#: Coverage status of a cell, from the attacks and defenses that fall in it.
+STATUS = ("attacks and defenses", "attacks, no defense", "defenses only")
+
+
+@dataclass
+class CoverageTable:
+    by: str
+    level: str
+    note: str
+    threats: list[str]
+    columns: list[str]
+    cells: list[dict]  # one per non-empty cell: threat, column, attacks, defenses, papers, status
+    unknown: list[dict]  # defenses with unknown attacker knowledge (by="knowledge")
+
+
+def _status(attacks: int, defenses: int) -> str:
+    if attacks and defenses:
+        return STATUS[0]
+    return STATUS[1] if attacks else STATUS[2]
+
+
+def coverage_table(store: Store, by: str = "model", level: str = "model") -> CoverageTable:
+    """The threat x ``by`` matrix as rows a heat map can plot (kg.coverage does the counting)."""
+    from . import coverage
+
+    m = coverage.matrix(store, by, level)
+    cells = [{"threat": c.threat.label, "column": c.col.label,
+              "threat_ref": ref(c.threat.iri), "column_ref": ref(c.col.iri),
+              "attacks": len(c.attacks), "defenses": len(c.defenses),
+              "papers": len(c.papers()), "status": _status(len(c.attacks), len(c.defenses)),
+              "derived": sum(i.derived for i in c.attacks + c.defenses)}
+             for c in m.cells.values()]
+    cells.sort(key=lambda d: (d["threat"], d["column"]))
+    unknown = [{"threat": m.rows[[r.iri for r in m.rows].index(t)].label,
+                "defense": i.node.label, "ref": ref(i.node.iri), "paper": i.paper.label}
+               for t, items in sorted(m.unknown.items()) for i in items]
+    return CoverageTable(by, level, coverage.LEVEL_NOTES[(by, level)],
+                         [r.label for r in m.rows], [c.label for c in m.cols], cells, unknown)
+
+
+@dataclass
+class CellDetail:
+    threat: str
+    column: str
+    attacks: list[dict]
+    defenses: list[dict]
+
+
+def coverage_cell(store: Store, by: str, level: str, threat: str, column: str) -> CellDetail:
+    """The attacks and defenses of one cell (threat and column by label or IRI), each with
+    its paper, effectiveness, limitation and — when placed by a derived link — the path."""
+    from . import coverage
+
+    m = coverage.matrix(store, by, level)
+    cell = m.cell(str(expand(threat)) if threat.startswith("rdi:") else threat,
+                  str(expand(column)) if column.startswith("rdi:") else column)
+    details: dict[str, dict] = {}
+    for r in store.select(ITEM_DETAILS_QUERY):
+        d = details.setdefault(str(r["item"]), {**r, "knowledge": set()})
+        if r["kl"] is not None:
+            d["knowledge"].add(str(r["kl"]))
+
+    def row(i) -> dict:
+        d = details.get(i.node.iri, {})
+        out = {"label": i.node.label, "ref": ref(i.node.iri), "paper": i.paper.label,
+               "paper_ref": ref(i.paper.iri),
+               "effectiveness": _s(d.get("eff")), "limitation": _s(d.get("lim")),
+               "knowledge": ", ".join(sorted(d.get("knowledge", ()))),
+               "method": _s(d.get("method")), "url": _s(d.get("url")),
+               "derived": i.derived, "path": list(i.path)}
+        if i.evaluated_on:
+            out["evaluated_on"] = ", ".join(n.label for n in i.evaluated_on)
+        return out
+
+    return CellDetail(cell.threat.label, cell.col.label, [row(i) for i in cell.attacks],
+                      [row(i) for i in cell.defenses])
+
+
+def _s(v) -> str:
+    return "" if v is None else str(v)
+
+
+# ------------------------------------------------------------------ gaps
+
+
+@dataclass
+class GapRow:
+    type: str
+    level: str
+    reason: str
+    threat: str
+    model: str
+    knowledge: str
+    paper: str
+    refs: list[tuple[str, str]]  # (label, short name) of the cell's nodes
+    evidence: list[dict]  # kind, label, ref, paper, paper_ref, cells: ["where — “text”"]
+
+
+GAP_TYPE_NAMES = {"threat_without_defense": "threat without defense",
+                  "model_without_defense": "model without defense",
+                  "knowledge_without_defense": "knowledge without defense",
+                  "no_public_code": "no public code"}
+
+
+def gap_rows(store: Store) -> list[GapRow]:
+    """kg.gaps.find_gaps, flattened for filtering and display."""
+    from .gaps import find_gaps
+
+    out = []
+    for g in find_gaps(store):
+        cell = g.cells[0] if g.cells else {}
+        evidence = []
+        for e in g.evidence:
+            cells = [f"{c['where']} — “{c['text']}”" for c in e.get("cells", [])]
+            if e.get("kind") == "absent":
+                cells = [f"{e.get('where', '')}: {e.get('text', '')}"]
+            evidence.append({"kind": e.get("kind", ""), "label": e.get("label", ""),
+                             "ref": ref(e["iri"]) if e.get("iri") else "",
+                             "paper": (e.get("paper") or {}).get("label", ""),
+                             "paper_ref": ref(e["paper"]["iri"]) if e.get("paper") else "",
+                             "cells": cells, "path": e.get("path", [])})
+        refs = [(v["label"], ref(v["iri"])) for c in g.cells for v in c.values()]
+        out.append(GapRow(GAP_TYPE_NAMES.get(g.type, g.type), g.level or "", g.reason,
+                          cell.get("threat", {}).get("label", ""),
+                          cell.get("model", {}).get("label", ""),
+                          cell.get("knowledge", {}).get("label", ""),
+                          cell.get("paper", {}).get("label", ""), refs, evidence))
+    return out
+
+
+# ------------------------------------------------------------------ graph explorer
+
+TYPE_NAMES = {"Paper": "Paper", "Attack": "Attack", "DefenseEvaluation": "Defense evaluation",
+              "DefenseMethod": "Defense method", "ThreatCategory": "Threat category",
+              "AttackerKnowledge": "Attacker knowledge", "TargetModel": "Target model"}
+
+
+@dataclass
+class Neighbourhood:
+    center: str  # short name
+    nodes: list[dict]  # ref, label, type, distance, x, y
+    edges: list[dict]  # source, target, predicate, derived, x, y, x2, y2
+
+
+def neighbourhood(G, center: str, depth: int = 1, types: list[str] | None = None,
+                  max_nodes: int = 150) -> Neighbourhood:
+    """A node's neighbourhood in the networkx projection (kg.project), laid out for a
+    plot: positions from a seeded spring layout, so the same view draws the same way."""
+    import networkx as nx
+
+    from .project import neighbors
+
+    iri = str(expand(center))
+    back = {v: k for k, v in TYPE_NAMES.items()}
+    wanted = [back.get(t, t) for t in types] if types else None
+    near = neighbors(G, iri, depth, wanted)[:max_nodes]
+    keep = {iri: 0} | {n["iri"]: n["distance"] for n in near}
+    sub = G.subgraph(keep).copy()
+    pos = nx.spring_layout(nx.Graph(sub), seed=7, k=1.2 / max(1, len(keep)) ** 0.5)
+    nodes = [{"ref": ref(n), "label": G.nodes[n]["label"],
+              "type": TYPE_NAMES.get(G.nodes[n]["type"], G.nodes[n]["type"]),
+              "distance": keep[n], "x": float(pos[n][0]), "y": float(pos[n][1])}
+             for n in sorted(keep, key=lambda n: (keep[n], G.nodes[n]["label"]))]
+    edges = []
+    for s, o, data in sorted(sub.edges(data=True), key=lambda e: (e[0], e[1])):
+        edges.append({"source": ref(s), "target": ref(o), "predicate": data.get("predicate", ""),
+                      "derived": bool(data.get("derived")),
+                      "x": float(pos[s][0]), "y": float(pos[s][1]),
+                      "x2": float(pos[o][0]), "y2": float(pos[o][1])})
+    return Neighbourhood(ref(iri), nodes, edges)
+
+
+# ------------------------------------------------------------------ ask & search
+
+
+@dataclass
+class AskView:
+    question: str
+    intent: str
+    message: str
+    answers: list[dict]  # label, type, ref, + the answer's other fields as text
+    linked: list[dict]  # text, label, type, ref, matched, match
+    sparql: str
+    bindings: dict[str, str]
+    hits: list[dict]  # label, type, ref, score, why
+    search_error: str = ""
+
+
+def ask_view(store: Store, question: str, search=None, k: int = 10) -> AskView:
+    """Answer ``question`` (kg.ask) and rank the graph for it (``search``: a kg.search
+    Searcher, or None when the model is not available). KGError on bad input."""
+    from .ask import ask
+
+    def fallback(text, n):
+        return search.search(text, n) if search is not None else []
+
+    a = ask(store, question, fallback if search is not None else None)
+    answers = []
+    for d in a.answers:
+        row = {"label": d.get("label", ""), "type": d.get("type", ""),
+               "ref": ref(d["iri"]) if d.get("iri") else ""}
+        for key, v in d.items():
+            if key in ("iri", "label", "type"):
+                continue
+            row[key] = ", ".join(map(_short, v)) if isinstance(v, list | tuple) else _short(v)
+        answers.append(row)
+    linked = [{**m.as_dict(), "ref": ref(m.entity.iri)} for m in a.linked]
+    for m in linked:
+        m.pop("iri", None)
+    hits, error = [], ""
+    if search is not None:
+        try:
+            hits = [{"label": h.label, "type": h.type, "ref": ref(h.iri),
+                     "score": round(h.score, 3), "why": h.why}
+                    for h in search.search(a.question, k)]
+        except KGError as e:
+            error = str(e)
+    return AskView(a.question, a.intent, a.message, answers, linked, a.sparql,
+                   {k: ref(v) if str(v).startswith("http") else str(v)
+                    for k, v in a.bindings.items()}, hits, error)
+
+
+def _short(v) -> str:
+    if isinstance(v, dict):
+        return str(v.get("label") or v.get("iri") or v)
+    s = str(v)
+    return ref(s) if s.startswith(BASE_IRI) else s
+
+
+BASE_IRI = str(PREFIXES["rdi"])
+
+
+# ------------------------------------------------------------------ export
+
+
+def export_view(store: Store, threats=(), knowledge=(), models=(), methods=(), part="all"):
+    """The kg.export view of a filter given by labels (empty: everything)."""
+    from .export import make_view, view_spec
+
+    spec = view_spec(store, threats=threats, knowledge=knowledge, models=models,
+                     methods=methods, part=part)
+    return make_view(store, spec)
+
+
+def export_content(view, fmt: str) -> str | bytes:
+    """One export format of a view (text, or bytes for PDF)."""
+    from .export import export
+
+    return export(view, fmt)

@@ -20,6 +20,7 @@ HOSTILE = [
     "<script>alert(1)</script>",
     "\u202e\u0000 ℓ2 ∑ 🙂",
     "x" * 5000,
+    "a" * 999 + " MIA",
 ]
 
 
@@ -29,7 +30,7 @@ def run_page(page: str, query: dict | None = None, timeout: float = 60):
     at = AppTest.from_file(APP, default_timeout=timeout)
     at.run()
     if page != "overview":
-        at.switch_page(f"pages/{page}.py")
+        at.switch_page(f"views/{page}.py")
     for k, v in (query or {}).items():
         at.query_params[k] = v
     at.run()
@@ -200,3 +201,173 @@ def test_entity_page_unknown_node(node):
 def test_entity_unknown_label_suggests():
     at = run_page("entity", {"node": "DP-SDG"})
     assert "did you mean" in at.error[0].value and "DP-SGD" in at.error[0].value
+
+
+# ------------------------------------------------------------------ coverage
+
+@pytest.mark.parametrize("view, level", [("Target model", "model"), ("Target model", "family"),
+                                         ("Attacker knowledge", "model"),
+                                         ("Defense method", "model")])
+def test_coverage_views(store, view, level):
+    at = run_page("coverage")
+    at.segmented_control(key="cov_view").set_value(view).run()
+    if level == "family":
+        at.segmented_control(key="cov_level").set_value("family").run()
+    assert_clean(at)
+    by = {"Target model": "model", "Attacker knowledge": "knowledge", "Defense method": "defense"}
+    table = explore.coverage_table(store, by[view], level)
+    boxes = {s.label: s for s in at.selectbox}
+    assert boxes["Threat"].options == table.threats
+    column_box = next(s for label, s in boxes.items() if label != "Threat")
+    assert column_box.options == table.columns
+
+
+def test_coverage_cell_lists_attacks_and_defenses_with_effectiveness(store):
+    table = explore.coverage_table(store, "model", "model")
+    both = min((c for c in table.cells if c["attacks"] and c["defenses"]),
+               key=lambda c: (c["threat"], c["column"]))
+    at = run_page("coverage")
+    at.selectbox(key="cov_threat_model_model").set_value(both["threat"]).run()
+    at.selectbox(key="cov_col_model_model").set_value(both["column"]).run()
+    assert_clean(at)
+    cell = explore.coverage_cell(store, "model", "model", both["threat"], both["column"])
+    assert len(cell.attacks) == both["attacks"] and len(cell.defenses) == both["defenses"]
+    assert [s.value for s in at.subheader] == [f"{both['threat']} × {both['column']}"]
+    md = "\n".join(m.value for m in at.markdown)
+    assert f"Attacks ({len(cell.attacks)})" in md and f"Defenses ({len(cell.defenses)})" in md
+    for item in cell.attacks:
+        assert item["effectiveness"] in md and item["limitation"] in md
+    for item in cell.defenses:
+        assert item["effectiveness"] in md
+
+
+def test_coverage_gap_cell_is_flagged(store):
+    table = explore.coverage_table(store, "model", "model")
+    gap = next(c for c in table.cells if c["attacks"] and not c["defenses"])
+    at = run_page("coverage")
+    at.selectbox(key="cov_threat_model_model").set_value(gap["threat"]).run()
+    at.selectbox(key="cov_col_model_model").set_value(gap["column"]).run()
+    assert_clean(at)
+    assert any("a gap" in w.value for w in at.warning)
+
+
+def test_coverage_export_button_fills_the_export_view():
+    at = run_page("coverage")
+    at.selectbox(key="cov_threat_model_model").set_value("Membership inference").run()
+    at.selectbox(key="cov_col_model_model").set_value("Stable Diffusion").run()
+    next(b for b in at.button if b.label == "Export this cell").click().run()
+    assert_clean(at)
+    assert at.multiselect(key="export_threats").value == ["Membership inference"]
+    assert at.multiselect(key="export_models").value == ["Stable Diffusion"]
+    assert "threat" in "\n".join(m.value for m in at.markdown)
+
+
+# ------------------------------------------------------------------ gaps
+
+def test_gaps_page_lists_every_gap_with_reason(store):
+    rows = explore.gap_rows(store)
+    at = run_page("gaps")
+    assert_clean(at)
+    assert f"{len(rows)} gaps" in [s.value for s in at.subheader]
+    assert len(at.expander) == len(rows)
+    assert set(frames(at)[0]["reason"]) == {g.reason for g in rows}
+
+
+def test_gaps_filters(store):
+    rows = explore.gap_rows(store)
+    threat = next(g.threat for g in rows if g.threat)
+    at = run_page("gaps")
+    at.selectbox(key="gap_threat").set_value(threat).run()
+    assert_clean(at)
+    assert set(frames(at)[0]["threat"]) == {threat}
+    kinds = sorted({g.type for g in rows})
+    at.multiselect(key="gap_types").set_value([kinds[0]]).run()
+    assert set(frames(at)[0]["type"]) == {kinds[0]}
+    at.multiselect(key="gap_types").set_value([]).run()
+    assert_clean(at)
+    assert any("No gap matches" in i.value for i in at.info)
+
+
+# ------------------------------------------------------------------ graph explorer
+
+def test_graph_explorer_neighbourhood(store):
+    at = run_page("graph", {"node": "DP-SGD"})
+    assert_clean(at)
+    frame = frames(at)[0]
+    assert "DP-SGD" in set(frame["label"])
+    assert set(frame["distance"]) <= {0, 1}
+    at.slider[0].set_value(2).run()
+    assert_clean(at)
+    assert max(frames(at)[0]["distance"]) == 2
+    at.multiselect[0].set_value(["Paper"]).run()
+    assert set(frames(at)[0]["type"]) <= {"Paper", "Defense method"}  # the centre stays
+
+
+def test_graph_explorer_unknown_node():
+    at = run_page("graph", {"node": "no such node at all"})
+    assert_clean(at)
+    assert at.error and frames(at)  # a message, then the default neighbourhood
+
+
+# ------------------------------------------------------------------ export
+
+@pytest.mark.parametrize("fmt", ["bibtex", "csv", "markdown", "turtle", "mermaid"])
+def test_export_formats(fmt):
+    at = run_page("export")
+    at.multiselect(key="export_threats").set_value(["Membership inference"]).run()
+    at.selectbox[-1].set_value(fmt).run()
+    assert_clean(at)
+    code = at.code[0].value
+    assert code.strip()
+    if fmt == "bibtex":
+        assert "@" in code
+    if fmt == "turtle":
+        assert "@prefix" in code or "PREFIX" in code
+
+
+def test_export_empty_view_says_so():
+    at = run_page("export")
+    at.multiselect(key="export_threats").set_value(["Gradient inversion"]).run()
+    at.multiselect(key="export_methods").set_value(["DP-SGD"]).run()
+    assert_clean(at)
+    assert any("empty" in i.value for i in at.info) or at.error
+
+
+# ------------------------------------------------------------------ ask & search (real model)
+
+def ask(at, text: str):
+    at.text_input(key="ask_q").set_value(text)
+    at.button[0].click()
+    at.run()
+    return at
+
+
+def test_ask_page_without_a_question():
+    at = run_page("ask")
+    assert_clean(at)
+    assert any("Type a question" in i.value for i in at.info)
+
+
+@pytest.mark.slow
+def test_ask_shows_answer_understanding_sparql_and_hits(store):
+    from kg.ask import ask as kg_ask
+
+    q = "Which defenses protect against membership inference on Stable Diffusion?"
+    at = ask(run_page("ask", timeout=300), q)
+    assert_clean(at)
+    expected = kg_ask(store, q)
+    assert set(frames(at)[0]["label"]) == {a["label"] for a in expected.answers}
+    assert at.code[0].value == expected.sparql
+    assert f"`{expected.intent}`" in "\n".join(m.value for m in at.markdown)
+    linked = frames(at)[1]
+    assert {"Membership inference", "Stable Diffusion"} <= set(linked["linked to"])
+    assert "Semantic hits" in [s.value for s in at.subheader]
+    assert len(frames(at)) >= 4  # answers, linked, bindings, hits
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("text", HOSTILE[2:] + ["SELECT ?s WHERE { ?s ?p ?o }", "?!?!", "MIA"])
+def test_ask_hostile_input(text):
+    at = ask(run_page("ask", timeout=300), text)
+    assert_clean(at)
+    assert at.error or at.subheader  # a message or an answer, never a traceback

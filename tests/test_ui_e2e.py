@@ -107,8 +107,12 @@ def _shot(page, name: str) -> None:
 
 PAGES = {
     "overview": ("", "Threats"),
-    "sparql": ("sparql", "Example queries"),
+    "coverage": ("coverage", "Attacks ("),
+    "gaps": ("gaps", "Reasons and evidence"),
+    "graph": ("graph", "neighbour(s) within"),
     "entity": ("entity?node=DP-SGD", "Provenance"),
+    "sparql": ("sparql", "Example queries"),
+    "export": ("export", "Command line"),
 }
 
 
@@ -120,3 +124,55 @@ def test_page_renders(app_url, page, name):
     _settle(page)
     _no_traceback(page)
     _shot(page, name)
+
+
+def test_ask_a_question_then_open_the_coverage_view(app_url, page):
+    page.goto(f"{app_url}/ask")
+    page.get_by_text("Type a question").first.wait_for(timeout=60_000)
+    box = page.get_by_label("Question or search words")
+    box.fill("Which defenses protect against membership inference on Stable Diffusion?")
+    box.press("Enter")
+    page.get_by_text("The SPARQL that ran").first.wait_for(timeout=180_000)
+    _settle(page)
+    _no_traceback(page)
+    # the answer table names the methods evaluated against MIA on Stable Diffusion
+    answer = page.locator('[data-testid="stDataFrame"]').first
+    answer.wait_for(timeout=30_000)
+    code = page.locator('[data-testid="stCode"]').first.inner_text()
+    assert "rd:mitigates" in code
+    assert page.get_by_text("Semantic hits").count() == 1
+    _shot(page, "ask")
+    # the question named a threat and a model: the sidebar takes us to the coverage map
+    page.get_by_role("link", name="Coverage").first.click()
+    page.get_by_text("Attacks (").first.wait_for(timeout=60_000)
+    _settle(page)
+    _no_traceback(page)
+    page.locator('[data-testid="stVegaLiteChart"]').first.wait_for(timeout=30_000)
+    assert "Membership inference" in page.inner_text("body")
+    _shot(page, "coverage-after-ask")
+
+
+def test_hostile_input_in_the_ask_box(app_url, page):
+    page.goto(f"{app_url}/ask")
+    page.get_by_text("Type a question").first.wait_for(timeout=60_000)
+    box = page.get_by_label("Question or search words")
+    box.fill("'; DROP TABLE attacks; -- <script>alert(1)</script> } INSERT DATA {")
+    box.press("Enter")
+    page.wait_for_function(
+        "() => document.body.innerText.includes('How the question was understood')"
+        " || document.querySelector('[data-testid=\"stAlertContentError\"]')", timeout=180_000)
+    _settle(page)
+    _no_traceback(page)
+    _shot(page, "ask-hostile")
+
+
+def test_sparql_syntax_error_is_a_message(app_url, page):
+    page.goto(f"{app_url}/sparql")
+    page.get_by_text("Example queries").first.wait_for(timeout=60_000)
+    _settle(page)
+    area = page.get_by_label("Query")
+    area.fill("SELEC ?x WHERE { ?x ?p ?o }")
+    page.get_by_role("button", name="Run query").click()
+    page.get_by_text("syntax error").first.wait_for(timeout=30_000)
+    _no_traceback(page)
+    _shot(page, "sparql-error")

@@ -20,7 +20,7 @@ GRAPH_MODULES = ("rdflib", "pyoxigraph", "oxigraph", "networkx", "SPARQLWrapper"
 
 def test_there_are_pages():
     assert (UI / "app.py") in FILES
-    assert len([f for f in FILES if f.parent.name == "pages"]) >= 8
+    assert len([f for f in FILES if f.parent.name == "views"]) >= 8
 
 
 def imported_modules(tree: ast.AST) -> set[str]:

@@ -1,13 +1,15 @@
 """The Streamlit app: explore coverage and gaps, ask, search, query the knowledge graph.
 
 Start it with ``bash scripts/start.sh`` (or ``streamlit run ui/app.py``). Pages call only
-the ``kg`` package; the graph is loaded once per server process.
+the ``kg`` package; the graph and the search model load once per server process.
 """
 
 from __future__ import annotations
 
 import resources
 import streamlit as st
+
+from kg import explore
 
 st.set_page_config(page_title="Responsible Diffusion privacy KG", page_icon=":material/hub:",
                    layout="wide")
@@ -31,11 +33,21 @@ page = st.navigation(pages)
 
 with st.sidebar:
     try:
+        choices = dict(explore.store_choices())
+    except Exception as e:  # noqa: BLE001 - the default store still works
+        resources.show_error(e)
+        choices = {}
+    if len(choices) > 1:
+        current = resources.store_setting()
+        options = list(choices) if current in choices else [current, *choices]
+        st.selectbox("Store", options, index=options.index(current), key="store_setting",
+                     format_func=lambda s: s if len(s) < 40 else s[:37] + "…",
+                     help="Where queries run: " + "; ".join(f"{k} ({v})" for k, v in choices.items()))
+    try:
         ov = resources.overview()
         st.caption(f"{ov.triples:,} triples · source `{ov.source.get('file', '?')}`")
-        sha = ov.version.get("graph_sha256") or ov.version.get("graph_sha") or ""
-        if sha:
-            st.caption(f"graph `{sha[:12]}`")
+        if ov.version.get("version"):
+            st.caption(f"version `{ov.version['version']}`")
     except Exception as e:  # noqa: BLE001 - the page below still runs and reports it
         resources.show_error(e)
 

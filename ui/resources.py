@@ -1,56 +1,145 @@
-"""What the app loads once per server process, and the page helpers every page shares.
+"""What the app loads once per server process, and the helpers every page shares.
 
-The store (and, once built, the search index and embedding model) live in
-``st.cache_resource``: one copy per process, never mutated. Page data derived from the
-store is cached with ``st.cache_data`` (keyed by plain arguments). Nothing here holds
-SPARQL or graph logic: it only calls the ``kg`` package.
+The store, the networkx projection and the search index (model + embeddings from the
+disk cache) live in ``st.cache_resource``: one copy per process, never mutated. Page data
+derived from them is cached with ``st.cache_data``, keyed by plain arguments (the store
+setting first). Nothing here holds SPARQL or graph logic: it only calls the ``kg`` package.
 """
 
 from __future__ import annotations
 
 import logging
+from urllib.parse import quote
 
 import streamlit as st
 
-from kg import explore
+from kg import explore, settings
 from kg.errors import KGError
 
 log = logging.getLogger("kg.ui")
 
 PAGES = {
-    "overview": "pages/overview.py",
-    "coverage": "pages/coverage.py",
-    "gaps": "pages/gaps.py",
-    "ask": "pages/ask.py",
-    "sparql": "pages/sparql.py",
-    "graph": "pages/graph.py",
-    "entity": "pages/entity.py",
-    "export": "pages/export.py",
+    "overview": "views/overview.py",
+    "coverage": "views/coverage.py",
+    "gaps": "views/gaps.py",
+    "ask": "views/ask.py",
+    "sparql": "views/sparql.py",
+    "graph": "views/graph.py",
+    "entity": "views/entity.py",
+    "export": "views/export.py",
 }
 
 
+# ------------------------------------------------------------------ the store
+
+
+def store_setting() -> str:
+    """The store this session reads: the sidebar's choice, else the ``store`` setting."""
+    return st.session_state.get("store_setting") or settings.get("store").strip()
+
+
 @st.cache_resource(show_spinner="Loading the knowledge graph…")
+def _store(setting: str):
+    return explore.open_app_store(setting)
+
+
 def store():
-    """The graph's store, opened once per server process."""
-    return explore.open_app_store()
+    return _store(store_setting())
+
+
+@st.cache_resource(show_spinner="Projecting the graph…")
+def _projection(setting: str):
+    from kg.project import to_networkx
+
+    return to_networkx(_store(setting))
+
+
+@st.cache_resource(show_spinner="Loading the search model and the cached embeddings…")
+def _searcher(setting: str):
+    from kg.search import searcher
+
+    return searcher(_store(setting))
+
+
+def searcher():
+    """The semantic searcher, or None (with a warning shown) when the model cannot load."""
+    try:
+        return _searcher(store_setting())
+    except KGError as e:
+        st.warning(f"Semantic search is unavailable: {e}")
+        return None
+
+
+# ------------------------------------------------------------------ page data
 
 
 @st.cache_data(show_spinner=False)
+def _overview(setting: str) -> explore.Overview:
+    return explore.overview(_store(setting))
+
+
 def overview() -> explore.Overview:
-    return explore.overview(store())
+    return _overview(store_setting())
 
 
 @st.cache_data(show_spinner=False)
+def _entities(setting: str) -> list[explore.Entity]:
+    return explore.entities(_store(setting))
+
+
 def entities() -> list[explore.Entity]:
-    return explore.entities(store())
+    return _entities(store_setting())
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
+def _entity_page(setting: str, short: str) -> explore.EntityPage:
+    return explore.entity_page(_store(setting), short)
+
+
 def entity_page(short: str) -> explore.EntityPage:
-    return explore.entity_page(store(), short)
+    return _entity_page(store_setting(), short)
 
 
-def entity_link(short: str, label: str, *, key: str | None = None) -> None:
+@st.cache_data(show_spinner=False)
+def _coverage_table(setting: str, by: str, level: str) -> explore.CoverageTable:
+    return explore.coverage_table(_store(setting), by, level)
+
+
+def coverage_table(by: str, level: str) -> explore.CoverageTable:
+    return _coverage_table(store_setting(), by, level)
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _coverage_cell(setting: str, by: str, level: str, threat: str, column: str):
+    return explore.coverage_cell(_store(setting), by, level, threat, column)
+
+
+def coverage_cell(by: str, level: str, threat: str, column: str) -> explore.CellDetail:
+    return _coverage_cell(store_setting(), by, level, threat, column)
+
+
+@st.cache_data(show_spinner=False)
+def _gap_rows(setting: str) -> list[explore.GapRow]:
+    return explore.gap_rows(_store(setting))
+
+
+def gap_rows() -> list[explore.GapRow]:
+    return _gap_rows(store_setting())
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _neighbourhood(setting: str, center: str, depth: int, types: tuple[str, ...]):
+    return explore.neighbourhood(_projection(setting), center, depth, list(types) or None)
+
+
+def neighbourhood(center: str, depth: int, types: tuple[str, ...]) -> explore.Neighbourhood:
+    return _neighbourhood(store_setting(), center, depth, types)
+
+
+# ------------------------------------------------------------------ links and messages
+
+
+def entity_link(short: str, label: str) -> None:
     """A link that opens an entity's page inside the app."""
     st.page_link(PAGES["entity"], label=label, query_params={"node": short},
                  icon=":material/arrow_forward:")
@@ -58,13 +147,27 @@ def entity_link(short: str, label: str, *, key: str | None = None) -> None:
 
 def entity_url(short: str) -> str:
     """A relative URL of an entity's page, for link columns in tables."""
-    from urllib.parse import quote
-
     return f"entity?node={quote(short, safe=':')}"
+
+
+def link_column(label: str = "page") -> dict:
+    return {label: st.column_config.LinkColumn(label, display_text="open")}
 
 
 def show_error(e: Exception) -> None:
     """A one-line message for what the user can fix; never a traceback."""
     st.error(str(e) if isinstance(e, KGError) else f"internal error: {type(e).__name__}: {e}")
     if not isinstance(e, KGError):
-        log.exception("page error", exc_info=e)
+        log.error("page error", exc_info=e)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _export_view(setting: str, threats: tuple, knowledge: tuple, models: tuple, methods: tuple,
+                 part: str):
+    return explore.export_view(_store(setting), threats, knowledge, models, methods, part)
+
+
+def export_view(threats, knowledge, models, methods, part):
+    """The export view of a filter (shared, never mutated: exports are pure functions)."""
+    return _export_view(store_setting(), tuple(threats), tuple(knowledge), tuple(models),
+                        tuple(methods), part)

@@ -1,6 +1,91 @@
-"""Placeholder until its kg API lands."""
+"""Ask & search: one box. The answer table, how the question was understood, the SPARQL
+that ran (copyable) and the semantic-search hits."""
 
+import resources
 import streamlit as st
 
-st.title("ask")
-st.info("Coming soon.")
+from kg import explore
+from kg.errors import KGError
+
+st.title("Ask & search")
+st.caption("Ask in words — no language model: the question is matched to an intent, the "
+           "entities it names are linked (abbreviations and typos welcome), and a parameterised "
+           "SPARQL query runs over the graph. Semantic search ranks the graph's nodes alongside.")
+
+EXAMPLES = [
+    "Which defenses protect against membership inference on Stable Diffusion?",
+    "black-box MIA attacks",
+    "How many attacks target latent diffusion models?",
+    "Which threats have no defense?",
+    "papers that study DP-SGD",
+    "attacks that need auxiliary data",
+]
+
+
+def _example() -> None:
+    pick = st.session_state.get("ask_example")
+    if pick:
+        st.session_state["ask_q"] = pick
+
+
+st.pills("Examples", EXAMPLES, key="ask_example", on_change=_example)
+with st.form("ask_form"):
+    question = st.text_input("Question or search words", key="ask_q", max_chars=2000,
+                             placeholder="e.g. which defenses protect against MIA on SD?")
+    st.form_submit_button("Ask", type="primary", icon=":material/search:")
+
+if not question or not question.strip():
+    st.info("Type a question, or pick an example above.")
+    st.stop()
+
+search = resources.searcher()
+try:
+    view = explore.ask_view(resources.store(), question, search)
+except KGError as e:
+    st.error(str(e))
+    st.stop()
+
+st.subheader("Answer")
+if view.message:
+    st.success(view.message)
+if view.answers:
+    columns = list(dict.fromkeys(k for a in view.answers for k in a if k != "ref"))
+    st.dataframe([{**{k: a.get(k, "") for k in columns}, "page": resources.entity_url(a["ref"])}
+                  if a["ref"] else {k: a.get(k, "") for k in columns} for a in view.answers],
+                 hide_index=True, width="stretch", column_config=resources.link_column())
+elif not view.message:
+    st.info("No answer from the graph for this question.")
+
+left, right = st.columns(2)
+with left:
+    st.subheader("How the question was understood")
+    st.markdown(f"**Intent:** `{view.intent}`")
+    if view.linked:
+        st.dataframe([{"in the question": m["text"], "linked to": m["label"], "type": m["type"],
+                       "match": m["match"], "page": resources.entity_url(m["ref"])}
+                      for m in view.linked],
+                     hide_index=True, width="stretch", column_config=resources.link_column())
+    else:
+        st.caption("No entity of the graph was recognised in the question.")
+with right:
+    st.subheader("The SPARQL that ran")
+    if view.sparql:
+        st.code(view.sparql, language="sparql")
+        if view.bindings:
+            st.caption("Bound values (never pasted into the query text):")
+            st.dataframe([{"variable": f"?{k}", "value": v} for k, v in view.bindings.items()],
+                         hide_index=True, width="stretch")
+    else:
+        st.caption("No query ran: no intent fitted the question.")
+
+st.subheader("Semantic hits")
+if view.search_error:
+    st.warning(view.search_error)
+elif search is None:
+    st.caption("Semantic search is not available (the model could not load).")
+elif view.hits:
+    st.dataframe([{"label": h["label"], "type": h["type"], "score": h["score"], "why": h["why"],
+                   "page": resources.entity_url(h["ref"])} for h in view.hits],
+                 hide_index=True, width="stretch", column_config=resources.link_column())
+else:
+    st.caption("No semantic hits.")

@@ -1,6 +1,141 @@
-"""Placeholder until its kg API lands."""
+"""Coverage: a heat map of threat x target model (or x attacker knowledge, x defense
+method); selecting a cell lists its attacks and defenses with links, effectiveness and
+limitations."""
 
+import altair as alt
+import resources
 import streamlit as st
 
-st.title("coverage")
-st.info("Coming soon.")
+from kg import explore
+from kg.errors import KGError
+
+st.title("Coverage")
+st.caption("Which attacks and which defense evaluations the survey reports for each threat, "
+           "per target model, attacker knowledge or defense method. Red cells have attacks and "
+           "no defense: a gap.")
+
+VIEWS = {"Target model": "model", "Attacker knowledge": "knowledge", "Defense method": "defense"}
+c1, c2, c3 = st.columns([3, 2, 3])
+view = c1.segmented_control("Columns", list(VIEWS), default="Target model", key="cov_view",
+                            required=True)
+by = VIEWS[view or "Target model"]
+level_name = c2.segmented_control("Models", ["model", "family"], default="model", key="cov_level",
+                                  required=True, disabled=by != "model",
+                                  help="family: each model counts under its model family")
+level = (level_name or "model") if by == "model" else "model"
+colour = c3.segmented_control("Colour by", ["coverage", "attacks", "defenses"],
+                              default="coverage", key="cov_colour", required=True) or "coverage"
+
+try:
+    table = resources.coverage_table(by, level)
+except KGError as e:
+    st.error(str(e))
+    st.stop()
+st.caption(table.note)
+
+# The full grid: empty cells are drawn too (nothing in the survey there).
+filled = {(c["threat"], c["column"]): c for c in table.cells}
+grid = [filled.get((t, col)) or {"threat": t, "column": col, "attacks": 0, "defenses": 0,
+                                 "papers": 0, "status": "nothing reported", "derived": 0}
+        for t in table.threats for col in table.columns]
+for g in grid:
+    g["text"] = f"{g['attacks']}A · {g['defenses']}D" if g["attacks"] or g["defenses"] else ""
+
+select = alt.selection_point(name="cell", fields=["threat", "column"], on="click")
+if colour == "coverage":
+    color = alt.Color("status:N", title="coverage", scale=alt.Scale(
+        domain=[*explore.STATUS, "nothing reported"],
+        range=["#4c9a5f", "#d1495b", "#7aa6c2", "#eeeeee"]))
+else:
+    color = alt.Color(f"{colour}:Q", title=colour, scale=alt.Scale(scheme="oranges"))
+base = alt.Chart(alt.Data(values=grid)).encode(
+    x=alt.X("column:N", title=explore.COVERAGE_VIEWS[by], sort=table.columns,
+            axis=alt.Axis(labelAngle=-40, labelLimit=180, labelOverlap=False)),
+    y=alt.Y("threat:N", title="threat", sort=table.threats, axis=alt.Axis(labelLimit=220)))
+rects = base.mark_rect(stroke="white", strokeWidth=2).encode(
+    color=color,
+    opacity=alt.condition(select, alt.value(1.0), alt.value(0.45)),
+    tooltip=[alt.Tooltip("threat:N"), alt.Tooltip("column:N", title=explore.COVERAGE_VIEWS[by]),
+             alt.Tooltip("attacks:Q"), alt.Tooltip("defenses:Q", title="defense evaluations"),
+             alt.Tooltip("papers:Q"), alt.Tooltip("status:N"),
+             alt.Tooltip("derived:Q", title="placed by a derived link")],
+).add_params(select)
+labels = base.mark_text(fontSize=11).encode(text="text:N")
+chart = (rects + labels).properties(height=70 * len(table.threats) + 60)
+event = st.altair_chart(chart, on_select="rerun", key=f"cov_chart_{by}_{level}", width="stretch")
+
+# A cell is chosen by clicking the map or with the two boxes below (kept in step).
+t_key, c_key = f"cov_threat_{by}_{level}", f"cov_col_{by}_{level}"
+picked = (event.selection.get("cell") or [None])[0] if event else None
+if picked and picked != st.session_state.get(f"{t_key}_last_click"):
+    st.session_state[f"{t_key}_last_click"] = picked
+    if picked.get("threat") in table.threats and picked.get("column") in table.columns:
+        st.session_state[t_key], st.session_state[c_key] = picked["threat"], picked["column"]
+if t_key not in st.session_state and table.cells:
+    first = max(table.cells, key=lambda c: (c["attacks"] + c["defenses"], c["threat"]))
+    st.session_state[t_key], st.session_state[c_key] = first["threat"], first["column"]
+
+s1, s2 = st.columns(2)
+threat = s1.selectbox("Threat", table.threats, key=t_key)
+column = s2.selectbox(explore.COVERAGE_VIEWS[by].capitalize(), table.columns, key=c_key)
+if not threat or not column:
+    st.info("Click a cell of the map, or pick a threat and a column.")
+    st.stop()
+
+try:
+    cell = resources.coverage_cell(by, level, threat, column)
+except KGError as e:
+    st.error(str(e))
+    st.stop()
+
+st.subheader(f"{cell.threat} × {cell.column}")
+if not cell.attacks and not cell.defenses:
+    st.info("The survey reports no attack and no defense evaluation for this cell.")
+elif cell.attacks and not cell.defenses:
+    st.warning(f"{len(cell.attacks)} attack(s) and no defense evaluation: a gap "
+               "(see the Gaps page for the reason and evidence).")
+
+
+def show_items(items: list[dict], kind: str) -> None:
+    for it in items:
+        with st.container(border=True):
+            resources.entity_link(it["ref"], it["label"])
+            st.markdown(f"**Paper:** {it['paper']}" + (f" — [link]({it['url']})" if it["url"] else ""))
+            if it.get("method"):
+                st.markdown(f"**Method:** {it['method']}")
+            st.markdown(f"**Effectiveness:** {it['effectiveness'] or '—'}")
+            if kind == "attack":
+                st.markdown(f"**Limitations:** {it['limitation'] or '—'}")
+                st.caption(f"Attacker knowledge: {it['knowledge'] or 'unknown'}")
+            if it.get("evaluated_on"):
+                st.caption(f"Evaluated on: {it['evaluated_on']}")
+            if it["derived"]:
+                st.caption("Placed here by a derived link (not stated in the survey): "
+                           + " → ".join(it["path"]))
+
+
+a_col, d_col = st.columns(2)
+with a_col:
+    st.markdown(f"#### Attacks ({len(cell.attacks)})")
+    show_items(cell.attacks, "attack")
+with d_col:
+    st.markdown(f"#### Defenses ({len(cell.defenses)})")
+    show_items(cell.defenses, "defense")
+
+if table.unknown:
+    with st.expander(f"Defenses with unknown attacker knowledge ({len(table.unknown)}) — "
+                     "unknown is not none"):
+        st.dataframe([{**u, "page": resources.entity_url(u.pop("ref"))} for u in
+                      [dict(x) for x in table.unknown]],
+                     hide_index=True, width="stretch", column_config=resources.link_column())
+
+view = {"threats": [cell.threat]}
+if by == "model":
+    view["models"] = [cell.column]
+elif by == "knowledge":
+    view["knowledge"] = [cell.column]
+else:
+    view["methods"] = [cell.column]
+if st.button("Export this cell", icon=":material/download:"):
+    st.session_state["export_view"] = view
+    st.switch_page(resources.PAGES["export"])

@@ -1,6 +1,70 @@
-"""Placeholder until its kg API lands."""
+"""Export: download the current view (a filter of threats, knowledge, models, methods) in
+every export format: BibTeX, LaTeX, related-work paragraphs, Markdown, CSV, DOT/SVG/PDF,
+Mermaid, GraphML, Turtle, JSON-LD."""
 
+import resources
 import streamlit as st
 
-st.title("export")
-st.info("Coming soon.")
+from kg import explore
+from kg import export as kg_export
+from kg.errors import KGError
+
+st.title("Export")
+st.caption("Pick the view to export (empty filters: the whole graph). The Coverage page's "
+           "“Export this cell” fills the filters in. Every file starts with the graph version "
+           "and the command that regenerates it.")
+
+ents = resources.entities()
+
+
+def labels(kind: str) -> list[str]:
+    return sorted({e.label for e in ents if e.type == kind}, key=str.casefold)
+
+
+preset = st.session_state.pop("export_view", None)
+if preset:
+    for key, values in preset.items():
+        st.session_state[f"export_{key}"] = values
+
+c1, c2 = st.columns(2)
+threats = c1.multiselect("Threats", labels("Threat category"), key="export_threats")
+knowledge = c2.multiselect("Attacker knowledge", labels("Attacker knowledge"),
+                           key="export_knowledge")
+models = c1.multiselect("Target models (a family includes its models)", labels("Target model"),
+                        key="export_models")
+methods = c2.multiselect("Defense methods", labels("Defense method"), key="export_methods")
+part = st.radio("Rows", ["all", "attacks", "defenses"], horizontal=True, key="export_part")
+
+try:
+    view = resources.export_view(threats, knowledge, models, methods, part)
+except KGError as e:
+    st.error(str(e))
+    st.stop()
+
+st.markdown(f"**View:** {view.spec.describe()} — {len(view.attacks)} attacks, "
+            f"{len(view.defenses)} defense evaluations, {len(view.papers)} papers")
+if not view.attacks and not view.defenses:
+    st.info("This view is empty: nothing in the survey matches all the filters.")
+
+formats = list(kg_export.FORMATS)
+fmt = st.selectbox("Format", formats, index=formats.index("bibtex"),
+                   format_func=lambda f: f"{f} — {kg_export.FORMATS[f].help}")
+try:
+    content = explore.export_content(view, fmt)
+except KGError as e:
+    st.error(str(e))
+    st.stop()
+f = kg_export.FORMATS[fmt]
+st.download_button(f"Download {f.file_name}", content, file_name=f.file_name,
+                   icon=":material/download:", type="primary", on_click="ignore")
+st.caption(f"Command line: `{view.spec.command(fmt)}`")
+if isinstance(content, bytes):
+    st.caption(f"{len(content):,} bytes (binary)")
+elif fmt == "svg":
+    st.image(content.encode("utf-8"), caption="figure.svg")
+else:
+    st.code(content[:20000] + ("\n…" if len(content) > 20000 else ""),
+            language={"bibtex": "bibtex", "latex": "latex", "paragraph": "latex",
+                      "markdown": "markdown", "paragraph-md": "markdown", "dot": "dot",
+                      "turtle": "turtle", "jsonld": "json", "graphml": "xml",
+                      "csv": None, "mermaid": None}.get(fmt))

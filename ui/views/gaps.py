@@ -1,6 +1,72 @@
-"""Placeholder until its kg API lands."""
+"""Gaps: where the survey has attacks but nothing defends — typed, with the reason and the
+evidence (survey cells, derived links); filter by threat, model and knowledge."""
 
+import resources
 import streamlit as st
 
-st.title("gaps")
-st.info("Coming soon.")
+from kg.errors import KGError
+
+st.title("Gaps")
+st.caption("Each gap is computed from the graph (derived, not stated in the survey) and "
+           "carries its reason and the survey cells it rests on. A defense whose attacker "
+           "knowledge is unknown is never counted as “no defense”.")
+
+try:
+    gaps = resources.gap_rows()
+except KGError as e:
+    st.error(str(e))
+    st.stop()
+
+types = sorted({g.type for g in gaps})
+counts = {t: sum(g.type == t for g in gaps) for t in types}
+cols = st.columns(max(1, len(types)))
+for col, t in zip(cols, types, strict=False):
+    col.metric(t, counts[t])
+
+ANY = "any"
+f1, f2, f3, f4 = st.columns(4)
+chosen_types = f1.multiselect("Gap type", types, default=types, key="gap_types")
+threat = f2.selectbox("Threat", [ANY, *sorted({g.threat for g in gaps if g.threat})],
+                      key="gap_threat")
+model = f3.selectbox("Model / family", [ANY, *sorted({g.model for g in gaps if g.model})],
+                     key="gap_model")
+knowledge = f4.selectbox("Attacker knowledge",
+                         [ANY, *sorted({g.knowledge for g in gaps if g.knowledge})],
+                         key="gap_knowledge")
+level = st.radio("Model gaps at", ["model", "family", "both"], index=2, horizontal=True,
+                 key="gap_level")
+
+shown = [g for g in gaps
+         if g.type in chosen_types
+         and (threat == ANY or g.threat == threat)
+         and (model == ANY or g.model == model)
+         and (knowledge == ANY or g.knowledge == knowledge)
+         and (level == "both" or not g.level or g.level == level)]
+
+st.subheader(f"{len(shown)} gap{'s' if len(shown) != 1 else ''}")
+if not shown:
+    st.info("No gap matches these filters.")
+    st.stop()
+
+st.dataframe([{"type": g.type, "level": g.level, "threat": g.threat, "model": g.model,
+               "knowledge": g.knowledge, "paper": g.paper, "reason": g.reason} for g in shown],
+             hide_index=True, width="stretch", height=min(420, 38 + 35 * len(shown)))
+
+st.subheader("Reasons and evidence")
+for g in shown:
+    title = " × ".join(label for label, _ in g.refs) or g.type
+    with st.expander(f"{g.type}{' (' + g.level + ')' if g.level else ''}: {title}"):
+        st.markdown(g.reason)
+        links = st.columns(max(1, len(g.refs)))
+        for col, (label, short) in zip(links, g.refs, strict=False):
+            with col:
+                resources.entity_link(short, label)
+        for ev in g.evidence:
+            if ev["ref"]:
+                resources.entity_link(ev["ref"], ev["label"])
+            elif ev["label"]:
+                st.markdown(ev["label"])
+            for c in ev["cells"]:
+                st.caption(("survey: " if ev["kind"] != "absent" else "absent: ") + c)
+            if ev["path"]:
+                st.caption("derived: " + " → ".join(ev["path"]))

@@ -22,8 +22,7 @@ with left:
     st.dataframe(
         [{**{k: v for k, v in t.items() if k != "ref"}, "page": resources.entity_url(t["ref"])}
          for t in ov.threats],
-        hide_index=True, width="stretch",
-        column_config={"page": st.column_config.LinkColumn("page", display_text="open")})
+        hide_index=True, width="stretch", column_config=resources.link_column())
     st.subheader("Everything in the graph")
     st.dataframe([{"class": n, "nodes": c} for n, c in ov.counts] +
                  [{"class": "Triples", "nodes": ov.triples}], hide_index=True, width="stretch")
@@ -34,20 +33,19 @@ with right:
           "kind": m["kind"], "attacks": m["attacks"],
           "defense evaluations": m["defense evaluations"],
           "page": resources.entity_url(m["ref"])} for m in ov.models],
-        hide_index=True, width="stretch", height=420,
-        column_config={"page": st.column_config.LinkColumn("page", display_text="open")})
+        hide_index=True, width="stretch", height=420, column_config=resources.link_column())
 
 st.subheader("Source and version")
 src, ver = ov.source, ov.version
 st.markdown(f"**Source:** {src.get('title', 'unknown')}  \n"
             f"file `{src.get('file', '?')}`, sha256 `{src.get('sha256', '?')[:16]}…`")
 if ver:
-    sha = ver.get("graph_sha256") or ""
-    st.markdown(f"**Graph version:** `{sha[:16]}…` ({ver.get('triples', '?')} triples"
-                f"{', recorded in build/' + ver['recorded_in'] if ver.get('recorded_in') else ''})")
+    st.markdown(f"**Version:** `{ver.get('version', '?')}` — graph sha256 "
+                f"`{ver.get('graph_sha256', '')[:16]}…`, {ver.get('triples', '?')} triples, "
+                f"built {ver.get('build_date', '?')}")
     if ver.get("sources"):
         with st.expander("Input files and their hashes"):
             st.dataframe([{"file": f, "sha256": h} for f, h in ver["sources"].items()],
                          hide_index=True, width="stretch")
 else:
-    st.info("No build record yet: run `kg build` to stamp a version.")
+    st.info("No version stamp for this store: run `kg build` to stamp one.")
