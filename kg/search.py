@@ -255,13 +255,17 @@ class Searcher:
     """A store's nodes, their cached embeddings and the model that embeds queries."""
 
     def __init__(self, store: Store, embedder: Embedder, model_id: str,
-                 cache_dir=None) -> None:
+                 cache_dir=None, corpus: tuple[Embedder, str] | None = None) -> None:
+        """``corpus`` (embedder, id) embeds the nodes instead of ``embedder``: the speed
+        benchmark passes random vectors there to skip embedding 100k synthetic papers."""
         self.store = store
         self.embed = embedder
         self.model_id = model_id
         nodes = node_texts(store)
-        vectors = embed_nodes(nodes, embedder, model_id, cache_dir)
+        corpus_embed, corpus_id = corpus or (embedder, model_id)
+        vectors = embed_nodes(nodes, corpus_embed, corpus_id, cache_dir)
         self.index = build_index(nodes, vectors)
+        _vocab_deletions(self.index)  # typo lookups ready before the first query
         self.lexicon: Lexicon = lexicon(store)
 
     def query_vector(self, query: str) -> np.ndarray:
