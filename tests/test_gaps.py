@@ -315,3 +315,22 @@ def test_adding_a_defense_to_the_real_graph_removes_only_mi_on_ddim(graph):
     assert removed == {("model_without_defense", "model", MI, "SD v1.4")}
     assert added == set()
     assert isinstance(ev, URIRef)
+
+
+def test_same_gaps_coverage_and_shapes_on_oxigraph(graph, store, real_gaps):
+    """The queries are plain SPARQL 1.1: an Oxigraph store gives the same answers."""
+    pytest.importorskip("pyoxigraph")
+    from kg import coverage
+    from kg.store import OxigraphStore
+
+    ox = OxigraphStore()
+    ox.load(graph)
+    for name, shapes in gaps_mod.QUERY_SHAPES.items():
+        expected = sorted(tuple(sorted((k, str(v)) for k, v in r.items()))
+                          for r in store.select(shapes["not_exists"]))
+        for shape, q in shapes.items():
+            got = sorted(tuple(sorted((k, str(v)) for k, v in r.items())) for r in ox.select(q))
+            assert got == expected, (name, shape)
+    assert [g.as_dict() for g in gaps_mod.find_gaps(ox)] == [g.as_dict() for g in real_gaps]
+    for by, level in (("model", "family"), ("knowledge", "model")):
+        assert coverage.matrix(ox, by, level).as_dict() == coverage.matrix(store, by, level).as_dict()
