@@ -3,10 +3,26 @@ store selection. (The same query checks over all backends are in test_backends.p
 
 from __future__ import annotations
 
-from rdflib import Graph
+import gc
+
+import pytest
+from rdflib import Graph, Literal, URIRef
 
 from kg.build import counts
+from kg.errors import QueryError
+from kg.store import (
+    MemoryStore,
+    OxigraphStore,
+    StoreError,
+    available_stores,
+    open_store,
+    projected_vars,
+    sparql_term,
+    store_kind,
+    with_values,
+)
 from kg.synthetic import generate_graph, generate_ntriples, synthetic_survey
+from kg.vocab import iri
 
 
 def test_synthetic_is_deterministic_by_seed():
@@ -48,3 +64,70 @@ def test_synthetic_rows_are_numbered_across_the_survey():
     s = synthetic_survey(50, seed=0)
     for t in s.tables.values():
         assert [r.number for r in t.rows] == list(range(1, len(t.rows) + 1))
+
+
+# ------------------------------------------------------------------ store helpers
+
+
+
+def test_sparql_term_escapes_and_checks():
+    assert sparql_term(URIRef("http://x/a")) == "<http://x/a>"
+    assert sparql_term(Literal('a"b\nc\\')) == '"a\\"b\\nc\\\\"'
+    assert sparql_term(Literal("x", lang="en-GB")) == '"x"@en-GB'
+    assert sparql_term(Literal(3)).endswith("^^<http://www.w3.org/2001/XMLSchema#integer>")
+    for bad in ("http://x/a> } INSERT {", "http://x/ a", 'http://x/"'):
+        with pytest.raises(QueryError, match="not a valid IRI"):
+            sparql_term(URIRef(bad))
+
+
+def test_with_values_opens_the_where_group():
+    b = {"t": URIRef("http://x/t")}
+    assert with_values("SELECT ?a WHERE { ?a ?p ?t }", b) == (
+        "SELECT ?a WHERE { VALUES (?t) { (<http://x/t>) }  ?a ?p ?t }")
+    got = with_values("CONSTRUCT { ?a ?p ?t } WHERE { ?a ?p ?t }", b)
+    assert got.startswith("CONSTRUCT { ?a ?p ?t } WHERE { VALUES (?t)")
+    got = with_values("CONSTRUCT WHERE { ?a ?p ?t }", b)
+    assert got.startswith("CONSTRUCT WHERE { VALUES (?t)")
+    # braces inside strings, IRIs and comments are not groups
+    got = with_values('# { comment\nSELECT ?a WHERE { ?a ?p "}" }', b)
+    assert '{ VALUES (?t) { (<http://x/t>) }  ?a ?p "}" }' in got
+    assert with_values("ASK { ?a ?p ?t }", None) == "ASK { ?a ?p ?t }"
+    with pytest.raises(QueryError, match="not a SPARQL variable"):
+        with_values("ASK { ?a ?p ?t }", {"t) {": URIRef("http://x/t")})
+
+
+def test_projected_vars():
+    assert projected_vars("SELECT ?a ?b WHERE { }") == {"a", "b"}
+    assert projected_vars("SELECT DISTINCT ?a (COUNT(?x) AS ?n) WHERE { }") == {"a", "n"}
+    assert projected_vars("SELECT * WHERE { }") is None
+    assert projected_vars("ASK { ?a ?b ?c }") is None
+
+
+def test_store_settings():
+    assert [store_kind(s) for s in ("memory", "oxigraph:x", "https://h/q")] == [
+        "memory", "oxigraph", "remote"]
+    with pytest.raises(StoreError, match="expected 'memory'"):
+        store_kind("sqlite:x")
+    assert isinstance(open_store("memory"), MemoryStore)
+    choices = available_stores()
+    assert choices[0].setting == "memory"
+
+
+def test_oxigraph_persists_across_opens(graph, tmp_path):
+    path = tmp_path / "ox"
+    s = OxigraphStore(path)
+    s.load(graph)
+    del s
+    gc.collect()
+    again = open_store(f"oxigraph:{path}")
+    assert again.triple_count() == len(graph)
+    assert again.ask("ASK { ?a rd:threat ?t }", {"t": iri("threat", "Membership inference")})
+
+
+def test_empty_or_missing_oxigraph_store_says_load_it(tmp_path):
+    with pytest.raises(StoreError, match="kg load --store"):
+        open_store(f"oxigraph:{tmp_path / 'missing'}")
+    OxigraphStore(tmp_path / "empty")
+    gc.collect()
+    with pytest.raises(StoreError, match="holds no papers"):
+        open_store(f"oxigraph:{tmp_path / 'empty'}")
