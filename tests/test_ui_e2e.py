@@ -91,7 +91,7 @@ def _settle(page) -> None:
     page.wait_for_selector('[data-testid="stApp"]', timeout=60_000)
     page.wait_for_function(
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
-    page.wait_for_timeout(500)
+    page.wait_for_timeout(1500)  # tables and charts draw after the run ends
 
 
 def _no_traceback(page) -> None:

@@ -33,8 +33,8 @@ model = f3.selectbox("Model / family", [ANY, *sorted({g.model for g in gaps if g
 knowledge = f4.selectbox("Attacker knowledge",
                          [ANY, *sorted({g.knowledge for g in gaps if g.knowledge})],
                          key="gap_knowledge")
-level = st.radio("Model gaps at", ["model", "family", "both"], index=2, horizontal=True,
-                 key="gap_level")
+level = st.segmented_control("Model gaps at", ["model", "family", "both"], default="both",
+                             required=True, key="gap_level") or "both"
 
 shown = [g for g in gaps
          if g.type in chosen_types
