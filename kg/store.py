@@ -83,6 +83,17 @@ def with_prefixes(sparql: str) -> str:
 # ------------------------------------------------------------------ rdflib (memory)
 
 
+# The fastest correct shape of the gap (anti-join) queries per backend, measured by
+# benchmarks/bench_scale.py (see benchmarks/RESULTS.md): 'not_exists' (FILTER NOT EXISTS),
+# 'minus' (MINUS) or 'optional' (OPTIONAL + !BOUND). kg.gaps' shapes all give the same rows.
+PREFERRED_SHAPES = {"memory": "minus", "oxigraph": "minus", "remote": "minus"}
+
+
+def preferred_shape(store: Store) -> str:
+    """The gap-query shape to use on ``store`` (by its kind)."""
+    return PREFERRED_SHAPES.get(getattr(store, "kind", "memory"), "minus")
+
+
 class MemoryStore:
     """The embedded default: an rdflib Graph in memory."""
 
@@ -229,6 +240,13 @@ class OxigraphStore:
 
     def triple_count(self) -> int:
         return int(self.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").rows[0]["n"])
+
+    def close(self) -> None:
+        """Release the directory (its lock) so another process can open it."""
+        import gc
+
+        self.ox = None
+        gc.collect()
 
 
 # ------------------------------------------------------------------ remote endpoint

@@ -213,6 +213,16 @@ def test_gaps_all_shapes_agree(backend, store):
         assert [g.as_dict() for g in gaps.find_gaps(backend, shape=shape)] == want, shape
 
 
+def test_preferred_shape_is_a_known_shape(backend, store):
+    gaps = pytest.importorskip("kg.gaps")
+    from kg.store import preferred_shape
+
+    shape = preferred_shape(backend)
+    assert shape in gaps.SHAPES
+    assert ([g.as_dict() for g in gaps.find_gaps(backend, shape=shape)]
+            == [g.as_dict() for g in gaps.find_gaps(store)])
+
+
 def test_gap_query_shapes_agree_row_by_row(backend):
     gaps = pytest.importorskip("kg.gaps")
     for name, shapes in gaps.QUERY_SHAPES.items():
