@@ -29,6 +29,7 @@ Parsing (:func:`parse_additions`) is pure; :func:`load_additions` is the I/O edg
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -300,9 +301,14 @@ def parse_additions(text: str, file: str) -> Additions:
     return out
 
 
+def default_dir() -> Path:
+    """KG_ADDITIONS_DIR when set, else data/additions/."""
+    return settings.path("additions_dir") if os.environ.get("KG_ADDITIONS_DIR") else ADDITIONS_DIR
+
+
 def addition_files(directory: Path | None = None) -> list[Path]:
     """The additions files of a directory, in a stable order (README.md is not one)."""
-    directory = directory or ADDITIONS_DIR
+    directory = directory or default_dir()
     if directory.is_file():
         return [directory]
     if not directory.is_dir():

@@ -41,8 +41,16 @@ SELECT ?p ?o ?source ?kind ?where ?text WHERE {
         (skos:topConceptOf false) (rdf:type false) (skos:prefLabel false) (rdfs:label false)
       }
       FILTER (CONTAINS(?key, "/") = ?aliasEntry)
+      FILTER NOT EXISTS { ?source a rd:AdditionEntry }
       BIND("curated" AS ?kind)
       BIND(CONCAT(?file, ": ", ?key) AS ?where)
+    } UNION {
+      ?node prov:wasDerivedFrom ?source . ?source a rd:AdditionEntry ;
+            rd:sourceFile ?file ; rd:entryKey ?key .
+      ?node ?p ?o .
+      FILTER (?p NOT IN (rdf:type, prov:wasDerivedFrom))
+      BIND("addition" AS ?kind)
+      BIND(CONCAT(?file, ": entry ", ?key) AS ?where)
     }
   }
 }

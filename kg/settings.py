@@ -27,6 +27,8 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting("source", "KG_SOURCE", str(DATA_DIR / "privacy-taxonomy.md"),
             "Survey Markdown file the graph is built from."),
+    Setting("additions_dir", "KG_ADDITIONS_DIR", str(DATA_DIR / "additions"),
+            "Directory of curated additions (YAML) that every build includes."),
     Setting("build_dir", "KG_BUILD_DIR", str(ROOT / "build"),
             "Directory the built graph (ttl, nt, version.json) is written to."),
     Setting("cache_dir", "KG_CACHE_DIR", str(ROOT / ".cache"),

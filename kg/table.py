@@ -1,7 +1,8 @@
 """The survey's two tables regenerated from the graph alone (SPARQL over the graph).
 
-One row per Attack / DefenseEvaluation, in survey row order, keyed by the survey's
-own column headers; multi-valued cells are lists (sorted: RDF keeps no order).
+One row per Attack / DefenseEvaluation, in survey row order (rows from curated
+additions follow, by file and entry), keyed by the survey's own column headers;
+multi-valued cells are lists (sorted: RDF keeps no order).
 """
 
 from __future__ import annotations
@@ -23,7 +24,11 @@ SELECT ?node ?n ?threat ?title ?ref ?eff ?lim ?code
 WHERE {{
   ?node a rd:Attack ; rd:fromPaper ?p ; rd:threat ?t ;
         rd:effectiveness ?eff ; rd:limitation ?lim ; prov:wasDerivedFrom ?row .
-  ?row a rd:SourceRow ; rd:rowNumber ?n .
+  ?row a ?rowType . FILTER (?rowType IN (rd:SourceRow, rd:AdditionEntry))
+  OPTIONAL {{ ?row rd:rowNumber ?rowNumber }}
+  OPTIONAL {{ ?row rd:sourceFile ?file ; rd:entryKey ?entry }}
+  BIND (COALESCE(?rowNumber, 1000000000) AS ?n)
+  BIND (COALESCE(CONCAT(?file, "#", ?entry), "") AS ?key)
   ?t skos:prefLabel ?threat .
   ?p dcterms:title ?title .
   ?node rd:assumesKnowledge/skos:prefLabel ?kl .
@@ -31,8 +36,8 @@ WHERE {{
   OPTIONAL {{ ?node rd:referenceURL ?ref }}
   OPTIONAL {{ ?p rd:codeRepository ?code }}
 }}
-GROUP BY ?node ?n ?threat ?title ?ref ?eff ?lim ?code
-ORDER BY ?n
+GROUP BY ?node ?n ?key ?threat ?title ?ref ?eff ?lim ?code
+ORDER BY ?n ?key
 """
 
 DEFENSES_QUERY = f"""
@@ -41,7 +46,11 @@ SELECT ?node ?n ?threat ?title ?ref ?method ?eff ?code
 WHERE {{
   ?node a rd:DefenseEvaluation ; rd:fromPaper ?p ; rd:mitigates ?t ; rd:method ?m ;
         rd:effectiveness ?eff ; prov:wasDerivedFrom ?row .
-  ?row a rd:SourceRow ; rd:rowNumber ?n .
+  ?row a ?rowType . FILTER (?rowType IN (rd:SourceRow, rd:AdditionEntry))
+  OPTIONAL {{ ?row rd:rowNumber ?rowNumber }}
+  OPTIONAL {{ ?row rd:sourceFile ?file ; rd:entryKey ?entry }}
+  BIND (COALESCE(?rowNumber, 1000000000) AS ?n)
+  BIND (COALESCE(CONCAT(?file, "#", ?entry), "") AS ?key)
   ?t skos:prefLabel ?threat .
   ?m rdfs:label ?method .
   ?p dcterms:title ?title .
@@ -49,8 +58,8 @@ WHERE {{
   OPTIONAL {{ ?node rd:referenceURL ?ref }}
   OPTIONAL {{ ?p rd:codeRepository ?code }}
 }}
-GROUP BY ?node ?n ?threat ?title ?ref ?method ?eff ?code
-ORDER BY ?n
+GROUP BY ?node ?n ?key ?threat ?title ?ref ?method ?eff ?code
+ORDER BY ?n ?key
 """
 
 COLUMNS = {

@@ -81,3 +81,19 @@ def test_other_formats(kg_cli, fmt):
     assert r.exit_code == 0
     assert "PriSampler" in r.output and "ℓ2-regularization" in r.output
     assert r.output.count("\n") >= 17
+
+
+def test_addition_rows_follow_the_survey_rows(survey):
+    from pathlib import Path
+
+    from kg.additions import load_additions
+
+    fixtures = Path(__file__).parent / "fixtures" / "additions" / "example.yaml"
+    g = build_graph(survey, additions=load_additions(fixtures))
+    s = MemoryStore(g)
+    base = MemoryStore(build_graph(survey))
+    for n in (ATTACKS, DEFENSES):
+        rows, before = table_rows(s, n), table_rows(base, n)
+        assert rows[: len(before)] == before
+        assert len(rows) > len(before)
+        assert all(r["Ref."].startswith("Example:") for r in rows[len(before):])

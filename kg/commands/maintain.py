@@ -70,11 +70,11 @@ def add(kind, title, urls, code, threat, knowledge, models, method, effectivenes
     shapes before anything is written. Rebuild with 'kg build'.
     """
     from ..additions import (
-        ADDITIONS_DIR,
         AdditionError,
         AdditionReport,
         Additions,
         addition_files,
+        default_dir,
         load_additions,
         parse_additions,
         parse_entry,
@@ -87,7 +87,7 @@ def add(kind, title, urls, code, threat, knowledge, models, method, effectivenes
     from ..validate import require_valid
     from ..vocab import slug
 
-    directory = additions_dir or ADDITIONS_DIR
+    directory = additions_dir or default_dir()
     source = source or settings.path("source")
     survey = read_survey(source, display_path(source))
     aliases = load_aliases()
