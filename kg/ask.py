@@ -21,6 +21,7 @@ from .store import Store
 from .vocab import RD
 
 MAX_QUESTION_CHARS = 1000
+ROW_CAP = 1000  # rows a listing query returns; beyond it the total comes from a COUNT
 
 
 @dataclass
@@ -35,9 +36,12 @@ class Answer:
     asks_count: bool = False
     filter: dict | None = None
 
+    total: int | None = None  # set when the listing stopped at ROW_CAP rows
+    count_sparql: str = ""
+
     @property
     def count(self) -> int:
-        return len(self.answers)
+        return len(self.answers) if self.total is None else self.total
 
     def as_dict(self) -> dict:
         d = {"question": self.question, "intent": self.intent, "sparql": self.sparql,
@@ -45,6 +49,9 @@ class Answer:
              "linked": [m.as_dict() for m in self.linked], "message": self.message}
         if self.filter:
             d["filter"] = self.filter
+        if self.total is not None:
+            d["truncated"] = True
+            d["count_sparql"] = self.count_sparql
         return d
 
 
@@ -267,9 +274,18 @@ def _bind(p: _Parsed, slots: list[str]) -> dict:
 
 def _run(store: Store, intent: str, sparql: str, bindings: dict, key: str, kind: str,
          p: _Parsed, via: str | None = None) -> Answer:
-    rows = store.select(sparql, bindings)
-    return Answer(p.q, intent, sparql, _rows_to_answers(rows, key, kind, via),
-                  {k: str(v) for k, v in bindings.items()}, p.mentions)
+    """Run a listing query; past ROW_CAP rows the answers are the first ones and a COUNT
+    query gives the total (large graphs: tens of thousands of answers)."""
+    listing = f"{sparql}\nLIMIT {ROW_CAP}"
+    rows = store.select(listing, bindings)
+    a = Answer(p.q, intent, listing, _rows_to_answers(rows, key, kind, via),
+               {k: str(v) for k, v in bindings.items()}, p.mentions)
+    if len(rows) >= ROW_CAP:
+        count = re.sub(r"^SELECT DISTINCT .*? WHERE \{",
+                       f"SELECT (COUNT(DISTINCT ?{key}) AS ?n) WHERE {{", sparql, count=1)
+        a.total = int(store.select(count, bindings).rows[0]["n"].toPython())
+        a.count_sparql = count
+    return a
 
 
 _FILTER_HOW = ("a row is kept when its text contains the most of these words (at least half "
@@ -446,7 +462,8 @@ def _unknown(store: Store, p: _Parsed, search) -> Answer | None:
     words = " ".join(p.leftovers)
     import difflib
 
-    forms = sorted({e.label for e in lexicon(store).entities.values() if e.kind != "paper"})
+    forms = sorted({e.label for e in lexicon(store).entities.values()
+                    if e.kind in ("threat", "knowledge", "model")})
     close = difflib.get_close_matches(words, forms, n=3, cutoff=0.5)
     hint = f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
     return _fallback(p, search, f"the graph names no threat, model, method or paper "

@@ -1,4 +1,5 @@
 import json
+import re
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -176,13 +177,15 @@ def test_any_text_answers_or_refuses_and_runs_only_fixed_templates(store, text):
         a = ask(store, "attacks " + text)
     except KGError:
         return
-    assert a.sparql == "" or a.sparql in TEMPLATES or a.intent == "gaps"
+    executed = re.sub(r"\nLIMIT \d+$", "", a.sparql)
+    assert executed == "" or executed in TEMPLATES or a.intent == "gaps"
     assert all(isinstance(v, str) and v.startswith("https://") for v in a.bindings.values())
 
 
 def test_injection_attempt_is_bound_not_pasted(store):
     a = ask(store, 'attacks on SD" } ; DROP ALL ; #')
-    assert a.sparql in TEMPLATES and a.bindings["model"].endswith("model-stable-diffusion")
+    assert re.sub(r"\nLIMIT \d+$", "", a.sparql) in TEMPLATES
+    assert a.bindings["model"].endswith("model-stable-diffusion")
 
 
 def test_cli_ask_json_contract(kg_cli):
@@ -204,3 +207,16 @@ def test_cli_bad_question_is_one_line(runner):
     r = runner.invoke(main, ["ask", "SELECT ?s WHERE { ?s ?p ?o }"])
     assert r.exit_code == 1 and "kg sparql" in r.output and "Traceback" not in r.output
 
+
+
+def test_large_answer_sets_are_capped_with_an_exact_count(store, graph, monkeypatch):
+    import kg.ask
+
+    monkeypatch.setattr(kg.ask, "ROW_CAP", 3)
+    a = ask(store, "which MIAs work black-box?")
+    want = oracle_attack_papers(graph, concept(graph, "Membership inference"),
+                                concept(graph, "Black-box"))
+    assert a.count == len(want) > len(a.answers)
+    d = a.as_dict()
+    assert d["truncated"] and "COUNT(DISTINCT ?paper)" in d["count_sparql"]
+    assert d["count"] == len(want)
