@@ -100,8 +100,8 @@ def main() -> None:
                 m.append(mrr(ranked, gold))
                 r.append(recall(ranked, gold))
                 if args.verbose and mode == "shipped" and m[-1] < 1:
-                    print(f"[search {split}] RR={m[-1]:.2f} {item['q']!r} top3="
-                          f"{[label.get(i, h.label[:30]) for i, h in zip(ranked[:3], hits)]}")
+                    top = [label.get(h.iri, h.label[:30]) for h in hits[:3]]
+                    print(f"[search {split}] RR={m[-1]:.2f} {item['q']!r} top3={top}")
             res[mode] = (statistics.mean(m), statistics.mean(r))
         rows.append((split, len(qs), statistics.mean(scores), len(sq), res))
 
