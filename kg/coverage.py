@@ -22,7 +22,7 @@ from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import PROV
 
 from .errors import KGError
-from .store import Store
+from .store import Store, select_values
 from .vocab import RD, iri
 
 BYS = ("model", "knowledge", "defense")
@@ -70,73 +70,78 @@ SELECT ?evaluation ?attack ?paper ?threat WHERE {
 }
 """
 
-# Cell queries: one row per (threat, column, item). ?evaluatedOn is the model the
-# survey names (it differs from ?col only after a family roll-up).
-ATTACKS_BY_MODEL = """
-SELECT ?threat ?col ?item ?paper ?evaluatedOn WHERE {
-  ?item a rd:Attack ; rd:threat ?threat ; rd:evaluatedOn ?evaluatedOn ; rd:fromPaper ?paper .
-  BIND(?evaluatedOn AS ?col)
-}
+# Cell queries: one row per (threat, item, model / knowledge / method), with the labels of
+# the item, its paper and the item it is linked through (?via, derived links). Flat
+# SELECTs: the column (a model, or at family level its family, see :func:`families`) is
+# worked out in Python, so the large joins carry no property path.
+_ITEM_LABELS = """
+  OPTIONAL { ?item rdfs:label ?itemLabel . }
+  OPTIONAL { ?paper a rd:Paper ; dcterms:title ?paperLabel . }
 """
+_VIA_LABEL = "  OPTIONAL { ?via rdfs:label ?viaLabel . }\n"
+
+ATTACKS_BY_MODEL = """
+SELECT ?threat ?item ?paper ?evaluatedOn ?itemLabel ?paperLabel WHERE {
+  ?item a rd:Attack ; rd:threat ?threat ; rd:evaluatedOn ?evaluatedOn ; rd:fromPaper ?paper .
+""" + _ITEM_LABELS + "}"
 
 DEFENSES_BY_MODEL = """
-SELECT ?threat ?col ?item ?paper ?evaluatedOn WHERE {
+SELECT ?threat ?item ?paper ?evaluatedOn ?itemLabel ?paperLabel WHERE {
   ?item a rd:DefenseEvaluation ; rd:mitigates ?threat ; rd:evaluatedOn ?evaluatedOn ;
         rd:fromPaper ?paper .
-  BIND(?evaluatedOn AS ?col)
-}
-"""
-
-ATTACKS_BY_FAMILY = """
-SELECT ?threat ?col ?item ?paper ?evaluatedOn WHERE {
-  ?item a rd:Attack ; rd:threat ?threat ; rd:evaluatedOn ?evaluatedOn ; rd:fromPaper ?paper .
-""" + FAMILY_PATTERN.format(m="evaluatedOn", f="col") + "}"
-
-DEFENSES_BY_FAMILY = """
-SELECT ?threat ?col ?item ?paper ?evaluatedOn WHERE {
-  ?item a rd:DefenseEvaluation ; rd:mitigates ?threat ; rd:evaluatedOn ?evaluatedOn ;
-        rd:fromPaper ?paper .
-""" + FAMILY_PATTERN.format(m="evaluatedOn", f="col") + "}"
+""" + _ITEM_LABELS + "}"
 
 ATTACKS_BY_KNOWLEDGE = """
-SELECT ?threat ?col ?item ?paper WHERE {
+SELECT ?threat ?col ?item ?paper ?itemLabel ?paperLabel WHERE {
   ?item a rd:Attack ; rd:threat ?threat ; rd:assumesKnowledge ?col ; rd:fromPaper ?paper .
-}
-"""
+""" + _ITEM_LABELS + "}"
 
 # Derived: the knowledge of the attacks the evaluation was (derived to be) evaluated against.
 DEFENSES_BY_KNOWLEDGE = """
-SELECT ?threat ?col ?item ?paper ?via WHERE {
+SELECT ?threat ?col ?item ?paper ?via ?itemLabel ?paperLabel ?viaLabel WHERE {
   ?item a rd:DefenseEvaluation ; rd:mitigates ?threat ; rd:fromPaper ?paper .
   ?via a rd:Attack ; rd:fromPaper ?paper ; rd:threat ?threat ; rd:assumesKnowledge ?col .
-}
-"""
+""" + _ITEM_LABELS + _VIA_LABEL + "}"
 
 # Defense evaluations whose attacker knowledge is unknown: no attack to derive it from.
+# MINUS, not FILTER NOT EXISTS: the same rows (both variables are bound on each side),
+# and an anti-join instead of one sub-query per evaluation.
 DEFENSES_UNKNOWN_KNOWLEDGE = """
-SELECT ?threat ?item ?paper WHERE {
+SELECT ?threat ?item ?paper ?itemLabel ?paperLabel WHERE {
   ?item a rd:DefenseEvaluation ; rd:mitigates ?threat ; rd:fromPaper ?paper .
-  FILTER NOT EXISTS { ?a a rd:Attack ; rd:fromPaper ?paper ; rd:threat ?threat . }
-}
-"""
+  MINUS { ?a a rd:Attack ; rd:fromPaper ?paper ; rd:threat ?threat . }
+""" + _ITEM_LABELS + "}"
 
 DEFENSES_BY_METHOD = """
-SELECT ?threat ?col ?item ?paper WHERE {
+SELECT ?threat ?col ?item ?paper ?itemLabel ?paperLabel WHERE {
   ?item a rd:DefenseEvaluation ; rd:mitigates ?threat ; rd:method ?col ; rd:fromPaper ?paper .
-}
-"""
+""" + _ITEM_LABELS + "}"
 
 # Derived: attacks of the same paper and threat as an evaluation of the method.
 ATTACKS_BY_METHOD = """
-SELECT ?threat ?col ?item ?paper ?via WHERE {
+SELECT ?threat ?col ?item ?paper ?via ?itemLabel ?paperLabel ?viaLabel WHERE {
   ?via a rd:DefenseEvaluation ; rd:mitigates ?threat ; rd:method ?col ; rd:fromPaper ?paper .
   ?item a rd:Attack ; rd:fromPaper ?paper ; rd:threat ?threat .
+""" + _ITEM_LABELS + _VIA_LABEL + "}"
+
+# The small vocabularies' labels (threats, knowledge levels, models, methods).
+VOCAB_LABELS = """
+SELECT ?node ?label WHERE {
+  { ?node a rd:TargetModel ; skos:prefLabel ?label . }
+  UNION { ?node a rd:DefenseMethod ; rdfs:label ?label . }
 }
 """
 
+# The model tree (small): every skos:broader edge, and the typed families and models.
+BROADER = "SELECT ?node ?broader WHERE { ?node skos:broader ?broader . }"
+MODEL_FAMILIES = "SELECT ?node WHERE { ?node a rd:ModelFamily . }"
+TARGET_MODELS = "SELECT ?node WHERE { ?node a rd:TargetModel . }"
+
+# (by, level) -> (attack query, defense query); at family level the model queries' rows
+# are rolled up in Python.
 CELL_QUERIES: dict[tuple[str, str], tuple[str, str]] = {
     ("model", "model"): (ATTACKS_BY_MODEL, DEFENSES_BY_MODEL),
-    ("model", "family"): (ATTACKS_BY_FAMILY, DEFENSES_BY_FAMILY),
+    ("model", "family"): (ATTACKS_BY_MODEL, DEFENSES_BY_MODEL),
     ("knowledge", "model"): (ATTACKS_BY_KNOWLEDGE, DEFENSES_BY_KNOWLEDGE),
     ("defense", "model"): (ATTACKS_BY_METHOD, DEFENSES_BY_METHOD),
 }
@@ -261,9 +266,54 @@ def derivation_path(lab: dict[str, str], evaluation: str, attack: str, paper: st
             f"both concern {lab.get(threat, threat)} (rd:mitigates / rd:threat)")
 
 
+def families(store: Store) -> dict[str, tuple[str, ...]]:
+    """Every node of the model tree (and every node with no skos:broader, on demand: see
+    :func:`_families_of`) -> its families: the nearest ancestor-or-self rd:ModelFamily
+    nodes (one in a tree), else the node itself. Computed in Python from the tree's
+    edges (a few dozen rows), the same as :data:`FAMILY_PATTERN`."""
+    parents: dict[str, set[str]] = {}
+    for node, broader in select_values(store, BROADER)[1]:
+        parents.setdefault(node, set()).add(broader)
+    fams = {r[0] for r in select_values(store, MODEL_FAMILIES)[1]}
+    return _FamilyMap(parents, fams)
+
+
+class _FamilyMap(dict):
+    """node -> families, computed on first use from the tree's edges."""
+
+    def __init__(self, parents: dict[str, set[str]], fams: set[str]) -> None:
+        super().__init__()
+        self.parents, self.fams = parents, fams
+
+    def _up(self, start: set[str]) -> set[str]:
+        seen: set[str] = set()
+        todo = list(start)
+        while todo:
+            n = todo.pop()
+            if n not in seen:
+                seen.add(n)
+                todo.extend(self.parents.get(n, ()))
+        return seen
+
+    def __missing__(self, node: str) -> tuple[str, ...]:
+        found = self._up({node}) & self.fams  # ancestor-or-self families
+        nearest = {f for f in found
+                   if not any(f in self._up(self.parents.get(c, set())) for c in found)}
+        self[node] = out = tuple(sorted(nearest)) if found else (node,)
+        return out
+
+
 def family_of(store: Store) -> dict[str, str]:
     """Model IRI -> family IRI (nearest ancestor-or-self rd:ModelFamily, else itself)."""
-    return {str(r["model"]): str(r["family"]) for r in store.select(FAMILY_OF)}
+    fam = families(store)
+    return {m: f for m, in select_values(store, TARGET_MODELS)[1] for f in fam[m]}
+
+
+def _vocab_labels(store: Store) -> dict[str, str]:
+    out = {}
+    for q in (VOCAB_LABELS, THREATS, KNOWLEDGE):
+        out.update(select_values(store, q)[1])
+    return out
 
 
 def matrix(store: Store, by: str = "model", level: str = "model") -> Matrix:
@@ -275,34 +325,66 @@ def matrix(store: Store, by: str = "model", level: str = "model") -> Matrix:
         raise KGError(f"unknown level {level!r}; expected one of {', '.join(LEVELS)}")
     if by != "model" and level != "model":
         raise KGError(f"--level family applies to --by model only (not --by {by})")
-    lab = labels(store)
+    lab = _vocab_labels(store)
+    nodes: dict[str, Node] = {}
 
-    def node(t) -> Node:
-        return Node(str(t), lab.get(str(t), str(t)))
+    def node(t: str, label: str | None = None) -> Node:
+        n = nodes.get(t)
+        if n is None:
+            n = nodes[t] = Node(t, lab.get(t) or label or t)
+        return n
 
-    rows = sorted((node(r["node"]) for r in store.select(THREATS)), key=lambda n: n.label)
+    rows = sorted((node(t) for t, _ in select_values(store, THREATS)[1]), key=lambda n: n.label)
     attacks_q, defenses_q = CELL_QUERIES[(by, level)]
     cells: dict[tuple[str, str], Cell] = {}
     cols: dict[str, Node] = {}
     if by == "knowledge":
-        cols = {str(r["node"]): node(r["node"]) for r in store.select(KNOWLEDGE)}
+        cols = {k: node(k) for k, _ in select_values(store, KNOWLEDGE)[1]}
+    models: set[str] = set()
+    fam: dict[str, tuple[str, ...]] = {}
+    if by == "model":
+        models = {m for m, in select_values(store, TARGET_MODELS)[1]}
+        fam = families(store) if level == "family" else {}
     acc: dict[tuple[str, str, str, str], dict] = {}
     for kind, q in (("attack", attacks_q), ("defense", defenses_q)):
-        for r in store.select(q):
-            t, c = node(r["threat"]), node(r["col"])
-            cols.setdefault(c.iri, c)
-            cells.setdefault((t.iri, c.iri), Cell(t, c))
-            a = acc.setdefault((kind, t.iri, c.iri, str(r["item"])),
-                               {"paper": node(r["paper"]), "on": set(), "paths": []})
-            if r.get("evaluatedOn") is not None:
-                a["on"].add(node(r["evaluatedOn"]))
-            if r.get("via") is not None:
-                path = _path(kind, r, lab)
-                if path not in a["paths"]:
-                    a["paths"].append(path)
+        names, result = select_values(store, q)
+        ix = {n: i for i, n in enumerate(names)}
+        i_on, i_col, i_via = ix.get("evaluatedOn"), ix.get("col"), ix.get("via")
+        i_t, i_item, i_paper = ix["threat"], ix["item"], ix["paper"]
+        i_il, i_pl, i_vl = ix["itemLabel"], ix["paperLabel"], ix.get("viaLabel")
+        for r in result:
+            t, it, paper = r[i_t], r[i_item], r[i_paper]
+            if i_on is None:
+                targets = (r[i_col],)
+            elif level == "family":  # FAMILY_PATTERN: only typed models roll up
+                targets = fam[r[i_on]] if r[i_on] in models else ()
+            else:
+                targets = (r[i_on],)
+            for c in targets:
+                tn, cn = node(t), node(c)
+                cols.setdefault(c, cn)
+                if (t, c) not in cells:
+                    cells[(t, c)] = Cell(tn, cn)
+                a = acc.get((kind, t, c, it))
+                if a is None:
+                    node(it, r[i_il])
+                    a = acc[(kind, t, c, it)] = {"paper": node(paper, r[i_pl]), "on": set(),
+                                                 "paths": []}
+                if i_on is not None:
+                    a["on"].add(node(r[i_on]))
+                if i_via is not None:
+                    via = node(r[i_via], r[i_vl])
+                    item = nodes[it]
+                    e, at = (item, via) if kind == "defense" else (via, item)
+                    pn = nodes[paper]
+                    path = derivation_path({e.iri: e.label, at.iri: at.label,
+                                            pn.iri: pn.label, tn.iri: tn.label},
+                                           e.iri, at.iri, pn.iri, tn.iri)
+                    if path not in a["paths"]:
+                        a["paths"].append(path)
     for (kind, t, c, it), a in acc.items():
         on = tuple(sorted(a["on"], key=lambda n: n.label))
-        item = Item(kind, node(it), a["paper"], on, any(n.iri != c for n in on),
+        item = Item(kind, nodes[it], a["paper"], on, any(n.iri != c for n in on),
                     bool(a["paths"]), tuple(step for p in sorted(a["paths"]) for step in p))
         cell = cells[(t, c)]
         (cell.attacks if kind == "attack" else cell.defenses).append(item)
@@ -311,18 +393,11 @@ def matrix(store: Store, by: str = "model", level: str = "model") -> Matrix:
         cell.defenses.sort(key=lambda i: i.node.label)
     unknown: dict[str, list[Item]] = {}
     if by == "knowledge":
-        for r in store.select(DEFENSES_UNKNOWN_KNOWLEDGE):
-            unknown.setdefault(str(r["threat"]), []).append(
-                Item("defense", node(r["item"]), node(r["paper"])))
+        for t, it, paper, il, pl in select_values(store, DEFENSES_UNKNOWN_KNOWLEDGE)[1]:
+            unknown.setdefault(t, []).append(Item("defense", node(it, il), node(paper, pl)))
         for items in unknown.values():
             items.sort(key=lambda i: i.node.label)
     return Matrix(by, level, rows, sorted(cols.values(), key=lambda n: n.label), cells, unknown)
-
-
-def _path(kind: str, r: dict, lab: dict[str, str]) -> tuple[str, ...]:
-    via = str(r["via"])
-    evaluation, attack = (str(r["item"]), via) if kind == "defense" else (via, str(r["item"]))
-    return derivation_path(lab, evaluation, attack, str(r["paper"]), str(r["threat"]))
 
 
 @dataclass(frozen=True)
@@ -396,4 +471,4 @@ def render_text(m: Matrix) -> str:
 
 
 __all__ = ["matrix", "Matrix", "Cell", "Item", "Node", "evaluated_against", "family_of",
-           "derived_graph", "render_text", "CELL_QUERIES"]
+           "derived_graph", "render_text", "CELL_QUERIES", "families"]

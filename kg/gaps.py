@@ -14,16 +14,23 @@ Gap types:
 * ``no_public_code``: a paper whose code cells carry no link (rd:NoPublicCode).
 
 Each negation query exists in three shapes (FILTER NOT EXISTS, MINUS, OPTIONAL + !BOUND)
-in :data:`QUERY_SHAPES`, so backends can be compared; all shapes give the same rows.
+in :data:`QUERY_SHAPES`, so backends can be compared; all shapes give the same rows, and
+:func:`find_gaps` uses the store's fastest (``kg.store.preferred_shape``). Family-level
+gaps are the model-level gap rows whose family (worked out in Python from the small model
+tree) has no defense; labels and survey cells are fetched only for the nodes of the gaps
+found (``VALUES`` blocks), so the cost follows the gaps, not the graph.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .coverage import FAMILY_PATTERN, labels
+from rdflib.namespace import DCTERMS, RDFS, SKOS
+
+from .coverage import FAMILY_PATTERN, TARGET_MODELS, families
 from .errors import KGError
-from .store import Store
+from .store import Store, preferred_shape, select_values, values_block
+from .vocab import RD
 
 SHAPES = ("not_exists", "minus", "optional")
 DEFAULT_SHAPE = "not_exists"
@@ -95,10 +102,24 @@ KNOWLEDGE_WITHOUT_DEFENSE_SHAPES = _shapes(
     "defense",
 )
 
+# Defense evaluations of a threat whose attacker knowledge is unknown (nothing to derive it
+# from: the paper reports no attack on that threat).
+UNKNOWN_KNOWLEDGE_SHAPES = _shapes(
+    "SELECT ?threat ?defense ?paper",
+    """
+  ?defense a rd:DefenseEvaluation ; rd:mitigates ?threat ; rd:fromPaper ?paper .
+""",
+    """
+    ?a a rd:Attack ; rd:fromPaper ?paper ; rd:threat ?threat .
+  """,
+    "a",
+)
+
 THREAT_WITHOUT_DEFENSE = THREAT_WITHOUT_DEFENSE_SHAPES[DEFAULT_SHAPE]
 MODEL_WITHOUT_DEFENSE = MODEL_WITHOUT_DEFENSE_SHAPES[DEFAULT_SHAPE]
 FAMILY_WITHOUT_DEFENSE = FAMILY_WITHOUT_DEFENSE_SHAPES[DEFAULT_SHAPE]
 KNOWLEDGE_WITHOUT_DEFENSE = KNOWLEDGE_WITHOUT_DEFENSE_SHAPES[DEFAULT_SHAPE]
+UNKNOWN_KNOWLEDGE_DEFENSES = UNKNOWN_KNOWLEDGE_SHAPES["minus"]
 
 # query name -> shape -> SPARQL (for the store benchmark; the shapes must agree)
 QUERY_SHAPES: dict[str, dict[str, str]] = {
@@ -106,23 +127,31 @@ QUERY_SHAPES: dict[str, dict[str, str]] = {
     "model_without_defense": MODEL_WITHOUT_DEFENSE_SHAPES,
     "family_without_defense": FAMILY_WITHOUT_DEFENSE_SHAPES,
     "knowledge_without_defense": KNOWLEDGE_WITHOUT_DEFENSE_SHAPES,
+    "unknown_knowledge_defenses": UNKNOWN_KNOWLEDGE_SHAPES,
 }
-
-# Defense evaluations of a threat whose attacker knowledge is unknown (nothing to derive it
-# from: the paper reports no attack on that threat).
-UNKNOWN_KNOWLEDGE_DEFENSES = """
-SELECT ?threat ?defense ?paper WHERE {
-  ?defense a rd:DefenseEvaluation ; rd:mitigates ?threat ; rd:fromPaper ?paper .
-  FILTER NOT EXISTS { ?a a rd:Attack ; rd:fromPaper ?paper ; rd:threat ?threat . }
-}
-"""
 
 # Defense evaluations per (threat, family) with the model they were evaluated on: the
-# context a model-level gap gives ("its family is covered, by ... on ...").
+# context a model-level gap gives ("its family is covered, by ... on ..."). find_gaps
+# computes it from DEFENSE_CELLS and FAMILY_DEFENSES_OF (bound to the cells it needs).
 FAMILY_DEFENSES = """
 SELECT ?threat ?family ?defense ?defenseModel WHERE {
   ?defense a rd:DefenseEvaluation ; rd:mitigates ?threat ; rd:evaluatedOn ?defenseModel .
 """ + FAMILY_PATTERN.format(m="defenseModel", f="family") + "}"
+
+# The (threat, model) cells with a defense evaluation (a few hundred rows at most).
+DEFENSE_CELLS = """
+SELECT DISTINCT ?threat ?defenseModel WHERE {
+  ?defense a rd:DefenseEvaluation ; rd:mitigates ?threat ; rd:evaluatedOn ?defenseModel .
+}
+"""
+
+# The defense evaluations of given (threat, model) cells ({values}: a VALUES block).
+FAMILY_DEFENSES_OF = """
+SELECT ?threat ?defense ?defenseModel WHERE {{
+  {values}
+  ?defense rd:mitigates ?threat ; rd:evaluatedOn ?defenseModel ; a rd:DefenseEvaluation .
+}}
+"""
 
 NO_PUBLIC_CODE = """
 SELECT ?paper WHERE { ?paper a rd:Paper ; rd:codeAvailability rd:NoPublicCode . }
@@ -137,13 +166,49 @@ SELECT ?node ?p ?where ?text WHERE {
 }
 """
 
-# A paper's Code cells (the evidence of "no public code").
+# SOURCE_CELLS of given nodes ({values}: a VALUES block of ?node).
+SOURCE_CELLS_OF = """
+SELECT ?node ?p ?where ?text WHERE {{
+  {values}
+  ?node prov:wasDerivedFrom ?row . ?row a rd:SourceRow ; rd:hasCell ?cell .
+  ?cell rd:column ?col ; rd:cellText ?text ; rdfs:label ?where .
+  ?col rd:mapsTo ?p .
+}}
+"""
+
+# The label statements of given nodes; (type, property) pairs as in kg.coverage.LABELS,
+# then threats and knowledge levels (which win, as in kg.coverage.labels).
+NODE_LABELS_OF = """
+SELECT ?node ?type ?p ?label WHERE {{
+  {values}
+  ?node a ?type ; ?p ?label .
+  FILTER (?p IN (skos:prefLabel, rdfs:label, dcterms:title))
+}}
+"""
+_LABEL_RANK = {(str(RD.TargetModel), str(SKOS.prefLabel)): 0,
+               (str(RD.DefenseMethod), str(RDFS.label)): 0,
+               (str(RD.Paper), str(DCTERMS.title)): 0,
+               (str(RD.Attack), str(RDFS.label)): 0,
+               (str(RD.DefenseEvaluation), str(RDFS.label)): 0,
+               (str(RD.ThreatCategory), str(SKOS.prefLabel)): 1,
+               (str(RD.AttackerKnowledge), str(SKOS.prefLabel)): 2}
+
+# A paper's Code cells (the evidence of "no public code"), for papers with no public code.
 CODE_CELLS = """
 SELECT ?paper ?where ?text WHERE {
-  ?paper a rd:Paper ; prov:wasDerivedFrom ?row . ?row rd:hasCell ?cell .
+  ?paper a rd:Paper ; rd:codeAvailability rd:NoPublicCode ; prov:wasDerivedFrom ?row .
+  ?row rd:hasCell ?cell .
   ?cell rd:column/rd:header "Code" ; rd:cellText ?text ; rdfs:label ?where .
 }
 """
+
+_BATCH = 2000  # nodes per VALUES block
+
+
+def _batches(items: list, n: int = _BATCH):
+    for i in range(0, len(items), n):
+        yield items[i:i + n]
+
 
 # Property (as a qname) whose cell explains each gap type's attacks.
 _CELL_PROPERTY = {"threat_without_defense": "threat", "model_without_defense": "evaluatedOn",
@@ -173,14 +238,51 @@ class Gap:
 
 
 class _Ctx:
+    """Labels and survey cells, fetched for the nodes of the gaps found (not the graph)."""
+
     def __init__(self, store: Store) -> None:
         self.store = store
-        self.lab = labels(store)
+        self.lab: dict[str, str] = {}
+        self._ranked: dict[str, tuple[int, str]] = {}
         self.cells: dict[tuple[str, str], list[tuple[str, str]]] = {}
-        for r in store.select(SOURCE_CELLS):
-            p = str(r["p"]).rsplit("#", 1)[-1]
-            self.cells.setdefault((str(r["node"]), p), []).append((str(r["where"]),
-                                                                  str(r["text"])))
+        self._labelled: set[str] = set()
+        self._celled: set[str] = set()
+        self._model_rows: dict[str, list[tuple]] = {}
+        self._fam = None
+
+    def fetch(self, nodes, cells_of=()) -> None:
+        """Fetch the labels of ``nodes`` and the survey cells of ``cells_of`` (IRIs)."""
+        todo = sorted(set(nodes) - self._labelled)
+        self._labelled.update(todo)
+        for batch in _batches(todo):
+            q = NODE_LABELS_OF.format(values=values_block(["node"], [(n,) for n in batch]))
+            for node, typ, p, label in select_values(self.store, q)[1]:
+                rank = _LABEL_RANK.get((typ, p))
+                if rank is not None and rank >= self._ranked.get(node, (-1, ""))[0]:
+                    self._ranked[node] = (rank, label)
+                    self.lab[node] = label
+        todo = sorted(set(cells_of) - self._celled)
+        self._celled.update(todo)
+        for batch in _batches(todo):
+            q = SOURCE_CELLS_OF.format(values=values_block(["node"], [(n,) for n in batch]))
+            for node, p, where, text in select_values(self.store, q)[1]:
+                self.cells.setdefault((node, p.rsplit("#", 1)[-1]), []).append((where, text))
+
+    def model_rows(self, shape: str) -> list[tuple]:
+        """The model-level gap rows (threat, model, attack, paper), once per shape."""
+        if shape not in self._model_rows:
+            self._model_rows[shape] = [
+                (str(r["threat"]), str(r["model"]), str(r["attack"]), str(r["paper"]))
+                for r in _run(self.store, MODEL_WITHOUT_DEFENSE_SHAPES, shape)]
+        return self._model_rows[shape]
+
+    def families(self):
+        """(node -> families, typed target models, node -> family as kg.coverage.family_of)."""
+        if self._fam is None:
+            fam = families(self.store)
+            models = {m for m, in select_values(self.store, TARGET_MODELS)[1]}
+            self._fam = (fam, models, {m: fam[m][-1] for m in models})
+        return self._fam
 
     def node(self, t) -> dict:
         return {"iri": str(t), "label": self.lab.get(str(t), str(t))}
@@ -196,7 +298,8 @@ class _Ctx:
         return out
 
 
-def _run(store: Store, shapes: dict[str, str], shape: str):
+def _run(store: Store, shapes: dict[str, str], shape: str | None):
+    shape = shape or preferred_shape(store)
     if shape not in SHAPES:
         raise KGError(f"unknown query shape {shape!r}; expected one of {', '.join(SHAPES)}")
     return store.select(shapes[shape])
@@ -206,11 +309,13 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def threat_gaps(store: Store, ctx: _Ctx | None = None, shape: str = DEFAULT_SHAPE) -> list[Gap]:
+def threat_gaps(store: Store, ctx: _Ctx | None = None, shape: str | None = None) -> list[Gap]:
     ctx = ctx or _Ctx(store)
     by: dict[str, dict[str, str]] = {}
     for r in _run(store, THREAT_WITHOUT_DEFENSE_SHAPES, shape):
         by.setdefault(str(r["threat"]), {})[str(r["attack"])] = str(r["paper"])
+    attacks = {a for v in by.values() for a in v}
+    ctx.fetch(set(by) | attacks | {p for v in by.values() for p in v.values()}, attacks)
     gaps = []
     for threat, attacks in by.items():
         t = ctx.node(threat)
@@ -225,27 +330,44 @@ def threat_gaps(store: Store, ctx: _Ctx | None = None, shape: str = DEFAULT_SHAP
 
 
 def model_gaps(store: Store, level: str = "model", ctx: _Ctx | None = None,
-               shape: str = DEFAULT_SHAPE) -> list[Gap]:
+               shape: str | None = None) -> list[Gap]:
     if level not in ("model", "family"):
         raise KGError(f"unknown level {level!r}; expected model or family")
     ctx = ctx or _Ctx(store)
-    shapes = MODEL_WITHOUT_DEFENSE_SHAPES if level == "model" else FAMILY_WITHOUT_DEFENSE_SHAPES
-    col = "model" if level == "model" else "family"
+    rows = ctx.model_rows(shape or preferred_shape(store))
+    fam, models, family_of = ctx.families()
+    defense_cells = [(t, dm) for t, dm in select_values(store, DEFENSE_CELLS)[1]]
     by: dict[tuple[str, str], dict[str, str]] = {}
-    models: dict[tuple[str, str], set[str]] = {}
-    for r in _run(store, shapes, shape):
-        k = (str(r["threat"]), str(r[col]))
-        by.setdefault(k, {})[str(r["attack"])] = str(r["paper"])
-        models.setdefault(k, set()).add(str(r["model"]))
-    fam_defs: dict[tuple[str, str], set[tuple[str, str]]] = {}
-    family_of: dict[str, str] = {}
+    on: dict[tuple[str, str], set[str]] = {}
     if level == "model":
-        for r in store.select(FAMILY_DEFENSES):
-            fam_defs.setdefault((str(r["threat"]), str(r["family"])), set()).add(
-                (str(r["defense"]), str(r["defenseModel"])))
-        from .coverage import family_of as fam
-
-        family_of = fam(store)
+        for t, m, a, p in rows:
+            by.setdefault((t, m), {})[a] = p
+    else:
+        # a family-level gap row is a model-level one (a defense on the model would be in
+        # its family) whose family has no defense on any of its models
+        covered = {(t, f) for t, dm in defense_cells for f in fam[dm]}
+        for t, m, a, p in rows:
+            if m in models:
+                for f in fam[m]:
+                    if (t, f) not in covered:
+                        by.setdefault((t, f), {})[a] = p
+                        on.setdefault((t, f), set()).add(m)
+    fam_defs: dict[tuple[str, str], set[tuple[str, str]]] = {}
+    need: set[tuple[str, str]] = set()
+    if level == "model":
+        need = {(t, family_of.get(m, m)) for t, m in by}
+        pairs = sorted((t, dm) for t, dm in defense_cells
+                       if dm in models and any((t, f) in need for f in fam[dm]))
+        for batch in _batches(pairs):
+            q = FAMILY_DEFENSES_OF.format(values=values_block(["threat", "defenseModel"], batch))
+            for t, d, dm in select_values(store, q)[1]:
+                for f in fam[dm]:
+                    fam_defs.setdefault((t, f), set()).add((d, dm))
+    attacks = {a for v in by.values() for a in v}
+    ctx.fetch({x for k in by for x in k} | attacks | {p for v in by.values() for p in v.values()}
+              | {x for m in on.values() for x in m} | {f for _, f in need}
+              | {x for k, v in fam_defs.items() for x in (k[1], *(y for d in v for y in d))},
+              attacks)
     gaps = []
     for (threat, m), attacks in by.items():
         t, mn = ctx.node(threat), ctx.node(m)
@@ -256,16 +378,16 @@ def model_gaps(store: Store, level: str = "model", ctx: _Ctx | None = None,
             f = family_of.get(m, m)
             covering = sorted(fam_defs.get((threat, f), set()))
             if covering:
-                on = sorted({ctx.lab.get(dm, dm) for _, dm in covering})
+                names = sorted({ctx.lab.get(dm, dm) for _, dm in covering})
                 reason += (f"; its family {ctx.lab.get(f, f)} has "
-                           f"{_plural(len(covering), 'defense evaluation')} (on {', '.join(on)}), "
+                           f"{_plural(len(covering), 'defense evaluation')} (on {', '.join(names)}), "
                            f"so the family-level view shows no gap here")
                 ev += [{"kind": "family_defense", **ctx.node(d), "evaluated_on": ctx.node(dm),
                         "family": ctx.node(f)} for d, dm in covering]
             elif f != m:
                 reason += f", nor on any model of its family {ctx.lab.get(f, f)}"
         else:
-            names = sorted(ctx.lab.get(x, x) for x in models[(threat, m)])
+            names = sorted(ctx.lab.get(x, x) for x in on[(threat, m)])
             reason = (f"{t['label']} on family {mn['label']}: {_plural(len(attacks), 'attack')} "
                       f"evaluated on {', '.join(names)}, no defense evaluated on any model of "
                       f"the family")
@@ -274,14 +396,19 @@ def model_gaps(store: Store, level: str = "model", ctx: _Ctx | None = None,
     return gaps
 
 
-def knowledge_gaps(store: Store, ctx: _Ctx | None = None, shape: str = DEFAULT_SHAPE) -> list[Gap]:
+def knowledge_gaps(store: Store, ctx: _Ctx | None = None,
+                   shape: str | None = None) -> list[Gap]:
     ctx = ctx or _Ctx(store)
     by: dict[tuple[str, str], dict[str, str]] = {}
     for r in _run(store, KNOWLEDGE_WITHOUT_DEFENSE_SHAPES, shape):
         by.setdefault((str(r["threat"]), str(r["knowledge"])), {})[str(r["attack"])] = str(r["paper"])
     unknown: dict[str, list[tuple[str, str]]] = {}
-    for r in store.select(UNKNOWN_KNOWLEDGE_DEFENSES):
+    for r in _run(store, UNKNOWN_KNOWLEDGE_SHAPES, shape):
         unknown.setdefault(str(r["threat"]), []).append((str(r["defense"]), str(r["paper"])))
+    attacks = {a for v in by.values() for a in v}
+    threats = {t for t, _ in by}
+    ctx.fetch({x for k in by for x in k} | attacks | {p for v in by.values() for p in v.values()}
+              | {x for t in threats for dp in unknown.get(t, ()) for x in dp}, attacks)
     gaps = []
     for (threat, k), attacks in by.items():
         t, kn = ctx.node(threat), ctx.node(k)
@@ -306,11 +433,13 @@ def knowledge_gaps(store: Store, ctx: _Ctx | None = None, shape: str = DEFAULT_S
 def code_gaps(store: Store, ctx: _Ctx | None = None) -> list[Gap]:
     ctx = ctx or _Ctx(store)
     cells: dict[str, set[tuple[str, str]]] = {}
-    for r in store.select(CODE_CELLS):
-        cells.setdefault(str(r["paper"]), set()).add((str(r["where"]), str(r["text"])))
+    for paper, where, text in select_values(store, CODE_CELLS)[1]:
+        cells.setdefault(paper, set()).add((where, text))
+    papers = [p for p, in select_values(store, NO_PUBLIC_CODE)[1]]
+    ctx.fetch(papers)
     gaps = []
-    for r in store.select(NO_PUBLIC_CODE):
-        p = ctx.node(r["paper"])
+    for paper in papers:
+        p = ctx.node(paper)
         cs = sorted(cells.get(p["iri"], set()))
         reason = (f"{p['label']}: no public code; the survey's Code "
                   f"{'cell has' if len(cs) == 1 else 'cells have'} no link")
@@ -320,8 +449,12 @@ def code_gaps(store: Store, ctx: _Ctx | None = None) -> list[Gap]:
     return gaps
 
 
-def find_gaps(store: Store, shape: str = DEFAULT_SHAPE) -> list[Gap]:
-    """Every gap of the graph, sorted by type, then level, then cell labels."""
+def find_gaps(store: Store, shape: str | None = None) -> list[Gap]:
+    """Every gap of the graph, sorted by type, then level, then cell labels; the anti-join
+    queries in ``shape`` (default: the store's fastest, ``kg.store.preferred_shape``)."""
+    shape = shape or preferred_shape(store)
+    if shape not in SHAPES:
+        raise KGError(f"unknown query shape {shape!r}; expected one of {', '.join(SHAPES)}")
     ctx = _Ctx(store)
     gaps = (threat_gaps(store, ctx, shape) + model_gaps(store, "model", ctx, shape)
             + model_gaps(store, "family", ctx, shape) + knowledge_gaps(store, ctx, shape)

@@ -249,6 +249,29 @@ class OxigraphStore:
         gc.collect()
 
 
+def select_values(store: Store, sparql: str,
+                  bindings: Bindings | None = None) -> tuple[list[str], list[tuple]]:
+    """A SELECT's variables and rows as tuples of plain values (IRI, literal lexical form,
+    blank node id, or None), for large results: on Oxigraph no rdflib terms are made."""
+    if isinstance(store, OxigraphStore):
+        res = store._query(sparql, bindings)
+        return ([v.value for v in res.variables],
+                [tuple(None if t is None else t.value for t in sol) for sol in res])
+    rows = store.select(sparql, bindings)
+    return rows.vars, [tuple(None if r[v] is None else str(r[v]) for v in rows.vars)
+                       for r in rows]
+
+
+def values_block(names: list[str], rows: Iterable[tuple]) -> str:
+    """``VALUES (?a ?b) { (x y) ... }`` of IRIs taken from a store's own results, written
+    as checked SPARQL terms (:func:`sparql_term`); an empty ``rows`` matches nothing."""
+    for n in names:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", n):
+            raise QueryError(f"cannot bind variable {n!r}: not a SPARQL variable name")
+    body = " ".join("(" + " ".join(sparql_term(URIRef(v)) for v in row) + ")" for row in rows)
+    return f"VALUES ({' '.join('?' + n for n in names)}) {{ {body} }}"
+
+
 # ------------------------------------------------------------------ remote endpoint
 
 _IRI_BAD = re.compile(r'[\x00-\x20<>"{}|^`\\]')
