@@ -126,6 +126,17 @@ def counts(g: Graph) -> list[tuple[str, int]]:
     return [(name, len(set(g.subjects(RDF.type, cls)))) for name, cls in SUMMARY_CLASSES]
 
 
+COUNT_QUERY = "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?cls }"
+TRIPLES_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+
+
+def store_counts(store) -> tuple[int, list[tuple[str, int]]]:
+    """Triples and counts per class through SPARQL, on any store."""
+    triples = int(store.select(TRIPLES_QUERY).rows[0]["n"])
+    return triples, [(name, int(store.select(COUNT_QUERY, {"cls": cls}).rows[0]["n"]))
+                     for name, cls in SUMMARY_CLASSES]
+
+
 def version_record(g: Graph, source: Path, additions_dir: Path | None = None,
                    previous: dict | None = None) -> dict:
     """The build's version stamp (kg.version): graph hash, source hashes, build date."""

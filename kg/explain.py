@@ -39,6 +39,8 @@ SELECT ?p ?o ?source ?kind ?where ?text WHERE {
       VALUES (?p ?aliasEntry) {
         (skos:altLabel true) (skos:broader false) (rd:isTextToImage false)
         (skos:topConceptOf false) (rdf:type false) (skos:prefLabel false) (rdfs:label false)
+        (skos:exactMatch true) (skos:closeMatch true) (skos:broadMatch true)
+        (skos:narrowMatch true) (skos:relatedMatch true)
       }
       FILTER (CONTAINS(?key, "/") = ?aliasEntry)
       FILTER NOT EXISTS { ?source a rd:AdditionEntry }

@@ -117,11 +117,20 @@ def build_graph(
     papers: dict[str, URIRef] = {}
     for name in (ATTACKS, DEFENSES):
         _add_table(ctx, doc, survey.tables[name], papers)
+    _add_crosswalk(g)
     if additions is not None:
         from .additions import add_additions
 
         add_additions(g, additions, aliases, skip_bad=skip_bad, report=report)
     return g
+
+
+def _add_crosswalk(g: Graph) -> None:
+    """The curated threat -> MITRE ATLAS mappings (data/atlas_crosswalk.yaml), labelled curated."""
+    from .crosswalk import load_crosswalk, to_graph
+    from .store import MemoryStore
+
+    g += to_graph(MemoryStore(g), load_crosswalk())
 
 
 def _curated_entry(g: Graph, file: str, key: str, citation: str | None = None) -> URIRef:

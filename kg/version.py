@@ -49,7 +49,8 @@ def source_files(source: Path | None = None, additions_dir: Path | None = None,
     from .additions import addition_files
 
     files = [source or settings.path("source")]
-    files += [settings.DATA_DIR / "aliases.yaml", settings.DATA_DIR / "models.yaml"]
+    files += [settings.DATA_DIR / "aliases.yaml", settings.DATA_DIR / "models.yaml",
+              settings.DATA_DIR / "atlas_crosswalk.yaml"]
     files += sorted(settings.ONTOLOGY_DIR.glob("*.ttl"))
     if with_additions:
         files += addition_files(additions_dir)

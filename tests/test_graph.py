@@ -92,7 +92,7 @@ def test_every_row_fact_traces_to_a_cell(graph):
 def test_curated_facts_are_labelled_with_their_file(graph):
     entries = set(graph.subjects(RDF.type, RD.CuratedEntry))
     files = {str(graph.value(e, RD.sourceFile)) for e in entries}
-    assert files == {"data/models.yaml", "data/aliases.yaml"}
+    assert files == {"data/models.yaml", "data/aliases.yaml", "data/atlas_crosswalk.yaml"}
     for m in graph.subjects(RDF.type, RD.TargetModel):
         assert any((s, RDF.type, RD.CuratedEntry) in graph
                    for s in graph.objects(m, PROV.wasDerivedFrom)), m

@@ -60,3 +60,13 @@ def test_cli_refuses_and_reports(kg_cli, tmp_path):
     f.write_text("SELECT (COUNT(?a) AS ?n) WHERE { ?a a rd:Attack }", encoding="utf-8")
     r = kg_cli("sparql", str(f), "--format", "csv")
     assert r.exit_code == 0 and r.output.splitlines() == ["n", "16"]
+
+
+def test_stats_counts_through_sparql(kg_cli, graph):
+    from kg.build import counts
+
+    r = kg_cli("stats", "--json")
+    assert r.exit_code == 0
+    data = json.loads(r.output)
+    assert data["triples"] == len(graph)
+    assert data["counts"] == dict(counts(graph))

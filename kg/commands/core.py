@@ -79,15 +79,14 @@ def validate(source, graph_file):
 @source_option
 @click.option("--json", "as_json", is_flag=True)
 def stats(source, as_json):
-    """Counts per class and triples."""
-    from ..build import counts
+    """Counts per class and triples (through SPARQL, on any store)."""
+    from ..build import store_counts
 
-    store = open_store(source)
-    c = counts(store.graph)
+    triples, c = store_counts(open_store(source))
     if as_json:
-        echo_json({"triples": len(store.graph), "counts": dict(c)})
+        echo_json({"triples": triples, "counts": dict(c)})
         return
-    click.echo(f"triples  {len(store.graph)}")
+    click.echo(f"triples  {triples}")
     for name, n in c:
         click.echo(f"{name}  {n}")
 

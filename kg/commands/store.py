@@ -1,7 +1,7 @@
 """kg load | stores, and the ``--store`` option of the query commands.
 
-Every command that reads the graph (it takes ``--source``), other than build, validate
-and stats (which work on the rdflib graph itself), gets ``--store`` here, whatever module
+Every command that reads the graph (it takes ``--source``), other than build and
+validate (which work on the rdflib graph itself), gets ``--store`` here, whatever module
 defines it: the option is added when click looks the command up.
 """
 
@@ -19,7 +19,7 @@ from ..errors import KGError
 
 _SETTING = next(s for s in settings.SETTINGS if s.name == "store")
 STORE_HELP = f"{_SETTING.help} [env {_SETTING.env}; default {_SETTING.default}]"
-NO_STORE_OPTION = {"build", "validate", "stats", "load", "stores"}
+NO_STORE_OPTION = {"build", "validate", "load", "stores"}
 
 
 def _use(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
