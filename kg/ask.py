@@ -500,13 +500,16 @@ def _gaps(store: Store, p: _Parsed) -> Answer:
                         "label": "; ".join(cells), "type": "gap", "gap_type": g.type,
                         "reason": d["reason"], "derived": True,
                         **({"level": g.level} if g.level else {})})
+    from .store import preferred_shape
+
+    shape = preferred_shape(store)
     sparql = "\n\n".join(
-        f"# {name}\n{shapes[gaps_module.DEFAULT_SHAPE].strip()}"
-        for name, shapes in (("threat_without_defense",
-                              gaps_module.THREAT_WITHOUT_DEFENSE_SHAPES),
-                             ("model_without_defense", gaps_module.MODEL_WITHOUT_DEFENSE_SHAPES),
-                             ("family_without_defense",
-                              gaps_module.FAMILY_WITHOUT_DEFENSE_SHAPES)))
+        [f"# {name} ({shape} shape, as find_gaps runs it on this store)\n"
+         f"{gaps_module.QUERY_SHAPES[name][shape].strip()}"
+         for name in ("threat_without_defense", "model_without_defense",
+                      "knowledge_without_defense", "unknown_knowledge_defenses")]
+        + ["# family level: computed from the model-level rows and the model tree in Python",
+           f"# no_public_code\n{gaps_module.NO_PUBLIC_CODE.strip()}"])
     return Answer(p.q, "gaps", sparql, answers, {}, p.mentions,
                   message="gaps found by kg.gaps.find_gaps (derived from the graph)")
 
