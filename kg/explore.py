@@ -215,6 +215,23 @@ def overview(store: Store) -> Overview:
     return Overview(triples, counts, threats, models, source, version_info(store))
 
 
+def changes_since_previous_build(build_dir=None) -> dict | None:
+    """What the last ``kg build`` changed (kg.diff against build/previous.nt): a dict with
+    ``summary`` (counts per section), ``text`` (the readable diff) and ``empty``; None
+    when there is no previous build to compare with."""
+    from .diff import changes_since_previous, render_text
+
+    try:
+        d = changes_since_previous(build_dir)
+    except (KGError, OSError) as e:
+        return {"summary": {}, "text": f"cannot compare with the previous build: {e}",
+                "empty": True, "error": True}
+    if d is None:
+        return None
+    return {"summary": d.summary(), "text": render_text(d), "empty": d.empty,
+            "old": d.old, "new": d.new}
+
+
 # ------------------------------------------------------------------ entity pages
 
 TYPES_QUERY = "SELECT ?cls WHERE { ?node a ?cls }"

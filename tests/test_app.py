@@ -73,6 +73,26 @@ def test_overview_shows_counts_threats_models_source(store):
     assert "data/privacy-taxonomy.md" in texts(at)
 
 
+def test_overview_shows_what_changed_since_the_previous_build(tmp_path, monkeypatch):
+    from kg.build import build
+
+    src = tmp_path / "survey.md"
+    text = (Path(APP).resolve().parent.parent / "data" / "privacy-taxonomy.md").read_text(
+        encoding="utf-8")
+    src.write_text(text, encoding="utf-8")
+    out = tmp_path / "build"
+    build(source=src, build_dir=out)
+    src.write_text(text.replace("Single batch size", "Batch size of one"), encoding="utf-8")
+    build(source=src, build_dir=out)
+    monkeypatch.setenv("KG_BUILD_DIR", str(out))
+    at = run_page("overview")
+    assert_clean(at)
+    assert "What changed since the previous build" in texts(at)
+    summary = next(f for f in frames(at) if "what" in f.columns)
+    assert "attacks" in set(summary["what"])
+    assert "Batch size of one" in texts(at)
+
+
 # ------------------------------------------------------------------ SPARQL console
 
 def submit_query(at, text: str):

@@ -9,6 +9,7 @@ setting first). Nothing here holds SPARQL or graph logic: it only calls the ``kg
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from urllib.parse import quote
 
 import streamlit as st
@@ -80,6 +81,16 @@ def _overview(setting: str) -> explore.Overview:
 
 def overview() -> explore.Overview:
     return _overview(store_setting())
+
+
+@st.cache_data(show_spinner="Comparing with the previous build…", ttl=60)
+def _changes_since_previous_build(build_dir: str) -> dict | None:
+    return explore.changes_since_previous_build(Path(build_dir))
+
+
+def changes_since_previous_build() -> dict | None:
+    """Keyed by the build directory, so a changed KG_BUILD_DIR is not served stale."""
+    return _changes_since_previous_build(str(settings.path("build_dir")))
 
 
 @st.cache_data(show_spinner=False)

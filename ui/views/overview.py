@@ -49,3 +49,19 @@ if ver:
                          hide_index=True, width="stretch")
 else:
     st.info("No version stamp for this store: run `kg build` to stamp one.")
+
+st.subheader("What changed since the previous build")
+changes = resources.changes_since_previous_build()
+if changes is None:
+    st.caption("No previous build to compare with: `kg build` keeps the replaced graph as "
+               "build/previous.nt once the content changes.")
+elif changes.get("error"):
+    st.warning(changes["text"])
+elif changes["empty"]:
+    st.caption("The last build changed no paper, attack, defense evaluation or gap.")
+else:
+    summary = changes["summary"]
+    st.dataframe([{"what": name, **counts} for name, counts in summary.items()],
+                 hide_index=True, width="stretch")
+    with st.expander("Every change, cell by cell"):
+        st.code(changes["text"], language=None)
