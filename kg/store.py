@@ -584,6 +584,18 @@ def oxigraph_path(setting: str) -> Path:
     return p if p.is_absolute() else settings.ROOT / p
 
 
+_OX_HANDLES: dict[Path, OxigraphStore] = {}
+
+
+def _oxigraph_handle(path: Path) -> OxigraphStore:
+    """One handle per Oxigraph directory per process: the directory is locked while open,
+    so a second ``Store(path)`` in the same process (kg load, then a query) would fail."""
+    key = path.resolve()
+    if key not in _OX_HANDLES:
+        _OX_HANDLES[key] = OxigraphStore(path)
+    return _OX_HANDLES[key]
+
+
 def open_store(setting: str | None = None, source: Path | None = None,
                check: bool = True) -> AnyStore:
     """The store a setting names (default: the ``store`` setting, KG_STORE).
@@ -603,7 +615,7 @@ def open_store(setting: str | None = None, source: Path | None = None,
         if check and not path.is_dir():
             raise StoreError(f"store {setting}: no Oxigraph directory at {path}; create it with "
                              f"`kg load --store {setting}`")
-        store = OxigraphStore(path)
+        store = _oxigraph_handle(path)
     else:
         store = RemoteStore(setting)
     if check and not store.ask("ASK { ?s a rd:Paper }"):
