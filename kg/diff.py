@@ -19,14 +19,13 @@ from pathlib import Path
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
-from rdflib.term import Node
 
 from . import settings
 from .errors import SourceError
 from .graph import COLUMN_PROPERTIES
 from .ingest import ATTACKS, DEFENSES
 from .store import MemoryStore, Store
-from .vocab import PREFIXES, RD
+from .vocab import RD, qname
 
 PREVIOUS = "previous.nt"
 
@@ -68,12 +67,6 @@ SELECT ?node ?where WHERE {
 """
 
 
-def qname(term: Node) -> str:
-    s = str(term)
-    for p, ns in PREFIXES.items():
-        if s.startswith(str(ns)):
-            return f"{p}:{s[len(str(ns)):]}"
-    return s
 
 
 @dataclass

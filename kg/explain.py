@@ -6,11 +6,10 @@ import re
 from dataclasses import dataclass, field
 
 from rdflib import Literal, URIRef
-from rdflib.term import Node
 
 from .errors import UnknownLabelError
 from .store import Store
-from .vocab import ID, PREFIXES
+from .vocab import ID, PREFIXES, qname
 
 LABELS_QUERY = """
 SELECT ?node ?label WHERE {
@@ -102,12 +101,6 @@ class Explanation:
         }
 
 
-def qname(term: Node) -> str:
-    s = str(term)
-    for p, ns in PREFIXES.items():
-        if s.startswith(str(ns)):
-            return f"{p}:{s[len(str(ns)):]}"
-    return s
 
 
 def resolve_node(store: Store, text: str) -> URIRef:

@@ -8,6 +8,7 @@ import io
 import json
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from pyparsing import ParseException
 from rdflib import BNode, Graph, Literal, URIRef
@@ -32,6 +33,18 @@ def _walk(node):
     elif isinstance(node, list | tuple) or type(node).__name__ == "ParseResults":
         for v in node:
             yield from _walk(v)
+
+
+def read_query_arg(query: str) -> str:
+    """A query given on the command line: its text, or the text of the .rq file it names."""
+    p = Path(query)
+    if query.endswith((".rq", ".sparql")) or (len(query) < 255 and "\n" not in query
+                                              and p.is_file()):
+        try:
+            return p.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            raise QueryError(f"file {p}: cannot read the query: {e}") from None
+    return query
 
 
 def check_read_only(text: str) -> str:

@@ -119,3 +119,12 @@ def iri(kind: str, *parts: str) -> URIRef:
     if kind not in KINDS:
         raise ValueError(f"unknown IRI kind {kind!r}; expected one of {', '.join(KINDS)}")
     return ID[kind + "-" + "--".join(slug(p) for p in parts)]
+
+
+def qname(term) -> str:
+    """A term as a prefixed name where a known prefix fits (rd:Paper, rdi:model-ddpm)."""
+    s = str(term)
+    for p, ns in PREFIXES.items():
+        if s.startswith(str(ns)):
+            return f"{p}:{s[len(str(ns)):]}"
+    return s

@@ -133,15 +133,9 @@ def sparql(query, fmt, limit, timeout, source):
     Prefixes rd:, rdi:, skos:, dcterms:, prov:, rdfs: ... are predeclared.
     Updates, LOAD, SERVICE and FROM are refused.
     """
-    from ..sparql import format_result, run_query
+    from ..sparql import format_result, read_query_arg, run_query
 
-    p = Path(query)
-    if query.endswith((".rq", ".sparql")) or (len(query) < 255 and "\n" not in query
-                                              and p.is_file()):
-        try:
-            query = p.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as e:
-            raise KGError(f"file {p}: cannot read the query: {e}") from None
+    query = read_query_arg(query)
     res = run_query(open_store(source), query,
                     limit=limit or int(settings.get("row_limit")),
                     timeout=timeout or float(settings.get("query_timeout")))

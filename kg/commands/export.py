@@ -69,14 +69,9 @@ def view_cmd(threat, knowledge, model, method, paper, part, fmt, output, as_json
 def construct_cmd(query, fmt, output, as_json, source):
     """Export the subgraph a read-only SPARQL CONSTRUCT QUERY returns (text or .rq file)."""
     from ..export import construct_spec
+    from ..sparql import read_query_arg
 
-    p = Path(query)
-    if query.endswith((".rq", ".sparql")) or (len(query) < 255 and "\n" not in query
-                                              and p.is_file()):
-        try:
-            query = p.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as e:
-            raise KGError(f"file {p}: cannot read the query: {e}") from None
+    query = read_query_arg(query)
     _run(open_store(source), construct_spec(query), fmt, output, as_json)
 
 
