@@ -16,7 +16,16 @@ from dataclasses import dataclass, field
 from rdflib import URIRef
 
 from .errors import KGError
-from .linking import STOPWORDS, Entity, Mention, entities, lexicon, link, tokens
+from .linking import (
+    STOPWORDS,
+    Entity,
+    Mention,
+    check_words,
+    entities,
+    lexicon,
+    link,
+    tokens,
+)
 from .store import Store
 from .vocab import RD
 
@@ -118,14 +127,9 @@ def looks_like_sparql(text: str) -> bool:
 
 
 def check_question(question: str) -> str:
-    q = " ".join((question or "").split())
-    if not q:
-        raise KGError('empty question: ask e.g. kg ask "which defenses protect Stable '
-                      'Diffusion against membership inference?"')
-    if len(q) > MAX_QUESTION_CHARS:
-        raise KGError(f"question too long ({len(q)} characters; at most {MAX_QUESTION_CHARS})")
-    if not any(ch.isalnum() for ch in q):
-        raise KGError(f"question {q!r} has no words to answer")
+    q = check_words(question, "question", MAX_QUESTION_CHARS,
+                    'empty question: ask e.g. kg ask "which defenses protect Stable '
+                    'Diffusion against membership inference?"', "has no words to answer")
     if looks_like_sparql(q):
         raise KGError("this looks like a SPARQL query, not a question; run it with "
                       "kg sparql (read-only)")

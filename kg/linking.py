@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from rdflib import URIRef
 
+from .errors import KGError
 from .store import Store
 
 KINDS = ("threat", "knowledge", "model", "method", "paper")
@@ -297,3 +298,16 @@ def entities(mentions: Iterable[Mention], kind: str) -> list[Entity]:
 
 def as_term(entity: Entity) -> URIRef:
     return URIRef(entity.iri)
+
+
+def check_words(text: str, what: str, limit: int, empty: str, no_words: str) -> str:
+    """User text with whitespace collapsed, or KGError: empty (``empty`` says what to
+    type), longer than ``limit`` characters, or with no letter or digit (``no_words``)."""
+    q = " ".join((text or "").split())
+    if not q:
+        raise KGError(empty)
+    if len(q) > limit:
+        raise KGError(f"{what} too long ({len(q)} characters; at most {limit})")
+    if not any(ch.isalnum() for ch in q):
+        raise KGError(f"{what} {q!r} {no_words}")
+    return q

@@ -22,7 +22,7 @@ from scipy import sparse
 
 from .embed import TYPES, Embedder, NodeText, embed_nodes, model_embedder, node_texts
 from .errors import KGError, UnknownLabelError
-from .linking import STOPWORDS, Lexicon, Mention, lexicon, link, tokens
+from .linking import STOPWORDS, Lexicon, Mention, check_words, lexicon, link, tokens
 from .store import Store
 
 W_LEX = 0.35
@@ -240,15 +240,10 @@ def _short(text: str, n: int = 90) -> str:
 
 def check_query(query: str) -> str:
     """The query to search for, or KGError for one there is nothing to search in."""
-    q = " ".join((query or "").split())
-    if not q:
-        raise KGError("empty query: give some words to search for, e.g. "
-                      "kg search \"membership inference on Stable Diffusion\"")
-    if len(q) > MAX_QUERY_CHARS:
-        raise KGError(f"query too long ({len(q)} characters; at most {MAX_QUERY_CHARS})")
-    if not any(ch.isalnum() for ch in q):
-        raise KGError(f"query {q!r} has no letters or digits to search for")
-    return q
+    return check_words(query, "query", MAX_QUERY_CHARS,
+                       "empty query: give some words to search for, e.g. "
+                       "kg search \"membership inference on Stable Diffusion\"",
+                       "has no letters or digits to search for")
 
 
 class Searcher:
