@@ -202,6 +202,19 @@ SELECT ?paper ?where ?text WHERE {
 }
 """
 
+# CODE_CELLS of given papers ({values}: a VALUES block of ?paper).
+CODE_CELLS_OF = """
+SELECT ?paper ?where ?text WHERE {{
+  {values}
+  ?paper prov:wasDerivedFrom ?row . ?row rd:hasCell ?cell .
+  ?cell rd:column/rd:header "Code" ; rd:cellText ?text ; rdfs:label ?where .
+}}
+"""
+
+# A page of the papers without public code (the summary lists them up to a limit). No
+# ORDER BY: sorting 40,000 IRIs takes Oxigraph 4.5 s, and the page is shown sorted by title.
+NO_PUBLIC_CODE_PAGE = NO_PUBLIC_CODE.rstrip() + " LIMIT "
+
 _BATCH = 2000  # nodes per VALUES block
 
 
@@ -319,9 +332,7 @@ def threat_gaps(store: Store, ctx: _Ctx | None = None, shape: str | None = None)
     gaps = []
     for threat, attacks in by.items():
         t = ctx.node(threat)
-        reason = (f"{t['label']}: {_plural(len(attacks), 'attack')} "
-                  f"({_plural(len(set(attacks.values())), 'paper')}) in the attack table, and no "
-                  f"row of the defense table mitigates it: no defense at all")
+        reason = _threat_reason(t["label"], len(attacks), len(set(attacks.values())))
         ev = ctx.attack_evidence(attacks, "threat")
         ev.append({"kind": "absent", "where": "defense table, column 'Threats'",
                    "text": f"no row names {t['label']}"})
@@ -373,27 +384,60 @@ def model_gaps(store: Store, level: str = "model", ctx: _Ctx | None = None,
         t, mn = ctx.node(threat), ctx.node(m)
         ev = ctx.attack_evidence(attacks, "evaluatedOn")
         if level == "model":
-            reason = (f"{t['label']} on {mn['label']}: {_plural(len(attacks), 'attack')} evaluated "
-                      f"on {mn['label']}, no defense evaluated on {mn['label']} itself")
+            reason = _model_reason(t["label"], mn["label"], len(attacks))
             f = family_of.get(m, m)
             covering = sorted(fam_defs.get((threat, f), set()))
             if covering:
                 names = sorted({ctx.lab.get(dm, dm) for _, dm in covering})
-                reason += (f"; its family {ctx.lab.get(f, f)} has "
-                           f"{_plural(len(covering), 'defense evaluation')} (on {', '.join(names)}), "
-                           f"so the family-level view shows no gap here")
+                reason += _family_covered(ctx.lab.get(f, f), len({d for d, _ in covering}), names)
                 ev += [{"kind": "family_defense", **ctx.node(d), "evaluated_on": ctx.node(dm),
                         "family": ctx.node(f)} for d, dm in covering]
             elif f != m:
                 reason += f", nor on any model of its family {ctx.lab.get(f, f)}"
         else:
             names = sorted(ctx.lab.get(x, x) for x in on[(threat, m)])
-            reason = (f"{t['label']} on family {mn['label']}: {_plural(len(attacks), 'attack')} "
-                      f"evaluated on {', '.join(names)}, no defense evaluated on any model of "
-                      f"the family")
+            reason = _family_reason(t["label"], mn["label"], len(attacks), names)
         cell = {"threat": t, "model": mn}
         gaps.append(Gap("model_without_defense", reason, [cell], ev, level=level))
     return gaps
+
+
+def _family_covered(family: str, n: int, names: list[str]) -> str:
+    return (f"; its family {family} has {_plural(n, 'defense evaluation')} (on "
+            f"{', '.join(names)}), so the family-level view shows no gap here")
+
+
+def _threat_reason(threat: str, attacks: int, papers: int) -> str:
+    return (f"{threat}: {_plural(attacks, 'attack')} ({_plural(papers, 'paper')}) in the attack "
+            "table, and no row of the defense table mitigates it: no defense at all")
+
+
+def _model_reason(threat: str, model: str, attacks: int) -> str:
+    return (f"{threat} on {model}: {_plural(attacks, 'attack')} evaluated on {model}, no defense "
+            f"evaluated on {model} itself")
+
+
+def _family_reason(threat: str, family: str, attacks: int, names: list[str]) -> str:
+    return (f"{threat} on family {family}: {_plural(attacks, 'attack')} evaluated on "
+            f"{', '.join(names)}, no defense evaluated on any model of the family")
+
+
+def _knowledge_reason(threat: str, knowledge: str, attacks: int, unknown: int) -> str:
+    lk = knowledge.lower()
+    reason = (f"{threat} with {lk} knowledge: {_plural(attacks, 'attack')} assume it; no defense "
+              f"is known to be evaluated against a {lk} attack (derived: a defense counts when "
+              f"its paper also reports a {lk} attack on this threat)")
+    if unknown:
+        return reason + (f"; the attacker knowledge of {_plural(unknown, 'defense evaluation')} "
+                         "of this threat is unknown (their papers report no attack to derive it "
+                         "from): unknown, not none, so they may cover this cell")
+    return reason + "; no defense of this threat has unknown attacker knowledge"
+
+
+def _code_reason(paper: str, cells: int) -> str:
+    return (f"{paper}: no public code; the survey's Code "
+            f"{'cell has' if cells == 1 else 'cells have'} no link")
+
 
 
 def knowledge_gaps(store: Store, ctx: _Ctx | None = None,
@@ -412,20 +456,11 @@ def knowledge_gaps(store: Store, ctx: _Ctx | None = None,
     gaps = []
     for (threat, k), attacks in by.items():
         t, kn = ctx.node(threat), ctx.node(k)
-        lk = kn["label"].lower()
-        reason = (f"{t['label']} with {lk} knowledge: {_plural(len(attacks), 'attack')} assume it; "
-                  f"no defense is known to be evaluated against a {lk} attack (derived: a "
-                  f"defense counts when its paper also reports a {lk} attack on this threat)")
-        ev = ctx.attack_evidence(attacks, "assumesKnowledge")
         unk = sorted(unknown.get(threat, []), key=lambda x: ctx.lab.get(x[0], x[0]))
-        if unk:
-            reason += (f"; the attacker knowledge of {_plural(len(unk), 'defense evaluation')} of "
-                       f"this threat is unknown (their papers report no attack to derive it from): "
-                       f"unknown, not none, so they may cover this cell")
-            ev += [{"kind": "unknown_knowledge", **ctx.node(d), "paper": ctx.node(p),
-                    "knowledge": "unknown"} for d, p in unk]
-        else:
-            reason += "; no defense of this threat has unknown attacker knowledge"
+        reason = _knowledge_reason(t["label"], kn["label"], len(attacks), len(unk))
+        ev = ctx.attack_evidence(attacks, "assumesKnowledge")
+        ev += [{"kind": "unknown_knowledge", **ctx.node(d), "paper": ctx.node(p),
+                "knowledge": "unknown"} for d, p in unk]
         gaps.append(Gap("knowledge_without_defense", reason, [{"threat": t, "knowledge": kn}], ev))
     return gaps
 
@@ -441,8 +476,7 @@ def code_gaps(store: Store, ctx: _Ctx | None = None) -> list[Gap]:
     for paper in papers:
         p = ctx.node(paper)
         cs = sorted(cells.get(p["iri"], set()))
-        reason = (f"{p['label']}: no public code; the survey's Code "
-                  f"{'cell has' if len(cs) == 1 else 'cells have'} no link")
+        reason = _code_reason(p["label"], len(cs))
         ev = [{"kind": "paper", **p}] + [{"kind": "survey_cell", "where": w, "text": t}
                                          for w, t in cs]
         gaps.append(Gap("no_public_code", reason, [{"paper": p}], ev))
@@ -456,12 +490,92 @@ def find_gaps(store: Store, shape: str | None = None) -> list[Gap]:
     if shape not in SHAPES:
         raise KGError(f"unknown query shape {shape!r}; expected one of {', '.join(SHAPES)}")
     ctx = _Ctx(store)
-    gaps = (threat_gaps(store, ctx, shape) + model_gaps(store, "model", ctx, shape)
-            + model_gaps(store, "family", ctx, shape) + knowledge_gaps(store, ctx, shape)
-            + code_gaps(store, ctx))
+    return _sorted(threat_gaps(store, ctx, shape) + model_gaps(store, "model", ctx, shape)
+                   + model_gaps(store, "family", ctx, shape) + knowledge_gaps(store, ctx, shape)
+                   + code_gaps(store, ctx))
+
+
+def _sorted(gaps: list[Gap]) -> list[Gap]:
     order = {t: i for i, t in enumerate(GAP_TYPES)}
-    return sorted(gaps, key=lambda g: (order[g.type], g.level or "",
+    return sorted(gaps, key=lambda g: (order[g.type], g.level or "", not g.cells,
                                        [sorted(v["label"] for v in c.values()) for c in g.cells]))
+
+
+def from_summary(store: Store, s=None, code_limit: int = 50) -> list[Gap]:
+    """The gaps of :func:`find_gaps` (same types, cells and reasons) without evidence, from
+    the coverage summary (``kg.summary.get``: the store's stored counts when fresh), so the
+    cost does not grow with the graph. Papers without public code are listed up to
+    ``code_limit`` (a page in the store's order when there are more; one last gap with no
+    cell counts the rest)."""
+    from . import summary as summary_mod
+
+    s = s if s is not None else summary_mod.get(store, summary_mod.GAP_VIEWS)
+    ctx = _Ctx(store)
+    fam, models, family_of = ctx.families()
+
+    def cells(view: str, empty_defenses: bool = True):
+        return [c for c in s.view(view) if c.attacks and (not empty_defenses or not c.defenses)]
+
+    def defended(view: str, t: str, col: str) -> int:
+        c = s.cell(view, t, col)
+        return c.defenses if c else 0
+
+    threat_cells, model_cells = cells("threat"), cells("model/model")
+    family_cells, know_cells = cells("model/family"), cells("knowledge/model")
+    attacked = {(c.threat, c.column) for c in cells("model/model", False)}
+    nodes = {x for c in threat_cells + model_cells + family_cells + know_cells
+             for x in (c.threat, c.column) if x}
+    nodes |= {family_of.get(c.column, c.column) for c in model_cells}
+    nodes |= {m for m in models for c in model_cells + family_cells
+              if defended("model/model", c.threat, m) or (c.threat, m) in attacked}
+    papers = [p for p, in select_values(store, NO_PUBLIC_CODE_PAGE + str(int(code_limit)))[1]]
+    ctx.fetch(nodes | set(papers))
+    gaps = []
+    for c in threat_cells:
+        t = ctx.node(c.threat)
+        gaps.append(Gap("threat_without_defense",
+                        _threat_reason(t["label"], c.attacks, c.attack_papers), [{"threat": t}]))
+    for c in model_cells:
+        t, mn = ctx.node(c.threat), ctx.node(c.column)
+        reason = _model_reason(t["label"], mn["label"], c.attacks)
+        f = family_of.get(c.column, c.column)
+        n = defended("model/family", c.threat, f)
+        if n:
+            names = sorted({ctx.lab.get(dm, dm) for dm in models
+                            if f in fam[dm] and defended("model/model", c.threat, dm)})
+            reason += _family_covered(ctx.lab.get(f, f), n, names)
+        elif f != c.column:
+            reason += f", nor on any model of its family {ctx.lab.get(f, f)}"
+        gaps.append(Gap("model_without_defense", reason, [{"threat": t, "model": mn}],
+                        level="model"))
+    for c in family_cells:
+        t, fn = ctx.node(c.threat), ctx.node(c.column)
+        names = sorted(ctx.lab.get(m, m) for m in models
+                       if c.column in fam[m] and (c.threat, m) in attacked)
+        gaps.append(Gap("model_without_defense",
+                        _family_reason(t["label"], fn["label"], c.attacks, names),
+                        [{"threat": t, "model": fn}], level="family"))
+    for c in know_cells:
+        t, kn = ctx.node(c.threat), ctx.node(c.column)
+        unknown = s.threat(c.threat).unknown if s.threat(c.threat) else 0
+        gaps.append(Gap("knowledge_without_defense",
+                        _knowledge_reason(t["label"], kn["label"], c.attacks, unknown),
+                        [{"threat": t, "knowledge": kn}]))
+    code_cells: dict[str, int] = {}
+    for batch in _batches(papers):
+        q = CODE_CELLS_OF.format(values=values_block(["paper"], [(p,) for p in batch]))
+        for paper, _where, _text in set(select_values(store, q)[1]):
+            code_cells[paper] = code_cells.get(paper, 0) + 1
+    for paper in papers:
+        p = ctx.node(paper)
+        gaps.append(Gap("no_public_code", _code_reason(p["label"], code_cells.get(paper, 0)),
+                        [{"paper": p}]))
+    if s.no_public_code > len(papers):
+        rest = s.no_public_code - len(papers)
+        gaps.append(Gap("no_public_code",
+                        f"… and {_plural(rest, 'more paper')} without public code (`kg gaps "
+                        "--type no_public_code --json` lists them all, with evidence)", []))
+    return _sorted(gaps)
 
 
 def summary(gaps: list[Gap]) -> dict[str, int]:
@@ -486,4 +600,5 @@ def render_text(gaps: list[Gap]) -> str:
     return "\n".join(out)
 
 
-__all__ = ["Gap", "find_gaps", "QUERY_SHAPES", "SHAPES", "GAP_TYPES", "render_text", "summary"]
+__all__ = ["Gap", "find_gaps", "from_summary", "QUERY_SHAPES", "SHAPES", "GAP_TYPES", "render_text",
+           "summary"]

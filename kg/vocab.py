@@ -44,6 +44,8 @@ class RD(DefinedNamespace):
     CuratedEntry: URIRef
     AdditionEntry: URIRef
     DerivedFact: URIRef
+    CoverageSummary: URIRef
+    CoverageCell: URIRef
     # properties
     fromPaper: URIRef
     threat: URIRef
@@ -70,6 +72,17 @@ class RD(DefinedNamespace):
     cellLink: URIRef
     writtenInRow: URIRef
     sha256: URIRef
+    inSummary: URIRef
+    fingerprint: URIRef
+    coverageView: URIRef
+    cellThreat: URIRef
+    cellColumn: URIRef
+    attackCount: URIRef
+    defenseCount: URIRef
+    paperCount: URIRef
+    attackPaperCount: URIRef
+    unknownKnowledgeCount: URIRef
+    noPublicCodeCount: URIRef
     sourceFile: URIRef
     entryKey: URIRef
     citation: URIRef
@@ -102,7 +115,7 @@ SPARQL_PREFIXES = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
 
 KINDS = (
     "paper", "attack", "evaluation", "method", "threat", "knowledge", "model",
-    "document", "table", "column", "row", "cell", "curated", "derived",
+    "document", "table", "column", "row", "cell", "curated", "derived", "summary",
 )
 
 

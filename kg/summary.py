@@ -1,0 +1,293 @@
+"""Coverage summary: the counts behind every coverage matrix and every gap, computed once
+and kept in the store, so ``kg coverage`` / ``kg gaps`` (text), the app's heat map and its
+gap list read a few hundred triples at any scale.
+
+What is counted (the same rules as :mod:`kg.coverage` and :mod:`kg.gaps`, which keep the
+item lists and the evidence):
+
+* per coverage view (``model/model``, ``model/family``, ``knowledge/model``,
+  ``defense/model``) and cell (threat x column): attacks, defense evaluations and papers;
+* per threat (view ``threat``): attacks, their papers, defense evaluations, and defense
+  evaluations whose attacker knowledge is unknown;
+* papers without public code.
+
+:func:`compute` counts from six flat SELECTs (one triple pattern per join, no property
+path, no label) in Python. :func:`materialize` writes the counts as derived triples
+(``rd:CoverageSummary`` / ``rd:CoverageCell``) into the store's named graph
+:data:`SUMMARY_GRAPH`, stamped with the graph's :func:`fingerprint` (counts of papers,
+attacks and defense evaluations); ``kg load`` runs it. :func:`get` reads the stored
+summary when its fingerprint matches the graph, and computes it live otherwise (always
+for the in-memory rdflib store, which has no named graphs). A change that keeps the three
+counts equal (an edit made straight on a remote endpoint) is not detected: run
+``kg summarize`` after such edits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import PROV, RDF, RDFS, XSD
+
+from .coverage import BYS, families
+from .errors import KGError
+from .store import Store, select_values
+from .vocab import RD, iri
+
+SUMMARY_GRAPH = str(iri("summary", "coverage"))
+VIEWS = ("model/model", "model/family", "knowledge/model", "defense/model")
+THREAT_VIEW = "threat"
+
+ATTACKS = "SELECT ?a ?t ?p WHERE { ?a a rd:Attack ; rd:threat ?t ; rd:fromPaper ?p . }"
+ATTACK_MODELS = "SELECT ?a ?m WHERE { ?a a rd:Attack ; rd:evaluatedOn ?m . }"
+ATTACK_KNOWLEDGE = "SELECT ?a ?k WHERE { ?a a rd:Attack ; rd:assumesKnowledge ?k . }"
+DEFENSES = ("SELECT ?d ?t ?p WHERE { ?d a rd:DefenseEvaluation ; rd:mitigates ?t ; "
+            "rd:fromPaper ?p . }")
+DEFENSE_MODELS = "SELECT ?d ?m WHERE { ?d a rd:DefenseEvaluation ; rd:evaluatedOn ?m . }"
+DEFENSE_METHODS = "SELECT ?d ?m WHERE { ?d a rd:DefenseEvaluation ; rd:method ?m . }"
+TARGET_MODELS = "SELECT ?m WHERE { ?m a rd:TargetModel . }"
+NO_CODE_COUNT = ("SELECT (COUNT(?p) AS ?n) WHERE { ?p a rd:Paper ; "
+                 "rd:codeAvailability rd:NoPublicCode . }")
+FINGERPRINT = """
+SELECT ?papers ?attacks ?evaluations WHERE {
+  { SELECT (COUNT(?p) AS ?papers) WHERE { ?p a rd:Paper . } }
+  { SELECT (COUNT(?a) AS ?attacks) WHERE { ?a a rd:Attack . } }
+  { SELECT (COUNT(?e) AS ?evaluations) WHERE { ?e a rd:DefenseEvaluation . } }
+}
+"""
+STORED = f"""
+SELECT ?fingerprint ?noCode ?view ?threat ?column ?attacks ?defenses ?papers ?attackPapers
+       ?unknown WHERE {{
+  GRAPH <{SUMMARY_GRAPH}> {{
+    ?s a rd:CoverageSummary ; rd:fingerprint ?fingerprint ; rd:noPublicCodeCount ?noCode .
+    OPTIONAL {{
+      {{values}}
+      ?c rd:inSummary ?s ; rd:coverageView ?view ; rd:cellThreat ?threat ;
+         rd:attackCount ?attacks ; rd:defenseCount ?defenses ; rd:paperCount ?papers .
+      OPTIONAL {{ ?c rd:cellColumn ?column . }}
+      OPTIONAL {{ ?c rd:attackPaperCount ?attackPapers . }}
+      OPTIONAL {{ ?c rd:unknownKnowledgeCount ?unknown . }}
+    }}
+  }}
+}}
+"""
+
+
+@dataclass(frozen=True)
+class CellCount:
+    """One cell of one view: threat x column IRIs (column None for view 'threat')."""
+
+    view: str
+    threat: str
+    column: str | None
+    attacks: int
+    defenses: int
+    papers: int
+    attack_papers: int = 0  # view 'threat' only
+    unknown: int = 0  # view 'threat' only: defenses with unknown attacker knowledge
+
+    @property
+    def derived(self) -> int:
+        """Items placed by the derived link (same paper, same threat) in this view."""
+        return {"knowledge/model": self.defenses, "defense/model": self.attacks}.get(self.view, 0)
+
+    def as_dict(self) -> dict:
+        d = {"view": self.view, "threat": self.threat, "column": self.column,
+             "attacks": self.attacks, "defenses": self.defenses, "papers": self.papers,
+             "derived": self.derived}
+        if self.view == THREAT_VIEW:
+            d.update(attack_papers=self.attack_papers, unknown_knowledge=self.unknown)
+        return d
+
+
+@dataclass
+class Summary:
+    fingerprint: str
+    no_public_code: int
+    cells: dict[tuple[str, str, str | None], CellCount] = field(default_factory=dict)
+    source: str = "live"  # live | stored: read from the store's summary graph
+
+    def view(self, view: str) -> list[CellCount]:
+        return [c for (v, _, _), c in sorted(self.cells.items(), key=lambda kv: (
+            kv[0][0], kv[0][1], kv[0][2] or "")) if v == view]
+
+    def cell(self, view: str, threat: str, column: str | None) -> CellCount | None:
+        return self.cells.get((view, threat, column))
+
+    def threat(self, threat: str) -> CellCount | None:
+        return self.cells.get((THREAT_VIEW, threat, None))
+
+
+def view_name(by: str, level: str) -> str:
+    if by not in BYS:
+        raise KGError(f"unknown coverage view {by!r}; expected one of {', '.join(BYS)}")
+    name = f"{by}/{level}"
+    if name not in VIEWS:
+        raise KGError(f"--level {level} applies to --by model only (not --by {by})"
+                      if level == "family" else f"unknown level {level!r}; expected model "
+                      "or family")
+    return name
+
+
+def fingerprint(store: Store) -> str:
+    row = select_values(store, FINGERPRINT)[1][0]
+    return "papers={};attacks={};evaluations={}".format(*(int(x) for x in row))
+
+
+def _pairs(store: Store, q: str) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for a, b in select_values(store, q)[1]:
+        out.setdefault(a, set()).add(b)
+    return out
+
+
+def compute(store: Store) -> Summary:
+    """Count every view from the graph (flat queries; the joins are done here)."""
+    attacks: dict[str, list[tuple[str, str]]] = {}  # attack -> [(threat, paper)]
+    for a, t, p in select_values(store, ATTACKS)[1]:
+        attacks.setdefault(a, []).append((t, p))
+    defenses: dict[str, list[tuple[str, str]]] = {}
+    for d, t, p in select_values(store, DEFENSES)[1]:
+        defenses.setdefault(d, []).append((t, p))
+    a_models, a_know = _pairs(store, ATTACK_MODELS), _pairs(store, ATTACK_KNOWLEDGE)
+    d_models, d_methods = _pairs(store, DEFENSE_MODELS), _pairs(store, DEFENSE_METHODS)
+    typed = {m for m, in select_values(store, TARGET_MODELS)[1]}
+    fam = families(store)
+
+    # view -> (threat, column) -> [attack ids, defense ids, papers]
+    acc: dict[str, dict[tuple[str, str | None], tuple[set, set, set]]] = {v: {} for v in VIEWS}
+    acc[THREAT_VIEW] = {}
+
+    def put(view: str, t: str, col: str | None, kind: int, item: str, paper: str) -> None:
+        c = acc[view].get((t, col))
+        if c is None:
+            c = acc[view][(t, col)] = (set(), set(), set())
+        c[kind].add(item)
+        c[2].add(paper)
+
+    by_paper_threat: dict[tuple[str, str], list[str]] = {}  # (paper, threat) -> attacks
+    for a, tps in attacks.items():
+        for t, p in tps:
+            by_paper_threat.setdefault((p, t), []).append(a)
+            put(THREAT_VIEW, t, None, 0, a, p)
+            for m in a_models.get(a, ()):
+                put("model/model", t, m, 0, a, p)
+                for f in (fam[m] if m in typed else ()):
+                    put("model/family", t, f, 0, a, p)
+            for k in a_know.get(a, ()):
+                put("knowledge/model", t, k, 0, a, p)
+    unknown: dict[str, set[str]] = {}
+    for d, tps in defenses.items():
+        for t, p in tps:
+            put(THREAT_VIEW, t, None, 1, d, p)
+            for m in d_models.get(d, ()):
+                put("model/model", t, m, 1, d, p)
+                for f in (fam[m] if m in typed else ()):
+                    put("model/family", t, f, 1, d, p)
+            linked = by_paper_threat.get((p, t), [])
+            if not linked:
+                unknown.setdefault(t, set()).add(d)
+            for k in {k for a in linked for k in a_know.get(a, ())}:
+                put("knowledge/model", t, k, 1, d, p)
+            for method in d_methods.get(d, ()):
+                put("defense/model", t, method, 1, d, p)
+                for a in linked:
+                    put("defense/model", t, method, 0, a, p)
+    out = Summary(fingerprint(store), int(select_values(store, NO_CODE_COUNT)[1][0][0]))
+    for view, cells in acc.items():
+        for (t, col), (a_ids, d_ids, papers) in cells.items():
+            extra = {}
+            if view == THREAT_VIEW:
+                a_papers = {p for a in a_ids for tt, p in attacks[a] if tt == t}
+                extra = {"attack_papers": len(a_papers), "unknown": len(unknown.get(t, ()))}
+            out.cells[(view, t, col)] = CellCount(view, t, col, len(a_ids), len(d_ids),
+                                                  len(papers), **extra)
+    return out
+
+
+def to_graph(s: Summary) -> Graph:
+    """The summary as derived triples (for the named graph :data:`SUMMARY_GRAPH`)."""
+    g = Graph()
+    node = URIRef(SUMMARY_GRAPH)
+    g.add((node, RDF.type, RD.CoverageSummary))
+    g.add((node, RDFS.label, Literal("coverage summary (derived counts, kg summarize)")))
+    g.add((node, RD.fingerprint, Literal(s.fingerprint)))
+    g.add((node, RD.noPublicCodeCount, Literal(s.no_public_code, datatype=XSD.integer)))
+    g.add((node, PROV.wasGeneratedBy, iri("summary", "kg-summarize")))
+    for c in s.cells.values():
+        key = hashlib.sha256(f"{c.view}|{c.threat}|{c.column or ''}".encode()).hexdigest()[:16]
+        n = iri("summary", "cell", key)
+        g.add((n, RDF.type, RD.CoverageCell))
+        g.add((n, RD.inSummary, node))
+        g.add((n, RD.coverageView, Literal(c.view)))
+        g.add((n, RD.cellThreat, URIRef(c.threat)))
+        if c.column is not None:
+            g.add((n, RD.cellColumn, URIRef(c.column)))
+        for p, v in ((RD.attackCount, c.attacks), (RD.defenseCount, c.defenses),
+                     (RD.paperCount, c.papers)):
+            g.add((n, p, Literal(v, datatype=XSD.integer)))
+        if c.view == THREAT_VIEW:
+            g.add((n, RD.attackPaperCount, Literal(c.attack_papers, datatype=XSD.integer)))
+            g.add((n, RD.unknownKnowledgeCount, Literal(c.unknown, datatype=XSD.integer)))
+    return g
+
+
+def materialize(store: Store) -> Summary:
+    """Compute the summary and keep it in the store's named graph (where the store has
+    named graphs; the in-memory rdflib store keeps nothing and computes live)."""
+    s = compute(store)
+    put = getattr(store, "put_named_graph", None)
+    if put is not None:
+        put(SUMMARY_GRAPH, to_graph(s).serialize(format="nt", encoding="utf-8"))
+    return s
+
+
+#: What the gaps need (the defense-method view grows with the number of methods).
+GAP_VIEWS = ("threat", "model/model", "model/family", "knowledge/model")
+
+
+def _views(views) -> tuple[str, ...]:
+    views = tuple(views) if views is not None else (THREAT_VIEW, *VIEWS)
+    bad = [v for v in views if v not in (THREAT_VIEW, *VIEWS)]
+    if bad:
+        raise KGError(f"unknown summary view {bad[0]!r}; expected one of "
+                      f"{', '.join((THREAT_VIEW, *VIEWS))}")
+    return views
+
+
+def stored(store: Store, views=None) -> Summary | None:
+    """The summary kept in the store, its cells of ``views`` only (default: all); None when
+    there is none, or the store has no named graphs."""
+    if getattr(store, "kind", "memory") == "memory":
+        return None
+    views = _views(views)
+    block = "VALUES ?view { " + " ".join(f'"{v}"' for v in views) + " }"
+    names, rows = select_values(store, STORED.replace("{values}", block))
+    if not rows:
+        return None
+    ix = {n: i for i, n in enumerate(names)}
+    first = rows[0]
+    s = Summary(first[ix["fingerprint"]], int(first[ix["noCode"]]), source="stored")
+    for r in rows:
+        if r[ix["view"]] is None:
+            continue
+
+        n = [0 if r[ix[k]] is None else int(r[ix[k]])
+             for k in ("attacks", "defenses", "papers", "attackPapers", "unknown")]
+        c = CellCount(r[ix["view"]], r[ix["threat"]], r[ix["column"]], *n)
+        s.cells[(c.view, c.threat, c.column)] = c
+    return s
+
+
+def get(store: Store, views=None) -> Summary:
+    """The stored summary (cells of ``views``; default all) when it matches the graph
+    (fingerprint), else a live count (of every view)."""
+    s = stored(store, views)
+    if s is not None and s.fingerprint == fingerprint(store):
+        return s
+    return compute(store)
+
+
+__all__ = ["Summary", "CellCount", "compute", "materialize", "stored", "get", "fingerprint",
+           "to_graph", "view_name", "SUMMARY_GRAPH", "VIEWS", "GAP_VIEWS"]

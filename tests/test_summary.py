@@ -1,0 +1,140 @@
+"""The coverage summary (kg.summary) and the gaps read from it (kg.gaps.from_summary) give
+the same numbers and reasons as the full computations (kg.coverage.matrix, kg.gaps.find_gaps)
+on the survey and on synthetic graphs, on every backend; the stored copy is used only while
+it matches the graph."""
+
+from __future__ import annotations
+
+import pytest
+from rdflib import Literal, URIRef
+from rdflib.namespace import RDF
+
+from kg import coverage, gaps, summary
+from kg.store import MemoryStore, OxigraphStore
+from kg.synthetic import generate_graph
+from kg.vocab import RD, iri
+
+from .test_backends import backend, oxigraph_server, oxigraph_store, remote_store  # noqa: F401
+
+VIEW_ARGS = {"model/model": ("model", "model"), "model/family": ("model", "family"),
+             "knowledge/model": ("knowledge", "model"), "defense/model": ("defense", "model")}
+
+
+def matrix_counts(store, view):
+    m = coverage.matrix(store, *VIEW_ARGS[view])
+    return {(t, c): (len(x.attacks), len(x.defenses), len(x.papers()))
+            for (t, c), x in m.cells.items()}, {t: len(i) for t, i in m.unknown.items()}
+
+
+def assert_same_as_full(store, s: summary.Summary) -> None:
+    unknown: dict = {}
+    for view in summary.VIEWS:
+        cells, unk = matrix_counts(store, view)
+        got = {(c.threat, c.column): (c.attacks, c.defenses, c.papers) for c in s.view(view)}
+        assert got == cells, view
+        unknown = unk if view == "knowledge/model" else unknown
+    assert {c.threat: c.unknown for c in s.view("threat") if c.unknown} == unknown
+    full = [(g.key, g.reason) for g in gaps.find_gaps(store)]
+    assert [(g.key, g.reason) for g in gaps.from_summary(store, s, code_limit=10**6)] == full
+
+
+@pytest.fixture(scope="module")
+def synthetic_graph():
+    return generate_graph(120, seed=7)
+
+
+def test_survey_counts_and_gaps_equal_the_full_computation(store):
+    s = summary.compute(store)
+    assert s.source == "live" and s.fingerprint == "papers=19;attacks=16;evaluations=17"
+    assert s.no_public_code == 11
+    assert_same_as_full(store, s)
+    gi = s.threat(str(iri("threat", "Gradient inversion")))
+    assert (gi.attacks, gi.defenses, gi.attack_papers) == (1, 0, 1)
+
+
+@pytest.mark.parametrize("kind", ["memory", "oxigraph"])
+def test_synthetic_counts_and_gaps_equal_the_full_computation(kind, synthetic_graph, tmp_path):
+    st = MemoryStore(synthetic_graph) if kind == "memory" else OxigraphStore(tmp_path / "s")
+    if kind == "oxigraph":
+        st.load(synthetic_graph)
+    s = summary.materialize(st)
+    assert len(s.view("model/family")) < len(s.view("model/model"))
+    assert_same_as_full(st, s)
+    if kind == "oxigraph":
+        assert summary.get(st).source == "stored"
+        assert_same_as_full(st, summary.get(st))
+
+
+def test_every_backend_stores_and_reads_back_the_same_summary(backend, store):  # noqa: F811
+    want = summary.compute(store)
+    got = summary.materialize(backend)
+    assert got.cells == want.cells and got.fingerprint == want.fingerprint
+    read = summary.get(backend)
+    if backend.kind == "memory":
+        assert read.source == "live"  # an rdflib Graph keeps no named graph
+    else:
+        assert read.source == "stored"
+        assert backend.triple_count() == store.triple_count()  # not in the default graph
+    assert read.cells == want.cells and read.no_public_code == want.no_public_code
+    only = summary.get(backend, summary.GAP_VIEWS)
+    assert {v for v, _, _ in only.cells} <= set(summary.GAP_VIEWS) or only.source == "live"
+    assert [(g.key, g.reason) for g in gaps.from_summary(backend)] == \
+        [(g.key, g.reason) for g in gaps.find_gaps(store)]
+
+
+def test_a_stale_stored_summary_is_not_used(graph, tmp_path):
+    st = OxigraphStore(tmp_path / "s")
+    st.load(graph)
+    summary.materialize(st)
+    assert summary.get(st).source == "stored"
+    # a new attack on gradient inversion against DDPM: the stored counts are now stale
+    g2 = graph + graph.__class__()
+    a = iri("attack", "new-gi-attack")
+    for p, o in ((RDF.type, RD.Attack), (RD.threat, iri("threat", "Gradient inversion")),
+                 (RD.evaluatedOn, iri("model", "DDPM")),
+                 (RD.fromPaper, next(graph.subjects(RDF.type, RD.Paper)))):
+        g2.add((a, p, o))
+    g2.add((a, URIRef("http://www.w3.org/2000/01/rdf-schema#label"), Literal("new")))
+    st.load(g2)
+    s = summary.get(st)
+    assert s.source == "live"
+    gi = s.threat(str(iri("threat", "Gradient inversion")))
+    assert gi.attacks == 2
+    summary.materialize(st)
+    assert summary.get(st).source == "stored"
+
+
+def test_code_gaps_are_paged_with_a_count_of_the_rest(store):
+    got = [g for g in gaps.from_summary(store, code_limit=3) if g.type == "no_public_code"]
+    assert len(got) == 4
+    assert [len(g.cells) for g in got] == [1, 1, 1, 0]
+    assert "8 more papers without public code" in got[-1].reason
+    full = {g.key for g in gaps.find_gaps(store) if g.type == "no_public_code"}
+    assert {g.key for g in got[:3]} <= full
+
+
+def test_summary_triples_are_labelled_derived(store):
+    g = summary.to_graph(summary.compute(store))
+    assert (URIRef(summary.SUMMARY_GRAPH), RDF.type, RD.CoverageSummary) in g
+    cells = set(g.subjects(RDF.type, RD.CoverageCell))
+    assert len(cells) == len(summary.compute(store).cells)
+    ont = graph_of_ontology()
+    for cls in (RD.CoverageSummary, RD.CoverageCell):
+        assert (cls, URIRef("http://www.w3.org/2000/01/rdf-schema#subClassOf"), RD.DerivedFact) in ont
+
+
+def graph_of_ontology():
+    from rdflib import Graph
+
+    from kg import settings
+
+    return Graph().parse(settings.ROOT / "ontology" / "rdkg.ttl")
+
+
+def test_unknown_view_is_a_clear_error(store):
+    from kg.errors import KGError
+
+    with pytest.raises(KGError, match="unknown summary view 'nope'"):
+        summary.stored(OxigraphStore(), ["nope"])
+    with pytest.raises(KGError, match="applies to --by model only"):
+        summary.view_name("knowledge", "family")
