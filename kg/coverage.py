@@ -449,21 +449,28 @@ def derived_graph(store: Store) -> Graph:
 
 def render_text(m: Matrix) -> str:
     """The matrix as a plain-text grid: 'a/d' = attacks/defenses per cell."""
-    width = max([len(r.label) for r in m.rows] + [6])
-    colw = [max(5, min(18, len(c.label))) for c in m.cols]
+    counts = {k: (len(c.attacks), len(c.defenses)) for k, c in m.cells.items()}
+    unknown = {t: len(items) for t, items in m.unknown.items() if items}
+    return render_counts(m.by, m.level, m.rows, m.cols, counts, unknown)
+
+
+def render_counts(by: str, level: str, rows: list[Node], cols: list[Node],
+                  counts: dict[tuple[str, str], tuple[int, int]], unknown: dict[str, int]) -> str:
+    """A plain-text grid of (attacks, defenses) per (threat IRI, column IRI) cell."""
+    width = max([len(r.label) for r in rows] + [6])
+    colw = [max(5, min(18, len(c.label))) for c in cols]
     head = "threat".ljust(width) + "  " + "  ".join(c.label[:w].ljust(w)
-                                                    for c, w in zip(m.cols, colw, strict=True))
-    out = [f"coverage by {m.by} ({LEVEL_NOTES[(m.by, m.level)]})", "", head.rstrip(),
+                                                    for c, w in zip(cols, colw, strict=True))
+    out = [f"coverage by {by} ({LEVEL_NOTES[(by, level)]})", "", head.rstrip(),
            "-" * len(head.rstrip())]
-    for r in m.rows:
+    for r in rows:
         parts = []
-        for c, w in zip(m.cols, colw, strict=True):
-            cell = m.cells.get((r.iri, c.iri))
-            txt = "." if cell is None else f"{len(cell.attacks)}a/{len(cell.defenses)}d"
-            parts.append(txt.ljust(w))
+        for c, w in zip(cols, colw, strict=True):
+            n = counts.get((r.iri, c.iri))
+            parts.append(("." if n is None else f"{n[0]}a/{n[1]}d").ljust(w))
         line = r.label.ljust(width) + "  " + "  ".join(parts)
-        if m.unknown.get(r.iri):
-            line += f"   +{len(m.unknown[r.iri])}d unknown knowledge"
+        if unknown.get(r.iri):
+            line += f"   +{unknown[r.iri]}d unknown knowledge"
         out.append(line.rstrip())
     out += ["", "a = attacks, d = defense evaluations, . = nothing; "
             "derived items count where a derived link places them (see --json)"]
@@ -471,4 +478,4 @@ def render_text(m: Matrix) -> str:
 
 
 __all__ = ["matrix", "Matrix", "Cell", "Item", "Node", "evaluated_against", "family_of",
-           "derived_graph", "render_text", "CELL_QUERIES", "families"]
+           "derived_graph", "render_text", "render_counts", "CELL_QUERIES", "families"]

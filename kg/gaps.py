@@ -211,8 +211,9 @@ SELECT ?paper ?where ?text WHERE {{
 }}
 """
 
-# A page of the papers without public code (the summary lists them up to a limit). No
-# ORDER BY: sorting 40,000 IRIs takes Oxigraph 4.5 s, and the page is shown sorted by title.
+# A page of the papers without public code, when more are asked for than the summary keeps
+# (kg.summary.CODE_PAGE, the first by title). No ORDER BY: sorting 40,000 IRIs takes
+# Oxigraph 4.5 s; such a page is in the store's order (shown sorted by title).
 NO_PUBLIC_CODE_PAGE = NO_PUBLIC_CODE.rstrip() + " LIMIT "
 
 _BATCH = 2000  # nodes per VALUES block
@@ -505,8 +506,8 @@ def from_summary(store: Store, s=None, code_limit: int = 50) -> list[Gap]:
     """The gaps of :func:`find_gaps` (same types, cells and reasons) without evidence, from
     the coverage summary (``kg.summary.get``: the store's stored counts when fresh), so the
     cost does not grow with the graph. Papers without public code are listed up to
-    ``code_limit`` (a page in the store's order when there are more; one last gap with no
-    cell counts the rest)."""
+    ``code_limit`` (the first by title, up to kg.summary.CODE_PAGE; beyond that a page in the
+    store's order); one last gap with no cell counts the rest."""
     from . import summary as summary_mod
 
     s = s if s is not None else summary_mod.get(store, summary_mod.GAP_VIEWS)
@@ -528,7 +529,10 @@ def from_summary(store: Store, s=None, code_limit: int = 50) -> list[Gap]:
     nodes |= {family_of.get(c.column, c.column) for c in model_cells}
     nodes |= {m for m in models for c in model_cells + family_cells
               if defended("model/model", c.threat, m) or (c.threat, m) in attacked}
-    papers = [p for p, in select_values(store, NO_PUBLIC_CODE_PAGE + str(int(code_limit)))[1]]
+    if code_limit <= len(s.code_page) or s.no_public_code <= len(s.code_page):
+        papers = s.code_page[:code_limit]  # the first by title, counted with the summary
+    else:
+        papers = [p for p, in select_values(store, NO_PUBLIC_CODE_PAGE + str(int(code_limit)))[1]]
     ctx.fetch(nodes | set(papers))
     gaps = []
     for c in threat_cells:
@@ -574,7 +578,8 @@ def from_summary(store: Store, s=None, code_limit: int = 50) -> list[Gap]:
         rest = s.no_public_code - len(papers)
         gaps.append(Gap("no_public_code",
                         f"… and {_plural(rest, 'more paper')} without public code (`kg gaps "
-                        "--type no_public_code --json` lists them all, with evidence)", []))
+                        "--type no_public_code --json` lists them all, with evidence)", [],
+                        [{"kind": "not_listed", "count": rest}]))
     return _sorted(gaps)
 
 
@@ -595,8 +600,15 @@ def render_text(gaps: list[Gap]) -> str:
             out += (["", head] if out else [head])
             current = head
         out.append(f"  - {g.reason}")
-    counts = ", ".join(f"{k}: {v}" for k, v in summary(gaps).items())
-    out += ["", f"{_plural(len(gaps), 'gap')} ({counts}); kg gaps --json gives the evidence"]
+    listed = [g for g in gaps if g.cells]  # a cell-less gap counts papers not listed
+    more = sum(e["count"] for g in gaps if not g.cells for e in g.evidence
+               if e.get("kind") == "not_listed")
+    counts = summary(listed)
+    if more:
+        counts["no_public_code"] = counts.get("no_public_code", 0) + more
+    text = ", ".join(f"{k}: {v}" for k, v in counts.items())
+    out += ["", f"{_plural(len(listed) + more, 'gap')} ({text}); kg gaps --json gives the "
+            "evidence"]
     return "\n".join(out)
 
 

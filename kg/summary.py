@@ -47,8 +47,10 @@ DEFENSES = ("SELECT ?d ?t ?p WHERE { ?d a rd:DefenseEvaluation ; rd:mitigates ?t
 DEFENSE_MODELS = "SELECT ?d ?m WHERE { ?d a rd:DefenseEvaluation ; rd:evaluatedOn ?m . }"
 DEFENSE_METHODS = "SELECT ?d ?m WHERE { ?d a rd:DefenseEvaluation ; rd:method ?m . }"
 TARGET_MODELS = "SELECT ?m WHERE { ?m a rd:TargetModel . }"
-NO_CODE_COUNT = ("SELECT (COUNT(?p) AS ?n) WHERE { ?p a rd:Paper ; "
-                 "rd:codeAvailability rd:NoPublicCode . }")
+NO_CODE = ("SELECT ?p ?title WHERE { ?p a rd:Paper ; rd:codeAvailability rd:NoPublicCode . "
+           "OPTIONAL { ?p dcterms:title ?title . } }")
+#: Papers without public code kept by title order (the page ``kg gaps`` lists).
+CODE_PAGE = 50
 FINGERPRINT = """
 SELECT ?papers ?attacks ?evaluations WHERE {
   { SELECT (COUNT(?p) AS ?papers) WHERE { ?p a rd:Paper . } }
@@ -71,6 +73,10 @@ SELECT ?fingerprint ?noCode ?view ?threat ?column ?attacks ?defenses ?papers ?at
     }}
   }}
 }}
+"""
+
+STORED_CODE_PAGE = f"""
+SELECT ?p WHERE {{ GRAPH <{SUMMARY_GRAPH}> {{ ?s rd:noPublicCodePaper ?p . }} }}
 """
 
 
@@ -107,6 +113,7 @@ class Summary:
     no_public_code: int
     cells: dict[tuple[str, str, str | None], CellCount] = field(default_factory=dict)
     source: str = "live"  # live | stored: read from the store's summary graph
+    code_page: list[str] = field(default_factory=list)  # first CODE_PAGE no-code papers
 
     def view(self, view: str) -> list[CellCount]:
         return [c for (v, _, _), c in sorted(self.cells.items(), key=lambda kv: (
@@ -194,7 +201,11 @@ def compute(store: Store) -> Summary:
                 put("defense/model", t, method, 1, d, p)
                 for a in linked:
                     put("defense/model", t, method, 0, a, p)
-    out = Summary(fingerprint(store), int(select_values(store, NO_CODE_COUNT)[1][0][0]))
+    titles: dict[str, str] = {}
+    for p, title in select_values(store, NO_CODE)[1]:
+        titles[p] = min(titles.get(p, title or p), title or p)
+    page = sorted(titles, key=lambda p: (titles[p], p))[:CODE_PAGE]
+    out = Summary(fingerprint(store), len(titles), code_page=page)
     for view, cells in acc.items():
         for (t, col), (a_ids, d_ids, papers) in cells.items():
             extra = {}
@@ -215,6 +226,8 @@ def to_graph(s: Summary) -> Graph:
     g.add((node, RD.fingerprint, Literal(s.fingerprint)))
     g.add((node, RD.noPublicCodeCount, Literal(s.no_public_code, datatype=XSD.integer)))
     g.add((node, PROV.wasGeneratedBy, iri("summary", "kg-summarize")))
+    for p in s.code_page:
+        g.add((node, RD.noPublicCodePaper, URIRef(p)))
     for c in s.cells.values():
         key = hashlib.sha256(f"{c.view}|{c.threat}|{c.column or ''}".encode()).hexdigest()[:16]
         n = iri("summary", "cell", key)
@@ -268,7 +281,9 @@ def stored(store: Store, views=None) -> Summary | None:
         return None
     ix = {n: i for i, n in enumerate(names)}
     first = rows[0]
-    s = Summary(first[ix["fingerprint"]], int(first[ix["noCode"]]), source="stored")
+    page = sorted(p for p, in select_values(store, STORED_CODE_PAGE)[1])
+    s = Summary(first[ix["fingerprint"]], int(first[ix["noCode"]]), source="stored",
+                code_page=page)
     for r in rows:
         if r[ix["view"]] is None:
             continue
@@ -278,6 +293,29 @@ def stored(store: Store, views=None) -> Summary | None:
         c = CellCount(r[ix["view"]], r[ix["threat"]], r[ix["column"]], *n)
         s.cells[(c.view, c.threat, c.column)] = c
     return s
+
+
+def render_text(store: Store, by: str = "model", level: str = "model",
+                s: Summary | None = None) -> str:
+    """``kg coverage``'s grid from the summary (the same text as
+    ``kg.coverage.render_text(kg.coverage.matrix(...))``, at any scale)."""
+    from .coverage import KNOWLEDGE, THREATS, Node, _vocab_labels, render_counts
+
+    view = view_name(by, level)
+    s = s if s is not None else get(store, [THREAT_VIEW, view])
+    lab = _vocab_labels(store)
+
+    def node(t: str) -> Node:
+        return Node(t, lab.get(t) or t)
+
+    rows = sorted((node(t) for t, _ in select_values(store, THREATS)[1]), key=lambda n: n.label)
+    cells = s.view(view)
+    cols = {c.column for c in cells}
+    if by == "knowledge":
+        cols |= {k for k, _ in select_values(store, KNOWLEDGE)[1]}
+    unknown = {c.threat: c.unknown for c in s.view(THREAT_VIEW)} if by == "knowledge" else {}
+    return render_counts(by, level, rows, sorted((node(c) for c in cols), key=lambda n: n.label),
+                         {(c.threat, c.column): (c.attacks, c.defenses) for c in cells}, unknown)
 
 
 def get(store: Store, views=None) -> Summary:
@@ -290,4 +328,4 @@ def get(store: Store, views=None) -> Summary:
 
 
 __all__ = ["Summary", "CellCount", "compute", "materialize", "stored", "get", "fingerprint",
-           "to_graph", "view_name", "SUMMARY_GRAPH", "VIEWS", "GAP_VIEWS"]
+           "to_graph", "view_name", "render_text", "SUMMARY_GRAPH", "VIEWS", "GAP_VIEWS"]

@@ -83,6 +83,7 @@ class RD(DefinedNamespace):
     attackPaperCount: URIRef
     unknownKnowledgeCount: URIRef
     noPublicCodeCount: URIRef
+    noPublicCodePaper: URIRef
     sourceFile: URIRef
     entryKey: URIRef
     citation: URIRef

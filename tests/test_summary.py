@@ -138,3 +138,40 @@ def test_unknown_view_is_a_clear_error(store):
         summary.stored(OxigraphStore(), ["nope"])
     with pytest.raises(KGError, match="applies to --by model only"):
         summary.view_name("knowledge", "family")
+
+
+# ------------------------------------------------------------------ CLI
+
+
+@pytest.mark.parametrize("by,level", list(VIEW_ARGS.values()))
+def test_cli_coverage_text_is_the_matrix_text(kg_cli, store, by, level):
+    r = kg_cli("coverage", "--by", by, "--level", level)
+    assert r.exit_code == 0, r.output
+    assert r.output.rstrip("\n") == coverage.render_text(coverage.matrix(store, by, level))
+
+
+def test_cli_load_stores_the_summary_and_texts_read_it(kg_cli, tmp_path, store):
+    setting = f"oxigraph:{tmp_path / 'ox'}"
+    r = kg_cli("load", "--store", setting)
+    assert r.exit_code == 0, r.output
+    assert "Coverage summary: 68 cells counted and stored" in r.output
+    from kg.store import open_store
+
+    assert summary.get(open_store(setting)).source == "stored"
+    for args in (("coverage", "--by", "knowledge"), ("coverage", "--level", "family"),
+                 ("gaps",), ("gaps", "--type", "no_public_code", "--limit", "2")):
+        mem, ox = kg_cli(*args), kg_cli(*args, "--store", setting)
+        assert ox.exit_code == 0 and ox.output == mem.output, args
+    full = gaps.render_text(gaps.find_gaps(store))
+    assert kg_cli("gaps").output.rstrip("\n") == full
+    paged = kg_cli("gaps", "--type", "no_public_code", "--limit", "2").output
+    assert "… and 9 more papers without public code" in paged
+    assert "11 gaps (no_public_code: 11)" in paged
+    s = kg_cli("summarize", "--store", setting, "--json")
+    assert s.exit_code == 0 and '"stored": true' in s.output and '"cells": 68' in s.output
+
+
+def test_cli_summarize_memory_says_nothing_is_kept(kg_cli):
+    r = kg_cli("summarize")
+    assert r.exit_code == 0
+    assert "not stored: the in-memory store has no named graphs" in r.output

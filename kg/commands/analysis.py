@@ -17,14 +17,19 @@ from ..errors import KGError
 @click.option("--json", "as_json", is_flag=True, help="Every cell with its attacks, defenses and papers.")
 @source_option
 def coverage(by, level, as_json, source):
-    """Threats x models / attacker knowledge / defense methods: attacks and defenses per cell."""
-    from ..coverage import matrix, render_text
+    """Threats x models / attacker knowledge / defense methods: attacks and defenses per cell.
 
-    m = matrix(open_store(source), by=by, level=level)
+    The grid is read from the store's coverage summary (kg summarize) when it is current;
+    --json computes every cell's items."""
+    from ..coverage import matrix
+
+    store = open_store(source)
     if as_json:
-        echo_json(m.as_dict())
+        echo_json(matrix(store, by=by, level=level).as_dict())
     else:
-        click.echo(render_text(m))
+        from ..summary import render_text
+
+        click.echo(render_text(store, by, level))
 
 
 @main.command()
@@ -34,16 +39,23 @@ def coverage(by, level, as_json, source):
               help="Only gaps of this type (repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="Each gap with type, reason, cells, evidence.")
 @source_option
-def gaps(types, as_json, source):
+@click.option("--limit", type=click.IntRange(min=0), default=50, show_default=True,
+              help="Text: list at most this many papers without public code (the rest are "
+                   "counted); --json lists every gap.")
+def gaps(types, as_json, source, limit):
     """Typed gaps: threats, models and attacker knowledge with attacks but no defense;
-    works with no public code. Each with its reason and evidence."""
-    from ..gaps import find_gaps, render_text, summary
+    works with no public code. Each with its reason; --json adds the evidence.
 
-    gs = [g for g in find_gaps(open_store(source)) if not types or g.type in types]
+    The text is read from the store's coverage summary (kg summarize) when it is current."""
+    from ..gaps import find_gaps, from_summary, render_text, summary
+
+    store = open_store(source)
     if as_json:
+        gs = [g for g in find_gaps(store) if not types or g.type in types]
         echo_json({"count": len(gs), "summary": summary(gs), "gaps": [g.as_dict() for g in gs]})
     else:
-        click.echo(render_text(gs))
+        click.echo(render_text([g for g in from_summary(store, code_limit=limit)
+                                if not types or g.type in types]))
 
 
 @main.command()
