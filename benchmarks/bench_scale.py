@@ -3,13 +3,20 @@ graphs (kg.synthetic) of 1k / 10k / 100k papers, on each backend: rdflib in memo
 (the baseline), embedded persistent Oxigraph, and a live `oxigraph serve` over HTTP.
 
 Prints medians, ratios against the rdflib baseline of the same run, peak memory (RSS) of
-the app process, and the gap-query shapes per backend (FILTER NOT EXISTS / MINUS /
+the benchmark process, and the gap-query shapes per backend (FILTER NOT EXISTS / MINUS /
 OPTIONAL+!BOUND: the fastest correct one per backend).
 
-Each (scale, backend) runs in its own process so its peak memory is its own.
+Coverage and gaps are measured twice: through the coverage summary (kg.summary: materialize
+once after load, then read the stored counts; gaps.from_summary), which is what the text
+commands and the app read, and through the detailed computations that list every item and
+piece of evidence (coverage.matrix, gaps.find_gaps), the latter only up to --full-max papers.
+
+Each (scale, backend) runs in its own process so its peak memory is its own. The app's own
+memory (Streamlit, every page in a browser) is measured by benchmarks/bench_app.py.
 
     .venv/bin/python benchmarks/bench_scale.py                 # 1k, 10k, 100k
     .venv/bin/python benchmarks/bench_scale.py --scales 1000 --reps 3
+    .venv/bin/python benchmarks/bench_scale.py --reuse /tmp/kgbench   # keep graph-N.nt, ox-N
 
 Search is measured as the ranking of a query over every searchable node (brute force
 over the embedding matrix + BM25 + name boosts, kg.search.rank) with vectors from a
@@ -116,9 +123,14 @@ def read_chunks(path: Path, size: int = 64 << 20):
 def probe(path: Path, query: str, reps: int) -> tuple[float | None, list | None]:
     """Median seconds of ``query`` on the Oxigraph directory, in a child process killed
     after LIMIT seconds (a native query cannot be interrupted from Python)."""
-    qfile = path.with_suffix(".rq")
-    qfile.write_text(query, encoding="utf-8")
-    r = run_child(["--probe", str(path), str(qfile), str(reps)], LIMIT * reps + 30)
+    with tempfile.NamedTemporaryFile("w", suffix=".rq", encoding="utf-8",
+                                     delete=False) as f:
+        f.write(query)
+    qfile = Path(f.name)
+    try:
+        r = run_child(["--probe", str(path), str(qfile), str(reps)], LIMIT * reps + 30)
+    finally:
+        qfile.unlink(missing_ok=True)
     if r is None or "error" in r:
         return None, None
     return r["seconds"], r["rows"]
@@ -134,16 +146,25 @@ def probe_main(path: Path, qfile: Path, reps: int) -> dict:
             "rows": [{k: str(v) for k, v in r.items() if v is not None} for r in rows]}
 
 
-def child(backend: str, nt: Path, reps: int, url: str | None, workdir: Path,
-          skip: set[str]) -> dict:
+SMALL_VIEWS = ("model/model", "model/family", "knowledge/model")
+METHOD_VIEW = "defense/model"
+
+
+def child(o: dict) -> dict:
+    """One backend at one scale. ``o``: backend, nt, reps, url, oxdir, loaded (the store
+    already holds the graph: reused directory or served one), readonly (served read-only:
+    the summary cannot be written), full (run the item/evidence computations), skip."""
     from rdflib import Graph
 
     from kg import ask as ask_mod
-    from kg import coverage, gaps, search
+    from kg import coverage, gaps, search, summary
     from kg.embed import node_texts
     from kg.linking import lexicon, link
     from kg.store import MemoryStore, OxigraphStore, RemoteStore
 
+    backend, nt, reps = o["backend"], Path(o["nt"]), int(o["reps"])
+    oxdir = Path(o["oxdir"]) if o.get("oxdir") else None
+    skip = set(o.get("skip") or ())
     res: dict = {"backend": backend}
     t = time.perf_counter()
     if backend == "rdflib":
@@ -152,21 +173,37 @@ def child(backend: str, nt: Path, reps: int, url: str | None, workdir: Path,
             g.parse(data=chunk, format="nt")
         store = MemoryStore(g)
     elif backend == "oxigraph":
-        store = OxigraphStore(workdir / "oxigraph")
-        store.load_ntriples(read_chunks(nt))
+        store = OxigraphStore(oxdir)
+        if not o.get("loaded"):
+            store.load_ntriples(read_chunks(nt))
     else:
-        store = RemoteStore(url, timeout=3600)
-        store.load_ntriples(read_chunks(nt))
-    res["load"] = time.perf_counter() - t
+        store = RemoteStore(o["url"], timeout=3600)
+        if not o.get("loaded"):
+            store.load_ntriples(read_chunks(nt))
+    res["load"] = None if o.get("loaded") else time.perf_counter() - t
     res["triples"] = store.triple_count()
 
-    def all_coverage():
-        return [coverage.matrix(store, by, level) for by, level in
-                (("model", "model"), ("model", "family"), ("knowledge", "model"),
-                 ("defense", "model"))]
+    # the coverage summary: materialize once (part of load), then read it
+    if o.get("readonly"):
+        res["summarize"] = None
+    else:
+        t = time.perf_counter()
+        summary.materialize(store)
+        res["summarize"] = time.perf_counter() - t
 
-    res["coverage"], _ = timed(all_coverage, reps)
-    # each gap query, each shape; then find_gaps with the fastest shape
+    def small_views():
+        return [summary.get(store, [v]) for v in SMALL_VIEWS]
+
+    res["coverage"], got = timed(small_views, reps)
+    res["summary_source"] = sorted({s.source for s in got}) if got else None
+    res["coverage_methods"], s = timed(lambda: summary.get(store, [METHOD_VIEW]), reps)
+    res["method_cells"] = len(s.view(METHOD_VIEW)) if s is not None else None
+    if s is not None:
+        res["summary_source"] = sorted(set(res["summary_source"] or ()) | {s.source})
+    res["gaps"], found = timed(lambda: gaps.from_summary(store), reps)
+    res["n_gaps"] = len(found) if found is not None else None
+
+    # each gap query, each shape (the detailed path's queries)
     shapes: dict[str, dict[str, float | None]] = {}
     answers: dict[str, dict[str, list]] = {}
     for name, variants in gaps.QUERY_SHAPES.items():
@@ -176,8 +213,8 @@ def child(backend: str, nt: Path, reps: int, url: str | None, workdir: Path,
                 continue
             if backend == "oxigraph":  # native code: measure in a process we can kill
                 store.close()
-                sec, rows = probe(workdir / "oxigraph", q, reps)
-                store = OxigraphStore(workdir / "oxigraph")
+                sec, rows = probe(oxdir, q, reps)
+                store = OxigraphStore(oxdir)
             else:
                 sec, rows = timed(lambda q=q, st=store: st.select(q), reps, budget=120)
                 if rows is not None:
@@ -191,6 +228,7 @@ def child(backend: str, nt: Path, reps: int, url: str | None, workdir: Path,
                      for s, v in shapes.items()}
     res["shape_queries"] = shapes
     res["shapes_agree"] = agree
+
     # fastest shape: most queries finished within the limit, then least total time
     def score(shape: str) -> tuple[int, float]:
         v = [x for x in shapes[shape].values() if x is not None]
@@ -198,8 +236,19 @@ def child(backend: str, nt: Path, reps: int, url: str | None, workdir: Path,
 
     best = min(shapes, key=score) if shapes else gaps.DEFAULT_SHAPE
     res["best_shape"] = best
-    res["gaps"], found = timed(lambda: gaps.find_gaps(store, shape=best), reps)
-    res["n_gaps"] = len(found) if found is not None else None
+
+    # the detailed computations (every item, every piece of evidence): small scales only
+    if o.get("full"):
+        def all_coverage():
+            return [coverage.matrix(store, by, level) for by, level in
+                    (("model", "model"), ("model", "family"), ("knowledge", "model"),
+                     ("defense", "model"))]
+
+        res["coverage_items"], _ = timed(all_coverage, reps)
+        res["gaps_evidence"], found = timed(lambda: gaps.find_gaps(store, shape=best), reps)
+        res["n_gaps_evidence"] = len(found) if found is not None else None
+    else:
+        res["coverage_items"] = res["gaps_evidence"] = "skipped"
 
     def index():
         nodes = node_texts(store)
@@ -245,19 +294,47 @@ def server_peak_mb(pid: int) -> float | None:
     return None
 
 
-def start_server(location: Path, limit: float) -> tuple[subprocess.Popen, str]:
+def start_server(location: Path, limit: float, read_only: bool = False
+                 ) -> tuple[subprocess.Popen, str]:
     exe = Path(sys.executable).with_name("oxigraph")
     port = free_port()
-    proc = subprocess.Popen([str(exe), "serve", "--location", str(location), "--bind",
-                             f"127.0.0.1:{port}", "--timeout-s", str(int(limit))], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    for _ in range(400):
+    cmd = "serve-read-only" if read_only else "serve"
+    proc = subprocess.Popen([str(exe), cmd, "--location", str(location), "--bind",
+                             f"127.0.0.1:{port}", "--timeout-s", str(int(limit))],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(1200):
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
             break
         except OSError:
             time.sleep(0.05)
     return proc, f"http://127.0.0.1:{port}/query"
+
+
+def has_serve_read_only() -> bool:
+    exe = Path(sys.executable).with_name("oxigraph")
+    try:
+        out = subprocess.run([str(exe), "--help"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return "serve-read-only" in out.stdout
+
+
+def recorded_load(d: Path, n: int) -> float | None:
+    """Seconds the reused directory ox-N took to load, as recorded when it was loaded:
+    DIR/load-N.json ({"load": s}) or DIR/load-N.log ("TRIPLES SECONDS")."""
+    try:
+        return float(json.loads((d / f"load-{n}.json").read_text())["load"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    try:
+        return float((d / f"load-{n}.log").read_text().split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def loaded_dir(p: Path) -> bool:
+    return p.is_dir() and any(p.iterdir())
 
 
 def build(n: int, out: Path) -> dict:
@@ -313,17 +390,27 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--scales", default="1000,10000,100000")
     ap.add_argument("--backends", default=",".join(BACKENDS))
-    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--reps", type=int, default=3, help="Repetitions at <= 10k papers.")
+    ap.add_argument("--reps-large", type=int, default=1, help="Repetitions above 10k papers.")
     ap.add_argument("--rdflib-max", type=int, default=1000,
                     help="Skip rdflib above this many papers (its gap queries take minutes "
                          "already at 1k papers; 1 GB per 10k papers).")
+    ap.add_argument("--full-max", type=int, default=10000,
+                    help="Run the detailed computations (coverage.matrix of every view, "
+                         "gaps.find_gaps with evidence) up to this many papers.")
+    ap.add_argument("--reuse", metavar="DIR",
+                    help="Keep and reuse DIR/graph-N.nt and the loaded Oxigraph directory "
+                         "DIR/ox-N (built/loaded and kept when missing).")
+    ap.add_argument("--serve-reused-from", type=int, default=100000,
+                    help="With --reuse, from this many papers the remote backend serves "
+                         "DIR/ox-N (read-only when the CLI has serve-read-only) instead of "
+                         "uploading the graph.")
     ap.add_argument("--limit", type=float, default=LIMIT,
                     help="Seconds one run of one step may take before it is abandoned.")
     ap.add_argument("--timeout", type=float, default=3600)
-    ap.add_argument("--child", nargs=5, metavar=("BACKEND", "NT", "REPS", "URL", "LIMIT"))
+    ap.add_argument("--child", metavar="JSON")
     ap.add_argument("--build", nargs=2, metavar=("N", "OUT"))
     ap.add_argument("--probe", nargs=3, metavar=("PATH", "QUERY_FILE", "REPS"))
-    ap.add_argument("--skip-shapes", default="")
     a = ap.parse_args()
     LIMIT = a.limit
     if a.build:
@@ -333,11 +420,9 @@ def main() -> None:
         print(json.dumps(probe_main(Path(a.probe[0]), Path(a.probe[1]), int(a.probe[2]))))
         return
     if a.child:
-        backend, nt, reps, url, limit = a.child
-        LIMIT = float(limit)
-        with tempfile.TemporaryDirectory() as d:
-            print(json.dumps(child(backend, Path(nt), int(reps), None if url == "-" else url,
-                                   Path(d), set(filter(None, a.skip_shapes.split(","))))))
+        o = json.loads(a.child)
+        LIMIT = float(o["limit"])
+        print(json.dumps(child(o)))
         return
 
     scales = [int(s) for s in a.scales.split(",")]
@@ -345,25 +430,53 @@ def main() -> None:
     results: list[dict] = []
     over: dict[str, set[str]] = {}  # backend -> shapes over the limit at a smaller scale
     work = Path(tempfile.mkdtemp(prefix="bench-scale-"))
+    reuse = Path(a.reuse) if a.reuse else None
+    if reuse:
+        reuse.mkdir(parents=True, exist_ok=True)
+    read_only = has_serve_read_only()
+    started = time.strftime("%Y-%m-%d %H:%M:%S %Z")
     try:
         for n in scales:
-            nt = work / f"graph-{n}.nt"
-            b = run_child(["--build", str(n), str(nt)], a.timeout)
+            base = reuse or work
+            nt = base / f"graph-{n}.nt"
+            if reuse and nt.exists():
+                try:
+                    b = json.loads((reuse / f"build-{n}.json").read_text())
+                except (OSError, ValueError):
+                    b = {}
+                b["reused"] = True
+            else:
+                b = run_child(["--build", str(n), str(nt)], a.timeout) or {}
+                if reuse and "error" not in b:
+                    (reuse / f"build-{n}.json").write_text(json.dumps(b))
             print(f"[{n}] build {b}", file=sys.stderr, flush=True)
-            results.append({"scale": n, "backend": "(build)", **(b or {})})
-            reps = a.reps if n <= 10000 else 1
+            results.append({"scale": n, "backend": "(build)", **b})
+            reps = a.reps if n <= 10000 else a.reps_large
+            oxdir = base / f"ox-{n}"
             for be in backends:
                 if be == "rdflib" and n > a.rdflib_max:
                     results.append({"scale": n, "backend": be, "error": "skipped (too slow)"})
                     continue
+                o = {"backend": be, "nt": str(nt), "reps": 1 if be == "rdflib" else reps,
+                     "url": None, "oxdir": str(oxdir), "limit": a.limit,
+                     "full": n <= a.full_max, "skip": sorted(over.get(be, ()))}
+                note = ""
                 server = None
-                url = "-"
-                if be == "remote":
-                    server, url = start_server(work / f"serve-{n}", a.limit)
+                if be == "oxigraph":
+                    o["loaded"] = bool(reuse) and loaded_dir(oxdir)
+                    if o["loaded"]:
+                        note = "reused ox-N"
+                elif be == "remote":
+                    if reuse and n >= a.serve_reused_from and loaded_dir(oxdir):
+                        server, o["url"] = start_server(oxdir, a.limit, read_only=read_only)
+                        o["loaded"] = True
+                        o["readonly"] = read_only
+                        note = ("serves reused ox-N" + (" read-only" if read_only else ""))
+                    else:
+                        server, o["url"] = start_server(work / f"serve-{n}", a.limit)
+                r = None
                 try:
-                    r = run_child(["--child", be, str(nt), str(1 if be == "rdflib" else reps), url,
-                                   str(a.limit), "--skip-shapes",
-                                   ",".join(sorted(over.get(be, ())))], a.timeout)
+                    r = run_child(["--child", json.dumps(o)], a.timeout)
                     for shape, sec in (r.get("shapes") or {}).items():
                         if sec is None:
                             over.setdefault(be, set()).add(shape)
@@ -374,16 +487,26 @@ def main() -> None:
                         server.terminate()
                         server.wait()
                         shutil.rmtree(work / f"serve-{n}", ignore_errors=True)
+                if r is not None and "error" not in r:
+                    if be == "oxigraph" and o["loaded"]:
+                        r["load"] = recorded_load(reuse, n)
+                    elif be == "oxigraph" and reuse:
+                        (reuse / f"load-{n}.json").write_text(json.dumps(
+                            {"load": r["load"], "triples": r["triples"]}))
+                    r["note"] = note
                 print(f"[{n}] {be} {r}", file=sys.stderr, flush=True)
-                results.append({"scale": n, **r, "backend": be})
-            nt.unlink(missing_ok=True)
+                results.append({"scale": n, **(r or {}), "backend": be})
+            if not reuse:
+                nt.unlink(missing_ok=True)
+                shutil.rmtree(oxdir, ignore_errors=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     qe = query_embed_p50()
-    print(report(results, a, qe))
+    print(report(results, a, qe, started, time.strftime("%Y-%m-%d %H:%M:%S %Z")))
 
 
-def report(results: list[dict], a, qe: float | None) -> str:
+def report(results: list[dict], a, qe: float | None, started: str = "?",
+           ended: str = "?") -> str:
     cpu = "unknown"
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -399,47 +522,104 @@ def report(results: list[dict], a, qe: float | None) -> str:
     lines = [f"Machine: {cpu}, {os.cpu_count()} cores, {mem_gb:.0f} GB RAM, "
              f"{platform.system()} {platform.release()}, Python {platform.python_version()}, "
              f"rdflib {rdflib.__version__}, pyoxigraph/oxigraph {pyoxigraph.__version__}",
-             f"Repetitions: {a.reps} at <=10k papers, 1 at 100k; medians. "
-             f"rdflib skipped above {a.rdflib_max} papers.", ""]
+             f"Run: {started} to {ended}. Repetitions: {a.reps} at <=10k papers, "
+             f"{a.reps_large} above; medians (a step stops repeating once its runs add up to "
+             f"60 s). rdflib skipped above {a.rdflib_max} papers; item/evidence computations "
+             f"up to {a.full_max} papers; a run of one step is abandoned after {a.limit:g} s.",
+             ""]
+    base_of = {r["scale"]: r for r in results
+               if r["backend"] == "rdflib" and "error" not in r}
+
+    def ratio(r: dict, v, bv) -> str:
+        if r is base_of.get(r["scale"]) or not isinstance(v, float) or not isinstance(bv, float) \
+                or not bv or v == float("inf") or bv == float("inf"):
+            return ""
+        return f" (×{v / bv:.2g})"
+
+    def cell(r: dict, k: str) -> str:
+        v = r.get(k)
+        if v == "skipped":
+            return "not run"
+        base = base_of.get(r["scale"])
+        return fmt_s(v) + (ratio(r, v, base.get(k)) if base else "")
+
+    def total(r: dict, keys) -> float | None:
+        vs = [r.get(k) for k in keys]
+        return sum(vs) if all(isinstance(v, float) for v in vs) else None
+
+    def tcell(r: dict, keys) -> str:
+        v = total(r, keys)
+        base = base_of.get(r["scale"])
+        return fmt_s(v) + (ratio(r, v, total(base, keys)) if base else "")
+
     builds = {r["scale"]: r for r in results if r["backend"] == "(build)"}
     lines.append("| papers | triples | build (generate + N-Triples) | build peak RSS |")
     lines.append("|---:|---:|---:|---:|")
     for n, b in builds.items():
         tri = next((r.get("triples") for r in results if r["scale"] == n and "triples" in r),
                    None)
-        lines.append(f"| {n} | {tri or '—'} | {fmt_s(b.get('build'))} | "
-                     f"{b.get('peak_mb', 0):.0f} MB |")
+        reused = " (recorded when built; file reused)" if b.get("reused") else ""
+        lines.append(f"| {n} | {tri or '—'} | "
+                     + (fmt_s(b["build"]) + reused if "build" in b else "reused (not recorded)")
+                     + " | " + (f"{b['peak_mb']:.0f} MB" if "peak_mb" in b else "—") + " |")
     lines.append("")
-    steps = ["load", "coverage", "gaps", "search_index", "search_p50", "ask_p50"]
-    lines.append("| papers | backend | " + " | ".join(steps)
-                 + " | coverage+gaps | peak RSS (app) | server peak RSS | best gap shape |")
-    lines.append("|---:|---|" + "---:|" * (len(steps) + 3) + "---|")
-    for r in results:
-        if r["backend"] == "(build)":
-            continue
+    lines.append("Coverage summary path (what `kg coverage`/`kg gaps` text and the app read). "
+                 "coverage (3 views) = `summary.get(store, [view])` for model/model, "
+                 "model/family and knowledge/model, one call each; coverage (methods) = the "
+                 "defense/model view alone; gaps = `gaps.from_summary(store)`; coverage+gaps = "
+                 "all four views + gaps.")
+    lines.append("")
+    lines.append("| papers | backend | load | summarize (materialize) | summary read | "
+                 "coverage (3 views) | coverage (methods) [cells] | gaps [gaps] | "
+                 "coverage+gaps (3 views) | coverage+gaps |")
+    lines.append("|---:|---|---:|---:|---|---:|---:|---:|---:|---:|")
+    rows = [r for r in results if r["backend"] != "(build)"]
+    for r in rows:
         if "error" in r:
             lines.append(f"| {r['scale']} | {r['backend']} | {r['error']} |")
             continue
-        base = next((x for x in results if x["scale"] == r["scale"]
-                     and x["backend"] == "rdflib" and "error" not in x), None)
-
-        def cell(k, r=r, base=base):
-            v = r.get(k)
-            s = fmt_s(v)
-            if base and r is not base and v and base.get(k):
-                s += f" (×{v / base[k]:.2g})"
-            return s
-
-        cg = (r["coverage"] + r["gaps"]) if None not in (r["coverage"], r["gaps"]) else None
-        cgs = fmt_s(cg)
-        if cg and base and r is not base and None not in (base["coverage"], base["gaps"]):
-            cgs += f" (×{cg / (base['coverage'] + base['gaps']):.2g})"
+        note = r.get("note", "")
+        if r.get("load") is None:
+            load = "reused (not recorded)" if "reused" in note else "—"
+        else:
+            load = cell(r, "load") + (" (recorded when loaded; reused)" if "reused" in note
+                                      else "")
+        if r["backend"] == "remote" and "serves" in note:
+            load = f"— ({note.replace('ox-N', 'ox-' + str(r['scale']))})"
+        summ = cell(r, "summarize") if r.get("summarize") is not None else \
+            "— (read-only server; stored by the embedded step)"
+        if r["backend"] == "rdflib":
+            summ += " (computed, not kept)"
+        lines.append(
+            f"| {r['scale']} | {r['backend']} | {load} | {summ} | "
+            f"{'/'.join(r.get('summary_source') or ['?'])} | {cell(r, 'coverage')} | "
+            f"{cell(r, 'coverage_methods')} [{r.get('method_cells')}] | "
+            f"{cell(r, 'gaps')} [{r.get('n_gaps')}] | "
+            f"{tcell(r, ('coverage', 'gaps'))} | "
+            f"{tcell(r, ('coverage', 'coverage_methods', 'gaps'))} |")
+    lines.append("")
+    lines.append("Detailed path (every item and piece of evidence), search and ask:")
+    lines.append("")
+    lines.append("| papers | backend | coverage (items) | gaps (evidence) [gaps] | search index | "
+                 "search p50 | ask p50 | peak RSS (bench process) | server peak RSS | "
+                 "best gap shape |")
+    lines.append("|---:|---|---:|---:|---:|---:|---:|---:|---:|---|")
+    for r in rows:
+        if "error" in r:
+            lines.append(f"| {r['scale']} | {r['backend']} | {r['error']} |")
+            continue
+        ge = cell(r, "gaps_evidence")
+        if r.get("n_gaps_evidence") is not None:
+            ge += f" [{r['n_gaps_evidence']}]"
         srv = r.get("server_peak_mb")
-        lines.append(f"| {r['scale']} | {r['backend']} | " + " | ".join(cell(k) for k in steps)
-                     + f" | {cgs} | {r['peak_mb']:.0f} MB | "
-                     + (f"{srv:.0f} MB" if srv else "—") + f" | {r['best_shape']} |")
-    lines += ["", "Gap queries (all four), total per shape; shapes agree on every row: "
-              + ("yes" if all(r.get("shapes_agree", True) for r in results) else "NO"), ""]
+        lines.append(f"| {r['scale']} | {r['backend']} | {cell(r, 'coverage_items')} | {ge} | "
+                     + " | ".join(cell(r, k) for k in ("search_index", "search_p50", "ask_p50"))
+                     + f" | {r['peak_mb']:.0f} MB | " + (f"{srv:.0f} MB" if srv else "—")
+                     + f" | {r['best_shape']} |")
+    lines += ["", "Gap queries (all of gaps.QUERY_SHAPES), total per shape; shapes agree on every row: "
+              + ("yes" if all(r.get("shapes_agree", True) for r in results) else "NO")
+              + " (* = fastest; > limit: abandoned, or not run because it was over the "
+              "limit at a smaller scale)", ""]
     lines.append("| papers | backend | not_exists | minus | optional |")
     lines.append("|---:|---|---:|---:|---:|")
     for r in results:
@@ -447,6 +627,16 @@ def report(results: list[dict], a, qe: float | None) -> str:
             s = r["shapes"]
             lines.append(f"| {r['scale']} | {r['backend']} | " + " | ".join(
                 fmt_s(s.get(k)) + (" *" if k == r["best_shape"] else "")
+                for k in ("not_exists", "minus", "optional")) + " |")
+    lines += ["", "Gap queries per query and shape (seconds; — = over the limit or not run):",
+              "", "| papers | backend | query | not_exists | minus | optional |",
+              "|---:|---|---|---:|---:|---:|"]
+    for r in results:
+        sq = r.get("shape_queries") or {}
+        names = list(next(iter(sq.values()), {}))
+        for q in names:
+            lines.append(f"| {r['scale']} | {r['backend']} | {q} | " + " | ".join(
+                (f"{sq[k][q]:.2f}" if sq.get(k, {}).get(q) is not None else "—")
                 for k in ("not_exists", "minus", "optional")) + " |")
     lines += ["", "Searchable nodes per scale: "
               + ", ".join(f"{r['scale']}: {r['nodes']}" for r in results
