@@ -103,12 +103,20 @@ SETTLED = """() => {
 }"""
 
 
-def wait_rendered(page, cap: float) -> bool:
+class OverMemory(Exception):
+    pass
+
+
+def wait_rendered(page, cap: float, pid: int, max_rss: float) -> bool:
     """True once the page has stayed settled for 1 s (the run can restart right after a
-    first run, e.g. after a query parameter is written); False at the cap."""
+    first run, e.g. after a query parameter is written); False at the cap. OverMemory when
+    the Streamlit process grows over ``max_rss`` MB (the machine is shared)."""
     deadline = time.monotonic() + cap
     stable_since = None
     while time.monotonic() < deadline:
+        rss = mem_mb(pid, "VmRSS")
+        if rss > max_rss:
+            raise OverMemory(f"Streamlit RSS {rss:.0f} MB > {max_rss:g} MB: stopped")
         try:
             ok = page.evaluate(SETTLED)
         except Exception:  # noqa: BLE001 - page navigating: not settled yet
@@ -165,7 +173,7 @@ def wait_health(url: str, proc: subprocess.Popen, timeout: float) -> float:
 
 
 def run_store(setting: str, pages, cap: float, cache_dir: str | None, shots: Path | None,
-              logdir: Path) -> dict:
+              logdir: Path, max_rss: float) -> dict:
     from playwright.sync_api import sync_playwright
 
     port = free_port()
@@ -187,12 +195,22 @@ def run_store(setting: str, pages, cap: float, cache_dir: str | None, shots: Pat
                     t = time.perf_counter()
                     try:
                         pg.goto(f"{url}/{path}", timeout=cap * 1000)
-                        ok = wait_rendered(pg, cap - (time.perf_counter() - t))
+                        ok = wait_rendered(pg, cap - (time.perf_counter() - t), proc.pid,
+                                           max_rss)
                         sec = time.perf_counter() - t
                         errs = errors_shown(pg)
                         if shots is not None:
                             shots.mkdir(parents=True, exist_ok=True)
                             pg.screenshot(path=str(shots / f"{name}.png"), full_page=True)
+                    except OverMemory as e:
+                        res["error"] = f"{e} on page {title}"
+                        res["hwm"] = mem_mb(proc.pid, "VmHWM")
+                        res["procs"] = len(tree(proc.pid))
+                        res["pages"].append({"page": title, "path": "/" + path,
+                                             "seconds": time.perf_counter() - t,
+                                             "rendered": False, "rss": mem_mb(proc.pid, "VmRSS"),
+                                             "errors": [str(e)]})
+                        break
                     except Exception as e:  # noqa: BLE001 - reported in the table
                         ok, sec = False, time.perf_counter() - t
                         errs = [f"browser: {type(e).__name__}: {str(e)[:80]}"]
@@ -204,8 +222,8 @@ def run_store(setting: str, pages, cap: float, cache_dir: str | None, shots: Pat
                     ctx.close()
             finally:
                 browser.close()
-        res["hwm"] = mem_mb(proc.pid, "VmHWM")
-        res["procs"] = len(tree(proc.pid))
+        res.setdefault("hwm", mem_mb(proc.pid, "VmHWM"))
+        res.setdefault("procs", len(tree(proc.pid)))
     finally:
         proc.terminate()
         try:
@@ -265,6 +283,8 @@ def main() -> None:
     ap.add_argument("--pages", help="Only these pages (names, comma-separated).")
     ap.add_argument("--cache-dir", help="KG_CACHE_DIR for the app (search embeddings).")
     ap.add_argument("--screenshots", help="Directory for a screenshot of every page.")
+    ap.add_argument("--max-rss-mb", type=float, default=16000,
+                    help="Stop a store's run when Streamlit's RSS grows over this (MB).")
     a = ap.parse_args()
     pages = app_pages()
     if a.pages:
@@ -279,7 +299,8 @@ def main() -> None:
         shots = Path(a.screenshots) / re.sub(r"[^A-Za-z0-9]+", "_", setting) \
             if a.screenshots else None
         try:
-            results.append(run_store(setting, pages, a.cap, a.cache_dir, shots, logdir))
+            results.append(run_store(setting, pages, a.cap, a.cache_dir, shots, logdir,
+                                     a.max_rss_mb))
         except Exception as e:  # noqa: BLE001 - reported in the table
             results.append({"store": setting, "pages": [], "error": f"{type(e).__name__}: {e}"})
     print(report(results, a.cap, started, time.strftime("%Y-%m-%d %H:%M:%S %Z")))
