@@ -22,7 +22,7 @@ from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import PROV
 
 from .errors import KGError
-from .store import Store, select_values
+from .store import Store, select_values, values_block
 from .vocab import RD, iri
 
 BYS = ("model", "knowledge", "defense")
@@ -309,6 +309,11 @@ def family_of(store: Store) -> dict[str, str]:
     return {m: f for m, in select_values(store, TARGET_MODELS)[1] for f in fam[m]}
 
 
+def vocab_labels(store: Store) -> dict[str, str]:
+    """Labels of the small vocabularies: threats, knowledge levels, models, methods."""
+    return _vocab_labels(store)
+
+
 def _vocab_labels(store: Store) -> dict[str, str]:
     out = {}
     for q in (VOCAB_LABELS, THREATS, KNOWLEDGE):
@@ -316,9 +321,30 @@ def _vocab_labels(store: Store) -> dict[str, str]:
     return out
 
 
-def matrix(store: Store, by: str = "model", level: str = "model") -> Matrix:
+def _restricted(q: str, by: str, level: str, threat: str | None, column: str | None,
+                models: set[str], fam) -> tuple[str, dict]:
+    """``q`` narrowed to one threat and/or one column (bound values; a family's models as a
+    VALUES block)."""
+    bindings: dict = {}
+    if threat is not None:
+        bindings["threat"] = URIRef(threat)
+    if column is not None and "?col" in q:
+        bindings["col"] = URIRef(column)
+    elif column is not None and level == "family":
+        members = sorted(m for m in models if column in fam[m])
+        q = q.rstrip()[:-1] + values_block(["evaluatedOn"], [(m,) for m in members]) + "\n}"
+    elif column is not None:
+        bindings["evaluatedOn"] = URIRef(column)
+    return q, bindings
+
+
+def matrix(store: Store, by: str = "model", level: str = "model", threat: str | None = None,
+           column: str | None = None) -> Matrix:
     """The coverage matrix of threats x ``by`` ('model', 'knowledge' or 'defense');
-    ``level`` 'family' rolls models up to their families (only for by='model')."""
+    ``level`` 'family' rolls models up to their families (only for by='model').
+
+    ``threat`` / ``column`` (IRIs) narrow it to one row, one column or one cell: the
+    queries are bound to them, so the cost follows the cell, not the graph."""
     if by not in BYS:
         raise KGError(f"unknown coverage view {by!r}; expected one of {', '.join(BYS)}")
     if level not in LEVELS:
@@ -347,7 +373,8 @@ def matrix(store: Store, by: str = "model", level: str = "model") -> Matrix:
         fam = families(store) if level == "family" else {}
     acc: dict[tuple[str, str, str, str], dict] = {}
     for kind, q in (("attack", attacks_q), ("defense", defenses_q)):
-        names, result = select_values(store, q)
+        q, bindings = _restricted(q, by, level, threat, column, models, fam)
+        names, result = select_values(store, q, bindings)
         ix = {n: i for i, n in enumerate(names)}
         i_on, i_col, i_via = ix.get("evaluatedOn"), ix.get("col"), ix.get("via")
         i_t, i_item, i_paper = ix["threat"], ix["item"], ix["paper"]
@@ -393,7 +420,8 @@ def matrix(store: Store, by: str = "model", level: str = "model") -> Matrix:
         cell.defenses.sort(key=lambda i: i.node.label)
     unknown: dict[str, list[Item]] = {}
     if by == "knowledge":
-        for t, it, paper, il, pl in select_values(store, DEFENSES_UNKNOWN_KNOWLEDGE)[1]:
+        bound = {"threat": URIRef(threat)} if threat is not None else None
+        for t, it, paper, il, pl in select_values(store, DEFENSES_UNKNOWN_KNOWLEDGE, bound)[1]:
             unknown.setdefault(t, []).append(Item("defense", node(it, il), node(paper, pl)))
         for items in unknown.values():
             items.sort(key=lambda i: i.node.label)

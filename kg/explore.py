@@ -443,21 +443,18 @@ def console_query(store: Store, text: str, limit: int | None = None,
 
 # ------------------------------------------------------------------ coverage heat map
 
-ITEM_DETAILS_QUERY = """
-SELECT ?item ?eff ?lim ?method ?url ?kl WHERE {
-  { ?item a rd:Attack } UNION { ?item a rd:DefenseEvaluation }
-  ?item rd:effectiveness ?eff .
-  OPTIONAL { ?item rd:limitation ?lim }
-  OPTIONAL { ?item rd:method/rdfs:label ?method }
-  OPTIONAL { ?item rd:referenceURL ?url }
-  OPTIONAL { ?item rd:assumesKnowledge/skos:prefLabel ?kl }
-}
-"""
-
 COVERAGE_VIEWS = {"model": "target model", "knowledge": "attacker knowledge",
                   "defense": "defense method"}
 #: Coverage status of a cell, from the attacks and defenses that fall in it.
 STATUS = ("attacks and defenses", "attacks, no defense", "defenses only")
+
+
+#: Columns a heat map shows at most (the most evaluated first); the rest are counted.
+MAX_COLUMNS = 60
+#: Items a cell lists at most per kind (attacks, defenses); the rest are counted.
+CELL_ITEMS = 300
+#: Unknown-knowledge defenses listed at most under the knowledge view.
+UNKNOWN_ITEMS = 200
 
 
 @dataclass
@@ -469,6 +466,9 @@ class CoverageTable:
     columns: list[str]
     cells: list[dict]  # one per non-empty cell: threat, column, attacks, defenses, papers, status
     unknown: list[dict]  # defenses with unknown attacker knowledge (by="knowledge")
+    columns_total: int = 0  # columns with something in them (more than shown: see MAX_COLUMNS)
+    unknown_total: int = 0
+    source: str = "live"  # the counts: "stored" summary in the store, or counted "live"
 
 
 def _status(attacks: int, defenses: int) -> str:
@@ -477,23 +477,46 @@ def _status(attacks: int, defenses: int) -> str:
     return STATUS[1] if attacks else STATUS[2]
 
 
-def coverage_table(store: Store, by: str = "model", level: str = "model") -> CoverageTable:
-    """The threat x ``by`` matrix as rows a heat map can plot (kg.coverage does the counting)."""
-    from . import coverage
+def coverage_table(store: Store, by: str = "model", level: str = "model",
+                   max_columns: int | None = None) -> CoverageTable:
+    """The threat x ``by`` matrix as rows a heat map can plot, from the coverage summary
+    (kg.summary: the store's stored counts when current). With more than ``max_columns``
+    columns, the most evaluated are shown and the total is given."""
+    from . import coverage, summary
 
-    m = coverage.matrix(store, by, level)
-    cells = [{"threat": c.threat.label, "column": c.col.label,
-              "threat_ref": ref(c.threat.iri), "column_ref": ref(c.col.iri),
-              "attacks": len(c.attacks), "defenses": len(c.defenses),
-              "papers": len(c.papers()), "status": _status(len(c.attacks), len(c.defenses)),
-              "derived": sum(i.derived for i in c.attacks + c.defenses)}
-             for c in m.cells.values()]
+    max_columns = MAX_COLUMNS if max_columns is None else max_columns
+    view = summary.view_name(by, level)
+    s = summary.get(store, [summary.THREAT_VIEW, view])
+    lab = coverage.vocab_labels(store)
+    threats = sorted((t for t, _ in coverage.select_values(store, coverage.THREATS)[1]),
+                     key=lambda t: lab.get(t, t))
+    counts = s.view(view)
+    totals: dict[str, int] = {}
+    for c in counts:
+        totals[c.column] = totals.get(c.column, 0) + c.attacks + c.defenses
+    if by == "knowledge":
+        for k, _ in coverage.select_values(store, coverage.KNOWLEDGE)[1]:
+            totals.setdefault(k, 0)
+    shown = set(sorted(totals, key=lambda c: (-totals[c], lab.get(c, c)))[:max_columns])
+    cells = [{"threat": lab.get(c.threat, c.threat), "column": lab.get(c.column, c.column),
+              "threat_ref": ref(c.threat), "column_ref": ref(c.column),
+              "attacks": c.attacks, "defenses": c.defenses, "papers": c.papers,
+              "status": _status(c.attacks, c.defenses), "derived": c.derived}
+             for c in counts if c.column in shown]
     cells.sort(key=lambda d: (d["threat"], d["column"]))
-    unknown = [{"threat": m.rows[[r.iri for r in m.rows].index(t)].label,
-                "defense": i.node.label, "ref": ref(i.node.iri), "paper": i.paper.label}
-               for t, items in sorted(m.unknown.items()) for i in items]
+    unknown = []
+    if by == "knowledge":
+        q = coverage.DEFENSES_UNKNOWN_KNOWLEDGE.rstrip() + f" LIMIT {UNKNOWN_ITEMS}"
+        for t, it, _paper, il, pl in coverage.select_values(store, q)[1]:
+            unknown.append({"threat": lab.get(t, t), "defense": il or it, "ref": ref(it),
+                            "paper": pl or ""})
+        unknown.sort(key=lambda u: (u["threat"], u["defense"]))
     return CoverageTable(by, level, coverage.LEVEL_NOTES[(by, level)],
-                         [r.label for r in m.rows], [c.label for c in m.cols], cells, unknown)
+                         [lab.get(t, t) for t in threats],
+                         sorted(lab.get(c, c) for c in shown), cells, unknown,
+                         columns_total=len(totals),
+                         unknown_total=sum(c.unknown for c in s.view(summary.THREAT_VIEW)),
+                         source=s.source)
 
 
 @dataclass
@@ -502,21 +525,58 @@ class CellDetail:
     column: str
     attacks: list[dict]
     defenses: list[dict]
+    n_attacks: int = 0  # in the cell (lists stop at CELL_ITEMS)
+    n_defenses: int = 0
 
 
-def coverage_cell(store: Store, by: str, level: str, threat: str, column: str) -> CellDetail:
-    """The attacks and defenses of one cell (threat and column by label or IRI), each with
-    its paper, effectiveness, limitation and — when placed by a derived link — the path."""
+ITEM_DETAILS_OF = """
+SELECT ?item ?eff ?lim ?method ?url ?kl WHERE {{
+  {values}
+  ?item rd:effectiveness ?eff .
+  OPTIONAL {{ ?item rd:limitation ?lim }}
+  OPTIONAL {{ ?item rd:method/rdfs:label ?method }}
+  OPTIONAL {{ ?item rd:referenceURL ?url }}
+  OPTIONAL {{ ?item rd:assumesKnowledge/skos:prefLabel ?kl }}
+}}
+"""
+
+
+def _column_iri(store: Store, by: str, text: str) -> str:
+    """A threat or column given by label or short name -> its IRI (UnknownLabelError)."""
     from . import coverage
 
-    m = coverage.matrix(store, by, level)
-    cell = m.cell(str(expand(threat)) if threat.startswith("rdi:") else threat,
-                  str(expand(column)) if column.startswith("rdi:") else column)
+    if text.startswith("rdi:"):
+        return str(expand(text))
+    if text.startswith("http"):
+        return text
+    lab = coverage.vocab_labels(store)
+    kind = "threat" if by == "threat" else coverage.COLUMN_KIND[by]
+    nodes = [coverage.Node(i, label) for i, label in lab.items()]
+    return coverage._find(nodes, text, kind).iri
+
+
+def coverage_cell(store: Store, by: str, level: str, threat: str, column: str,
+                  limit: int | None = None) -> CellDetail:
+    """The attacks and defenses of one cell (threat and column by label or IRI), each with
+    its paper, effectiveness, limitation and — when placed by a derived link — the path.
+    Only the cell is queried; at most ``limit`` items of each kind are listed."""
+    from . import coverage
+    from .store import select_values, values_block
+
+    limit = CELL_ITEMS if limit is None else limit
+    t, c = _column_iri(store, "threat", threat), _column_iri(store, by, column)
+    cell = coverage.matrix(store, by, level, threat=t, column=c).cell(t, c)
+    attacks, defenses = cell.attacks[:limit], cell.defenses[:limit]
     details: dict[str, dict] = {}
-    for r in store.select(ITEM_DETAILS_QUERY):
-        d = details.setdefault(str(r["item"]), {**r, "knowledge": set()})
-        if r["kl"] is not None:
-            d["knowledge"].add(str(r["kl"]))
+    items = sorted({i.node.iri for i in attacks + defenses})
+    for n in range(0, len(items), 2000):
+        q = ITEM_DETAILS_OF.format(values=values_block(["item"], [(i,) for i in items[n:n + 2000]]))
+        names, rows = select_values(store, q)
+        for r in rows:
+            r = dict(zip(names, r, strict=True))
+            d = details.setdefault(r["item"], {**r, "knowledge": set()})
+            if r["kl"] is not None:
+                d["knowledge"].add(r["kl"])
 
     def row(i) -> dict:
         d = details.get(i.node.iri, {})
@@ -530,8 +590,8 @@ def coverage_cell(store: Store, by: str, level: str, threat: str, column: str) -
             out["evaluated_on"] = ", ".join(n.label for n in i.evaluated_on)
         return out
 
-    return CellDetail(cell.threat.label, cell.col.label, [row(i) for i in cell.attacks],
-                      [row(i) for i in cell.defenses])
+    return CellDetail(cell.threat.label, cell.col.label, [row(i) for i in attacks],
+                      [row(i) for i in defenses], len(cell.attacks), len(cell.defenses))
 
 
 def _s(v) -> str:
@@ -552,6 +612,8 @@ class GapRow:
     paper: str
     refs: list[tuple[str, str]]  # (label, short name) of the cell's nodes
     evidence: list[dict]  # kind, label, ref, paper, paper_ref, cells: ["where — “text”"]
+    on_demand: bool = False  # evidence not fetched (large graph): coverage_cell gives the cell
+    cell: tuple[str, str, str, str] | None = None  # (by, level, threat, column) of that cell
 
 
 GAP_TYPE_NAMES = {"threat_without_defense": "threat without defense",
@@ -560,12 +622,24 @@ GAP_TYPE_NAMES = {"threat_without_defense": "threat without defense",
                   "no_public_code": "no public code"}
 
 
-def gap_rows(store: Store) -> list[GapRow]:
-    """kg.gaps.find_gaps, flattened for filtering and display."""
-    from .gaps import find_gaps
+#: Up to this many papers the gap list carries its evidence; above, it is read from the
+#: coverage summary and the evidence is fetched per cell on demand (coverage_cell).
+EVIDENCE_MAX_PAPERS = 2000
 
+
+def gap_rows(store: Store, evidence: bool | None = None) -> list[GapRow]:
+    """The gaps flattened for filtering and display: kg.gaps.find_gaps with evidence
+    (``evidence`` None: when the graph has at most EVIDENCE_MAX_PAPERS papers), else
+    kg.gaps.from_summary (reasons and cells, no evidence)."""
+    from . import summary
+    from .gaps import find_gaps, from_summary
+
+    if evidence is None:
+        s = summary.get(store, summary.GAP_VIEWS)
+        evidence = s.papers <= EVIDENCE_MAX_PAPERS
     out = []
-    for g in find_gaps(store):
+    evidence_listed = evidence
+    for g in (find_gaps(store) if evidence else from_summary(store)):
         cell = g.cells[0] if g.cells else {}
         evidence = []
         for e in g.evidence:
@@ -577,12 +651,20 @@ def gap_rows(store: Store) -> list[GapRow]:
                              "paper": (e.get("paper") or {}).get("label", ""),
                              "paper_ref": ref(e["paper"]["iri"]) if e.get("paper") else "",
                              "cells": cells, "path": e.get("path", [])})
+        if not g.cells:  # "… and N more papers": nothing to link
+            evidence = []
         refs = [(v["label"], ref(v["iri"])) for c in g.cells for v in c.values()]
+        where = None
+        if "model" in cell:
+            where = ("model", g.level or "model", cell["threat"]["iri"], cell["model"]["iri"])
+        elif "knowledge" in cell:
+            where = ("knowledge", "model", cell["threat"]["iri"], cell["knowledge"]["iri"])
         out.append(GapRow(GAP_TYPE_NAMES.get(g.type, g.type), g.level or "", g.reason,
                           cell.get("threat", {}).get("label", ""),
                           cell.get("model", {}).get("label", ""),
                           cell.get("knowledge", {}).get("label", ""),
-                          cell.get("paper", {}).get("label", ""), refs, evidence))
+                          cell.get("paper", {}).get("label", ""), refs, evidence,
+                          on_demand=not evidence_listed and bool(g.cells), cell=where))
     return out
 
 

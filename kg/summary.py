@@ -115,6 +115,11 @@ class Summary:
     source: str = "live"  # live | stored: read from the store's summary graph
     code_page: list[str] = field(default_factory=list)  # first CODE_PAGE no-code papers
 
+    @property
+    def papers(self) -> int:
+        """The graph's number of papers (from the fingerprint)."""
+        return int(self.fingerprint.split(";")[0].split("=")[1])
+
     def view(self, view: str) -> list[CellCount]:
         return [c for (v, _, _), c in sorted(self.cells.items(), key=lambda kv: (
             kv[0][0], kv[0][1], kv[0][2] or "")) if v == view]

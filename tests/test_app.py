@@ -335,7 +335,7 @@ def test_graph_explorer_unknown_node():
 def test_export_formats(fmt):
     at = run_page("export")
     at.multiselect(key="export_threats").set_value(["Membership inference"]).run()
-    at.selectbox[-1].set_value(fmt).run()
+    at.selectbox(key="export_format").set_value(fmt).run()
     assert_clean(at)
     code = at.code[0].value
     assert code.strip()
@@ -391,3 +391,55 @@ def test_ask_hostile_input(text):
     at = ask(run_page("ask", timeout=300), text)
     assert_clean(at)
     assert at.error or at.subheader  # a message or an answer, never a traceback
+
+
+# ------------------------------------------------------------------ large graphs (summary)
+
+
+@pytest.fixture
+def large_mode(monkeypatch):
+    """The app as on a graph too large to list evidence and every column (thresholds low)."""
+    import streamlit as st
+
+    monkeypatch.setattr(explore, "EVIDENCE_MAX_PAPERS", 0)
+    monkeypatch.setattr(explore, "MAX_COLUMNS", 3)
+    st.cache_data.clear()
+    yield
+    st.cache_data.clear()
+
+
+def test_gaps_page_on_a_large_graph_fetches_a_cell_on_demand(store, large_mode):
+    rows = explore.gap_rows(store)
+    assert all(not r.evidence for r in rows)
+    assert [r.reason for r in rows] == [r.reason for r in explore.gap_rows(store, evidence=True)]
+    at = run_page("gaps")
+    assert_clean(at)
+    assert f"{len(rows)} gaps" in [s.value for s in at.subheader]
+    assert any("coverage summary" in c.value for c in at.caption)
+    before = len(at.dataframe)
+    at.button(key="gap_cell_1").click().run()
+    assert_clean(at)
+    assert len(at.dataframe) == before + 1
+    listed = frames(at)[-1]
+    assert len(listed) >= 1 and "attack" in listed.columns
+
+
+def test_coverage_page_caps_columns_and_says_so(store, large_mode):
+    table = explore.coverage_table(store, "defense", "model", max_columns=3)
+    assert len(table.columns) == 3 and table.columns_total == 16
+    at = run_page("coverage")
+    at.segmented_control(key="cov_view").set_value("Defense method").run()
+    assert_clean(at)
+    assert any("3 most evaluated of 16" in i.value for i in at.info)
+
+
+def test_coverage_cell_lists_only_the_cell_with_counts(store):
+    from kg import coverage
+
+    m = coverage.matrix(store, "model", "family")
+    for (t, c), cell in m.cells.items():
+        d = explore.coverage_cell(store, "model", "family", t, c, limit=1)
+        assert (d.n_attacks, d.n_defenses) == (len(cell.attacks), len(cell.defenses))
+        assert len(d.attacks) == min(1, len(cell.attacks))
+        if cell.attacks:
+            assert d.attacks[0]["label"] == cell.attacks[0].node.label

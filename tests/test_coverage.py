@@ -134,3 +134,18 @@ def test_cli_coverage_bad_level_is_one_line_error(runner):
 
     r = runner.invoke(main, ["coverage", "--by", "defense", "--level", "family"])
     assert r.exit_code == 1 and "error:" in r.output and "Traceback" not in r.output
+
+
+@pytest.mark.parametrize("by,level", [("model", "model"), ("model", "family"),
+                                      ("knowledge", "model"), ("defense", "model")])
+def test_a_cell_queried_alone_equals_the_cell_of_the_whole_matrix(store, by, level):
+    from kg.store import MemoryStore
+    from kg.synthetic import generate_graph
+
+    for st in (store, MemoryStore(generate_graph(60, seed=3))):
+        m = coverage.matrix(st, by, level)
+        for (t, c), cell in m.cells.items():
+            alone = coverage.matrix(st, by, level, threat=t, column=c)
+            assert alone.cell(t, c).as_dict() == cell.as_dict(), (t, c)
+        for t, items in m.unknown.items():
+            assert coverage.matrix(st, by, level, threat=t).unknown[t] == items

@@ -32,6 +32,12 @@ except KGError as e:
     st.error(str(e))
     st.stop()
 st.caption(table.note)
+if table.source == "stored":
+    st.caption("Counts read from the store's coverage summary (derived; recounted by "
+               "`kg load` / `kg summarize`).")
+if table.columns_total > len(table.columns):
+    st.info(f"Showing the {len(table.columns)} most evaluated of {table.columns_total:,} "
+            f"{explore.COVERAGE_VIEWS[by]}s; `kg coverage --by {by}` prints them all.")
 
 # The full grid: empty cells are drawn too (nothing in the survey there).
 filled = {(c["threat"], c["column"]): c for c in table.cells}
@@ -114,17 +120,23 @@ def show_items(items: list[dict], kind: str) -> None:
                            + " → ".join(it["path"]))
 
 
+def heading(name: str, shown: int, total: int) -> str:
+    return f"#### {name} ({total:,}" + (f", first {shown} listed)" if total > shown else ")")
+
+
 a_col, d_col = st.columns(2)
 with a_col:
-    st.markdown(f"#### Attacks ({len(cell.attacks)})")
+    st.markdown(heading("Attacks", len(cell.attacks), cell.n_attacks))
     show_items(cell.attacks, "attack")
 with d_col:
-    st.markdown(f"#### Defenses ({len(cell.defenses)})")
+    st.markdown(heading("Defenses", len(cell.defenses), cell.n_defenses))
     show_items(cell.defenses, "defense")
 
 if table.unknown:
-    with st.expander(f"Defenses with unknown attacker knowledge ({len(table.unknown)}) — "
-                     "unknown is not none"):
+    more = (f", first {len(table.unknown)} listed" if table.unknown_total > len(table.unknown)
+            else "")
+    with st.expander(f"Defenses with unknown attacker knowledge ({table.unknown_total:,}{more}) "
+                     "— unknown is not none"):
         st.dataframe([{**u, "page": resources.entity_url(u.pop("ref"))} for u in
                       [dict(x) for x in table.unknown]],
                      hide_index=True, width="stretch", column_config=resources.link_column())

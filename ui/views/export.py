@@ -47,7 +47,7 @@ if not view.attacks and not view.defenses:
     st.info("This view is empty: nothing in the survey matches all the filters.")
 
 formats = list(kg_export.FORMATS)
-fmt = st.selectbox("Format", formats, index=formats.index("bibtex"),
+fmt = st.selectbox("Format", formats, index=formats.index("bibtex"), key="export_format",
                    format_func=lambda f: f"{f} — {kg_export.FORMATS[f].help}")
 try:
     content = explore.export_content(view, fmt)

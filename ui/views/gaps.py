@@ -53,7 +53,11 @@ st.dataframe([{"type": g.type, "level": g.level, "threat": g.threat, "model": g.
              hide_index=True, width="stretch", height=min(420, 38 + 35 * len(shown)))
 
 st.subheader("Reasons and evidence")
-for g in shown:
+if any(g.on_demand for g in gaps):
+    st.caption("This graph is large: the gaps are read from the store's coverage summary, and "
+               "a gap's attacks are fetched when you ask for them (`kg gaps --json` lists all "
+               "the evidence).")
+for i, g in enumerate(shown):
     title = " × ".join(label for label, _ in g.refs) or g.type
     with st.expander(f"{g.type}{' (' + g.level + ')' if g.level else ''}: {title}"):
         st.markdown(g.reason)
@@ -70,3 +74,18 @@ for g in shown:
                 st.caption(("survey: " if ev["kind"] != "absent" else "absent: ") + c)
             if ev["path"]:
                 st.caption("derived: " + " → ".join(ev["path"]))
+        if g.on_demand and g.cell and st.button("List the attacks in this cell",
+                                                key=f"gap_cell_{i}"):
+            try:
+                detail = resources.coverage_cell(*g.cell)
+            except KGError as e:
+                st.error(str(e))
+            else:
+                st.caption(f"{detail.n_attacks:,} attacks"
+                           + (f", first {len(detail.attacks)} listed" if detail.n_attacks >
+                              len(detail.attacks) else ""))
+                st.dataframe([{"attack": a["label"], "paper": a["paper"],
+                               "knowledge": a["knowledge"], "evaluated on": a.get("evaluated_on", ""),
+                               "page": resources.entity_url(a["ref"])} for a in detail.attacks],
+                             hide_index=True, width="stretch",
+                             column_config=resources.link_column())
