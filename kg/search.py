@@ -250,15 +250,17 @@ class Searcher:
     """A store's nodes, their cached embeddings and the model that embeds queries."""
 
     def __init__(self, store: Store, embedder: Embedder, model_id: str,
-                 cache_dir=None, corpus: tuple[Embedder, str] | None = None) -> None:
+                 cache_dir=None, corpus: tuple[Embedder, str] | None = None,
+                 max_uncached: int | None = None) -> None:
         """``corpus`` (embedder, id) embeds the nodes instead of ``embedder``: the speed
-        benchmark passes random vectors there to skip embedding 100k synthetic papers."""
+        benchmark passes random vectors there to skip embedding 100k synthetic papers.
+        ``max_uncached``: refuse (KGError) to embed more nodes than that when not cached."""
         self.store = store
         self.embed = embedder
         self.model_id = model_id
         nodes = node_texts(store)
         corpus_embed, corpus_id = corpus or (embedder, model_id)
-        vectors = embed_nodes(nodes, corpus_embed, corpus_id, cache_dir)
+        vectors = embed_nodes(nodes, corpus_embed, corpus_id, cache_dir, max_uncached)
         self.index = build_index(nodes, vectors)
         _vocab_deletions(self.index)  # typo lookups ready before the first query
         self.lexicon: Lexicon = lexicon(store)
@@ -279,15 +281,16 @@ class Searcher:
 
 
 @functools.lru_cache(maxsize=4)
-def _searcher(store: Store, model: str) -> Searcher:
-    return Searcher(store, model_embedder(model), model)
+def _searcher(store: Store, model: str, max_uncached: int | None) -> Searcher:
+    return Searcher(store, model_embedder(model), model, max_uncached=max_uncached)
 
 
-def searcher(store: Store, model: str | None = None) -> Searcher:
-    """The store's searcher with the configured model, built once per process."""
+def searcher(store: Store, model: str | None = None, max_uncached: int | None = None) -> Searcher:
+    """The store's searcher with the configured model, built once per process.
+    ``max_uncached``: see :class:`Searcher` (the app passes one; the CLI embeds anything)."""
     from . import settings
 
-    return _searcher(store, model or settings.get("model"))
+    return _searcher(store, model or settings.get("model"), max_uncached)
 
 
 __all__ = ["Hit", "SearchIndex", "Searcher", "build_index", "rank", "dense_rank", "searcher",

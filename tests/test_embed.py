@@ -93,3 +93,15 @@ def test_real_model_embeds_offline(texts):
     v = model_embedder(DEFAULT_MODEL)(["membership inference", "stable diffusion"])
     assert v.shape == (2, 384)
     assert np.allclose(np.linalg.norm(v, axis=1), 1, atol=1e-4)
+
+
+def test_too_many_uncached_nodes_is_a_clear_error_and_a_cache_lifts_it(texts, tmp_path):
+    from kg.errors import KGError
+
+    fake = CountingEmbedder()
+    with pytest.raises(KGError, match=rf"embeddings of {len(texts)} nodes, which are not cached"):
+        embed_nodes(texts, fake, "m", tmp_path, max_uncached=len(texts) - 1)
+    assert fake.calls == 0
+    embed_nodes(texts, fake, "m", tmp_path)  # what `kg search` does once
+    got = embed_nodes(texts, fake, "m", tmp_path, max_uncached=1)
+    assert fake.calls == 1 and got.shape[0] == len(texts)

@@ -59,7 +59,8 @@ def _projection(setting: str):
 def _searcher(setting: str):
     from kg.search import searcher
 
-    return searcher(_store(setting))
+    # a large graph with no cached embeddings: say how to build them, do not embed here
+    return searcher(_store(setting), max_uncached=explore.APP_EMBED_MAX)
 
 
 def searcher():
