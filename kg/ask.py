@@ -484,38 +484,33 @@ def _fallback(p: _Parsed, search, why: str, intent: str = "search") -> Answer:
 
 
 def _gaps(store: Store, p: _Parsed) -> Answer:
-    try:
-        from . import gaps as gaps_module
-    except ImportError:  # the coverage module is optional here
-        gaps_module = None
-    if gaps_module is None:
-        a = _run(store, "gaps", THREATS_WITHOUT_DEFENSE, {}, "threat", "threat", p)
-        a.message = "gaps: threats with attacks and no defense"
-        return a
-    found = gaps_module.find_gaps(store)
+    """The gaps (kg.gaps.from_summary: the same gaps and reasons as find_gaps, from the
+    coverage counts, so the answer costs the same at 100k papers as on the survey)."""
+    from . import gaps as gaps_module
+    from . import summary
+
+    s = summary.get(store, summary.GAP_VIEWS)
+    found = gaps_module.from_summary(store, s)
     if p.threat:
         found = [g for g in found
                  if any(c.get("threat", {}).get("iri") == p.threat.iri for c in g.cells)]
     answers = []
     for g in found:
-        d = g.as_dict()
         cells = [" × ".join(v["label"] for v in c.values()) for c in g.cells]
         answers.append({"iri": (next(iter(g.cells[0].values()))["iri"] if g.cells else ""),
-                        "label": "; ".join(cells), "type": "gap", "gap_type": g.type,
-                        "reason": d["reason"], "derived": True,
+                        "label": "; ".join(cells) or g.reason, "type": "gap",
+                        "gap_type": g.type, "reason": g.reason, "derived": True,
                         **({"level": g.level} if g.level else {})})
-    from .store import preferred_shape
-
-    shape = preferred_shape(store)
-    sparql = "\n\n".join(
-        [f"# {name} ({shape} shape, as find_gaps runs it on this store)\n"
-         f"{gaps_module.QUERY_SHAPES[name][shape].strip()}"
-         for name in ("threat_without_defense", "model_without_defense",
-                      "knowledge_without_defense", "unknown_knowledge_defenses")]
-        + ["# family level: computed from the model-level rows and the model tree in Python",
-           f"# no_public_code\n{gaps_module.NO_PUBLIC_CODE.strip()}"])
+    if s.source == "stored":
+        sparql = ("# the coverage summary stored in the store (kg load / kg summarize), "
+                  f"current for {s.fingerprint}\n" + summary.stored_query(summary.GAP_VIEWS).strip())
+    else:
+        sparql = "\n\n".join(["# coverage counts, computed live from these flat queries"] + [
+            q.strip() for q in (summary.ATTACKS, summary.ATTACK_MODELS, summary.ATTACK_KNOWLEDGE,
+                                summary.DEFENSES, summary.DEFENSE_MODELS, summary.NO_CODE)])
     return Answer(p.q, "gaps", sparql, answers, {}, p.mentions,
-                  message="gaps found by kg.gaps.find_gaps (derived from the graph)")
+                  message="gaps derived from the graph's coverage counts (kg.gaps.from_summary; "
+                          "`kg gaps --json` gives the evidence)")
 
 
 def render_text(a: Answer) -> str:

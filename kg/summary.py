@@ -274,14 +274,18 @@ def _views(views) -> tuple[str, ...]:
     return views
 
 
+def stored_query(views=None) -> str:
+    """The SELECT reading the stored cells of ``views`` (default: all)."""
+    block = "VALUES ?view { " + " ".join(f'"{v}"' for v in _views(views)) + " }"
+    return STORED.replace("{values}", block)
+
+
 def stored(store: Store, views=None) -> Summary | None:
     """The summary kept in the store, its cells of ``views`` only (default: all); None when
     there is none, or the store has no named graphs."""
     if getattr(store, "kind", "memory") == "memory":
         return None
-    views = _views(views)
-    block = "VALUES ?view { " + " ".join(f'"{v}"' for v in views) + " }"
-    names, rows = select_values(store, STORED.replace("{values}", block))
+    names, rows = select_values(store, stored_query(views))
     if not rows:
         return None
     ix = {n: i for i, n in enumerate(names)}

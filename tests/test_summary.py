@@ -175,3 +175,18 @@ def test_cli_summarize_memory_says_nothing_is_kept(kg_cli):
     r = kg_cli("summarize")
     assert r.exit_code == 0
     assert "not stored: the in-memory store has no named graphs" in r.output
+
+
+def test_ask_gaps_reads_the_stored_summary_and_shows_that_query(tmp_path, graph, store):
+    from kg.ask import ask
+
+    st = OxigraphStore(tmp_path / "s")
+    st.load(graph)
+    live = ask(st, "where are the gaps?")
+    assert "computed live" in live.sparql
+    summary.materialize(st)
+    a = ask(st, "where are the gaps?")
+    assert "GRAPH <" + summary.SUMMARY_GRAPH + ">" in a.sparql and "{values}" not in a.sparql
+    assert [x["reason"] for x in a.answers] == [x["reason"] for x in live.answers]
+    assert len(a.answers) == len(gaps.find_gaps(store))
+    assert st.select(a.sparql.split("\n", 1)[1]).rows  # the SPARQL shown runs
