@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from rdflib import URIRef
 
 from .errors import KGError
-from .store import Store
+from .store import Store, select_values
 
 KINDS = ("threat", "knowledge", "model", "method", "paper")
 
@@ -105,8 +105,10 @@ class Lexicon:
     max_len: int = 1
 
     def add(self, entity: Entity, surface: str, priority: int,
-            exact_case: bool = False, fuzzy: bool = True) -> None:
-        key = normal(surface)
+            exact_case: bool = False, fuzzy: bool = True, max_edits: int = 2,
+            key: str | None = None) -> None:
+        """Index ``surface`` (``key``: its :func:`normal` form, when already known)."""
+        key = normal(surface) if key is None else key
         if not key:
             return
         lst = self.forms.setdefault(key, [])
@@ -119,7 +121,7 @@ class Lexicon:
         if exact_case:
             self.case_sensitive.setdefault(key, set()).add(surface)
         if fuzzy and len(key) >= 5 and not exact_case:
-            for d in _deletes(key, 2 if len(key) >= 9 else 1):
+            for d in _deletes(key, min(max_edits, 2 if len(key) >= 9 else 1)):
                 self.deletions.setdefault(d, set()).add(key)
 
     def lookup(self, key: str, original: str) -> list[tuple[Entity, str, int]]:
@@ -182,6 +184,10 @@ def _title_head(title: str) -> str | None:
     return head if 3 <= len(head) <= 40 else None
 
 
+#: A kind of entity with more surface forms than this is indexed for one-edit typos only.
+TWO_EDITS_MAX_FORMS = 2000
+
+
 def build_lexicon(store: Store, paper_aliases: dict[str, list[str]] | None = None) -> Lexicon:
     """The lexicon of a graph: labels and curated aliases of every linkable node."""
     from .vocab import RD
@@ -191,27 +197,36 @@ def build_lexicon(store: Store, paper_aliases: dict[str, list[str]] | None = Non
                ("model", RD.TargetModel), ("method", RD.DefenseMethod))
     labels: dict[str, str] = {}
     rows = []
-    for kind, cls in classes:
-        for r in store.select(_SURFACE, {"cls": cls}):
+    for kind, cls in classes:  # plain values: no rdflib term per row (100k-paper graphs)
+        names, found = select_values(store, _SURFACE, {"cls": cls})
+        for t in found:
+            r = dict(zip(names, t, strict=True))
             rows.append((kind, r))
-            if r["how"].toPython() == "label":
-                labels.setdefault(str(r["n"]), str(r["form"]))
+            if r["how"] == "label":
+                labels.setdefault(r["n"], r["form"])
+    # A kind with many surface forms (defense methods grow with the papers) gets a one-edit
+    # typo index: two edits of 84,000 method names would be ~14 million deletion strings.
+    per_kind: dict[str, int] = {}
+    for kind, _ in rows:
+        per_kind[kind] = per_kind.get(kind, 0) + 1
     for kind, r in rows:
-        n = str(r["n"])
-        ent = Entity(n, kind, labels.get(n, str(r["form"])))
-        lex.add(ent, str(r["form"]), 0 if r["how"].toPython() == "label" else 1)
-    paper_rows = list(store.select(_PAPERS))
-    titles = {str(r["n"]): str(r["form"]) for r in paper_rows if str(r["how"]) == "label"}
-    by_title = {normal(t): n for n, t in titles.items()}
-    for r in paper_rows:
-        n = str(r["n"])
+        n = r["n"]
+        ent = Entity(n, kind, labels.get(n, r["form"]))
+        lex.add(ent, r["form"], 0 if r["how"] == "label" else 1,
+                max_edits=2 if per_kind[kind] <= TWO_EDITS_MAX_FORMS else 1)
+    paper_rows = select_values(store, _PAPERS)[1]  # (n, form, how)
+    titles = {n: form for n, form, how in paper_rows if how == "label"}
+    by_title: dict[str, str] = {}
+    for n, form, how in paper_rows:
         ent = Entity(n, "paper", titles.get(n, n))
-        how, form = str(r["how"]), str(r["form"])
         if how == "label":
-            lex.add(ent, form, 0, fuzzy=False)
+            key = normal(form)
+            by_title[key] = n
+            lex.add(ent, form, 0, fuzzy=False, key=key)
             head = _title_head(form)
-            if head and normal(head) not in lex.forms:
-                lex.add(ent, head, 3, exact_case=len(head) < 7, fuzzy=False)
+            hkey = normal(head) if head else ""
+            if head and hkey not in lex.forms:
+                lex.add(ent, head, 3, exact_case=len(head) < 7, fuzzy=False, key=hkey)
         elif how == "repository" and "github.com" in form:
             name = form.rstrip("/").rsplit("/", 1)[-1]
             if len(name) >= 3 and normal(name) not in lex.forms:
