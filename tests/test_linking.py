@@ -69,3 +69,20 @@ def test_normal_and_distance():
     assert osa_distance("membership", "memebrship") == 1
     assert osa_distance("abc", "abc") == 0
     assert osa_distance("kitten", "sitting", 2) == 3
+
+
+def test_kinds_with_many_forms_get_a_one_edit_typo_index(store, monkeypatch):
+    import kg.linking as linking
+
+    def methods(lex, text):
+        return [m.entity.label for m in link(text, lex) if m.entity.kind == "method"]
+
+    full = build_lexicon(store)
+    assert methods(full, "defenses using RandAgmnt") == ["RandAugment"]
+    monkeypatch.setattr(linking, "TWO_EDITS_MAX_FORMS", 5)  # the survey has 16 methods
+    small = build_lexicon(store)
+    assert len(small.deletions) < len(full.deletions)
+    assert methods(small, "defenses using RandAugmnt") == ["RandAugment"]
+    assert methods(small, "defenses using RandAgmnt") == []  # two edits: not indexed
+    # the small vocabularies keep two edits
+    assert [m.entity.label for m in link("membrship infrence", small)] == ["Membership inference"]
