@@ -75,6 +75,9 @@ SELECT ?fingerprint ?noCode ?view ?threat ?column ?attacks ?defenses ?papers ?at
 }}
 """
 
+STORED_TRIPLES = f"""
+SELECT ?n WHERE {{ GRAPH <{SUMMARY_GRAPH}> {{ ?s rd:tripleCount ?n . }} }}
+"""
 STORED_CODE_PAGE = f"""
 SELECT ?p WHERE {{ GRAPH <{SUMMARY_GRAPH}> {{ ?s rd:noPublicCodePaper ?p . }} }}
 """
@@ -114,6 +117,7 @@ class Summary:
     cells: dict[tuple[str, str, str | None], CellCount] = field(default_factory=dict)
     source: str = "live"  # live | stored: read from the store's summary graph
     code_page: list[str] = field(default_factory=list)  # first CODE_PAGE no-code papers
+    triples: int | None = None  # of the default graph, counted when stored (kg load knows it)
 
     @property
     def papers(self) -> int:
@@ -233,6 +237,8 @@ def to_graph(s: Summary) -> Graph:
     g.add((node, PROV.wasGeneratedBy, iri("summary", "kg-summarize")))
     for p in s.code_page:
         g.add((node, RD.noPublicCodePaper, URIRef(p)))
+    if s.triples is not None:
+        g.add((node, RD.tripleCount, Literal(s.triples, datatype=XSD.integer)))
     for c in s.cells.values():
         key = hashlib.sha256(f"{c.view}|{c.threat}|{c.column or ''}".encode()).hexdigest()[:16]
         n = iri("summary", "cell", key)
@@ -251,12 +257,14 @@ def to_graph(s: Summary) -> Graph:
     return g
 
 
-def materialize(store: Store) -> Summary:
+def materialize(store: Store, triples: int | None = None) -> Summary:
     """Compute the summary and keep it in the store's named graph (where the store has
-    named graphs; the in-memory rdflib store keeps nothing and computes live)."""
+    named graphs; the in-memory rdflib store keeps nothing and computes live). ``triples``:
+    the default graph's size when the caller knows it (kg load), else it is counted."""
     s = compute(store)
     put = getattr(store, "put_named_graph", None)
-    if put is not None:
+    if put is not None and getattr(store, "kind", "memory") != "memory":
+        s.triples = triples if triples is not None else store.triple_count()
         put(SUMMARY_GRAPH, to_graph(s).serialize(format="nt", encoding="utf-8"))
     return s
 
@@ -291,8 +299,9 @@ def stored(store: Store, views=None) -> Summary | None:
     ix = {n: i for i, n in enumerate(names)}
     first = rows[0]
     page = sorted(p for p, in select_values(store, STORED_CODE_PAGE)[1])
+    n = select_values(store, STORED_TRIPLES)[1]
     s = Summary(first[ix["fingerprint"]], int(first[ix["noCode"]]), source="stored",
-                code_page=page)
+                code_page=page, triples=int(n[0][0]) if n else None)
     for r in rows:
         if r[ix["view"]] is None:
             continue

@@ -84,6 +84,7 @@ class RD(DefinedNamespace):
     unknownKnowledgeCount: URIRef
     noPublicCodeCount: URIRef
     noPublicCodePaper: URIRef
+    tripleCount: URIRef
     sourceFile: URIRef
     entryKey: URIRef
     citation: URIRef

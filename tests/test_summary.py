@@ -75,6 +75,7 @@ def test_every_backend_stores_and_reads_back_the_same_summary(backend, store):  
     else:
         assert read.source == "stored"
         assert backend.triple_count() == store.triple_count()  # not in the default graph
+        assert read.triples == store.triple_count()
     assert read.cells == want.cells and read.no_public_code == want.no_public_code
     only = summary.get(backend, summary.GAP_VIEWS)
     assert {v for v, _, _ in only.cells} <= set(summary.GAP_VIEWS) or only.source == "live"

@@ -97,7 +97,7 @@ def load(setting, source, graph_file, synthetic, seed, as_json):
     t1 = time.perf_counter()
     from ..summary import materialize
 
-    s = materialize(store)
+    s = materialize(store, triples=n)
     summary_seconds = time.perf_counter() - t1
     if as_json:
         echo_json({"store": store.name, "kind": store.kind, "triples": n, "from": origin,
