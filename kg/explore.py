@@ -702,7 +702,10 @@ def neighbourhood(G, center: str, depth: int = 1, types: list[str] | None = None
     near = neighbors(G, iri, depth, wanted)[:max_nodes]
     keep = {iri: 0} | {n["iri"]: n["distance"] for n in near}
     sub = G.subgraph(keep).copy()
-    pos = nx.spring_layout(nx.Graph(sub), seed=7, k=1.2 / max(1, len(keep)) ** 0.5)
+    H = nx.Graph()  # sorted, so the layout does not depend on how G was filled
+    H.add_nodes_from(sorted(keep))
+    H.add_edges_from(sorted(tuple(sorted((u, v))) for u, v in sub.edges()))
+    pos = nx.spring_layout(H, seed=7, k=1.2 / max(1, len(keep)) ** 0.5)
     nodes = [{"ref": ref(n), "label": G.nodes[n]["label"],
               "type": TYPE_NAMES.get(G.nodes[n]["type"], G.nodes[n]["type"]),
               "distance": keep[n], "x": float(pos[n][0]), "y": float(pos[n][1])}
@@ -714,6 +717,19 @@ def neighbourhood(G, center: str, depth: int = 1, types: list[str] | None = None
                       "x": float(pos[s][0]), "y": float(pos[s][1]),
                       "x2": float(pos[o][0]), "y2": float(pos[o][1])})
     return Neighbourhood(ref(iri), nodes, edges)
+
+
+def store_neighbourhood(store: Store, center: str, depth: int = 1,
+                        types: list[str] | None = None, max_nodes: int = 150) -> Neighbourhood:
+    """:func:`neighbourhood` without projecting the whole graph: only the part around
+    ``center`` that the view shows is read (kg.project.local_graph), so it costs the same
+    on 100k papers as on the survey."""
+    from .project import local_graph
+
+    back = {v: k for k, v in TYPE_NAMES.items()}
+    wanted = [back.get(t, t) for t in types] if types else None
+    G = local_graph(store, str(expand(center)), depth, wanted, max_nodes)
+    return neighbourhood(G, center, depth, types, max_nodes)
 
 
 # ------------------------------------------------------------------ ask & search
@@ -777,6 +793,17 @@ BASE_IRI = str(PREFIXES["rdi"])
 
 
 # ------------------------------------------------------------------ export
+
+
+#: The Export page renders views of at most this many papers (the CLI exports any view).
+EXPORT_MAX_PAPERS = 2000
+
+
+def paper_count(store: Store) -> int:
+    """The graph's number of papers (cheap: from the coverage summary's fingerprint)."""
+    from . import summary
+
+    return summary.fingerprint_counts(store)["papers"]
 
 
 def export_view(store: Store, threats=(), knowledge=(), models=(), methods=(), part="all"):

@@ -73,6 +73,137 @@ def to_networkx(store: Store, derived: bool = True) -> nx.MultiDiGraph:
     return G
 
 
+# One node's neighbours in the projection: stated edges either way, with the neighbour's
+# type and label (the same label rule as NODES). ?node is bound.
+NEIGHBOURS_OF = """
+SELECT ?p ?m ?out ?type ?label WHERE {
+  VALUES ?p { rd:fromPaper rd:threat rd:assumesKnowledge rd:evaluatedOn rd:method
+              rd:mitigates skos:broader }
+  { ?node ?p ?m . BIND(true AS ?out) } UNION { ?m ?p ?node . BIND(false AS ?out) }
+  VALUES ?type { rd:Paper rd:Attack rd:DefenseEvaluation rd:DefenseMethod rd:ThreatCategory
+                 rd:AttackerKnowledge rd:TargetModel }
+  ?m a ?type .
+  OPTIONAL { ?m skos:prefLabel ?preferred }
+  OPTIONAL { ?m dcterms:title ?title }
+  OPTIONAL { ?m rdfs:label ?plain }
+  BIND(COALESCE(?preferred, ?title, ?plain, STR(?m)) AS ?label)
+}
+"""
+
+def local_graph(store: Store, center: str, depth: int = 1,
+                types: list[str] | tuple[str, ...] | None = None,
+                max_nodes: int = 150) -> nx.MultiDiGraph:
+    """The part of the projection that :func:`neighbors` needs to list the first
+    ``max_nodes`` nodes around ``center``, and every edge among them: nodes are expanded
+    (all their edges read) in the order that function visits them until enough are found.
+    ``neighbors(local_graph(...), center, ...)[:max_nodes]`` and the edges among those
+    nodes equal what :func:`to_networkx` gives, at a cost that follows the neighbourhood,
+    not the graph (a hub's neighbours are still all read once)."""
+    from rdflib import URIRef
+
+    from .coverage import EVALUATED_AGAINST
+    from .store import select_values
+
+    G = nx.MultiDiGraph()
+    _add_nodes(store, G, [center])
+    _require(G, center)
+    wanted = set(types or ())
+    derived: list[tuple[str, str, str, str]] = []
+
+    def expand(n: str) -> None:
+        for p, m, out, t, label in sorted(select_values(store, NEIGHBOURS_OF,
+                                                        {"node": URIRef(n)})[1]):
+            if m not in G:
+                G.add_node(m, type=t.rsplit("#", 1)[-1], label=label)
+            _stated(G, *((n, p, m) if out == "true" else (m, p, n)))
+        role = {"DefenseEvaluation": "evaluation", "Attack": "attack"}.get(G.nodes[n]["type"])
+        rows = (select_values(store, EVALUATED_AGAINST, {role: URIRef(n)})[1] if role else [])
+        _add_nodes(store, G, sorted({x for e, a, _, _ in rows for x in (e, a)} - set(G)))
+        for e, a, p, t in rows:
+            G.add_edge(e, a, key="rd:evaluatedAgainst", predicate="rd:evaluatedAgainst",
+                       derived=True, path=[])
+            derived.append((e, a, p, t))
+
+    # the BFS of neighbors(), each node expanded before its neighbours are ordered
+    seen = {center: 0}
+    queue = deque([center])
+    found = 0
+    while queue and found < max_nodes:
+        n = queue.popleft()
+        if seen[n] >= depth:
+            continue
+        expand(n)
+        for m in sorted(set(G.successors(n)) | set(G.predecessors(n)),
+                        key=lambda x: (G.nodes[x]["type"], G.nodes[x]["label"])):
+            if m not in seen:
+                seen[m] = seen[n] + 1
+                queue.append(m)
+                found += not wanted or G.nodes[m]["type"] in wanted
+    keep = {center} | {x["iri"] for x in neighbors(G, center, depth, types)[:max_nodes]}
+    _edges_among(store, G, sorted(keep), derived)
+    return G
+
+
+def _stated(G: nx.MultiDiGraph, s: str, p: str, o: str) -> None:
+    from rdflib import URIRef
+
+    q = qname(URIRef(p))
+    if not G.has_edge(s, o, key=q):
+        G.add_edge(s, o, key=q, predicate=q, derived=False)
+
+
+EDGES_AMONG = """
+SELECT ?s ?p ?o WHERE {{
+  VALUES ?p {{ rd:fromPaper rd:threat rd:assumesKnowledge rd:evaluatedOn rd:method
+              rd:mitigates skos:broader }}
+  {s_values}
+  ?s ?p ?o .
+  {o_values}
+}}
+"""
+
+
+def _edges_among(store: Store, G: nx.MultiDiGraph, keep: list[str],
+                 derived: list[tuple[str, str, str, str]]) -> None:
+    """Add the stated and derived edges among ``keep`` (and the derived edges' paths)."""
+    from .coverage import EVALUATED_AGAINST, derivation_path
+    from .store import select_values, values_block
+
+    block = values_block(["s"], [(n,) for n in keep])
+    q = EDGES_AMONG.format(s_values=block, o_values=block.replace("?s", "?o"))
+    for s_, p, o in select_values(store, q)[1]:
+        _stated(G, s_, p, o)
+    evals = [n for n in keep if G.nodes[n]["type"] == "DefenseEvaluation"]
+    if evals:
+        q = EVALUATED_AGAINST.replace("WHERE {", "WHERE {\n  " + values_block(
+            ["evaluation"], [(e,) for e in evals]), 1)
+        derived = derived + [tuple(r) for r in select_values(store, q)[1]]
+    rows = sorted({d for d in derived if d[0] in G and d[1] in G})
+    lab = {n: G.nodes[n]["label"] for n in G}
+    lab.update(_labels_of(store, sorted({x for _, _, p, t in rows for x in (p, t)} - set(lab))))
+    for e, a, p, t in rows:
+        G.add_edge(e, a, key="rd:evaluatedAgainst", predicate="rd:evaluatedAgainst",
+                   derived=True, path=list(derivation_path(lab, e, a, p, t)))
+
+
+def _add_nodes(store: Store, G: nx.MultiDiGraph, nodes: list[str]) -> None:
+    """Add ``nodes`` with their type and label (as NODES gives them)."""
+    from .store import select_values, values_block
+
+    for i in range(0, len(nodes), 2000):
+        q = NODES.replace("?node a ?type .", "?node a ?type .\n  " +
+                          values_block(["node"], [(n,) for n in nodes[i:i + 2000]]))
+        for n, t, label in sorted(select_values(store, q)[1], key=lambda r: (r[0], r[2])):
+            if n not in G:
+                G.add_node(n, type=t.rsplit("#", 1)[-1], label=label)
+
+
+def _labels_of(store: Store, nodes: list[str]) -> dict[str, str]:
+    G = nx.MultiDiGraph()
+    _add_nodes(store, G, nodes)
+    return {n: G.nodes[n]["label"] for n in G}
+
+
 def _require(G: nx.MultiDiGraph, node: str) -> None:
     if node not in G:
         raise KGError(f"node {node} is not in the projection (it holds only "
@@ -175,4 +306,4 @@ def render_path(steps: list[dict]) -> str:
     return "\n".join(out)
 
 
-__all__ = ["to_networkx", "neighbors", "shortest_path", "centrality", "render_path", "TYPES"]
+__all__ = ["to_networkx", "local_graph", "neighbors", "shortest_path", "centrality", "render_path", "TYPES"]

@@ -146,9 +146,15 @@ def view_name(by: str, level: str) -> str:
     return name
 
 
-def fingerprint(store: Store) -> str:
+def fingerprint_counts(store: Store) -> dict[str, int]:
+    """Papers, attacks and defense evaluations of the graph (three COUNTs over type)."""
     row = select_values(store, FINGERPRINT)[1][0]
-    return "papers={};attacks={};evaluations={}".format(*(int(x) for x in row))
+    return dict(zip(("papers", "attacks", "evaluations"), (int(x) for x in row), strict=True))
+
+
+def fingerprint(store: Store) -> str:
+    return "papers={papers};attacks={attacks};evaluations={evaluations}".format(
+        **fingerprint_counts(store))
 
 
 def _pairs(store: Store, q: str) -> dict[str, set[str]]:

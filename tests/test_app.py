@@ -443,3 +443,21 @@ def test_coverage_cell_lists_only_the_cell_with_counts(store):
         assert len(d.attacks) == min(1, len(cell.attacks))
         if cell.attacks:
             assert d.attacks[0]["label"] == cell.attacks[0].node.label
+
+
+def test_export_page_on_a_large_graph_asks_for_a_filter(store, monkeypatch):
+    import streamlit as st
+
+    monkeypatch.setattr(explore, "EXPORT_MAX_PAPERS", 5)
+    st.cache_data.clear()
+    at = run_page("export")
+    assert_clean(at)
+    assert any("This graph has 19 papers: pick a threat" in i.value for i in at.info)
+    assert not at.code
+    at.multiselect(key="export_threats").set_value(["Membership inference"]).run()
+    assert_clean(at)
+    assert any("more than this page renders" in w.value for w in at.warning)
+    at.multiselect(key="export_threats").set_value(["Property inference"]).run()
+    assert_clean(at)
+    assert at.code and "@" in at.code[0].value
+    st.cache_data.clear()

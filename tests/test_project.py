@@ -126,3 +126,32 @@ def test_cli_neighbors_path_centrality(kg_cli, runner):
 
     r = runner.invoke(main, ["path", "Nonexistent thing", "DDIM"])
     assert r.exit_code == 1 and r.output.startswith("error:")
+
+
+CENTERS = ["rdi:threat-membership-inference", "rdi:model-ddpm", "rdi:method-dp-sgd",
+           "rdi:knowledge-white-box"]
+
+
+@pytest.mark.parametrize("kind", ["memory", "oxigraph"])
+def test_local_neighbourhood_equals_the_full_projection(kind, store, graph, tmp_path):
+    """The app reads only the part around a node (kg.project.local_graph); the view must be
+    the one the whole projection gives, on rdflib and on Oxigraph (where a bound variable
+    reaches the query as a VALUES block, not a pre-binding)."""
+    from kg import explore
+    from kg.store import OxigraphStore
+
+    st = store
+    if kind == "oxigraph":
+        st = OxigraphStore(tmp_path / "ox")
+        st.load(graph)
+    full = project.to_networkx(st)
+    papers = sorted(e.ref for e in explore.entities(st, "Paper"))[:1]
+    attacks = sorted(e.ref for e in explore.entities(st, "Attack"))[:1]
+    evals = sorted(e.ref for e in explore.entities(st, "Defense evaluation"))[:1]
+    for center in CENTERS + papers + attacks + evals:
+        for depth, types, cap in ((1, None, 150), (2, None, 12), (3, ["Attack"], 40)):
+            want = explore.neighbourhood(full, center, depth, types, cap)
+            got = explore.store_neighbourhood(st, center, depth, types, cap)
+            assert got == want, (center, depth, types, cap)
+    local = project.local_graph(st, str(iri("threat", "Membership inference")), 1, None, 5)
+    assert len(local) < len(full)  # it did not read the whole graph

@@ -48,13 +48,6 @@ def store():
     return _store(store_setting())
 
 
-@st.cache_resource(show_spinner="Projecting the graph…")
-def _projection(setting: str):
-    from kg.project import to_networkx
-
-    return to_networkx(_store(setting))
-
-
 @st.cache_resource(show_spinner="Loading the search model and the cached embeddings…")
 def _searcher(setting: str):
     from kg.search import searcher
@@ -141,7 +134,9 @@ def gap_rows() -> list[explore.GapRow]:
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def _neighbourhood(setting: str, center: str, depth: int, types: tuple[str, ...]):
-    return explore.neighbourhood(_projection(setting), center, depth, list(types) or None)
+    # only the part of the graph around the centre is read (the same view as projecting
+    # everything, which takes minutes and gigabytes at 100k papers)
+    return explore.store_neighbourhood(_store(setting), center, depth, list(types) or None)
 
 
 def neighbourhood(center: str, depth: int, types: tuple[str, ...]) -> explore.Neighbourhood:
@@ -177,6 +172,15 @@ def show_error(e: Exception) -> None:
 def _export_view(setting: str, threats: tuple, knowledge: tuple, models: tuple, methods: tuple,
                  part: str):
     return explore.export_view(_store(setting), threats, knowledge, models, methods, part)
+
+
+@st.cache_data(show_spinner=False)
+def _paper_count(setting: str) -> int:
+    return explore.paper_count(_store(setting))
+
+
+def paper_count() -> int:
+    return _paper_count(store_setting())
 
 
 def export_view(threats, knowledge, models, methods, part):

@@ -35,6 +35,13 @@ models = c1.multiselect("Target models (a family includes its models)", labels("
 methods = c2.multiselect("Defense methods", labels("Defense method"), key="export_methods")
 part = st.radio("Rows", ["all", "attacks", "defenses"], horizontal=True, key="export_part")
 
+papers = resources.paper_count()
+if papers > explore.EXPORT_MAX_PAPERS and not (threats or knowledge or models or methods):
+    st.info(f"This graph has {papers:,} papers: pick a threat, knowledge level, model or "
+            "method to export a view here. The whole graph exports from the command line: "
+            "`kg export view -f bibtex -o related.bib --store <this store>`.")
+    st.stop()
+
 try:
     view = resources.export_view(threats, knowledge, models, methods, part)
 except KGError as e:
@@ -45,6 +52,12 @@ st.markdown(f"**View:** {view.spec.describe()} — {len(view.attacks)} attacks, 
             f"{len(view.defenses)} defense evaluations, {len(view.papers)} papers")
 if not view.attacks and not view.defenses:
     st.info("This view is empty: nothing in the survey matches all the filters.")
+
+if len(view.papers) > explore.EXPORT_MAX_PAPERS:
+    st.warning(f"This view has {len(view.papers):,} papers, more than this page renders "
+               f"({explore.EXPORT_MAX_PAPERS:,}); narrow the filters, or export it from the "
+               f"command line: `{view.spec.command('bibtex')}`.")
+    st.stop()
 
 formats = list(kg_export.FORMATS)
 fmt = st.selectbox("Format", formats, index=formats.index("bibtex"), key="export_format",
