@@ -311,10 +311,6 @@ def family_of(store: Store) -> dict[str, str]:
 
 def vocab_labels(store: Store) -> dict[str, str]:
     """Labels of the small vocabularies: threats, knowledge levels, models, methods."""
-    return _vocab_labels(store)
-
-
-def _vocab_labels(store: Store) -> dict[str, str]:
     out = {}
     for q in (VOCAB_LABELS, THREATS, KNOWLEDGE):
         out.update(select_values(store, q)[1])
@@ -351,7 +347,7 @@ def matrix(store: Store, by: str = "model", level: str = "model", threat: str | 
         raise KGError(f"unknown level {level!r}; expected one of {', '.join(LEVELS)}")
     if by != "model" and level != "model":
         raise KGError(f"--level family applies to --by model only (not --by {by})")
-    lab = _vocab_labels(store)
+    lab = vocab_labels(store)
     nodes: dict[str, Node] = {}
 
     def node(t: str, label: str | None = None) -> Node:

@@ -637,15 +637,11 @@ def gap_rows(store: Store, evidence: bool | None = None) -> list[GapRow]:
     """The gaps flattened for filtering and display: kg.gaps.find_gaps with evidence
     (``evidence`` None: when the graph has at most EVIDENCE_MAX_PAPERS papers), else
     kg.gaps.from_summary (reasons and cells, no evidence)."""
-    from . import summary
     from .gaps import find_gaps, from_summary
 
-    if evidence is None:
-        s = summary.get(store, summary.GAP_VIEWS)
-        evidence = s.papers <= EVIDENCE_MAX_PAPERS
+    listed = paper_count(store) <= EVIDENCE_MAX_PAPERS if evidence is None else evidence
     out = []
-    evidence_listed = evidence
-    for g in (find_gaps(store) if evidence else from_summary(store)):
+    for g in (find_gaps(store) if listed else from_summary(store)):
         cell = g.cells[0] if g.cells else {}
         evidence = []
         for e in g.evidence:
@@ -670,7 +666,7 @@ def gap_rows(store: Store, evidence: bool | None = None) -> list[GapRow]:
                           cell.get("model", {}).get("label", ""),
                           cell.get("knowledge", {}).get("label", ""),
                           cell.get("paper", {}).get("label", ""), refs, evidence,
-                          on_demand=not evidence_listed and bool(g.cells), cell=where))
+                          on_demand=not listed and bool(g.cells), cell=where))
     return out
 
 
@@ -797,6 +793,21 @@ BASE_IRI = str(PREFIXES["rdi"])
 
 #: The Export page renders views of at most this many papers (the CLI exports any view).
 EXPORT_MAX_PAPERS = 2000
+
+
+def export_limit(papers: int, view=None, filtered: bool = True) -> str | None:
+    """Why the Export page will not render a view (None: it will): an unfiltered view of a
+    graph, or a view, of more than EXPORT_MAX_PAPERS papers; the message names the command
+    that exports it."""
+    if view is None and not filtered and papers > EXPORT_MAX_PAPERS:
+        return (f"This graph has {papers:,} papers: pick a threat, knowledge level, model or "
+                "method to export a view here. The whole graph exports from the command line: "
+                "`kg export view -f bibtex -o related.bib --store <this store>`.")
+    if view is not None and len(view.papers) > EXPORT_MAX_PAPERS:
+        return (f"This view has {len(view.papers):,} papers, more than this page renders "
+                f"({EXPORT_MAX_PAPERS:,}); narrow the filters, or export it from the command "
+                f"line: `{view.spec.command('bibtex')}`.")
+    return None
 
 
 def paper_count(store: Store) -> int:

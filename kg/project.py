@@ -22,17 +22,24 @@ from .store import Store
 TYPES = ("Paper", "Attack", "DefenseEvaluation", "DefenseMethod", "ThreatCategory",
          "AttackerKnowledge", "TargetModel")
 
-NODES = """
-SELECT ?node ?type ?label WHERE {
-  VALUES ?type { rd:Paper rd:Attack rd:DefenseEvaluation rd:DefenseMethod rd:ThreatCategory
-                 rd:AttackerKnowledge rd:TargetModel }
-  ?node a ?type .
-  OPTIONAL { ?node skos:prefLabel ?preferred }
-  OPTIONAL { ?node dcterms:title ?title }
-  OPTIONAL { ?node rdfs:label ?plain }
-  BIND(COALESCE(?preferred, ?title, ?plain, STR(?node)) AS ?label)
-}
-"""
+
+def _typed(v: str) -> str:
+    """Pattern: ``?v`` is a projected node (one of TYPES, as ?type) with its ?label
+    (prefLabel, else title, else label, else the IRI)."""
+    return f"""VALUES ?type {{ rd:Paper rd:Attack rd:DefenseEvaluation rd:DefenseMethod
+                 rd:ThreatCategory rd:AttackerKnowledge rd:TargetModel }}
+  ?{v} a ?type .
+  OPTIONAL {{ ?{v} skos:prefLabel ?preferred }}
+  OPTIONAL {{ ?{v} dcterms:title ?title }}
+  OPTIONAL {{ ?{v} rdfs:label ?plain }}
+  BIND(COALESCE(?preferred, ?title, ?plain, STR(?{v})) AS ?label)"""
+
+
+# The projected edges' predicates.
+PREDICATES = """VALUES ?p { rd:fromPaper rd:threat rd:assumesKnowledge rd:evaluatedOn rd:method
+              rd:mitigates skos:broader }"""
+
+NODES = f"SELECT ?node ?type ?label WHERE {{\n  {_typed('node')}\n}}\n"
 
 DERIVED_WEIGHT = 2.01
 
@@ -40,13 +47,7 @@ FAMILIES = "SELECT ?node WHERE { ?node a rd:ModelFamily . }"
 
 CODE = "SELECT ?node ?code WHERE { ?node a rd:Paper ; rd:codeAvailability ?code . }"
 
-EDGES = """
-SELECT ?s ?p ?o WHERE {
-  VALUES ?p { rd:fromPaper rd:threat rd:assumesKnowledge rd:evaluatedOn rd:method
-              rd:mitigates skos:broader }
-  ?s ?p ?o .
-}
-"""
+EDGES = f"SELECT ?s ?p ?o WHERE {{\n  {PREDICATES}\n  ?s ?p ?o .\n}}\n"
 
 
 def to_networkx(store: Store, derived: bool = True) -> nx.MultiDiGraph:
@@ -75,20 +76,14 @@ def to_networkx(store: Store, derived: bool = True) -> nx.MultiDiGraph:
 
 # One node's neighbours in the projection: stated edges either way, with the neighbour's
 # type and label (the same label rule as NODES). ?node is bound.
-NEIGHBOURS_OF = """
-SELECT ?p ?m ?out ?type ?label WHERE {
-  VALUES ?p { rd:fromPaper rd:threat rd:assumesKnowledge rd:evaluatedOn rd:method
-              rd:mitigates skos:broader }
-  { ?node ?p ?m . BIND(true AS ?out) } UNION { ?m ?p ?node . BIND(false AS ?out) }
-  VALUES ?type { rd:Paper rd:Attack rd:DefenseEvaluation rd:DefenseMethod rd:ThreatCategory
-                 rd:AttackerKnowledge rd:TargetModel }
-  ?m a ?type .
-  OPTIONAL { ?m skos:prefLabel ?preferred }
-  OPTIONAL { ?m dcterms:title ?title }
-  OPTIONAL { ?m rdfs:label ?plain }
-  BIND(COALESCE(?preferred, ?title, ?plain, STR(?m)) AS ?label)
-}
+NEIGHBOURS_OF = f"""
+SELECT ?p ?m ?out ?type ?label WHERE {{
+  {PREDICATES}
+  {{ ?node ?p ?m . BIND(true AS ?out) }} UNION {{ ?m ?p ?node . BIND(false AS ?out) }}
+  {_typed('m')}
+}}
 """
+
 
 def local_graph(store: Store, center: str, depth: int = 1,
                 types: list[str] | tuple[str, ...] | None = None,
@@ -152,15 +147,8 @@ def _stated(G: nx.MultiDiGraph, s: str, p: str, o: str) -> None:
         G.add_edge(s, o, key=q, predicate=q, derived=False)
 
 
-EDGES_AMONG = """
-SELECT ?s ?p ?o WHERE {{
-  VALUES ?p {{ rd:fromPaper rd:threat rd:assumesKnowledge rd:evaluatedOn rd:method
-              rd:mitigates skos:broader }}
-  {s_values}
-  ?s ?p ?o .
-  {o_values}
-}}
-"""
+# The stated edges among given nodes ({values}: VALUES of ?s, then the same of ?o).
+EDGES_AMONG = "SELECT ?s ?p ?o WHERE {\n  " + PREDICATES + "\n  {s_values}\n  ?s ?p ?o .\n  {o_values}\n}\n"
 
 
 def _edges_among(store: Store, G: nx.MultiDiGraph, keep: list[str],
@@ -170,7 +158,7 @@ def _edges_among(store: Store, G: nx.MultiDiGraph, keep: list[str],
     from .store import select_values, values_block
 
     block = values_block(["s"], [(n,) for n in keep])
-    q = EDGES_AMONG.format(s_values=block, o_values=block.replace("?s", "?o"))
+    q = EDGES_AMONG.replace("{s_values}", block).replace("{o_values}", block.replace("?s", "?o"))
     for s_, p, o in select_values(store, q)[1]:
         _stated(G, s_, p, o)
     evals = [n for n in keep if G.nodes[n]["type"] == "DefenseEvaluation"]

@@ -119,11 +119,6 @@ class Summary:
     code_page: list[str] = field(default_factory=list)  # first CODE_PAGE no-code papers
     triples: int | None = None  # of the default graph, counted when stored (kg load knows it)
 
-    @property
-    def papers(self) -> int:
-        """The graph's number of papers (from the fingerprint)."""
-        return int(self.fingerprint.split(";")[0].split("=")[1])
-
     def view(self, view: str) -> list[CellCount]:
         return [c for (v, _, _), c in sorted(self.cells.items(), key=lambda kv: (
             kv[0][0], kv[0][1], kv[0][2] or "")) if v == view]
@@ -268,10 +263,9 @@ def materialize(store: Store, triples: int | None = None) -> Summary:
     named graphs; the in-memory rdflib store keeps nothing and computes live). ``triples``:
     the default graph's size when the caller knows it (kg load), else it is counted."""
     s = compute(store)
-    put = getattr(store, "put_named_graph", None)
-    if put is not None and getattr(store, "kind", "memory") != "memory":
+    if getattr(store, "kind", "memory") != "memory":
         s.triples = triples if triples is not None else store.triple_count()
-        put(SUMMARY_GRAPH, to_graph(s).serialize(format="nt", encoding="utf-8"))
+        store.put_named_graph(SUMMARY_GRAPH, to_graph(s).serialize(format="nt", encoding="utf-8"))
     return s
 
 
@@ -323,11 +317,11 @@ def render_text(store: Store, by: str = "model", level: str = "model",
                 s: Summary | None = None) -> str:
     """``kg coverage``'s grid from the summary (the same text as
     ``kg.coverage.render_text(kg.coverage.matrix(...))``, at any scale)."""
-    from .coverage import KNOWLEDGE, THREATS, Node, _vocab_labels, render_counts
+    from .coverage import KNOWLEDGE, THREATS, Node, render_counts, vocab_labels
 
     view = view_name(by, level)
     s = s if s is not None else get(store, [THREAT_VIEW, view])
-    lab = _vocab_labels(store)
+    lab = vocab_labels(store)
 
     def node(t: str) -> Node:
         return Node(t, lab.get(t) or t)

@@ -35,11 +35,10 @@ models = c1.multiselect("Target models (a family includes its models)", labels("
 methods = c2.multiselect("Defense methods", labels("Defense method"), key="export_methods")
 part = st.radio("Rows", ["all", "attacks", "defenses"], horizontal=True, key="export_part")
 
-papers = resources.paper_count()
-if papers > explore.EXPORT_MAX_PAPERS and not (threats or knowledge or models or methods):
-    st.info(f"This graph has {papers:,} papers: pick a threat, knowledge level, model or "
-            "method to export a view here. The whole graph exports from the command line: "
-            "`kg export view -f bibtex -o related.bib --store <this store>`.")
+refused = explore.export_limit(resources.paper_count(),
+                               filtered=bool(threats or knowledge or models or methods))
+if refused:
+    st.info(refused)
     st.stop()
 
 try:
@@ -53,10 +52,9 @@ st.markdown(f"**View:** {view.spec.describe()} — {len(view.attacks)} attacks, 
 if not view.attacks and not view.defenses:
     st.info("This view is empty: nothing in the survey matches all the filters.")
 
-if len(view.papers) > explore.EXPORT_MAX_PAPERS:
-    st.warning(f"This view has {len(view.papers):,} papers, more than this page renders "
-               f"({explore.EXPORT_MAX_PAPERS:,}); narrow the filters, or export it from the "
-               f"command line: `{view.spec.command('bibtex')}`.")
+refused = explore.export_limit(resources.paper_count(), view)
+if refused:
+    st.warning(refused)
     st.stop()
 
 formats = list(kg_export.FORMATS)
