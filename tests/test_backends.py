@@ -22,6 +22,7 @@ from kg.sparql import run_query
 from kg.store import OxigraphStore, RemoteStore
 from kg.table import table_rows
 from kg.vocab import iri
+from tests.procs import stop
 
 OXIGRAPH_BIN = Path(sys.executable).with_name("oxigraph")
 BACKENDS = ["memory", "oxigraph", pytest.param("remote", marks=pytest.mark.slow)]
@@ -57,12 +58,7 @@ def oxigraph_server(tmp_path_factory):
                 time.sleep(0.05)
         yield f"http://127.0.0.1:{port}/query"
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
 
 
 @pytest.fixture(scope="session")
