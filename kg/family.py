@@ -1,0 +1,77 @@
+"""Family semantics in one place: a family covers every model below it (``skos:broader*``).
+
+:func:`model_tree` reads the small target-model tree of a store once; :meth:`ModelTree.covers`
+is the one function that decides whether model ``m`` falls under family ``f`` — ask, export
+and the query core (:mod:`kg.query`) use it, and the coverage engine is to follow.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from .store import Store, select_values
+
+_TREE = """
+SELECT ?m ?b ?label ?family WHERE {
+  ?m a rd:TargetModel .
+  OPTIONAL { ?m skos:broader ?b }
+  OPTIONAL { ?m skos:prefLabel ?label }
+  BIND(EXISTS { ?m a rd:ModelFamily } AS ?family)
+}"""
+
+
+@dataclass(frozen=True)
+class ModelTree:
+    """Target models (IRIs as strings) with their broader models and labels."""
+
+    broader: dict[str, frozenset[str]]
+    labels: dict[str, str]
+    families: frozenset[str] = frozenset()
+
+    def ancestors(self, model: str) -> frozenset[str]:
+        """``model`` and every model above it (``skos:broader*``)."""
+        seen = {model}
+        todo = [model]
+        while todo:
+            for b in self.broader.get(todo.pop(), ()):
+                if b not in seen:
+                    seen.add(b)
+                    todo.append(b)
+        return frozenset(seen)
+
+    def covers(self, family: str, model: str) -> bool:
+        """Whether ``model`` falls under ``family`` (itself included)."""
+        return family in self.ancestors(model)
+
+    def below(self, family: str) -> frozenset[str]:
+        """``family`` and every model under it, the set a family condition matches."""
+        return frozenset(m for m in self.broader if self.covers(family, m)) | {family}
+
+    def has_children(self, model: str) -> bool:
+        return any(model in bs for bs in self.broader.values())
+
+
+def tree_from_rows(rows) -> ModelTree:
+    broader: dict[str, set[str]] = {}
+    labels: dict[str, str] = {}
+    families = set()
+    for m, b, label, fam in rows:
+        broader.setdefault(m, set())
+        if b:
+            broader[m].add(b)
+        if label:
+            labels.setdefault(m, label)
+        if fam in ("true", "1", True):
+            families.add(m)
+    return ModelTree({m: frozenset(bs) for m, bs in broader.items()}, labels,
+                     frozenset(families))
+
+
+@functools.lru_cache(maxsize=8)
+def model_tree(store: Store) -> ModelTree:
+    """The store's model tree, read once per store object."""
+    return tree_from_rows(select_values(store, _TREE)[1])
+
+
+__all__ = ["ModelTree", "model_tree", "tree_from_rows"]

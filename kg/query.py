@@ -1,0 +1,492 @@
+"""The query core: a typed logical form -> one SPARQL query with bound values -> rows.
+
+Everything that selects rows of the taxonomy goes through here: ``kg ask`` (a question is
+parsed into a :class:`Form`), ``kg export view`` / ``kg export question`` and the app's
+pages. A form says what is asked for (``target``) and a conjunction of conditions
+(:class:`Cond`), each positive or negated, and optionally an aggregate (:class:`Agg`).
+
+Semantics (the same everywhere, tested against a plain-Python oracle over the survey rows):
+
+* Rows are attack rows (``rd:Attack``) or defense rows (``rd:DefenseEvaluation``); the
+  target decides which (``part``): attacks and knowledge levels range over attack rows,
+  defense evaluations and methods over defense rows, papers, models and threats over
+  either (or both, as a UNION).
+* Positive any-of conditions hold together on one row of the item ("MIAs on SD" = one
+  attack row with threat MI and a model under SD).
+* A model condition covers every model below it (``skos:broader*``, :mod:`kg.family`).
+* An all-of condition ("both DDIM and DALL-E 2") needs, for each value, a row of the item
+  with that value (and the positive any-of conditions): for attacks the row itself.
+* A negated condition excludes the item when any of its rows satisfies it ("methods on
+  DDPM but not on SD" = no defense row of the method on an SD model); for attacks the row
+  itself. Knowledge ``only`` = the attack's knowledge set lies within the values.
+* A condition on the target's own kind constrains the item ("which SD models are
+  attacked" = attacked models under SD).
+* Aggregates: ``count`` (the number of items the listing returns), ``per_item`` (rows
+  per item), ``top`` / ``bottom`` (the items with the most / fewest rows, ties kept),
+  ``more_than`` / ``fewer_than`` N rows.
+
+A condition that cannot hold on the rows a target ranges over (attacker knowledge of a
+defense method) is never dropped: :func:`compile_form` raises :class:`NotApplicable`
+with the reason. Values reach the query only as RDF terms written by
+:func:`kg.store.sparql_term` into ``VALUES`` blocks (IRIs checked, literals escaped): the
+text shown is exactly the text run, and it runs unchanged through ``kg sparql``.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field, replace
+
+from rdflib import Literal, URIRef
+
+from .errors import KGError
+from .family import ModelTree, model_tree
+from .store import Store, select_values, sparql_term
+
+TARGETS = ("attacks", "evaluations", "methods", "papers", "models", "threats", "knowledge")
+KINDS = ("threat", "knowledge", "model", "method", "paper", "code", "text", "defended")
+MODES = ("any", "all", "only")
+AGGREGATES = ("count", "per_item", "top", "bottom", "more_than", "fewer_than")
+FIELDS = ("any", "effectiveness", "limitation")
+PARTS = ("attacks", "defenses")
+
+#: Rows a listing returns; past it the total comes from a COUNT query.
+ROW_CAP = 1000
+
+# The entity kind each target lists (its own-kind conditions constrain the item).
+ITEM_KIND = {"methods": "method", "papers": "paper", "models": "model", "threats": "threat",
+             "knowledge": "knowledge"}
+ANSWER_TYPE = {"attacks": "paper", "evaluations": "method", "methods": "method",
+               "papers": "paper", "models": "model", "threats": "threat",
+               "knowledge": "knowledge"}
+DEFAULT_PARTS = {"attacks": ("attacks",), "evaluations": ("defenses",),
+                 "methods": ("defenses",), "knowledge": ("attacks",),
+                 "papers": PARTS, "models": PARTS, "threats": PARTS}
+_ROW_CLASS = {"attacks": "rd:Attack", "defenses": "rd:DefenseEvaluation"}
+_THREAT = {"attacks": "rd:threat", "defenses": "rd:mitigates"}
+_TEXT = {"attacks": {"effectiveness": "rd:effectiveness", "limitation": "rd:limitation"},
+         "defenses": {"effectiveness": "rd:effectiveness"}}
+_LABEL = {"paper": "dcterms:title", "method": "rdfs:label", "model": "skos:prefLabel",
+          "threat": "skos:prefLabel", "knowledge": "skos:prefLabel"}
+_NOUN = {"attacks": "attacks", "evaluations": "defense evaluations",
+         "methods": "defense methods", "papers": "papers", "models": "models",
+         "threats": "threats", "knowledge": "attacker-knowledge levels"}
+_PART_NOUN = {"attacks": "attack rows", "defenses": "defense rows"}
+
+
+class NotApplicable(KGError):
+    """A condition that cannot hold on the rows the form ranges over."""
+
+
+@dataclass(frozen=True)
+class Term:
+    """A value of a condition: a node of the graph with its label."""
+
+    iri: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Cond:
+    """One condition. ``values`` are graph nodes (threat, knowledge, model, method,
+    paper); ``code`` is "linked" (the survey links a repository) or "unlinked"; ``words``
+    are lower-case words a text ``field`` must all contain."""
+
+    kind: str
+    values: tuple[Term, ...] = ()
+    mode: str = "any"
+    negated: bool = False
+    words: tuple[str, ...] = ()
+    field: str = "any"
+    code: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown condition kind {self.kind!r}")
+        if self.mode not in MODES:
+            raise ValueError(f"unknown mode {self.mode!r}")
+        if self.kind == "text" and not self.words:
+            raise ValueError("a text condition needs words")
+        if self.kind == "code" and self.code not in ("linked", "unlinked"):
+            raise ValueError("a code condition is 'linked' or 'unlinked'")
+        if self.kind in ("threat", "knowledge", "model", "method", "paper") and not self.values:
+            raise ValueError(f"a {self.kind} condition needs values")
+
+    def as_dict(self) -> dict:
+        d: dict = {"kind": self.kind}
+        if self.values:
+            d["values"] = [{"iri": v.iri, "label": v.label} for v in self.values]
+        if self.mode != "any":
+            d["mode"] = self.mode
+        if self.negated:
+            d["negated"] = True
+        if self.words:
+            d["words"] = list(self.words)
+            d["field"] = self.field
+        if self.code:
+            d["code"] = self.code
+        return d
+
+
+@dataclass(frozen=True)
+class Agg:
+    op: str
+    n: int = 0
+
+    def __post_init__(self) -> None:
+        if self.op not in AGGREGATES:
+            raise ValueError(f"unknown aggregate {self.op!r}")
+
+    def as_dict(self) -> dict:
+        return {"op": self.op, **({"n": self.n} if self.op in ("more_than", "fewer_than")
+                                  else {})}
+
+
+@dataclass(frozen=True)
+class Form:
+    """What is asked for and the conditions on it."""
+
+    target: str
+    conds: tuple[Cond, ...] = ()
+    agg: Agg | None = None
+    parts: tuple[str, ...] = ()  # the rows it ranges over; () = the target's default
+
+    def __post_init__(self) -> None:
+        if self.target not in TARGETS:
+            raise ValueError(f"unknown target {self.target!r}")
+        if not self.parts:
+            object.__setattr__(self, "parts", DEFAULT_PARTS[self.target])
+        for p in self.parts:
+            if p not in DEFAULT_PARTS[self.target]:
+                raise ValueError(f"{self.target} do not range over {p}")
+
+    def with_conds(self, *conds: Cond) -> Form:
+        return replace(self, conds=self.conds + conds)
+
+    def as_dict(self) -> dict:
+        d: dict = {"target": self.target, "parts": list(self.parts),
+                   "conditions": [c.as_dict() for c in self.conds]}
+        if self.agg:
+            d["aggregate"] = self.agg.as_dict()
+        return d
+
+
+# ------------------------------------------------------------------ rendering in words
+
+def _names(values: tuple[Term, ...], tree: ModelTree | None, kind: str) -> str:
+    out = []
+    for v in values:
+        fam = kind == "model" and tree is not None and tree.has_children(v.iri)
+        out.append(f"{v.label} family" if fam else v.label)
+    return out[0] if len(out) == 1 else "{" + ", ".join(out) + "}"
+
+
+def render_cond(c: Cond, tree: ModelTree | None = None) -> str:
+    if c.kind == "code":
+        text = "code linked in the survey" if c.code == "linked" else "no code link in the survey"
+        return ("not " + text) if c.negated else text
+    if c.kind == "defended":
+        return "no defense evaluated for its threat" if c.negated else \
+            "a defense evaluated for its threat"
+    if c.kind == "text":
+        where = {"any": "effectiveness or limitation", "effectiveness": "effectiveness",
+                 "limitation": "limitation"}[c.field]
+        words = " and ".join(f'"{w}"' for w in c.words)
+        return f"{where} {'does not contain' if c.negated else 'contains'} {words}"
+    names = _names(c.values, tree, c.kind)
+    if c.mode == "only":
+        return f"{c.kind} {'not ' if c.negated else ''}= {names} only"
+    if c.mode == "all" and len(c.values) > 1:
+        names = " and ".join(_names((v,), tree, c.kind) for v in c.values)
+        return f"{c.kind} {'not ' if c.negated else ''}∋ {names}"
+    symbol = ("∉" if c.negated else "∈") if (len(c.values) > 1 or "family" in names) else (
+        "≠" if c.negated else "=")
+    return f"{c.kind} {symbol} {names}"
+
+
+def describe(form: Form, tree: ModelTree | None = None) -> str:
+    """The form in words: ``attacks · threat = Membership inference · model ∈ Stable
+    Diffusion family · knowledge = Black-box only · code linked in the survey``."""
+    head = _NOUN[form.target]
+    if form.target in ("papers", "models", "threats") and len(form.parts) == 1:
+        head += f" (from {_PART_NOUN[form.parts[0]]})"
+    words = [head] + [render_cond(c, tree) for c in form.conds]
+    if form.agg:
+        words.append({"count": "count", "per_item": "count of rows per item",
+                      "top": "the most rows", "bottom": "the fewest rows",
+                      "more_than": f"more than {form.agg.n} rows",
+                      "fewer_than": f"fewer than {form.agg.n} rows"}[form.agg.op])
+    return " · ".join(words)
+
+
+# ------------------------------------------------------------------ compiling to SPARQL
+
+@dataclass(frozen=True)
+class Context:
+    """What compiling needs from the graph: the model tree and the knowledge levels."""
+
+    tree: ModelTree
+    knowledge: frozenset[str]
+
+
+_KNOWLEDGE = "SELECT ?k WHERE { ?k a rd:AttackerKnowledge }"
+
+
+@functools.lru_cache(maxsize=8)
+def context(store: Store) -> Context:
+    return Context(model_tree(store), frozenset(r[0] for r in select_values(store, _KNOWLEDGE)[1]))
+
+
+class _Vars:
+    def __init__(self) -> None:
+        self.n = 0
+
+    def new(self, stem: str) -> str:
+        self.n += 1
+        return f"?{stem}{self.n}"
+
+
+def _values(var: str, iris) -> str:
+    return f"VALUES {var} {{ " + " ".join(sparql_term(URIRef(i)) for i in sorted(iris)) + " }"
+
+
+def _iris(c: Cond, ctx: Context) -> set[str]:
+    if c.kind == "model":
+        return set().union(*(ctx.tree.below(v.iri) for v in c.values))
+    return {v.iri for v in c.values}
+
+
+def _why_not(c: Cond, part: str) -> str | None:
+    """Why ``c`` cannot hold on a row of ``part`` (None: it can)."""
+    if part == "defenses" and c.kind == "knowledge":
+        return "defense rows carry no attacker knowledge (the survey gives it for attacks)"
+    if part == "defenses" and c.kind == "defended":
+        return "'has a defense' is a condition on attack rows"
+    if part == "defenses" and c.kind == "text" and c.field == "limitation":
+        return "defense rows have no limitation column"
+    if part == "attacks" and c.kind == "method":
+        return "defense methods are named by defense rows, not attack rows"
+    return None
+
+
+def _cond_lines(c: Cond, r: str, part: str, ctx: Context, v: _Vars) -> list[str]:
+    """Patterns that make row ``r`` of ``part`` satisfy ``c`` (ignoring negation)."""
+    if c.kind == "text":
+        preds = (list(_TEXT[part].values()) if c.field == "any" else [_TEXT[part][c.field]])
+        t = v.new("text")
+        words = [v.new("word") for _ in c.words]
+        lines = [f"{r} {'|'.join(preds)} {t} ."]
+        lines += [f"VALUES {w} {{ {sparql_term(Literal(word))} }}"
+                  for w, word in zip(words, c.words, strict=True)]
+        lines.append("FILTER(" + " && ".join(f"CONTAINS(LCASE(STR({t})), {w})" for w in words)
+                     + ")")
+        return lines
+    if c.kind == "code":
+        p = v.new("codepaper")
+        avail = "rd:PublicCode" if c.code == "linked" else "rd:NoPublicCode"
+        return [f"{r} rd:fromPaper {p} .", f"{p} rd:codeAvailability {avail} ."]
+    if c.kind == "defended":
+        t, d = v.new("threat"), v.new("defense")
+        return [f"{r} rd:threat {t} .",
+                f"FILTER EXISTS {{ {d} a rd:DefenseEvaluation ; rd:mitigates {t} . }}"]
+    pred = {"threat": _THREAT[part], "knowledge": "rd:assumesKnowledge",
+            "model": "rd:evaluatedOn", "method": "rd:method", "paper": "rd:fromPaper"}[c.kind]
+    x = v.new(c.kind)
+    lines = [f"{r} {pred} {x} .", _values(x, _iris(c, ctx))]
+    if c.mode == "only":
+        rest = (ctx.knowledge if c.kind == "knowledge" else set()) - _iris(c, ctx)
+        if c.kind != "knowledge":
+            raise NotApplicable("'only' applies to attacker knowledge")
+        if rest:
+            y = v.new("other")
+            lines.append(f"FILTER NOT EXISTS {{ {r} {pred} {y} . {_values(y, rest)} }}")
+    return lines
+
+
+def _split(c: Cond, row_target: bool) -> list[Cond]:
+    """An all-of condition as one single-value condition per value."""
+    if c.mode == "all" and len(c.values) > 1:
+        return [replace(c, values=(val,), mode="any") for val in c.values]
+    return [c]
+
+
+def _link(target: str, part: str, r: str, item: str) -> str:
+    return {"methods": f"{r} rd:method {item} .", "papers": f"{r} rd:fromPaper {item} .",
+            "models": f"{r} rd:evaluatedOn {item} .", "threats": f"{r} {_THREAT[part]} {item} .",
+            "knowledge": f"{r} rd:assumesKnowledge {item} ."}[target]
+
+
+def _branch(form: Form, part: str, ctx: Context, v: _Vars, key: str = "?key") -> list[str]:
+    """The patterns of one part: ?row of ``part`` linked to ``key``, with every condition."""
+    row_target = form.target in ("attacks", "evaluations")
+    own = ITEM_KIND.get(form.target)
+    lines = [f"?row a {_ROW_CLASS[part]} ."]
+    if form.target == "attacks":
+        lines.append(f"?row rd:fromPaper {key} .")
+    elif form.target == "evaluations":
+        lines.append(f"?row rd:method {key} .")
+    else:
+        lines.append(_link(form.target, part, "?row", key))
+    item_conds = [c for c in form.conds if c.kind == own]
+    row_conds = [c for c in form.conds if c.kind != own]
+    for c in item_conds:
+        iris = _iris(c, ctx)
+        if c.negated:
+            lines.append(f"FILTER({key} NOT IN (" + ", ".join(sparql_term(URIRef(i))
+                                                            for i in sorted(iris)) + "))")
+        else:
+            lines.append(_values(key, iris))
+    positive = [c for c in row_conds if not c.negated and not (c.mode == "all"
+                                                                and len(c.values) > 1)]
+    all_of = [s for c in row_conds if not c.negated and c.mode == "all" and len(c.values) > 1
+              for s in _split(c, row_target)]
+    for c in positive:
+        lines += _cond_lines(c, "?row", part, ctx, v)
+    for c in all_of:
+        if row_target:
+            lines += _cond_lines(c, "?row", part, ctx, v)
+        else:
+            r = v.new("row")
+            inner = [f"{r} a {_ROW_CLASS[part]} .", _link(form.target, part, r, key)]
+            for p in positive:
+                inner += _cond_lines(p, r, part, ctx, v)
+            inner += _cond_lines(c, r, part, ctx, v)
+            lines.append("FILTER EXISTS { " + " ".join(inner) + " }")
+    for c in row_conds:
+        if not c.negated:
+            continue
+        if _why_not(c, part):
+            continue  # no row of this part can satisfy it: the negation holds
+        if row_target:
+            inner = _cond_lines(c, "?row", part, ctx, v)
+        else:
+            r = v.new("row")
+            inner = [f"{r} a {_ROW_CLASS[part]} .", _link(form.target, part, r, key)]
+            inner += _cond_lines(c, r, part, ctx, v)
+        lines.append("FILTER NOT EXISTS { " + " ".join(inner) + " }")
+    return lines
+
+
+def applicable_parts(form: Form) -> tuple[tuple[str, ...], list[str]]:
+    """The parts every positive condition can hold on, and the reasons for the others."""
+    ok, why = [], []
+    for part in form.parts:
+        reasons = [(c, _why_not(c, part)) for c in form.conds if not c.negated]
+        bad = [(c, r) for c, r in reasons if r]
+        if bad:
+            why += [f"{render_cond(c)}: {r}" for c, r in bad]
+        else:
+            ok.append(part)
+    return tuple(ok), why
+
+
+@dataclass(frozen=True)
+class Compiled:
+    form: Form
+    sparql: str
+    count_sparql: str  # the number of items of a listing (used past ROW_CAP)
+    grouped: bool  # rows carry ?n (per-item row counts)
+
+
+def compile_form(form: Form, ctx: Context) -> Compiled:
+    """One SPARQL SELECT for ``form``: ``?key ?label ?row`` per row (listings) or
+    ``?key ?label ?n`` (aggregates over rows per item). NotApplicable when a positive
+    condition holds on none of the rows the target ranges over."""
+    parts, why = applicable_parts(form)
+    if not parts:
+        raise NotApplicable(f"cannot apply to {_NOUN[form.target]}: " + "; ".join(
+            dict.fromkeys(why)))
+    v = _Vars()
+    branches = [_branch(form, p, ctx, v) for p in parts]
+    # top / bottom: the MAX/MIN sub-select has its own key variable and is compared in a
+    # FILTER (rdflib does not join two sub-selects on an aggregated variable).
+    other = [_branch(form, p, ctx, _Vars(), "?otherkey") for p in parts]
+
+    def body(indent: str = "  ", branches=branches) -> str:
+        if len(branches) == 1:
+            return "\n".join(indent + line for line in branches[0])
+        return f"\n{indent}UNION\n".join(
+            indent + "{\n" + "\n".join(indent + "  " + line for line in b) + "\n" + indent + "}"
+            for b in branches)
+
+    label = f"?key {_LABEL[ANSWER_TYPE[form.target]]} ?label ."
+    op = form.agg.op if form.agg else ""
+    if op in ("per_item", "more_than", "fewer_than"):
+        having = ""
+        if op != "per_item":
+            cmp = ">" if op == "more_than" else "<"
+            having = f"\nHAVING (COUNT(DISTINCT ?row) {cmp} {sparql_term(Literal(form.agg.n))})"
+        sparql = (f"SELECT ?key ?label (COUNT(DISTINCT ?row) AS ?n) WHERE {{\n{body()}\n"
+                  f"  {label}\n}}\nGROUP BY ?key ?label{having}\nORDER BY DESC(?n) ?label")
+        grouped = True
+    elif op in ("top", "bottom"):
+        best = "MAX" if op == "top" else "MIN"
+        inner = (f"SELECT ?key (COUNT(DISTINCT ?row) AS ?n) WHERE {{\n{body('      ')}\n"
+                 f"    }} GROUP BY ?key")
+        inner2 = (f"SELECT ?otherkey (COUNT(DISTINCT ?row) AS ?c) WHERE {{\n"
+                  f"{body('        ', other)}\n      }} GROUP BY ?otherkey")
+        sparql = (f"SELECT ?key ?label ?n WHERE {{\n  {{ {inner} }}\n"
+                  f"  {{ SELECT ({best}(?c) AS ?best) WHERE {{ {{ {inner2} }} }} }}\n"
+                  f"  FILTER(?n = ?best)\n  {label}\n}}\nORDER BY ?label")
+        grouped = True
+    else:
+        sparql = f"SELECT DISTINCT ?key ?label ?row WHERE {{\n{body()}\n  {label}\n}}"
+        grouped = False
+    count_var = "?row" if form.target in ("attacks", "evaluations") else "?key"
+    count = f"SELECT (COUNT(DISTINCT {count_var}) AS ?n) WHERE {{\n{body()}\n}}"
+    return Compiled(form, sparql, count, grouped)
+
+
+# ------------------------------------------------------------------ running
+
+@dataclass
+class Result:
+    form: Form
+    sparql: str
+    items: list[dict]  # iri, label, type, rows (the rows it rests on) | n (row count)
+    count: int  # items (rows for attacks and defense evaluations)
+    understood_as: str
+    total_sparql: str = ""  # set when the listing stopped at ROW_CAP rows
+    truncated: bool = False
+    not_applied: list[str] = field(default_factory=list)  # negations that hold vacuously
+
+
+def run(store: Store, form: Form, cap: int = ROW_CAP) -> Result:
+    """Compile ``form`` and run it on ``store``: the answer, exactly what the SPARQL shown
+    returns (listings stop at ``cap`` rows; the total is then counted by a second query)."""
+    ctx = context(store)
+    comp = compile_form(form, ctx)
+    sparql = comp.sparql if comp.grouped else f"{comp.sparql}\nLIMIT {cap}"
+    rows = store.select(sparql)
+    kind = ANSWER_TYPE[form.target]
+    out: dict[str, dict] = {}
+    row_ids: set[str] = set()
+    for r in rows:
+        iri = str(r["key"])
+        item = out.setdefault(iri, {"iri": iri, "label": str(r["label"]), "type": kind})
+        if comp.grouped:
+            item["n"] = int(r["n"].toPython())
+        elif r.get("row") is not None:
+            row_ids.add(str(r["row"]))
+            item.setdefault("rows", [])
+            if str(r["row"]) not in item["rows"]:
+                item["rows"].append(str(r["row"]))
+    items = list(out.values())
+    if not comp.grouped:
+        items.sort(key=lambda a: (a["label"].casefold(), a["iri"]))
+    row_target = form.target in ("attacks", "evaluations")
+    count = len(row_ids) if row_target else len(items)
+    res = Result(form, sparql, items, count, describe(form, ctx.tree))
+    if not comp.grouped and len(rows) >= cap:
+        res.truncated = True
+        res.total_sparql = comp.count_sparql
+        res.count = int(store.select(comp.count_sparql).rows[0]["n"].toPython())
+    res.not_applied = [f"{render_cond(c, ctx.tree)} holds for every row of "
+                       f"{_PART_NOUN[p]}: {_why_not(c, p)}"
+                       for c in form.conds if c.negated for p in form.parts if _why_not(c, p)]
+    return res
+
+
+__all__ = ["AGGREGATES", "Agg", "Compiled", "Cond", "Context", "Form", "KINDS",
+           "NotApplicable", "Result", "TARGETS", "Term", "compile_form", "context",
+           "describe", "render_cond", "run"]
