@@ -1,50 +1,45 @@
-"""Questions in words -> an intent and linked entities -> parameterised SPARQL -> answers.
+"""Questions in words -> a logical form (:mod:`kg.query`) -> one SPARQL query -> answers.
 
-No language model and no network: a question is matched against a small set of intents
-by its words, the entities it names are linked (:mod:`kg.linking`), and the intent's
-SPARQL is assembled from fixed fragments, one per filled slot. The entities are passed
-as bound values (``store.select(query, bindings)``); the user's text never enters the
-query. The answer carries the query and bindings it ran. When no intent fits, the
-answer says so and carries semantic-search hits, labelled as such.
+No language model and no network. A question is parsed into a :class:`kg.query.Form`:
+what it asks for (attacks, defense methods, papers, models, threats, knowledge levels),
+the entities it names (linked by :mod:`kg.linking`) as conditions — grouped into "any of"
+/ "all of" by their connectors, negated by a preceding "not", "no", "without", "except"
+… —, code availability, words of the effectiveness / limitation cells as text conditions
+(bound literals inside the SPARQL), and an aggregate (how many, per …, most / least,
+more than N). Every content word of the question is either used by a condition or
+reported: a name the graph does not hold ("Imagen") stops the answer with "… is not in
+the graph" and the closest known names; another word it could not use is listed in
+``not_understood``. The SPARQL shown is exactly the query that produced the answers.
 """
 
 from __future__ import annotations
 
+import difflib
+import functools
 import re
 from dataclasses import dataclass, field
 
-from rdflib import URIRef
-
 from .errors import KGError
-from .linking import (
-    STOPWORDS,
-    Entity,
-    Mention,
-    check_words,
-    entities,
-    lexicon,
-    link,
-    tokens,
-)
-from .store import Store
-from .vocab import RD
+from .linking import STOPWORDS, Mention, check_words, lexicon, link, tokens
+from .query import ROW_CAP, Agg, Cond, Form, NotApplicable, Term, context, describe, run
+from .store import Store, select_values
 
 MAX_QUESTION_CHARS = 1000
-ROW_CAP = 1000  # rows a listing query returns; beyond it the total comes from a COUNT
 
 
 @dataclass
 class Answer:
     question: str
-    intent: str
+    intent: str  # query | gaps | unknown_entity | not_applicable | search
     sparql: str
     answers: list[dict]
-    bindings: dict[str, str] = field(default_factory=dict)
     linked: list[Mention] = field(default_factory=list)
     message: str = ""
     asks_count: bool = False
-    filter: dict | None = None
-
+    understood_as: str = ""
+    logical_form: dict | None = None
+    not_understood: list[str] = field(default_factory=list)
+    not_in_graph: list[dict] = field(default_factory=list)  # text, closest
     total: int | None = None  # set when the listing stopped at ROW_CAP rows
     count_sparql: str = ""
 
@@ -54,71 +49,86 @@ class Answer:
 
     def as_dict(self) -> dict:
         d = {"question": self.question, "intent": self.intent, "sparql": self.sparql,
-             "bindings": self.bindings, "answers": self.answers, "count": self.count,
+             "answers": self.answers, "count": self.count,
+             "understood_as": self.understood_as, "logical_form": self.logical_form,
+             "not_understood": self.not_understood, "not_in_graph": self.not_in_graph,
              "linked": [m.as_dict() for m in self.linked], "message": self.message}
-        if self.filter:
-            d["filter"] = self.filter
-        if self.total is not None:
+        if self.count_sparql:
             d["truncated"] = True
             d["count_sparql"] = self.count_sparql
         return d
 
 
-# --------------------------------------------------------------------------- cues
+# --------------------------------------------------------------------------- words
 
-_CUES = {
-    "defense": r"defen[cs]e|defend|protect|mitigat|countermeasure|counter-measure|safeguard|"
-               r"prevent|guard|remed|fix|stop|block|secur|harden|countering|counter\b|"
-               r"what works against|what helps",
-    "attack": r"attack|exploit|\bmias?\b|works? black|works? white|works? gr[ae]y",
-    "paper": r"paper|stud(y|ies|ied)|publication|article|work(s)?\b(?! black| white| gr)|"
-             r"evaluat|research|who (use|tried|test)|literature",
-    "threat": r"threat|risk|vulnerab|danger|privacy (issue|problem)",
-    "models": r"(target|which|what|victim)\s+(\w+\s+)?models|models?\s+(are|were|is|was|have|"
-              r"get|got)\s+(attacked|targeted|evaluated|tested|studied|used|hit)|"
-              r"models? (do|does|did)|on which models|on what models",
-    "count": r"\bhow many\b|\bnumber of\b|\bcount\b",
-    "no_defense": r"(no|without|lack(ing|s)?|missing|zero|un-?defended|unprotected|"
-                  r"not (yet )?(defended|protected|mitigated)|nothing|none)\b.{0,30}"
-                  r"(defen|protect|mitigat|countermeasure)|un-?defended|unprotected|"
-                  r"unmitigated|no one defends|nobody defends",
-    "gap": r"\bgaps?\b|under-?(studied|explored|researched)|unexplored|open (problem|question)|"
-           r"blind spot|uncovered|not (yet )?covered|missing (work|research|defen)|"
-           r"where .* (lacking|missing)|research opportunit",
-    "code_no": r"(no|without|lack(ing|s)?|missing|not|closed)\b.{0,20}"
-               r"(code|implementation|source|github|repo)|closed[- ]source|unreleased",
-    "code_yes": r"\bcode\b|implementation|open[- ]source|github|repo(sitory)?|reproduc|released",
-    "t2i": r"\bt2i\b|text[- ]to[- ]image",
-    "limitation": r"\bneed|require|rely|relies|depend|assum|limitation|limited|weakness|"
-                  r"drawback|shortcoming|downside|caveat|access to|only work",
-    "effectiveness": r"achiev|effective|auc|tpr|accuracy|performance|succe|reconstruct|"
-                     r"how well|result",
-    "list_threats": r"(which|what|list|kinds? of|types? of|all)\s+(the\s+)?"
-                    r"(privacy\s+)?(threats?|risks?|attack categor|categor)",
+def _rx(pattern: str) -> re.Pattern:
+    return re.compile(pattern, re.I)
+
+
+_GAP = _rx(r"\bgaps?\b|under-?(studied|explored|researched)|unexplored|open (problem|question)|"
+           r"blind spot|uncovered|not (yet )?covered|missing (work|research)|"
+           r"research opportunit")
+_UNDEFENDED = _rx(r"\bun-?(defended|protected|mitigated)\b|no ?one defends|nobody defends")
+_NEG = {"not", "no", "without", "except", "excluding", "exclude", "neither", "nor", "never",
+        "non", "lack", "lacking", "missing", "none", "nothing", "zero", "isn", "aren",
+        "doesn", "don", "didn", "wasn", "weren", "nt", "other"}
+_DEFENSE = _rx(r"^(defen[cs]|defend|protect|mitigat|countermeasure|safeguard|prevent|guard|"
+               r"remed|fix|stop|block|secur|harden|counter)")
+_ATTACK = _rx(r"^(attack(s|ed|ing)?$|exploit|mia$)")
+_CODE = _rx(r"^(code|implementation|github|repo|repository|open|source|sourced)$")
+_ONLY = {"only", "just", "purely", "exclusively", "solely"}
+_LIMIT_CUE = _rx(r"^(need|require|rely|relie|depend|assum|limitation|limited|limit|weakness|"
+                 r"drawback|shortcoming|downside|caveat|restrict|requirement)")
+_EFFECT_CUE = _rx(r"^(achiev|effective|effectivenes|performance|succe|result|reach|report)")
+_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+            "eight": 8, "nine": 9, "ten": 10}
+# Target nouns (normalised tokens) -> target
+_TARGET_NOUN = {
+    "attack": "attacks", "mia": "attacks", "exploit": "attacks",
+    "defense": "methods", "defence": "methods", "method": "methods", "countermeasure": "methods",
+    "mitigation": "methods", "safeguard": "methods", "protection": "methods",
+    "technique": "methods",
+    "paper": "papers", "work": "papers", "study": "papers", "publication": "papers",
+    "article": "papers", "reference": "papers", "literature": "papers",
+    "model": "models", "victim": "models", "architecture": "models",
+    "threat": "threats", "risk": "threats", "vulnerability": "threats", "category": "threats",
+    "knowledge": "knowledge", "setting": "knowledge", "level": "knowledge",
 }
-_RE = {k: re.compile(v, re.I) for k, v in _CUES.items()}
+_GROUP_CUE = {"per", "each", "every", "by"}
+_MOST = {"most", "maximum", "max", "highest", "largest", "biggest", "often", "frequently"}
+_LEAST = {"least", "fewest", "minimum", "min", "lowest", "smallest", "rarely"}
+_COUNT = _rx(r"\bhow many\b|\bnumber of\b|\bcount\b|\bhow often\b")
+_ENTITY_PREP = {"against", "on", "for", "from", "by", "of", "in", "targeting", "target",
+                "about", "with", "to", "like", "called", "named"}
 
-# Words that carry an intent or are generic: not a sign of an unknown entity.
-_GENERIC = set("""
-attack defense defence defend protect protection mitigate mitigation countermeasure safeguard
-prevent method technique approach paper work study research publication article evaluate
-evaluation threat risk model target victim which what list show give find tell name there exist
-known used use using need require rely depend assume access only work against black box white
-gray grey kind type category privacy diffusion generative image images data training code
-public available implementation open source github repository release released without no
-lack missing many number count how text t2i gap gaps studied under explore unexplored covered
-problem question defended protected mitigated effective effectiveness limitation limitations
-achieve result results performance success does did do have has been being get got tested
-tested evaluated targeted attacked hit survey graph knowledge setting settings scenario
-against via also both either neither any all each every most least more less best worst
-good better strong stronger weak weaker well high low new recent existing current proposed
-system systems thing things one ones other others same different about regarding concerning
-""".split())
-_GENERIC = {t for w in _GENERIC for t, _, _ in tokens(w)}
+# Words that carry the question's shape (targets, verbs, cues) or nothing at all.
+_GENERIC = {t for w in """
+attack attacks attacked attacking defense defence defend defends defended protect protects
+protected protection mitigate mitigates mitigated mitigation countermeasure safeguard prevent
+method methods technique approach paper work works study studies studied research
+publication article evaluate evaluates evaluated evaluation threat risk model target targets
+targeted targeting victim which what list show give find tell name there exist exists known
+used use uses using need needs require requires required rely relies depend depends assume
+assumes access only work against kind type category privacy diffusion generative image images
+data training code public available implementation open source github repository release
+released without lack lacking missing many number count how gap gaps problem question
+effective effectiveness limitation limitations achieve achieves result results performance
+success does did do have has been being get got tested test hit survey graph knowledge
+setting settings scenario via also both either neither nor any all each every most least
+more fewer less than per one ones other others same different about regarding concerning
+concern address addresses addressed propose proposes proposed present presents cover covers
+covered apply applies applied exploit exploits versus vs compare comparison between kinds
+types categories level levels box black white grey gray way ways also please me show
+whose often frequently times time highest lowest largest fewest exist existing available
+against except excluding exclude those that these their them model's attacker adversary
+adversaries setting assumed assumption rows row entries entry sample samples involve involved
+involving concerned deal deals dealing focus focused reported report reports reach reached
+""".split() for t, _, _ in tokens(w)}
+_GENERIC |= set(_NUMBERS)
 
 
-def _has(cue: str, q: str) -> bool:
-    return bool(_RE[cue].search(q))
+def _has_defense(tok: str) -> bool:
+    return bool(_DEFENSE.match(tok))
 
 
 def looks_like_sparql(text: str) -> bool:
@@ -136,354 +146,494 @@ def check_question(question: str) -> str:
     return q
 
 
-# --------------------------------------------------------------------------- queries
-
-_FAMILY = "?{v} skos:broader* ?{slot} ."
-
-ATTACK_SLOTS = {
-    "threat": "?attack rd:threat ?threat .",
-    "knowledge": "?attack rd:assumesKnowledge ?knowledge .",
-    "model": "?attack rd:evaluatedOn ?m . " + _FAMILY.format(v="m", slot="model"),
-    "t2i": "?attack rd:evaluatedOn ?tm . ?tm rd:isTextToImage true .",
-    "code": "?paper rd:codeAvailability ?code .",
-}
-
-DEFENSE_SLOTS = {
-    "threat": "?eval rd:mitigates ?threat .",
-    "model": "?eval rd:evaluatedOn ?m . " + _FAMILY.format(v="m", slot="model"),
-    "t2i": "?eval rd:evaluatedOn ?tm . ?tm rd:isTextToImage true .",
-    "paper": "?eval rd:fromPaper ?paper .",
-}
-
-_ORDER = ("threat", "knowledge", "model", "paper", "t2i", "code")
+_TEXTS = """SELECT DISTINCT ?t WHERE { { ?r rd:effectiveness ?t } UNION { ?r rd:limitation ?t } }"""
 
 
-def _query(head: str, slots: dict[str, str], filled: list[str], tail: str) -> str:
-    body = [slots[s] for s in sorted(filled, key=_ORDER.index) if s in slots]
-    return head + "\n  " + "\n  ".join(body + [tail]) + "\n}"
+@functools.lru_cache(maxsize=8)
+def text_vocabulary(store: Store) -> frozenset[str]:
+    """The normalised words of every effectiveness and limitation cell of the store."""
+    words: set[str] = set()
+    for (t,) in select_values(store, _TEXTS)[1]:
+        words.update(tok for tok, _, _ in tokens(t or ""))
+    return frozenset(words)
 
 
-def attacks_query(filled: list[str], with_text: bool = False) -> str:
-    tail = "?attack rd:fromPaper ?paper ; rd:threat ?t .\n  ?paper dcterms:title ?label ."
-    if with_text:
-        tail += "\n  ?attack rd:effectiveness ?effectiveness ; rd:limitation ?limitation ."
-    head = ("SELECT DISTINCT ?paper ?label ?attack" +
-            (" ?effectiveness ?limitation" if with_text else "") + " WHERE {")
-    return _query(head, ATTACK_SLOTS, filled, tail)
+# --------------------------------------------------------------------------- parsing
+
+@dataclass
+class _Tok:
+    norm: str
+    start: int
+    end: int
+    text: str
+    mention: int | None = None  # index into the mentions of the question
 
 
-def defenses_query(filled: list[str]) -> str:
-    tail = "?eval rd:method ?method .\n  ?method rdfs:label ?label ."
-    return _query("SELECT DISTINCT ?method ?label ?eval WHERE {", DEFENSE_SLOTS, filled, tail)
+@dataclass
+class Parse:
+    form: Form | None
+    mentions: list[Mention]
+    not_understood: list[str]
+    not_in_graph: list[dict]
+    gaps: bool = False
+    asks_count: bool = False
 
 
-PAPERS_FOR_METHOD = """SELECT DISTINCT ?paper ?label ?eval WHERE {
-  ?eval rd:method ?method ; rd:fromPaper ?paper .
-  ?paper dcterms:title ?label .
-}"""
-THREATS_OF_METHOD = """SELECT DISTINCT ?threat ?label WHERE {
-  ?eval rd:method ?method ; rd:mitigates ?threat .
-  ?threat skos:prefLabel ?label .
-}"""
-MODELS_OF_METHOD = """SELECT DISTINCT ?model ?label WHERE {
-  ?eval rd:method ?method ; rd:evaluatedOn ?model .
-  ?model skos:prefLabel ?label .
-}"""
-THREATS_OF_PAPER = """SELECT DISTINCT ?threat ?label WHERE {
-  { ?x rd:fromPaper ?paper ; rd:threat ?threat . }
-  UNION { ?x rd:fromPaper ?paper ; rd:mitigates ?threat . }
-  ?threat skos:prefLabel ?label .
-}"""
-MODELS_OF_PAPER = """SELECT DISTINCT ?model ?label WHERE {
-  ?x rd:fromPaper ?paper ; rd:evaluatedOn ?model .
-  ?model skos:prefLabel ?label .
-}"""
-THREATS_WITHOUT_DEFENSE = """SELECT DISTINCT ?threat ?label WHERE {
-  ?attack rd:threat ?threat .
-  ?threat skos:prefLabel ?label .
-  FILTER NOT EXISTS { ?eval rd:mitigates ?threat . }
-}"""
-ALL_THREATS = """SELECT DISTINCT ?threat ?label WHERE {
-  ?threat a rd:ThreatCategory ; skos:prefLabel ?label .
-}"""
+def _tokens(q: str, mentions: list[Mention]) -> list[_Tok]:
+    out = []
+    for norm, s, e in tokens(q):
+        t = _Tok(norm, s, e, q[s:e])
+        for i, m in enumerate(mentions):
+            if m.start <= s and e <= m.end:
+                t.mention = i
+                break
+        out.append(t)
+    return out
 
 
-def models_query(filled: list[str]) -> str:
-    tail = "?attack rd:evaluatedOn ?model .\n  ?model skos:prefLabel ?label ."
-    return _query("SELECT DISTINCT ?model ?label WHERE {", ATTACK_SLOTS, filled, tail)
+def _name_like(tok: _Tok, first: bool) -> bool:
+    text = tok.text
+    if len(text) < 2:
+        return False
+    if any(ch.isdigit() for ch in text) and any(ch.isalpha() for ch in text):
+        return True
+    if text.isupper() and len(text) >= 2:
+        return True
+    return text[0].isupper() and not first and not text.isupper() or (
+        any(ch.isupper() for ch in text[1:]) and any(ch.islower() for ch in text))
 
 
-def threats_query(filled: list[str]) -> str:
-    tail = "?attack rd:threat ?threat .\n  ?threat skos:prefLabel ?label ."
-    return _query("SELECT DISTINCT ?threat ?label WHERE {", ATTACK_SLOTS, filled, tail)
+def parse(store: Store, question: str) -> Parse:
+    """The logical form of ``question`` and what of it could not be used."""
+    q = check_question(question)
+    lex = lexicon(store)
+    mentions = link(q, lex)
+    # one mention per span: several entities with one name (an ambiguous abbreviation)
+    by_span: dict[tuple[int, int], Mention] = {}
+    for m in mentions:
+        by_span.setdefault((m.start, m.end), m)
+    mentions = sorted(by_span.values(), key=lambda m: m.start)
+    toks = _tokens(q, mentions)
+    # "Stable Diffusion 3", "SDXL"-like suffixes: a model name with a version the graph
+    # does not hold is an unknown name, not the model it starts with
+    versioned: list[tuple[int, int]] = []
+    for i, t in enumerate(toks[1:], 1):
+        prev = toks[i - 1]
+        if prev.mention is not None and t.mention is None and \
+                mentions[prev.mention].entity.kind == "model" and t.start - prev.end <= 1 and (
+                t.norm.isdigit() or t.norm in ("xl", "xxl", "turbo", "pro", "ultra")
+                or re.fullmatch(r"v\d+", t.norm)):
+            m = mentions[prev.mention]
+            versioned.append((m.start, t.end))
+    if versioned:
+        mentions = [m for m in mentions if not any(a <= m.start < b for a, b in versioned)]
+        toks = _tokens(q, mentions)
+    words = [t.norm for t in toks]
+    used: set[int] = set()  # token indexes a condition or the shape of the question used
+
+    def use(i: int) -> None:
+        used.add(i)
+
+    for i, t in enumerate(toks):
+        if t.mention is not None:
+            use(i)
+    if _GAP.search(q):
+        return Parse(None, mentions, [], [], gaps=True)
+
+    vocab = text_vocabulary(store)
+    # --- negation: a cue negates the next condition-bearing token
+    neg_at: set[int] = set()
+    pending = False
+    for i, t in enumerate(toks):
+        w = t.norm
+        if w in _NEG or (w == "but" and i + 1 < len(toks) and toks[i + 1].norm == "not"):
+            if w == "other" and not (i + 1 < len(toks) and toks[i + 1].norm == "than"):
+                continue
+            pending = True
+            use(i)
+            continue
+        if pending and (t.mention is not None or _CODE.match(w) or _has_defense(w)
+                        or len(w) > 2 and w in vocab and w not in _GENERIC
+                        and w not in STOPWORDS):
+            neg_at.add(i)
+            pending = False
+        elif pending and w in ("and", "but", "or"):
+            pending = False
+
+    # --- code availability
+    conds: list[Cond] = []
+    code_idx = [i for i, w in enumerate(words) if _CODE.match(w) and toks[i].mention is None]
+    if code_idx and any(words[i] in ("code", "implementation", "github", "repo", "repository",
+                                     "source", "sourced") for i in code_idx):
+        closed = "closed" in words or "unreleased" in words
+        negated = closed or any(i in neg_at for i in code_idx) or any(
+            words[j] in _NEG for i in code_idx for j in range(max(0, i - 3), i))
+        # "without code": no row of the item has a code link (for attacks: this row)
+        conds.append(Cond("code", code="linked", negated=negated))
+        for i in code_idx:
+            use(i)
+        for i, w in enumerate(words):
+            if w in ("closed", "unreleased", "public", "available", "released", "publicly",
+                     "with", "has", "have"):
+                use(i)
+
+    # --- defended: "no defense", "undefended", "without any countermeasure"
+    defended_neg = bool(_UNDEFENDED.search(q)) or any(
+        i in neg_at and _has_defense(words[i]) for i in range(len(toks)))
+    if _UNDEFENDED.search(q):
+        for i, t in enumerate(toks):
+            if re.match(r"un", t.norm) and _has_defense(t.norm[2:].lstrip("-")):
+                use(i)
+
+    # --- target
+    target, target_at = None, None
+    wh = [i for i, w in enumerate(words) if w in ("which", "what", "list", "show", "name",
+                                                   "give", "find", "how", "compare")]
+    start = wh[0] if wh else 0
+    defended_tokens = {i for i in neg_at if _has_defense(words[i])}
+    for i in range(start, len(toks)):
+        w = words[i]
+        if toks[i].mention is not None or i in defended_tokens:
+            continue
+        noun = _TARGET_NOUN.get(w)
+        if noun is None and _has_defense(w) and w not in ("stop", "block", "fix", "guard"):
+            noun = "methods"
+        if noun is None and _ATTACK.match(w):
+            noun = "attacks"
+        if noun:
+            target, target_at = noun, i
+            break
+    kinds = {m.entity.kind for m in mentions}
+    if "paper" in kinds and re.search(r"\bwhat (does|do|did)\b.*\b(attack|target)s?\b\W*$", q,
+                                      re.I):
+        target = "models"  # "what does the SecMI paper attack": the models it attacks
+    has_defense_cue = any(_has_defense(w) for i, w in enumerate(words)
+                          if i not in defended_tokens and toks[i].mention is None)
+    has_attack_cue = any(_ATTACK.match(w) for w in words) or any(
+        m.entity.kind == "threat" and re.search(r"\bmias?\b|attack", m.text, re.I)
+        for m in mentions)
+    if target is None:
+        if "method" in kinds and not has_defense_cue:
+            target = "papers"
+        elif has_defense_cue:
+            target = "methods"
+        elif "paper" in kinds and not (kinds & {"threat", "knowledge", "model"}):
+            target = "threats"
+        else:
+            target = "attacks"
+    if target_at is not None:
+        use(target_at)
+    for i, w in enumerate(words):
+        if (_TARGET_NOUN.get(w) or _ATTACK.match(w) or _has_defense(w)) and \
+                toks[i].mention is None:
+            use(i)
+
+    # --- aggregate
+    agg = None
+    group = None
+    for i, w in enumerate(words):
+        if w in _GROUP_CUE and i + 1 < len(toks):
+            nxt = words[i + 1]
+            g = _TARGET_NOUN.get(nxt)
+            if g in ("threats", "models", "papers", "methods", "knowledge") and (
+                    w != "by" or _COUNT.search(q)):
+                group = g
+                use(i)
+                use(i + 1)
+                break
+    more = re.search(r"\b(more|greater|fewer|less) than (\d+|" + "|".join(_NUMBERS) + r")\b",
+                     q, re.I) or re.search(r"\bat least (\d+|" + "|".join(_NUMBERS) + r")\b",
+                                           q, re.I)
+    asks_count = bool(_COUNT.search(q))
+    if group:
+        counted = target
+        part = "defenses" if counted in ("methods", "evaluations") else "attacks"
+        if counted == group:
+            part = "defenses" if has_defense_cue else "attacks"
+        target = group
+        agg = Agg("per_item")
+        parts = (part,)
+    else:
+        parts = ()
+    if more:
+        n_text = more.group(more.lastindex).lower()
+        n = int(n_text) if n_text.isdigit() else _NUMBERS[n_text]
+        op = "fewer_than" if more.group(0).lower().startswith(("fewer", "less")) else "more_than"
+        if more.group(0).lower().startswith("at least"):
+            n -= 1
+        agg = Agg(op, n)
+        for i, t in enumerate(toks):
+            if more.start() <= t.start < more.end():
+                use(i)
+    if any(w in _MOST for w in words) or any(w in _LEAST for w in words):
+        if not (more or group):
+            agg = Agg("bottom" if any(w in _LEAST for w in words) else "top")
+        for i, w in enumerate(words):
+            if w in _MOST | _LEAST | {"the"}:
+                use(i)
+    if asks_count and agg is None:
+        agg = Agg("count")
+    for i, t in enumerate(toks):
+        if asks_count and t.norm in ("how", "many", "number", "count", "often"):
+            use(i)
+
+    # --- which rows papers / models / threats range over
+    if not parts and target in ("papers", "models", "threats"):
+        if "paper" in kinds and not (has_attack_cue or has_defense_cue):
+            parts = ()
+        elif "method" in kinds or (has_defense_cue and not has_attack_cue):
+            parts = ("defenses",)
+        elif "knowledge" in kinds or has_attack_cue or agg is not None and agg.op in (
+                "top", "bottom", "more_than", "fewer_than", "per_item"):
+            parts = ("attacks",)
+        elif target == "models" and re.search(r"\b(attacked|targeted|hit|victims?)\b", q, re.I):
+            parts = ("attacks",)
+        elif target == "models" and not has_defense_cue:
+            parts = ("attacks",)
+    if target == "threats" and defended_neg and not parts:
+        parts = ("attacks",)
+    if defended_neg:
+        conds.append(Cond("defended", negated=True))
+
+    # --- entity conditions
+    def connector(a: Mention, b: Mention) -> str:
+        between = q[a.end:b.start].lower()
+        if re.search(r"\bor\b|\beither\b|/|,", between):
+            return "or"
+        if re.search(r"\band\b|&", between):
+            return "and"
+        return "and" if not between.strip() else "other"
+
+    by_kind: dict[str, list[tuple[Mention, bool]]] = {}
+    for i, t in enumerate(toks):
+        if t.mention is None or (i > 0 and toks[i - 1].mention == t.mention):
+            continue
+        m = mentions[t.mention]
+        negated = i in neg_at
+        by_kind.setdefault(m.entity.kind, []).append((m, negated))
+    # "neither A nor B": B is negated too
+    for kind, lst in by_kind.items():
+        fixed = []
+        for j, (m, negated) in enumerate(lst):
+            if not negated and j > 0 and lst[j - 1][1] and re.search(
+                    r"\b(nor|or)\b", q[lst[j - 1][0].end:m.start], re.I):
+                negated = True
+            fixed.append((m, negated))
+        by_kind[kind] = fixed
+    both = bool(re.search(r"\bboth\b|\ball of\b|\bas well as\b", q, re.I))
+    compare = bool(re.search(r"\bcompare|\bversus\b|\bvs\b|\beither\b", q, re.I))
+    only_at = {i for i, w in enumerate(words) if w in _ONLY}
+    for kind, lst in by_kind.items():
+        pos = [m for m, n in lst if not n]
+        neg = [m for m, n in lst if n]
+        if pos:
+            mode = "any"
+            if len(pos) > 1:
+                joins = [connector(a, b) for a, b in zip(pos, pos[1:], strict=False)]
+                if (both or (kind == "model" and "or" not in joins and not compare)) and \
+                        kind in ("model", "knowledge", "threat", "method", "paper"):
+                    mode = "all" if (both or kind == "model") else "any"
+            if kind == "knowledge" and _only(toks, pos, only_at):
+                mode = "only"
+                for i in only_at:
+                    use(i)
+            values = tuple(dict.fromkeys(Term(m.entity.iri, m.entity.label) for m in pos))
+            conds.append(Cond(kind, values, mode=mode if len(values) > 1 or mode == "only"
+                              else "any"))
+        if neg:
+            values = tuple(dict.fromkeys(Term(m.entity.iri, m.entity.label) for m in neg))
+            conds.append(Cond(kind, values, negated=True))
+    if re.search(r"\bt2i\b|text[- ]to[- ]image", q, re.I) and "model" not in by_kind:
+        conds.append(Cond("t2i"))
+        for i, t in enumerate(toks):
+            if t.norm in ("t2i", "text", "to", "image"):
+                use(i)
+
+    # --- the rest: text conditions, unknown names, words not understood
+    field_ = "any"
+    limit_cue = [i for i, w in enumerate(words) if _LIMIT_CUE.match(w)]
+    effect_cue = [i for i, w in enumerate(words) if _EFFECT_CUE.match(w)]
+    if limit_cue and not effect_cue:
+        field_ = "limitation"
+    elif effect_cue and not limit_cue:
+        field_ = "effectiveness"
+    if field_ == "limitation" and target in ("methods", "evaluations"):
+        field_ = "any"
+    for i in limit_cue + effect_cue:
+        use(i)
+    explicit_field = any(w in ("limitation", "effectiveness", "weakness", "drawback",
+                               "shortcoming", "caveat") for w in words)
+    for i, t in enumerate(toks):  # "white-box access", "gray-box setting"
+        if i > 0 and toks[i - 1].mention is not None and t.mention is None and \
+                mentions[toks[i - 1].mention].entity.kind == "knowledge" and t.norm in (
+                "access", "setting", "scenario", "knowledge", "attacker", "adversary",
+                "threat", "model", "assumption"):
+            use(i)
+    text_words: list[tuple[int, str]] = []
+    unknown: list[list[int]] = []
+    leftover: list[int] = []
+    for i, t in enumerate(toks):
+        w = t.norm
+        if i in used or w in STOPWORDS or t.mention is not None or w.isdigit():
+            continue
+        prev = next((toks[j] for j in range(i - 1, -1, -1) if toks[j].norm not in
+                     ("the", "a", "an")), None)
+        after_prep = prev is not None and prev.norm in _ENTITY_PREP and prev.mention is None
+        if _name_like(t, i == 0) or (after_prep and w not in _GENERIC and w not in vocab):
+            if unknown and unknown[-1][-1] == i - 1:
+                unknown[-1].append(i)
+            else:
+                unknown.append([i])
+            continue
+        if (w in _GENERIC and not (explicit_field and w in vocab)) or len(w) <= 2:
+            continue
+        if w in vocab:
+            text_words.append((i, w))
+        else:
+            leftover.append(i)
+    # a word right after an unknown name continues it ("prompt injection")
+    for i in list(leftover):
+        for grp in unknown:
+            if grp[-1] == i - 1:
+                grp.append(i)
+                leftover.remove(i)
+                break
+    for grp in unknown:  # "Smith et al."
+        j = grp[-1]
+        if j + 2 < len(toks) and toks[j + 1].norm == "et" and toks[j + 2].norm == "al":
+            grp += [j + 1, j + 2]
+    not_in_graph = []
+    for a_, b_ in versioned:
+        not_in_graph.append({"text": q[a_:b_], "closest": _closest(lex, q[a_:b_])})
+    for grp in unknown:
+        end = toks[grp[-1]].end
+        if toks[grp[-1]].norm == "al" and q[end:end + 1] == ".":
+            end += 1
+        text = q[toks[grp[0]].start:end]
+        not_in_graph.append({"text": text, "closest": _closest(lex, text)})
+    if text_words:
+        negated = any(i in neg_at for i, _ in text_words)
+        conds.append(Cond("text", words=tuple(dict.fromkeys(w for _, w in text_words)),
+                          field=field_, negated=negated))
+    not_understood = [toks[i].text for i in leftover]
+    return Parse(Form(target, tuple(conds), agg, parts), mentions, not_understood,
+                 not_in_graph, asks_count=asks_count)
+
+
+def _only(toks: list[_Tok], pos: list[Mention], only_at: set[int]) -> bool:
+    """'only' next to a knowledge mention (stop words between allowed): "black-box only",
+    "only in a white-box setting" — not "only need API access"."""
+    for i in only_at:
+        for j in (i - 1, i + 1):
+            k = j
+            step = -1 if j < i else 1
+            while 0 <= k < len(toks) and toks[k].norm in STOPWORDS and toks[k].mention is None:
+                k += step
+            if 0 <= k < len(toks) and toks[k].mention is not None and any(
+                    m.start <= toks[k].start < m.end for m in pos):
+                return True
+    return False
+
+
+def _closest(lex, text: str) -> list[str]:
+    forms = sorted({e.label for e in lex.entities.values()
+                    if e.kind in ("threat", "knowledge", "model", "method")})
+    by_lower = {f.lower(): f for f in forms}
+    close = difflib.get_close_matches(text.lower(), list(by_lower), n=3, cutoff=0.4)
+    return [by_lower[c] for c in close]
 
 
 # --------------------------------------------------------------------------- answering
 
-
-@dataclass
-class _Parsed:
-    q: str
-    mentions: list[Mention]
-    threat: Entity | None
-    knowledge: Entity | None
-    model: Entity | None
-    method: Entity | None
-    paper: Entity | None
-    leftovers: list[str]
-
-    @property
-    def cues(self) -> str:
-        """The question with paper titles blanked: a title's words are not cues."""
-        q = self.q
-        for m in self.mentions:
-            if m.entity.kind == "paper":
-                q = q[:m.start] + " " * (m.end - m.start) + q[m.end:]
-        return q
-
-
-def _parse(q: str, store: Store) -> _Parsed:
-    ms = link(q, lexicon(store))
-    one = {k: (entities(ms, k) or [None])[0] for k in ("threat", "knowledge", "model",
-                                                       "method", "paper")}
-    covered = set()
-    for m in ms:
-        covered.update(range(m.start, m.end))
-    left = [t for t, s, _ in tokens(q) if s not in covered and t not in STOPWORDS
-            and t not in _GENERIC and len(t) > 2 and not t.isdigit()]
-    return _Parsed(q, ms, one["threat"], one["knowledge"], one["model"], one["method"],
-                   one["paper"], left)
-
-
-def _rows_to_answers(rows, key: str, kind: str, via: str | None = None) -> list[dict]:
-    out: dict[str, dict] = {}
-    for r in rows:
-        iri = str(r[key])
-        a = out.setdefault(iri, {"iri": iri, "label": str(r["label"]), "type": kind})
-        if via and r.get(via) is not None:
-            a.setdefault("via", [])
-            if str(r[via]) not in a["via"]:
-                a["via"].append(str(r[via]))
-    return sorted(out.values(), key=lambda a: (a["label"].casefold(), a["iri"]))
-
-
-def _bind(p: _Parsed, slots: list[str]) -> dict:
-    b = {}
-    for s in slots:
-        e = getattr(p, s, None)
-        if e is not None:
-            b[s] = URIRef(e.iri)
-    return b
-
-
-def _run(store: Store, intent: str, sparql: str, bindings: dict, key: str, kind: str,
-         p: _Parsed, via: str | None = None) -> Answer:
-    """Run a listing query; past ROW_CAP rows the answers are the first ones and a COUNT
-    query gives the total (large graphs: tens of thousands of answers)."""
-    listing = f"{sparql}\nLIMIT {ROW_CAP}"
-    rows = store.select(listing, bindings)
-    a = Answer(p.q, intent, listing, _rows_to_answers(rows, key, kind, via),
-               {k: str(v) for k, v in bindings.items()}, p.mentions)
-    if len(rows) >= ROW_CAP:
-        count = re.sub(r"^SELECT DISTINCT .*? WHERE \{",
-                       f"SELECT (COUNT(DISTINCT ?{key}) AS ?n) WHERE {{", sparql, count=1)
-        a.total = int(store.select(count, bindings).rows[0]["n"].toPython())
-        a.count_sparql = count
-    return a
-
-
-_FILTER_HOW = ("a row is kept when its text contains the most of these words (at least half "
-               "of them); prefix matches count")
-
-
-def _matches(term: str, words: set[str]) -> bool:
-    return any(w == term or (len(term) >= 4 and w.startswith(term)) for w in words)
-
-
-def _filter_text(answer: Answer, rows, terms: list[str], fields: list[str]) -> list[dict]:
-    keep: dict[str, set[str]] = {}
-    best = 0
-    scored = []
-    for r in rows:
-        for f in fields:
-            words = {t for t, _, _ in tokens(str(r[f]))}
-            n = sum(_matches(t, words) for t in terms)
-            scored.append((n, r, f))
-            best = max(best, n)
-    need = max(1, best) if best >= max(1, (len(terms) + 1) // 2) else None
-    if need is None:
-        return []
-    for n, r, _f in scored:
-        if n >= need:
-            keep.setdefault(str(r["paper"]), set()).add(str(r["attack"]))
-    return [dict(a, via=sorted(keep[a["iri"]])) for a in answer.answers if a["iri"] in keep]
-
-
 def ask(store: Store, question: str, search=None) -> Answer:
-    """Answer ``question``; ``search(text, k)`` gives fallback hits when no intent fits."""
+    """Answer ``question``; ``search(text, k)`` gives labelled fallback hits when nothing of
+    the question could be used."""
+    p = parse(store, question)
     q = check_question(question)
-    p = _parse(q, store)
-    a = _answer(store, p, search)
-    a.asks_count = _has("count", q)
-    if a.asks_count and not a.message:
-        a.message = f"{a.count} {_noun(a)}"
+    if p.gaps:
+        return _gaps(store, q, p)
+    if p.not_in_graph:
+        names = ", ".join(f"{u['text']!r}" + (f" (closest known: {', '.join(u['closest'])})"
+                                              if u["closest"] else "")
+                          for u in p.not_in_graph)
+        verb = "is" if len(p.not_in_graph) == 1 else "are"
+        a = _fallback(q, p, search, f"{names} {verb} not in the graph, so the question is not "
+                      "answered (an answer without it would answer a different question)",
+                      intent="unknown_entity")
+        a.understood_as = describe(p.form) if p.form else ""
+        a.logical_form = p.form.as_dict() if p.form else None
+        return a
+    form = p.form
+    assert form is not None
+    if not form.conds and form.agg is None and not p.mentions and p.not_understood:
+        return _fallback(q, p, search, "no word of the question names a threat, attacker "
+                         "knowledge, model, defense method or paper of the graph",
+                         intent="search")
+    try:
+        res = run(store, form)
+    except NotApplicable as e:
+        a = Answer(q, "not_applicable", "", [], p.mentions, message=f"Not answered: {e}.",
+                   understood_as=describe(form, context(store).tree),
+                   logical_form=form.as_dict(), not_understood=p.not_understood)
+        return a
+    answers = [_answer_item(x, form) for x in res.items]
+    a = Answer(q, "query", res.sparql, answers, p.mentions, asks_count=p.asks_count,
+               understood_as=res.understood_as, logical_form=form.as_dict(),
+               not_understood=p.not_understood)
+    if res.truncated:
+        a.total = res.count
+        a.count_sparql = res.total_sparql
+    msgs = []
+    if form.agg and form.agg.op == "count" or p.asks_count and not form.agg:
+        msgs.append(f"{res.count} {_noun(form.target, res.count)}")
+    elif form.agg and form.agg.op in ("top", "bottom") and answers:
+        n = answers[0]["n"]
+        msgs.append(f"{', '.join(x['label'] for x in answers)}: {n} "
+                    f"{_row_noun(form, n)}")
+    if p.not_understood:
+        msgs.append("not understood (not used): " + ", ".join(repr(w) for w in p.not_understood))
+    msgs += res.not_applied
+    a.message = "; ".join(msgs)
+    if form.agg and form.agg.op == "count":
+        a.total = res.count
     return a
 
 
-def _noun(a: Answer) -> str:
-    kinds = {x.get("type") for x in a.answers}
-    kind = next(iter(kinds)) if len(kinds) == 1 else "answer"
-    return kind + ("" if a.count == 1 else "s")
+def _answer_item(x: dict, form: Form) -> dict:
+    d = {"iri": x["iri"], "label": x["label"], "type": x["type"]}
+    if "n" in x:
+        d["n"] = x["n"]
+    if x.get("rows"):
+        d["via"] = x["rows"]
+    return d
 
 
-def _answer(store: Store, p: _Parsed, search) -> Answer:
-    q = p.cues
-    if _has("gap", q):
-        return _gaps(store, p)
-    if _has("no_defense", q) and not (p.method or p.paper):
-        return _run(store, "threats_without_defense", THREATS_WITHOUT_DEFENSE, {},
-                    "threat", "threat", p)
-    defense, attack = _has("defense", q), _has("attack", q)
-    if p.paper and not p.method:
-        if defense:
-            return _run(store, "defenses_of_paper", defenses_query(["paper"]),
-                        _bind(p, ["paper"]), "method", "method", p, "eval")
-        if _has("models", q) or re.search(r"\bmodels?\b", q, re.I):
-            return _run(store, "models_of_paper", MODELS_OF_PAPER, _bind(p, ["paper"]),
-                        "model", "model", p)
-        return _run(store, "threats_of_paper", THREATS_OF_PAPER, _bind(p, ["paper"]),
-                    "threat", "threat", p)
-    if p.method:
-        b = {"method": URIRef(p.method.iri)}
-        if _has("threat", q) or re.search(r"against what|what does .* (mitigate|protect|defend)",
-                                          q, re.I):
-            return _run(store, "threats_of_method", THREATS_OF_METHOD, b, "threat", "threat", p)
-        if _has("models", q):
-            return _run(store, "models_of_method", MODELS_OF_METHOD, b, "model", "model", p)
-        return _run(store, "papers_for_method", PAPERS_FOR_METHOD, b, "paper", "paper", p, "eval")
-    unknown = _unknown(store, p, search)
-    if _has("models", q) and not defense:
-        filled = [s for s in ("threat", "knowledge") if getattr(p, s)]
-        if unknown and not filled:
-            return unknown
-        return _run(store, "models_of_threat" if p.threat else "target_models",
-                    models_query(filled), _bind(p, filled), "model", "model", p)
-    if defense and not _has("attack", re.sub(r"\bmias?\b", "", q, flags=re.I)) or (
-            defense and (p.threat or p.model)):
-        filled = [s for s in ("threat", "model") if getattr(p, s)]
-        if _has("t2i", q):
-            filled.append("t2i")
-        if unknown and not (p.threat or p.model):
-            return unknown
-        intent = "defenses_for_threat" if p.threat else (
-            "defenses_on_model" if p.model else "defenses")
-        return _run(store, intent, defenses_query(filled), _bind(p, filled),
-                    "method", "method", p, "eval")
-    if _has("list_threats", q) and not p.threat:
-        filled = [s for s in ("knowledge", "model") if getattr(p, s)]
-        if _has("t2i", q):
-            filled.append("t2i")
-        if not filled:
-            return _run(store, "threats", ALL_THREATS, {}, "threat", "threat", p)
-        return _run(store, "threats_of_attacks", threats_query(filled), _bind(p, filled),
-                    "threat", "threat", p)
-    if attack or _has("paper", q) or p.threat or p.knowledge or p.model or _has("t2i", q):
-        return _attacks(store, p, unknown)
-    if unknown:
-        return unknown
-    return _fallback(p, search, "no question pattern fits")
+def _noun(target: str, n: int) -> str:
+    one = {"attacks": "attack", "evaluations": "defense evaluation", "methods": "defense method",
+           "papers": "paper", "models": "model", "threats": "threat",
+           "knowledge": "attacker-knowledge level"}[target]
+    if n == 1:
+        return one
+    return {"knowledge": "attacker-knowledge levels"}.get(target, one + "s")
 
 
-def _attacks(store: Store, p: _Parsed, unknown: Answer | None) -> Answer:
-    q = p.cues
-    filled = [s for s in ("threat", "knowledge", "model") if getattr(p, s)]
-    b = _bind(p, filled)
-    code = None
-    if _has("code_no", q):
-        code = RD.NoPublicCode
-    elif _has("code_yes", q):
-        code = RD.PublicCode
-    if code is not None:
-        filled.append("code")
-        b["code"] = code
-    if _has("t2i", q):
-        filled.append("t2i")
-    text_fields = []
-    if _has("limitation", q):
-        text_fields.append("limitation")
-    if _has("effectiveness", q):
-        text_fields.append("effectiveness")
-    terms = [t for t in p.leftovers] + _support_words(p)
-    if text_fields and terms:
-        sparql = attacks_query(filled, with_text=True)
-        rows = store.select(sparql, b)
-        a = Answer(p.q, "attacks_by_text", sparql, _rows_to_answers(rows, "paper", "paper",
-                                                                   "attack"),
-                   {k: str(v) for k, v in b.items()}, p.mentions)
-        a.answers = _filter_text(a, rows, terms, text_fields)
-        a.filter = {"fields": text_fields, "words": terms, "how": _FILTER_HOW}
-        return a
-    if unknown and not (filled or text_fields):
-        # words the graph has no entity for may still name what an attack needs or does
-        sparql = attacks_query(filled, with_text=True)
-        rows = store.select(sparql, b)
-        a = Answer(p.q, "attacks_by_text", sparql, _rows_to_answers(rows, "paper", "paper",
-                                                                   "attack"),
-                   {k: str(v) for k, v in b.items()}, p.mentions)
-        a.answers = _filter_text(a, rows, p.leftovers, ["effectiveness", "limitation"])
-        if not a.answers:
-            return unknown
-        a.filter = {"fields": ["effectiveness", "limitation"], "words": p.leftovers,
-                    "how": _FILTER_HOW}
-        return a
-    return _run(store, "attacks", attacks_query(filled), b, "paper", "paper", p, "attack")
+def _row_noun(form: Form, n: int) -> str:
+    part = form.parts[0] if len(form.parts) == 1 else ""
+    noun = {"attacks": "attack", "defenses": "defense evaluation"}.get(part, "row")
+    return noun + ("" if n == 1 else "s")
 
 
-# Words generic for slot detection but meaningful in a text filter.
-_SUPPORT = {"auxiliary", "data", "dataset", "access", "intermediate", "output", "step",
-            "query", "threshold", "label", "captioning", "caption", "trained", "direct",
-            "training", "gradient", "batch", "theoretical", "evidence", "memorized",
-            "memorization", "resolution", "api", "variation"}
-
-
-def _support_words(p: _Parsed) -> list[str]:
-    covered = set()
-    for m in p.mentions:
-        covered.update(range(m.start, m.end))
-    out = []
-    for t, s, _ in tokens(p.q):
-        if s not in covered and t in _SUPPORT and t not in p.leftovers and t not in out:
-            out.append(t)
-    return out
-
-
-def _unknown(store: Store, p: _Parsed, search) -> Answer | None:
-    """An answer saying the question names something the graph does not know."""
-    if not p.leftovers or p.threat or p.model or p.knowledge:
-        return None
-    if _has("limitation", p.cues) or _has("effectiveness", p.cues):
-        return None
-    words = " ".join(p.leftovers)
-    import difflib
-
-    forms = sorted({e.label for e in lexicon(store).entities.values()
-                    if e.kind in ("threat", "knowledge", "model")})
-    close = difflib.get_close_matches(words, forms, n=3, cutoff=0.5)
-    hint = f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
-    return _fallback(p, search, f"the graph names no threat, model, method or paper "
-                                f"matching {words!r}{hint}", intent="unknown_entity")
-
-
-def _fallback(p: _Parsed, search, why: str, intent: str = "search") -> Answer:
-    hits = search(p.q, 5) if search is not None else []
+def _fallback(q: str, p: Parse, search, why: str, intent: str) -> Answer:
+    hits = search(q, 5) if search is not None else []
     answers = [dict(h.as_dict(), source="semantic search") for h in hits]
     msg = f"No answer by query: {why}; " + (
         "showing semantic-search hits instead (not answers to the question)."
         if answers else "no semantic-search hits either.")
-    return Answer(p.q, intent, "", answers, {}, p.mentions, message=msg)
+    return Answer(q, intent, "", answers, p.mentions, message=msg,
+                  not_understood=p.not_understood, not_in_graph=p.not_in_graph)
 
 
-def _gaps(store: Store, p: _Parsed) -> Answer:
+def _gaps(store: Store, q: str, p: Parse) -> Answer:
     """The gaps (kg.gaps.from_summary: the same gaps and reasons as find_gaps, from the
     coverage counts, so the answer costs the same at 100k papers as on the survey)."""
     from . import gaps as gaps_module
@@ -491,9 +641,10 @@ def _gaps(store: Store, p: _Parsed) -> Answer:
 
     s = summary.get(store, summary.GAP_VIEWS)
     found = gaps_module.from_summary(store, s)
-    if p.threat:
+    threats = [m.entity.iri for m in p.mentions if m.entity.kind == "threat"]
+    if threats:
         found = [g for g in found
-                 if any(c.get("threat", {}).get("iri") == p.threat.iri for c in g.cells)]
+                 if any(c.get("threat", {}).get("iri") in threats for c in g.cells)]
     answers = []
     for g in found:
         cells = [" × ".join(v["label"] for v in c.values()) for c in g.cells]
@@ -506,34 +657,39 @@ def _gaps(store: Store, p: _Parsed) -> Answer:
                   f"current for {s.fingerprint}\n" + summary.stored_query(summary.GAP_VIEWS).strip())
     else:
         sparql = "\n\n".join(["# coverage counts, computed live from these flat queries"] + [
-            q.strip() for q in (summary.ATTACKS, summary.ATTACK_MODELS, summary.ATTACK_KNOWLEDGE,
+            x.strip() for x in (summary.ATTACKS, summary.ATTACK_MODELS, summary.ATTACK_KNOWLEDGE,
                                 summary.DEFENSES, summary.DEFENSE_MODELS, summary.NO_CODE)])
-    return Answer(p.q, "gaps", sparql, answers, {}, p.mentions,
+    under = "gaps" + (" · threat ∈ {" + ", ".join(m.entity.label for m in p.mentions
+                                                  if m.entity.kind == "threat") + "}"
+                      if threats else "")
+    return Answer(q, "gaps", sparql, answers, p.mentions, understood_as=under,
                   message="gaps derived from the graph's coverage counts (kg.gaps.from_summary; "
                           "`kg gaps --json` gives the evidence)")
 
 
 def render_text(a: Answer) -> str:
     out = []
+    if a.understood_as:
+        out.append(f"understood as: {a.understood_as}")
     if a.message:
         out.append(a.message)
-    head = f"{a.count} {_noun(a)}" if a.answers else "no answers"
+    head = f"{a.count} {'answer' if a.count == 1 else 'answers'}" if a.answers else "no answers"
     if a.intent in ("search", "unknown_entity") and a.answers:
         head = f"{a.count} semantic-search hits (not answers)"
-    out.append(f"intent: {a.intent} — {head}")
+    out.append(head)
     for x in a.answers:
         extra = f"  [{x['gap_type']}] {x['reason']}" if x.get("type") == "gap" else ""
         score = f"  (score {x['score']}; {x['why']})" if "why" in x else ""
-        out.append(f"  - {x['label']}  <{x['iri']}>{extra}{score}")
+        n = f"  ({x['n']})" if "n" in x else ""
+        out.append(f"  - {x['label']}{n}  <{x['iri']}>{extra}{score}")
     if a.linked:
         out.append("linked: " + "; ".join(f"{m.text!r} -> {m.entity.label} ({m.entity.kind})"
                                           for m in a.linked))
     if a.sparql:
         out.append("SPARQL:")
         out.extend("  " + line for line in a.sparql.splitlines())
-        if a.bindings:
-            out.append("bindings: " + ", ".join(f"?{k} = <{v}>" for k, v in a.bindings.items()))
     return "\n".join(out)
 
 
-__all__ = ["Answer", "ask", "render_text", "check_question", "looks_like_sparql"]
+__all__ = ["Answer", "Parse", "ask", "check_question", "looks_like_sparql", "parse",
+           "render_text", "ROW_CAP"]

@@ -44,7 +44,7 @@ from .family import ModelTree, model_tree
 from .store import Store, select_values, sparql_term
 
 TARGETS = ("attacks", "evaluations", "methods", "papers", "models", "threats", "knowledge")
-KINDS = ("threat", "knowledge", "model", "method", "paper", "code", "text", "defended")
+KINDS = ("threat", "knowledge", "model", "method", "paper", "code", "text", "defended", "t2i")
 MODES = ("any", "all", "only")
 AGGREGATES = ("count", "per_item", "top", "bottom", "more_than", "fewer_than")
 FIELDS = ("any", "effectiveness", "limitation")
@@ -185,6 +185,8 @@ def render_cond(c: Cond, tree: ModelTree | None = None) -> str:
     if c.kind == "code":
         text = "code linked in the survey" if c.code == "linked" else "no code link in the survey"
         return ("not " + text) if c.negated else text
+    if c.kind == "t2i":
+        return "no text-to-image model" if c.negated else "model is text-to-image"
     if c.kind == "defended":
         return "no defense evaluated for its threat" if c.negated else \
             "a defense evaluated for its threat"
@@ -285,6 +287,9 @@ def _cond_lines(c: Cond, r: str, part: str, ctx: Context, v: _Vars) -> list[str]
         p = v.new("codepaper")
         avail = "rd:PublicCode" if c.code == "linked" else "rd:NoPublicCode"
         return [f"{r} rd:fromPaper {p} .", f"{p} rd:codeAvailability {avail} ."]
+    if c.kind == "t2i":
+        m = v.new("t2imodel")
+        return [f"{r} rd:evaluatedOn {m} .", f"{m} rd:isTextToImage true ."]
     if c.kind == "defended":
         t, d = v.new("threat"), v.new("defense")
         return [f"{r} rd:threat {t} .",
@@ -358,12 +363,18 @@ def _branch(form: Form, part: str, ctx: Context, v: _Vars, key: str = "?key") ->
         if _why_not(c, part):
             continue  # no row of this part can satisfy it: the negation holds
         if row_target:
-            inner = _cond_lines(c, "?row", part, ctx, v)
-        else:
-            r = v.new("row")
-            inner = [f"{r} a {_ROW_CLASS[part]} .", _link(form.target, part, r, key)]
-            inner += _cond_lines(c, r, part, ctx, v)
-        lines.append("FILTER NOT EXISTS { " + " ".join(inner) + " }")
+            inner = " ".join(_cond_lines(c, "?row", part, ctx, v))
+        else:  # any row of the item, in every table the form ranges over
+            alts = []
+            for other in form.parts:
+                if _why_not(c, other):
+                    continue
+                r = v.new("row")
+                alts.append(" ".join([f"{r} a {_ROW_CLASS[other]} .",
+                                      _link(form.target, other, r, key)]
+                                     + _cond_lines(c, r, other, ctx, v)))
+            inner = alts[0] if len(alts) == 1 else " UNION ".join("{ " + x + " }" for x in alts)
+        lines.append("FILTER NOT EXISTS { " + inner + " }")
     return lines
 
 
