@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, field
 
 from .errors import KGError
-from .linking import STOPWORDS, Mention, check_words, lexicon, link, tokens
+from .linking import STOPWORDS, Mention, check_words, lexicon, link, normal, tokens
 from .query import ROW_CAP, Agg, Cond, Form, NotApplicable, Term, context, describe, run
 from .store import Store, select_values
 
@@ -74,7 +74,8 @@ _NEG = {"not", "no", "without", "except", "excluding", "exclude", "neither", "no
         "doesn", "don", "didn", "wasn", "weren", "nt", "other"}
 _DEFENSE = _rx(r"^(defen[cs]|defend|protect|mitigat|countermeasure|safeguard|prevent|guard|"
                r"remed|fix|stop|block|secur|harden|counter)")
-_ATTACK = _rx(r"^(attack(s|ed|ing)?$|exploit|mia$)")
+_ATTACK = _rx(r"^(attack|exploit|mia$)")  # a cue that attack rows are meant
+_ATTACK_NOUN = _rx(r"^(attacks?|exploits?|mias?)$")  # attacks asked for
 _CODE = _rx(r"^(code|implementation|github|repo|repository|open|source|sourced)$")
 _ONLY = {"only", "just", "purely", "exclusively", "solely"}
 _LIMIT_CUE = _rx(r"^(need|require|rely|relie|depend|assum|limitation|limited|limit|weakness|"
@@ -119,7 +120,8 @@ more fewer less than per one ones other others same different about regarding co
 concern address addresses addressed propose proposes proposed present presents cover covers
 covered apply applies applied exploit exploits versus vs compare comparison between kinds
 types categories level levels box black white grey gray way ways also please me show
-whose often frequently times time highest lowest largest fewest exist existing available
+whose where when often frequently times but mention mentions mentioned mentioning say says
+said contain contains containing word words phrase time highest lowest largest fewest exist existing available
 against except excluding exclude those that these their them model's attacker adversary
 adversaries setting assumed assumption rows row entries entry sample samples involve involved
 involving concerned deal deals dealing focus focused reported report reports reach reached
@@ -177,6 +179,7 @@ class Parse:
     not_in_graph: list[dict]
     gaps: bool = False
     asks_count: bool = False
+    unattached: list[str] = field(default_factory=list)  # negations with nothing to negate
 
 
 def _tokens(q: str, mentions: list[Mention]) -> list[_Tok]:
@@ -225,7 +228,20 @@ def parse(store: Store, question: str) -> Parse:
                 or re.fullmatch(r"v\d+", t.norm)):
             m = mentions[prev.mention]
             versioned.append((m.start, t.end))
-    if versioned:
+    quoted = re.search(r"\b(mentions?|mentioning|says?|contains?|containing|with the (word|phrase))"
+                       r"\b", q, re.I)
+    if quoted:  # "whose effectiveness mentions GANs": the words are text, not entities
+        mentions = [m for m in mentions if m.start < quoted.end()]
+    for k, m in enumerate(mentions):  # "the PriSampler paper": the paper, not the method
+        after = q[m.end:m.end + 12].lower()
+        if m.entity.kind != "paper" and re.match(r"\s*(paper|work|study|article)\b", after):
+            key = normal(m.text)
+            alt = [e for e, _, _ in lex.forms.get(key, []) if e.kind == "paper"] or [
+                e for e in lex.entities.values()
+                if e.kind == "paper" and normal(e.label.split(":", 1)[0]) == key]
+            if alt:
+                mentions[k] = Mention(m.text, m.start, m.end, alt[0], m.surface, m.exact)
+    if versioned or quoted:
         mentions = [m for m in mentions if not any(a <= m.start < b for a, b in versioned)]
         toks = _tokens(q, mentions)
     words = [t.norm for t in toks]
@@ -243,12 +259,16 @@ def parse(store: Store, question: str) -> Parse:
     vocab = text_vocabulary(store)
     # --- negation: a cue negates the next condition-bearing token
     neg_at: set[int] = set()
+    dangling: list[tuple[int, int]] = []  # negations with no condition to negate
     pending = False
+    cue_at = 0
     for i, t in enumerate(toks):
         w = t.norm
         if w in _NEG or (w == "but" and i + 1 < len(toks) and toks[i + 1].norm == "not"):
             if w == "other" and not (i + 1 < len(toks) and toks[i + 1].norm == "than"):
                 continue
+            if not pending:
+                cue_at = i
             pending = True
             use(i)
             continue
@@ -259,6 +279,9 @@ def parse(store: Store, question: str) -> Parse:
             pending = False
         elif pending and w in ("and", "but", "or"):
             pending = False
+            dangling.append((cue_at, i))
+    if pending:
+        dangling.append((cue_at, len(toks)))
 
     # --- code availability
     conds: list[Cond] = []
@@ -293,12 +316,18 @@ def parse(store: Store, question: str) -> Parse:
     defended_tokens = {i for i in neg_at if _has_defense(words[i])}
     for i in range(start, len(toks)):
         w = words[i]
-        if toks[i].mention is not None or i in defended_tokens:
+        if i in defended_tokens:
+            continue
+        if toks[i].mention is not None:
+            m = mentions[toks[i].mention]
+            if m.entity.kind == "threat" and re.search(r"\bmias?\b|attacks?\b", m.text, re.I):
+                target = "attacks"  # "MIAs", "membership inference attacks"
+                break
             continue
         noun = _TARGET_NOUN.get(w)
-        if noun is None and _has_defense(w) and w not in ("stop", "block", "fix", "guard"):
+        if noun is None and _has_defense(w):
             noun = "methods"
-        if noun is None and _ATTACK.match(w):
+        if noun is None and _ATTACK_NOUN.match(w):
             noun = "attacks"
         if noun:
             target, target_at = noun, i
@@ -312,6 +341,8 @@ def parse(store: Store, question: str) -> Parse:
     has_attack_cue = any(_ATTACK.match(w) for w in words) or any(
         m.entity.kind == "threat" and re.search(r"\bmias?\b|attack", m.text, re.I)
         for m in mentions)
+    if words and words[0] == "who" or target is None and re.search(r"\bwho\b", q, re.I):
+        target = "papers"  # "who evaluated differential privacy as a defense"
     if target is None:
         if "method" in kinds and not has_defense_cue:
             target = "papers"
@@ -324,7 +355,7 @@ def parse(store: Store, question: str) -> Parse:
     if target_at is not None:
         use(target_at)
     for i, w in enumerate(words):
-        if (_TARGET_NOUN.get(w) or _ATTACK.match(w) or _has_defense(w)) and \
+        if (_TARGET_NOUN.get(w) or _ATTACK.match(w) or _has_defense(w) or w == "who") and \
                 toks[i].mention is None:
             use(i)
 
@@ -462,7 +493,8 @@ def parse(store: Store, question: str) -> Parse:
     for i in limit_cue + effect_cue:
         use(i)
     explicit_field = any(w in ("limitation", "effectiveness", "weakness", "drawback",
-                               "shortcoming", "caveat") for w in words)
+                               "shortcoming", "caveat", "mention", "say", "contain", "word",
+                               "phrase") for w in words)
     for i, t in enumerate(toks):  # "white-box access", "gray-box setting"
         if i > 0 and toks[i - 1].mention is not None and t.mention is None and \
                 mentions[toks[i - 1].mention].entity.kind == "knowledge" and t.norm in (
@@ -479,7 +511,7 @@ def parse(store: Store, question: str) -> Parse:
         prev = next((toks[j] for j in range(i - 1, -1, -1) if toks[j].norm not in
                      ("the", "a", "an")), None)
         after_prep = prev is not None and prev.norm in _ENTITY_PREP and prev.mention is None
-        if _name_like(t, i == 0) or (after_prep and w not in _GENERIC and w not in vocab):
+        if w not in vocab and (_name_like(t, i == 0) or (after_prep and w not in _GENERIC)):
             if unknown and unknown[-1][-1] == i - 1:
                 unknown[-1].append(i)
             else:
@@ -516,8 +548,14 @@ def parse(store: Store, question: str) -> Parse:
         conds.append(Cond("text", words=tuple(dict.fromkeys(w for _, w in text_words)),
                           field=field_, negated=negated))
     not_understood = [toks[i].text for i in leftover]
+    unattached = []
+    for a_, b_ in dangling:
+        if a_ < len(toks) and toks[a_].norm == "other":
+            continue
+        end = toks[b_ - 1].end if b_ > a_ else toks[a_].end
+        unattached.append(q[toks[a_].start:end])
     return Parse(Form(target, tuple(conds), agg, parts), mentions, not_understood,
-                 not_in_graph, asks_count=asks_count)
+                 not_in_graph, asks_count=asks_count, unattached=unattached)
 
 
 def _only(toks: list[_Tok], pos: list[Mention], only_at: set[int]) -> bool:
@@ -565,6 +603,13 @@ def ask(store: Store, question: str, search=None) -> Answer:
         return a
     form = p.form
     assert form is not None
+    if p.unattached:
+        return Answer(q, "not_understood", "", [], p.mentions,
+                      message="Not answered: I did not understand what "
+                              + " and ".join(repr(u) for u in p.unattached)
+                              + " negates, and answering without it would answer a different "
+                                "question.", understood_as=describe(form),
+                      logical_form=form.as_dict(), not_understood=p.unattached + p.not_understood)
     if not form.conds and form.agg is None and not p.mentions and p.not_understood:
         return _fallback(q, p, search, "no word of the question names a threat, attacker "
                          "knowledge, model, defense method or paper of the graph",
