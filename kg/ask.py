@@ -511,7 +511,14 @@ def parse(store: Store, question: str) -> Parse:
         prev = next((toks[j] for j in range(i - 1, -1, -1) if toks[j].norm not in
                      ("the", "a", "an")), None)
         after_prep = prev is not None and prev.norm in _ENTITY_PREP and prev.mention is None
-        if w not in vocab and (_name_like(t, i == 0) or (after_prep and w not in _GENERIC)):
+        run_ = [j for j in range(i, len(toks)) if j not in used and toks[j].mention is None
+                and toks[j].norm not in STOPWORDS]
+        run_ = run_[:next((k for k, j in enumerate(run_) if j != i + k), len(run_))]
+        strange = [j for j in run_ if toks[j].norm not in vocab and toks[j].norm not in _GENERIC
+                   and not toks[j].norm.isdigit()]
+        if w not in vocab and _name_like(t, i == 0) or (after_prep and strange
+                                                         and w not in _GENERIC):
+            # a name the graph does not hold: "Imagen", "against prompt injection"
             if unknown and unknown[-1][-1] == i - 1:
                 unknown[-1].append(i)
             else:
@@ -530,7 +537,10 @@ def parse(store: Store, question: str) -> Parse:
                 grp.append(i)
                 leftover.remove(i)
                 break
-    for grp in unknown:  # "Smith et al."
+    for grp in unknown:  # "GPT-4", "Smith et al."
+        while grp[-1] + 1 < len(toks) and toks[grp[-1] + 1].norm.isdigit() and \
+                toks[grp[-1] + 1].start - toks[grp[-1]].end <= 1:
+            grp.append(grp[-1] + 1)
         j = grp[-1]
         if j + 2 < len(toks) and toks[j + 1].norm == "et" and toks[j + 2].norm == "al":
             grp += [j + 1, j + 2]

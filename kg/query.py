@@ -362,8 +362,11 @@ def _branch(form: Form, part: str, ctx: Context, v: _Vars, key: str = "?key") ->
             continue
         if _why_not(c, part):
             continue  # no row of this part can satisfy it: the negation holds
+        # a negated all-of: no row holding every value at once
+        subs = _split(c, row_target) if c.mode == "all" else [c]
         if row_target:
-            inner = " ".join(_cond_lines(c, "?row", part, ctx, v))
+            inner = " ".join(line for sub in subs for line in _cond_lines(sub, "?row", part,
+                                                                          ctx, v))
         else:  # any row of the item, in every table the form ranges over
             alts = []
             for other in form.parts:
@@ -372,7 +375,8 @@ def _branch(form: Form, part: str, ctx: Context, v: _Vars, key: str = "?key") ->
                 r = v.new("row")
                 alts.append(" ".join([f"{r} a {_ROW_CLASS[other]} .",
                                       _link(form.target, other, r, key)]
-                                     + _cond_lines(c, r, other, ctx, v)))
+                                     + [line for sub in subs
+                                        for line in _cond_lines(sub, r, other, ctx, v)]))
             inner = alts[0] if len(alts) == 1 else " UNION ".join("{ " + x + " }" for x in alts)
         lines.append("FILTER NOT EXISTS { " + inner + " }")
     return lines

@@ -6,8 +6,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rdflib import RDF, SKOS, Literal, URIRef
 
-from kg.ask import ask
+from kg.ask import ask, parse
 from kg.errors import KGError
+from kg.linking import tokens
+from kg.query import compile_form, context
 from kg.vocab import RD
 
 
@@ -53,46 +55,90 @@ def iris(answer):
 
 def test_defenses_for_threat_on_a_family(store, graph):
     a = ask(store, "what protects Stable Diffusion against membership inference?")
-    assert a.intent == "defenses_for_threat"
+    assert a.intent == "query" and a.logical_form["target"] == "methods"
     want = oracle_defenses(graph, concept(graph, "Membership inference"),
                            concept(graph, "Stable Diffusion"))
     assert want and iris(a) == want
     assert {x["type"] for x in a.answers} == {"method"}
+    assert a.understood_as == ("defense methods · model ∈ Stable Diffusion family · "
+                               "threat = Membership inference")
 
 
 def test_attacks_by_threat_and_knowledge_with_abbreviations(store, graph):
     a = ask(store, "which MIAs work black-box?")
-    assert a.intent == "attacks"
+    assert a.logical_form["target"] == "attacks"
     assert iris(a) == oracle_attack_papers(graph, concept(graph, "Membership inference"),
                                            concept(graph, "Black-box"))
     b = ask(store, "grey box MIA papers")
     assert iris(b) == oracle_attack_papers(graph, concept(graph, "Membership inference"),
                                            concept(graph, "Gray-box"))
-    c = ask(store, "attacks that only need API access")
+    c = ask(store, "attacks that only need API access")  # not "black-box only"
     assert iris(c) == oracle_attack_papers(graph, knowledge=concept(graph, "Black-box"))
+    d = ask(store, "attacks that are black-box only")
+    assert d.understood_as == "attacks · knowledge = Black-box only"
+    assert iris(d) < iris(c)
 
 
-def test_attacks_on_a_family_follow_broader(store, graph):
-    a = ask(store, "attacks on LDMs")
-    assert iris(a) == oracle_attack_papers(graph, family=concept(graph,
-                                                                 "Latent diffusion model"))
+def test_white_box_access_is_knowledge_not_a_text_filter(store, graph):
+    a = ask(store, "what attacks need white-box access?")
+    assert iris(a) == oracle_attack_papers(graph, knowledge=concept(graph, "White-box"))
+    assert len(a.answers) == 5 and "contains" not in a.understood_as
 
 
-def test_code_availability(store, graph):
-    a = ask(store, "membership inference attacks with public code")
-    mi = oracle_attack_papers(graph, concept(graph, "Membership inference"))
-    want = {p for p in mi if (URIRef(p), RD.codeAvailability, RD.PublicCode) in graph}
-    assert iris(a) == want and 0 < len(want) < len(mi)
+def test_two_conditions_of_one_kind_are_both_kept(store, graph):
+    a = ask(store, "Which attacks target both DDIM and DALL-E 2?")
+    assert "model ∋ DDIM and DALL-E 2" in a.understood_as and len(a.answers) == 1
+    b = ask(store, "compare defenses for membership inference and data extraction")
+    assert "threat ∈ {Membership inference, Training data extraction}" in b.understood_as
+    mi, tde = (concept(graph, t) for t in ("Membership inference", "Training data extraction"))
+    assert iris(b) == oracle_defenses(graph, mi) | oracle_defenses(graph, tde)
+
+
+def test_negation_superlative_count_and_difference(store, graph):
+    a = ask(store, "which gray-box attacks are not membership inference?")
+    assert "threat ≠ Membership inference" in a.understood_as
+    gray = oracle_attack_papers(graph, knowledge=concept(graph, "Gray-box"))
+    assert iris(a) == gray - oracle_attack_papers(graph, concept(graph, "Membership inference"))
+    b = ask(store, "Which model is attacked most often?")
+    assert [x["label"] for x in b.answers] == ["DDPM"] and b.answers[0]["n"] == 8
+    assert "DDPM: 8 attacks" in b.message
+    c = ask(store, "How many attacks are in the graph?")
+    assert c.count == 16 and "16 attacks" in c.message
+    d = ask(store, "Which defense methods were evaluated on DDPM but not on Stable Diffusion?")
+    assert "model ∉ Stable Diffusion family" in d.understood_as
+    assert "DualMD" not in {x["label"] for x in d.answers} and len(d.answers) == 8
+    e = ask(store, "Which attacks have public code but target no Stable Diffusion model?")
+    assert len(e.answers) == 3 and "code linked in the survey" in e.understood_as
+
+
+def test_unknown_model_is_said_and_not_answered(store):
+    a = ask(store, "What protects Imagen from data extraction?", lambda t, k: [])
+    assert a.intent == "unknown_entity" and a.answers == []
+    assert a.not_in_graph[0]["text"] == "Imagen" and "Imagen" in a.message
+    assert "not in the graph" in a.message
+    b = ask(store, "gray-box MIAs on Stable Diffusion 3")
+    assert b.intent == "unknown_entity" and b.not_in_graph[0]["text"] == "Stable Diffusion 3"
+    assert "Stable Diffusion" in b.not_in_graph[0]["closest"]
+    c = ask(store, "defenses against prompt injection", lambda t, k: [])
+    assert c.intent == "unknown_entity" and "prompt injection" in c.message
+
+
+def test_words_not_understood_are_reported(store):
+    a = ask(store, "which attacks on DDIM are spooky")
+    assert a.intent == "query" and a.not_understood == ["spooky"]
+    assert "not understood" in a.message
+    b = ask(store, "which models have defenses but were never attacked?")
+    assert b.intent == "not_understood" and b.answers == []
+    assert "never attacked" in b.message
 
 
 def test_papers_of_a_method_and_methods_of_a_paper(store, graph):
     a = ask(store, "papers that study DP-SGD")
     dp = next(graph.subjects(RDFS_LABEL, Literal("DP-SGD")))
     want = {str(graph.value(e, RD.fromPaper)) for e in graph.subjects(RD.method, dp)}
-    assert a.intent == "papers_for_method" and iris(a) == want
+    assert a.logical_form["target"] == "papers" and iris(a) == want
     b = ask(store, "what defenses does the SecMI paper evaluate")
     paper = next(iter(iri for iri in want if "vulnerable" in iri))
-    assert b.intent == "defenses_of_paper"
     assert iris(b) == {str(graph.value(e, RD.method))
                        for e in graph.subjects(RD.fromPaper, URIRef(paper))
                        if (e, RDF.type, RD.DefenseEvaluation) in graph}
@@ -105,7 +151,8 @@ def test_threats_without_defense_and_target_models(store, graph):
     a = ask(store, "which threats have no defense?")
     defended = set(graph.objects(None, RD.mitigates))
     attacked = set(graph.objects(None, RD.threat))
-    assert a.intent == "threats_without_defense"
+    assert a.understood_as == ("threats (from attack rows) · no defense evaluated for its "
+                               "threat")
     assert iris(a) == {str(t) for t in attacked - defended}
     gi = concept(graph, "Gradient inversion")
     b = ask(store, "target models of gradient inversion")
@@ -117,11 +164,14 @@ def test_counts(store, graph):
     a = ask(store, "how many membership inference attacks are there")
     want = oracle_attack_papers(graph, concept(graph, "Membership inference"))
     assert a.count == len(want) and a.asks_count and str(len(want)) in a.message
+    b = ask(store, "how many attacks per threat")
+    assert {x["label"]: x["n"] for x in b.answers}["Membership inference"] == len(want)
 
 
-def test_limitation_text(store, graph):
+def test_limitation_text_is_bound_inside_the_query(store, graph):
     a = ask(store, "attacks that need auxiliary data")
-    assert a.intent == "attacks_by_text"
+    assert 'limitation contains "auxiliary"' in a.understood_as
+    assert 'VALUES ?word' in a.sparql and '"auxiliary"' in a.sparql
     want = {str(graph.value(at, RD.fromPaper)) for at in graph.subjects(RDF.type, RD.Attack)
             if "auxiliary" in str(graph.value(at, RD.limitation)).lower()}
     assert want and iris(a) == want
@@ -133,10 +183,10 @@ def test_gaps_question(store):
     assert all(x["type"] in ("gap", "threat") for x in a.answers)
 
 
-def test_unknown_entity_says_so_and_falls_back_to_search(store):
-    a = ask(store, "defenses against prompt injection", lambda t, k: [])
-    assert a.intent == "unknown_entity" and "prompt injection" in a.message
-    assert a.answers == []
+def test_knowledge_of_a_defense_is_refused_with_the_reason(store):
+    a = ask(store, "black-box defenses against membership inference")
+    assert a.intent == "not_applicable" and a.answers == []
+    assert "no attacker knowledge" in a.message
 
 
 @pytest.mark.parametrize("q", ["", "   ", "?!?!", "x" * 5000,
@@ -147,58 +197,45 @@ def test_bad_input_is_a_clear_error(store, q):
         ask(store, q)
 
 
-def all_templates() -> set[str]:
-    """Every query ask can run: the fixed templates and their slot combinations."""
-    from itertools import combinations
-
-    import kg.ask as A
-
-    def subsets(slots):
-        return [list(c) for n in range(len(slots) + 1) for c in combinations(slots, n)]
-
-    out = {getattr(A, n) for n in dir(A) if n.isupper() and isinstance(getattr(A, n), str)
-           and "SELECT" in getattr(A, n)}
-    for s in subsets(list(A.ATTACK_SLOTS)):
-        out |= {A.attacks_query(s), A.attacks_query(s, True), A.models_query(s),
-                A.threats_query(s)}
-    for s in subsets(list(A.DEFENSE_SLOTS)):
-        out.add(A.defenses_query(s))
-    return out
-
-
-TEMPLATES = all_templates()
-
-
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                  HealthCheck.function_scoped_fixture])
 @given(st.text(min_size=1, max_size=80))
-def test_any_text_answers_or_refuses_and_runs_only_fixed_templates(store, text):
+def test_any_text_answers_or_refuses_and_runs_only_what_the_core_compiles(store, text):
     try:
         a = ask(store, "attacks " + text)
     except KGError:
         return
-    executed = re.sub(r"\nLIMIT \d+$", "", a.sparql)
-    assert executed == "" or executed in TEMPLATES or a.intent == "gaps"
-    assert all(isinstance(v, str) and v.startswith("https://") for v in a.bindings.values())
+    if a.intent != "query":
+        assert a.answers == [] or all(x.get("source") == "semantic search" for x in a.answers)
+        return
+    p = parse(store, "attacks " + text)
+    assert re.sub(r"\nLIMIT \d+$", "", a.sparql) == compile_form(p.form, context(store)).sparql
+    # the only literals in the query are normalised words of the question
+    words = {t for t, _, _ in tokens("attacks " + text)}
+    assert set(re.findall(r'VALUES \?word\d+ \{ "([^"]*)" \}', a.sparql)) <= words
 
 
 def test_injection_attempt_is_bound_not_pasted(store):
     a = ask(store, 'attacks on SD" } ; DROP ALL ; #')
-    assert re.sub(r"\nLIMIT \d+$", "", a.sparql) in TEMPLATES
-    assert a.bindings["model"].endswith("model-stable-diffusion")
+    assert "DROP ALL" not in a.sparql and "model ∈ Stable Diffusion family" in a.understood_as
+    # "drop" is a word of the survey's cells: a text condition, bound as an escaped literal
+    assert a.intent == "query" and 'VALUES ?word3 { "drop" }' in a.sparql
 
 
 def test_cli_ask_json_contract(kg_cli):
     r = kg_cli("ask", "which MIAs work black-box?", "--json")
     assert r.exit_code == 0, r.output
     d = json.loads(r.output)
-    assert {"question", "intent", "sparql", "answers", "count"} <= set(d)
+    assert {"question", "intent", "sparql", "answers", "count", "understood_as",
+            "logical_form", "not_understood", "not_in_graph"} <= set(d)
     assert d["count"] == len(d["answers"]) > 0
     for x in d["answers"]:
         assert {"iri", "label", "type"} <= set(x)
-    assert "?threat" in d["sparql"] and d["bindings"]["threat"].endswith("membership-inference")
+    assert d["logical_form"]["target"] == "attacks"
+    assert {c["kind"] for c in d["logical_form"]["conditions"]} == {"threat", "knowledge"}
+    assert "threat-membership-inference>" in d["sparql"]
     r = kg_cli("ask", "papers that study DP-SGD")
-    assert r.exit_code == 0 and "SPARQL:" in r.output and "bindings:" in r.output
+    assert r.exit_code == 0 and "SPARQL:" in r.output and "understood as:" in r.output
 
 
 def test_cli_bad_question_is_one_line(runner):
@@ -208,15 +245,15 @@ def test_cli_bad_question_is_one_line(runner):
     assert r.exit_code == 1 and "kg sparql" in r.output and "Traceback" not in r.output
 
 
-
 def test_large_answer_sets_are_capped_with_an_exact_count(store, graph, monkeypatch):
-    import kg.ask
+    import kg.query
 
-    monkeypatch.setattr(kg.ask, "ROW_CAP", 3)
+    monkeypatch.setattr(kg.query, "ROW_CAP", 3)
+    monkeypatch.setattr(kg.query.run, "__defaults__", (3,))
     a = ask(store, "which MIAs work black-box?")
     want = oracle_attack_papers(graph, concept(graph, "Membership inference"),
                                 concept(graph, "Black-box"))
     assert a.count == len(want) > len(a.answers)
     d = a.as_dict()
-    assert d["truncated"] and "COUNT(DISTINCT ?paper)" in d["count_sparql"]
+    assert d["truncated"] and "COUNT(DISTINCT ?row)" in d["count_sparql"]
     assert d["count"] == len(want)

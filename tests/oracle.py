@@ -1,0 +1,177 @@
+"""A plain-Python oracle over the survey rows: no rdflib, no SPARQL, no kg.query.
+
+It reads the survey's row records (kg.ingest), resolves labels through data/aliases.yaml and
+walks the model tree of data/models.yaml itself, then evaluates a logical form by the
+semantics written in kg.query's docstring. Answers are labels (paper titles, method and
+concept labels), so a test compares them with the labels the query core returns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import yaml
+
+from kg import settings
+from kg.curated import load_aliases
+from kg.ingest import ATTACKS, DEFENSES, Survey
+
+
+@dataclass(frozen=True)
+class Rec:
+    part: str  # attacks | defenses
+    paper: str
+    threat: str
+    knowledge: frozenset[str]
+    models: frozenset[str]
+    method: str
+    effectiveness: str
+    limitation: str
+    links_code: bool
+
+
+def _split(text: str) -> list[str]:
+    return [p.strip() for p in text.split(",") if p.strip()]
+
+
+class Oracle:
+    def __init__(self, survey: Survey) -> None:
+        al = load_aliases()
+        tree = yaml.safe_load((settings.DATA_DIR / "models.yaml").read_text(encoding="utf-8"))
+        self.parent = {m["label"]: m.get("broader") for m in tree["models"]}
+        for m in tree["models"]:
+            al.add_canonical("models", m["label"])
+        self.t2i = {m["label"] for m in tree["models"] if m.get("text_to_image")}
+        self.knowledge_levels = set(load_yaml_section(al, "knowledge"))
+        rows = []
+        for part, table, threat_col in ((ATTACKS, "attacks", "Category"),
+                                        (DEFENSES, "defenses", "Threats")):
+            for r in survey.tables[table].rows:
+                method = ""
+                if part == DEFENSES:
+                    text = r["Key Methods"].text
+                    method = al.resolve("methods", text) or text
+                rows.append(Rec(
+                    part, " ".join(r["Ref."].text.split()),
+                    al.require("threats", r[threat_col].text),
+                    frozenset(al.require("knowledge", k)
+                              for k in _split(r["Attacker's knowledge"].text))
+                    if part == ATTACKS else frozenset(),
+                    frozenset(al.require("models", m) for m in _split(r["Target Models"].text)),
+                    method, r["Effectiveness"].text,
+                    r["Limitations"].text if part == ATTACKS else "",
+                    bool(r["Code"].links)))
+        self.rows = rows
+        linked = {r.paper for r in rows if r.links_code}
+        self.code = {r.paper: r.paper in linked for r in rows}
+
+    # -------------------------------------------------------------- semantics
+
+    def under(self, model: str, family: str) -> bool:
+        m: str | None = model
+        while m is not None:
+            if m == family:
+                return True
+            m = self.parent.get(m)
+        return False
+
+    def holds(self, c, r: Rec) -> bool:
+        """Whether row ``r`` satisfies condition ``c`` (negation ignored)."""
+        labels = [v.label for v in c.values]
+        if c.mode == "all" and len(labels) > 1:  # every value on this row
+            return all(self.holds(type(c)(c.kind, (v,)), r) for v in c.values)
+        if c.kind == "threat":
+            return r.threat in labels
+        if c.kind == "knowledge":
+            if c.mode == "only":
+                return bool(r.knowledge) and r.knowledge <= set(labels)
+            return bool(r.knowledge & set(labels))
+        if c.kind == "model":
+            return any(self.under(m, f) for m in r.models for f in labels)
+        if c.kind == "method":
+            return r.method in labels
+        if c.kind == "paper":
+            return r.paper in labels
+        if c.kind == "code":
+            return self.code[r.paper] == (c.code == "linked")
+        if c.kind == "t2i":
+            return any(m in self.t2i for m in r.models)
+        if c.kind == "defended":
+            return any(d.part == DEFENSES and d.threat == r.threat for d in self.rows)
+        if c.kind == "text":
+            texts = {"effectiveness": [r.effectiveness], "limitation": [r.limitation],
+                     "any": [r.effectiveness, r.limitation]}[c.field]
+            return any(all(w in t.lower() for w in c.words) for t in texts if t)
+        raise ValueError(c.kind)
+
+    def applies(self, c, part: str) -> bool:
+        if part == DEFENSES:
+            return c.kind not in ("knowledge", "defended") and not (
+                c.kind == "text" and c.field == "limitation")
+        return c.kind != "method"
+
+    def items_of(self, target: str, r: Rec) -> list[str]:
+        return {"attacks": [r.paper], "evaluations": [r.method], "methods": [r.method],
+                "papers": [r.paper], "models": sorted(r.models), "threats": [r.threat],
+                "knowledge": sorted(r.knowledge)}[target]
+
+    def answer(self, form) -> dict[str, int]:
+        """Answer label -> number of matching rows (attacks: by paper; methods: by method)."""
+        own = {"methods": "method", "papers": "paper", "models": "model", "threats": "threat",
+               "knowledge": "knowledge"}.get(form.target)
+        pos = [c for c in form.conds if not c.negated and c.kind != own]
+        neg = [c for c in form.conds if c.negated and c.kind != own]
+        item_conds = [c for c in form.conds if c.kind == own]
+        rows = [r for r in self.rows if r.part in form.parts]
+
+        def single(c) -> bool:
+            return c.mode != "all" or len(c.values) < 2
+
+        def row_ok(r: Rec, conds) -> bool:  # every condition applies to the row and holds
+            return all(self.applies(c, r.part) and self.holds(c, r) for c in conds)
+
+        def item_ok(item: str) -> bool:
+            for c in item_conds:
+                labels = [v.label for v in c.values]
+                inside = any(self.under(item, f) for f in labels) if own == "model" else (
+                    item in labels)
+                if inside == c.negated:
+                    return False
+            return True
+
+        counts: dict[str, set[int]] = {}
+        if form.target in ("attacks", "evaluations"):  # the item is the row
+            for i, r in enumerate(rows):
+                if row_ok(r, pos) and not any(self.applies(c, r.part) and self.holds(c, r)
+                                              for c in neg):
+                    counts.setdefault(self.items_of(form.target, r)[0], set()).add(i)
+        else:
+            base = [c for c in pos if single(c)]
+            for i, r in enumerate(rows):
+                if row_ok(r, base):
+                    for item in self.items_of(form.target, r):
+                        if item_ok(item):
+                            counts.setdefault(item, set()).add(i)
+            for item in list(counts):
+                mine = [r for r in rows if item in self.items_of(form.target, r)]
+                for c in pos:
+                    if not single(c) and not all(
+                            any(row_ok(r, base + [type(c)(c.kind, (v,))]) for r in mine)
+                            for v in c.values):
+                        counts.pop(item, None)
+                if any(self.applies(c, r.part) and self.holds(c, r) for c in neg for r in mine):
+                    counts.pop(item, None)
+        out = {item: len(idx) for item, idx in counts.items()}
+        agg = form.agg.op if form.agg else ""
+        if agg in ("top", "bottom") and out:
+            best = (max if agg == "top" else min)(out.values())
+            out = {k: n for k, n in out.items() if n == best}
+        elif agg == "more_than":
+            out = {k: n for k, n in out.items() if n > form.agg.n}
+        elif agg == "fewer_than":
+            out = {k: n for k, n in out.items() if n < form.agg.n}
+        return out
+
+
+def load_yaml_section(aliases, kind: str) -> list[str]:
+    return list(aliases.variants.get(kind, {}))
