@@ -42,6 +42,7 @@ class Answer:
     not_in_graph: list[dict] = field(default_factory=list)  # text, closest
     total: int | None = None  # set when the listing stopped at ROW_CAP rows
     count_sparql: str = ""
+    form: Form | None = None  # the logical form that ran (query answers)
 
     @property
     def count(self) -> int:
@@ -634,7 +635,7 @@ def ask(store: Store, question: str, search=None) -> Answer:
     answers = [_answer_item(x, form) for x in res.items]
     a = Answer(q, "query", res.sparql, answers, p.mentions, asks_count=p.asks_count,
                understood_as=res.understood_as, logical_form=form.as_dict(),
-               not_understood=p.not_understood)
+               not_understood=p.not_understood, form=form)
     if res.truncated:
         a.total = res.count
         a.count_sparql = res.total_sparql

@@ -206,6 +206,11 @@ def render_cond(c: Cond, tree: ModelTree | None = None) -> str:
     return f"{c.kind} {symbol} {names}"
 
 
+def row_ids(result: Result) -> list[str]:
+    """The rows an answer rests on (listing results), in first-seen order."""
+    return list(dict.fromkeys(r for item in result.items for r in item.get("rows", ())))
+
+
 def describe(form: Form, tree: ModelTree | None = None) -> str:
     """The form in words: ``attacks · threat = Membership inference · model ∈ Stable
     Diffusion family · knowledge = Black-box only · code linked in the survey``."""
@@ -466,23 +471,24 @@ class Result:
     not_applied: list[str] = field(default_factory=list)  # negations that hold vacuously
 
 
-def run(store: Store, form: Form, cap: int = ROW_CAP) -> Result:
+def run(store: Store, form: Form, cap: int | None = ROW_CAP) -> Result:
     """Compile ``form`` and run it on ``store``: the answer, exactly what the SPARQL shown
-    returns (listings stop at ``cap`` rows; the total is then counted by a second query)."""
+    returns (listings stop at ``cap`` rows, None: all; the total is then counted by a
+    second query)."""
     ctx = context(store)
     comp = compile_form(form, ctx)
-    sparql = comp.sparql if comp.grouped else f"{comp.sparql}\nLIMIT {cap}"
+    sparql = comp.sparql if comp.grouped or cap is None else f"{comp.sparql}\nLIMIT {cap}"
     rows = store.select(sparql)
     kind = ANSWER_TYPE[form.target]
     out: dict[str, dict] = {}
-    row_ids: set[str] = set()
+    seen_rows: set[str] = set()
     for r in rows:
         iri = str(r["key"])
         item = out.setdefault(iri, {"iri": iri, "label": str(r["label"]), "type": kind})
         if comp.grouped:
             item["n"] = int(r["n"].toPython())
         elif r.get("row") is not None:
-            row_ids.add(str(r["row"]))
+            seen_rows.add(str(r["row"]))
             item.setdefault("rows", [])
             if str(r["row"]) not in item["rows"]:
                 item["rows"].append(str(r["row"]))
@@ -490,9 +496,9 @@ def run(store: Store, form: Form, cap: int = ROW_CAP) -> Result:
     if not comp.grouped:
         items.sort(key=lambda a: (a["label"].casefold(), a["iri"]))
     row_target = form.target in ("attacks", "evaluations")
-    count = len(row_ids) if row_target else len(items)
+    count = len(seen_rows) if row_target else len(items)
     res = Result(form, sparql, items, count, describe(form, ctx.tree))
-    if not comp.grouped and len(rows) >= cap:
+    if not comp.grouped and cap is not None and len(rows) >= cap:
         res.truncated = True
         res.total_sparql = comp.count_sparql
         res.count = int(store.select(comp.count_sparql).rows[0]["n"].toPython())
@@ -504,4 +510,4 @@ def run(store: Store, form: Form, cap: int = ROW_CAP) -> Result:
 
 __all__ = ["AGGREGATES", "Agg", "Compiled", "Cond", "Context", "Form", "KINDS",
            "NotApplicable", "Result", "TARGETS", "Term", "compile_form", "context",
-           "describe", "render_cond", "run"]
+           "describe", "render_cond", "row_ids", "run"]

@@ -122,3 +122,40 @@ def test_construct_view_refuses(q, needle):
     with pytest.raises(QueryError) as e:
         construct_spec(q)
     assert needle in str(e.value)
+
+
+def test_a_view_and_a_question_that_mean_the_same_selection_give_the_same_rows(store):
+    from kg.ask import ask
+    from kg.export import question_spec
+
+    v = make_view(store, view_spec(store, threats=["MIA"], models=["SD"], part="attacks"))
+    a = ask(store, "membership inference attacks on Stable Diffusion")
+    assert {str(r.iri) for r in v.attacks} == {r for x in a.answers for r in x["via"]}
+    q = make_view(store, question_spec(store, "membership inference attacks on Stable Diffusion"))
+    assert [r.iri for r in q.attacks] == [r.iri for r in v.attacks] and not q.defenses
+    assert ("understood as: attacks · threat = Membership inference · model ∈ Stable "
+            "Diffusion family") in "\n".join(q.header("csv"))
+
+
+def test_question_export_of_an_aggregate_holds_the_rows_behind_its_answer(store):
+    from kg.export import question_spec
+
+    spec = question_spec(store, "Which model is attacked most often?")
+    v = make_view(store, spec)
+    assert len(v.attacks) == 8 and all("DDPM" in r.models for r in v.attacks)
+    assert spec.command("csv") == ("kg export question 'Which model is attacked most often?' "
+                                   "--format csv")
+
+
+def test_question_export_cli_refuses_an_unknown_name_and_writes_nothing(kg_cli, tmp_path):
+    out = tmp_path / "x"
+    r = kg_cli("export", "question", "What protects Imagen from data extraction?", "-f", "all",
+               "-o", str(out))
+    assert r.exit_code == 1 and "not in the graph" in r.output and not out.exists()
+    r = kg_cli("export", "question", "which gray-box attacks are not membership inference?",
+               "-f", "csv", "--json")
+    assert r.exit_code == 0, r.output
+    import json
+
+    d = json.loads(r.output)
+    assert d["counts"]["attacks"] == 1 and d["understood_as"].startswith("attacks ·")

@@ -4,6 +4,7 @@ skeleton, tables, figures or graph files.
     kg export view [--threat T] [--knowledge K] [--model M] [--method D] [--paper P]
                    [--part attacks|defenses] --format F [-o PATH] [--json]
     kg export construct QUERY-or-FILE.rq --format F [-o PATH] [--json]
+    kg export question "QUESTION" --format F [-o PATH] [--json]
 
 Filters of different kinds combine with AND, repeated ones with OR; labels go through
 data/aliases.yaml (any spelling it knows; unknown → "did you mean"). ``--format all``
@@ -75,6 +76,18 @@ def construct_cmd(query, fmt, output, as_json, source):
     _run(open_store(source), construct_spec(query), fmt, output, as_json)
 
 
+@export_group.command("question")
+@click.argument("question")
+@_common
+def question_cmd(question, fmt, output, as_json, source):
+    """Export exactly the rows the answer to QUESTION rests on (as `kg ask` answers it),
+    stamped with the question and how it was understood."""
+    from ..export import question_spec
+
+    store = open_store(source)
+    _run(store, question_spec(store, question), fmt, output, as_json)
+
+
 def _run(store, spec, fmt: str, output: Path | None, as_json: bool) -> None:
     from ..bibliography import empty_fields
     from ..export import export, format_named, make_view, write_bundle, write_export
@@ -90,6 +103,7 @@ def _run(store, spec, fmt: str, output: Path | None, as_json: bool) -> None:
     record: dict = {
         "format": fmt, "graph_sha256": view.graph_sha256, "view": spec.describe(),
         "command": spec.command(fmt), "construct": spec.construct,
+        "question": spec.question, "understood_as": spec.understood_as or None,
         "counts": {"attacks": len(view.attacks), "defenses": len(view.defenses),
                    "papers": len(view.papers), "triples": len(view.graph)},
         "papers": [p.key for p in view.papers],

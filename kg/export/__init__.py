@@ -37,6 +37,7 @@ from .views import (
     ViewSpec,
     construct_spec,
     make_view,
+    question_spec,
     view_spec,
 )
 
@@ -104,6 +105,7 @@ def write_bundle(view: View, directory: Path, formats: list[str] | None = None) 
 
 __all__ = ["ALIASES", "AttackRow", "DefenseRow", "FORMATS", "Format", "Paper", "Resolver",
            "View", "ViewSpec", "construct_spec", "export", "format_named", "make_view",
+           "question_spec",
            "to_bibtex", "to_csv", "to_dot", "to_graphml", "to_jsonld", "to_latex",
            "to_markdown", "to_mermaid", "to_paragraph_latex", "to_paragraph_markdown",
            "to_pdf", "to_svg", "to_turtle", "view_spec", "write_bundle", "write_export"]

@@ -2,7 +2,10 @@
 
 A view is chosen by filters — threat, attacker knowledge, target model or family (a model
 filter also matches every model below it, following ``skos:broader*``), defense method, a
-list of papers — or by a user's SPARQL CONSTRUCT. It carries the selected survey rows
+list of papers —, by a question (``kg export question``: exactly the rows its answer rests
+on), or by a user's SPARQL CONSTRUCT. Filters become logical forms of the query core
+(:mod:`kg.query`), so a view, a question and an app page that mean the same selection
+give the same rows. It carries the selected survey rows
 (attacks and defense evaluations, in survey order), their papers with bibliographic
 entries, the RDF subgraph, and the version hash of the full graph, so every export can
 say exactly how to regenerate itself.
@@ -30,6 +33,7 @@ from rdflib import RDF, RDFS, SKOS, Graph, URIRef
 from ..bibliography import BibEntry, Bibliography, load_bibliography
 from ..curated import Aliases, load_aliases, norm
 from ..errors import KGError, QueryError, UnknownLabelError
+from ..family import model_tree
 from ..sparql import check_read_only, run_query
 from ..store import Store
 from ..version import version_line
@@ -74,7 +78,6 @@ SELECT ?node ?pl ?l ?t WHERE {
 
 CLASS_ALTS = "SELECT ?node ?alt WHERE { ?node a ?cls ; skos:altLabel ?alt }"
 
-ANCESTORS = "SELECT ?m ?a WHERE { ?m a rd:TargetModel ; skos:broader* ?a }"
 BROADER = "SELECT ?m ?b WHERE { ?m a rd:TargetModel ; skos:broader ?b }"
 
 # The triples of every node of a class (?cls bound); the view's subgraph is picked from
@@ -97,11 +100,17 @@ class ViewSpec:
     papers: tuple[str, ...] = ()
     part: str = "all"
     construct: str | None = None
+    question: str | None = None
+    understood_as: str = ""  # the question's logical form in words
+    rows: tuple[str, ...] = ()  # the rows a question's answer rests on
 
     def args(self) -> list[str]:
-        """The CLI words that select this view (``view --threat ...`` / ``construct Q``)."""
+        """The CLI words that select this view (``view --threat ...`` / ``construct Q`` /
+        ``question Q``)."""
         if self.construct is not None:
             return ["construct", self.construct]
+        if self.question is not None:
+            return ["question", self.question]
         out = ["view"]
         for opt, values in (("--threat", self.threats), ("--knowledge", self.knowledge),
                             ("--model", self.models), ("--method", self.methods),
@@ -116,6 +125,8 @@ class ViewSpec:
         """One line naming the filter (or 'SPARQL CONSTRUCT'), for comments and captions."""
         if self.construct is not None:
             return "SPARQL CONSTRUCT (query below)"
+        if self.question is not None:
+            return f"the answer to {self.question!r}, understood as: {self.understood_as}"
         parts = []
         for name, values in (("threat", self.threats), ("knowledge", self.knowledge),
                              ("model", self.models), ("method", self.methods),
@@ -125,6 +136,16 @@ class ViewSpec:
         if self.part != "all":
             parts.append(f"part = {self.part}")
         return "; ".join(parts) if parts else "the whole taxonomy (no filter)"
+
+    def notes(self) -> list[str]:
+        """What a filter means beyond its values (said in every export's header)."""
+        out = []
+        if self.knowledge and self.part != "attacks":
+            out.append("knowledge applies to attack rows (defense rows carry none; they are "
+                       "kept when they pass the other filters)")
+        if self.methods and self.part != "defenses":
+            out.append("a method selects defense rows only (attack rows are left out)")
+        return out
 
     def command(self, fmt: str) -> str:
         """The shell command that regenerates an export of this view."""
@@ -199,6 +220,7 @@ class View:
             f"graph sha256: {self.graph_sha256}  (build/version.json graph_sha256)",
             f"graph version: {self.version}",
             f"view: {self.spec.describe()}",
+            *(f"note: {n}" for n in self.spec.notes()),
             f"rows: {_n(len(self.attacks), 'attack')}, "
             f"{_n(len(self.defenses), 'defense evaluation')}, {_n(len(self.papers), 'paper')}",
         ]
@@ -342,9 +364,8 @@ def make_view(store: Store, spec: ViewSpec, bibliography: Bibliography | None = 
     for by_label in iri_of.values():
         for text, node in by_label.items():
             label.setdefault(node, text)
-    ancestors: dict[URIRef, set[URIRef]] = {}
-    for r in store.select(ANCESTORS):
-        ancestors.setdefault(r["m"], set()).add(r["a"])
+    tree = model_tree(store)
+    ancestors = {URIRef(m): {URIRef(a) for a in tree.ancestors(m)} for m in tree.broader}
 
     constructed: Graph | None = None
     if spec.construct is not None:
@@ -355,14 +376,13 @@ def make_view(store: Store, spec: ViewSpec, bibliography: Bibliography | None = 
         d_sel = [n for n in defenses if n in mentioned]
         extra_papers = [n for n in sorted(mentioned, key=str) if isinstance(n, URIRef)
                         and store.ask("ASK { ?s a rd:Paper }", {"s": n})]
+    elif spec.question is not None:
+        chosen = set(spec.rows)
+        a_sel = [n for n in attacks if str(n) in chosen]
+        d_sel = [n for n in defenses if str(n) in chosen]
+        extra_papers = []
     else:
-        want = {kind: {iri_of[kind][v] for v in getattr(spec, kind)}
-                for kind in ("threats", "knowledge", "models", "methods", "papers")}
-        a_sel = [n for n, d in attacks.items() if spec.part in ("all", "attacks")
-                 and not want["methods"] and _match(d, want, ancestors, knowledge=True)]
-        d_sel = [n for n, d in defenses.items() if spec.part in ("all", "defenses")
-                 and _match(d, want, ancestors, knowledge=False)
-                 and (not want["methods"] or d["method"] in want["methods"])]
+        a_sel, d_sel = _selected_rows(store, spec, iri_of)
         extra_papers = []
 
     papers: dict[URIRef, Paper] = {}
@@ -420,17 +440,55 @@ def _fallback_key(title: str) -> str:
     return "kg-" + slug(title)[:40]
 
 
-def _match(d: dict, want: dict[str, set[URIRef]], ancestors: dict[URIRef, set[URIRef]],
-           knowledge: bool) -> bool:
-    if want["threats"] and d["threat"] not in want["threats"]:
-        return False
-    if want["papers"] and d["paper"] not in want["papers"]:
-        return False
-    if knowledge and want["knowledge"] and not (d["k"] & want["knowledge"]):
-        return False
-    if want["models"] and not any(ancestors.get(m, {m}) & want["models"] for m in d["m"]):
-        return False
-    return True
+def view_forms(spec: ViewSpec, iri_of: dict[str, dict[str, URIRef]]):
+    """The logical forms of a filter view: (attack rows, defense rows), None for a part the
+    view leaves out. Knowledge constrains attack rows only; a method selects defense rows."""
+    from ..query import Cond, Form, Term
+
+    def cond(kind: str, labels: tuple[str, ...], single: str):
+        if not labels:
+            return ()
+        return (Cond(single, tuple(Term(str(iri_of[kind][v]), v) for v in labels)),)
+
+    common = (cond("threats", spec.threats, "threat") + cond("models", spec.models, "model")
+              + cond("papers", spec.papers, "paper"))
+    attacks = defenses = None
+    if spec.part in ("all", "attacks") and not spec.methods:
+        attacks = Form("attacks", common + cond("knowledge", spec.knowledge, "knowledge"))
+    if spec.part in ("all", "defenses"):
+        defenses = Form("evaluations", common + cond("methods", spec.methods, "method"))
+    return attacks, defenses
+
+
+def _selected_rows(store: Store, spec: ViewSpec, iri_of) -> tuple[list, list]:
+    from ..query import row_ids, run
+
+    out = []
+    for form in view_forms(spec, iri_of):
+        out.append([URIRef(r) for r in row_ids(run(store, form, cap=None))] if form else [])
+    return out[0], out[1]
+
+
+def question_spec(store: Store, question: str) -> ViewSpec:
+    """A view of exactly the rows the answer to ``question`` rests on (KGError when the
+    question is not answered by a query: an unknown name, a condition that cannot apply)."""
+    from dataclasses import replace as _replace
+
+    from ..ask import ask
+    from ..query import row_ids, run
+
+    a = ask(store, question)
+    if a.intent != "query" or a.form is None:
+        raise KGError(f"nothing to export for {question!r}: {a.message or a.intent}")
+    form = a.form
+    if form.agg is not None and form.agg.op != "count":  # the rows behind the answer items
+        keys = {x["iri"] for x in a.answers}
+        res = run(store, _replace(form, agg=None), cap=None)
+        res.items = [x for x in res.items if x["iri"] in keys]
+    else:
+        res = run(store, form, cap=None)
+    return ViewSpec(question=a.question, understood_as=a.understood_as,
+                    rows=tuple(row_ids(res)))
 
 
 def _subgraph(store: Store, rows: Iterable[URIRef],
@@ -477,4 +535,4 @@ def _subgraph(store: Store, rows: Iterable[URIRef],
 _PROV_DERIVED = URIRef("http://www.w3.org/ns/prov#wasDerivedFrom")
 
 __all__ = ["AttackRow", "DefenseRow", "Paper", "Resolver", "View", "ViewSpec",
-           "construct_spec", "make_view", "view_spec"]
+           "construct_spec", "make_view", "question_spec", "view_forms", "view_spec"]
