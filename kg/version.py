@@ -92,6 +92,33 @@ def version_record(g: Graph, files: list[Path], previous: dict | None = None) ->
     }
 
 
+# The modules that turn the sources into the graph: a build made by other code is not current.
+BUILDER_MODULES = ("ingest", "curated", "additions", "graph", "vocab", "crosswalk")
+
+
+def builder_hash() -> str:
+    """SHA-256 of the code that builds the graph (kg.ingest, kg.graph, ...)."""
+    h = hashlib.sha256()
+    here = Path(__file__).resolve().parent
+    for name in BUILDER_MODULES:
+        h.update((here / f"{name}.py").read_bytes())
+    return h.hexdigest()
+
+
+def current_build(build_dir: Path, source: Path) -> Path | None:
+    """The build directory's graph.nt when it was built, with every addition, by this code
+    from exactly the current sources (their SHA-256), else None."""
+    rec = read_version(build_dir)
+    nt = build_dir / "graph.nt"
+    if not rec or rec.get("builder") != builder_hash() or not nt.is_file():
+        return None
+    try:
+        sources = {display_path(p): sha256_file(p) for p in source_files(source)}
+    except OSError:
+        return None
+    return nt if rec.get("sources") == sources else None
+
+
 def read_version(build_dir: Path | None = None) -> dict | None:
     """The version record of a build directory, or None when it has none."""
     p = (build_dir or settings.path("build_dir")) / VERSION_FILE
@@ -121,5 +148,6 @@ def version_line(record: dict) -> str:
             f"built {record['build_date']})")
 
 
-__all__ = ["build_date", "canonical_nt", "graph_hash", "read_version", "source_files",
+__all__ = ["BUILDER_MODULES", "build_date", "builder_hash", "canonical_nt", "current_build",
+           "graph_hash", "read_version", "source_files",
            "stamp", "version_line", "version_record"]

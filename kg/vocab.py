@@ -115,6 +115,22 @@ PREFIXES = {
 
 SPARQL_PREFIXES = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
 
+#: Node types users pick in search and the app (type name -> class).
+NODE_TYPES = {
+    "paper": "rd:Paper",
+    "attack": "rd:Attack",
+    "method": "rd:DefenseMethod",
+    "evaluation": "rd:DefenseEvaluation",
+    "threat": "rd:ThreatCategory",
+    "knowledge": "rd:AttackerKnowledge",
+    "model": "rd:TargetModel",
+}
+TYPE_NAMES = {
+    "paper": "paper", "attack": "attack", "method": "defense method",
+    "evaluation": "defense evaluation", "threat": "threat category",
+    "knowledge": "attacker knowledge", "model": "target model",
+}
+
 KINDS = (
     "paper", "attack", "evaluation", "method", "threat", "knowledge", "model",
     "document", "table", "column", "row", "cell", "curated", "derived", "summary",

@@ -378,11 +378,16 @@ def test_ask_shows_answer_understanding_sparql_and_hits(store):
     expected = kg_ask(store, q)
     assert set(frames(at)[0]["label"]) == {a["label"] for a in expected.answers}
     assert at.code[0].value == expected.sparql
-    assert f"`{expected.intent}`" in "\n".join(m.value for m in at.markdown)
+    text = "\n".join(m.value for m in at.markdown)
+    assert f"`{expected.intent}`" in text and "**Understood as:**" in text
+    assert "Stable Diffusion family" in text
     linked = frames(at)[1]
     assert {"Membership inference", "Stable Diffusion"} <= set(linked["linked to"])
     assert "Semantic hits" in [s.value for s in at.subheader]
-    assert len(frames(at)) >= 4  # answers, linked, bindings, hits
+    assert len(frames(at)) >= 3  # answers, linked, hits
+    at = ask(at, "What protects Imagen from data extraction?")
+    assert_clean(at)
+    assert any("is not in the graph" in w.value and "Imagen" in w.value for w in at.warning)
 
 
 @pytest.mark.slow

@@ -95,3 +95,25 @@ def test_cli_version_text_json_and_staleness(kg_cli, tmp_path):
     assert len(v["sources_changed"]) == 1 and v["sources_changed"][0].endswith("example.yaml")
     r = kg_cli("version", "--build-dir", str(tmp_path / "none"))
     assert r.exit_code == 1 and "run 'kg build'" in r.output
+
+
+def test_a_current_build_is_read_instead_of_rebuilt_and_a_changed_source_is_not(
+        tmp_path, monkeypatch):
+    import kg.build
+    from kg.version import current_build
+
+    root = Path(__file__).resolve().parent.parent
+    src = tmp_path / "survey.md"
+    src.write_text((root / "data" / "privacy-taxonomy.md").read_text(encoding="utf-8"),
+                   encoding="utf-8")
+    monkeypatch.setattr(kg.build, "check_lock", lambda source: None)  # lock names data/
+    out = tmp_path / "build"
+    build(source=src, build_dir=out)
+    assert current_build(out, src) == out / "graph.nt"
+    record = json.loads((out / "version.json").read_text(encoding="utf-8"))
+    (out / "version.json").write_text(json.dumps({**record, "builder": "other code"}),
+                                      encoding="utf-8")
+    assert current_build(out, src) is None  # built by other code
+    (out / "version.json").write_text(json.dumps(record), encoding="utf-8")
+    src.write_text(src.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert current_build(out, src) is None  # a source changed

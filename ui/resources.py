@@ -9,6 +9,7 @@ setting first). Nothing here holds SPARQL or graph logic: it only calls the ``kg
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 from urllib.parse import quote
 
@@ -155,6 +156,15 @@ def entity_link(short: str, label: str) -> None:
 def entity_url(short: str) -> str:
     """A relative URL of an entity's page, for link columns in tables."""
     return f"entity?node={quote(short, safe=':')}"
+
+
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~$:])")
+
+
+def plain(text: str) -> str:
+    """``text`` escaped for st.markdown / st.warning: shown as written, never rendered as
+    markup (no link, image or HTML from a question or a cell)."""
+    return _MARKDOWN.sub(r"\\\1", str(text))
 
 
 def link_column(label: str = "page") -> dict:

@@ -6,7 +6,7 @@ import click
 
 from ..cli import echo_json, main, source_option
 from ..context import open_store
-from ..embed import TYPES
+from ..vocab import NODE_TYPES as TYPES
 
 
 @main.command()
@@ -42,11 +42,12 @@ def ask(question, source, as_json):
     """Answer QUESTION by SPARQL over the graph (no LLM); shows the query it ran."""
     from ..ask import ask as do_ask
     from ..ask import render_text
-    from ..search import searcher
 
     store = open_store(source)
 
-    def fallback(text, k):
+    def fallback(text, k):  # the model loads only when the question needs search hits
+        from ..search import searcher
+
         return searcher(store).search(text, k)
 
     a = do_ask(store, question, fallback)

@@ -8,9 +8,11 @@ from kg import explore
 from kg.errors import KGError
 
 st.title("Ask & search")
-st.caption("Ask in words — no language model: the question is matched to an intent, the "
-           "entities it names are linked (abbreviations and typos welcome), and a parameterised "
-           "SPARQL query runs over the graph. Semantic search ranks the graph's nodes alongside.")
+st.caption("Ask in words — no language model: the question is parsed into a logical form "
+           "(what is asked for and every condition it names, negations and counts included; "
+           "abbreviations and typos welcome), which runs as one SPARQL query over the graph. "
+           "What could not be used is said, never dropped. Semantic search ranks the graph's "
+           "nodes alongside.")
 
 EXAMPLES = [
     "Which defenses protect against membership inference on Stable Diffusion?",
@@ -19,6 +21,9 @@ EXAMPLES = [
     "Which threats have no defense?",
     "papers that study DP-SGD",
     "attacks that need auxiliary data",
+    "Which attacks target both DDIM and DALL-E 2?",
+    "Which defense methods were evaluated on DDPM but not on Stable Diffusion?",
+    "Which model is attacked most often?",
 ]
 
 
@@ -46,8 +51,20 @@ except KGError as e:
     st.stop()
 
 st.subheader("Answer")
-if view.message:
-    st.success(view.message)
+if view.understood_as:
+    st.markdown("**Understood as:** " + resources.plain(view.understood_as))
+for u in view.not_in_graph:
+    st.warning(resources.plain(
+        f"{u['text']!r} is not in the graph"
+        + (f" (closest known: {', '.join(u['closest'])})" if u["closest"] else "")
+        + ": the question is not answered."))
+if view.not_understood:
+    st.warning(resources.plain("Not understood (not used): "
+                               + ", ".join(repr(w) for w in view.not_understood)))
+if view.message and view.intent == "query":
+    st.success(resources.plain(view.message))
+elif view.message:
+    st.info(resources.plain(view.message))
 if view.answers:
     columns = list(dict.fromkeys(k for a in view.answers for k in a if k != "ref"))
     st.dataframe([{**{k: a.get(k, "") for k in columns}, "page": resources.entity_url(a["ref"])}
@@ -59,7 +76,7 @@ elif not view.message:
 left, right = st.columns(2)
 with left:
     st.subheader("How the question was understood")
-    st.markdown(f"**Intent:** `{view.intent}`")
+    st.markdown(f"**Answered by:** `{view.intent}`")
     if view.linked:
         st.dataframe([{"in the question": m["text"], "linked to": m["label"], "type": m["type"],
                        "match": m["match"], "page": resources.entity_url(m["ref"])}
@@ -71,12 +88,11 @@ with right:
     st.subheader("The SPARQL that ran")
     if view.sparql:
         st.code(view.sparql, language="sparql")
-        if view.bindings:
-            st.caption("Bound values (never pasted into the query text):")
-            st.dataframe([{"variable": f"?{k}", "value": v} for k, v in view.bindings.items()],
-                         hide_index=True, width="stretch")
+        st.caption("Exactly the query that produced the answer; its values are graph terms "
+                   "in VALUES blocks, never the question's text. Paste it into the SPARQL "
+                   "console to rerun it.")
     else:
-        st.caption("No query ran: no intent fitted the question.")
+        st.caption("No query ran.")
 
 st.subheader("Semantic hits")
 if view.search_error:
