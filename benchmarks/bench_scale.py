@@ -165,7 +165,8 @@ def child(o: dict) -> dict:
     from rdflib import Graph
 
     from kg import ask as ask_mod
-    from kg import coverage, gaps, search, summary
+    from kg import coverage, search
+    from kg.coverage import gaps, summary
     from kg.embed import node_texts
     from kg.linking import lexicon, link
     from kg.store import MemoryStore, OxigraphStore, RemoteStore

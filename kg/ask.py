@@ -690,10 +690,10 @@ def _fallback(q: str, p: Parse, search, why: str, intent: str) -> Answer:
 
 
 def _gaps(store: Store, q: str, p: Parse) -> Answer:
-    """The gaps (kg.gaps.from_summary: the same gaps and reasons as find_gaps, from the
+    """The gaps (kg.coverage.gaps.from_summary: the same gaps and reasons as find_gaps, from the
     coverage counts, so the answer costs the same at 100k papers as on the survey)."""
-    from . import gaps as gaps_module
-    from . import summary
+    from .coverage import gaps as gaps_module
+    from .coverage import summary
 
     s = summary.get(store, summary.GAP_VIEWS)
     found = gaps_module.from_summary(store, s)
@@ -719,7 +719,7 @@ def _gaps(store: Store, q: str, p: Parse) -> Answer:
                                                   if m.entity.kind == "threat") + "}"
                       if threats else "")
     return Answer(q, "gaps", sparql, answers, p.mentions, understood_as=under,
-                  message="gaps derived from the graph's coverage counts (kg.gaps.from_summary; "
+                  message="gaps derived from the graph's coverage counts (kg.coverage.gaps.from_summary; "
                           "`kg gaps --json` gives the evidence)")
 
 

@@ -4,7 +4,7 @@ Nodes are compared by IRI (minted from the paper title, and the method for defen
 evaluations), so renumbered survey rows are not changes. A changed node lists its
 changes cell by cell: each changed property is named by the survey column it is
 read from (the provenance mapping rd:mapsTo of :data:`kg.graph.COLUMN_PROPERTIES`),
-with the old and new values. Gaps (``kg.gaps.find_gaps``) are compared by their
+with the old and new values. Gaps (``kg.coverage.gaps.find_gaps``) are compared by their
 identity (type, level and cells): opened or closed.
 
 :func:`diff_graphs` is pure over two graphs; :func:`load_side` reads a survey file,
@@ -131,7 +131,7 @@ def _section(old: dict[str, _Node], new: dict[str, _Node], props: dict[URIRef, s
 
 def _gaps(store: Store):
     try:
-        from .gaps import find_gaps
+        from .coverage.gaps import find_gaps
     except ImportError:  # the coverage module is optional for a diff
         return None
     return {g.key: g for g in find_gaps(store)}
@@ -294,7 +294,7 @@ def render_text(d: Diff) -> str:
                 out.append(f"      {c['column']} ({c['property']}): {_vals(c['old'])} -> "
                            f"{_vals(c['new'])}")
     if d.gaps_opened is None:
-        out.append("Gaps: not compared (kg.gaps unavailable)")
+        out.append("Gaps: not compared (kg.coverage.gaps unavailable)")
     else:
         out.append(f"Gaps: {len(d.gaps_opened)} opened, {len(d.gaps_closed or [])} closed")
         for sign, gaps in (("+ opened", d.gaps_opened), ("- closed", d.gaps_closed or [])):

@@ -194,7 +194,7 @@ def version_info(store: Store) -> dict:
 def overview(store: Store) -> Overview:
     counts = [(name, _int(next(iter(store.select(COUNT_QUERY, {"cls": cls}))).get("n")))
               for name, cls in SUMMARY_CLASSES]
-    from . import summary  # per-threat totals: the coverage summary (stored when current)
+    from .coverage import summary  # per-threat totals: the coverage summary (stored when current)
 
     totals = summary.get(store, [summary.THREAT_VIEW])
     triples = (totals.triples if totals.triples is not None  # counting 10M triples: 6 s
@@ -486,9 +486,10 @@ def _status(attacks: int, defenses: int) -> str:
 def coverage_table(store: Store, by: str = "model", level: str = "model",
                    max_columns: int | None = None) -> CoverageTable:
     """The threat x ``by`` matrix as rows a heat map can plot, from the coverage summary
-    (kg.summary: the store's stored counts when current). With more than ``max_columns``
+    (kg.coverage.summary: the store's stored counts when current). With more than ``max_columns``
     columns, the most evaluated are shown and the total is given."""
-    from . import coverage, summary
+    from . import coverage
+    from .coverage import summary
 
     max_columns = MAX_COLUMNS if max_columns is None else max_columns
     view = summary.view_name(by, level)
@@ -634,10 +635,10 @@ EVIDENCE_MAX_PAPERS = 2000
 
 
 def gap_rows(store: Store, evidence: bool | None = None) -> list[GapRow]:
-    """The gaps flattened for filtering and display: kg.gaps.find_gaps with evidence
+    """The gaps flattened for filtering and display: kg.coverage.gaps.find_gaps with evidence
     (``evidence`` None: when the graph has at most EVIDENCE_MAX_PAPERS papers), else
-    kg.gaps.from_summary (reasons and cells, no evidence)."""
-    from .gaps import find_gaps, from_summary
+    kg.coverage.gaps.from_summary (reasons and cells, no evidence)."""
+    from .coverage.gaps import find_gaps, from_summary
 
     listed = paper_count(store) <= EVIDENCE_MAX_PAPERS if evidence is None else evidence
     out = []
@@ -813,7 +814,7 @@ def export_limit(papers: int, view=None, filtered: bool = True) -> str | None:
 
 def paper_count(store: Store) -> int:
     """The graph's number of papers (cheap: from the coverage summary's fingerprint)."""
-    from . import summary
+    from .coverage import summary
 
     return summary.fingerprint_counts(store)["papers"]
 

@@ -85,7 +85,7 @@ def with_prefixes(sparql: str) -> str:
 
 # The fastest correct shape of the gap (anti-join) queries per backend, measured by
 # benchmarks/bench_scale.py (see benchmarks/RESULTS.md): 'not_exists' (FILTER NOT EXISTS),
-# 'minus' (MINUS) or 'optional' (OPTIONAL + !BOUND). kg.gaps' shapes all give the same rows.
+# 'minus' (MINUS) or 'optional' (OPTIONAL + !BOUND). kg.coverage.gaps' shapes all give the same rows.
 PREFERRED_SHAPES = {"memory": "minus", "oxigraph": "minus", "remote": "minus"}
 
 

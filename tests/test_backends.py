@@ -202,7 +202,7 @@ def test_coverage(backend, store, by, level):
 
 
 def test_gaps_all_shapes_agree(backend, store):
-    gaps = pytest.importorskip("kg.gaps")
+    gaps = pytest.importorskip("kg.coverage.gaps")
     want = [g.as_dict() for g in gaps.find_gaps(store)]
     assert want, "the survey has gaps"
     for shape in gaps.SHAPES:
@@ -210,7 +210,7 @@ def test_gaps_all_shapes_agree(backend, store):
 
 
 def test_preferred_shape_is_a_known_shape(backend, store):
-    gaps = pytest.importorskip("kg.gaps")
+    gaps = pytest.importorskip("kg.coverage.gaps")
     from kg.store import preferred_shape
 
     shape = preferred_shape(backend)
@@ -220,7 +220,7 @@ def test_preferred_shape_is_a_known_shape(backend, store):
 
 
 def test_gap_query_shapes_agree_row_by_row(backend):
-    gaps = pytest.importorskip("kg.gaps")
+    gaps = pytest.importorskip("kg.coverage.gaps")
     for name, shapes in gaps.QUERY_SHAPES.items():
         results = {shape: sorted(tuple(sorted((k, str(v)) for k, v in r.items()
                                               if v is not None))

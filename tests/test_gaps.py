@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
 
-from kg import gaps as gaps_mod
+from kg.coverage import gaps as gaps_mod
 from kg.curated import load_models
 from kg.errors import KGError
 from kg.graph import build_graph, load_ontology

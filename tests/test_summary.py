@@ -1,5 +1,5 @@
-"""The coverage summary (kg.summary) and the gaps read from it (kg.gaps.from_summary) give
-the same numbers and reasons as the full computations (kg.coverage.matrix, kg.gaps.find_gaps)
+"""The coverage summary (kg.coverage.summary) and the gaps read from it (kg.coverage.gaps.from_summary) give
+the same numbers and reasons as the full computations (kg.coverage.matrix, kg.coverage.gaps.find_gaps)
 on the survey and on synthetic graphs, on every backend; the stored copy is used only while
 it matches the graph."""
 
@@ -9,7 +9,8 @@ import pytest
 from rdflib import Literal, URIRef
 from rdflib.namespace import RDF
 
-from kg import coverage, gaps, summary
+from kg import coverage
+from kg.coverage import gaps, summary
 from kg.store import MemoryStore, OxigraphStore
 from kg.synthetic import generate_graph
 from kg.vocab import RD, iri

@@ -27,7 +27,7 @@ def coverage(by, level, as_json, source):
     if as_json:
         echo_json(matrix(store, by=by, level=level).as_dict())
     else:
-        from ..summary import render_text
+        from ..coverage.summary import render_text
 
         click.echo(render_text(store, by, level))
 
@@ -47,7 +47,7 @@ def gaps(types, as_json, source, limit):
     works with no public code. Each with its reason; --json adds the evidence.
 
     The text is read from the store's coverage summary (kg summarize) when it is current."""
-    from ..gaps import find_gaps, from_summary, render_text, summary
+    from ..coverage.gaps import find_gaps, from_summary, render_text, summary
 
     store = open_store(source)
     if as_json:

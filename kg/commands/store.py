@@ -95,7 +95,7 @@ def load(setting, source, graph_file, synthetic, seed, as_json):
         n = store.load(graph_from_files(src))
     seconds = time.perf_counter() - t0
     t1 = time.perf_counter()
-    from ..summary import materialize
+    from ..coverage.summary import materialize
 
     s = materialize(store, triples=n)
     summary_seconds = time.perf_counter() - t1
@@ -117,7 +117,7 @@ def summarize(source, as_json):
     """Recount the coverage summary and store it (kg load does this; run it after editing
     a store by other means). Coverage and gap texts read it while it matches the graph."""
     from ..context import open_store
-    from ..summary import SUMMARY_GRAPH, materialize
+    from ..coverage.summary import SUMMARY_GRAPH, materialize
 
     store = open_store(source)
     t0 = time.perf_counter()

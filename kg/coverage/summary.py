@@ -2,7 +2,7 @@
 and kept in the store, so ``kg coverage`` / ``kg gaps`` (text), the app's heat map and its
 gap list read a few hundred triples at any scale.
 
-What is counted (the same rules as :mod:`kg.coverage` and :mod:`kg.gaps`, which keep the
+What is counted (the same rules as :mod:`kg.coverage` and :mod:`kg.coverage.gaps`, which keep the
 item lists and the evidence):
 
 * per coverage view (``model/model``, ``model/family``, ``knowledge/model``,
@@ -30,10 +30,10 @@ from dataclasses import dataclass, field
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import PROV, RDF, RDFS, XSD
 
-from .coverage import BYS, families
-from .errors import KGError
-from .store import Store, select_values
-from .vocab import RD, iri
+from ..errors import KGError
+from ..store import Store, select_values
+from ..vocab import RD, iri
+from . import BYS, families
 
 SUMMARY_GRAPH = str(iri("summary", "coverage"))
 VIEWS = ("model/model", "model/family", "knowledge/model", "defense/model")
@@ -317,7 +317,7 @@ def render_text(store: Store, by: str = "model", level: str = "model",
                 s: Summary | None = None) -> str:
     """``kg coverage``'s grid from the summary (the same text as
     ``kg.coverage.render_text(kg.coverage.matrix(...))``, at any scale)."""
-    from .coverage import KNOWLEDGE, THREATS, Node, render_counts, vocab_labels
+    from . import KNOWLEDGE, THREATS, Node, render_counts, vocab_labels
 
     view = view_name(by, level)
     s = s if s is not None else get(store, [THREAT_VIEW, view])

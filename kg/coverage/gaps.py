@@ -27,10 +27,10 @@ from dataclasses import dataclass, field
 
 from rdflib.namespace import DCTERMS, RDFS, SKOS
 
-from .coverage import FAMILY_PATTERN, TARGET_MODELS, families
-from .errors import KGError
-from .store import Store, preferred_shape, select_values, values_block
-from .vocab import RD
+from ..errors import KGError
+from ..store import Store, preferred_shape, select_values, values_block
+from ..vocab import RD
+from . import FAMILY_PATTERN, TARGET_MODELS, families
 
 SHAPES = ("not_exists", "minus", "optional")
 DEFAULT_SHAPE = "not_exists"
@@ -212,7 +212,7 @@ SELECT ?paper ?where ?text WHERE {{
 """
 
 # A page of the papers without public code, when more are asked for than the summary keeps
-# (kg.summary.CODE_PAGE, the first by title). No ORDER BY: sorting 40,000 IRIs takes
+# (kg.coverage.summary.CODE_PAGE, the first by title). No ORDER BY: sorting 40,000 IRIs takes
 # Oxigraph 4.5 s; such a page is in the store's order (shown sorted by title).
 NO_PUBLIC_CODE_PAGE = NO_PUBLIC_CODE.rstrip() + " LIMIT "
 
@@ -504,9 +504,9 @@ def _sorted(gaps: list[Gap]) -> list[Gap]:
 
 def from_summary(store: Store, s=None, code_limit: int = 50) -> list[Gap]:
     """The gaps of :func:`find_gaps` (same types, cells and reasons) without evidence, from
-    the coverage summary (``kg.summary.get``: the store's stored counts when fresh), so the
+    the coverage summary (``kg.coverage.summary.get``: the store's stored counts when fresh), so the
     cost does not grow with the graph. Papers without public code are listed up to
-    ``code_limit`` (the first by title, up to kg.summary.CODE_PAGE; beyond that a page in the
+    ``code_limit`` (the first by title, up to kg.coverage.summary.CODE_PAGE; beyond that a page in the
     store's order); one last gap with no cell counts the rest."""
     from . import summary as summary_mod
 

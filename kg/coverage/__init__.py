@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import PROV
 
-from .errors import KGError
-from .store import Store, select_values, values_block
-from .vocab import RD, iri
+from ..errors import KGError
+from ..store import Store, select_values, values_block
+from ..vocab import RD, iri
 
 BYS = ("model", "knowledge", "defense")
 LEVELS = ("model", "family")
@@ -246,7 +246,7 @@ def _find(nodes: list[Node], text: str, kind: str) -> Node:
     for n in nodes:
         if text in (n.iri, n.label) or text.casefold() == n.label.casefold():
             return n
-    from .errors import UnknownLabelError
+    from ..errors import UnknownLabelError
 
     raise UnknownLabelError(kind, text, [n.label for n in nodes])
 
