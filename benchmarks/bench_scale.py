@@ -162,6 +162,7 @@ def child(o: dict) -> dict:
     """One backend at one scale. ``o``: backend, nt, reps, url, oxdir, loaded (the store
     already holds the graph: reused directory or served one), readonly (served read-only:
     the summary cannot be written), full (run the item/evidence computations), skip."""
+    import gap_shapes
     from rdflib import Graph
 
     from kg import ask as ask_mod
@@ -215,7 +216,7 @@ def child(o: dict) -> dict:
     # each gap query, each shape (the detailed path's queries)
     shapes: dict[str, dict[str, float | None]] = {}
     answers: dict[str, dict[str, list]] = {}
-    for name, variants in gaps.QUERY_SHAPES.items():
+    for name, variants in gap_shapes.QUERY_SHAPES.items():
         for shape, q in variants.items():
             if shape in skip or None in shapes.get(shape, {}).values():
                 shapes.setdefault(shape, {})[name] = None  # over the limit: not run again
@@ -243,7 +244,7 @@ def child(o: dict) -> dict:
         v = [x for x in shapes[shape].values() if x is not None]
         return (-len(v), sum(v))
 
-    best = min(shapes, key=score) if shapes else gaps.DEFAULT_SHAPE
+    best = min(shapes, key=score) if shapes else gap_shapes.DEFAULT_SHAPE
     res["best_shape"] = best
 
     # the detailed computations (every item, every piece of evidence): small scales only
@@ -254,7 +255,7 @@ def child(o: dict) -> dict:
                      ("defense", "model"))]
 
         res["coverage_items"], _ = timed(all_coverage, reps)
-        res["gaps_evidence"], found = timed(lambda: gaps.find_gaps(store, shape=best), reps)
+        res["gaps_evidence"], found = timed(lambda: gaps.find_gaps(store), reps)
         res["n_gaps_evidence"] = len(found) if found is not None else None
     else:
         res["coverage_items"] = res["gaps_evidence"] = "skipped"
@@ -625,7 +626,8 @@ def report(results: list[dict], a, qe: float | None, started: str = "?",
                      + " | ".join(cell(r, k) for k in ("search_index", "search_p50", "ask_p50"))
                      + f" | {r['peak_mb']:.0f} MB | " + (f"{srv:.0f} MB" if srv else "—")
                      + f" | {r['best_shape']} |")
-    lines += ["", "Gap queries (all of gaps.QUERY_SHAPES), total per shape; shapes agree on every row: "
+    lines += ["", "Gap queries (all of benchmarks/gap_shapes.QUERY_SHAPES), total per shape; "
+              "shapes agree on every row: "
               + ("yes" if all(r.get("shapes_agree", True) for r in results) else "NO")
               + " (* = fastest; > limit: abandoned, or not run because it was over the "
               "limit at a smaller scale)", ""]

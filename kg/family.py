@@ -51,6 +51,22 @@ class ModelTree:
     def has_children(self, model: str) -> bool:
         return any(model in bs for bs in self.broader.values())
 
+    def families_of(self, model: str) -> tuple[str, ...]:
+        """The family columns ``model`` counts under: every rd:ModelFamily that covers it,
+        nearest first; the model itself when no family covers it (a model outside every
+        family is its own column)."""
+        depth = {}
+        todo, seen = [(model, 0)], set()
+        while todo:
+            m, d = todo.pop(0)
+            if m in seen:
+                continue
+            seen.add(m)
+            depth[m] = d
+            todo += [(b, d + 1) for b in sorted(self.broader.get(m, ()))]
+        fams = sorted((f for f in depth if f in self.families), key=lambda f: (depth[f], f))
+        return tuple(fams) or (model,)
+
 
 def tree_from_rows(rows) -> ModelTree:
     broader: dict[str, set[str]] = {}

@@ -83,17 +83,6 @@ def with_prefixes(sparql: str) -> str:
 # ------------------------------------------------------------------ rdflib (memory)
 
 
-# The fastest correct shape of the gap (anti-join) queries per backend, measured by
-# benchmarks/bench_scale.py (see benchmarks/RESULTS.md): 'not_exists' (FILTER NOT EXISTS),
-# 'minus' (MINUS) or 'optional' (OPTIONAL + !BOUND). kg.coverage.gaps' shapes all give the same rows.
-PREFERRED_SHAPES = {"memory": "minus", "oxigraph": "minus", "remote": "minus"}
-
-
-def preferred_shape(store: Store) -> str:
-    """The gap-query shape to use on ``store`` (by its kind)."""
-    return PREFERRED_SHAPES.get(getattr(store, "kind", "memory"), "minus")
-
-
 class MemoryStore:
     """The embedded default: an rdflib Graph in memory."""
 

@@ -156,7 +156,7 @@ def test_cli_load_stores_the_summary_and_texts_read_it(kg_cli, tmp_path, store):
     setting = f"oxigraph:{tmp_path / 'ox'}"
     r = kg_cli("load", "--store", setting)
     assert r.exit_code == 0, r.output
-    assert "Coverage summary: 68 cells counted and stored" in r.output
+    assert "Coverage summary: 69 cells counted and stored" in r.output
     from kg.store import open_store
 
     assert summary.get(open_store(setting)).source == "stored"
@@ -170,7 +170,7 @@ def test_cli_load_stores_the_summary_and_texts_read_it(kg_cli, tmp_path, store):
     assert "… and 9 more papers without public code" in paged
     assert "11 gaps (no_public_code: 11)" in paged
     s = kg_cli("summarize", "--store", setting, "--json")
-    assert s.exit_code == 0 and '"stored": true' in s.output and '"cells": 68' in s.output
+    assert s.exit_code == 0 and '"stored": true' in s.output and '"cells": 69' in s.output
 
 
 def test_cli_summarize_memory_says_nothing_is_kept(kg_cli):

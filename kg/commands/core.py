@@ -112,13 +112,17 @@ def explain(node, source, as_json):
 @click.argument("name", type=click.Choice(["attacks", "defenses"]))
 @click.option("--format", "fmt", type=click.Choice(["md", "html", "csv", "json"]), default="md")
 @click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
+@click.option("--canonical", is_flag=True,
+              help="The graph's canonical labels instead of the survey's words as written.")
 @source_option
-def table(name, fmt, as_json, source):
-    """Regenerate a survey table from the graph (SPARQL over the graph)."""
-    from ..table import render, table_rows
+def table(name, fmt, as_json, canonical, source):
+    """Regenerate a survey table from the graph (SPARQL over the graph), cell for cell in
+    the survey's words (its provenance cells), or with --canonical in the graph's labels."""
+    from ..table import table_text
 
-    rows = table_rows(open_store(source), name)
-    click.echo(render(rows, name, "json" if as_json else fmt), nl=False)
+    text = table_text(open_store(source), name, "json" if as_json else fmt,
+                      words="canonical" if canonical else "survey")
+    click.echo(text, nl=False)
 
 
 @main.command()

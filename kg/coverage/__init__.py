@@ -4,8 +4,9 @@ threat x target model, threat x attacker knowledge and threat x defense method.
 Everything is computed by the SPARQL queries below (module constants, so benchmarks can
 run them per store). Two kinds of computed fact appear here and are labelled as such:
 
-* roll-up: at family level an attack or defense evaluated on a model counts under the
-  model's family (its nearest ancestor-or-self typed rd:ModelFamily, else itself); the
+* roll-up: at family level an attack or defense evaluated on a model counts under every
+  family that covers the model (each rd:ModelFamily above it, ``skos:broader*``, the one
+  family semantics of kg.family; a model outside every family is its own column); the
   item keeps the model it was evaluated on (``evaluated_on``) and says ``rolled_up``.
 * derived link: the survey never says which attack a defense was evaluated against; we
   derive "evaluation E was evaluated against attack A" when one paper reports both for
@@ -22,6 +23,7 @@ from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import PROV
 
 from ..errors import KGError
+from ..family import model_tree
 from ..store import Store, select_values, values_block
 from ..vocab import RD, iri
 
@@ -232,8 +234,9 @@ COLUMN_KIND = {"model": "target model", "knowledge": "attacker knowledge",
                "defense": "defense method"}
 LEVEL_NOTES = {
     ("model", "model"): "model level: each attack/defense counts under the models the survey names",
-    ("model", "family"): "family level: each model is rolled up to its nearest ancestor-or-self "
-                         "rd:ModelFamily (else itself); items keep evaluated_on",
+    ("model", "family"): "family level: a family covers every model below it (skos:broader*); "
+                         "a model outside every family is its own column; items keep "
+                         "evaluated_on",
     ("knowledge", "model"): "attacker knowledge: attacks as stated; defenses only through the "
                             "derived link (same paper, same threat); 'unknown' lists defenses "
                             "whose attacker knowledge is unknown (not none)",
@@ -267,46 +270,28 @@ def derivation_path(lab: dict[str, str], evaluation: str, attack: str, paper: st
 
 
 def families(store: Store) -> dict[str, tuple[str, ...]]:
-    """Every node of the model tree (and every node with no skos:broader, on demand: see
-    :func:`_families_of`) -> its families: the nearest ancestor-or-self rd:ModelFamily
-    nodes (one in a tree), else the node itself. Computed in Python from the tree's
-    edges (a few dozen rows), the same as :data:`FAMILY_PATTERN`."""
-    parents: dict[str, set[str]] = {}
-    for node, broader in select_values(store, BROADER)[1]:
-        parents.setdefault(node, set()).add(broader)
-    fams = {r[0] for r in select_values(store, MODEL_FAMILIES)[1]}
-    return _FamilyMap(parents, fams)
+    """Every node -> the family columns it counts under (kg.family: every rd:ModelFamily
+    that covers it via skos:broader*, nearest first; else the node itself)."""
+    return _FamilyMap(model_tree(store))
 
 
 class _FamilyMap(dict):
-    """node -> families, computed on first use from the tree's edges."""
+    """node -> families, computed on first use from the model tree."""
 
-    def __init__(self, parents: dict[str, set[str]], fams: set[str]) -> None:
+    def __init__(self, tree) -> None:
         super().__init__()
-        self.parents, self.fams = parents, fams
-
-    def _up(self, start: set[str]) -> set[str]:
-        seen: set[str] = set()
-        todo = list(start)
-        while todo:
-            n = todo.pop()
-            if n not in seen:
-                seen.add(n)
-                todo.extend(self.parents.get(n, ()))
-        return seen
+        self.tree = tree
 
     def __missing__(self, node: str) -> tuple[str, ...]:
-        found = self._up({node}) & self.fams  # ancestor-or-self families
-        nearest = {f for f in found
-                   if not any(f in self._up(self.parents.get(c, set())) for c in found)}
-        self[node] = out = tuple(sorted(nearest)) if found else (node,)
+        self[node] = out = self.tree.families_of(node)
         return out
 
 
 def family_of(store: Store) -> dict[str, str]:
-    """Model IRI -> family IRI (nearest ancestor-or-self rd:ModelFamily, else itself)."""
+    """Model IRI -> its nearest family (nearest ancestor-or-self rd:ModelFamily, else
+    itself): the context a model-level gap names."""
     fam = families(store)
-    return {m: f for m, in select_values(store, TARGET_MODELS)[1] for f in fam[m]}
+    return {m: fam[m][0] for m, in select_values(store, TARGET_MODELS)[1]}
 
 
 def vocab_labels(store: Store) -> dict[str, str]:

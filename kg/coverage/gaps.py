@@ -6,19 +6,20 @@ Gap types:
 * ``threat_without_defense``: a threat with attacks and no defense evaluation at all;
 * ``model_without_defense``: a (threat, target model) cell with attacks and no defense
   evaluated on that model (``level`` 'model') or on any model of its family (``level``
-  'family': a model's family is its nearest ancestor-or-self rd:ModelFamily);
+  'family': a family covers every model below it, ``skos:broader*``, kg.family);
 * ``knowledge_without_defense``: a (threat, attacker knowledge) pair with attacks and no
   defense *known* to be evaluated against such an attack. The link defense -> attack is
   derived (same paper, same threat); defenses with no such link have unknown attacker
   knowledge, and the reason says so: unknown is never counted as none;
 * ``no_public_code``: a paper whose code cells carry no link (rd:NoPublicCode).
 
-Each negation query exists in three shapes (FILTER NOT EXISTS, MINUS, OPTIONAL + !BOUND)
-in :data:`QUERY_SHAPES`, so backends can be compared; all shapes give the same rows, and
-:func:`find_gaps` uses the store's fastest (``kg.store.preferred_shape``). Family-level
-gaps are the model-level gap rows whose family (worked out in Python from the small model
-tree) has no defense; labels and survey cells are fetched only for the nodes of the gaps
-found (``VALUES`` blocks), so the cost follows the gaps, not the graph.
+Gaps are a pure function of the coverage cells (:mod:`kg.coverage.summary`: the counts
+of every cell, stored in the store when current, else counted live from flat queries):
+a cell with attacks and no defense is a gap, and its reason is worded from the counts. The
+evidence (attacks, papers, survey cells, the defenses covering a model gap's family) is
+fetched afterwards by queries bound to the cells of the gaps found (``VALUES`` blocks), so
+its cost follows the gaps, not the graph. (The anti-join formulations of the same gaps,
+NOT EXISTS / MINUS / OPTIONAL, live in benchmarks/gap_shapes.py for the store benchmark.)
 """
 
 from __future__ import annotations
@@ -27,116 +28,13 @@ from dataclasses import dataclass, field
 
 from rdflib.namespace import DCTERMS, RDFS, SKOS
 
-from ..errors import KGError
-from ..store import Store, preferred_shape, select_values, values_block
+from ..store import Store, select_values, values_block
 from ..vocab import RD
-from . import FAMILY_PATTERN, TARGET_MODELS, families
+from . import TARGET_MODELS, families
 
-SHAPES = ("not_exists", "minus", "optional")
-DEFAULT_SHAPE = "not_exists"
 GAP_TYPES = ("threat_without_defense", "model_without_defense", "knowledge_without_defense",
              "no_public_code")
 
-
-def _shapes(head: str, body: str, negated: str, witness: str) -> dict[str, str]:
-    """The same anti-join written three ways; ``witness`` is a variable bound only by
-    ``negated`` (for the OPTIONAL / !BOUND shape)."""
-    return {
-        "not_exists": f"{head} WHERE {{{body}  FILTER NOT EXISTS {{{negated}}}\n}}",
-        "minus": f"{head} WHERE {{{body}  MINUS {{{negated}}}\n}}",
-        "optional": f"{head} WHERE {{{body}  OPTIONAL {{{negated}}}\n"
-                    f"  FILTER (!BOUND(?{witness}))\n}}",
-    }
-
-
-THREAT_WITHOUT_DEFENSE_SHAPES = _shapes(
-    "SELECT ?threat ?attack ?paper",
-    """
-  ?attack a rd:Attack ; rd:threat ?threat ; rd:fromPaper ?paper .
-""",
-    """
-    ?defense a rd:DefenseEvaluation ; rd:mitigates ?threat .
-  """,
-    "defense",
-)
-
-MODEL_WITHOUT_DEFENSE_SHAPES = _shapes(
-    "SELECT ?threat ?model ?attack ?paper",
-    """
-  ?attack a rd:Attack ; rd:threat ?threat ; rd:evaluatedOn ?model ; rd:fromPaper ?paper .
-""",
-    """
-    ?defense a rd:DefenseEvaluation ; rd:mitigates ?threat ; rd:evaluatedOn ?model .
-  """,
-    "defense",
-)
-
-FAMILY_WITHOUT_DEFENSE_SHAPES = _shapes(
-    "SELECT ?threat ?family ?model ?attack ?paper",
-    """
-  ?attack a rd:Attack ; rd:threat ?threat ; rd:evaluatedOn ?model ; rd:fromPaper ?paper .
-""" + FAMILY_PATTERN.format(m="model", f="family"),
-    # ?family is the attack model's family (a rd:ModelFamily, or a model with no family
-    # above it); a defense model belongs to it when ?family is its nearest family-or-self.
-    # Written without a sub-SELECT: rdflib mis-evaluates a sub-SELECT inside NOT EXISTS.
-    """
-    ?defense a rd:DefenseEvaluation ; rd:mitigates ?threat ; rd:evaluatedOn ?defenseModel .
-    ?defenseModel skos:broader* ?family .
-    FILTER NOT EXISTS { ?defenseModel skos:broader* ?nearer . ?nearer a rd:ModelFamily .
-                        ?nearer skos:broader+ ?family . }
-    FILTER (?defenseModel = ?family || EXISTS { ?family a rd:ModelFamily . })
-  """,
-    "defense",
-)
-
-KNOWLEDGE_WITHOUT_DEFENSE_SHAPES = _shapes(
-    "SELECT ?threat ?knowledge ?attack ?paper",
-    """
-  ?attack a rd:Attack ; rd:threat ?threat ; rd:assumesKnowledge ?knowledge ; rd:fromPaper ?paper .
-""",
-    """
-    ?defense a rd:DefenseEvaluation ; rd:mitigates ?threat ; rd:fromPaper ?defensePaper .
-    ?defended a rd:Attack ; rd:fromPaper ?defensePaper ; rd:threat ?threat ;
-              rd:assumesKnowledge ?knowledge .
-  """,
-    "defense",
-)
-
-# Defense evaluations of a threat whose attacker knowledge is unknown (nothing to derive it
-# from: the paper reports no attack on that threat).
-UNKNOWN_KNOWLEDGE_SHAPES = _shapes(
-    "SELECT ?threat ?defense ?paper",
-    """
-  ?defense a rd:DefenseEvaluation ; rd:mitigates ?threat ; rd:fromPaper ?paper .
-""",
-    """
-    ?a a rd:Attack ; rd:fromPaper ?paper ; rd:threat ?threat .
-  """,
-    "a",
-)
-
-THREAT_WITHOUT_DEFENSE = THREAT_WITHOUT_DEFENSE_SHAPES[DEFAULT_SHAPE]
-MODEL_WITHOUT_DEFENSE = MODEL_WITHOUT_DEFENSE_SHAPES[DEFAULT_SHAPE]
-FAMILY_WITHOUT_DEFENSE = FAMILY_WITHOUT_DEFENSE_SHAPES[DEFAULT_SHAPE]
-KNOWLEDGE_WITHOUT_DEFENSE = KNOWLEDGE_WITHOUT_DEFENSE_SHAPES[DEFAULT_SHAPE]
-UNKNOWN_KNOWLEDGE_DEFENSES = UNKNOWN_KNOWLEDGE_SHAPES["minus"]
-
-# query name -> shape -> SPARQL (for the store benchmark; the shapes must agree)
-QUERY_SHAPES: dict[str, dict[str, str]] = {
-    "threat_without_defense": THREAT_WITHOUT_DEFENSE_SHAPES,
-    "model_without_defense": MODEL_WITHOUT_DEFENSE_SHAPES,
-    "family_without_defense": FAMILY_WITHOUT_DEFENSE_SHAPES,
-    "knowledge_without_defense": KNOWLEDGE_WITHOUT_DEFENSE_SHAPES,
-    "unknown_knowledge_defenses": UNKNOWN_KNOWLEDGE_SHAPES,
-}
-
-# Defense evaluations per (threat, family) with the model they were evaluated on: the
-# context a model-level gap gives ("its family is covered, by ... on ..."). find_gaps
-# computes it from DEFENSE_CELLS and FAMILY_DEFENSES_OF (bound to the cells it needs).
-FAMILY_DEFENSES = """
-SELECT ?threat ?family ?defense ?defenseModel WHERE {
-  ?defense a rd:DefenseEvaluation ; rd:mitigates ?threat ; rd:evaluatedOn ?defenseModel .
-""" + FAMILY_PATTERN.format(m="defenseModel", f="family") + "}"
 
 # The (threat, model) cells with a defense evaluation (a few hundred rows at most).
 DEFENSE_CELLS = """
@@ -261,7 +159,6 @@ class _Ctx:
         self.cells: dict[tuple[str, str], list[tuple[str, str]]] = {}
         self._labelled: set[str] = set()
         self._celled: set[str] = set()
-        self._model_rows: dict[str, list[tuple]] = {}
         self._fam = None
 
     def fetch(self, nodes, cells_of=()) -> None:
@@ -282,20 +179,12 @@ class _Ctx:
             for node, p, where, text in select_values(self.store, q)[1]:
                 self.cells.setdefault((node, p.rsplit("#", 1)[-1]), []).append((where, text))
 
-    def model_rows(self, shape: str) -> list[tuple]:
-        """The model-level gap rows (threat, model, attack, paper), once per shape."""
-        if shape not in self._model_rows:
-            self._model_rows[shape] = [
-                (str(r["threat"]), str(r["model"]), str(r["attack"]), str(r["paper"]))
-                for r in _run(self.store, MODEL_WITHOUT_DEFENSE_SHAPES, shape)]
-        return self._model_rows[shape]
-
     def families(self):
         """(node -> families, typed target models, node -> family as kg.coverage.family_of)."""
         if self._fam is None:
             fam = families(self.store)
             models = {m for m, in select_values(self.store, TARGET_MODELS)[1]}
-            self._fam = (fam, models, {m: fam[m][-1] for m in models})
+            self._fam = (fam, models, {m: fam[m][0] for m in models})
         return self._fam
 
     def node(self, t) -> dict:
@@ -312,95 +201,8 @@ class _Ctx:
         return out
 
 
-def _run(store: Store, shapes: dict[str, str], shape: str | None):
-    shape = shape or preferred_shape(store)
-    if shape not in SHAPES:
-        raise KGError(f"unknown query shape {shape!r}; expected one of {', '.join(SHAPES)}")
-    return store.select(shapes[shape])
-
-
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
-
-
-def threat_gaps(store: Store, ctx: _Ctx | None = None, shape: str | None = None) -> list[Gap]:
-    ctx = ctx or _Ctx(store)
-    by: dict[str, dict[str, str]] = {}
-    for r in _run(store, THREAT_WITHOUT_DEFENSE_SHAPES, shape):
-        by.setdefault(str(r["threat"]), {})[str(r["attack"])] = str(r["paper"])
-    attacks = {a for v in by.values() for a in v}
-    ctx.fetch(set(by) | attacks | {p for v in by.values() for p in v.values()}, attacks)
-    gaps = []
-    for threat, attacks in by.items():
-        t = ctx.node(threat)
-        reason = _threat_reason(t["label"], len(attacks), len(set(attacks.values())))
-        ev = ctx.attack_evidence(attacks, "threat")
-        ev.append({"kind": "absent", "where": "defense table, column 'Threats'",
-                   "text": f"no row names {t['label']}"})
-        gaps.append(Gap("threat_without_defense", reason, [{"threat": t}], ev))
-    return gaps
-
-
-def model_gaps(store: Store, level: str = "model", ctx: _Ctx | None = None,
-               shape: str | None = None) -> list[Gap]:
-    if level not in ("model", "family"):
-        raise KGError(f"unknown level {level!r}; expected model or family")
-    ctx = ctx or _Ctx(store)
-    rows = ctx.model_rows(shape or preferred_shape(store))
-    fam, models, family_of = ctx.families()
-    defense_cells = [(t, dm) for t, dm in select_values(store, DEFENSE_CELLS)[1]]
-    by: dict[tuple[str, str], dict[str, str]] = {}
-    on: dict[tuple[str, str], set[str]] = {}
-    if level == "model":
-        for t, m, a, p in rows:
-            by.setdefault((t, m), {})[a] = p
-    else:
-        # a family-level gap row is a model-level one (a defense on the model would be in
-        # its family) whose family has no defense on any of its models
-        covered = {(t, f) for t, dm in defense_cells for f in fam[dm]}
-        for t, m, a, p in rows:
-            if m in models:
-                for f in fam[m]:
-                    if (t, f) not in covered:
-                        by.setdefault((t, f), {})[a] = p
-                        on.setdefault((t, f), set()).add(m)
-    fam_defs: dict[tuple[str, str], set[tuple[str, str]]] = {}
-    need: set[tuple[str, str]] = set()
-    if level == "model":
-        need = {(t, family_of.get(m, m)) for t, m in by}
-        pairs = sorted((t, dm) for t, dm in defense_cells
-                       if dm in models and any((t, f) in need for f in fam[dm]))
-        for batch in _batches(pairs):
-            q = FAMILY_DEFENSES_OF.format(values=values_block(["threat", "defenseModel"], batch))
-            for t, d, dm in select_values(store, q)[1]:
-                for f in fam[dm]:
-                    fam_defs.setdefault((t, f), set()).add((d, dm))
-    attacks = {a for v in by.values() for a in v}
-    ctx.fetch({x for k in by for x in k} | attacks | {p for v in by.values() for p in v.values()}
-              | {x for m in on.values() for x in m} | {f for _, f in need}
-              | {x for k, v in fam_defs.items() for x in (k[1], *(y for d in v for y in d))},
-              attacks)
-    gaps = []
-    for (threat, m), attacks in by.items():
-        t, mn = ctx.node(threat), ctx.node(m)
-        ev = ctx.attack_evidence(attacks, "evaluatedOn")
-        if level == "model":
-            reason = _model_reason(t["label"], mn["label"], len(attacks))
-            f = family_of.get(m, m)
-            covering = sorted(fam_defs.get((threat, f), set()))
-            if covering:
-                names = sorted({ctx.lab.get(dm, dm) for _, dm in covering})
-                reason += _family_covered(ctx.lab.get(f, f), len({d for d, _ in covering}), names)
-                ev += [{"kind": "family_defense", **ctx.node(d), "evaluated_on": ctx.node(dm),
-                        "family": ctx.node(f)} for d, dm in covering]
-            elif f != m:
-                reason += f", nor on any model of its family {ctx.lab.get(f, f)}"
-        else:
-            names = sorted(ctx.lab.get(x, x) for x in on[(threat, m)])
-            reason = _family_reason(t["label"], mn["label"], len(attacks), names)
-        cell = {"threat": t, "model": mn}
-        gaps.append(Gap("model_without_defense", reason, [cell], ev, level=level))
-    return gaps
 
 
 def _family_covered(family: str, n: int, names: list[str]) -> str:
@@ -441,73 +243,59 @@ def _code_reason(paper: str, cells: int) -> str:
 
 
 
-def knowledge_gaps(store: Store, ctx: _Ctx | None = None,
-                   shape: str | None = None) -> list[Gap]:
-    ctx = ctx or _Ctx(store)
-    by: dict[tuple[str, str], dict[str, str]] = {}
-    for r in _run(store, KNOWLEDGE_WITHOUT_DEFENSE_SHAPES, shape):
-        by.setdefault((str(r["threat"]), str(r["knowledge"])), {})[str(r["attack"])] = str(r["paper"])
-    unknown: dict[str, list[tuple[str, str]]] = {}
-    for r in _run(store, UNKNOWN_KNOWLEDGE_SHAPES, shape):
-        unknown.setdefault(str(r["threat"]), []).append((str(r["defense"]), str(r["paper"])))
-    attacks = {a for v in by.values() for a in v}
-    threats = {t for t, _ in by}
-    ctx.fetch({x for k in by for x in k} | attacks | {p for v in by.values() for p in v.values()}
-              | {x for t in threats for dp in unknown.get(t, ()) for x in dp}, attacks)
-    gaps = []
-    for (threat, k), attacks in by.items():
-        t, kn = ctx.node(threat), ctx.node(k)
-        unk = sorted(unknown.get(threat, []), key=lambda x: ctx.lab.get(x[0], x[0]))
-        reason = _knowledge_reason(t["label"], kn["label"], len(attacks), len(unk))
-        ev = ctx.attack_evidence(attacks, "assumesKnowledge")
-        ev += [{"kind": "unknown_knowledge", **ctx.node(d), "paper": ctx.node(p),
-                "knowledge": "unknown"} for d, p in unk]
-        gaps.append(Gap("knowledge_without_defense", reason, [{"threat": t, "knowledge": kn}], ev))
-    return gaps
-
-
-def code_gaps(store: Store, ctx: _Ctx | None = None) -> list[Gap]:
-    ctx = ctx or _Ctx(store)
-    cells: dict[str, set[tuple[str, str]]] = {}
-    for paper, where, text in select_values(store, CODE_CELLS)[1]:
-        cells.setdefault(paper, set()).add((where, text))
-    papers = [p for p, in select_values(store, NO_PUBLIC_CODE)[1]]
-    ctx.fetch(papers)
-    gaps = []
-    for paper in papers:
-        p = ctx.node(paper)
-        cs = sorted(cells.get(p["iri"], set()))
-        reason = _code_reason(p["label"], len(cs))
-        ev = [{"kind": "paper", **p}] + [{"kind": "survey_cell", "where": w, "text": t}
-                                         for w, t in cs]
-        gaps.append(Gap("no_public_code", reason, [{"paper": p}], ev))
-    return gaps
-
-
-def find_gaps(store: Store, shape: str | None = None) -> list[Gap]:
-    """Every gap of the graph, sorted by type, then level, then cell labels; the anti-join
-    queries in ``shape`` (default: the store's fastest, ``kg.store.preferred_shape``)."""
-    shape = shape or preferred_shape(store)
-    if shape not in SHAPES:
-        raise KGError(f"unknown query shape {shape!r}; expected one of {', '.join(SHAPES)}")
-    ctx = _Ctx(store)
-    return _sorted(threat_gaps(store, ctx, shape) + model_gaps(store, "model", ctx, shape)
-                   + model_gaps(store, "family", ctx, shape) + knowledge_gaps(store, ctx, shape)
-                   + code_gaps(store, ctx))
-
-
 def _sorted(gaps: list[Gap]) -> list[Gap]:
     order = {t: i for i, t in enumerate(GAP_TYPES)}
     return sorted(gaps, key=lambda g: (order[g.type], g.level or "", not g.cells,
                                        [sorted(v["label"] for v in c.values()) for c in g.cells]))
 
 
-def from_summary(store: Store, s=None, code_limit: int = 50) -> list[Gap]:
-    """The gaps of :func:`find_gaps` (same types, cells and reasons) without evidence, from
-    the coverage summary (``kg.coverage.summary.get``: the store's stored counts when fresh), so the
-    cost does not grow with the graph. Papers without public code are listed up to
-    ``code_limit`` (the first by title, up to kg.coverage.summary.CODE_PAGE; beyond that a page in the
-    store's order); one last gap with no cell counts the rest."""
+# Evidence queries, bound to the cells of the gaps found ({values}: a VALUES block).
+ATTACKS_OF_THREATS = """
+SELECT ?threat ?attack ?paper WHERE {{
+  {values}
+  ?attack a rd:Attack ; rd:threat ?threat ; rd:fromPaper ?paper .
+}}
+"""
+ATTACKS_OF_MODEL_CELLS = """
+SELECT ?threat ?model ?attack ?paper WHERE {{
+  {values}
+  ?attack a rd:Attack ; rd:threat ?threat ; rd:evaluatedOn ?model ; rd:fromPaper ?paper .
+}}
+"""
+ATTACKS_OF_KNOWLEDGE_CELLS = """
+SELECT ?threat ?knowledge ?attack ?paper WHERE {{
+  {values}
+  ?attack a rd:Attack ; rd:threat ?threat ; rd:assumesKnowledge ?knowledge ;
+          rd:fromPaper ?paper .
+}}
+"""
+# Defense evaluations of a threat whose attacker knowledge is unknown (no attack of the same
+# paper and threat to derive it from).
+UNKNOWN_KNOWLEDGE_OF = """
+SELECT ?threat ?defense ?paper WHERE {{
+  {values}
+  ?defense a rd:DefenseEvaluation ; rd:mitigates ?threat ; rd:fromPaper ?paper .
+  MINUS {{ ?a a rd:Attack ; rd:fromPaper ?paper ; rd:threat ?threat . }}
+}}
+"""
+
+
+def _rows(store: Store, template: str, names: list[str], keys) -> list[tuple]:
+    out: list[tuple] = []
+    for batch in _batches(sorted(set(keys))):
+        q = template.format(values=values_block(names, batch))
+        out += select_values(store, q)[1]
+    return out
+
+
+def find_gaps(store: Store, s=None, evidence: bool = True,
+              code_limit: int | None = None) -> list[Gap]:
+    """Every gap, a pure function of the coverage cells (kg.coverage.summary: the store's
+    stored counts when current, else counted live), sorted by type, level and cell labels.
+    ``evidence``: the attacks, papers and survey cells behind each gap, fetched by queries
+    bound to the gaps found (the cost follows the gaps, not the graph). ``code_limit``: list
+    at most this many papers without a code link (the first by title; one last cell-less
+    gap counts the rest); None lists them all."""
     from . import summary as summary_mod
 
     s = s if s is not None else summary_mod.get(store, summary_mod.GAP_VIEWS)
@@ -526,30 +314,37 @@ def from_summary(store: Store, s=None, code_limit: int = 50) -> list[Gap]:
     attacked = {(c.threat, c.column) for c in cells("model/model", False)}
     nodes = {x for c in threat_cells + model_cells + family_cells + know_cells
              for x in (c.threat, c.column) if x}
-    nodes |= {family_of.get(c.column, c.column) for c in model_cells}
+    nodes |= {f for c in model_cells for f in fam[c.column]}
     nodes |= {m for m in models for c in model_cells + family_cells
               if defended("model/model", c.threat, m) or (c.threat, m) in attacked}
-    if code_limit <= len(s.code_page) or s.no_public_code <= len(s.code_page):
-        papers = s.code_page[:code_limit]  # the first by title, counted with the summary
+    limit = s.no_public_code if code_limit is None else code_limit
+    if limit <= len(s.code_page) or s.no_public_code <= len(s.code_page):
+        papers = s.code_page[:limit]  # the first by title, counted with the summary
     else:
-        papers = [p for p, in select_values(store, NO_PUBLIC_CODE_PAGE + str(int(code_limit)))[1]]
+        papers = [p for p, in select_values(store, NO_PUBLIC_CODE_PAGE + str(int(limit)))[1]]
     ctx.fetch(nodes | set(papers))
     gaps = []
     for c in threat_cells:
         t = ctx.node(c.threat)
         gaps.append(Gap("threat_without_defense",
                         _threat_reason(t["label"], c.attacks, c.attack_papers), [{"threat": t}]))
+    context: dict[tuple[str, str], str] = {}  # model gap -> the covered family it names
     for c in model_cells:
         t, mn = ctx.node(c.threat), ctx.node(c.column)
         reason = _model_reason(t["label"], mn["label"], c.attacks)
-        f = family_of.get(c.column, c.column)
-        n = defended("model/family", c.threat, f)
-        if n:
+        covered = [f for f in fam[c.column] if f != c.column or f in fam.tree.families]
+        covered = [f for f in covered if defended("model/family", c.threat, f)]
+        if covered:
+            f = covered[0]  # the nearest family with a defense
+            context[(c.threat, c.column)] = f
             names = sorted({ctx.lab.get(dm, dm) for dm in models
-                            if f in fam[dm] and defended("model/model", c.threat, dm)})
-            reason += _family_covered(ctx.lab.get(f, f), n, names)
-        elif f != c.column:
-            reason += f", nor on any model of its family {ctx.lab.get(f, f)}"
+                            if fam.tree.covers(f, dm) and defended("model/model", c.threat, dm)})
+            reason += _family_covered(ctx.lab.get(f, f),
+                                      defended("model/family", c.threat, f), names)
+        else:
+            others = [ctx.lab.get(f, f) for f in fam[c.column] if f != c.column]
+            if others:
+                reason += f", nor on any model of its family {', '.join(others)}"
         gaps.append(Gap("model_without_defense", reason, [{"threat": t, "model": mn}],
                         level="model"))
     for c in family_cells:
@@ -565,22 +360,102 @@ def from_summary(store: Store, s=None, code_limit: int = 50) -> list[Gap]:
         gaps.append(Gap("knowledge_without_defense",
                         _knowledge_reason(t["label"], kn["label"], c.attacks, unknown),
                         [{"threat": t, "knowledge": kn}]))
-    code_cells: dict[str, int] = {}
-    for batch in _batches(papers):
-        q = CODE_CELLS_OF.format(values=values_block(["paper"], [(p,) for p in batch]))
-        for paper, _where, _text in set(select_values(store, q)[1]):
-            code_cells[paper] = code_cells.get(paper, 0) + 1
+    code_cells: dict[str, set[tuple[str, str]]] = {}
+    for paper, where, text in _rows(store, CODE_CELLS_OF, ["paper"], [(p,) for p in papers]):
+        code_cells.setdefault(paper, set()).add((where, text))
     for paper in papers:
         p = ctx.node(paper)
-        gaps.append(Gap("no_public_code", _code_reason(p["label"], code_cells.get(paper, 0)),
-                        [{"paper": p}]))
+        cs = sorted(code_cells.get(paper, set()))
+        ev = ([{"kind": "paper", **p}] + [{"kind": "survey_cell", "where": w, "text": x}
+                                          for w, x in cs]) if evidence else []
+        gaps.append(Gap("no_public_code", _code_reason(p["label"], len(cs)), [{"paper": p}], ev))
     if s.no_public_code > len(papers):
         rest = s.no_public_code - len(papers)
         gaps.append(Gap("no_public_code",
                         f"… and {_plural(rest, 'more paper')} without public code (`kg gaps "
                         "--type no_public_code --json` lists them all, with evidence)", [],
                         [{"kind": "not_listed", "count": rest}]))
+    if evidence:
+        _add_evidence(store, ctx, gaps, fam, models, context)
     return _sorted(gaps)
+
+
+def _add_evidence(store: Store, ctx: _Ctx, gaps: list[Gap], fam, models, context) -> None:
+    """The attacks (with their survey cells) behind each gap, and the defenses that cover a
+    model-level gap's family, by queries bound to the gaps' cells."""
+    def key(g: Gap, *names: str) -> tuple:
+        return tuple(g.cells[0][n]["iri"] for n in names)
+
+    threat_g = [g for g in gaps if g.type == "threat_without_defense"]
+    model_g = [g for g in gaps if g.type == "model_without_defense" and g.level == "model"]
+    family_g = [g for g in gaps if g.type == "model_without_defense" and g.level == "family"]
+    know_g = [g for g in gaps if g.type == "knowledge_without_defense"]
+    by_threat: dict[str, dict[str, str]] = {}
+    for t, a, p in _rows(store, ATTACKS_OF_THREATS, ["threat"], [key(g, "threat")
+                                                                 for g in threat_g]):
+        by_threat.setdefault(t, {})[a] = p
+    members = {(t, m, f) for g in family_g for t, f in [key(g, "threat", "model")]
+               for m in models if f in fam[m]} | {(t, f, f) for g in family_g
+                                                   for t, f in [key(g, "threat", "model")]}
+    cells = {(t, m) for g in model_g for t, m in [key(g, "threat", "model")]}
+    cells |= {(t, m) for t, m, _ in members}
+    by_cell: dict[tuple[str, str], dict[str, str]] = {}
+    for t, m, a, p in _rows(store, ATTACKS_OF_MODEL_CELLS, ["threat", "model"], cells):
+        by_cell.setdefault((t, m), {})[a] = p
+    by_know: dict[tuple[str, str], dict[str, str]] = {}
+    for t, k, a, p in _rows(store, ATTACKS_OF_KNOWLEDGE_CELLS, ["threat", "knowledge"],
+                            [key(g, "threat", "knowledge") for g in know_g]):
+        by_know.setdefault((t, k), {})[a] = p
+    unknown: dict[str, list[tuple[str, str]]] = {}
+    for t, d, p in _rows(store, UNKNOWN_KNOWLEDGE_OF, ["threat"],
+                         [key(g, "threat") for g in know_g]):
+        unknown.setdefault(t, []).append((d, p))
+    pairs = sorted({(t, dm) for (t, m), f in context.items() for dm in models
+                    if fam.tree.covers(f, dm)})
+    fam_defs: dict[tuple[str, str], set[tuple[str, str]]] = {}
+    for t, d, dm in _rows(store, FAMILY_DEFENSES_OF,
+                          ["threat", "defenseModel"], pairs):
+        for (tt, m), f in context.items():
+            if tt == t and fam.tree.covers(f, dm):
+                fam_defs.setdefault((t, m), set()).add((d, dm))
+    attacks = ({a for v in by_threat.values() for a in v} | {a for v in by_cell.values() for a in v}
+               | {a for v in by_know.values() for a in v})
+    papers = ({p for v in by_threat.values() for p in v.values()}
+              | {p for v in by_cell.values() for p in v.values()}
+              | {p for v in by_know.values() for p in v.values()})
+    ctx.fetch(attacks | papers | {x for v in unknown.values() for dp in v for x in dp}
+              | {x for v in fam_defs.values() for dd in v for x in dd}
+              | {f for f in context.values()}, attacks)
+    for g in threat_g:
+        (t,) = key(g, "threat")
+        g.evidence = ctx.attack_evidence(by_threat.get(t, {}), "threat") + [
+            {"kind": "absent", "where": "defense table, column 'Threats'",
+             "text": f"no row names {g.cells[0]['threat']['label']}"}]
+    for g in model_g:
+        t, m = key(g, "threat", "model")
+        g.evidence = ctx.attack_evidence(by_cell.get((t, m), {}), "evaluatedOn")
+        f = context.get((t, m))
+        g.evidence += [{"kind": "family_defense", **ctx.node(d), "evaluated_on": ctx.node(dm),
+                        "family": ctx.node(f)} for d, dm in sorted(fam_defs.get((t, m), ()))]
+    for g in family_g:
+        t, f = key(g, "threat", "model")
+        found: dict[str, str] = {}
+        for tt, m, ff in members:
+            if tt == t and ff == f:
+                found.update(by_cell.get((t, m), {}))
+        g.evidence = ctx.attack_evidence(found, "evaluatedOn")
+    for g in know_g:
+        t, k = key(g, "threat", "knowledge")
+        g.evidence = ctx.attack_evidence(by_know.get((t, k), {}), "assumesKnowledge")
+        g.evidence += [{"kind": "unknown_knowledge", **ctx.node(d), "paper": ctx.node(p),
+                        "knowledge": "unknown"}
+                       for d, p in sorted(unknown.get(t, []), key=lambda x: ctx.lab.get(x[0], x[0]))]
+
+
+def from_summary(store: Store, s=None, code_limit: int = 50) -> list[Gap]:
+    """The gaps without evidence (:func:`find_gaps` ``evidence=False``), listing at most
+    ``code_limit`` papers without a code link."""
+    return find_gaps(store, s, evidence=False, code_limit=code_limit)
 
 
 def summary(gaps: list[Gap]) -> dict[str, int]:
@@ -612,5 +487,4 @@ def render_text(gaps: list[Gap]) -> str:
     return "\n".join(out)
 
 
-__all__ = ["Gap", "find_gaps", "from_summary", "QUERY_SHAPES", "SHAPES", "GAP_TYPES", "render_text",
-           "summary"]
+__all__ = ["Gap", "find_gaps", "from_summary", "GAP_TYPES", "render_text", "summary"]
