@@ -45,7 +45,7 @@ from .store import Store, select_values, sparql_term
 
 TARGETS = ("attacks", "evaluations", "methods", "papers", "models", "threats", "knowledge")
 KINDS = ("threat", "knowledge", "model", "method", "paper", "code", "text", "defended", "t2i")
-MODES = ("any", "all", "only")
+MODES = ("any", "all", "only", "exact")  # exact: a model itself, not the models below it
 AGGREGATES = ("count", "per_item", "top", "bottom", "more_than", "fewer_than")
 FIELDS = ("any", "effectiveness", "limitation")
 PARTS = ("attacks", "defenses")
@@ -195,6 +195,9 @@ def render_cond(c: Cond, tree: ModelTree | None = None) -> str:
                  "limitation": "limitation"}[c.field]
         words = " and ".join(f'"{w}"' for w in c.words)
         return f"{where} {'does not contain' if c.negated else 'contains'} {words}"
+    if c.mode == "exact":
+        names = _names(c.values, None, c.kind)
+        return f"{c.kind} {'≠' if c.negated else '='} {names} (exactly, not the models below it)"
     names = _names(c.values, tree, c.kind)
     if c.mode == "only":
         return f"{c.kind} {'not ' if c.negated else ''}= {names} only"
@@ -258,7 +261,7 @@ def _values(var: str, iris) -> str:
 
 
 def _iris(c: Cond, ctx: Context) -> set[str]:
-    if c.kind == "model":
+    if c.kind == "model" and c.mode != "exact":
         return set().union(*(ctx.tree.below(v.iri) for v in c.values))
     return {v.iri for v in c.values}
 

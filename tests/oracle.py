@@ -42,6 +42,7 @@ class Oracle:
         for m in tree["models"]:
             al.add_canonical("models", m["label"])
         self.t2i = {m["label"] for m in tree["models"] if m.get("text_to_image")}
+        self.families = {m["label"] for m in tree["models"] if m.get("family")}
         self.knowledge_levels = set(load_yaml_section(al, "knowledge"))
         rows = []
         for part, table, threat_col in ((ATTACKS, "attacks", "Category"),
@@ -67,6 +68,16 @@ class Oracle:
 
     # -------------------------------------------------------------- semantics
 
+    def families_of(self, model: str) -> list[str]:
+        """The family columns a model counts under: every marked family above it or itself
+        (a family covers every model below it), else the model itself."""
+        out, m = [], model
+        while m is not None:
+            if m in self.families:
+                out.append(m)
+            m = self.parent.get(m)
+        return out or [model]
+
     def under(self, model: str, family: str) -> bool:
         m: str | None = model
         while m is not None:
@@ -86,6 +97,8 @@ class Oracle:
             if c.mode == "only":
                 return bool(r.knowledge) and r.knowledge <= set(labels)
             return bool(r.knowledge & set(labels))
+        if c.kind == "model" and c.mode == "exact":
+            return bool(r.models & set(labels))
         if c.kind == "model":
             return any(self.under(m, f) for m in r.models for f in labels)
         if c.kind == "method":
@@ -114,6 +127,34 @@ class Oracle:
         return {"attacks": [r.paper], "evaluations": [r.method], "methods": [r.method],
                 "papers": [r.paper], "models": sorted(r.models), "threats": [r.threat],
                 "knowledge": sorted(r.knowledge)}[target]
+
+    def gaps(self) -> set[tuple]:
+        """Gap identities (type, level, cell labels) from the rows, with full family
+        closure: a family column covers every model below it."""
+        att = [r for r in self.rows if r.part == ATTACKS]
+        dfs = [r for r in self.rows if r.part == DEFENSES]
+        d_threats = {d.threat for d in dfs}
+        d_models = {(d.threat, m) for d in dfs for m in d.models}
+        d_fams = {(d.threat, f) for d in dfs for m in d.models for f in self.families_of(m)}
+        know = {}
+        for a in att:
+            know.setdefault((a.paper, a.threat), set()).update(a.knowledge)
+        d_know = {(d.threat, k) for d in dfs for k in know.get((d.paper, d.threat), ())}
+        out: set[tuple] = set()
+        for a in att:
+            if a.threat not in d_threats:
+                out.add(("threat_without_defense", None, a.threat))
+            for m in a.models:
+                if (a.threat, m) not in d_models:
+                    out.add(("model_without_defense", "model", a.threat, m))
+                for f in self.families_of(m):
+                    if (a.threat, f) not in d_fams:
+                        out.add(("model_without_defense", "family", a.threat, f))
+            for k in a.knowledge:
+                if (a.threat, k) not in d_know:
+                    out.add(("knowledge_without_defense", None, a.threat, k))
+        out |= {("no_public_code", None, p) for p, linked in self.code.items() if not linked}
+        return out
 
     def answer(self, form) -> dict[str, int]:
         """Answer label -> number of matching rows (attacks: by paper; methods: by method)."""

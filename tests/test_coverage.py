@@ -149,3 +149,58 @@ def test_a_cell_queried_alone_equals_the_cell_of_the_whole_matrix(store, by, lev
             assert alone.cell(t, c).as_dict() == cell.as_dict(), (t, c)
         for t, items in m.unknown.items():
             assert coverage.matrix(st, by, level, threat=t).unknown[t] == items
+
+
+# ---------------------------------------------------------------- one meaning everywhere
+
+def test_gaps_coverage_ask_and_export_agree_with_the_survey_oracle(store, survey):
+    """Every gap of the survey from a plain-Python oracle over its rows (full family
+    closure); each model or family gap cell is empty of defenses for the query core, ask and
+    an export view alike, and each covered family cell is not."""
+    from kg.ask import ask
+    from kg.coverage.gaps import find_gaps
+    from kg.export import make_view, view_spec
+    from kg.query import Cond, Form, Term, run
+    from tests.oracle import Oracle
+
+    oracle = Oracle(survey)
+    found = find_gaps(store)
+    ident = set()
+    for g in found:
+        (c,) = g.cells
+        ident.add((g.type, g.level) + tuple(c[k]["label"] for k in ("threat", "model",
+                                                                     "knowledge", "paper")
+                                           if k in c))
+    assert ident == oracle.gaps()
+    fam = coverage.matrix(store, "model", "family")
+    for cell in fam.cells.values():
+        t, col = cell.threat, cell.col
+        form = Form("evaluations", (Cond("threat", (Term(t.iri, t.label),)),
+                                    Cond("model", (Term(col.iri, col.label),))))
+        core = {x for item in run(store, form, cap=None).items for x in item["rows"]}
+        assert core == {i.node.iri for i in cell.defenses}, (t.label, col.label)
+        gap = ("model_without_defense", "family", t.label, col.label) in ident
+        assert gap == (bool(cell.attacks) and not cell.defenses)
+        view = make_view(store, view_spec(store, threats=[t.label], models=[col.label],
+                                          part="defenses"))
+        assert {str(r.iri) for r in view.defenses} == core
+    a = ask(store, "defenses against membership inference on DDIM")
+    assert a.intent == "query" and a.answers == []  # the MI x DDIM gap, asked
+
+
+@pytest.mark.parametrize("by,level", [("model", "model"), ("model", "family")])
+def test_every_model_cell_is_a_query_core_selection(store, by, level):
+    """A coverage cell and the query core's form for it give the same rows (model level:
+    the model exactly; family level: every model below the family)."""
+    from kg.query import Cond, Form, Term, run
+
+    m = coverage.matrix(store, by, level)
+    mode = "exact" if level == "model" else "any"
+    for cell in m.cells.values():
+        conds = (Cond("threat", (Term(cell.threat.iri, cell.threat.label),)),
+                 Cond("model", (Term(cell.col.iri, cell.col.label),), mode=mode))
+        attacks = run(store, Form("attacks", conds), cap=None)
+        defenses = run(store, Form("evaluations", conds), cap=None)
+        assert {r for x in attacks.items for r in x["rows"]} == {i.node.iri for i in cell.attacks}
+        assert {r for x in defenses.items for r in x["rows"]} == {
+            i.node.iri for i in cell.defenses}
