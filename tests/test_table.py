@@ -55,13 +55,18 @@ def test_regenerated_table_equals_source_cell_by_cell(store, survey, name):
 
 
 def test_json_keys_are_the_survey_headers(kg_cli):
-    r = kg_cli("table", "attacks", "--json")
+    r = kg_cli("table", "attacks", "--json", "--canonical")
     assert r.exit_code == 0
     rows = json.loads(r.output)["rows"]
     assert list(rows[0]) == ["Category", "Ref.", "Attacker's knowledge", "Target Models",
                              "Effectiveness", "Limitations", "Paper URL", "Code URL"]
-    r = kg_cli("table", "defenses", "--format", "json")
+    r = kg_cli("table", "defenses", "--format", "json", "--canonical")
     assert list(json.loads(r.output)["rows"][0])[:3] == ["Threats", "Ref.", "Key Methods"]
+    # the default (the survey's words): cells keyed by the survey's headers, Code included
+    rows = json.loads(kg_cli("table", "attacks", "--json").output)["rows"]
+    assert list(rows[0]) == ["row", "source", "cells"]
+    assert list(rows[0]["cells"]) == ["Category", "Ref.", "Attacker's knowledge",
+                                      "Target Models", "Effectiveness", "Limitations", "Code"]
 
 
 def test_html_view_round_trips_through_the_ingester(store):
@@ -97,3 +102,189 @@ def test_addition_rows_follow_the_survey_rows(survey):
         assert rows[: len(before)] == before
         assert len(rows) > len(before)
         assert all(r["Ref."].startswith("Example:") for r in rows[len(before):])
+
+
+# ------------------------------------------------------------------ the survey's own words
+
+JS_TITLE = "Extracting Training Data from Diffusion Models"
+JS_HREF = "https://www.usenix.org/conference/usenixsecurity23/presentation/carlini"
+
+
+def survey_cells(table) -> list[dict]:
+    """An independent reading of a parsed survey table: per row, per header, the cell's
+    text, links (sorted: the graph keeps no order) and the row it is written in."""
+    return [{h: {"text": c.text, "links": sorted(c.links), "written_in_row": c.written_in_row}
+             for h, c in row.cells.items()} for row in table.rows]
+
+
+@pytest.mark.parametrize("name", [ATTACKS, DEFENSES])
+def test_json_is_the_survey_cell_for_cell(kg_cli, survey, name):
+    """`kg table NAME --json` (the default wording) equals the survey as parse_survey reads
+    data/privacy-taxonomy.md: every row, every column, text and links, rowspans expanded."""
+    r = kg_cli("table", name, "--json")
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.output)
+    table = survey.tables[name]
+    assert doc["table"] == name and doc["words"] == "survey"
+    assert doc["headers"] == list(table.headers)
+    rows = doc["rows"]
+    assert [row["row"] for row in rows] == [row.number for row in table.rows]
+    assert [row["source"] for row in rows] == [f"{name} table, row {row.number}"
+                                               for row in table.rows]
+    want = survey_cells(table)
+    assert len(rows) == len(want)
+    for i, (got, w) in enumerate(zip(rows, want, strict=True), start=1):
+        assert list(got["cells"]) == list(table.headers), f"{name} row {i}"
+        for h in table.headers:
+            assert got["cells"][h] == w[h], f"{name} row {i} column {h!r}"
+    # rowspan-carried cells appear in every row they span
+    carried = [(i, h) for i, row in enumerate(table.rows, start=1)
+               for h, c in row.cells.items() if c.written_in_row != i]
+    assert len(carried) > 10
+    # --format json prints the same
+    assert json.loads(kg_cli("table", name, "--format", "json").output) == doc
+
+
+def test_survey_words_not_canonical_labels(kg_cli):
+    """By default the survey's abbreviations; --canonical prints the graph's labels."""
+    rows = json.loads(kg_cli("table", "attacks", "--json").output)["rows"]
+    models = [r["cells"]["Target Models"]["text"] for r in rows]
+    assert "LDM, DALL-E mini" in models and "SD, LDM, DDPM" in models
+    md = kg_cli("table", "attacks").output
+    assert "| LDM, DALL-E mini |" in md and "Latent diffusion model" not in md
+    assert md.splitlines()[0] == ("| Category | Ref. | Attacker's knowledge | Target Models "
+                                  "| Effectiveness | Limitations | Code |")
+
+    canon_rows = json.loads(kg_cli("table", "attacks", "--json", "--canonical").output)["rows"]
+    assert any("Latent diffusion model" in r["Target Models"] for r in canon_rows)
+    assert not any("LDM" in r["Target Models"] for r in canon_rows)
+    assert "Latent diffusion model" in kg_cli("table", "attacks", "--canonical").output
+
+
+def test_canonical_is_todays_output(kg_cli, store):
+    """--canonical prints the canonical rows exactly as render(table_rows(...)) does."""
+    for name in (ATTACKS, DEFENSES):
+        for fmt in ("md", "html", "csv", "json"):
+            got = kg_cli("table", name, "--format", fmt, "--canonical").output
+            assert got == render(table_rows(store, name), name, fmt), (name, fmt)
+
+
+def test_survey_html_round_trips_through_the_ingester(kg_cli, survey):
+    """`kg table NAME --format html` parsed back by parse_survey gives the survey's cells,
+    links and rowspans (the same row each cell is written in)."""
+    html_tables = {n: kg_cli("table", n, "--format", "html").output for n in (ATTACKS, DEFENSES)}
+    doc = (f"# {survey.title}\n\n## Attacks\n\n{html_tables[ATTACKS]}\n"
+           f"## Defenses\n\n{html_tables[DEFENSES]}")
+    again = parse_survey(doc, file="regenerated.md")
+    for n in (ATTACKS, DEFENSES):
+        assert again.tables[n].headers == survey.tables[n].headers
+        assert survey_cells(again.tables[n]) == survey_cells(survey.tables[n]), n
+    assert '<a href="https://github.com/jinhaoduan/SecMI">code</a>' in html_tables[ATTACKS]
+
+
+@pytest.mark.parametrize("fmt", ["md", "csv"])
+def test_survey_formats_carry_text_and_links(kg_cli, survey, fmt):
+    out = kg_cli("table", "defenses", "--format", fmt).output
+    for row in survey.tables[DEFENSES].rows:
+        for c in row.cells.values():
+            assert c.text in out.replace("\\", "")
+            for link in c.links:
+                assert link in out
+    if fmt == "md":
+        assert f"[{JS_TITLE}](https://www.usenix.org/system/files/usenixsecurity23-carlini.pdf)" in out
+        assert out.count("\n") == len(survey.tables[DEFENSES].rows) + 2
+    else:
+        assert out.splitlines()[0] == ("Threats,Ref.,Ref. links,Key Methods,Target Models,"
+                                       "Effectiveness,Code,Code links")
+
+
+def test_survey_words_on_oxigraph(graph, store):
+    """The same survey cells from an embedded Oxigraph store as from rdflib."""
+    from kg.store import OxigraphStore
+    from kg.table import survey_rows
+
+    ox = OxigraphStore()
+    ox.load(graph)
+    for n in (ATTACKS, DEFENSES):
+        assert survey_rows(ox, n) == survey_rows(store, n)
+
+
+def test_survey_words_with_additions(survey):
+    """Addition rows (no survey words) follow the survey rows, written from the graph."""
+    from pathlib import Path
+
+    from kg.additions import load_additions
+    from kg.table import survey_rows
+
+    fixtures = Path(__file__).parent / "fixtures" / "additions" / "example.yaml"
+    s = MemoryStore(build_graph(survey, additions=load_additions(fixtures)))
+    base = MemoryStore(build_graph(survey))
+    rows, before = survey_rows(s, ATTACKS), survey_rows(base, ATTACKS)
+    assert rows[: len(before)] == before
+    extra = rows[len(before):]
+    assert len(extra) == 1 and extra[0]["row"] is None
+    assert extra[0]["source"].endswith("example.yaml: mia-attack-example")
+    cells = extra[0]["cells"]
+    assert list(cells) == list(survey.tables[ATTACKS].headers)
+    assert cells["Ref."]["links"] == ["https://example.org/papers/loss-trajectory-mia"]
+    assert cells["Code"] == {"text": "code", "links": ["https://github.com/example/loss-trajectory-mia"],
+                             "written_in_row": None}
+    html = render(rows, ATTACKS, "html", words="survey")
+    assert '<a href="https://example.org/papers/loss-trajectory-mia">Example:' in html
+
+
+@pytest.fixture
+def hostile_survey(survey_text, tmp_path):
+    """The survey with a javascript: href on a Ref. cell, a JavaScript: one on a Code cell,
+    and Markdown / HTML special characters in a cell's text."""
+    text = survey_text
+    assert text.count(f'<a href="{JS_HREF}">') == 1
+    text = text.replace(f'<a href="{JS_HREF}">', '<a href="javascript:alert(1)">')
+    code = '<a href="https://github.com/jinhaoduan/SecMI">code</a>'
+    at = text.index(code)  # the attack table's SecMI code cell
+    text = text[:at] + '<a href=" JavaScript:alert(2)">code</a>' + text[at + len(code):]
+    lim = "Explainability of regenerating parts of their training datasets"
+    assert text.count(lim) == 1
+    text = text.replace(lim, "a &lt;script&gt; | *b* [c](d) &amp; e_f")
+    p = tmp_path / "hostile-survey.md"
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_non_web_links_are_text_not_links(kg_cli, hostile_survey):
+    src = str(hostile_survey)
+    md = kg_cli("table", "attacks", "--source", src).output
+    assert "javascript" not in md.lower()
+    assert f"| {JS_TITLE} |" in md  # plain text, no link
+    assert "| a \\<script\\> \\| \\*b\\* \\[c\\](d) \\& e\\_f |" in md
+    html = kg_cli("table", "attacks", "--source", src, "--format", "html").output
+    assert "javascript" not in html.lower()
+    assert f"<td>{JS_TITLE}</td>" in html
+    assert "<td>a &lt;script&gt; | *b* [c](d) &amp; e_f</td>" in html
+    assert "<script>" not in html
+    # the SecMI Code cell: its text, no link
+    assert html.count('href="https://github.com/jinhaoduan/SecMI"') == 0
+    # the canonical views do not link them either
+    for fmt in ("md", "html"):
+        out = kg_cli("table", "attacks", "--source", src, "--format", fmt, "--canonical").output
+        assert "javascript" not in out.lower(), fmt
+    # JSON and CSV are data: they carry the cells' hrefs as the graph keeps them
+    rows = json.loads(kg_cli("table", "attacks", "--source", src, "--json").output)["rows"]
+    assert rows[0]["cells"]["Ref."] == {"text": JS_TITLE, "links": ["javascript:alert(1)"],
+                                        "written_in_row": 1}
+
+
+def test_link_helpers():
+    from kg.table import html_link, md_link, web_link
+
+    for ok in ("https://arxiv.org/abs/1", "HTTP://example.org", "https://x.org/a?b=(c)|d"):
+        assert web_link(ok), ok
+    for bad in ("javascript:alert(1)", "JavaScript:alert(1)", " https://x.org", "data:text/html,x",
+                "//evil.org", "https://", "https:///path", "ftp://x.org", "mailto:a@b.org",
+                "https://x.org/\nb", "", None, "vbscript:x"):
+        assert not web_link(bad), bad
+    assert md_link("a|b", "https://x.org/a(b)|c d") == "[a\\|b](https://x.org/a%28b%29%7Cc%20d)"
+    assert md_link("t", "javascript:x") == "t"
+    assert html_link("<t>", 'https://x.org/?a="b"&c') == (
+        '<a href="https://x.org/?a=&quot;b&quot;&amp;c">&lt;t&gt;</a>')
+    assert html_link("<t>", "javascript:x") == "&lt;t&gt;"

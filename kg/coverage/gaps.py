@@ -36,13 +36,6 @@ GAP_TYPES = ("threat_without_defense", "model_without_defense", "knowledge_witho
              "no_public_code")
 
 
-# The (threat, model) cells with a defense evaluation (a few hundred rows at most).
-DEFENSE_CELLS = """
-SELECT DISTINCT ?threat ?defenseModel WHERE {
-  ?defense a rd:DefenseEvaluation ; rd:mitigates ?threat ; rd:evaluatedOn ?defenseModel .
-}
-"""
-
 # The defense evaluations of given (threat, model) cells ({values}: a VALUES block).
 FAMILY_DEFENSES_OF = """
 SELECT ?threat ?defense ?defenseModel WHERE {{
@@ -55,16 +48,8 @@ NO_PUBLIC_CODE = """
 SELECT ?paper WHERE { ?paper a rd:Paper ; rd:codeAvailability rd:NoPublicCode . }
 """
 
-# The survey cells behind a row node's facts: node, property, cell label, cell text.
-SOURCE_CELLS = """
-SELECT ?node ?p ?where ?text WHERE {
-  ?node prov:wasDerivedFrom ?row . ?row a rd:SourceRow ; rd:hasCell ?cell .
-  ?cell rd:column ?col ; rd:cellText ?text ; rdfs:label ?where .
-  ?col rd:mapsTo ?p .
-}
-"""
-
-# SOURCE_CELLS of given nodes ({values}: a VALUES block of ?node).
+# The survey cells behind given row nodes' facts: node, property, cell label, cell text
+# ({values}: a VALUES block of ?node).
 SOURCE_CELLS_OF = """
 SELECT ?node ?p ?where ?text WHERE {{
   {values}
@@ -91,16 +76,8 @@ _LABEL_RANK = {(str(RD.TargetModel), str(SKOS.prefLabel)): 0,
                (str(RD.ThreatCategory), str(SKOS.prefLabel)): 1,
                (str(RD.AttackerKnowledge), str(SKOS.prefLabel)): 2}
 
-# A paper's Code cells (the evidence of "no public code"), for papers with no public code.
-CODE_CELLS = """
-SELECT ?paper ?where ?text WHERE {
-  ?paper a rd:Paper ; rd:codeAvailability rd:NoPublicCode ; prov:wasDerivedFrom ?row .
-  ?row rd:hasCell ?cell .
-  ?cell rd:column/rd:header "Code" ; rd:cellText ?text ; rdfs:label ?where .
-}
-"""
-
-# CODE_CELLS of given papers ({values}: a VALUES block of ?paper).
+# A paper's Code cells (the evidence of a missing code link), for given papers
+# ({values}: a VALUES block of ?paper).
 CODE_CELLS_OF = """
 SELECT ?paper ?where ?text WHERE {{
   {values}
