@@ -66,7 +66,7 @@ FIELD_COLUMN = {
                 "method": "Key Methods", "models": "Target Models",
                 "effectiveness": "Effectiveness"},
 }
-NO_CODE = {"none", "no", "no public code", "-"}
+NO_CODE = {"none", "no", "no public code", "-"}  # each means: no code marked
 
 
 class AdditionError(KGError, ValueError):
@@ -113,7 +113,7 @@ class Entry:
     models: tuple[str, ...]
     effectiveness: str
     urls: tuple[str, ...] = ()
-    code: tuple[str, ...] | None = None  # None: not given; (): "none" (no public code)
+    code: tuple[str, ...] | None = None  # None: not given; (): "none" (no code marked)
     knowledge: tuple[str, ...] = ()
     limitations: str | None = None
     method: str | None = None
@@ -401,12 +401,16 @@ def _resolve(g: Graph, e: Entry, v: _Vocab, papers: dict[str, URIRef]) -> _Resol
             raise fail("code", "missing; a paper the graph does not know yet needs its code: "
                                "a repository URL or 'none' (unknown is not 'none')")
     elif e.code is not None:
-        public = (paper, RD.codeAvailability, RD.PublicCode) in g
+        # a repository URL must be one the source links; 'none' (no code marked) conflicts
+        # only with a linked repository: a Code cell that marks code but links none agrees
+        linked = (paper, RD.codeAvailability, RD.CodeLinked) in g
         repos = {str(r) for r in g.objects(paper, RD.codeRepository)}
-        if bool(e.code) != public or not set(e.code) <= repos:
-            has = ", ".join(sorted(repos)) if public else "no public code"
-            raise fail("code", f"conflicts with the known paper {title!r}: it has {has} "
-                               f"({_where(g, paper)})")
+        if bool(e.code) != linked or not set(e.code) <= repos:
+            state = g.value(paper, RD.codeAvailability)
+            has = (f"code linked ({', '.join(sorted(repos))})" if linked
+                   else str(g.value(state, RDFS.label) or "no code link"))
+            raise fail("code", f"conflicts with the known paper {title!r}: the source says "
+                               f"{has} ({_where(g, paper)})")
     return _Resolved(title, paper, threat, knowledge, models, method_label)
 
 
@@ -471,10 +475,7 @@ def _add(g: Graph, e: Entry, r: _Resolved, papers: dict[str, URIRef]) -> None:
         g.add((paper, RDF.type, RD.Paper))
         g.add((paper, DCTERMS.title, Literal(r.title)))
         g.add((paper, RDFS.label, Literal(r.title)))
-        if e.code:
-            g.add((paper, RD.codeAvailability, RD.PublicCode))
-        else:
-            g.add((paper, RD.codeAvailability, RD.NoPublicCode))
+        g.add((paper, RD.codeAvailability, RD.CodeLinked if e.code else RD.NoCodeMarked))
         for url in e.code or ():
             g.add((paper, RD.codeRepository, URIRef(url)))
     for url in e.urls:

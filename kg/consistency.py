@@ -139,7 +139,7 @@ def _cells(store: Store, lab: dict[str, str]) -> list[Finding]:
             without = [s for s in sources if not s["links"]]
             if without:
                 msg = (f"{subject['label']}: {len(sources) - len(without)} Code cell(s) link to "
-                       f"code and {len(without)} do not; the graph records public code (a link "
+                       f"code and {len(without)} do not; the graph records code linked (a link "
                        f"exists), and both cells are shown here")
             else:
                 msg = (f"{subject['label']}: its Code cells link to different repositories "

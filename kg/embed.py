@@ -113,7 +113,8 @@ _FIELDS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("studied threats", "SELECT DISTINCT ?n ?v WHERE { ?x rd:evaluatedOn ?n ; "
                         "rd:threat|rd:mitigates ?t . ?t skos:prefLabel ?v }", ()),
     ("code", "SELECT ?n ?v WHERE { ?n rd:codeAvailability ?c . "
-             "BIND(IF(?c = rd:PublicCode, \"public code\", \"no public code\") AS ?v) }", ()),
+             "BIND(IF(?c = rd:CodeLinked, \"code linked\", IF(?c = rd:CodeWithoutLink, "
+             "\"code marked, no link\", \"no code marked\")) AS ?v) }", ()),
 )
 
 

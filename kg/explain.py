@@ -67,6 +67,19 @@ SELECT ?s ?slabel ?p ?where ?text WHERE {
 }
 """
 
+# The derived links (kg.derive) this node takes part in, either way round.
+DERIVED_QUERY = """
+SELECT ?fact ?relation ?other ?otherLabel ?path ?rule WHERE {
+  { ?fact a rd:DerivedLink ; rdf:subject ?node ; rdf:object ?other .
+    BIND("evaluated against" AS ?relation) }
+  UNION
+  { ?fact a rd:DerivedLink ; rdf:object ?node ; rdf:subject ?other .
+    BIND("defense evaluated against this attack" AS ?relation) }
+  ?fact rd:derivationPath ?path ; rd:derivedBy/rdfs:label ?rule .
+  OPTIONAL { ?other rdfs:label ?otherLabel }
+}
+"""
+
 ROWS_QUERY = """
 SELECT ?row ?where WHERE {
   ?node prov:wasDerivedFrom ?row . ?row rdfs:label ?where .
@@ -88,6 +101,8 @@ class Explanation:
     facts: list[Fact]
     incoming: list[tuple[str, str, str, str]]  # (subject label, predicate, where, cell text)
     derived_from: list[str]
+    derived_links: list[tuple[str, str, str, str, str]] = field(default_factory=list)
+    # (relation, other node IRI, other label, rule, path): derived, never stated
 
     def as_dict(self) -> dict:
         return {
@@ -98,6 +113,9 @@ class Explanation:
             "mentioned_in": [{"subject": s, "predicate": p, "where": w, "text": t}
                              for s, p, w, t in self.incoming],
             "derived_from": self.derived_from,
+            "derived_links": [{"derived": True, "relation": r, "node": o, "label": lab,
+                               "rule": rule, "path": path}
+                              for r, o, lab, rule, path in self.derived_links],
         }
 
 
@@ -145,10 +163,13 @@ def explain(store: Store, node: URIRef) -> Explanation:
     incoming = sorted({(str(r["slabel"] or qname(r["s"])), qname(r["p"]), str(r["where"]),
                         str(r["text"])) for r in store.select(INCOMING_QUERY, b)})
     derived = sorted(str(r["where"]) for r in store.select(ROWS_QUERY, b))
+    links = sorted({(str(r["relation"]), str(r["other"]),
+                     str(r["otherLabel"] or qname(r["other"])), str(r["rule"]), str(r["path"]))
+                    for r in store.select(DERIVED_QUERY, b)})
     for f in facts.values():
         f.sources.sort()
     return Explanation(str(node), label, sorted(facts.values(), key=lambda f: (f.predicate,
-                       f.value)), incoming, derived)
+                       f.value)), incoming, derived, links)
 
 
 def render_text(e: Explanation) -> str:
@@ -163,6 +184,11 @@ def render_text(e: Explanation) -> str:
         for kind, where, text in f.sources:
             cell = f' "{text}"' if text else ""
             out.append(f"      <- {kind}: {where}{cell}")
+    if e.derived_links:
+        out.append("derived links (not stated by the survey; rule in brackets):")
+        for relation, _, other, rule, path in e.derived_links:
+            out.append(f"  {relation}: {other}  [derived: {rule}]")
+            out.append(f"      <- {path}")
     if e.incoming:
         out.append("mentioned in:")
         for s, p, where, text in e.incoming:

@@ -300,6 +300,8 @@ class EntityPage:
     related: list[tuple[str, str, str, str]]  # (relation, type, short name, label)
     source_rows: list[SourceRow]
     curated: list[dict]
+    # derived links (kg.derive), never stated: (relation, short name, label, rule, path)
+    derived: list[tuple[str, str, str, str, str]] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -350,8 +352,11 @@ def entity_page(store: Store, short: str) -> EntityPage:
     curated = [{"file": str(r["file"]), "entry": str(r["key"]),
                 "citation": "" if r["citation"] is None else str(r["citation"])}
                for r in store.select(CURATED_QUERY, {"node": node})]
+    derived = [(relation, ref(other), label, rule, path)
+               for relation, other, label, rule, path in e.derived_links]
     return EntityPage(ref(node), str(node), e.label, types, facts, related,
-                      sorted(rows.values(), key=lambda s: (s.table, s.number)), curated)
+                      sorted(rows.values(), key=lambda s: (s.table, s.number)), curated,
+                      derived)
 
 
 def _type_of(store: Store, node: Node, type_names: dict[str, str]) -> str:
@@ -374,6 +379,14 @@ ORDER BY DESC(?attacks)""",
      rd:mitigates/skos:prefLabel ?threat ; rd:fromPaper/dcterms:title ?paper .
 }
 ORDER BY ?method""",
+    "Derived links: defenses evaluated against attacks": """# derived by the build, not stated
+# (rule: same paper, same threat)
+SELECT ?defense ?attack ?rule WHERE {
+  ?f a rd:DerivedLink ; rdf:subject ?e ; rdf:predicate rd:evaluatedAgainst ;
+     rdf:object ?a ; rd:derivedBy/rdfs:label ?rule .
+  ?e rdfs:label ?defense . ?a rdfs:label ?attack .
+}
+ORDER BY ?defense""",
     "Black-box membership inference attacks": """SELECT ?paper ?effectiveness WHERE {
   ?a a rd:Attack ; rd:threat/skos:prefLabel "Membership inference"@en ;
      rd:assumesKnowledge/skos:prefLabel "Black-box"@en ;
@@ -386,8 +399,9 @@ ORDER BY ?method""",
 }
 GROUP BY ?family ?model
 ORDER BY ?family ?model""",
-    "Papers without public code": """SELECT ?title WHERE {
-  ?p a rd:Paper ; dcterms:title ?title ; rd:codeAvailability rd:NoPublicCode .
+    "Papers without a code link": """SELECT ?title ?code WHERE {
+  VALUES ?c { rd:CodeWithoutLink rd:NoCodeMarked }
+  ?p a rd:Paper ; dcterms:title ?title ; rd:codeAvailability ?c . ?c rdfs:label ?code .
 }
 ORDER BY ?title""",
     "Where a fact came from (survey cell)": """SELECT ?attack ?where ?text WHERE {
@@ -626,7 +640,7 @@ class GapRow:
 GAP_TYPE_NAMES = {"threat_without_defense": "threat without defense",
                   "model_without_defense": "model without defense",
                   "knowledge_without_defense": "knowledge without defense",
-                  "no_public_code": "no public code"}
+                  "no_code_link": "no code link"}
 
 
 #: Up to this many papers the gap list carries its evidence; above, it is read from the

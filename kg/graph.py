@@ -19,6 +19,7 @@ from rdflib.namespace import DCTERMS, PROV
 
 from . import settings
 from .curated import Aliases, ModelEntry, display_path, load_aliases, load_models, norm
+from .derive import materialise
 from .errors import SourceError, UnknownLabelError
 from .ingest import ATTACKS, DEFENSES, Row, Survey, Table
 from .vocab import PREFIXES, RD, iri
@@ -94,7 +95,8 @@ def build_graph(
 ) -> Graph:
     """The knowledge graph of one survey: ontology + curated models + survey facts
     (+ curated additions, each with its file and entry as provenance; bad additions
-    raise, or with ``skip_bad`` are left out and listed in ``report``)."""
+    raise, or with ``skip_bad`` are left out and listed in ``report``), then the derived
+    links (kg.derive) materialised from them."""
     aliases = aliases or load_aliases()
     models_file, model_entries = models or load_models()
     onto = ontology if ontology is not None else load_ontology()
@@ -122,7 +124,7 @@ def build_graph(
         from .additions import add_additions
 
         add_additions(g, additions, aliases, skip_bad=skip_bad, report=report)
-    return g
+    return materialise(g)
 
 
 def _add_crosswalk(g: Graph) -> None:
@@ -303,6 +305,9 @@ def _concept(ctx: _Ctx, kind: str, row: Row, column: str, text: str | None = Non
     return ctx.concept_by_label[kind][label]
 
 
+_CODE_RANK = {RD.NoCodeMarked: 0, RD.CodeWithoutLink: 1, RD.CodeLinked: 2}
+
+
 def _add_paper(ctx: _Ctx, row: Row, r: URIRef, papers: dict[str, URIRef]) -> URIRef:
     g = ctx.g
     cell = row["Ref."]
@@ -321,15 +326,16 @@ def _add_paper(ctx: _Ctx, row: Row, r: URIRef, papers: dict[str, URIRef]) -> URI
         g.add((paper, RDFS.label, Literal(title)))
     for link in cell.links:
         g.add((paper, RD.paperURL, URIRef(link)))
+    # what the Code cell says: a link; text but no link; nothing. Over a paper's rows the
+    # most stated wins (linked > marked without a link > none marked).
     code = row["Code"]
-    if code.links:
-        g.add((paper, RD.codeAvailability, RD.PublicCode))
-        for link in code.links:
-            g.add((paper, RD.codeRepository, URIRef(link)))
-    elif (paper, RD.codeAvailability, RD.PublicCode) not in g:
-        g.add((paper, RD.codeAvailability, RD.NoPublicCode))
-    if (paper, RD.codeAvailability, RD.PublicCode) in g:
-        g.remove((paper, RD.codeAvailability, RD.NoPublicCode))
+    state = (RD.CodeLinked if code.links else RD.CodeWithoutLink if code.text
+             else RD.NoCodeMarked)
+    for link in code.links:
+        g.add((paper, RD.codeRepository, URIRef(link)))
+    had = g.value(paper, RD.codeAvailability)
+    if had is None or _CODE_RANK[state] > _CODE_RANK[had]:
+        g.set((paper, RD.codeAvailability, state))
     g.add((paper, PROV.wasDerivedFrom, r))
     return paper
 

@@ -96,7 +96,7 @@ def local_graph(store: Store, center: str, depth: int = 1,
     not the graph (a hub's neighbours are still all read once)."""
     from rdflib import URIRef
 
-    from .coverage import EVALUATED_AGAINST
+    from .derive import EVALUATED_AGAINST
     from .store import select_values
 
     G = nx.MultiDiGraph()
@@ -154,7 +154,7 @@ EDGES_AMONG = "SELECT ?s ?p ?o WHERE {\n  " + PREDICATES + "\n  {s_values}\n  ?s
 def _edges_among(store: Store, G: nx.MultiDiGraph, keep: list[str],
                  derived: list[tuple[str, str, str, str]]) -> None:
     """Add the stated and derived edges among ``keep`` (and the derived edges' paths)."""
-    from .coverage import EVALUATED_AGAINST, derivation_path
+    from .derive import EVALUATED_AGAINST, derivation_path
     from .store import select_values, values_block
 
     block = values_block(["s"], [(n,) for n in keep])

@@ -89,7 +89,8 @@ class Term:
 @dataclass(frozen=True)
 class Cond:
     """One condition. ``values`` are graph nodes (threat, knowledge, model, method,
-    paper); ``code`` is "linked" (the survey links a repository) or "unlinked"; ``words``
+    paper); ``code`` is "linked" (the source links a repository: rd:CodeLinked) or
+    "unlinked" (it links none: rd:CodeWithoutLink or rd:NoCodeMarked); ``words``
     are lower-case words a text ``field`` must all contain."""
 
     kind: str
@@ -182,9 +183,10 @@ def _names(values: tuple[Term, ...], tree: ModelTree | None, kind: str) -> str:
 
 
 def render_cond(c: Cond, tree: ModelTree | None = None) -> str:
-    if c.kind == "code":
-        text = "code linked in the survey" if c.code == "linked" else "no code link in the survey"
-        return ("not " + text) if c.negated else text
+    if c.kind == "code":  # two answers over three states: linked, or not (marked or none)
+        linked = (c.code == "linked") != c.negated
+        return "code linked in the survey" if linked else (
+            "no code link in the survey (code marked without a link, or none marked)")
     if c.kind == "t2i":
         return "no text-to-image model" if c.negated else "model is text-to-image"
     if c.kind == "defended":
@@ -291,10 +293,13 @@ def _cond_lines(c: Cond, r: str, part: str, ctx: Context, v: _Vars) -> list[str]
         lines.append("FILTER(" + " && ".join(f"CONTAINS(LCASE(STR({t})), {w})" for w in words)
                      + ")")
         return lines
-    if c.kind == "code":
+    if c.kind == "code":  # linked: rd:CodeLinked; unlinked: either other state
         p = v.new("codepaper")
-        avail = "rd:PublicCode" if c.code == "linked" else "rd:NoPublicCode"
-        return [f"{r} rd:fromPaper {p} .", f"{p} rd:codeAvailability {avail} ."]
+        if c.code == "linked":
+            return [f"{r} rd:fromPaper {p} .", f"{p} rd:codeAvailability rd:CodeLinked ."]
+        a = v.new("code")
+        return [f"{r} rd:fromPaper {p} .", f"{p} rd:codeAvailability {a} .",
+                f"VALUES {a} {{ rd:CodeWithoutLink rd:NoCodeMarked }}"]
     if c.kind == "t2i":
         m = v.new("t2imodel")
         return [f"{r} rd:evaluatedOn {m} .", f"{m} rd:isTextToImage true ."]

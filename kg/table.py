@@ -317,7 +317,7 @@ def render(rows: list[dict], name: str, fmt: str, words: str = "canonical") -> s
                      else r[c])
             elif c == "Code":
                 v = (f"[code]({md_url(r['Code URL'])})" if web_link(r["Code URL"])
-                     else "no public code")
+                     else "no code link")
             else:
                 v = _flat(r[c])
             return v.replace("|", "\\|")

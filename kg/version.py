@@ -93,7 +93,7 @@ def version_record(g: Graph, files: list[Path], previous: dict | None = None) ->
 
 
 # The modules that turn the sources into the graph: a build made by other code is not current.
-BUILDER_MODULES = ("ingest", "curated", "additions", "graph", "vocab", "crosswalk")
+BUILDER_MODULES = ("ingest", "curated", "additions", "graph", "vocab", "crosswalk", "derive")
 
 
 def builder_hash() -> str:

@@ -34,8 +34,9 @@ class RD(DefinedNamespace):
     GenerativeModel: URIRef
     ModelFamily: URIRef
     CodeAvailability: URIRef
-    PublicCode: URIRef
-    NoPublicCode: URIRef
+    CodeLinked: URIRef
+    CodeWithoutLink: URIRef
+    NoCodeMarked: URIRef
     SourceDocument: URIRef
     SourceTable: URIRef
     SourceRow: URIRef
@@ -44,6 +45,8 @@ class RD(DefinedNamespace):
     CuratedEntry: URIRef
     AdditionEntry: URIRef
     DerivedFact: URIRef
+    DerivedLink: URIRef
+    DerivationRule: URIRef
     CoverageSummary: URIRef
     CoverageCell: URIRef
     # properties
@@ -82,13 +85,15 @@ class RD(DefinedNamespace):
     paperCount: URIRef
     attackPaperCount: URIRef
     unknownKnowledgeCount: URIRef
-    noPublicCodeCount: URIRef
-    noPublicCodePaper: URIRef
+    noCodeLinkCount: URIRef
+    noCodeLinkPaper: URIRef
     tripleCount: URIRef
     sourceFile: URIRef
     entryKey: URIRef
     citation: URIRef
     derivationPath: URIRef
+    derivedBy: URIRef
+    ruleQuery: URIRef
     evaluatedAgainst: URIRef
     # concept schemes
     ThreatScheme: URIRef

@@ -27,7 +27,7 @@ class Rec:
     method: str
     effectiveness: str
     limitation: str
-    links_code: bool
+    code: str  # the row's Code cell: "linked" (a link), "marked" (text, no link), "none" (empty)
 
 
 def _split(text: str) -> list[str]:
@@ -61,10 +61,14 @@ class Oracle:
                     frozenset(al.require("models", m) for m in _split(r["Target Models"].text)),
                     method, r["Effectiveness"].text,
                     r["Limitations"].text if part == ATTACKS else "",
-                    bool(r["Code"].links)))
+                    "linked" if r["Code"].links else "marked" if r["Code"].text else "none"))
         self.rows = rows
-        linked = {r.paper for r in rows if r.links_code}
-        self.code = {r.paper: r.paper in linked for r in rows}
+        # a paper's code state over its rows: linked > marked without a link > none marked
+        rank = {"none": 0, "marked": 1, "linked": 2}
+        self.code: dict[str, str] = {}
+        for r in rows:
+            if rank[r.code] >= rank[self.code.get(r.paper, "none")]:
+                self.code[r.paper] = r.code
 
     # -------------------------------------------------------------- semantics
 
@@ -106,7 +110,7 @@ class Oracle:
         if c.kind == "paper":
             return r.paper in labels
         if c.kind == "code":
-            return self.code[r.paper] == (c.code == "linked")
+            return (self.code[r.paper] == "linked") == (c.code == "linked")
         if c.kind == "t2i":
             return any(m in self.t2i for m in r.models)
         if c.kind == "defended":
@@ -153,7 +157,7 @@ class Oracle:
             for k in a.knowledge:
                 if (a.threat, k) not in d_know:
                     out.add(("knowledge_without_defense", None, a.threat, k))
-        out |= {("no_public_code", None, p) for p, linked in self.code.items() if not linked}
+        out |= {("no_code_link", None, p) for p, s in self.code.items() if s != "linked"}
         return out
 
     def answer(self, form) -> dict[str, int]:

@@ -118,6 +118,50 @@ def test_conflicts_and_malformed_fields(survey, tmp_path, change, field):
     assert f"field {field!r}" in str(err.value), str(err.value)
 
 
+def test_addition_code_is_linked_or_no_code_marked(survey):
+    from kg.vocab import RD, iri
+
+    g, _ = _graph(survey, load_additions(EXAMPLE))
+    clip = iri("paper", "Example: Gradient Clipping against Gradient Inversion of Federated "
+                        "Diffusion Models")
+    loss = iri("paper", "Example: Loss-Trajectory Membership Inference on Latent Diffusion")
+    assert g.value(clip, RD.codeAvailability) == RD.NoCodeMarked  # code: none
+    assert g.value(loss, RD.codeAvailability) == RD.CodeLinked
+    assert str(g.value(loss, RD.codeRepository)) == "https://github.com/example/loss-trajectory-mia"
+
+
+WEN = "Detecting, Explaining, and Mitigating Memorization in Diffusion Models"  # code linked
+CARLINI = "Extracting Training Data from Diffusion Models"  # code marked, no link
+
+
+def _new_row(title: str, code: str) -> dict:
+    return {"key": "k", "kind": "attack", "title": title, "code": code,
+            "threat": "Gradient inversion", "knowledge": ["Black-box"], "models": ["DDPM"],
+            "effectiveness": "e", "limitations": "l"}
+
+
+@pytest.mark.parametrize("title,code,says", [
+    (WEN, "none", "the source says code linked (https://github.com/YuxinWenRick/"
+                  "diffusion_memorization)"),
+    (WEN, "https://github.com/example/other", "the source says code linked"),
+    (CARLINI, "https://github.com/example/carlini", "the source says code marked, no link"),
+])
+def test_addition_code_conflicts_say_what_the_source_says(survey, tmp_path, title, code, says):
+    with pytest.raises(AdditionError) as err:
+        _graph(survey, load_additions(_write(tmp_path, "x.yaml", [_new_row(title, code)])))
+    msg = str(err.value)
+    assert "field 'code'" in msg and says in msg and "public" not in msg
+
+
+def test_addition_code_none_agrees_with_code_marked_without_a_link(survey, tmp_path):
+    from kg.vocab import RD, iri
+
+    g, report = _graph(survey, load_additions(_write(tmp_path, "x.yaml",
+                                                     [_new_row(CARLINI, "none")])))
+    assert [e.key for e in report.added] == ["k"]
+    assert g.value(iri("paper", CARLINI), RD.codeAvailability) == RD.CodeWithoutLink
+
+
 def test_exact_duplicate_of_a_survey_row_adds_nothing(survey, graph, tmp_path):
     p = _write(tmp_path, "dup.yaml", [{
         "key": "dp", "kind": "defense", "title": "extracting training data from diffusion models",

@@ -112,12 +112,12 @@ def test_console_runs_the_first_example_by_default():
 
 def test_console_example_picker_loads_the_query_text():
     at = run_page("sparql")
-    name = "Papers without public code"
+    name = "Papers without a code link"
     at.selectbox(key="sparql_example").set_value(name).run()
     assert at.text_area(key="sparql_text").value == explore.EXAMPLE_QUERIES[name]
     at.button[0].click().run()
     assert_clean(at)
-    assert list(frames(at)[0].columns) == ["title"]
+    assert list(frames(at)[0].columns) == ["title", "code"]
 
 
 def test_console_result_matches_the_store(store):

@@ -109,6 +109,9 @@ def test_negation_superlative_count_and_difference(store, graph):
     assert "DualMD" not in {x["label"] for x in d.answers} and len(d.answers) == 8
     e = ask(store, "Which attacks have public code but target no Stable Diffusion model?")
     assert len(e.answers) == 3 and "code linked in the survey" in e.understood_as
+    f = ask(store, "Which attacks have no public code?")
+    assert "no code link in the survey" in f.understood_as and "public" not in f.understood_as
+    assert len(f.answers) == 10  # the survey marks code but gives no link for each
 
 
 def test_unknown_model_is_said_and_not_answered(store):

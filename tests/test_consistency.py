@@ -46,8 +46,8 @@ def test_paper_linked_to_two_urls(store):
 
 
 def test_code_link_in_one_table_and_threat_differs_on_synthetic_survey():
-    store = _store([(MI, "Paper X", ["Black-box"], ["DDIM"], True)],
-                   [(TDE, "Paper X", "Method", ["DDIM"], False)])
+    store = _store([(MI, "Paper X", ["Black-box"], ["DDIM"], "linked")],
+                   [(TDE, "Paper X", "Method", ["DDIM"], "marked")])
     by = _by(findings(store))
     assert set(by) == {("code_link_differs", "Paper X"), ("threat_differs", "Paper X")}
     code = by[("code_link_differs", "Paper X")]
@@ -58,8 +58,8 @@ def test_code_link_in_one_table_and_threat_differs_on_synthetic_survey():
 
 
 def test_consistent_survey_has_no_findings():
-    store = _store([(MI, "Paper X", ["Black-box"], ["DDIM"], True)],
-                   [(MI, "Paper X", "Method", ["DDIM"], True)])
+    store = _store([(MI, "Paper X", ["Black-box"], ["DDIM"], "linked")],
+                   [(MI, "Paper X", "Method", ["DDIM"], "linked")])
     assert findings(store) == []
 
 

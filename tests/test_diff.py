@@ -63,10 +63,10 @@ def test_modified_survey_gives_exactly_those_differences(survey_diff):
     assert (cell["column"], cell["property"], cell["old"], cell["new"]) == (
         "Effectiveness", "rd:effectiveness", [OLD_EFF], [NEW_EFF])
     assert d["defense_evaluations"] == {"added": [], "removed": [], "changed": []}
-    # the removed paper had no public code: that gap closes; the new one has code
+    # the removed paper had no code link: that gap closes; the new one has a code link
     assert d["gaps"]["opened"] == []
     assert [(g["type"], g["cells"]) for g in d["gaps"]["closed"]] == [
-        ("no_public_code", [{"paper": REMOVED}])]
+        ("no_code_link", [{"paper": REMOVED}])]
     assert d["summary"]["attacks"] == {"added": 1, "removed": 1, "changed": 1}
 
 

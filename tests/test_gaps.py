@@ -110,15 +110,21 @@ def test_knowledge_gaps_say_unknown_is_not_none(real_gaps):
     assert "no defense of this threat has unknown attacker knowledge" in gi.reason
 
 
-def test_works_without_public_code(real_gaps):
-    papers = {c[0] for c in _cells(real_gaps, "no_public_code")}
+def test_works_without_a_code_link(real_gaps):
+    papers = {c[0] for c in _cells(real_gaps, "no_code_link")}
     assert len(papers) == 11
     assert "SIDE: Surrogate Conditional Data Extraction from Diffusion Models" in papers
     assert "Extracting Training Data from Diffusion Models" in papers  # "code" with no link, twice
     assert "Membership Inference Attacks Against Text-to-Image Generation Models" not in papers
-    g = next(g for g in real_gaps if g.type == "no_public_code"
+    g = next(g for g in real_gaps if g.type == "no_code_link"
              and g.cells[0]["paper"]["label"].startswith("SIDE"))
     assert [e["text"] for e in g.evidence if e["kind"] == "survey_cell"] == ["code"]
+    assert g.reason == ("SIDE: Surrogate Conditional Data Extraction from Diffusion Models: no "
+                        "code link in the survey; the survey marks code but gives no link "
+                        "(1 Code cell, none with a link)")
+    for g in real_gaps:  # every survey Code cell reads "code": the survey never says "none"
+        assert g.type != "no_code_link" or "marks code but gives no link" in g.reason
+        assert "public" not in g.reason
 
 
 def test_every_gap_has_type_reason_cells_evidence(real_gaps):
@@ -169,21 +175,23 @@ def _url(paper: str) -> str:
 
 def _survey(attacks, defenses) -> Survey:
     """A survey-shaped record set: attacks = (threat, paper, knowledge list, model list, code);
-    defenses = (threat, paper, method, model list, code)."""
+    defenses = (threat, paper, method, model list, code). code: "linked" (a Code cell with a
+    link), "marked" (text "code", no link) or "none" (an empty Code cell)."""
     arows, drows = [], []
     for n, (threat, paper, know, models, code) in enumerate(attacks, start=1):
         vals = {"Category": threat, "Ref.": paper, "Attacker's knowledge": ", ".join(know),
                 "Target Models": ", ".join(models), "Effectiveness": "e", "Limitations": "l",
-                "Code": "code"}
+                "Code": "" if code == "none" else "code"}
         arows.append(Row(ATTACKS, n, {c: _cell(c, vals[c], n, (
-            [_url(paper)] if c == "Ref." else [_url(paper) + "/code"] if c == "Code" and code
-            else [])) for c in REQUIRED_COLUMNS[ATTACKS]}))
+            [_url(paper)] if c == "Ref." else [_url(paper) + "/code"]
+            if c == "Code" and code == "linked" else [])) for c in REQUIRED_COLUMNS[ATTACKS]}))
     for n, (threat, paper, method, models, code) in enumerate(defenses, start=1):
         vals = {"Threats": threat, "Ref.": paper, "Key Methods": method,
-                "Target Models": ", ".join(models), "Effectiveness": "e", "Code": "code"}
+                "Target Models": ", ".join(models), "Effectiveness": "e",
+                "Code": "" if code == "none" else "code"}
         drows.append(Row(DEFENSES, n, {c: _cell(c, vals[c], n, (
-            [_url(paper)] if c == "Ref." else [_url(paper) + "/code"] if c == "Code" and code
-            else [])) for c in REQUIRED_COLUMNS[DEFENSES]}))
+            [_url(paper)] if c == "Ref." else [_url(paper) + "/code"]
+            if c == "Code" and code == "linked" else [])) for c in REQUIRED_COLUMNS[DEFENSES]}))
     return Survey("synthetic.md", "0" * 64, "synthetic", {
         ATTACKS: Table(ATTACKS, "attacks", REQUIRED_COLUMNS[ATTACKS], tuple(arows)),
         DEFENSES: Table(DEFENSES, "defenses", REQUIRED_COLUMNS[DEFENSES], tuple(drows))})
@@ -197,6 +205,7 @@ def _store(attacks, defenses) -> MemoryStore:
 THREATS = [MI, TDE, GI, PI]
 KNOW = ["Black-box", "Gray-box", "White-box"]
 models_st = st.lists(st.sampled_from(MODEL_LABELS), min_size=1, max_size=3, unique=True)
+CODE_ST = st.sampled_from(["linked", "marked", "none"])
 
 
 @st.composite
@@ -204,7 +213,7 @@ def surveys(draw):
     n_att = draw(st.integers(1, 6))
     attacks = [(draw(st.sampled_from(THREATS)), f"Attack paper {i}",
                 draw(st.lists(st.sampled_from(KNOW), min_size=1, max_size=2, unique=True)),
-                draw(models_st), draw(st.booleans())) for i in range(n_att)]
+                draw(models_st), draw(CODE_ST)) for i in range(n_att)]
     n_def = draw(st.integers(0, 5))
     defenses = []
     for i in range(n_def):
@@ -212,7 +221,7 @@ def surveys(draw):
         paper = draw(st.sampled_from([f"Attack paper {j}" for j in range(n_att)]
                                      + [f"Defense paper {i}"]))
         defenses.append((draw(st.sampled_from(THREATS)), paper, f"Method {i}",
-                         draw(models_st), draw(st.booleans())))
+                         draw(models_st), draw(CODE_ST)))
     return attacks, defenses
 
 
@@ -236,11 +245,19 @@ def _oracle(attacks, defenses) -> set[tuple]:
         for k in know:
             if (threat, k) not in d_know:
                 out.add(("knowledge_without_defense", None, threat, k))
-    code: dict[str, bool] = {}
-    for rec in list(attacks) + list(defenses):
-        code[rec[1]] = code.get(rec[1], False) or rec[4]
-    out |= {("no_public_code", None, p) for p, has in code.items() if not has}
+    out |= {("no_code_link", None, p) for p, s in _code_states(attacks, defenses).items()
+            if s != "linked"}
     return out
+
+
+def _code_states(attacks, defenses) -> dict[str, str]:
+    """A paper's code state over its rows: linked > marked (no link) > none marked."""
+    rank = {"none": 0, "marked": 1, "linked": 2}
+    code: dict[str, str] = {}
+    for rec in list(attacks) + list(defenses):
+        if rank[rec[4]] >= rank[code.get(rec[1], "none")]:
+            code[rec[1]] = rec[4]
+    return code
 
 
 def _ident(g) -> tuple:
@@ -259,6 +276,12 @@ def test_gaps_match_a_plain_python_oracle(records):
     attacks, defenses = records
     found = gaps_mod.find_gaps(_store(attacks, defenses))
     assert {_ident(g) for g in found} == _oracle(attacks, defenses)
+    states = _code_states(attacks, defenses)
+    for g in found:
+        if g.type == "no_code_link":
+            marked = states[g.cells[0]["paper"]["label"]] == "marked"
+            assert ("the survey marks code but gives no link" in g.reason) == marked, g.reason
+            assert ("the survey marks no code" in g.reason) == (not marked), g.reason
 
 
 @SETTINGS
@@ -271,7 +294,7 @@ def test_adding_a_defense_removes_exactly_that_gap(records, data):
     if not cells:
         return
     threat, model = data.draw(st.sampled_from(cells))
-    added = (threat, "A new defense paper", "New method", [model], True)  # public code
+    added = (threat, "A new defense paper", "New method", [model], "linked")
     after = gaps_mod.find_gaps(_store(attacks, defenses + [added]))
     b, a = {_ident(g) for g in before}, {_ident(g) for g in after}
     assert a <= b, "adding a defense opened a gap"
@@ -298,7 +321,7 @@ def test_adding_a_defense_to_the_real_graph_removes_only_mi_on_ddim(graph):
     method = iri("method", "Synthetic method")
     g.add((paper, RDF.type, RD.Paper))
     g.add((paper, DCTERMS.title, Literal("A synthetic defense paper")))
-    g.add((paper, RD.codeAvailability, RD.PublicCode))
+    g.add((paper, RD.codeAvailability, RD.CodeLinked))
     g.add((method, RDF.type, RD.DefenseMethod))
     g.add((method, RDFS.label, Literal("Synthetic method")))
     g.add((ev, RDF.type, RD.DefenseEvaluation))

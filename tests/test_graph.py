@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from rdflib import RDF, RDFS, SKOS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV
 
@@ -39,12 +41,73 @@ def test_paper_in_both_tables_is_one_node_with_both_urls(graph):
     assert len(rows) == 4  # one attack row and three defense rows
 
 
-def test_code_cell_without_link_is_no_public_code(graph):
-    side = iri("paper", "SIDE: Surrogate Conditional Data Extraction from Diffusion Models")
-    assert graph.value(side, RD.codeAvailability) == RD.NoPublicCode
+SIDE = "SIDE: Surrogate Conditional Data Extraction from Diffusion Models"
+CARLINI = "Extracting Training Data from Diffusion Models"  # one attack row, three defense rows
+
+
+def _with_code(survey, cells: dict[tuple[str, int], tuple[str, tuple[str, ...]]]):
+    """The survey with the Code cells of the given (table, row) set to (text, links)."""
+    tables = {}
+    for name, table in survey.tables.items():
+        rows = []
+        for r in table.rows:
+            if (name, r.number) in cells:
+                text, links = cells[(name, r.number)]
+                r = replace(r, cells={**r.cells, "Code": replace(r["Code"], text=text,
+                                                                 links=links)})
+            rows.append(r)
+        tables[name] = replace(table, rows=tuple(rows))
+    return replace(survey, tables=tables)
+
+
+def _rows_of(survey, title: str) -> list[tuple[str, int]]:
+    return [(name, r.number) for name, table in survey.tables.items() for r in table.rows
+            if " ".join(r["Ref."].text.split()) == title]
+
+
+def test_code_availability_says_what_the_code_cell_says(graph):
+    side = iri("paper", SIDE)
+    assert graph.value(side, RD.codeAvailability) == RD.CodeWithoutLink  # "code", no link
+    assert graph.value(side, RD.codeRepository) is None
     wen = iri("paper", "Detecting, Explaining, and Mitigating Memorization in Diffusion Models")
-    assert graph.value(wen, RD.codeAvailability) == RD.PublicCode
+    assert graph.value(wen, RD.codeAvailability) == RD.CodeLinked
     assert str(graph.value(wen, RD.codeRepository)).endswith("diffusion_memorization")
+    # every Code cell of the survey reads "code": none is empty, so none is NoCodeMarked
+    states = {graph.value(p, RD.codeAvailability) for p in graph.subjects(RDF.type, RD.Paper)}
+    assert states == {RD.CodeLinked, RD.CodeWithoutLink}
+    labels = {str(graph.value(s, RDFS.label)) for s in graph.subjects(RDF.type,
+                                                                        RD.CodeAvailability)}
+    assert labels == {"code linked", "code marked, no link", "no code marked"}
+
+
+def test_an_empty_code_cell_is_no_code_marked(survey):
+    from kg.graph import build_graph
+
+    (row,) = _rows_of(survey, SIDE)
+    g = build_graph(_with_code(survey, {row: ("", ())}))
+    assert g.value(iri("paper", SIDE), RD.codeAvailability) == RD.NoCodeMarked
+    ok, report = check(g)
+    assert ok, report
+
+
+def test_linked_wins_over_marked_which_wins_over_none_marked(survey):
+    from kg.graph import build_graph
+
+    rows = _rows_of(survey, CARLINI)
+    assert len(rows) == 4
+    paper = iri("paper", CARLINI)
+    empty = {r: ("", ()) for r in rows}
+    cases = [  # (Code cells of its rows, in row order) -> the paper's state
+        ([("", ())] * 4, RD.NoCodeMarked),
+        ([("", ()), ("code", ()), ("", ()), ("", ())], RD.CodeWithoutLink),
+        ([("code", ()), ("", ()), ("code", ("https://example.org/carlini",)), ("", ())],
+         RD.CodeLinked),
+        ([("", ())] * 3 + [("code", ("https://example.org/carlini",))], RD.CodeLinked),
+    ]
+    for cells, want in cases:
+        g = build_graph(_with_code(survey, {**empty, **dict(zip(rows, cells, strict=True))}))
+        assert set(g.objects(paper, RD.codeAvailability)) == {want}, cells
+        assert (g.value(paper, RD.codeRepository) is not None) == (want == RD.CodeLinked)
 
 
 def test_aliases_make_one_node(graph):
@@ -127,6 +190,27 @@ def test_shapes_catch_an_attack_without_knowledge_and_code_contradictions(graph)
     ok, report = check(g)
     assert not ok
     assert "assumesKnowledge" in report and "names its repository" in report
+
+
+def test_shapes_catch_a_code_state_that_contradicts_its_repositories(graph):
+    side = iri("paper", SIDE)
+    assert graph.value(side, RD.codeAvailability) == RD.CodeWithoutLink
+    g = _copy(graph)
+    g.add((side, RD.codeRepository, URIRef("https://example.org/side")))
+    ok, report = check(g)
+    assert not ok and "names its repository" in report
+    g = _copy(graph)  # code linked but no repository named
+    g.set((side, RD.codeAvailability, RD.CodeLinked))
+    ok, report = check(g)
+    assert not ok and "names its repository" in report
+    g = _copy(graph)  # no code marked, yet a repository
+    g.set((side, RD.codeAvailability, RD.NoCodeMarked))
+    g.add((side, RD.codeRepository, URIRef("https://example.org/side")))
+    assert not check(g)[0]
+    g = _copy(graph)  # a state outside the three
+    g.set((side, RD.codeAvailability, URIRef(str(RD._NS) + "PublicCode")))
+    ok, report = check(g)
+    assert not ok and "one code availability" in report
 
 
 def test_vocab_terms_are_the_ontology_terms():

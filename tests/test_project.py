@@ -34,7 +34,7 @@ def test_projection_is_typed_and_labelled(G, graph):
     assert G.nodes[_i("model", "Stable Diffusion")] == {
         "type": "TargetModel", "label": "Stable Diffusion", "family": True}
     assert G.nodes[_i("paper", "SIDE: Surrogate Conditional Data Extraction from Diffusion Models")
-                   ]["code"] == "NoPublicCode"
+                   ]["code"] == "CodeWithoutLink"
     preds = {d["predicate"] for *_, d in G.edges(data=True)}
     assert preds == {"rd:fromPaper", "rd:threat", "rd:assumesKnowledge", "rd:evaluatedOn",
                      "rd:method", "rd:mitigates", "skos:broader", "rd:evaluatedAgainst"}

@@ -75,6 +75,40 @@ def test_difference_and_negated_family(store, vocab, oracle):
     assert set(by_label(run(store, g))) == set(oracle.answer(g)) and len(oracle.answer(g)) == 3
 
 
+def test_a_code_condition_is_linked_or_not_over_three_states(graph):
+    """'with code' = rd:CodeLinked; 'without code' = either other state (marked without a
+    link, or none marked): the survey never says code is unavailable."""
+    from rdflib import Graph, URIRef
+
+    from kg.store import MemoryStore
+    from kg.vocab import RD, iri
+
+    g = Graph()
+    g += graph
+    side = iri("paper", "SIDE: Surrogate Conditional Data Extraction from Diffusion Models")
+    g.set((side, RD.codeAvailability, RD.NoCodeMarked))  # as if its Code cell were empty
+    st_ = MemoryStore(g)
+    states = {p: g.value(p, RD.codeAvailability) for p in g.subjects(RD.codeAvailability, None)}
+    attack_papers = {str(g.value(a, RD.fromPaper)) for a in g.subjects(RD.fromPaper, None)
+                     if (a, RD.threat, None) in g}
+
+    def papers(form):
+        return {item["iri"] for item in run(st_, form).items}
+
+    linked = papers(Form("attacks", (Cond("code", code="linked"),)))
+    unlinked = papers(Form("attacks", (Cond("code", code="unlinked"),)))
+    without = Form("attacks", (Cond("code", code="linked", negated=True),))
+    assert papers(without) == unlinked
+    assert linked | unlinked == attack_papers and not linked & unlinked
+    assert {states[URIRef(p)] for p in linked} == {RD.CodeLinked}
+    assert {states[URIRef(p)] for p in unlinked} == {RD.CodeWithoutLink, RD.NoCodeMarked}
+    assert str(side) in unlinked
+    said = run(st_, without).understood_as
+    assert "no code link in the survey" in said and "public" not in said
+    assert "code linked in the survey" in run(st_, Form("attacks", (
+        Cond("code", code="unlinked", negated=True),))).understood_as
+
+
 def test_aggregates(store, vocab, oracle):
     top = Form("models", (), Agg("top"), parts=("attacks",))
     assert by_label(run(store, top)) == oracle.answer(top) == {"DDPM": 8}

@@ -47,7 +47,7 @@ def synthetic_graph():
 def test_survey_counts_and_gaps_equal_the_full_computation(store):
     s = summary.compute(store)
     assert s.source == "live" and s.fingerprint == "papers=19;attacks=16;evaluations=17"
-    assert s.no_public_code == 11
+    assert s.no_code_link == 11
     assert_same_as_full(store, s)
     gi = s.threat(str(iri("threat", "Gradient inversion")))
     assert (gi.attacks, gi.defenses, gi.attack_papers) == (1, 0, 1)
@@ -77,7 +77,7 @@ def test_every_backend_stores_and_reads_back_the_same_summary(backend, store):  
         assert read.source == "stored"
         assert backend.triple_count() == store.triple_count()  # not in the default graph
         assert read.triples == store.triple_count()
-    assert read.cells == want.cells and read.no_public_code == want.no_public_code
+    assert read.cells == want.cells and read.no_code_link == want.no_code_link
     only = summary.get(backend, summary.GAP_VIEWS)
     assert {v for v, _, _ in only.cells} <= set(summary.GAP_VIEWS) or only.source == "live"
     assert [(g.key, g.reason) for g in gaps.from_summary(backend)] == \
@@ -107,11 +107,11 @@ def test_a_stale_stored_summary_is_not_used(graph, tmp_path):
 
 
 def test_code_gaps_are_paged_with_a_count_of_the_rest(store):
-    got = [g for g in gaps.from_summary(store, code_limit=3) if g.type == "no_public_code"]
+    got = [g for g in gaps.from_summary(store, code_limit=3) if g.type == "no_code_link"]
     assert len(got) == 4
     assert [len(g.cells) for g in got] == [1, 1, 1, 0]
-    assert "8 more papers without public code" in got[-1].reason
-    full = {g.key for g in gaps.find_gaps(store) if g.type == "no_public_code"}
+    assert "8 more papers without a code link in the survey" in got[-1].reason
+    full = {g.key for g in gaps.find_gaps(store) if g.type == "no_code_link"}
     assert {g.key for g in got[:3]} <= full
 
 
@@ -161,14 +161,14 @@ def test_cli_load_stores_the_summary_and_texts_read_it(kg_cli, tmp_path, store):
 
     assert summary.get(open_store(setting)).source == "stored"
     for args in (("coverage", "--by", "knowledge"), ("coverage", "--level", "family"),
-                 ("gaps",), ("gaps", "--type", "no_public_code", "--limit", "2")):
+                 ("gaps",), ("gaps", "--type", "no_code_link", "--limit", "2")):
         mem, ox = kg_cli(*args), kg_cli(*args, "--store", setting)
         assert ox.exit_code == 0 and ox.output == mem.output, args
     full = gaps.render_text(gaps.find_gaps(store))
     assert kg_cli("gaps").output.rstrip("\n") == full
-    paged = kg_cli("gaps", "--type", "no_public_code", "--limit", "2").output
-    assert "… and 9 more papers without public code" in paged
-    assert "11 gaps (no_public_code: 11)" in paged
+    paged = kg_cli("gaps", "--type", "no_code_link", "--limit", "2").output
+    assert "… and 9 more papers without a code link in the survey" in paged
+    assert "11 gaps (no_code_link: 11)" in paged
     s = kg_cli("summarize", "--store", setting, "--json")
     assert s.exit_code == 0 and '"stored": true' in s.output and '"cells": 69' in s.output
 

@@ -35,16 +35,16 @@ def coverage(by, level, as_json, source):
 @main.command()
 @click.option("--type", "types", multiple=True,
               type=click.Choice(["threat_without_defense", "model_without_defense",
-                                 "knowledge_without_defense", "no_public_code"]),
+                                 "knowledge_without_defense", "no_code_link"]),
               help="Only gaps of this type (repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="Each gap with type, reason, cells, evidence.")
 @source_option
 @click.option("--limit", type=click.IntRange(min=0), default=50, show_default=True,
-              help="Text: list at most this many papers without public code (the rest are "
+              help="Text: list at most this many papers without a code link (the rest are "
                    "counted); --json lists every gap.")
 def gaps(types, as_json, source, limit):
     """Typed gaps: threats, models and attacker knowledge with attacks but no defense;
-    works with no public code. Each with its reason; --json adds the evidence.
+    papers with no code link in the survey. Each with its reason; --json adds the evidence.
 
     The text is read from the store's coverage summary (kg summarize) when it is current."""
     from ..coverage.gaps import find_gaps, from_summary, render_text, summary

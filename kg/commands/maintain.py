@@ -41,7 +41,7 @@ def _target(file_name: str | None, directory: Path, title: str) -> Path:
               help="A row of the attack table or of the defense table.")
 @click.option("--title", default=None, help="Paper title (the survey's 'Ref.' text).")
 @click.option("--url", "urls", multiple=True, help="Paper URL (repeatable).")
-@click.option("--code", default=None, help="Code repository URL, or 'none' (no public code).")
+@click.option("--code", default=None, help="Code repository URL, or 'none' (no code marked).")
 @click.option("--threat", default=None, help="Threat category (aliases allowed, e.g. MIA).")
 @click.option("--knowledge", multiple=True,
               help="Attacks: attacker's knowledge (repeatable or comma-separated).")

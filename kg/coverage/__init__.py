@@ -10,7 +10,7 @@ run them per store). Two kinds of computed fact appear here and are labelled as 
   item keeps the model it was evaluated on (``evaluated_on``) and says ``rolled_up``.
 * derived link: the survey never says which attack a defense was evaluated against; we
   derive "evaluation E was evaluated against attack A" when one paper reports both for
-  the same threat (:data:`EVALUATED_AGAINST`). Such items carry ``derived: true`` and
+  the same threat (kg.derive, materialised by the build). Such items carry ``derived: true`` and
   the path. A defense's attacker knowledge is known only through this link; when no link
   exists its knowledge is *unknown* (listed under ``unknown``), never "none".
 """
@@ -19,13 +19,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from rdflib import RDF, Graph, Literal, URIRef
-from rdflib.namespace import PROV
+from rdflib import URIRef
 
+from ..derive import EVALUATED_AGAINST, derivation_path
 from ..errors import KGError
 from ..family import model_tree
 from ..store import Store, select_values, values_block
-from ..vocab import RD, iri
 
 BYS = ("model", "knowledge", "defense")
 LEVELS = ("model", "family")
@@ -61,14 +60,6 @@ SELECT ?node ?label WHERE {
   UNION { ?node a rd:Paper ; dcterms:title ?label . }
   UNION { ?node a rd:Attack ; rdfs:label ?label . }
   UNION { ?node a rd:DefenseEvaluation ; rdfs:label ?label . }
-}
-"""
-
-# The derived link: a defense evaluation and an attack of the same paper and threat.
-EVALUATED_AGAINST = """
-SELECT ?evaluation ?attack ?paper ?threat WHERE {
-  ?evaluation a rd:DefenseEvaluation ; rd:fromPaper ?paper ; rd:mitigates ?threat .
-  ?attack a rd:Attack ; rd:fromPaper ?paper ; rd:threat ?threat .
 }
 """
 
@@ -261,14 +252,6 @@ def labels(store: Store) -> dict[str, str]:
     return out
 
 
-def derivation_path(lab: dict[str, str], evaluation: str, attack: str, paper: str,
-                    threat: str) -> tuple[str, ...]:
-    """The path a derived 'evaluated against' link came from, one step per string."""
-    return (f"{lab.get(evaluation, evaluation)} rd:fromPaper {lab.get(paper, paper)}",
-            f"{lab.get(attack, attack)} rd:fromPaper {lab.get(paper, paper)}",
-            f"both concern {lab.get(threat, threat)} (rd:mitigates / rd:threat)")
-
-
 def families(store: Store) -> dict[str, tuple[str, ...]]:
     """Every node -> the family columns it counts under (kg.family: every rd:ModelFamily
     that covers it via skos:broader*, nearest first; else the node itself)."""
@@ -440,22 +423,6 @@ def evaluated_against(store: Store) -> list[DerivedLink]:
     return sorted(out, key=lambda d: (d.evaluation.label, d.attack.label))
 
 
-def derived_graph(store: Store) -> Graph:
-    """The derived links as rd:DerivedFact nodes (reified, with rd:derivationPath), so a
-    build can add them without mixing them with stated facts."""
-    g = Graph()
-    for d in evaluated_against(store):
-        n = iri("derived", "evaluated-against", d.evaluation.iri.rsplit("/", 1)[-1],
-                d.attack.iri.rsplit("/", 1)[-1])
-        g.add((n, RDF.type, RD.DerivedFact))
-        g.add((n, RDF.subject, URIRef(d.evaluation.iri)))
-        g.add((n, RDF.predicate, RD.evaluatedAgainst))
-        g.add((n, RDF.object, URIRef(d.attack.iri)))
-        g.add((n, RD.derivationPath, Literal(" ; ".join(d.path))))
-        g.add((n, PROV.wasDerivedFrom, URIRef(d.paper.iri)))
-    return g
-
-
 def render_text(m: Matrix) -> str:
     """The matrix as a plain-text grid: 'a/d' = attacks/defenses per cell."""
     counts = {k: (len(c.attacks), len(c.defenses)) for k, c in m.cells.items()}
@@ -487,4 +454,4 @@ def render_counts(by: str, level: str, rows: list[Node], cols: list[Node],
 
 
 __all__ = ["matrix", "Matrix", "Cell", "Item", "Node", "evaluated_against", "family_of",
-           "derived_graph", "render_text", "render_counts", "CELL_QUERIES", "families"]
+           "render_text", "render_counts", "CELL_QUERIES", "families"]

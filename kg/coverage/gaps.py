@@ -11,7 +11,9 @@ Gap types:
   defense *known* to be evaluated against such an attack. The link defense -> attack is
   derived (same paper, same threat); defenses with no such link have unknown attacker
   knowledge, and the reason says so: unknown is never counted as none;
-* ``no_public_code``: a paper whose code cells carry no link (rd:NoPublicCode).
+* ``no_code_link``: a paper the source links no code repository for: its survey Code cell
+  marks code but gives no link (rd:CodeWithoutLink), or marks no code (rd:NoCodeMarked).
+  Neither says the code is unavailable: the reason says what the survey says.
 
 Gaps are a pure function of the coverage cells (:mod:`kg.coverage.summary`: the counts
 of every cell, stored in the store when current, else counted live from flat queries):
@@ -33,7 +35,7 @@ from ..vocab import RD
 from . import TARGET_MODELS, families
 
 GAP_TYPES = ("threat_without_defense", "model_without_defense", "knowledge_without_defense",
-             "no_public_code")
+             "no_code_link")
 
 
 # The defense evaluations of given (threat, model) cells ({values}: a VALUES block).
@@ -44,8 +46,19 @@ SELECT ?threat ?defense ?defenseModel WHERE {{
 }}
 """
 
-NO_PUBLIC_CODE = """
-SELECT ?paper WHERE { ?paper a rd:Paper ; rd:codeAvailability rd:NoPublicCode . }
+NO_CODE_LINK = """
+SELECT ?paper WHERE {
+  VALUES ?code { rd:CodeWithoutLink rd:NoCodeMarked }
+  ?paper a rd:Paper ; rd:codeAvailability ?code .
+}
+"""
+
+# The code availability of given papers ({values}: a VALUES block of ?paper).
+CODE_STATE_OF = """
+SELECT ?paper ?code WHERE {{
+  {values}
+  ?paper rd:codeAvailability ?code .
+}}
 """
 
 # The survey cells behind given row nodes' facts: node, property, cell label, cell text
@@ -86,10 +99,10 @@ SELECT ?paper ?where ?text WHERE {{
 }}
 """
 
-# A page of the papers without public code, when more are asked for than the summary keeps
+# A page of the papers without a code link, when more are asked for than the summary keeps
 # (kg.coverage.summary.CODE_PAGE, the first by title). No ORDER BY: sorting 40,000 IRIs takes
 # Oxigraph 4.5 s; such a page is in the store's order (shown sorted by title).
-NO_PUBLIC_CODE_PAGE = NO_PUBLIC_CODE.rstrip() + " LIMIT "
+NO_CODE_LINK_PAGE = NO_CODE_LINK.rstrip() + " LIMIT "
 
 _BATCH = 2000  # nodes per VALUES block
 
@@ -214,9 +227,15 @@ def _knowledge_reason(threat: str, knowledge: str, attacks: int, unknown: int) -
     return reason + "; no defense of this threat has unknown attacker knowledge"
 
 
-def _code_reason(paper: str, cells: int) -> str:
-    return (f"{paper}: no public code; the survey's Code "
-            f"{'cell has' if cells == 1 else 'cells have'} no link")
+def _code_reason(paper: str, cells: int, state: str | None) -> str:
+    """What the source says, no more: never that the code is unavailable."""
+    if state == str(RD.CodeWithoutLink):
+        return (f"{paper}: no code link in the survey; the survey marks code but gives no link "
+                f"({_plural(cells, 'Code cell')}, none with a link)")
+    if cells:
+        return (f"{paper}: no code link in the survey; the survey marks no code "
+                f"({_plural(cells, 'Code cell')}, {'empty' if cells == 1 else 'all empty'})")
+    return f"{paper}: no code link; a curated addition marks no code (code: none)"
 
 
 
@@ -294,11 +313,11 @@ def find_gaps(store: Store, s=None, evidence: bool = True,
     nodes |= {f for c in model_cells for f in fam[c.column]}
     nodes |= {m for m in models for c in model_cells + family_cells
               if defended("model/model", c.threat, m) or (c.threat, m) in attacked}
-    limit = s.no_public_code if code_limit is None else code_limit
-    if limit <= len(s.code_page) or s.no_public_code <= len(s.code_page):
+    limit = s.no_code_link if code_limit is None else code_limit
+    if limit <= len(s.code_page) or s.no_code_link <= len(s.code_page):
         papers = s.code_page[:limit]  # the first by title, counted with the summary
     else:
-        papers = [p for p, in select_values(store, NO_PUBLIC_CODE_PAGE + str(int(limit)))[1]]
+        papers = [p for p, in select_values(store, NO_CODE_LINK_PAGE + str(int(limit)))[1]]
     ctx.fetch(nodes | set(papers))
     gaps = []
     for c in threat_cells:
@@ -340,17 +359,19 @@ def find_gaps(store: Store, s=None, evidence: bool = True,
     code_cells: dict[str, set[tuple[str, str]]] = {}
     for paper, where, text in _rows(store, CODE_CELLS_OF, ["paper"], [(p,) for p in papers]):
         code_cells.setdefault(paper, set()).add((where, text))
+    state = dict(_rows(store, CODE_STATE_OF, ["paper"], [(p,) for p in papers]))
     for paper in papers:
         p = ctx.node(paper)
         cs = sorted(code_cells.get(paper, set()))
         ev = ([{"kind": "paper", **p}] + [{"kind": "survey_cell", "where": w, "text": x}
                                           for w, x in cs]) if evidence else []
-        gaps.append(Gap("no_public_code", _code_reason(p["label"], len(cs)), [{"paper": p}], ev))
-    if s.no_public_code > len(papers):
-        rest = s.no_public_code - len(papers)
-        gaps.append(Gap("no_public_code",
-                        f"… and {_plural(rest, 'more paper')} without public code (`kg gaps "
-                        "--type no_public_code --json` lists them all, with evidence)", [],
+        gaps.append(Gap("no_code_link", _code_reason(p["label"], len(cs), state.get(paper)),
+                        [{"paper": p}], ev))
+    if s.no_code_link > len(papers):
+        rest = s.no_code_link - len(papers)
+        gaps.append(Gap("no_code_link",
+                        f"… and {_plural(rest, 'more paper')} without a code link in the survey "
+                        "(`kg gaps --type no_code_link --json` lists them all, with evidence)", [],
                         [{"kind": "not_listed", "count": rest}]))
     if evidence:
         _add_evidence(store, ctx, gaps, fam, models, context)
@@ -457,7 +478,7 @@ def render_text(gaps: list[Gap]) -> str:
                if e.get("kind") == "not_listed")
     counts = summary(listed)
     if more:
-        counts["no_public_code"] = counts.get("no_public_code", 0) + more
+        counts["no_code_link"] = counts.get("no_code_link", 0) + more
     text = ", ".join(f"{k}: {v}" for k, v in counts.items())
     out += ["", f"{_plural(len(listed) + more, 'gap')} ({text}); kg gaps --json gives the "
             "evidence"]

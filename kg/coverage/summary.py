@@ -9,7 +9,7 @@ item lists and the evidence):
   ``defense/model``) and cell (threat x column): attacks, defense evaluations and papers;
 * per threat (view ``threat``): attacks, their papers, defense evaluations, and defense
   evaluations whose attacker knowledge is unknown;
-* papers without public code.
+* papers without a code link (code marked without a link, or no code marked).
 
 :func:`compute` counts from six flat SELECTs (one triple pattern per join, no property
 path, no label) in Python. :func:`materialize` writes the counts as derived triples
@@ -47,9 +47,9 @@ DEFENSES = ("SELECT ?d ?t ?p WHERE { ?d a rd:DefenseEvaluation ; rd:mitigates ?t
 DEFENSE_MODELS = "SELECT ?d ?m WHERE { ?d a rd:DefenseEvaluation ; rd:evaluatedOn ?m . }"
 DEFENSE_METHODS = "SELECT ?d ?m WHERE { ?d a rd:DefenseEvaluation ; rd:method ?m . }"
 TARGET_MODELS = "SELECT ?m WHERE { ?m a rd:TargetModel . }"
-NO_CODE = ("SELECT ?p ?title WHERE { ?p a rd:Paper ; rd:codeAvailability rd:NoPublicCode . "
-           "OPTIONAL { ?p dcterms:title ?title . } }")
-#: Papers without public code kept by title order (the page ``kg gaps`` lists).
+NO_CODE = ("SELECT ?p ?title WHERE { VALUES ?code { rd:CodeWithoutLink rd:NoCodeMarked } "
+           "?p a rd:Paper ; rd:codeAvailability ?code . OPTIONAL { ?p dcterms:title ?title . } }")
+#: Papers without a code link kept by title order (the page ``kg gaps`` lists).
 CODE_PAGE = 50
 FINGERPRINT = """
 SELECT ?papers ?attacks ?evaluations WHERE {
@@ -62,7 +62,7 @@ STORED = f"""
 SELECT ?fingerprint ?noCode ?view ?threat ?column ?attacks ?defenses ?papers ?attackPapers
        ?unknown WHERE {{
   GRAPH <{SUMMARY_GRAPH}> {{
-    ?s a rd:CoverageSummary ; rd:fingerprint ?fingerprint ; rd:noPublicCodeCount ?noCode .
+    ?s a rd:CoverageSummary ; rd:fingerprint ?fingerprint ; rd:noCodeLinkCount ?noCode .
     OPTIONAL {{
       {{values}}
       ?c rd:inSummary ?s ; rd:coverageView ?view ; rd:cellThreat ?threat ;
@@ -79,7 +79,7 @@ STORED_TRIPLES = f"""
 SELECT ?n WHERE {{ GRAPH <{SUMMARY_GRAPH}> {{ ?s rd:tripleCount ?n . }} }}
 """
 STORED_CODE_PAGE = f"""
-SELECT ?p WHERE {{ GRAPH <{SUMMARY_GRAPH}> {{ ?s rd:noPublicCodePaper ?p . }} }}
+SELECT ?p WHERE {{ GRAPH <{SUMMARY_GRAPH}> {{ ?s rd:noCodeLinkPaper ?p . }} }}
 """
 
 
@@ -113,10 +113,10 @@ class CellCount:
 @dataclass
 class Summary:
     fingerprint: str
-    no_public_code: int
+    no_code_link: int
     cells: dict[tuple[str, str, str | None], CellCount] = field(default_factory=dict)
     source: str = "live"  # live | stored: read from the store's summary graph
-    code_page: list[str] = field(default_factory=list)  # first CODE_PAGE no-code papers
+    code_page: list[str] = field(default_factory=list)  # first CODE_PAGE no-code-link papers
     triples: int | None = None  # of the default graph, counted when stored (kg load knows it)
 
     def view(self, view: str) -> list[CellCount]:
@@ -234,10 +234,10 @@ def to_graph(s: Summary) -> Graph:
     g.add((node, RDF.type, RD.CoverageSummary))
     g.add((node, RDFS.label, Literal("coverage summary (derived counts, kg summarize)")))
     g.add((node, RD.fingerprint, Literal(s.fingerprint)))
-    g.add((node, RD.noPublicCodeCount, Literal(s.no_public_code, datatype=XSD.integer)))
+    g.add((node, RD.noCodeLinkCount, Literal(s.no_code_link, datatype=XSD.integer)))
     g.add((node, PROV.wasGeneratedBy, iri("summary", "kg-summarize")))
     for p in s.code_page:
-        g.add((node, RD.noPublicCodePaper, URIRef(p)))
+        g.add((node, RD.noCodeLinkPaper, URIRef(p)))
     if s.triples is not None:
         g.add((node, RD.tripleCount, Literal(s.triples, datatype=XSD.integer)))
     for c in s.cells.values():

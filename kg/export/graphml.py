@@ -3,7 +3,10 @@
 Every IRI is a node (attributes: ``label``, ``types`` as prefixed names, and each literal
 property as an attribute named by its prefixed name, several values joined by " | ");
 every triple whose object is an IRI (other than ``rdf:type``) is an edge with its
-``predicate``. The header goes in graph attributes and an XML comment.
+``predicate`` and ``derived="false"``; each derived link (rd:DerivedLink, a reified
+statement) is also one direct edge subject → object with ``derived="true"`` and the link
+node in ``derived_by``, so graph tools see it as an edge and know it is derived. The header
+goes in graph attributes and an XML comment.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from rdflib import RDF, RDFS, SKOS, BNode, Graph, Literal
 from rdflib.namespace import DCTERMS
 
 from ..explain import qname
+from ..vocab import RD
 from .figures import xml_comment_text
 from .views import View
 
@@ -46,7 +50,13 @@ def to_networkx(g: Graph) -> nx.MultiDiGraph:
     triples = sorted(((s, p, o) for s, p, o in g if not isinstance(o, Literal) and p != RDF.type),
                      key=lambda t: (_node_id(t[0]), str(t[1]), _node_id(t[2])))
     for s, p, o in triples:
-        G.add_edge(_node_id(s), _node_id(o), key=qname(p), predicate=str(p), label=qname(p))
+        G.add_edge(_node_id(s), _node_id(o), key=qname(p), predicate=str(p), label=qname(p),
+                   derived="false")
+    for link in sorted(g.subjects(RDF.type, RD.DerivedLink), key=_node_id):
+        s, p, o = (g.value(link, q) for q in (RDF.subject, RDF.predicate, RDF.object))
+        if s is not None and p is not None and o is not None:
+            G.add_edge(_node_id(s), _node_id(o), key=qname(p), predicate=str(p),
+                       label=qname(p) + " (derived)", derived="true", derived_by=_node_id(link))
     return G
 
 

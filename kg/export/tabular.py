@@ -28,7 +28,7 @@ def _ref(title: str, url: str | None, key: str) -> str:
 
 
 def _code(urls: tuple[str, ...]) -> str:
-    return f"[code]({urls[0]})" if urls else "no public code"
+    return f"[code]({urls[0]})" if urls else "no code link"
 
 
 def to_markdown(view: View) -> str:

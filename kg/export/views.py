@@ -494,8 +494,9 @@ def question_spec(store: Store, question: str) -> ViewSpec:
 def _subgraph(store: Store, rows: Iterable[URIRef],
               ancestors: dict[URIRef, set[URIRef]]) -> Graph:
     """The rows' own triples, their papers' (without the papers' links to every row), the
-    concepts the rows name (models with their whole broader chain) and the survey rows
-    they derive from, with those rows' tables."""
+    concepts the rows name (models with their whole broader chain), the survey rows
+    they derive from, with those rows' tables, and the derived links (rd:DerivedLink, with
+    their rule) between two of the rows."""
     rows = set(rows)
 
     def triples(cls: URIRef) -> Graph:
@@ -528,6 +529,16 @@ def _subgraph(store: Store, rows: Iterable[URIRef],
                 tables.add(o_)
     for s_, p_, o_ in triples(RD.SourceTable):
         if s_ in tables and p_ in TABLE_PREDICATES:
+            g.add((s_, p_, o_))
+    links = triples(RD.DerivedLink)
+    rules = set()
+    for f in set(links.subjects(RDF.type, RD.DerivedLink)):
+        if links.value(f, RDF.subject) in rows and links.value(f, RDF.object) in rows:
+            for t in links.triples((f, None, None)):
+                g.add(t)
+            rules |= set(links.objects(f, RD.derivedBy))
+    for s_, p_, o_ in triples(RD.DerivationRule):
+        if s_ in rules:
             g.add((s_, p_, o_))
     return g
 

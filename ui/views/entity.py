@@ -67,6 +67,15 @@ if page.related:
         for _, typ, short, label in (r for r in page.related if r[0] == relation):
             resources.entity_link(short, f"{label} ({typ})" if typ else label)
 
+if page.derived:
+    st.subheader("Derived links")
+    st.caption("Derived by the build, not stated in the survey: each rule and the stated "
+               "facts it rests on are shown below the link.")
+    for relation, short, label, rule, path in page.derived:
+        st.markdown(f"**{resources.plain(relation)}** (derived: {resources.plain(rule)})")
+        resources.entity_link(short, label)
+        st.caption("← " + resources.plain(path))
+
 st.subheader("Provenance")
 if not page.source_rows and not page.curated:
     st.caption("Defined in the ontology (ontology/rdkg.ttl); the survey rows that mention it are "
