@@ -33,10 +33,13 @@ from .store import MemoryStore, Store
 from .vocab import RD, iri
 
 # The rule: a defense evaluation and an attack of the same paper and the same threat.
+# The attack's type is checked in FILTER EXISTS: as a plain pattern, rdflib orders both
+# "?x a C" patterns first and joins their cross product (27.6 s vs 0.23 s at 2,000 papers).
 EVALUATED_AGAINST = """
 SELECT ?evaluation ?attack ?paper ?threat WHERE {
   ?evaluation a rd:DefenseEvaluation ; rd:fromPaper ?paper ; rd:mitigates ?threat .
-  ?attack a rd:Attack ; rd:fromPaper ?paper ; rd:threat ?threat .
+  ?attack rd:fromPaper ?paper ; rd:threat ?threat .
+  FILTER EXISTS { ?attack a rd:Attack }
 }
 """
 

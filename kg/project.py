@@ -76,12 +76,21 @@ def to_networkx(store: Store, derived: bool = True) -> nx.MultiDiGraph:
 
 # One node's neighbours in the projection: stated edges either way, with the neighbour's
 # type and label (the same label rule as NODES). ?node is bound.
-NEIGHBOURS_OF = f"""
-SELECT ?p ?m ?out ?type ?label WHERE {{
-  {PREDICATES}
-  {{ ?node ?p ?m . BIND(true AS ?out) }} UNION {{ ?m ?p ?node . BIND(false AS ?out) }}
-  {_typed('m')}
-}}
+# FILTER ... IN, not VALUES: ?node is bound, so the patterns read only its own triples,
+# and rdflib joins a VALUES block with every solution (7x slower here).
+NEIGHBOURS_OF = """
+SELECT ?p ?m ?out ?type ?label WHERE {
+  { ?node ?p ?m . BIND(true AS ?out) } UNION { ?m ?p ?node . BIND(false AS ?out) }
+  FILTER(?p IN (rd:fromPaper, rd:threat, rd:assumesKnowledge, rd:evaluatedOn, rd:method,
+                rd:mitigates, skos:broader))
+  ?m a ?type .
+  FILTER(?type IN (rd:Paper, rd:Attack, rd:DefenseEvaluation, rd:DefenseMethod,
+                   rd:ThreatCategory, rd:AttackerKnowledge, rd:TargetModel))
+  OPTIONAL { ?m skos:prefLabel ?preferred }
+  OPTIONAL { ?m dcterms:title ?title }
+  OPTIONAL { ?m rdfs:label ?plain }
+  BIND(COALESCE(?preferred, ?title, ?plain, STR(?m)) AS ?label)
+}
 """
 
 

@@ -18,6 +18,7 @@ or an ``http(s)://`` URL. Every query carries the standard prefixes (:func:`with
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import time
@@ -83,6 +84,14 @@ def with_prefixes(sparql: str) -> str:
 # ------------------------------------------------------------------ rdflib (memory)
 
 
+@functools.lru_cache(maxsize=512)
+def _prepared(sparql: str):
+    """The parsed and translated query (rdflib's parser, not its evaluation, is most of the
+    cost of a small query: ~50 ms each); bindings are applied per call, so one parse serves
+    every call of the same text. A parse error is raised each time (not cached)."""
+    return rdflib_sparql.prepareQuery(with_prefixes(sparql))
+
+
 class MemoryStore:
     """The embedded default: an rdflib Graph in memory."""
 
@@ -93,7 +102,7 @@ class MemoryStore:
         self.graph = graph
 
     def _query(self, sparql: str, bindings: Bindings | None):
-        return self.graph.query(with_prefixes(sparql), initBindings=dict(bindings or {}))
+        return self.graph.query(_prepared(sparql), initBindings=dict(bindings or {}))
 
     def select(self, sparql: str, bindings: Bindings | None = None) -> Rows:
         res = self._query(sparql, bindings)
