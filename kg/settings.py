@@ -42,6 +42,13 @@ SETTINGS: tuple[Setting, ...] = (
             "Seconds a SPARQL query may run before it is stopped."),
     Setting("row_limit", "KG_ROW_LIMIT", "10000",
             "Most rows a SPARQL query returns to a user."),
+    Setting("query_memory_mb", "KG_QUERY_MEMORY_MB", "1024",
+            "Memory (MB) a user's SPARQL query may add to its worker process before it is "
+            "stopped."),
+    Setting("query_max_chars", "KG_QUERY_MAX_CHARS", "100000",
+            "Longest SPARQL query text accepted from a user (characters)."),
+    Setting("construct_max_triples", "KG_CONSTRUCT_MAX_TRIPLES", "100000",
+            "Most triples a user's CONSTRUCT or DESCRIBE query returns."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

@@ -1,12 +1,12 @@
-"""Read-only SPARQL on a user's behalf: refuse updates, LOAD, SERVICE and FROM;
-bound rows and time; say where a syntax error is."""
+"""Read-only SPARQL on a user's behalf: refuse updates, LOAD, SERVICE and FROM; run in a
+worker process that is killed at the deadline, with memory, text, row and triple limits
+(kg.worker); say where a syntax error is."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -93,38 +93,26 @@ class QueryResult:
     truncated: bool = False
 
 
-def _run(store: Store, text: str, form: str, limit: int) -> QueryResult:
+def run_query(store: Store, text: str, limit: int | None = None,
+              timeout: float | None = None) -> QueryResult:
+    """Run a user's read-only query in a worker process that is killed at the deadline
+    (parse and read-only check included), with a memory cap, the text size capped, rows
+    cut at ``limit`` and CONSTRUCT/DESCRIBE at ``construct_max_triples`` (kg.worker)."""
+    from .worker import Limits, run_in_worker
+
+    if not text or not text.strip():
+        raise QueryError("empty query")
+    limits = Limits.from_settings(timeout=timeout, rows=limit)
+    form, payload = run_in_worker(store, text, limits)
     if form == "select":
-        rows = store.select(text)
-        return QueryResult(form, rows.vars, rows.rows[:limit], truncated=len(rows) > limit)
+        names, rows = payload
+        return QueryResult(form, names, rows[:limits.rows], truncated=len(rows) > limits.rows)
     if form == "ask":
-        return QueryResult(form, boolean=store.ask(text))
-    return QueryResult(form, graph=store.construct(text))
-
-
-def run_query(store: Store, text: str, limit: int = 10000, timeout: float = 10.0) -> QueryResult:
-    """Run a user's read-only query with a row limit and a time limit."""
-    form = check_read_only(text)
-    box: dict = {}
-
-    def work() -> None:
-        try:
-            box["result"] = _run(store, text, form, limit)
-        except Exception as e:  # reported below, in the caller's thread
-            box["error"] = e
-
-    t = threading.Thread(target=work, daemon=True)
-    t.start()
-    t.join(timeout)
-    if t.is_alive():
-        raise QueryError(f"the query ran longer than {timeout:g} s and was abandoned; "
-                         "narrow it or raise the timeout (KG_QUERY_TIMEOUT)")
-    if "error" in box:
-        e = box["error"]
-        if isinstance(e, QueryError):
-            raise e
-        raise QueryError(f"the query failed: {e}") from None
-    return box["result"]
+        return QueryResult(form, boolean=payload)
+    g = Graph()
+    for t in payload[:limits.max_triples]:
+        g.add(t)
+    return QueryResult(form, graph=g, truncated=len(payload) > limits.max_triples)
 
 
 def term_json(t: Node | None) -> dict | None:

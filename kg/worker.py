@@ -1,0 +1,174 @@
+"""User SPARQL in a worker process that can be stopped.
+
+A query typed by a user (the app's console, ``kg sparql``, ``kg export construct``) runs in
+a child process forked for that query alone:
+
+* the deadline covers everything the query does, parsing and the read-only check
+  included; when it passes, the child is killed (SIGKILL), so no evaluation goes on
+  using CPU or memory after the user was told it stopped;
+* the child's address space is capped (RLIMIT_AS = its size at fork + ``query_memory_mb``),
+  so a runaway join fails with "needed more than N MB" instead of growing the server;
+* rows are streamed and cut at the row limit (SELECT), CONSTRUCT/DESCRIBE stop at
+  ``construct_max_triples``; the text is capped at ``query_max_chars`` before anything;
+* the caller only waits on a pipe, so other users' queries (other threads of the app)
+  go on while one query runs out its time.
+
+The child inherits the store by fork: an rdflib graph is shared copy-on-write; an embedded
+Oxigraph directory is reopened read-only in the child (the parent's handle holds the lock);
+an endpoint is reached over HTTP as in the parent. Results come back pickled: rdflib terms,
+or N-Triples for graphs.
+"""
+
+from __future__ import annotations
+
+import itertools
+import multiprocessing as mp
+import os
+import resource
+import signal
+import time
+from dataclasses import dataclass
+
+from . import settings
+from .errors import QueryError
+from .store import MemoryStore, OxigraphStore, Store, _prepared, from_oxigraph, with_prefixes
+
+_CTX = mp.get_context("fork")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one user query may use."""
+
+    timeout: float  # seconds, wall clock, parse included
+    rows: int  # most SELECT rows returned
+    memory_mb: int  # address space the child may add to its size at fork
+    max_chars: int  # longest query text accepted
+    max_triples: int  # most CONSTRUCT / DESCRIBE triples
+
+    @classmethod
+    def from_settings(cls, timeout: float | None = None, rows: int | None = None) -> Limits:
+        return cls(timeout=float(timeout if timeout is not None
+                                 else settings.get("query_timeout")),
+                   rows=int(rows if rows is not None else settings.get("row_limit")),
+                   memory_mb=int(settings.get("query_memory_mb")),
+                   max_chars=int(settings.get("query_max_chars")),
+                   max_triples=int(settings.get("construct_max_triples")))
+
+
+def _vm_bytes() -> int:
+    """This process's current virtual size (VmSize), the base of the memory cap."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def _cap_memory(extra_mb: int) -> None:
+    cap = _vm_bytes() + extra_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+
+
+def _oxigraph_handle(store: OxigraphStore):
+    """The directory reopened read-only (no lock, no shared state with the parent), else
+    the handle inherited by fork (an in-memory store, or a layout read_only cannot open)."""
+    if store.path is not None:
+        from pyoxigraph import Store as OxStore
+
+        try:
+            return OxStore.read_only(str(store.path))
+        except OSError:
+            pass
+    return store.ox
+
+
+def _stream(store: Store, text: str, form: str, limits: Limits):
+    """(form, payload) of the query, reading at most limit + 1 rows / max + 1 triples."""
+    if isinstance(store, MemoryStore):
+        res = store.graph.query(_prepared(text))
+        if form == "select":
+            names = [str(v) for v in (res.vars or [])]
+            rows = [{n: r[i] for i, n in enumerate(names)}
+                    for r in itertools.islice(res, limits.rows + 1)]
+            return names, rows
+        if form == "ask":
+            return bool(res.askAnswer)
+        return list(itertools.islice(iter(res), limits.max_triples + 1))
+    if isinstance(store, OxigraphStore):
+        res = _oxigraph_handle(store).query(with_prefixes(text))
+        if form == "select":
+            names = [v.value for v in res.variables]
+            rows = [{n: from_oxigraph(sol[n]) for n in names}
+                    for sol in itertools.islice(res, limits.rows + 1)]
+            return names, rows
+        if form == "ask":
+            return bool(res)
+        return [(from_oxigraph(t.subject), from_oxigraph(t.predicate), from_oxigraph(t.object))
+                for t in itertools.islice(res, limits.max_triples + 1)]
+    # an endpoint: the store's own calls (the endpoint streams); the deadline holds
+    if form == "select":
+        rows = store.select(text)
+        return rows.vars, rows.rows[:limits.rows + 1]
+    if form == "ask":
+        return store.ask(text)
+    return list(itertools.islice(iter(store.construct(text)), limits.max_triples + 1))
+
+
+def _child(conn, store: Store, text: str, limits: Limits) -> None:
+    from .sparql import check_read_only
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        _cap_memory(limits.memory_mb)
+        form = check_read_only(text)
+        conn.send(("ok", form, _stream(store, text, form, limits)))
+    except MemoryError:
+        conn.send(("error", f"the query needed more than {limits.memory_mb} MB of memory and "
+                            "was stopped; narrow it (KG_QUERY_MEMORY_MB sets the cap)"))
+    except QueryError as e:
+        conn.send(("error", str(e)))
+    except BaseException as e:  # reported in the caller, with its type
+        try:
+            conn.send(("error", f"the query failed: {type(e).__name__}: {e}"))
+        except BaseException:
+            pass
+    finally:
+        conn.close()
+        os._exit(0)
+
+
+def run_in_worker(store: Store, text: str, limits: Limits):
+    """(form, payload) of a user's query run in a killable child; QueryError when refused,
+    malformed, over a limit, or stopped at the deadline."""
+    if len(text) > limits.max_chars:
+        raise QueryError(f"the query is {len(text):,} characters long; the most accepted is "
+                         f"{limits.max_chars:,} (KG_QUERY_MAX_CHARS)")
+    parent, child = _CTX.Pipe(duplex=False)
+    proc = _CTX.Process(target=_child, args=(child, store, text, limits), daemon=True)
+    start = time.monotonic()
+    proc.start()
+    child.close()
+    try:
+        if not parent.poll(max(0.0, limits.timeout - (time.monotonic() - start))):
+            raise QueryError(f"the query ran longer than {limits.timeout:g} s and was stopped; "
+                             "narrow it or raise the timeout (KG_QUERY_TIMEOUT)")
+        try:
+            msg = parent.recv()
+        except EOFError:
+            raise QueryError("the query's worker ended without an answer (killed, or out of "
+                             f"memory above {limits.memory_mb} MB); narrow the query") from None
+    finally:
+        if proc.is_alive():
+            proc.kill()
+        proc.join(5)
+        parent.close()
+    if msg[0] == "error":
+        raise QueryError(msg[1])
+    return msg[1], msg[2]
+
+
+__all__ = ["Limits", "run_in_worker"]
