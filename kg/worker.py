@@ -118,14 +118,14 @@ def _stream(store: Store, text: str, form: str, limits: Limits):
     return list(itertools.islice(iter(store.construct(text)), limits.max_triples + 1))
 
 
-def _child(conn, store: Store, text: str, limits: Limits) -> None:
+def _child(conn, store: Store | None, text: str, limits: Limits) -> None:
     from .sparql import check_read_only
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         _cap_memory(limits.memory_mb)
         form = check_read_only(text)
-        conn.send(("ok", form, _stream(store, text, form, limits)))
+        conn.send(("ok", form, None if store is None else _stream(store, text, form, limits)))
     except MemoryError:
         conn.send(("error", f"the query needed more than {limits.memory_mb} MB of memory and "
                             "was stopped; narrow it (KG_QUERY_MEMORY_MB sets the cap)"))
@@ -141,9 +141,10 @@ def _child(conn, store: Store, text: str, limits: Limits) -> None:
         os._exit(0)
 
 
-def run_in_worker(store: Store, text: str, limits: Limits):
+def run_in_worker(store: Store | None, text: str, limits: Limits):
     """(form, payload) of a user's query run in a killable child; QueryError when refused,
-    malformed, over a limit, or stopped at the deadline."""
+    malformed, over a limit, or stopped at the deadline. ``store=None``: only the read-only
+    check (payload None), under the same deadline and caps."""
     if len(text) > limits.max_chars:
         raise QueryError(f"the query is {len(text):,} characters long; the most accepted is "
                          f"{limits.max_chars:,} (KG_QUERY_MAX_CHARS)")
@@ -171,4 +172,10 @@ def run_in_worker(store: Store, text: str, limits: Limits):
     return msg[1], msg[2]
 
 
-__all__ = ["Limits", "run_in_worker"]
+def check_in_worker(text: str, limits: Limits | None = None) -> str:
+    """The query form of an allowed query, checked in a worker (a huge query's parse is
+    stopped at the deadline); QueryError otherwise."""
+    return run_in_worker(None, text, limits or Limits.from_settings())[0]
+
+
+__all__ = ["Limits", "check_in_worker", "run_in_worker"]

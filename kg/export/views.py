@@ -34,7 +34,7 @@ from ..bibliography import BibEntry, Bibliography, load_bibliography
 from ..curated import Aliases, load_aliases, norm
 from ..errors import KGError, QueryError, UnknownLabelError
 from ..family import model_tree
-from ..sparql import check_read_only, run_query
+from ..sparql import run_query
 from ..store import Store
 from ..version import version_line
 from ..vocab import PREFIXES, RD
@@ -321,7 +321,11 @@ def view_spec(store: Store, *, threats: Iterable[str] = (), knowledge: Iterable[
 
 def construct_spec(query: str) -> ViewSpec:
     """A view given by a read-only SPARQL CONSTRUCT (refused: updates, SERVICE, FROM, ...)."""
-    form = check_read_only(query)
+    from ..worker import check_in_worker
+
+    if not query or not query.strip():
+        raise QueryError("empty query")
+    form = check_in_worker(query)
     if form != "construct":
         raise QueryError(f"a view query must be a SPARQL CONSTRUCT; this is a {form.upper()} "
                          "query")
@@ -369,7 +373,11 @@ def make_view(store: Store, spec: ViewSpec, bibliography: Bibliography | None = 
 
     constructed: Graph | None = None
     if spec.construct is not None:
-        constructed = run_query(store, spec.construct, limit=limit, timeout=timeout).graph
+        res = run_query(store, spec.construct, limit=limit, timeout=timeout)
+        if res.truncated:
+            raise QueryError(f"the view's CONSTRUCT gives more than {len(res.graph):,} triples "
+                             "(KG_CONSTRUCT_MAX_TRIPLES); narrow it — a view is never cut")
+        constructed = res.graph
         assert constructed is not None
         mentioned = set(constructed.subjects()) | set(constructed.objects())
         a_sel = [n for n in attacks if n in mentioned]
