@@ -42,6 +42,7 @@ from rdflib.namespace import DCTERMS, PROV
 from . import settings
 from .curated import Aliases, display_path, load_aliases, norm
 from .errors import KGError, UnknownLabelError
+from .urls import url_problem
 from .vocab import RD, iri
 
 ADDITIONS_DIR = settings.DATA_DIR / "additions"
@@ -191,10 +192,12 @@ def _list_field(raw: dict, name: str) -> tuple[str, ...]:
 
 
 def _urls(values: Iterable[str]) -> tuple[str, ...]:
+    """Each must be a valid http(s) URL (kg.urls): it becomes an IRI and a link."""
     out = []
     for u in values:
-        if not re.fullmatch(r"https?://\S+", u):
-            raise ValueError(f"{u!r} is not an http(s) URL")
+        why = url_problem(u)
+        if why:
+            raise ValueError(f"{u[:80]!r} is not a valid http(s) URL: it {why}")
         out.append(u)
     return tuple(out)
 

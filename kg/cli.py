@@ -49,6 +49,25 @@ def source_option(f):
                         help=f"{s.help} [env {s.env}; default data/privacy-taxonomy.md]")(f)
 
 
+def _option_name(param: click.Parameter) -> str:
+    return max(param.opts, key=len) if param.opts else str(param.name)
+
+
+def whole_number(minimum: int = 1):
+    """A click callback: the option as a whole number >= ``minimum`` (a one-line error
+    naming the option otherwise; the option is declared without a click type)."""
+    def check(ctx: click.Context, param: click.Parameter, value):
+        if value is None:
+            return None
+        return settings.whole_number(value, _option_name(param), minimum)
+    return check
+
+
+def seconds(ctx: click.Context, param: click.Parameter, value):
+    """A click callback: the option as seconds, finite and > 0 (one-line error otherwise)."""
+    return None if value is None else settings.seconds(value, _option_name(param))
+
+
 def echo_json(data) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 

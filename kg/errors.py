@@ -36,6 +36,11 @@ class SourceError(KGError, ValueError):
         super().__init__(f"{prefix}: {message}" if prefix else message)
 
 
+class SettingError(KGError, ValueError):
+    """A setting (environment variable) or command option with a value it cannot take;
+    the message names the variable or option and what would be valid."""
+
+
 class UnknownLabelError(KGError, LookupError):
     """A label that names nothing known; suggests the closest known labels."""
 

@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 
 from rdflib import Literal, URIRef
 
-from .errors import UnknownLabelError
+from .errors import KGError, UnknownLabelError
 from .store import Store
+from .urls import iri_problem
 from .vocab import ID, PREFIXES, qname
 
 LABELS_QUERY = """
@@ -121,15 +122,25 @@ class Explanation:
 
 
 
+def checked_iri(iri: str, given: str | None = None) -> URIRef:
+    """``iri`` as a URIRef once it is a valid IRI (kg.urls); KGError "not a valid IRI"
+    (naming what the user gave) before rdflib or a store sees it."""
+    why = iri_problem(iri)
+    if why:
+        shown = given if given is not None else iri
+        raise KGError(f"{shown[:120]!r} is not a valid IRI: it {why}")
+    return URIRef(iri)
+
+
 def resolve_node(store: Store, text: str) -> URIRef:
     """A node from an IRI, a prefixed name (rdi:...), a local name, or a label."""
     text = text.strip()
     candidates: list[URIRef] = []
     if text.startswith(("http://", "https://")):
-        candidates.append(URIRef(text))
+        candidates.append(checked_iri(text))
     elif ":" in text and text.split(":", 1)[0] in PREFIXES:
         p, local = text.split(":", 1)
-        candidates.append(URIRef(str(PREFIXES[p]) + local))
+        candidates.append(checked_iri(str(PREFIXES[p]) + local, text))
     elif re.fullmatch(r"[A-Za-z0-9._-]+", text):
         candidates.append(ID[text])
     for c in candidates:

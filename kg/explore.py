@@ -16,7 +16,7 @@ from rdflib.term import Node
 from . import settings
 from .build import SUMMARY_CLASSES
 from .errors import KGError
-from .explain import explain, qname, resolve_node
+from .explain import checked_iri, explain, qname, resolve_node
 from .sparql import format_result, run_query
 from .store import Store
 from .vocab import PREFIXES, RD
@@ -89,8 +89,8 @@ def expand(short: str) -> URIRef:
     """The IRI of a short name made by :func:`ref` (or a full IRI)."""
     if ":" in short and short.split(":", 1)[0] in PREFIXES:
         p, local = short.split(":", 1)
-        return URIRef(str(PREFIXES[p]) + local)
-    return URIRef(short)
+        return checked_iri(str(PREFIXES[p]) + local, short)
+    return checked_iri(short)
 
 
 def entities(store: Store, kind: str | None = None) -> list[Entity]:

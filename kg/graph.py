@@ -22,6 +22,7 @@ from .curated import Aliases, ModelEntry, display_path, load_aliases, load_model
 from .derive import materialise
 from .errors import SourceError, UnknownLabelError
 from .ingest import ATTACKS, DEFENSES, Row, Survey, Table
+from .urls import url_problem
 from .vocab import PREFIXES, RD, iri
 
 if TYPE_CHECKING:
@@ -229,7 +230,7 @@ def _add_row(ctx: _Ctx, t: URIRef, columns: dict[str, URIRef], row: Row,
         g.add((c, RD.writtenInRow, Literal(cell.written_in_row)))
         g.add((c, RDFS.label, Literal(f"{row.table} table, row {row.number}, {header}")))
         for link in cell.links:
-            g.add((c, RD.cellLink, URIRef(link)))
+            g.add((c, RD.cellLink, _web_iri(ctx, row, header, link)))
 
     paper = _add_paper(ctx, row, r, papers)
     threat_col = THREAT_COLUMN[row.table]
@@ -275,8 +276,18 @@ def _add_row(ctx: _Ctx, t: URIRef, columns: dict[str, URIRef], row: Row,
         g.add((node, RD.evaluatedOn, m))
     g.add((node, RD.effectiveness, Literal(effectiveness)))
     if ref:
-        g.add((node, RD.referenceURL, URIRef(ref)))
+        g.add((node, RD.referenceURL, _web_iri(ctx, row, "Ref.", ref)))
     g.add((node, PROV.wasDerivedFrom, r))
+
+
+def _web_iri(ctx: _Ctx, row: Row, column: str, url: str) -> URIRef:
+    """A cell's link as an IRI, once it is known to be a valid http(s) URL (read_survey
+    checks every link; a Survey made another way is checked here, before rdflib)."""
+    why = url_problem(url)
+    if why:
+        raise SourceError(f"link {url[:80]!r} is not a valid http(s) URL: it {why}",
+                          file=ctx.survey.file, table=row.table, row=row.number, column=column)
+    return URIRef(url)
 
 
 def _label(g: Graph, node: URIRef) -> str:
@@ -325,14 +336,14 @@ def _add_paper(ctx: _Ctx, row: Row, r: URIRef, papers: dict[str, URIRef]) -> URI
         g.add((paper, DCTERMS.title, Literal(title)))
         g.add((paper, RDFS.label, Literal(title)))
     for link in cell.links:
-        g.add((paper, RD.paperURL, URIRef(link)))
+        g.add((paper, RD.paperURL, _web_iri(ctx, row, "Ref.", link)))
     # what the Code cell says: a link; text but no link; nothing. Over a paper's rows the
     # most stated wins (linked > marked without a link > none marked).
     code = row["Code"]
     state = (RD.CodeLinked if code.links else RD.CodeWithoutLink if code.text
              else RD.NoCodeMarked)
     for link in code.links:
-        g.add((paper, RD.codeRepository, URIRef(link)))
+        g.add((paper, RD.codeRepository, _web_iri(ctx, row, "Code", link)))
     had = g.value(paper, RD.codeAvailability)
     if had is None or _CODE_RANK[state] > _CODE_RANK[had]:
         g.set((paper, RD.codeAvailability, state))

@@ -15,6 +15,7 @@ from pathlib import Path
 from bs4 import BeautifulSoup, Tag
 
 from .errors import SourceError
+from .urls import url_problem
 
 ATTACKS = "attacks"
 DEFENSES = "defenses"
@@ -88,6 +89,18 @@ def _span(td: Tag, file: str, table: str, row: int, column: str) -> int:
     return n
 
 
+def _link(a: Tag, file: str, table: str, row: int, column: str) -> str:
+    """An <a>'s href, which must be a valid http(s) URL (it becomes an RDF IRI and a link
+    readers follow): SourceError naming the cell otherwise."""
+    href = str(a["href"]).strip()
+    why = url_problem(href)
+    if why:
+        shown = href if len(href) <= 80 else href[:77] + "..."
+        raise SourceError(f"link {shown!r} is not a valid http(s) URL: it {why}", file=file,
+                          table=table, row=row, column=column)
+    return href
+
+
 def _parse_table(el: Tag, name: str, title: str, file: str) -> Table:
     trs = el.find_all("tr")
     header_tr = next((tr for tr in trs if tr.find("th")), None)
@@ -127,7 +140,8 @@ def _parse_table(el: Tag, name: str, title: str, file: str) -> Table:
             cell = Cell(
                 column=header,
                 text=collapse(td.get_text()),
-                links=tuple(str(a["href"]).strip() for a in td.find_all("a", href=True)),
+                links=tuple(_link(a, file, name, number, header)
+                            for a in td.find_all("a", href=True)),
                 written_in_row=number,
             )
             grid[col] = cell
@@ -146,21 +160,43 @@ def _parse_table(el: Tag, name: str, title: str, file: str) -> Table:
     return Table(name=name, title=title, headers=headers, rows=tuple(rows))
 
 
+def _closest_kind(headers: set[str], taken: set[str]) -> str | None:
+    """The table kind not yet found of which ``headers`` hold most (at least half) of the
+    required columns, or None."""
+    scores = {n: sum(c in headers for c in cols) / len(cols)
+              for n, cols in REQUIRED_COLUMNS.items() if n not in taken}
+    best = max(scores, key=lambda n: scores[n], default=None)
+    return best if best is not None and scores[best] >= 0.5 else None
+
+
 def parse_survey(text: str, file: str = "<survey>") -> Survey:
     """Parse the survey's Markdown text into its two tables of row records."""
     soup = BeautifulSoup(text, "html.parser")
-    tables: dict[str, Table] = {}
+    found: list[tuple[Tag, int, set[str]]] = []
     search_from = 0
     for el in soup.find_all("table"):
         # find the table's position in the text, for the heading above it
         pos = text.find("<table", search_from)
         search_from = pos + 1 if pos >= 0 else search_from
-        headers = {collapse(th.get_text()) for th in el.find_all("th")}
+        found.append((el, pos, {collapse(th.get_text()) for th in el.find_all("th")}))
+    kinds: dict[int, str] = {}
+    for i, (_, _, headers) in enumerate(found):
         name = next((n for n, sig in SIGNATURES.items() if all(h in headers for h in sig)), None)
-        if name is None:
+        if name is not None:
+            if name in kinds.values():
+                raise SourceError("a second table of this kind", file=file, table=name)
+            kinds[i] = name
+    for i, (_, _, headers) in enumerate(found):
+        if i in kinds:
             continue
-        if name in tables:
-            raise SourceError("a second table of this kind", file=file, table=name)
+        # a taxonomy table without its signature column (a column was removed): the
+        # missing kind whose columns it mostly has, so the column is named as missing
+        name = _closest_kind(headers, set(kinds.values()))
+        if name is not None:
+            kinds[i] = name
+    tables: dict[str, Table] = {}
+    for i, name in sorted(kinds.items()):
+        el, pos, _ = found[i]
         tables[name] = _parse_table(el, name, _heading_before(text, max(pos, 0)), file)
     if not tables:
         raise SourceError("no survey tables found (expected HTML <table>s with the attack and "

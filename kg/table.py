@@ -23,12 +23,13 @@ import csv
 import html
 import io
 import json
-import re
 
 from rdflib import Literal
 
 from .errors import KGError
+from .markup import csv_cell, html_link, md_link, md_text, md_url
 from .store import Store
+from .urls import is_web_url
 
 SEP = "\u001f"
 ADDITION = 1000000000  # the row number sorting addition rows after the survey's
@@ -239,44 +240,10 @@ def _flat(v, sep: str = ", ") -> str:
 
 # ------------------------------------------------------------------ links and escaping
 
-_WEB = re.compile(r"https?://[^/?#\s]", re.I)
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
-
 def web_link(url: str | None) -> bool:
-    """True for an ``http``/``https`` URL with a host (written as a link); any other
-    scheme (``javascript:``, ``data:``, relative ...) is never written as a link."""
-    return bool(url) and bool(_WEB.match(url)) and not _CONTROL.search(url)
-
-
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&$])")
-_MD_URL = {c: f"%{ord(c):02X}" for c in " ()<>|\\`"}
-
-
-def md_text(text: str) -> str:
-    """``text`` for a Markdown table cell: Markdown's special characters backslash-escaped,
-    line breaks as spaces."""
-    return _MD_SPECIAL.sub(r"\\\1", re.sub(r"\s*\n\s*", " ", text))
-
-
-def md_url(url: str) -> str:
-    """``url`` for a Markdown link destination (characters that end or break it, and the
-    table's pipe, percent-encoded)."""
-    return url.translate(str.maketrans(_MD_URL))
-
-
-def md_link(text: str, url: str | None) -> str:
-    """``[text](url)`` for an http(s) ``url``, else the escaped text alone."""
-    if not web_link(url):
-        return md_text(text)
-    return f"[{md_text(text) or md_text(url)}]({md_url(url)})"
-
-
-def html_link(text: str, url: str | None) -> str:
-    """``<a href="url">text</a>`` for an http(s) ``url``, else the escaped text alone."""
-    if not web_link(url):
-        return html.escape(text)
-    return f'<a href="{html.escape(url)}">{html.escape(text or url)}</a>'
+    """True for a valid ``http``/``https`` URL (kg.urls), the only kind written as a link;
+    any other scheme (``javascript:``, ``data:``, relative ...) is never written as one."""
+    return is_web_url(url)
 
 
 def _linked(cell: dict, link) -> str:
@@ -307,22 +274,19 @@ def render(rows: list[dict], name: str, fmt: str, words: str = "canonical") -> s
         w = csv.writer(buf, lineterminator="\n")
         w.writerow(cols)
         for r in rows:
-            w.writerow([_flat(r[c], "; ") for c in cols])
+            w.writerow([csv_cell(_flat(r[c], "; ")) for c in cols])
         return buf.getvalue()
     shown = [c for c in cols if c not in ("Paper URL", "Code URL")] + ["Code"]
     if fmt == "md":
         def md(r: dict, c: str) -> str:
             if c == "Ref.":
-                v = (f"[{r[c]}]({md_url(r['Paper URL'])})" if web_link(r["Paper URL"])
-                     else r[c])
-            elif c == "Code":
-                v = (f"[code]({md_url(r['Code URL'])})" if web_link(r["Code URL"])
-                     else "no code link")
-            else:
-                v = _flat(r[c])
-            return v.replace("|", "\\|")
+                return md_link(r[c] or "", r["Paper URL"])
+            if c == "Code":
+                return (f"[code]({md_url(r['Code URL'])})" if web_link(r["Code URL"])
+                        else "no code link")
+            return md_text(_flat(r[c]))
 
-        lines = ["| " + " | ".join(shown) + " |", "|" + "---|" * len(shown)]
+        lines = ["| " + " | ".join(md_text(c) for c in shown) + " |", "|" + "---|" * len(shown)]
         lines += ["| " + " | ".join(md(r, c) for c in shown) + " |" for r in rows]
         return "\n".join(lines) + "\n"
     return _html(rows, shown)
@@ -345,7 +309,7 @@ def _render_survey(rows: list[dict], name: str, fmt: str) -> str:
         w = csv.writer(buf, lineterminator="\n")
         w.writerow(cols)
         for r in rows:
-            w.writerow([v for h in headers for v in (
+            w.writerow([csv_cell(v) for h in headers for v in (
                 [r["cells"][h]["text"], " ".join(r["cells"][h]["links"])] if h in linked
                 else [r["cells"][h]["text"]])])
         return buf.getvalue()

@@ -235,41 +235,59 @@ def test_survey_words_with_additions(survey):
 
 @pytest.fixture
 def hostile_survey(survey_text, tmp_path):
-    """The survey with a javascript: href on a Ref. cell, a JavaScript: one on a Code cell,
-    and Markdown / HTML special characters in a cell's text."""
-    text = survey_text
-    assert text.count(f'<a href="{JS_HREF}">') == 1
-    text = text.replace(f'<a href="{JS_HREF}">', '<a href="javascript:alert(1)">')
-    code = '<a href="https://github.com/jinhaoduan/SecMI">code</a>'
-    at = text.index(code)  # the attack table's SecMI code cell
-    text = text[:at] + '<a href=" JavaScript:alert(2)">code</a>' + text[at + len(code):]
+    """The survey with Markdown / HTML special characters in a cell's text. (Its links
+    stay: a javascript: href no longer builds, see tests/test_hardening_data.py.)"""
     lim = "Explainability of regenerating parts of their training datasets"
-    assert text.count(lim) == 1
-    text = text.replace(lim, "a &lt;script&gt; | *b* [c](d) &amp; e_f")
+    assert survey_text.count(lim) == 1
+    text = survey_text.replace(lim, "a &lt;script&gt; | *b* [c](d) &amp; e_f")
     p = tmp_path / "hostile-survey.md"
     p.write_text(text, encoding="utf-8")
     return p
 
 
-def test_non_web_links_are_text_not_links(kg_cli, hostile_survey):
+def _with_hrefs(graph, replace: dict[str, str]):
+    """A copy of ``graph`` with some link IRIs replaced: a graph that did not come
+    through kg build (kg load --graph, an endpoint) may hold any IRI."""
+    from rdflib import Graph, URIRef
+
+    g = Graph()
+    for s, p, o in graph:
+        if isinstance(o, URIRef) and str(o) in replace:
+            o = URIRef(replace[str(o)])
+        g.add((s, p, o))
+    return g
+
+
+def test_cell_text_is_text_in_md_and_html(kg_cli, hostile_survey):
     src = str(hostile_survey)
     md = kg_cli("table", "attacks", "--source", src).output
-    assert "javascript" not in md.lower()
-    assert f"| {JS_TITLE} |" in md  # plain text, no link
-    assert "| a \\<script\\> \\| \\*b\\* \\[c\\](d) \\& e\\_f |" in md
+    assert "| a \\<script\\> \\| \\*b\\* \\[c\\]\\(d\\) \\& e\\_f |" in md
     html = kg_cli("table", "attacks", "--source", src, "--format", "html").output
-    assert "javascript" not in html.lower()
-    assert f"<td>{JS_TITLE}</td>" in html
     assert "<td>a &lt;script&gt; | *b* [c](d) &amp; e_f</td>" in html
     assert "<script>" not in html
-    # the SecMI Code cell: its text, no link
-    assert html.count('href="https://github.com/jinhaoduan/SecMI"') == 0
+
+
+def test_non_web_links_in_a_graph_are_text_not_links(graph):
+    """A javascript: href on a Ref. cell and a JavaScript: one on a Code cell, in a graph
+    that did not come through kg build: every rendered table shows the text, no link."""
+    from kg.table import survey_rows
+
+    code = "https://github.com/jinhaoduan/SecMI"
+    s = MemoryStore(_with_hrefs(graph, {JS_HREF: "javascript:alert(1)",
+                                        code: "JavaScript:alert(2)"}))
+    rows = survey_rows(s, ATTACKS)
+    md = render(rows, ATTACKS, "md", words="survey")
+    assert "javascript" not in md.lower()
+    assert f"| {JS_TITLE} |" in md  # plain text, no link
+    html = render(rows, ATTACKS, "html", words="survey")
+    assert "javascript" not in html.lower()
+    assert f"<td>{JS_TITLE}</td>" in html
+    assert html.count(f'href="{code}"') == 0
     # the canonical views do not link them either
+    canonical = table_rows(s, ATTACKS)
     for fmt in ("md", "html"):
-        out = kg_cli("table", "attacks", "--source", src, "--format", fmt, "--canonical").output
-        assert "javascript" not in out.lower(), fmt
-    # JSON and CSV are data: they carry the cells' hrefs as the graph keeps them
-    rows = json.loads(kg_cli("table", "attacks", "--source", src, "--json").output)["rows"]
+        assert "javascript" not in render(canonical, ATTACKS, fmt).lower(), fmt
+    # JSON is data: it carries the cells' hrefs as the graph keeps them
     assert rows[0]["cells"]["Ref."] == {"text": JS_TITLE, "links": ["javascript:alert(1)"],
                                         "written_in_row": 1}
 
@@ -277,14 +295,16 @@ def test_non_web_links_are_text_not_links(kg_cli, hostile_survey):
 def test_link_helpers():
     from kg.table import html_link, md_link, web_link
 
-    for ok in ("https://arxiv.org/abs/1", "HTTP://example.org", "https://x.org/a?b=(c)|d"):
+    for ok in ("https://arxiv.org/abs/1", "HTTP://example.org", "https://x.org/a?b=(c)"):
         assert web_link(ok), ok
     for bad in ("javascript:alert(1)", "JavaScript:alert(1)", " https://x.org", "data:text/html,x",
                 "//evil.org", "https://", "https:///path", "ftp://x.org", "mailto:a@b.org",
-                "https://x.org/\nb", "", None, "vbscript:x"):
+                "https://x.org/\nb", "", None, "vbscript:x", "https://x.org/a?b=(c)|d",
+                "https://x.org/a b", "https://x/a}b"):
         assert not web_link(bad), bad
-    assert md_link("a|b", "https://x.org/a(b)|c d") == "[a\\|b](https://x.org/a%28b%29%7Cc%20d)"
+    assert md_link("a|b", "https://x.org/a(b)c") == "[a\\|b](https://x.org/a%28b%29c)"
     assert md_link("t", "javascript:x") == "t"
-    assert html_link("<t>", 'https://x.org/?a="b"&c') == (
-        '<a href="https://x.org/?a=&quot;b&quot;&amp;c">&lt;t&gt;</a>')
+    assert html_link("<t>", "https://x.org/?a='b'&c") == (
+        '<a href="https://x.org/?a=&#x27;b&#x27;&amp;c">&lt;t&gt;</a>')
+    assert html_link("<t>", 'https://x.org/?a="b"') == "&lt;t&gt;"  # '"' is not URL text
     assert html_link("<t>", "javascript:x") == "&lt;t&gt;"

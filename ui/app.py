@@ -45,7 +45,7 @@ with st.sidebar:
                      help="Where queries run: " + "; ".join(f"{k} ({v})" for k, v in choices.items()))
     try:
         ov = resources.overview()
-        st.caption(f"{ov.triples:,} triples · source `{ov.source.get('file', '?')}`")
+        st.caption(f"{ov.triples:,} triples · source {resources.plain(ov.source.get('file', '?'))}")
         if ov.version.get("version"):
             st.caption(f"version `{ov.version['version']}`")
     except Exception as e:  # noqa: BLE001 - the page below still runs and reports it

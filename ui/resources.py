@@ -17,6 +17,8 @@ import streamlit as st
 
 from kg import explore, settings
 from kg.errors import KGError
+from kg.markup import md_url
+from kg.urls import is_web_url
 
 log = logging.getLogger("kg.ui")
 
@@ -148,8 +150,8 @@ def neighbourhood(center: str, depth: int, types: tuple[str, ...]) -> explore.Ne
 
 
 def entity_link(short: str, label: str) -> None:
-    """A link that opens an entity's page inside the app."""
-    st.page_link(PAGES["entity"], label=label, query_params={"node": short},
+    """A link that opens an entity's page inside the app (the label, from data, as text)."""
+    st.page_link(PAGES["entity"], label=plain(label), query_params={"node": short},
                  icon=":material/arrow_forward:")
 
 
@@ -167,13 +169,23 @@ def plain(text: str) -> str:
     return _MARKDOWN.sub(r"\\\1", str(text))
 
 
+def web_link(text: str, url: str | None) -> str:
+    """Markdown for ``text`` linked to ``url`` when it is a valid http(s) URL (kg.urls),
+    else ``text`` alone; the text is escaped either way (:func:`plain`)."""
+    if not is_web_url(url):
+        return plain(text)
+    assert url is not None
+    return f"[{plain(text or url)}]({md_url(url)})"
+
+
 def link_column(label: str = "page") -> dict:
     return {label: st.column_config.LinkColumn(label, display_text="open")}
 
 
 def show_error(e: Exception) -> None:
     """A one-line message for what the user can fix; never a traceback."""
-    st.error(str(e) if isinstance(e, KGError) else f"internal error: {type(e).__name__}: {e}")
+    st.error(plain(str(e) if isinstance(e, KGError)
+                   else f"internal error: {type(e).__name__}: {e}"))
     if not isinstance(e, KGError):
         log.error("page error", exc_info=e)
 

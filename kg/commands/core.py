@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from .. import settings
-from ..cli import echo_json, main, source_option
+from ..cli import echo_json, main, seconds, source_option, whole_number
 from ..context import open_store
 from ..errors import KGError
 
@@ -128,8 +128,10 @@ def table(name, fmt, as_json, canonical, source):
 @main.command()
 @click.argument("query")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table")
-@click.option("--limit", type=int, default=None, help="Most rows [env KG_ROW_LIMIT].")
-@click.option("--timeout", type=float, default=None, help="Seconds [env KG_QUERY_TIMEOUT].")
+@click.option("--limit", default=None, metavar="N", callback=whole_number(1),
+              help="Most rows, 1 or more [env KG_ROW_LIMIT].")
+@click.option("--timeout", default=None, metavar="SECONDS", callback=seconds,
+              help="Seconds, more than 0 [env KG_QUERY_TIMEOUT].")
 @source_option
 def sparql(query, fmt, limit, timeout, source):
     """Run a read-only SPARQL QUERY (text, or a path to a .rq file).
@@ -141,7 +143,7 @@ def sparql(query, fmt, limit, timeout, source):
 
     query = read_query_arg(query)
     res = run_query(open_store(source), query,
-                    limit=limit or int(settings.get("row_limit")),
-                    timeout=timeout or float(settings.get("query_timeout")))
+                    limit=limit or settings.number("row_limit"),
+                    timeout=timeout or settings.number("query_timeout"))
     text = format_result(res, fmt)
     click.echo(text, nl=not text.endswith("\n"))

@@ -90,7 +90,14 @@ def question_cmd(question, fmt, output, as_json, source):
 
 def _run(store, spec, fmt: str, output: Path | None, as_json: bool) -> None:
     from ..bibliography import empty_fields
-    from ..export import export, format_named, make_view, write_bundle, write_export
+    from ..export import (
+        check_output,
+        export,
+        format_named,
+        make_view,
+        write_bundle,
+        write_export,
+    )
 
     if fmt.lower() != "all":
         fmt = format_named(fmt).name
@@ -98,8 +105,10 @@ def _run(store, spec, fmt: str, output: Path | None, as_json: bool) -> None:
         raise KGError("--format all writes one file per format: give a directory with -o DIR")
     if fmt == "pdf" and output is None:
         raise KGError("PDF is binary: give a file with -o FILE.pdf")
-    view = make_view(store, spec, limit=int(settings.get("row_limit")),
-                     timeout=float(settings.get("query_timeout")))
+    if output is not None:
+        check_output(output, directory=fmt == "all")
+    view = make_view(store, spec, limit=settings.number("row_limit"),
+                     timeout=settings.number("query_timeout"))
     record: dict = {
         "format": fmt, "graph_sha256": view.graph_sha256, "view": spec.describe(),
         "command": spec.command(fmt), "construct": spec.construct,

@@ -15,6 +15,7 @@ dispatches by format name, :func:`write_export` writes one result atomically and
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,6 +87,32 @@ def export(view: View, fmt: str) -> str | bytes:
     return format_named(fmt).render(view)
 
 
+def check_output(path: Path, directory: bool = False) -> Path:
+    """KGError (one line) unless ``path`` can be written: a file in an existing, writable
+    directory (``directory``: a directory that exists or can be made in one). Checked
+    before anything is computed or written."""
+    def fail(why: str) -> KGError:
+        return KGError(f"cannot write {path}: {why}")
+
+    if directory and path.exists():
+        if not path.is_dir():
+            raise fail("it exists and is not a directory")
+        parent = path
+    else:
+        if not directory and path.is_dir():
+            raise fail("it is a directory (give a file name)")
+        parent = path.parent
+        if not parent.exists():
+            raise fail(f"the directory {parent} does not exist")
+        if not parent.is_dir():
+            raise fail(f"{parent} is not a directory")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise fail(f"the directory {parent} is not writable")
+    if not directory and path.exists() and not os.access(path, os.W_OK):
+        raise fail("the file is not writable")
+    return path
+
+
 def write_export(path: Path, content: str | bytes) -> Path:
     """Write one export atomically (readers see the old file or the new, never half)."""
     try:
@@ -104,7 +131,7 @@ def write_bundle(view: View, directory: Path, formats: list[str] | None = None) 
 
 
 __all__ = ["ALIASES", "AttackRow", "DefenseRow", "FORMATS", "Format", "Paper", "Resolver",
-           "View", "ViewSpec", "construct_spec", "export", "format_named", "make_view",
+           "View", "ViewSpec", "check_output", "construct_spec", "export", "format_named", "make_view",
            "question_spec",
            "to_bibtex", "to_csv", "to_dot", "to_graphml", "to_jsonld", "to_latex",
            "to_markdown", "to_mermaid", "to_paragraph_latex", "to_paragraph_markdown",

@@ -10,12 +10,25 @@ from __future__ import annotations
 import re
 
 from ..bibliography import PSEUDO_FIELDS, BibEntry
-from .latex import escape
+from .latex import escape as latex_escape
 from .views import Paper, View
 
 FIELD_ORDER = ("author", "title", "booktitle", "journal", "howpublished", "series", "volume",
                "publisher", "pages", "year", "doi", "isbn", "eprint", "archiveprefix", "url", "note")
 _NAMES = {"archiveprefix": "archivePrefix"}
+
+
+def escape(text: str) -> str:
+    """Text for a BibTeX field: LaTeX-escaped, with braces written as
+    ``\\textbraceleft{}`` / ``\\textbraceright{}``: BibTeX matches braces even after a
+    backslash, so an unbalanced ``\\}`` would end the field (and break the entry)."""
+    return (latex_escape(text).replace("\\{", "\\textbraceleft{}")
+            .replace("\\}", "\\textbraceright{}"))
+
+
+def comment_text(text: str) -> str:
+    """Text for a line outside the entries: BibTeX starts an entry at any '@'."""
+    return text.replace("@", "(at)")
 
 
 def protect_title(title: str) -> str:
@@ -71,7 +84,8 @@ def fields(entry: BibEntry) -> dict[str, str]:
 def entry_text(paper: Paper) -> str:
     e = paper.entry
     if e is None:
-        lines = [f"% no entry in data/bibliography.yaml for {paper.title!r}: title only",
+        lines = [f"% no entry in data/bibliography.yaml for {comment_text(paper.title)!r}: "
+                 "title only",
                  f"@misc{{{paper.key},", f"  title = {_value(protect_title(paper.title))},", "}"]
         return "\n".join(lines) + "\n"
     out = []

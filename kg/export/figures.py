@@ -164,8 +164,15 @@ _MERMAID_SHAPE = {"threat": ("([", "])"), "paper": ("[", "]"), "model": ("[/", "
                   "method": ("{{", "}}")}
 
 
+# Mermaid entity codes (#NN;) for what a label could otherwise turn into markup: HTML
+# (Mermaid renders labels as HTML), a Markdown string (a leading backtick), an entity.
+_MERMAID_ESCAPES = str.maketrans({c: f"#{ord(c)};" for c in '#"<>&`|'})
+
+
 def _mq(text: str) -> str:
-    return '"' + text.replace('"', "#quot;").replace("\n", "<br/>") + '"'
+    """A quoted Mermaid label: data text is text; a newline becomes a line break."""
+    lines = text.translate(_MERMAID_ESCAPES).split("\n")
+    return '"' + "<br/>".join(lines) + '"'
 
 
 def to_mermaid(view: View) -> str:

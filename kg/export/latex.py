@@ -2,13 +2,16 @@
 
 Needs ``\\usepackage{booktabs}`` and ``\\usepackage{hyperref}`` (for the code links); on
 pdfLaTeX also ``\\usepackage[utf8]{inputenc}`` and ``\\usepackage[T1]{fontenc}`` (author
-names keep their accents). Special characters in the survey text are escaped.
+names keep their accents). Special characters in the survey text are escaped (a cell's
+``\\input{...}`` is typeset as those characters); ``\\href`` is written only for a valid
+http(s) URL, with ``%`` and ``#`` escaped.
 """
 
 from __future__ import annotations
 
 import re
 
+from ..urls import is_web_url
 from .views import AttackRow, DefenseRow, View
 
 PACKAGES = ("\\usepackage[utf8]{inputenc}", "\\usepackage[T1]{fontenc}",
@@ -43,7 +46,9 @@ def cite(keys: list[str] | tuple[str, ...]) -> str:
 
 
 def _code(urls: tuple[str, ...]) -> str:
-    return "\\href{" + escape_url(urls[0]) + "}{code}" if urls else "--"
+    """The first valid http(s) repository URL as a link (kg.urls); no other is linked."""
+    web = [u for u in urls if is_web_url(u)]
+    return "\\href{" + escape_url(web[0]) + "}{code}" if web else "--"
 
 
 def _table(columns: list[tuple[str, str]], body: list[list[str]], groups: list[str],

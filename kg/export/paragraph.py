@@ -3,7 +3,8 @@
 the models each was evaluated on, and ending each threat with the defenses evaluated.
 
 The sentences are scaffolding to rewrite: each states only facts of the view (the
-survey's effectiveness and limitation cells are quoted as such).
+survey's effectiveness and limitation cells are quoted as such), escaped as text for
+LaTeX or Markdown: a cell never becomes markup.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..markup import md_text
 from . import latex
 from .views import AttackRow, DefenseRow, Paper, View
 
@@ -36,15 +38,15 @@ LATEX = _Syntax(
 
 
 def md_comment(lines: list[str]) -> str:
-    body = "\n".join(line.replace("-->", "-- >") for line in lines)
+    body = "\n".join(line.replace("-->", "-- >").replace("--!>", "--! >") for line in lines)
     return f"<!--\n{body}\n-->"
 
 
 MARKDOWN = _Syntax(
-    heading=lambda t: f"### {t}",
-    subheading=lambda t: f"**{t}.**",
+    heading=lambda t: f"### {md_text(t)}",
+    subheading=lambda t: f"**{md_text(t)}.**",
     cite=lambda keys: "[" + "; ".join("@" + k for k in dict.fromkeys(keys)) + "]",
-    text=lambda t: t.replace("*", "\\*").replace("_", "\\_"),
+    text=md_text,
     comment=md_comment,
     tie=" ",
 )

@@ -1,8 +1,11 @@
 """Markdown tables (shaped like the survey's, with pandoc citations) and one CSV of the
 view's rows (attacks and defense evaluations; a ``kind`` column tells them apart).
 
-CSV has no comment syntax, so the CSV carries no header comment; the other exports of
-the same view (and ``kg export ... --json``) give the graph hash and the filter.
+Cell text is text, never markup: Markdown's special characters are escaped and links are
+written only for valid http(s) URLs; a CSV field that a spreadsheet would run as a formula
+(``= + - @`` ...) starts with ``'``. CSV has no comment syntax, so the CSV carries no
+header comment; the other exports of the same view (and ``kg export ... --json``) give the
+graph hash and the filter.
 """
 
 from __future__ import annotations
@@ -10,6 +13,8 @@ from __future__ import annotations
 import csv
 import io
 
+from ..markup import csv_cell, md_link, md_text, md_url
+from ..urls import is_web_url
 from .paragraph import md_comment
 from .views import View
 
@@ -19,16 +24,17 @@ CSV_COLUMNS = ("kind", "survey_row", "threat", "citation_key", "title", "attacke
 
 
 def _md_cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    """Cell text as Markdown text, never markup (kg.markup)."""
+    return md_text(text)
 
 
 def _ref(title: str, url: str | None, key: str) -> str:
-    t = _md_cell(title)
-    return (f"[{t}]({url})" if url else t) + f" [@{key}]"
+    return md_link(title, url) + f" [@{key}]"
 
 
 def _code(urls: tuple[str, ...]) -> str:
-    return f"[code]({urls[0]})" if urls else "no code link"
+    web = [u for u in urls if is_web_url(u)]
+    return f"[code]({md_url(web[0])})" if web else "no code link"
 
 
 def to_markdown(view: View) -> str:
@@ -40,7 +46,7 @@ def to_markdown(view: View) -> str:
         for a in view.attacks:
             out.append("| " + " | ".join([
                 _md_cell(a.threat), _ref(a.paper.title, a.reference_url, a.paper.key),
-                ", ".join(a.knowledge), _md_cell(", ".join(a.models)),
+                _md_cell(", ".join(a.knowledge)), _md_cell(", ".join(a.models)),
                 _md_cell(a.effectiveness), _md_cell(a.limitation), _code(a.code_urls)]) + " |")
     if view.defenses:
         out += ["", "**Defenses**", "",
@@ -61,11 +67,13 @@ def to_csv(view: View) -> str:
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(CSV_COLUMNS)
     for a in view.attacks:
-        w.writerow(["attack", a.row, a.threat, a.paper.key, a.paper.title, "; ".join(a.knowledge),
-                    "; ".join(a.models), "", a.effectiveness, a.limitation,
-                    a.reference_url or "", "; ".join(a.code_urls), str(a.iri)])
+        w.writerow([csv_cell(v) for v in (
+            "attack", a.row, a.threat, a.paper.key, a.paper.title, "; ".join(a.knowledge),
+            "; ".join(a.models), "", a.effectiveness, a.limitation,
+            a.reference_url or "", "; ".join(a.code_urls), str(a.iri))])
     for d in view.defenses:
-        w.writerow(["defense", d.row, d.threat, d.paper.key, d.paper.title, "",
-                    "; ".join(d.models), d.method, d.effectiveness, "",
-                    d.reference_url or "", "; ".join(d.code_urls), str(d.iri)])
+        w.writerow([csv_cell(v) for v in (
+            "defense", d.row, d.threat, d.paper.key, d.paper.title, "",
+            "; ".join(d.models), d.method, d.effectiveness, "",
+            d.reference_url or "", "; ".join(d.code_urls), str(d.iri))])
     return buf.getvalue()

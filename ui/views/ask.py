@@ -47,7 +47,7 @@ search = resources.searcher()
 try:
     view = explore.ask_view(resources.store(), question, search)
 except KGError as e:
-    st.error(str(e))
+    st.error(resources.plain(str(e)))
     st.stop()
 
 st.subheader("Answer")
@@ -96,7 +96,7 @@ with right:
 
 st.subheader("Semantic hits")
 if view.search_error:
-    st.warning(view.search_error)
+    st.warning(resources.plain(view.search_error))
 elif search is None:
     st.caption("Semantic search is not available (the model could not load).")
 elif view.hits:

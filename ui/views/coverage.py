@@ -8,6 +8,7 @@ import streamlit as st
 
 from kg import explore
 from kg.errors import KGError
+from kg.urls import is_web_url
 
 st.title("Coverage")
 st.caption("Which attacks and which defense evaluations the survey reports for each threat, "
@@ -29,7 +30,7 @@ colour = c3.segmented_control("Colour by", ["coverage", "attacks", "defenses"],
 try:
     table = resources.coverage_table(by, level)
 except KGError as e:
-    st.error(str(e))
+    st.error(resources.plain(str(e)))
     st.stop()
 st.caption(table.note)
 if table.source == "stored":
@@ -91,10 +92,10 @@ if not threat or not column:
 try:
     cell = resources.coverage_cell(by, level, threat, column)
 except KGError as e:
-    st.error(str(e))
+    st.error(resources.plain(str(e)))
     st.stop()
 
-st.subheader(f"{cell.threat} × {cell.column}")
+st.subheader(resources.plain(f"{cell.threat} × {cell.column}"))
 if not cell.attacks and not cell.defenses:
     st.info("The survey reports no attack and no defense evaluation for this cell.")
 elif cell.attacks and not cell.defenses:
@@ -103,21 +104,25 @@ elif cell.attacks and not cell.defenses:
 
 
 def show_items(items: list[dict], kind: str) -> None:
+    # cell text from the survey: escaped (resources.plain); a link only to an http(s) URL
+    plain = resources.plain
     for it in items:
         with st.container(border=True):
             resources.entity_link(it["ref"], it["label"])
-            st.markdown(f"**Paper:** {it['paper']}" + (f" — [link]({it['url']})" if it["url"] else ""))
+            st.markdown(f"**Paper:** {plain(it['paper'])}"
+                        + (f" — {resources.web_link('link', it['url'])}"
+                           if is_web_url(it["url"]) else ""))
             if it.get("method"):
-                st.markdown(f"**Method:** {it['method']}")
-            st.markdown(f"**Effectiveness:** {it['effectiveness'] or '—'}")
+                st.markdown(f"**Method:** {plain(it['method'])}")
+            st.markdown(f"**Effectiveness:** {plain(it['effectiveness'] or '—')}")
             if kind == "attack":
-                st.markdown(f"**Limitations:** {it['limitation'] or '—'}")
-                st.caption(f"Attacker knowledge: {it['knowledge'] or 'unknown'}")
+                st.markdown(f"**Limitations:** {plain(it['limitation'] or '—')}")
+                st.caption(f"Attacker knowledge: {plain(it['knowledge'] or 'unknown')}")
             if it.get("evaluated_on"):
-                st.caption(f"Evaluated on: {it['evaluated_on']}")
+                st.caption(f"Evaluated on: {plain(it['evaluated_on'])}")
             if it["derived"]:
                 st.caption("Placed here by a derived link (not stated in the survey): "
-                           + " → ".join(it["path"]))
+                           + plain(" → ".join(it["path"])))
 
 
 def heading(name: str, shown: int, total: int) -> str:

@@ -20,7 +20,7 @@ if wanted:
         try:
             current = explore.find_entity(resources.store(), wanted)
         except KGError as e:
-            st.error(str(e))
+            st.error(resources.plain(str(e)))
 
 c1, c2 = st.columns([1, 3])
 kind = c1.selectbox("Type", ["all", *explore.ENTITY_TYPES])
@@ -40,30 +40,32 @@ if current is None:
 try:
     page = resources.entity_page(current)
 except KGError as e:
-    st.error(str(e))
+    st.error(resources.plain(str(e)))
     st.stop()
 
-st.header(page.label)
-st.caption(f"{' · '.join(page.types)}  —  `{page.ref}`")
+# Every value below comes from data: text (resources.plain, st.text), never markup; a
+# link only to a valid http(s) URL.
+st.header(resources.plain(page.label))
+st.caption(resources.plain(f"{' · '.join(page.types)}  —  {page.ref}"))
 
 st.subheader("Facts")
 for f in page.facts:
     cols = st.columns([1, 3])
-    cols[0].markdown(f"**{f.predicate}**")
+    cols[0].markdown(f"**{resources.plain(f.predicate)}**")
     with cols[1]:
         if f.link:
             resources.entity_link(f.link, f.value)
         elif f.url:
-            st.markdown(f"[{f.url}]({f.url})")
+            st.markdown(resources.web_link(f.url, f.url))
         else:
-            st.markdown(f.value)
+            st.text(f.value)
         if f.sources:
-            st.caption("  \n".join("← " + s for s in f.sources))
+            st.caption("  \n".join("← " + resources.plain(s) for s in f.sources))
 
 if page.related:
     st.subheader("Linked from")
     for relation in sorted({r[0] for r in page.related}):
-        st.markdown(f"**{relation}**")
+        st.markdown(f"**{resources.plain(relation)}**")
         for _, typ, short, label in (r for r in page.related if r[0] == relation):
             resources.entity_link(short, f"{label} ({typ})" if typ else label)
 
@@ -81,9 +83,10 @@ if not page.source_rows and not page.curated:
     st.caption("Defined in the ontology (ontology/rdkg.ttl); the survey rows that mention it are "
                "listed under “Linked from”.")
 for row in page.source_rows:
-    with st.expander(f"Survey: {row.where}", expanded=len(page.source_rows) <= 2):
+    with st.expander(f"Survey: {resources.plain(row.where)}",
+                     expanded=len(page.source_rows) <= 2):
         st.dataframe([{"column": h, "cell text": t} for h, t in row.cells],
                      hide_index=True, width="stretch")
 for c in page.curated:
-    st.markdown(f"Curated: `{c['file']}` entry **{c['entry']}**"
-                + (f" — {c['citation']}" if c["citation"] else ""))
+    st.markdown(f"Curated: {resources.plain(c['file'])} entry **{resources.plain(c['entry'])}**"
+                + (f" — {resources.plain(c['citation'])}" if c["citation"] else ""))

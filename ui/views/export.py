@@ -44,10 +44,10 @@ if refused:
 try:
     view = resources.export_view(threats, knowledge, models, methods, part)
 except KGError as e:
-    st.error(str(e))
+    st.error(resources.plain(str(e)))
     st.stop()
 
-st.markdown(f"**View:** {view.spec.describe()} — {len(view.attacks)} attacks, "
+st.markdown(f"**View:** {resources.plain(view.spec.describe())} — {len(view.attacks)} attacks, "
             f"{len(view.defenses)} defense evaluations, {len(view.papers)} papers")
 if not view.attacks and not view.defenses:
     st.info("This view is empty: nothing in the survey matches all the filters.")
@@ -63,12 +63,12 @@ fmt = st.selectbox("Format", formats, index=formats.index("bibtex"), key="export
 try:
     content = explore.export_content(view, fmt)
 except KGError as e:
-    st.error(str(e))
+    st.error(resources.plain(str(e)))
     st.stop()
 f = kg_export.FORMATS[fmt]
 st.download_button(f"Download {f.file_name}", content, file_name=f.file_name,
                    icon=":material/download:", type="primary", on_click="ignore")
-st.caption(f"Command line: `{view.spec.command(fmt)}`")
+st.caption("Command line: " + resources.plain(view.spec.command(fmt)))
 if isinstance(content, bytes):
     st.caption(f"{len(content):,} bytes (binary)")
 elif fmt == "svg":

@@ -14,7 +14,7 @@ st.caption("Each gap is computed from the graph (derived, not stated in the surv
 try:
     gaps = resources.gap_rows()
 except KGError as e:
-    st.error(str(e))
+    st.error(resources.plain(str(e)))
     st.stop()
 
 types = sorted({g.type for g in gaps})
@@ -59,8 +59,10 @@ if any(g.on_demand for g in gaps):
                "the evidence).")
 for i, g in enumerate(shown):
     title = " × ".join(label for label, _ in g.refs) or g.type
-    with st.expander(f"{g.type}{' (' + g.level + ')' if g.level else ''}: {title}"):
-        st.markdown(g.reason)
+    # labels, reasons and cells come from data: shown as text (resources.plain)
+    with st.expander(resources.plain(f"{g.type}{' (' + g.level + ')' if g.level else ''}: "
+                                     f"{title}")):
+        st.markdown(resources.plain(g.reason))
         links = st.columns(max(1, len(g.refs)))
         for col, (label, short) in zip(links, g.refs, strict=False):
             with col:
@@ -69,17 +71,18 @@ for i, g in enumerate(shown):
             if ev["ref"]:
                 resources.entity_link(ev["ref"], ev["label"])
             elif ev["label"]:
-                st.markdown(ev["label"])
+                st.markdown(resources.plain(ev["label"]))
             for c in ev["cells"]:
-                st.caption(("survey: " if ev["kind"] != "absent" else "absent: ") + c)
+                st.caption(("survey: " if ev["kind"] != "absent" else "absent: ")
+                           + resources.plain(c))
             if ev["path"]:
-                st.caption("derived: " + " → ".join(ev["path"]))
+                st.caption("derived: " + resources.plain(" → ".join(ev["path"])))
         if g.on_demand and g.cell and st.button("List the attacks in this cell",
                                                 key=f"gap_cell_{i}"):
             try:
                 detail = resources.coverage_cell(*g.cell)
             except KGError as e:
-                st.error(str(e))
+                st.error(resources.plain(str(e)))
             else:
                 st.caption(f"{detail.n_attacks:,} attacks"
                            + (f", first {len(detail.attacks)} listed" if detail.n_attacks >

@@ -20,7 +20,7 @@ if wanted and wanted not in by_ref:
     try:
         wanted = explore.find_entity(resources.store(), wanted)
     except KGError as e:
-        st.error(str(e))
+        st.error(resources.plain(str(e)))
         wanted = ""
 default = wanted or next((e.ref for e in ents if e.label == "Membership inference"), ents[0].ref)
 refs = [e.ref for e in ents]
@@ -35,7 +35,7 @@ types = c3.multiselect("Show only these types", list(explore.ENTITY_TYPES),
 try:
     nb = resources.neighbourhood(center, depth, tuple(types))
 except KGError as e:
-    st.error(str(e))
+    st.error(resources.plain(str(e)))
     st.stop()
 
 nodes = [dict(n, page=resources.entity_url(n["ref"]),

@@ -37,8 +37,9 @@ with right:
 
 st.subheader("Source and version")
 src, ver = ov.source, ov.version
-st.markdown(f"**Source:** {src.get('title', 'unknown')}  \n"
-            f"file `{src.get('file', '?')}`, sha256 `{src.get('sha256', '?')[:16]}…`")
+st.markdown(f"**Source:** {resources.plain(src.get('title', 'unknown'))}  \n"
+            f"file {resources.plain(src.get('file', '?'))}, "
+            f"sha256 `{resources.plain(src.get('sha256', '?')[:16])}…`")
 if ver:
     st.markdown(f"**Version:** `{ver.get('version', '?')}` — graph sha256 "
                 f"`{ver.get('graph_sha256', '')[:16]}…`, {ver.get('triples', '?')} triples, "
@@ -56,7 +57,7 @@ if changes is None:
     st.caption("No previous build to compare with: `kg build` keeps the replaced graph as "
                "build/previous.nt once the content changes.")
 elif changes.get("error"):
-    st.warning(changes["text"])
+    st.warning(resources.plain(changes["text"]))
 elif changes["empty"]:
     st.caption("The last build changed no paper, attack, defense evaluation or gap.")
 else:
