@@ -11,7 +11,7 @@ from pathlib import Path
 
 from rdflib import RDF, Graph
 
-from . import settings
+from . import settings, snapshot
 from .additions import AdditionReport, load_additions
 from .curated import display_path
 from .errors import SourceChangedError, SourceError
@@ -112,20 +112,59 @@ def atomic_write(path: Path, text: str | bytes) -> None:
         raise
 
 
-def write_dir_atomically(target: Path, files: dict[str, str | bytes]) -> None:
-    """Replace ``target``'s listed files together: staged in a sibling directory first,
-    so an error leaves the build directory as it was."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=f".{target.name}.stage.", dir=target.parent))
+def write_dir_atomically(target: Path, files: dict[str, str | bytes],
+                         carry: dict[str, Path] | None = None) -> Path:
+    """Publish ``files`` as the new content of ``target`` in one atomic step (kg.snapshot):
+    they are written into a stage directory inside ``target``, renamed to a version
+    directory, and ``target/current`` is switched to it by one rename; readers following
+    the link see the old set or the new one, never a mix. ``carry``: files of the old
+    version kept in the new one (hard-linked). Stage directories left by a killed build
+    (and the ``.<name>.stage.*`` siblings older versions made) are removed first. Returns
+    the new version directory."""
+    target.mkdir(parents=True, exist_ok=True)
+    with snapshot.locked(target):
+        snapshot.clean_stages(target)
+        for old in target.parent.glob(f".{target.name}.stage.*"):  # left by older versions
+            if old.is_dir():
+                shutil.rmtree(old, ignore_errors=True)
+        before = snapshot.target(target)
+        stage = snapshot.new_stage(target)
+        try:
+            snapshot.write_files(stage, files)
+            for name, src in (carry or {}).items():
+                if name not in files and src.is_file():
+                    try:
+                        os.link(src, stage / name)
+                    except OSError:
+                        shutil.copyfile(src, stage / name)
+            snapshot.fsync_dir(stage)
+            version = snapshot.new_version(target, _label(files))
+            os.rename(stage, version)
+        except BaseException:
+            shutil.rmtree(stage, ignore_errors=True)
+            raise
+        # build/graph.nt -> current/graph.nt: stable paths, made once, before the switch (a
+        # link to a file the old build lacks, previous.nt, dangles until then); plain files
+        # of a build directory older versions wrote are replaced only after it
+        names = sorted(set(files) | {n for n in (carry or {}) if (version / n).is_file()})
+        flat = [n for n in names if (target / n).is_file() and not (target / n).is_symlink()]
+        for name in names:
+            if name not in flat:
+                snapshot.link_file(target, name)
+        snapshot.switch(target, version)
+        for name in flat:
+            snapshot.link_file(target, name)
+        # the version replaced stays for readers still reading it; older ones go
+        snapshot.prune(target, keep=[version] + ([before] if before else []))
+    return version
+
+
+def _label(files: dict[str, str | bytes]) -> str:
+    """The version directory's label: the build's version string, when there is one."""
     try:
-        for name, content in files.items():
-            p = stage / name
-            p.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
-        target.mkdir(parents=True, exist_ok=True)
-        for name in files:
-            os.replace(stage / name, target / name)
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
+        return str(json.loads(files["version.json"])["version"])
+    except (KeyError, ValueError, TypeError):
+        return ""
 
 
 @dataclass
@@ -185,28 +224,35 @@ def build(source: Path | None = None, build_dir: Path | None = None,
         check_lock(source)
     report = AdditionReport()
     g = load_and_validate(source, additions_dir, skip_bad_additions, report)
-    version = version_record(g, source, additions_dir, read_version(build_dir))
     files: dict[str, str | bytes] = {name: serialize(g, fmt) for name, fmt in FORMATS.items()}
+    # The current build is read from the one directory its link names (a consistent set);
+    # a concurrent build switching it between these reads only makes this stamp's date or
+    # previous.nt come from the build it replaces.
+    current = snapshot.resolve(build_dir)
+    version = version_record(g, source, additions_dir, read_version(current))
     if not report.skipped:  # a complete build of these sources by this code (current_build)
         from .version import builder_hash
 
         version = {**version, "builder": builder_hash()}
     files["version.json"] = version_dumps(version)
-    old = build_dir / "graph.nt"
+    old = current / "graph.nt"
     kept = False
+    carry: dict[str, Path] = {}
     if old.is_file():
         old_nt = old.read_bytes()
         if old_nt != files["graph.nt"].encode("utf-8"):
             files[PREVIOUS] = old_nt
             kept = True
-    write_dir_atomically(build_dir, files)
+        else:  # same content: the previous graph of the build it replaces stays
+            carry[PREVIOUS] = current / PREVIOUS
+    write_dir_atomically(build_dir, files, carry)
     return BuildResult(g, build_dir, version, counts(g), report, kept)
 
 
 def load_built(build_dir: Path | None = None) -> Graph:
     """The graph from a build directory (N-Triples: the fastest to parse)."""
     build_dir = build_dir or settings.path("build_dir")
-    nt = build_dir / "graph.nt"
+    nt = snapshot.resolve(build_dir) / "graph.nt"
     if not nt.exists():
         raise SourceError(f"no built graph in {build_dir}; run 'kg build' first")
     g = Graph()

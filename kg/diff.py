@@ -20,7 +20,7 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
 
-from . import settings
+from . import settings, snapshot
 from .errors import SourceError
 from .graph import COLUMN_PROPERTIES
 from .ingest import ATTACKS, DEFENSES
@@ -219,12 +219,13 @@ def load_side(path: Path, *, with_additions: bool = False,
     from .version import read_version, sha256_file
 
     if path.is_dir():
-        nt = path / "graph.nt"
+        built = snapshot.resolve(path)  # one build's files, even while another switches in
+        nt = built / "graph.nt"
         if not nt.is_file():
             raise SourceError(f"no built graph (graph.nt) in {path}; run 'kg build "
                               f"--build-dir {path}' or pass a survey file", file=str(path))
         return _parse_rdf(nt, "nt"), {"path": display_path(path), "kind": "build",
-                                      "version": read_version(path)}
+                                      "version": read_version(built)}
     if not path.is_file():
         raise SourceError("no such file or build directory", file=str(path))
     if path.suffix in RDF_SUFFIXES:
@@ -251,13 +252,14 @@ def changes_since_previous(build_dir: Path | None = None, gaps: bool = True) -> 
     from .version import read_version
 
     build_dir = build_dir or settings.path("build_dir")
-    prev, cur = build_dir / PREVIOUS, build_dir / "graph.nt"
+    built = snapshot.resolve(build_dir)  # one build's files, even while another switches in
+    prev, cur = built / PREVIOUS, built / "graph.nt"
     if not prev.is_file() or not cur.is_file():
         return None
     return diff_graphs(_parse_rdf(prev, "nt"), _parse_rdf(cur, "nt"),
-                       {"path": display_path(prev), "kind": "previous build"},
+                       {"path": display_path(build_dir / PREVIOUS), "kind": "previous build"},
                        {"path": display_path(build_dir), "kind": "build",
-                        "version": read_version(build_dir)}, gaps=gaps)
+                        "version": read_version(built)}, gaps=gaps)
 
 
 # ------------------------------------------------------------------ text

@@ -5,12 +5,18 @@ into the query):
 
 * :class:`MemoryStore` — rdflib in memory (the default); values via ``initBindings``.
 * :class:`OxigraphStore` — embedded, persistent Oxigraph (pyoxigraph) in a directory;
-  values via pyoxigraph's ``substitutions``.
+  values via pyoxigraph's ``substitutions``. A load writes a new Oxigraph directory beside
+  the live one and switches an ``active`` link to it (kg.snapshot): all or nothing.
 * :class:`RemoteStore` — any SPARQL 1.1 endpoint over HTTP (urllib); values via a
   ``VALUES`` block written from the RDF terms (checked IRIs, escaped literals) at the
-  start of the query's top-level group; loads through the Graph Store Protocol (PUT of
-  the default graph) or, failing that, SPARQL Update. Every request has a timeout; a
-  down or slow endpoint is an :class:`EndpointError` naming the endpoint.
+  start of the query's top-level group; loads through the Graph Store Protocol (one PUT
+  of the whole default graph) or, failing that, SPARQL Update (a temporary named graph
+  moved to the default graph in one request). Every request has one deadline for connect,
+  send and receive together (``KG_QUERY_TIMEOUT``); a down or slow endpoint is an
+  :class:`EndpointError` naming the endpoint.
+
+Every load parses its input fully before it replaces anything: a malformed line is a
+:class:`GraphDataError` naming the line, and the store keeps what it held.
 
 :func:`open_store` picks one from the ``store`` setting: ``memory``, ``oxigraph:PATH``
 or an ``http(s)://`` URL. Every query carries the standard prefixes (:func:`with_prefixes`).
@@ -18,14 +24,23 @@ or an ``http(s)://`` URL. Every query carries the standard prefixes (:func:`with
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import functools
+import gc
+import http.client
+import io
 import json
+import os
 import re
+import secrets
+import socket
+import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -35,7 +50,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Node
 
-from . import settings
+from . import settings, snapshot
 from .errors import KGError, QueryError
 from .vocab import SPARQL_PREFIXES
 
@@ -51,6 +66,16 @@ class EndpointError(KGError):
 
 class StoreError(KGError):
     """A store setting names nothing usable (bad setting, locked or empty directory)."""
+
+
+class GraphDataError(KGError, ValueError):
+    """Triples to load that are not N-Triples: the line, the column and what is wrong.
+    Raised before anything is replaced."""
+
+
+#: ``prepare(staged_store, triples)``: called by a load on the new content before the switch
+#: (kg load materialises the coverage summary there, so it switches with the graph).
+Prepare = Callable[[object, int], object]
 
 
 @dataclass
@@ -119,11 +144,22 @@ class MemoryStore:
             out.add(t)
         return out
 
-    def load(self, graph: Graph) -> int:
+    def load(self, graph: Graph, prepare: Prepare | None = None) -> int:
         """Replace the graph's content by ``graph`` (idempotent)."""
         self.graph.remove((None, None, None))
         self.graph += graph
+        if prepare is not None:
+            prepare(self, len(self.graph))
         return len(self.graph)
+
+    def load_ntriples(self, chunks: Iterable[bytes | str], prepare: Prepare | None = None) -> int:
+        """Replace the graph's content by the triples of ``chunks`` (checked first)."""
+        data = [c.encode("utf-8") if isinstance(c, str) else c for c in chunks]
+        check_ntriples(data)
+        g = Graph()
+        for d in data:
+            g.parse(data=d, format="nt")
+        return self.load(g, prepare)
 
     def triple_count(self) -> int:
         return len(self.graph)
@@ -174,27 +210,203 @@ def from_oxigraph(term) -> Node | None:
     raise QueryError(f"unsupported term in a result: {term!r}")
 
 
+_PARSER_ERROR = re.compile(r"Parser error at line \d+ between columns (\d+) and \d+: (.*)", re.S)
+
+
+def _ntriples_error(e: SyntaxError, lines_before: int) -> GraphDataError:
+    text = str(e.args[0]) if e.args else str(e)
+    m = _PARSER_ERROR.match(text)
+    col, reason = (m.group(1), m.group(2)) if m else (e.offset, text)
+    reason = " ".join(str(reason).split())[:200]
+    return GraphDataError(f"line {lines_before + (e.lineno or 1)}, column {col}: "
+                          f"not N-Triples ({reason})")
+
+
+def _chunks_bytes(chunks: Iterable[bytes | str]) -> Iterator[bytes]:
+    for c in chunks:
+        yield c.encode("utf-8") if isinstance(c, str) else c
+
+
+def check_ntriples(chunks: Iterable[bytes]) -> int:
+    """Parse every triple of ``chunks`` (a GraphDataError at the first bad line, counted
+    across the chunks); the number of triples."""
+    ox, lines, n = _ox(), 0, 0
+    for data in chunks:
+        try:
+            for _ in ox.parse(data, format=ox.RdfFormat.N_TRIPLES):
+                n += 1
+        except SyntaxError as e:
+            raise _ntriples_error(e, lines) from None
+        lines += data.count(b"\n")
+    return n
+
+
+def _bulk_load(target, chunks: Iterable[bytes | str]) -> None:
+    """Load N-Triples chunks into the pyoxigraph store ``target`` (a fresh one: a syntax
+    error leaves part of it written)."""
+    ox, lines = _ox(), 0
+    for data in _chunks_bytes(chunks):
+        try:
+            target.bulk_load(data, format=ox.RdfFormat.N_TRIPLES)
+        except SyntaxError as e:
+            raise _ntriples_error(e, lines) from None
+        lines += data.count(b"\n")
+
+
+ACTIVE = "active"  # the link naming a store's live Oxigraph directory (Oxigraph has a CURRENT)
+_OPEN_DIRS: set[str] = set()  # Oxigraph directories this process has open (holds their lock)
+_ROCKSDB_FILE = re.compile(r"(CURRENT|IDENTITY|LOCK|LOG(\.old\..*)?|MANIFEST-\d+|OPTIONS-\d+"
+                           r"|\d+\.(sst|log|blob)|.*\.dbtmp)")
+
+
+def _key(path: Path) -> str:
+    return os.path.abspath(path)
+
+
+def _flat(location: Path) -> bool:
+    """An Oxigraph directory written by an older version of this package (no link)."""
+    return (location / "CURRENT").is_file()
+
+
+def _in_use(directory: Path) -> bool:
+    """Whether a process has the Oxigraph directory open: this one (it would lose its lock if
+    it tested it), or another one holding the lock Oxigraph's RocksDB takes (fcntl)."""
+    if _key(directory) in _OPEN_DIRS:
+        return True
+    try:
+        fd = os.open(directory / "LOCK", os.O_RDWR)
+    except OSError:
+        return False
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    finally:
+        os.close(fd)  # releases the test lock
+    return False
+
+
 class OxigraphStore:
-    """Embedded, persistent Oxigraph in a directory (``path=None``: in memory)."""
+    """Embedded, persistent Oxigraph in a directory (``path=None``: in memory).
+
+    The directory (its *location*) holds versions (kg.snapshot): ``active`` links to the
+    live Oxigraph directory ``.v-*``, the one :attr:`path` names. A load writes a new one
+    beside it, with the coverage summary, and switches the link only when all is in; the
+    version replaced goes once no process has it open, and what a killed load left goes on
+    the next open or load. A query notices a switch made by another process and reopens.
+    A directory an older version of this package wrote (Oxigraph's own files at the top)
+    is opened as it is and converted by the next load.
+    """
 
     kind = "oxigraph"
 
     def __init__(self, path: Path | str | None = None) -> None:
         ox = _ox()
-        self.path = Path(path) if path is not None else None
-        self.name = f"oxigraph:{self.path}" if self.path else "oxigraph:memory"
+        self.location = Path(path) if path is not None else None
+        self.name = f"oxigraph:{self.location}" if self.location else "oxigraph:memory"
+        self.path: Path | None = None  # the Oxigraph directory open now (None: in memory)
+        self._layout = self.location is not None
+        self._switching = threading.Lock()
+        if self.location is None:
+            self.ox = ox.Store()
+            return
         try:
-            if self.path is None:
-                self.ox = ox.Store()
+            self.location.mkdir(parents=True, exist_ok=True)
+            live = snapshot.target(self.location, ACTIVE)
+            if live is None and _flat(self.location):
+                self._open(self.location)
+            elif live is None:
+                self._create()
             else:
-                self.path.mkdir(parents=True, exist_ok=True)
-                self.ox = ox.Store(str(self.path))
+                try:
+                    self._open(live)
+                except OSError as e:  # another process has it open: a load can still
+                    if "lock" not in str(e).lower():  # switch; a query opens it (_follow)
+                        raise
+                    self.ox, self.path = None, live
         except OSError as e:
-            msg = str(e)
-            hint = (" (it is in use by another process: stop that process, or query it "
-                    "through `oxigraph serve` and a URL store)") if "lock" in msg.lower() else ""
-            raise StoreError(f"store {self.name}: cannot open the Oxigraph directory{hint}: "
-                             f"{msg}") from None
+            raise self._open_error(e) from None
+        self._tidy()
+
+    @classmethod
+    def _direct(cls, path: Path) -> OxigraphStore:
+        """The Oxigraph directory ``path`` itself (a load's new version), no layout."""
+        self = cls.__new__(cls)
+        self.location, self.name, self._layout = None, f"oxigraph:{path}", False
+        self._switching = threading.Lock()
+        self._open(path)
+        return self
+
+    def _open_error(self, e: OSError) -> StoreError:
+        msg = str(e)
+        hint = (" (it is in use by another process: stop that process, or query it "
+                "through `oxigraph serve` and a URL store)") if "lock" in msg.lower() else ""
+        return StoreError(f"store {self.name}: cannot open the Oxigraph directory{hint}: {msg}")
+
+    def _open(self, directory: Path) -> None:
+        self.ox = _ox().Store(str(directory))
+        self.path = directory
+        _OPEN_DIRS.add(_key(directory))
+
+    def _create(self) -> None:
+        """A new, empty store: an empty version and the link to it."""
+        assert self.location is not None
+        with snapshot.locked(self.location):
+            live = snapshot.target(self.location, ACTIVE)
+            if live is not None:  # another process made it meanwhile
+                self._open(live)
+                return
+            version = snapshot.new_version(self.location)
+            self._open(version)
+            self.ox.flush()
+            snapshot.switch(self.location, version, ACTIVE)
+
+    def _follow(self) -> None:
+        """Open the live directory when another process switched the link (staying on the
+        old one while that process still has the new one open), or when it was in use at
+        open (then its error is raised)."""
+        if not self._layout or self.location is None:
+            return
+        live = snapshot.target(self.location, ACTIVE) or self.path
+        if live == self.path and self.ox is not None:
+            return
+        with self._switching:
+            if live == self.path and self.ox is not None:
+                return
+            try:
+                new = _ox().Store(str(live))
+            except OSError as e:
+                if self.ox is None:
+                    raise self._open_error(e) from None
+                return
+            old, self.ox, self.path = self.path, new, live
+            _OPEN_DIRS.add(_key(live))
+            if old is not None:
+                _OPEN_DIRS.discard(_key(old))
+
+    def _tidy(self) -> None:
+        """Remove versions no process has open and what a killed load left (nothing while
+        another process loads)."""
+        if not self._layout or self.location is None:
+            return
+        try:
+            with snapshot.locked(self.location, wait=False) as mine:
+                if mine:
+                    self._prune()
+        except OSError:
+            pass  # a read-only location: nothing to tidy
+
+    def _prune(self) -> None:
+        """Under the location's lock: no load runs, so every version but the live one is
+        either left by a killed load or replaced; remove those no process has open."""
+        assert self.location is not None
+        snapshot.prune(self.location, keep=[self.path] if self.path else [], in_use=_in_use,
+                       link=ACTIVE)
+        if snapshot.target(self.location, ACTIVE) is not None and _flat(self.location) \
+                and not _in_use(self.location):
+            for p in self.location.iterdir():  # the older flat layout's files, now replaced
+                if p.is_file() and not p.is_symlink() and _ROCKSDB_FILE.fullmatch(p.name):
+                    p.unlink(missing_ok=True)
 
     def _query(self, sparql: str, bindings: Bindings | None):
         # Oxigraph substitutes only variables a SELECT projects (SEP-0007); the others are
@@ -204,6 +416,7 @@ class OxigraphStore:
         subs = {_ox().Variable(k): to_oxigraph(v) for k, v in bindings.items()
                 if shown is None or k in shown}
         rest = {k: v for k, v in bindings.items() if k not in {s.value for s in subs}}
+        self._follow()
         try:
             return self.ox.query(with_prefixes(with_values(sparql, rest)),
                                  substitutions=subs or None)
@@ -227,38 +440,72 @@ class OxigraphStore:
                      from_oxigraph(t.object)))
         return out
 
-    def load(self, graph: Graph) -> int:
+    def load(self, graph: Graph, prepare: Prepare | None = None) -> int:
         """Replace the default graph by ``graph`` (idempotent): N-Triples, bulk loader."""
-        return self.load_ntriples([graph.serialize(format="nt", encoding="utf-8")])
+        return self.load_ntriples([graph.serialize(format="nt", encoding="utf-8")], prepare)
 
-    def load_ntriples(self, chunks: Iterable[bytes | str]) -> int:
-        ox = _ox()
-        self.ox.clear_graph(ox.DefaultGraph())
-        for chunk in chunks:
-            data = chunk.encode("utf-8") if isinstance(chunk, str) else chunk
-            self.ox.bulk_load(data, format=ox.RdfFormat.N_TRIPLES)
-        self.ox.flush()
-        return self.triple_count()
+    def load_ntriples(self, chunks: Iterable[bytes | str], prepare: Prepare | None = None) -> int:
+        """Replace the store's content by the triples of ``chunks``, all or nothing: they are
+        bulk-loaded into a new Oxigraph directory beside the live one, ``prepare(new, n)``
+        adds what goes with them (the coverage summary), and only then is the ``active``
+        link switched (one rename). A malformed line (GraphDataError), any other error or
+        a kill before the switch leaves the store as it was. Loads of one directory run
+        one at a time (its lock)."""
+        if not self._layout or self.location is None:  # in memory: a new store, swapped in
+            staged = OxigraphStore()
+            _bulk_load(staged.ox, chunks)
+            n = staged.triple_count()
+            if prepare is not None:
+                prepare(staged, n)
+            self.ox = staged.ox
+            return n
+        with snapshot.locked(self.location):
+            self._prune()
+            version = snapshot.new_version(self.location)
+            staged = None
+            try:
+                staged = OxigraphStore._direct(version)
+                _bulk_load(staged.ox, chunks)
+                n = staged.triple_count()
+                if prepare is not None:
+                    prepare(staged, n)
+                staged.ox.flush()
+            except BaseException:
+                if staged is not None:
+                    staged.close()
+                import shutil
+
+                shutil.rmtree(version, ignore_errors=True)
+                raise
+            snapshot.switch(self.location, version, ACTIVE)
+            with self._switching:  # this handle takes over the new directory
+                old, self.ox, self.path = self.path, staged.ox, version
+            if old is not None:
+                _OPEN_DIRS.discard(_key(old))
+            del staged
+            gc.collect()  # release the old directory before testing whether it is in use
+            self._prune()
+        return n
 
     def triple_count(self) -> int:
         return int(self.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").rows[0]["n"])
 
     def put_named_graph(self, name: str, ntriples: bytes) -> bool:
-        """Replace the named graph ``name`` by the triples of ``ntriples`` (one transaction)."""
-        ox = _ox()
-        g = ox.NamedNode(name)
-        quads = [ox.Quad(t.subject, t.predicate, t.object, g)
-                 for t in ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES)]
-        self.ox.clear_graph(g)
-        self.ox.extend(quads)
+        """Replace the named graph ``name`` by the triples of ``ntriples`` (one update: one
+        transaction, so a reader sees the old graph or the new one)."""
+        check_ntriples([ntriples])
+        self._follow()
+        graph = _iri(name)
+        self.ox.update(f"DROP SILENT GRAPH {graph} ;\nINSERT DATA {{ GRAPH {graph} {{\n"
+                       + ntriples.decode("utf-8") + "\n} }")
         self.ox.flush()
         return True
 
     def close(self) -> None:
         """Release the directory (its lock) so another process can open it."""
-        import gc
-
         self.ox = None
+        if self.path is not None:
+            _OPEN_DIRS.discard(_key(self.path))
         gc.collect()
 
 
@@ -443,6 +690,121 @@ def _from_json(t: dict | None) -> Node | None:
     return Literal(value)
 
 
+def _left(deadline: float) -> float:
+    """Seconds left before ``deadline`` (time.monotonic); TimeoutError once it has passed."""
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise TimeoutError("the request's deadline passed")
+    return left
+
+
+class _DeadlineSocket:
+    """A connected socket whose every send and receive ends by ``deadline``: its timeout is
+    set to the time left before each call, so a server that sends one byte at a time cannot
+    stretch a request (a plain socket timeout restarts at every byte received)."""
+
+    def __init__(self, sock: socket.socket, deadline: float) -> None:
+        self._sock, self._deadline = sock, deadline
+
+    def _arm(self) -> None:
+        self._sock.settimeout(_left(self._deadline))
+
+    def sendall(self, data, *args):
+        self._arm()
+        return self._sock.sendall(data, *args)
+
+    def send(self, data, *args):
+        self._arm()
+        return self._sock.send(data, *args)
+
+    def recv(self, n, *args):
+        self._arm()
+        return self._sock.recv(n, *args)
+
+    def recv_into(self, buffer, *args):
+        self._arm()
+        return self._sock.recv_into(buffer, *args)
+
+    def makefile(self, mode="rb", buffering=None, **_):
+        """The file http.client reads the status line, headers and body from: every read
+        goes through :meth:`recv_into`, under the deadline."""
+        raw = socket.SocketIO(self, mode)
+        self._sock._io_refs += 1  # as socket.makefile: close() waits for the file's close
+        return io.BufferedReader(raw, buffering or io.DEFAULT_BUFFER_SIZE)
+
+    def _decref_socketios(self) -> None:  # called by SocketIO.close
+        self._sock._decref_socketios()
+
+    def __getattr__(self, name):
+        return getattr(self._sock, name)
+
+
+def _deadline_connect(deadline: float):
+    """socket.create_connection whose attempts (one per address) share ``deadline``."""
+
+    def create(address, timeout=None, source_address=None, *args, **kwargs):
+        host, port = address
+        err: OSError | None = None
+        for af, kind, proto, _, addr in socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM):
+            sock = socket.socket(af, kind, proto)
+            try:
+                sock.settimeout(_left(deadline))
+                if source_address:
+                    sock.bind(source_address)
+                sock.connect(addr)
+                sock.settimeout(_left(deadline))  # a TLS handshake next is bounded by this
+                return sock
+            except OSError as e:
+                sock.close()
+                err = e
+                if isinstance(e, TimeoutError):
+                    break
+        raise err or OSError(f"no address for {host}")
+
+    return create
+
+
+class _DeadlineConnection(http.client.HTTPConnection):
+    def __init__(self, *args, deadline: float, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._deadline = deadline
+        self._create_connection = _deadline_connect(deadline)
+
+    def connect(self) -> None:
+        super().connect()
+        self.sock = _DeadlineSocket(self.sock, self._deadline)
+
+
+class _DeadlineTLSConnection(http.client.HTTPSConnection):
+    def __init__(self, *args, deadline: float, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._deadline = deadline
+        self._create_connection = _deadline_connect(deadline)
+
+    def connect(self) -> None:
+        super().connect()  # TCP connect, then the TLS handshake (bounded by the time left)
+        self.sock = _DeadlineSocket(self.sock, self._deadline)
+
+
+class _DeadlineHTTP(urllib.request.HTTPHandler):
+    def __init__(self, deadline: float) -> None:
+        super().__init__()
+        self._deadline = deadline
+
+    def http_open(self, req):
+        return self.do_open(functools.partial(_DeadlineConnection, deadline=self._deadline), req)
+
+
+class _DeadlineHTTPS(urllib.request.HTTPSHandler):
+    def __init__(self, deadline: float) -> None:
+        super().__init__()
+        self._deadline = deadline
+
+    def https_open(self, req):
+        return self.do_open(functools.partial(_DeadlineTLSConnection, deadline=self._deadline),
+                            req, context=self._context)
+
+
 class RemoteStore:
     """A SPARQL 1.1 endpoint over HTTP.
 
@@ -468,39 +830,49 @@ class RemoteStore:
     # -- HTTP
     def _request(self, url: str, data: bytes | None, headers: dict[str, str],
                  method: str = "POST", what: str = "query") -> bytes:
-        req = urllib.request.Request(url, data=data, headers=headers, method=method)
+        """One HTTP request whose connect, send and receive together end within
+        ``self.timeout`` seconds (redirects included): every socket call waits only for the
+        time left, and the answer is read in chunks against the same deadline."""
         deadline = time.monotonic() + self.timeout
+        req = urllib.request.Request(url, data=data, headers=headers, method=method)
+        opener = urllib.request.build_opener(_DeadlineHTTP(deadline), _DeadlineHTTPS(deadline))
         try:
-            with urllib.request.urlopen(req, timeout=self.timeout) as resp:
+            with opener.open(req, timeout=self.timeout) as resp:
                 chunks = []
                 while chunk := resp.read(1 << 16):
                     chunks.append(chunk)
-                    if time.monotonic() > deadline:
-                        raise TimeoutError
+                    _left(deadline)
                 return b"".join(chunks)
         except urllib.error.HTTPError as e:
-            body = e.read().decode("utf-8", "replace").strip().splitlines()
+            try:
+                body = e.read(4096).decode("utf-8", "replace").strip().splitlines()
+            except (OSError, http.client.HTTPException):
+                body = []
             detail = body[0][:300] if body else e.reason
             err = QueryError if e.code == 400 else EndpointError
             raise err(f"SPARQL endpoint {url} refused the {what} (HTTP {e.code}): "
                       f"{detail}") from None
         except TimeoutError:
-            raise EndpointError(f"SPARQL endpoint {url} did not answer within "
-                                f"{self.timeout:g} s (timeout, KG_QUERY_TIMEOUT); is it "
-                                "overloaded or down?") from None
+            raise self._too_slow(url, what) from None
         except urllib.error.URLError as e:
             reason = e.reason
             if isinstance(reason, TimeoutError):
-                raise EndpointError(f"SPARQL endpoint {url} did not answer within "
-                                    f"{self.timeout:g} s (timeout, KG_QUERY_TIMEOUT); is it "
-                                    "overloaded or down?") from None
+                raise self._too_slow(url, what) from None
             raise EndpointError(f"SPARQL endpoint {url} is unreachable ({reason}); check "
                                 "that it is running, or choose another store "
                                 "(--store / KG_STORE)") from None
+        except http.client.HTTPException as e:
+            raise EndpointError(f"SPARQL endpoint {url} broke off its answer to the {what} "
+                                f"({type(e).__name__}); is it overloaded or down?") from None
         except (ConnectionError, OSError) as e:
             raise EndpointError(f"SPARQL endpoint {url} is unreachable ({e}); check that "
                                 "it is running, or choose another store "
                                 "(--store / KG_STORE)") from None
+
+    def _too_slow(self, url: str, what: str) -> EndpointError:
+        return EndpointError(f"SPARQL endpoint {url} did not answer within {self.timeout:g} s "
+                             f"(the deadline for the whole {what}: connect, send and receive; "
+                             "KG_QUERY_TIMEOUT); is it overloaded or down?")
 
     def _post_query(self, sparql: str, bindings: Bindings | None, accept: str) -> bytes:
         text = with_prefixes(with_values(sparql, bindings))
@@ -533,30 +905,63 @@ class RemoteStore:
         return out
 
     # -- loading
-    def load(self, graph: Graph) -> int:
-        return self.load_ntriples([graph.serialize(format="nt", encoding="utf-8")])
+    def load(self, graph: Graph, prepare: Prepare | None = None) -> int:
+        return self.load_ntriples([graph.serialize(format="nt", encoding="utf-8")], prepare)
 
-    def load_ntriples(self, chunks: Iterable[bytes | str]) -> int:
-        """Replace the default graph by the triples of ``chunks`` (idempotent)."""
-        first = True
-        for chunk in chunks:
-            data = chunk.encode("utf-8") if isinstance(chunk, str) else chunk
-            if self.store_url:  # Graph Store Protocol: PUT replaces, POST adds
-                self._request(self.store_url + "?default", data,
-                              {"Content-Type": "application/n-triples"},
-                              method="PUT" if first else "POST", what="graph upload")
-            else:
-                update = ("DROP SILENT DEFAULT ;\n" if first else "") + \
-                         "INSERT DATA {\n" + data.decode("utf-8") + "\n}"
-                self._request(self.update_url, urllib.parse.urlencode(
-                    {"update": update}).encode(),
-                    {"Content-Type": "application/x-www-form-urlencoded"}, what="update")
-            first = False
-        if first:  # nothing to load: still empty the default graph
-            self._request(self.update_url, urllib.parse.urlencode(
-                {"update": "DROP SILENT DEFAULT"}).encode(),
-                {"Content-Type": "application/x-www-form-urlencoded"}, what="update")
-        return self.triple_count()
+    def _update(self, text: str) -> bytes:
+        return self._request(self.update_url, urllib.parse.urlencode({"update": text}).encode(),
+                             {"Content-Type": "application/x-www-form-urlencoded"}, what="update")
+
+    def load_ntriples(self, chunks: Iterable[bytes | str], prepare: Prepare | None = None) -> int:
+        """Replace the default graph by the triples of ``chunks``, all or nothing.
+
+        They are parsed first, into a scratch in-memory Oxigraph store (a malformed line is
+        a GraphDataError and nothing is sent); ``prepare(scratch, n)`` adds what goes with
+        them (kg load: the coverage summary, a named graph). Then:
+
+        * Graph Store Protocol (``store_url``, as `oxigraph serve`): ONE PUT of the whole
+          default graph, which the endpoint replaces in that request (never a CLEAR then an
+          INSERT), then one PUT per named graph ``prepare`` made. Between the two the
+          summary graph is the old one; its fingerprint no longer matches the graph, so
+          readers count live meanwhile (kg.coverage.summary.get).
+        * SPARQL Update only: the triples go into a temporary named graph (INSERT DATA,
+          several requests for a large graph), then ONE update request MOVEs it to the
+          default graph and replaces the named graphs. An error before that leaves the
+          default graph as it was (the temporary graph is dropped; a killed process leaves
+          it behind, a named graph no query of the package reads).
+        """
+        ox = _ox()
+        scratch = OxigraphStore()
+        _bulk_load(scratch.ox, chunks)
+        n = scratch.triple_count()
+        if prepare is not None:
+            prepare(scratch, n)
+        nt = ox.RdfFormat.N_TRIPLES
+        body = scratch.ox.dump(format=nt, from_graph=ox.DefaultGraph())
+        named = {g.value: scratch.ox.dump(format=nt, from_graph=g)
+                 for g in scratch.ox.named_graphs() if isinstance(g, ox.NamedNode)}
+        if self.store_url:
+            self._request(self.store_url + "?default", body,
+                          {"Content-Type": "application/n-triples"}, method="PUT",
+                          what="graph upload")
+            for name, data in named.items():
+                self.put_named_graph(name, data)
+            return n
+        tmp = f"urn:kg:load:{secrets.token_hex(8)}"
+        try:
+            for piece in _pieces(body, 4 << 20):
+                self._update(f"INSERT DATA {{ GRAPH <{tmp}> {{\n{piece}\n}} }}")
+            ops = [f"MOVE GRAPH <{tmp}> TO DEFAULT" if n else "DROP SILENT DEFAULT"]
+            for name, data in named.items():
+                ops.append(f"DROP SILENT GRAPH {_iri(name)}")
+                if data.strip():
+                    ops.append(f"INSERT DATA {{ GRAPH {_iri(name)} {{\n{data.decode()}\n}} }}")
+            self._update(" ;\n".join(ops))
+        except QueryError:  # refused: the endpoint answers, so the scratch graph can go
+            with contextlib.suppress(KGError):
+                self._update(f"DROP SILENT GRAPH <{tmp}>")
+            raise
+        return n
 
     def triple_count(self) -> int:
         return int(self.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").rows[0]["n"])
@@ -574,6 +979,21 @@ class RemoteStore:
         self._request(self.update_url, urllib.parse.urlencode({"update": update}).encode(),
                       {"Content-Type": "application/x-www-form-urlencoded"}, what="update")
         return True
+
+
+def _pieces(data: bytes, size: int) -> Iterator[str]:
+    """``data`` (N-Triples) in pieces of about ``size`` bytes, cut at line ends."""
+    start = 0
+    while start < len(data):
+        if start + size >= len(data):
+            end = len(data)
+        else:
+            cut = data.rfind(b"\n", start, start + size)
+            if cut < start:  # one line longer than size: up to its end
+                cut = data.find(b"\n", start + size)
+            end = len(data) if cut < 0 else cut + 1
+        yield data[start:end].decode("utf-8")
+        start = end
 
 
 # ------------------------------------------------------------------ choosing a store

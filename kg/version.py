@@ -22,7 +22,7 @@ from pathlib import Path
 
 from rdflib import Graph
 
-from . import settings
+from . import settings, snapshot
 from .curated import display_path
 from .errors import KGError
 
@@ -107,7 +107,10 @@ def builder_hash() -> str:
 
 def current_build(build_dir: Path, source: Path) -> Path | None:
     """The build directory's graph.nt when it was built, with every addition, by this code
-    from exactly the current sources (their SHA-256), else None."""
+    from exactly the current sources (their SHA-256), else None. The path is inside the
+    build's version directory (kg.snapshot), so it stays the graph the record describes
+    even when a new build switches the directory meanwhile."""
+    build_dir = snapshot.resolve(build_dir)
     rec = read_version(build_dir)
     nt = build_dir / "graph.nt"
     if not rec or rec.get("builder") != builder_hash() or not nt.is_file():
@@ -120,8 +123,9 @@ def current_build(build_dir: Path, source: Path) -> Path | None:
 
 
 def read_version(build_dir: Path | None = None) -> dict | None:
-    """The version record of a build directory, or None when it has none."""
-    p = (build_dir or settings.path("build_dir")) / VERSION_FILE
+    """The version record of a build directory (of the build its ``current`` link names),
+    or None when it has none."""
+    p = snapshot.resolve(build_dir or settings.path("build_dir")) / VERSION_FILE
     try:
         return json.loads(p.read_text(encoding="utf-8"))
     except FileNotFoundError:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -17,7 +18,12 @@ def test_build_writes_validated_graph_and_summary(kg_cli, tmp_path):
     r = kg_cli("build", "--build-dir", str(out))
     assert r.exit_code == 0, r.output
     assert "SHACL: conforms" in r.output and "Papers" in r.output
-    assert {p.name for p in out.iterdir()} == {"graph.ttl", "graph.nt", "version.json"}
+    # build/current -> one complete version; the files are reached through it (kg.snapshot)
+    assert {p.name for p in out.iterdir() if not p.name.startswith(".")} == {
+        "current", "graph.ttl", "graph.nt", "version.json"}
+    version = out / os.readlink(out / "current")
+    assert {p.name for p in version.iterdir()} == {"graph.ttl", "graph.nt", "version.json"}
+    assert not list(out.glob(".stage-*")) and not list(tmp_path.glob(".*stage*"))
     v = json.loads((out / "version.json").read_text())
     assert v["sources"]["data/privacy-taxonomy.md"] == json.loads(
         (SURVEY.parent / "survey.lock.json").read_text())["sha256"]
@@ -29,6 +35,11 @@ def test_rebuild_of_unchanged_input_changes_no_byte(tmp_path):
     build(build_dir=b)
     for name in ("graph.ttl", "graph.nt", "version.json"):
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
+
+
+def _built(out):
+    """The files of the build in ``out``, by name (through its current link)."""
+    return {p.name: p.read_bytes() for p in (out / os.readlink(out / "current")).iterdir()}
 
 
 def _bad_copy(tmp_path, old, new):
@@ -46,13 +57,13 @@ def _bad_copy(tmp_path, old, new):
 def test_bad_input_exits_nonzero_and_writes_nothing(kg_cli, tmp_path, old, new, needle):
     out = tmp_path / "out"
     assert kg_cli("build", "--build-dir", str(out)).exit_code == 0
-    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    before = _built(out)
     bad = _bad_copy(tmp_path, old, new)
     r = kg_cli("build", "--source", str(bad), "--build-dir", str(out))
     assert r.exit_code == 1
     assert needle in r.output and str(bad) in r.output
     assert "Traceback" not in r.output
-    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert _built(out) == before
     fresh = tmp_path / "fresh"
     assert kg_cli("build", "--source", str(bad), "--build-dir", str(fresh)).exit_code == 1
     assert not fresh.exists() or not any(fresh.iterdir())

@@ -66,10 +66,20 @@ main.get_command = _get_command  # type: ignore[method-assign]
 @click.option("--seed", type=int, default=0, help="Seed of --synthetic.")
 @click.option("--json", "as_json", is_flag=True)
 def load(setting, source, graph_file, synthetic, seed, as_json):
-    """Push the graph into a store, replacing its default graph (idempotent)."""
-    from ..store import open_store
+    """Push the graph into a store, replacing its default graph (idempotent). All or
+    nothing: the input is parsed in full first, and the store switches to the new graph,
+    with its coverage summary, only when all of it is in."""
+    from ..coverage.summary import materialize
+    from ..store import GraphDataError, open_store
 
     store = open_store(setting, check=False)
+    done: dict = {}
+
+    def summarize_staged(staged, triples: int) -> None:  # on the new graph, before the switch
+        t = time.perf_counter()
+        done["summary"] = materialize(staged, triples=triples)
+        done["seconds"] = time.perf_counter() - t
+
     t0 = time.perf_counter()
     if synthetic is not None:
         from ..synthetic import generate_ntriples
@@ -77,28 +87,24 @@ def load(setting, source, graph_file, synthetic, seed, as_json):
         if synthetic < 1:
             raise KGError(f"--synthetic {synthetic}: give a number of papers, at least 1")
         origin = f"synthetic graph of {synthetic} papers (seed {seed})"
-        n = _load_chunks(store, generate_ntriples(synthetic, seed))
-    elif graph_file is not None or (source is None
-                                    and (settings.path("build_dir") / "graph.nt").is_file()):
+        n = store.load_ntriples(generate_ntriples(synthetic, seed), prepare=summarize_staged)
+    elif graph_file is not None or (source is None and _built_graph().is_file()):
         path = graph_file or settings.path("build_dir") / "graph.nt"
-        try:
-            data = path.read_bytes()
-        except OSError as e:
-            raise KGError(f"file {path}: cannot read the graph: {e.strerror}") from None
+        data = _read_graph(graph_file or _built_graph(), shown=path, store=store.name)
         origin = str(path)
-        n = _load_chunks(store, [data])
+        try:
+            n = store.load_ntriples([data], prepare=summarize_staged)
+        except GraphDataError as e:
+            raise KGError(f"file {path}, {e}; nothing was loaded: {store.name} is "
+                          "unchanged") from None
     else:
         from ..graph import graph_from_files
 
         src = source or settings.path("source")
         origin = f"graph built from {src}"
-        n = store.load(graph_from_files(src))
-    seconds = time.perf_counter() - t0
-    t1 = time.perf_counter()
-    from ..coverage.summary import materialize
-
-    s = materialize(store, triples=n)
-    summary_seconds = time.perf_counter() - t1
+        n = store.load(graph_from_files(src), prepare=summarize_staged)
+    s, summary_seconds = done["summary"], done["seconds"]
+    seconds = time.perf_counter() - t0 - summary_seconds
     if as_json:
         echo_json({"store": store.name, "kind": store.kind, "triples": n, "from": origin,
                    "seconds": round(seconds, 3), "summary_cells": len(s.cells),
@@ -108,6 +114,36 @@ def load(setting, source, graph_file, synthetic, seed, as_json):
                "(its default graph was replaced)")
     click.echo(f"Coverage summary: {len(s.cells)} cells counted and stored in "
                f"{summary_seconds:.1f} s ({s.fingerprint})")
+
+
+def _built_graph() -> Path:
+    """The current build's graph.nt, inside its version directory (kg.snapshot)."""
+    from ..snapshot import resolve
+
+    return resolve(settings.path("build_dir")) / "graph.nt"
+
+
+def _read_graph(path: Path, shown: Path, store: str) -> bytes:
+    """The bytes of an N-Triples file to load; a build's graph.nt must have the hash its
+    version.json records (a truncated copy can still parse, one line short)."""
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise KGError(f"file {shown}: cannot read the graph: {e.strerror}") from None
+    record = path.resolve().parent / "version.json"
+    if path.name == "graph.nt" and record.is_file():
+        import hashlib
+        import json
+
+        try:
+            expected = json.loads(record.read_text(encoding="utf-8")).get("graph_sha256")
+        except (OSError, ValueError, AttributeError):
+            expected = None
+        if expected and hashlib.sha256(data).hexdigest() != expected:
+            raise KGError(f"file {shown}: its SHA-256 is not the graph_sha256 its build "
+                          f"recorded in {record} (truncated or edited?); rebuild it with "
+                          f"'kg build'; nothing was loaded: {store} is unchanged")
+    return data
 
 
 @main.command()
@@ -133,17 +169,6 @@ def summarize(source, as_json):
              "not stored: the in-memory store has no named graphs and counts live")
     click.echo(f"Coverage summary: {len(s.cells)} cells ({s.fingerprint}) in {seconds:.2f} s; "
                f"{where}")
-
-
-def _load_chunks(store, chunks) -> int:
-    if hasattr(store, "load_ntriples"):
-        return store.load_ntriples(chunks)
-    from rdflib import Graph
-
-    g = Graph()
-    for c in chunks:
-        g.parse(data=c, format="nt")
-    return store.load(g)
 
 
 @main.command()
