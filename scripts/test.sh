@@ -5,4 +5,10 @@ cd "$(dirname "$0")/.."
 bash scripts/install.sh --test
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 .venv/bin/ruff check .
-exec .venv/bin/python -m pytest "$@"
+# Two workers (this machine has two cores), one test file per worker at a time so that a
+# file's module fixtures are built once; KG_TEST_WORKERS=0 runs in one process.
+workers=${KG_TEST_WORKERS:-2}
+if [ "$workers" = "0" ]; then
+  exec .venv/bin/python -m pytest "$@"
+fi
+exec .venv/bin/python -m pytest -n "$workers" --dist loadfile "$@"
