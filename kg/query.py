@@ -373,7 +373,7 @@ def _branch(form: Form, part: str, ctx: Context, v: _Vars, key: str = "?key") ->
     for c in row_conds:
         if not c.negated:
             continue
-        if _why_not(c, part):
+        if row_target and _why_not(c, part):
             continue  # no row of this part can satisfy it: the negation holds
         # a negated all-of: no row holding every value at once
         subs = _split(c, row_target) if c.mode == "all" else [c]
@@ -390,6 +390,8 @@ def _branch(form: Form, part: str, ctx: Context, v: _Vars, key: str = "?key") ->
                                       _link(form.target, other, r, key)]
                                      + [line for sub in subs
                                         for line in _cond_lines(sub, r, other, ctx, v)]))
+            if not alts:
+                continue  # no row of any part can satisfy it: the negation holds
             inner = alts[0] if len(alts) == 1 else " UNION ".join("{ " + x + " }" for x in alts)
         lines.append("FILTER NOT EXISTS { " + inner + " }")
     return lines

@@ -148,8 +148,10 @@ def test_local_neighbourhood_equals_the_full_projection(kind, store, graph, tmp_
     papers = sorted(e.ref for e in explore.entities(st, "Paper"))[:1]
     attacks = sorted(e.ref for e in explore.entities(st, "Attack"))[:1]
     evals = sorted(e.ref for e in explore.entities(st, "Defense evaluation"))[:1]
-    for center in CENTERS + papers + attacks + evals:
-        for depth, types, cap in ((1, None, 150), (2, None, 12), (3, ["Attack"], 40)):
+    for i, center in enumerate(CENTERS + papers + attacks + evals):
+        # every kind of centre at depth 1; deeper walks from every other one
+        deeper = ((2, None, 12), (3, ["Attack"], 40)) if i % 2 == 0 else ()
+        for depth, types, cap in ((1, None, 150), *deeper):
             want = explore.neighbourhood(full, center, depth, types, cap)
             got = explore.store_neighbourhood(st, center, depth, types, cap)
             assert got == want, (center, depth, types, cap)
