@@ -479,6 +479,7 @@ def test_sparql_on_a_slow_endpoint_fails_within_the_deadline(kg_cli, bad_server,
     _one_line_naming(r, bad_server, time.monotonic() - t)
 
 
+@pytest.mark.slow  # a real (misbehaving) HTTP server, ~1 s of waiting per case
 def test_load_into_a_slow_endpoint_fails_within_the_deadline(kg_cli, bad_server, monkeypatch,
                                                              old_graph_file):
     monkeypatch.setenv("KG_QUERY_TIMEOUT", str(TIMEOUT))
@@ -487,6 +488,7 @@ def test_load_into_a_slow_endpoint_fails_within_the_deadline(kg_cli, bad_server,
     _one_line_naming(r, bad_server, time.monotonic() - t)
 
 
+@pytest.mark.slow  # a real (misbehaving) HTTP server, ~1 s of waiting per case
 def test_every_request_of_the_store_has_one_deadline(bad_server):
     store = RemoteStore(bad_server.url, timeout=0.6)
     for call in (lambda: store.ask("ASK { ?s ?p ?o }"),
