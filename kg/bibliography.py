@@ -15,6 +15,7 @@ from pathlib import Path
 from . import settings
 from .curated import display_path, load_yaml, norm
 from .errors import SourceError, UnknownLabelError
+from .urls import url_problem
 
 ENTRY_TYPES = ("inproceedings", "article", "misc")
 TEXT_FIELDS = ("title", "venue", "venue_short", "booktitle", "journal", "series", "publisher",
@@ -159,6 +160,11 @@ def load_bibliography(path: Path | None = None) -> Bibliography:
             if e.get(f) not in (None, "", []):
                 raise SourceError(f"{where}: field {f!r} is listed as unverified but filled; "
                                   "an unverified field must stay empty", file=rel)
+        for u in ([e.get("url")] if e.get("url") else []) + list(e.get("survey_urls") or []):
+            problem = url_problem(str(u))
+            if problem:
+                raise SourceError(f"{where}: url {u!r} is not a valid http(s) URL: {problem}",
+                                  file=rel)
         year = e.get("year")
         if year is not None and not isinstance(year, int):
             raise SourceError(f"{where}: year must be an integer", file=rel)

@@ -15,6 +15,7 @@ from . import settings
 from .curated import display_path, load_yaml
 from .errors import SourceError, UnknownLabelError
 from .store import Store
+from .urls import url_problem
 from .vocab import RD, iri
 
 CROSSWALK_FILE = settings.DATA_DIR / "atlas_crosswalk.yaml"
@@ -93,6 +94,10 @@ def load_crosswalk(path: Path | None = None) -> Crosswalk:
             raise SourceError(f"{where}: technique {technique!r} is not an ATLAS technique id "
                               "(AML.T0000 or AML.T0000.000)", file=file)
         url = _str(e, "url", file, where)
+        problem = url_problem(url)
+        if problem:
+            raise SourceError(f"{where}: url {url!r} is not a valid http(s) URL: {problem}",
+                              file=file)
         if url != ATLAS_TECHNIQUE_BASE + technique:
             raise SourceError(f"{where}: url {url!r} does not match the technique id; expected "
                               f"{ATLAS_TECHNIQUE_BASE + technique}", file=file)

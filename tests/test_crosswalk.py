@@ -38,6 +38,10 @@ def test_graph_is_labelled_curated(store):
     (("match: close", "match: same"), "unknown match"),
     (("technique: AML.T0024.000", "technique: T0024"), "not an ATLAS technique id"),
     (("threat: Membership inference", "threat: Membership inferense"), "did you mean"),
+    (("url: https://atlas.mitre.org/techniques/AML.T0024.000",
+      "url: javascript:alert(1)"), "not a valid http"),
+    (("url: https://atlas.mitre.org/techniques/AML.T0024.000",
+      "url: https://atlas.mitre.org/tech niques/AML.T0024.000"), "not a valid http"),
 ])
 def test_bad_entries_are_refused(tmp_path, store, mutation, message):
     from kg.crosswalk import CROSSWALK_FILE
