@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, field
 
 from .errors import KGError
-from .linking import STOPWORDS, Mention, check_words, lexicon, link, normal, tokens
+from .linking import STOPWORDS, Entity, Mention, check_words, lexicon, link, normal, tokens
 from .query import ROW_CAP, Agg, Cond, Form, NotApplicable, Term, context, describe, run
 from .store import Store, select_values
 
@@ -91,6 +91,7 @@ _TARGET_NOUN = {
     "mitigation": "methods", "safeguard": "methods", "protection": "methods",
     "technique": "methods",
     "paper": "papers", "work": "papers", "study": "papers", "publication": "papers",
+    "publish": "papers", "preprint": "papers",
     "article": "papers", "reference": "papers", "literature": "papers",
     "model": "models", "victim": "models", "architecture": "models",
     "threat": "threats", "risk": "threats", "vulnerability": "threats", "category": "threats",
@@ -126,6 +127,10 @@ said contain contains containing word words phrase time highest lowest largest f
 against except excluding exclude those that these their them model's attacker adversary
 adversaries setting assumed assumption rows row entries entry sample samples involve involved
 involving concerned deal deals dealing focus focused reported report reports reach reached
+publish published publishes publication presented appear appeared appears accepted
+conference conferences venue venues proceedings journal year years since before after until
+till between later earlier recent newer older onwards onward starting prior through
+author authors authored coauthored co written wrote writes writer by
 """.split() for t, _, _ in tokens(w)}
 _GENERIC |= set(_NUMBERS)
 
@@ -211,12 +216,27 @@ def parse(store: Store, question: str) -> Parse:
     """The logical form of ``question`` and what of it could not be used."""
     q = check_question(question)
     lex = lexicon(store)
-    mentions = link(q, lex)
-    # one mention per span: several entities with one name (an ambiguous abbreviation)
-    by_span: dict[tuple[int, int], Mention] = {}
+    mentions = [m for m in link(q, lex) if _keep_person(q, m)]
+    # one mention per span; a name of several entities of one kind ("Wen": two authors,
+    # "Li et al.": two papers) stands for any of them; a name of entities of different
+    # kinds ("PIA": a threat and a paper) is read by the question's other words
+    spans: dict[tuple[int, int], list[Mention]] = {}
     for m in mentions:
-        by_span.setdefault((m.start, m.end), m)
-    mentions = sorted(by_span.values(), key=lambda m: m.start)
+        spans.setdefault((m.start, m.end), []).append(m)
+    notes: list[str] = []
+    same: dict[tuple[int, int], list[Entity]] = {}
+    chosen = []
+    for span, ms in spans.items():
+        pick = _disambiguate(q, ms, mentions, notes) if len({m.entity.kind for m in ms}) > 1 \
+            else ms[0]
+        group = list(dict.fromkeys(m.entity for m in ms if m.entity.kind == pick.entity.kind))
+        if len(group) > 1:
+            same[span] = group
+            notes.append(f"{pick.text!r} names {len(group)} {_KIND_NOUNS[pick.entity.kind]}: "
+                         + "; ".join(_entity_name(lex, e) for e in group)
+                         + ": the answer covers any of them")
+        chosen.append(pick)
+    mentions = sorted(chosen, key=lambda m: m.start)
     toks = _tokens(q, mentions)
     # "Stable Diffusion 3", "SDXL"-like suffixes: a model name with a version the graph
     # does not hold is an unknown name, not the model it starts with
@@ -258,6 +278,11 @@ def parse(store: Store, question: str) -> Parse:
         return Parse(None, mentions, [], [], gaps=True)
 
     vocab = text_vocabulary(store)
+    # --- publication years: "in 2023", "since 2024", "before 2025", "between 2023 and 2024"
+    years = _years(q, toks)
+    year_tok = {i for _, _, idx in years for i in idx}
+    for i in year_tok:
+        use(i)
     # --- negation: a cue negates the next condition-bearing token
     neg_at: set[int] = set()
     dangling: list[tuple[int, int]] = []  # negations with no condition to negate
@@ -274,6 +299,7 @@ def parse(store: Store, question: str) -> Parse:
             use(i)
             continue
         if pending and (t.mention is not None or _CODE.match(w) or _has_defense(w)
+                        or i in year_tok and t.norm.isdigit()
                         or len(w) > 2 and w in vocab and w not in _GENERIC
                         and w not in STOPWORDS):
             neg_at.add(i)
@@ -462,19 +488,28 @@ def parse(store: Store, question: str) -> Parse:
             mode = "any"
             if len(pos) > 1:
                 joins = [connector(a, b) for a, b in zip(pos, pos[1:], strict=False)]
-                if (both or (kind == "model" and "or" not in joins and not compare)) and \
-                        kind in ("model", "knowledge", "threat", "method", "paper"):
-                    mode = "all" if (both or kind == "model") else "any"
+                on_one = kind in ("model", "author")  # "on DDPM and SD", "by Kong and Duan"
+                if (both or (on_one and "or" not in joins and not compare)) and \
+                        kind in ("model", "knowledge", "threat", "method", "paper", "author"):
+                    mode = "all" if (both or on_one) else "any"
             if kind == "knowledge" and _only(toks, pos, only_at):
                 mode = "only"
                 for i in only_at:
                     use(i)
-            values = tuple(dict.fromkeys(Term(m.entity.iri, m.entity.label) for m in pos))
-            conds.append(Cond(kind, values, mode=mode if len(values) > 1 or mode == "only"
-                              else "any"))
+            groups = [tuple(Term(e.iri, e.label) for e in _group(m, same)) for m in pos]
+            values = tuple(dict.fromkeys(t for g in groups for t in g))
+            if mode == "all" and any(len(g) > 1 for g in groups):
+                # each name on the item, one of its entities each ("Wen and Zhang")
+                conds += [Cond(kind, g) for g in dict.fromkeys(groups)]
+            else:
+                conds.append(Cond(kind, values, mode=mode if len(values) > 1 or mode == "only"
+                                  else "any"))
         if neg:
-            values = tuple(dict.fromkeys(Term(m.entity.iri, m.entity.label) for m in neg))
+            values = tuple(dict.fromkeys(Term(e.iri, e.label) for m in neg
+                                         for e in _group(m, same)))
             conds.append(Cond(kind, values, negated=True))
+    for lo_hi, _, idx in years:
+        conds.append(Cond("year", years=lo_hi, negated=any(i in neg_at for i in idx)))
     if re.search(r"\bt2i\b|text[- ]to[- ]image", q, re.I) and "model" not in by_kind:
         conds.append(Cond("t2i"))
         for i, t in enumerate(toks):
@@ -567,6 +602,127 @@ def parse(store: Store, question: str) -> Parse:
         unattached.append(q[toks[a_].start:end])
     return Parse(Form(target, tuple(conds), agg, parts), mentions, not_understood,
                  not_in_graph, asks_count=asks_count, unattached=unattached)
+
+
+_KIND_NOUNS = {"threat": "threats", "knowledge": "knowledge levels", "model": "models",
+               "method": "defense methods", "paper": "papers", "author": "authors",
+               "venue": "venues"}
+_KIND_ONE = {"threat": "threat", "knowledge": "knowledge level", "model": "model",
+             "method": "defense method", "paper": "paper", "author": "author",
+             "venue": "venue"}
+# "by", "authored by", "co-authored by", "author", "with": a bare family name is an author
+_AUTHOR_CUE = _rx(r"(\bby|\bauthors?|authored|\bco-?authors?|\bwriters?|\bwritten|\bwith|"
+                  r"\bfrom|\bincluding|\band|\bor|,)\s*$")
+
+
+def _keep_person(q: str, m: Mention) -> bool:
+    """A bare family name ("kong", "He") names an author when written with a capital
+    after the first word, or after an author cue ("by kong"): "he" is a pronoun."""
+    if m.entity.kind != "author" or " " in m.surface.strip():
+        return True
+    if _AUTHOR_CUE.search(q[:m.start]):
+        return True
+    return m.text[:1].isupper() and bool(q[:m.start].strip())
+
+
+def _group(m: Mention, same: dict) -> list:
+    g = same.get((m.start, m.end))
+    return g if g and all(e.kind == m.entity.kind for e in g) else [m.entity]
+
+
+def _entity_name(lex, e) -> str:
+    """How an answer names a node: a paper by its citation label when it has one."""
+    if e.kind == "paper":
+        return paper_label(lex, e.iri, e.label)
+    return e.label
+
+
+def paper_label(lex, iri: str, title: str) -> str:
+    cite = lex.citation_labels.get(iri)
+    return f"{cite}: {title}" if cite else title
+
+
+_THREAT_READING = _rx(r"^\s*(attacks|s\b|'?s attacks|threats?|categor)")
+_PAPER_READING = _rx(r"^\s*('s\b|paper|work|study|article|method|code|repo)")
+
+
+def _disambiguate(q: str, ms: list[Mention], all_mentions: list[Mention],
+                  notes: list[str]) -> Mention:
+    """Pick one reading of a name several kinds of node carry ("PIA": the threat property
+    inference, or Kong et al.'s Proximal Initialization Attack paper) by the question's
+    other words, and say which was picked and why."""
+    by_kind = {m.entity.kind: m for m in ms}
+    m0 = ms[0]
+    before, after = q[:m0.start].lower(), q[m0.end:].lower()
+    others = [o for o in all_mentions if (o.start, o.end) != (m0.start, m0.end)]
+    why = ""
+    pick = None
+    if "paper" in by_kind and "threat" in by_kind:
+        if _PAPER_READING.match(after) or re.search(r"\b(does|did|is|was|the)\s*$", before):
+            pick, why = "paper", "the question speaks of one work"
+        elif any(o.entity.kind in ("paper", "author") for o in others):
+            pick, why = "paper", "it is named beside papers or authors"
+        elif _THREAT_READING.match(after) or q[m0.end:m0.end + 1] == "s":
+            pick, why = "threat", "it names a kind of attack"
+        elif any(_has_defense(t) for t, _, _ in tokens(q)):
+            pick, why = "threat", "defenses are evaluated against threats"
+        else:
+            pick, why = "threat", "with no other cue, the threat category is its usual meaning"
+    if pick is None:  # other pairs: the first by kind order
+        pick, why = sorted(by_kind)[0], "the first reading"
+    chosen = by_kind[pick]
+    rest = [m for k, m in by_kind.items() if k != pick]
+    notes.append(f"{m0.text!r} can mean " + " or ".join(
+        f"the {_KIND_ONE[m.entity.kind]} {m.entity.label!r}" for m in [chosen] + rest)
+        + f"; read as the {_KIND_ONE[pick]} ({why}); name the other one in full to ask "
+          "about it")
+    return chosen
+
+
+_Y = r"((?:19[5-9]|20[0-9])[0-9])"
+_YEAR_FORMS: tuple[tuple[re.Pattern, str], ...] = (
+    (_rx(rf"\bbetween {_Y} and {_Y}\b|\bfrom {_Y} (?:to|until|through) {_Y}\b|"
+         rf"\b{_Y} ?[-–] ?{_Y}\b|\b{_Y} (?:and|or) {_Y}\b"), "range"),
+    (_rx(rf"\b(?:since|starting(?: in| from)?|from|in) {_Y} (?:on|onwards?|and (?:later|after)|"
+         rf"or (?:later|after|newer))\b|\b{_Y} (?:or|and) (?:later|after|newer)\b|"
+         rf"\b{_Y} onwards?\b|\bsince {_Y}\b|\bnot before {_Y}\b"), "from"),
+    (_rx(rf"\b(?:after|later than|newer than|post) {_Y}\b"), "after"),
+    (_rx(rf"\b(?:before|earlier than|older than|prior to|pre) {_Y}\b"), "before"),
+    (_rx(rf"\b(?:until|till|up to|through|by) {_Y}\b|\b{_Y} (?:or|and) (?:earlier|before|"
+         rf"older)\b"), "until"),
+    (_rx(rf"\b{_Y}\b"), "in"),
+)
+
+
+def _years(q: str, toks: list[_Tok]) -> list[tuple[tuple[int | None, int | None], str,
+                                                       list[int]]]:
+    """Publication-year conditions of the question: ((first, last), text, token indexes);
+    a year inside a name ("Li et al. 2025") belongs to the name."""
+    taken: list[tuple[int, int]] = []
+    out = []
+    for rx, how in _YEAR_FORMS:
+        for m in rx.finditer(q):
+            if any(a < m.end() and m.start() < b for a, b in taken):
+                continue
+            idx = [i for i, t in enumerate(toks) if m.start() <= t.start < m.end()]
+            if any(toks[i].mention is not None for i in idx):
+                continue
+            ys = [int(g) for g in m.groups() if g]
+            if how == "range":
+                span = (min(ys), max(ys))
+            elif how == "from":
+                span = (ys[0], None)
+            elif how == "after":
+                span = (ys[0] + 1, None)
+            elif how == "before":
+                span = (None, ys[0] - 1)
+            elif how == "until":
+                span = (None, ys[0])
+            else:
+                span = (ys[0], ys[0])
+            taken.append((m.start(), m.end()))
+            out.append((span, m.group(), idx))
+    return sorted(out, key=lambda x: x[2][0] if x[2] else 0)
 
 
 def _only(toks: list[_Tok], pos: list[Mention], only_at: set[int]) -> bool:

@@ -19,7 +19,11 @@ from .urls import url_problem
 
 ENTRY_TYPES = ("inproceedings", "article", "misc")
 TEXT_FIELDS = ("title", "venue", "venue_short", "booktitle", "journal", "series", "publisher",
-               "pages", "doi", "isbn", "arxiv", "openreview", "url", "notes")
+               "pages", "doi", "isbn", "arxiv", "openreview", "url", "notes", "title_version",
+               "number")
+LIST_FIELDS = ("authors", "short_names")
+#: Every bibliographic field; each filled one names where it was verified.
+FIELDS = tuple(f for f in TEXT_FIELDS if f != "notes") + LIST_FIELDS + ("year", "volume")
 PSEUDO_FIELDS = ("peer_reviewed_venue",)
 
 
@@ -47,9 +51,43 @@ class BibEntry:
     openreview: str | None = None
     url: str | None = None
     notes: str | None = None
+    title_version: str | None = None  # which version of the paper ``title`` belongs to
+    number: str | None = None
+    short_names: tuple[str, ...] = ()  # acronyms / method names researchers use
     survey_urls: tuple[str, ...] = ()
     sources: tuple[tuple[tuple[str, ...], str], ...] = ()  # (fields, where verified)
     unverified: tuple[str, ...] = ()
+
+    def value(self, name: str):
+        """A field's value (None / () when empty)."""
+        return getattr(self, name)
+
+    def sources_of(self, name: str) -> list[str]:
+        """Where field ``name`` was verified (empty: nowhere, so it must be empty).
+
+        Besides the sources that list the field, three fields follow from others:
+        ``url`` is the address of a public record itself; ``venue_short`` and
+        ``booktitle`` name the venue whose full name ``venue`` was verified; a preprint's
+        ``venue`` / ``venue_short`` ("arXiv") follow from its verified arXiv id."""
+        out = [src for fields, src in self.sources if name in fields]
+        if out or not self.value(name):
+            return out
+        if name == "url":
+            return [f"the public record at {self.url}"]
+        if name in ("venue_short", "booktitle") and self.sources_of("venue") and (
+                name == "venue_short" or self.booktitle == self.venue):
+            return [f"derived from the verified venue name {self.venue!r}"]
+        if name in ("venue", "venue_short") and self.arxiv and \
+                "peer_reviewed_venue" in self.unverified and self.sources_of("arxiv"):
+            return [f"preprint: arXiv {self.arxiv} (no peer-reviewed venue found)"]
+        return out
+
+    def citation_label(self) -> str:
+        """'SecMI — Duan et al., 2023': a short name (if any), first authors, year."""
+        who = self.short_authors() if self.authors else self.title
+        when = f", {self.year}" if self.year else ""
+        name = self.short_names[0] if self.short_names else ""
+        return f"{name} — {who}{when}" if name else f"{who}{when}"
 
     def family_names(self) -> list[str]:
         return [a.split(",", 1)[0].strip() for a in self.authors]
@@ -154,7 +192,7 @@ def load_bibliography(path: Path | None = None) -> Bibliography:
         for f in unverified:
             if f in PSEUDO_FIELDS:
                 continue
-            if f not in TEXT_FIELDS + ("authors", "year", "volume"):
+            if f not in TEXT_FIELDS + LIST_FIELDS + ("year", "volume"):
                 raise SourceError(f"{where}: unverified field {f!r} is not a bibliographic "
                                   "field", file=rel)
             if e.get(f) not in (None, "", []):
@@ -165,17 +203,27 @@ def load_bibliography(path: Path | None = None) -> Bibliography:
             if problem:
                 raise SourceError(f"{where}: url {u!r} is not a valid http(s) URL: {problem}",
                                   file=rel)
+        short = e.get("short_names") or []
+        if not isinstance(short, list) or not all(isinstance(a, str) and a.strip()
+                                                  for a in short):
+            raise SourceError(f"{where}: 'short_names' must be a list of names", file=rel)
         year = e.get("year")
         if year is not None and not isinstance(year, int):
             raise SourceError(f"{where}: year must be an integer", file=rel)
-        entries.append(BibEntry(
+        entry = BibEntry(
             key=key, entry_type=etype, survey_title=str(e["survey_title"]).strip(),
             authors=tuple(a.strip() for a in authors), year=year,
             volume=_opt(e.get("volume")),
+            short_names=tuple(a.strip() for a in short),
             survey_urls=tuple(str(u) for u in e.get("survey_urls") or []),
             sources=tuple(sources), unverified=unverified,
             **{f: _opt(e.get(f)) for f in TEXT_FIELDS},
-        ))
+        )
+        for f in FIELDS:
+            if entry.value(f) and not entry.sources_of(f):
+                raise SourceError(f"{where}: field {f!r} names no source (add it to the "
+                                  "'fields' of the source that verified it)", file=rel)
+        entries.append(entry)
     return Bibliography(rel, tuple(entries))
 
 

@@ -14,7 +14,7 @@ import yaml
 from . import settings
 from .errors import SourceError, UnknownLabelError
 
-ALIAS_KINDS = ("knowledge", "threats", "models", "methods", "papers")
+ALIAS_KINDS = ("knowledge", "threats", "models", "methods", "papers", "venues")
 MODEL_KINDS = ("DiffusionModel", "GenerativeAdversarialNetwork", "AutoregressiveModel",
                "GenerativeModel")
 
@@ -72,7 +72,8 @@ class Aliases:
 
 
 _KIND_NAMES = {"knowledge": "attacker-knowledge label", "threats": "threat category",
-               "models": "target model", "methods": "defense method", "papers": "paper title"}
+               "models": "target model", "methods": "defense method", "papers": "paper title",
+               "venues": "venue"}
 
 
 def load_aliases(path: Path | None = None) -> Aliases:
@@ -141,3 +142,58 @@ def load_models(path: Path | None = None) -> tuple[str, list[ModelEntry]]:
             raise UnknownLabelError("broader model", e.broader, seen,
                                     f"{rel}, entry {e.label!r}")
     return rel, entries
+
+
+DEFINITION_KINDS = ("threats", "knowledge", "methods", "models")
+
+
+@dataclass(frozen=True)
+class Definition:
+    """One curated sentence defining a concept, with the public source it paraphrases."""
+
+    kind: str  # a DEFINITION_KINDS section
+    label: str
+    text: str
+    source: str
+    quote: str
+
+
+def load_definitions(path: Path | None = None) -> tuple[str, list[Definition]]:
+    """data/definitions.yaml: ``definitions: {kind: {label: {definition, source, quote}}}``.
+    An entry whose definition could not be verified has ``definition: null`` and says what
+    was searched in ``unverified``; it yields no definition."""
+    path = path or settings.DATA_DIR / "definitions.yaml"
+    rel = display_path(path)
+    data = load_yaml(path)
+    sections = data.get("definitions")
+    if not isinstance(sections, dict):
+        raise SourceError("expected a mapping under 'definitions'", file=rel)
+    unknown = set(sections) - set(DEFINITION_KINDS)
+    if unknown:
+        raise SourceError(f"unknown section(s) {sorted(unknown)}; expected "
+                          f"{DEFINITION_KINDS}", file=rel)
+    out: list[Definition] = []
+    for kind in DEFINITION_KINDS:
+        section = sections.get(kind) or {}
+        if not isinstance(section, dict):
+            raise SourceError(f"section {kind!r} must map labels to entries", file=rel)
+        for label, e in section.items():
+            where = f"entry {kind}/{label!r}"
+            if not isinstance(e, dict):
+                raise SourceError(f"{where}: expected a mapping with 'definition' and "
+                                  "'source'", file=rel)
+            text = " ".join(str(e.get("definition") or "").split())
+            if not text:
+                if not str(e.get("unverified") or "").strip():
+                    raise SourceError(f"{where}: no definition and no 'unverified' note "
+                                      "saying why", file=rel)
+                continue
+            source = " ".join(str(e.get("source") or "").split())
+            if not source:
+                raise SourceError(f"{where}: the definition names no 'source'", file=rel)
+            if not text.endswith("."):
+                raise SourceError(f"{where}: a definition is one sentence ending with a "
+                                  "period", file=rel)
+            out.append(Definition(kind, str(label), text, source,
+                                  " ".join(str(e.get("quote") or "").split())))
+    return rel, out

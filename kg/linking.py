@@ -21,7 +21,7 @@ from rdflib import URIRef
 from .errors import KGError
 from .store import Store, select_values
 
-KINDS = ("threat", "knowledge", "model", "method", "paper")
+KINDS = ("threat", "knowledge", "model", "method", "paper", "author", "venue")
 
 _SURFACE = """
 SELECT ?n ?form ?how WHERE {
@@ -33,7 +33,19 @@ SELECT ?n ?form ?how WHERE {
   { ?n a rd:Paper ; dcterms:title ?form . BIND("label" AS ?how) }
   UNION { ?n a rd:Paper ; rd:codeRepository ?repo . BIND(STR(?repo) AS ?form)
           BIND("repository" AS ?how) }
+  UNION { ?n a rd:Paper ; rd:shortName ?form . BIND("short" AS ?how) }
 }"""
+# first authors ("Carlini et al.", "Pang and Wang", "Li et al. 2025") and people
+_FIRST_AUTHORS = """
+SELECT ?n ?pos ?family ?year ?last WHERE {
+  ?n a rd:Paper ; rd:hasAuthorship ?a . ?a rd:authorPosition ?pos ; rd:author ?p .
+  ?p foaf:familyName ?family . FILTER(?pos <= 2)
+  OPTIONAL { ?n rd:publicationYear ?year }
+  { SELECT ?n (MAX(?k) AS ?last) WHERE { ?n rd:hasAuthorship/rd:authorPosition ?k } GROUP BY ?n }
+}"""
+_CITATION_LABELS = "SELECT ?n ?l WHERE { ?n a rd:Paper ; rd:citationLabel ?l }"
+_PEOPLE = """
+SELECT ?n ?name ?family WHERE { ?n a rd:Person ; foaf:name ?name ; foaf:familyName ?family }"""
 
 STOPWORDS = frozenset("""
 a an the of for to in on at by with from and or not no is are was were be been do does did
@@ -102,6 +114,7 @@ class Lexicon:
     deletions: dict[str, set[str]] = field(default_factory=dict)
     entities: dict[str, Entity] = field(default_factory=dict)
     case_sensitive: dict[str, set[str]] = field(default_factory=dict)  # form -> exact spellings
+    citation_labels: dict[str, str] = field(default_factory=dict)  # paper -> "SecMI — Duan et al., 2023"
     max_len: int = 1
 
     def add(self, entity: Entity, surface: str, priority: int,
@@ -194,7 +207,7 @@ def build_lexicon(store: Store, paper_aliases: dict[str, list[str]] | None = Non
 
     lex = Lexicon()
     classes = (("threat", RD.ThreatCategory), ("knowledge", RD.AttackerKnowledge),
-               ("model", RD.TargetModel), ("method", RD.DefenseMethod))
+               ("model", RD.TargetModel), ("method", RD.DefenseMethod), ("venue", RD.Venue))
     labels: dict[str, str] = {}
     rows = []
     for kind, cls in classes:  # plain values: no rdflib term per row (100k-paper graphs)
@@ -227,16 +240,52 @@ def build_lexicon(store: Store, paper_aliases: dict[str, list[str]] | None = Non
             hkey = normal(head) if head else ""
             if head and hkey not in lex.forms:
                 lex.add(ent, head, 3, exact_case=len(head) < 7, fuzzy=False, key=hkey)
+        elif how == "short":  # SecMI, CLiD: a paper's acronym, as its authors write it
+            lex.add(ent, form, 1, exact_case=len(form) < 4, fuzzy=False)
         elif how == "repository" and "github.com" in form:
             name = form.rstrip("/").rsplit("/", 1)[-1]
             if len(name) >= 3 and normal(name) not in lex.forms:
                 lex.add(ent, name, 3, exact_case=len(name) < 7, fuzzy=False)
+    _add_people(store, lex, titles)
+    lex.citation_labels = dict(select_values(store, _CITATION_LABELS)[1])
     for title, alts in (paper_aliases or {}).items():
         n = by_title.get(normal(title))
         if n:
             for alt in alts:
                 lex.add(Entity(n, "paper", titles[n]), alt, 1, fuzzy=False)
     return lex
+
+
+#: Priority of a bare family name ("Kong"): below labels and aliases of other nodes.
+FAMILY_NAME = 2
+
+
+def _add_people(store: Store, lex: Lexicon, titles: dict[str, str]) -> None:
+    """Authors by full name ("Nicholas Carlini") and family name ("Carlini"), and papers
+    by their first authors ("Carlini et al.", "Pang and Wang", "Li et al. 2025")."""
+    for n, name, family in select_values(store, _PEOPLE)[1]:
+        ent = Entity(n, "author", name)
+        lex.add(ent, name, 0)
+        lex.add(ent, family, FAMILY_NAME, fuzzy=False)
+    first: dict[str, dict[int, str]] = {}
+    years: dict[str, str] = {}
+    count: dict[str, int] = {}
+    for n, pos, family, year, last in select_values(store, _FIRST_AUTHORS)[1]:
+        first.setdefault(n, {})[int(pos)] = family
+        count[n] = int(last)
+        if year:
+            years[n] = str(year)
+    for n, fam in first.items():
+        if 1 not in fam or n not in titles:
+            continue
+        ent = Entity(n, "paper", titles[n])
+        forms = [f"{fam[1]} et al."] + ([f"{fam[1]} and {fam[2]}"] if count[n] == 2 else [])
+        if count[n] == 1:
+            forms = [fam[1]]
+        for form in forms:
+            lex.add(ent, form, 1, fuzzy=False)
+            if n in years:
+                lex.add(ent, f"{form} {years[n]}", 1, fuzzy=False)
 
 
 @functools.lru_cache(maxsize=8)

@@ -44,7 +44,10 @@ from .family import ModelTree, model_tree
 from .store import Store, select_values, sparql_term
 
 TARGETS = ("attacks", "evaluations", "methods", "papers", "models", "threats", "knowledge")
-KINDS = ("threat", "knowledge", "model", "method", "paper", "code", "text", "defended", "t2i")
+KINDS = ("threat", "knowledge", "model", "method", "paper", "code", "text", "defended", "t2i",
+         "author", "venue", "year")
+#: Conditions on the row's paper (its curated bibliographic facts): any row of the paper.
+PAPER_KINDS = ("author", "venue", "year")
 MODES = ("any", "all", "only", "exact")  # exact: a model itself, not the models below it
 AGGREGATES = ("count", "per_item", "top", "bottom", "more_than", "fewer_than")
 FIELDS = ("any", "effectiveness", "limitation")
@@ -91,7 +94,9 @@ class Cond:
     """One condition. ``values`` are graph nodes (threat, knowledge, model, method,
     paper); ``code`` is "linked" (the source links a repository: rd:CodeLinked) or
     "unlinked" (it links none: rd:CodeWithoutLink or rd:NoCodeMarked); ``words``
-    are lower-case words a text ``field`` must all contain."""
+    are lower-case words a text ``field`` must all contain; ``author`` values are people
+    (a paper with any of them among its authors), ``venue`` values venues; ``year`` is the
+    publication year within ``years`` = (first, last), either end open (None)."""
 
     kind: str
     values: tuple[Term, ...] = ()
@@ -100,6 +105,7 @@ class Cond:
     words: tuple[str, ...] = ()
     field: str = "any"
     code: str = ""
+    years: tuple[int | None, int | None] = (None, None)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -110,8 +116,13 @@ class Cond:
             raise ValueError("a text condition needs words")
         if self.kind == "code" and self.code not in ("linked", "unlinked"):
             raise ValueError("a code condition is 'linked' or 'unlinked'")
-        if self.kind in ("threat", "knowledge", "model", "method", "paper") and not self.values:
+        if self.kind in ("threat", "knowledge", "model", "method", "paper", "author",
+                         "venue") and not self.values:
             raise ValueError(f"a {self.kind} condition needs values")
+        if self.kind == "year":
+            lo, hi = self.years
+            if lo is None and hi is None or lo is not None and hi is not None and lo > hi:
+                raise ValueError(f"a year condition needs a range, not {self.years}")
 
     def as_dict(self) -> dict:
         d: dict = {"kind": self.kind}
@@ -126,6 +137,8 @@ class Cond:
             d["field"] = self.field
         if self.code:
             d["code"] = self.code
+        if self.kind == "year":
+            d["years"] = list(self.years)
         return d
 
 
@@ -192,6 +205,17 @@ def render_cond(c: Cond, tree: ModelTree | None = None) -> str:
     if c.kind == "defended":
         return "no defense evaluated for its threat" if c.negated else \
             "a defense evaluated for its threat"
+    if c.kind == "year":
+        lo, hi = c.years
+        if lo == hi:
+            return f"year {'≠' if c.negated else '='} {lo}"
+        elif lo is None:
+            span = f"≤ {hi}"
+        elif hi is None:
+            span = f"≥ {lo}"
+        else:
+            span = f"∈ {lo}–{hi}"
+        return f"year {'not ' if c.negated else ''}{span}"
     if c.kind == "text":
         where = {"any": "effectiveness or limitation", "effectiveness": "effectiveness",
                  "limitation": "limitation"}[c.field]
@@ -300,6 +324,20 @@ def _cond_lines(c: Cond, r: str, part: str, ctx: Context, v: _Vars) -> list[str]
         a = v.new("code")
         return [f"{r} rd:fromPaper {p} .", f"{p} rd:codeAvailability {a} .",
                 f"VALUES {a} {{ rd:CodeWithoutLink rd:NoCodeMarked }}"]
+    if c.kind == "year":
+        p, y = v.new("yearpaper"), v.new("year")
+        tests = []
+        lo, hi = c.years
+        if lo is not None:
+            tests.append(f"{y} >= {sparql_term(Literal(lo))}")
+        if hi is not None:
+            tests.append(f"{y} <= {sparql_term(Literal(hi))}")
+        return [f"{r} rd:fromPaper {p} .", f"{p} rd:publicationYear {y} .",
+                "FILTER(" + " && ".join(tests) + ")"]
+    if c.kind in ("author", "venue"):
+        p, x = v.new(c.kind + "paper"), v.new(c.kind)
+        pred = "dcterms:creator" if c.kind == "author" else "rd:publishedAt"
+        return [f"{r} rd:fromPaper {p} .", f"{p} {pred} {x} .", _values(x, _iris(c, ctx))]
     if c.kind == "t2i":
         m = v.new("t2imodel")
         return [f"{r} rd:evaluatedOn {m} .", f"{m} rd:isTextToImage true ."]

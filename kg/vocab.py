@@ -49,6 +49,11 @@ class RD(DefinedNamespace):
     DerivationRule: URIRef
     CoverageSummary: URIRef
     CoverageCell: URIRef
+    Person: URIRef
+    Venue: URIRef
+    PreprintServer: URIRef
+    Authorship: URIRef
+    Verification: URIRef
     # properties
     fromPaper: URIRef
     threat: URIRef
@@ -95,6 +100,22 @@ class RD(DefinedNamespace):
     derivedBy: URIRef
     ruleQuery: URIRef
     evaluatedAgainst: URIRef
+    citationKey: URIRef
+    publishedTitle: URIRef
+    titleVersion: URIRef
+    publicationYear: URIRef
+    publishedAt: URIRef
+    venueName: URIRef
+    arxivId: URIRef
+    shortName: URIRef
+    citationLabel: URIRef
+    hasAuthorship: URIRef
+    author: URIRef
+    authorPosition: URIRef
+    hasVerification: URIRef
+    verifiesProperty: URIRef
+    unverifiedField: URIRef
+    quote: URIRef
     # concept schemes
     ThreatScheme: URIRef
     KnowledgeScheme: URIRef
@@ -139,6 +160,7 @@ TYPE_NAMES = {
 KINDS = (
     "paper", "attack", "evaluation", "method", "threat", "knowledge", "model",
     "document", "table", "column", "row", "cell", "curated", "derived", "summary",
+    "person", "venue", "authorship", "verification",
 )
 
 

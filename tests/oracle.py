@@ -63,6 +63,10 @@ class Oracle:
                     r["Limitations"].text if part == ATTACKS else "",
                     "linked" if r["Code"].links else "marked" if r["Code"].text else "none"))
         self.rows = rows
+        # the curated bibliography, read as plain YAML: survey title -> authors, venue, year
+        bib = yaml.safe_load((settings.DATA_DIR / "bibliography.yaml").read_text(
+            encoding="utf-8"))
+        self.bib = {" ".join(e["survey_title"].split()).casefold(): e for e in bib["papers"]}
         # a paper's code state over its rows: linked > marked without a link > none marked
         rank = {"none": 0, "marked": 1, "linked": 2}
         self.code: dict[str, str] = {}
@@ -111,6 +115,19 @@ class Oracle:
             return r.paper in labels
         if c.kind == "code":
             return (self.code[r.paper] == "linked") == (c.code == "linked")
+        if c.kind in ("author", "venue", "year"):
+            e = self.bib.get(r.paper.casefold())
+            if e is None:
+                return False
+            if c.kind == "author":  # "Family, Given" -> "Given Family", the person's name
+                names = {" ".join(reversed([p.strip() for p in a.split(",", 1)]))
+                         for a in e["authors"]}
+                return bool(names & set(labels))
+            if c.kind == "venue":
+                return e.get("venue_short") in labels
+            lo, hi = c.years
+            y = e.get("year")
+            return y is not None and (lo is None or y >= lo) and (hi is None or y <= hi)
         if c.kind == "t2i":
             return any(m in self.t2i for m in r.models)
         if c.kind == "defended":

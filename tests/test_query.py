@@ -30,7 +30,9 @@ def vocab(store):
     for kind, cls, p in (("threat", "rd:ThreatCategory", "skos:prefLabel"),
                          ("knowledge", "rd:AttackerKnowledge", "skos:prefLabel"),
                          ("model", "rd:TargetModel", "skos:prefLabel"),
-                         ("method", "rd:DefenseMethod", "rdfs:label")):
+                         ("method", "rd:DefenseMethod", "rdfs:label"),
+                         ("author", "rd:Person", "foaf:name"),
+                         ("venue", "rd:Venue", "skos:prefLabel")):
         rows = store.select(f"SELECT ?n ?l WHERE {{ ?n a {cls} ; {p} ?l }}")
         out[kind] = sorted((Term(str(r["n"]), str(r["l"])) for r in rows), key=lambda t: t.iri)
     return out
@@ -142,11 +144,12 @@ def test_a_condition_that_cannot_hold_is_refused_not_dropped(store, vocab):
 def forms(draw, vocab, targets=("attacks", "methods", "papers", "models", "threats")):
     target = draw(st.sampled_from(targets))
     parts = {"models": ("attacks",), "threats": ("attacks",)}.get(target, ())
-    kinds = {"attacks": ["threat", "knowledge", "model", "code", "text"],
-             "methods": ["threat", "model", "code", "method"],
-             "papers": ["threat", "model", "code", "knowledge", "method"],
-             "models": ["threat", "knowledge", "model"],
-             "threats": ["knowledge", "model", "defended"]}[target]
+    kinds = {"attacks": ["threat", "knowledge", "model", "code", "text", "author", "year"],
+             "methods": ["threat", "model", "code", "method", "venue", "year"],
+             "papers": ["threat", "model", "code", "knowledge", "method", "author", "venue",
+                        "year"],
+             "models": ["threat", "knowledge", "model", "venue"],
+             "threats": ["knowledge", "model", "defended", "year"]}[target]
     conds = []
     for kind in draw(st.lists(st.sampled_from(kinds), min_size=0, max_size=3, unique=True)):
         negated = draw(st.booleans())
@@ -155,6 +158,12 @@ def forms(draw, vocab, targets=("attacks", "methods", "papers", "models", "threa
                               negated=negated))
         elif kind == "defended":
             conds.append(Cond("defended", negated=negated))
+        elif kind == "year":
+            lo = draw(st.sampled_from([None, 2022, 2023, 2024, 2025]))
+            hi = draw(st.sampled_from([2023, 2024, 2025] + ([None] if lo is not None else [])))
+            if lo is not None and hi is not None and lo > hi:
+                lo, hi = hi, lo
+            conds.append(Cond("year", years=(lo, hi), negated=negated))
         elif kind == "text":
             conds.append(Cond("text", words=(draw(st.sampled_from(
                 ["auxiliary", "access", "data", "model", "gap"])),),
