@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, field
 
 from .errors import KGError
-from .linking import STOPWORDS, Entity, Mention, check_words, lexicon, link, normal, tokens
+from .linking import STOPWORDS, Entity, Mention, check_words, keep_person, lexicon, link, normal, tokens
 from .query import ROW_CAP, Agg, Cond, Form, NotApplicable, Term, context, describe, run
 from .store import Store, select_values
 
@@ -186,6 +186,7 @@ class Parse:
     gaps: bool = False
     asks_count: bool = False
     unattached: list[str] = field(default_factory=list)  # negations with nothing to negate
+    notes: list[str] = field(default_factory=list)  # how ambiguous names were read
 
 
 def _tokens(q: str, mentions: list[Mention]) -> list[_Tok]:
@@ -216,7 +217,7 @@ def parse(store: Store, question: str) -> Parse:
     """The logical form of ``question`` and what of it could not be used."""
     q = check_question(question)
     lex = lexicon(store)
-    mentions = [m for m in link(q, lex) if _keep_person(q, m)]
+    mentions = [m for m in link(q, lex) if keep_person(q, m)]
     # one mention per span; a name of several entities of one kind ("Wen": two authors,
     # "Li et al.": two papers) stands for any of them; a name of entities of different
     # kinds ("PIA": a threat and a paper) is read by the question's other words
@@ -255,7 +256,9 @@ def parse(store: Store, question: str) -> Parse:
         mentions = [m for m in mentions if m.start < quoted.end()]
     for k, m in enumerate(mentions):  # "the PriSampler paper": the paper, not the method
         after = q[m.end:m.end + 12].lower()
-        if m.entity.kind != "paper" and re.match(r"\s*(paper|work|study|article)\b", after):
+        if m.entity.kind != "paper" and re.match(r"\s*(paper|work|study|article)\b", after) or \
+                m.entity.kind == "method" and re.match(r"\s*attacks?\b", after):
+            # "the PriSampler attack": a defense method attacks nothing; its paper's attack
             key = normal(m.text)
             alt = [e for e, _, _ in lex.forms.get(key, []) if e.kind == "paper"] or [
                 e for e in lex.entities.values()
@@ -275,7 +278,7 @@ def parse(store: Store, question: str) -> Parse:
         if t.mention is not None:
             use(i)
     if _GAP.search(q):
-        return Parse(None, mentions, [], [], gaps=True)
+        return Parse(None, mentions, [], [], gaps=True, notes=notes)
 
     vocab = text_vocabulary(store)
     # --- publication years: "in 2023", "since 2024", "before 2025", "between 2023 and 2024"
@@ -341,8 +344,13 @@ def parse(store: Store, question: str) -> Parse:
                                                    "give", "find", "how", "compare")]
     start = wh[0] if wh else 0
     defended_tokens = {i for i in neg_at if _has_defense(words[i])}
+    paper_of = re.search(r"\b(defen[cs]es?|attacks?|mias?)\s+(papers?|works?|stud(y|ies)|"
+                         r"publications?|articles?)\b", q, re.I)
     for i in range(start, len(toks)):
         w = words[i]
+        if paper_of and paper_of.start() <= toks[i].start < paper_of.end():
+            target, target_at = "papers", i  # "defense papers", "attack papers"
+            break
         if i in defended_tokens:
             continue
         if toks[i].mention is not None:
@@ -423,7 +431,15 @@ def parse(store: Store, question: str) -> Parse:
         for i, t in enumerate(toks):
             if more.start() <= t.start < more.end():
                 use(i)
-    if any(w in _MOST for w in words) or any(w in _LEAST for w in words):
+    when = re.search(r"\b(earliest|oldest|first published|(?:most )?recent|latest|newest|"
+                     r"last published)\b", q, re.I)
+    if when and not more and not group:
+        agg = Agg("earliest" if when.group(1).lower() in ("earliest", "oldest",
+                                                          "first published") else "latest")
+        for i, t in enumerate(toks):
+            if when.start() <= t.start < when.end() or t.norm == "the":
+                use(i)
+    elif any(w in _MOST for w in words) or any(w in _LEAST for w in words):
         if not (more or group):
             agg = Agg("bottom" if any(w in _LEAST for w in words) else "top")
         for i, w in enumerate(words):
@@ -469,12 +485,15 @@ def parse(store: Store, question: str) -> Parse:
         m = mentions[t.mention]
         negated = i in neg_at
         by_kind.setdefault(m.entity.kind, []).append((m, negated))
-    # "neither A nor B": B is negated too
+    # "neither A nor B": B is negated too; so is a list after "except", "other than",
+    # "excluding", "apart from" ("other than SecMI and PIA")
     for kind, lst in by_kind.items():
         fixed = []
         for j, (m, negated) in enumerate(lst):
-            if not negated and j > 0 and lst[j - 1][1] and re.search(
-                    r"\b(nor|or)\b", q[lst[j - 1][0].end:m.start], re.I):
+            if not negated and j > 0 and lst[j - 1][1] and (re.search(
+                    r"\b(nor|or)\b", q[lst[j - 1][0].end:m.start], re.I) or re.fullmatch(
+                    r"\s*(,|,?\s*and|,?\s*or)\s*", q[lst[j - 1][0].end:m.start], re.I)
+                    and _EXCEPT.search(q[:lst[j - 1][0].start])):
                 negated = True
             fixed.append((m, negated))
         by_kind[kind] = fixed
@@ -601,30 +620,17 @@ def parse(store: Store, question: str) -> Parse:
         end = toks[b_ - 1].end if b_ > a_ else toks[a_].end
         unattached.append(q[toks[a_].start:end])
     return Parse(Form(target, tuple(conds), agg, parts), mentions, not_understood,
-                 not_in_graph, asks_count=asks_count, unattached=unattached)
+                 not_in_graph, asks_count=asks_count, unattached=unattached, notes=notes)
 
 
+_EXCEPT = _rx(r"\b(except(?: for)?|other than|excluding|exclude|apart from|besides|but not)"
+              r"\s*(the\s+)?$")
 _KIND_NOUNS = {"threat": "threats", "knowledge": "knowledge levels", "model": "models",
                "method": "defense methods", "paper": "papers", "author": "authors",
                "venue": "venues"}
 _KIND_ONE = {"threat": "threat", "knowledge": "knowledge level", "model": "model",
              "method": "defense method", "paper": "paper", "author": "author",
              "venue": "venue"}
-# "by", "authored by", "co-authored by", "author", "with": a bare family name is an author
-_AUTHOR_CUE = _rx(r"(\bby|\bauthors?|authored|\bco-?authors?|\bwriters?|\bwritten|\bwith|"
-                  r"\bfrom|\bincluding|\band|\bor|,)\s*$")
-
-
-def _keep_person(q: str, m: Mention) -> bool:
-    """A bare family name ("kong", "He") names an author when written with a capital
-    after the first word, or after an author cue ("by kong"): "he" is a pronoun."""
-    if m.entity.kind != "author" or " " in m.surface.strip():
-        return True
-    if _AUTHOR_CUE.search(q[:m.start]):
-        return True
-    return m.text[:1].isupper() and bool(q[:m.start].strip())
-
-
 def _group(m: Mention, same: dict) -> list:
     g = same.get((m.start, m.end))
     return g if g and all(e.kind == m.entity.kind for e in g) else [m.entity]
@@ -668,6 +674,13 @@ def _disambiguate(q: str, ms: list[Mention], all_mentions: list[Mention],
             pick, why = "threat", "defenses are evaluated against threats"
         else:
             pick, why = "threat", "with no other cue, the threat category is its usual meaning"
+    if pick is None and "paper" in by_kind and "method" in by_kind:  # "PriSampler"
+        words = [t for t, _, _ in tokens(q)]
+        if _PAPER_READING.match(after) or re.match(r"\s*attacks?\b", after) or (
+                any(_ATTACK.match(w) for w in words) and not any(_has_defense(w) for w in words)):
+            pick, why = "paper", "the question asks about the paper or its attack"
+        else:
+            pick, why = "method", "the question asks about a defense"
     if pick is None:  # other pairs: the first by kind order
         pick, why = sorted(by_kind)[0], "the first reading"
     chosen = by_kind[pick]
@@ -784,18 +797,20 @@ def ask(store: Store, question: str, search=None) -> Answer:
     try:
         res = run(store, form)
     except NotApplicable as e:
-        a = Answer(q, "not_applicable", "", [], p.mentions, message=f"Not answered: {e}.",
+        a = Answer(q, "not_applicable", "", [], p.mentions,
+                   message="; ".join(p.notes + [f"Not answered: {e}."]),
                    understood_as=describe(form, context(store).tree),
                    logical_form=form.as_dict(), not_understood=p.not_understood)
         return a
-    answers = [_answer_item(x, form) for x in res.items]
+    cites = lexicon(store).citation_labels
+    answers = [_answer_item(x, form, cites) for x in res.items]
     a = Answer(q, "query", res.sparql, answers, p.mentions, asks_count=p.asks_count,
                understood_as=res.understood_as, logical_form=form.as_dict(),
                not_understood=p.not_understood, form=form)
     if res.truncated:
         a.total = res.count
         a.count_sparql = res.total_sparql
-    msgs = []
+    msgs = list(p.notes)
     if form.agg and form.agg.op == "count" or p.asks_count and not form.agg:
         msgs.append(f"{res.count} {_noun(form.target, res.count)}")
     elif form.agg and form.agg.op in ("top", "bottom") and answers:
@@ -811,8 +826,10 @@ def ask(store: Store, question: str, search=None) -> Answer:
     return a
 
 
-def _answer_item(x: dict, form: Form) -> dict:
+def _answer_item(x: dict, form: Form, cites: dict[str, str]) -> dict:
     d = {"iri": x["iri"], "label": x["label"], "type": x["type"]}
+    if x["iri"] in cites:  # "SecMI — Duan et al., 2023"
+        d["citation"] = cites[x["iri"]]
     if "n" in x:
         d["n"] = x["n"]
     if x.get("rows"):
@@ -893,7 +910,8 @@ def render_text(a: Answer) -> str:
         extra = f"  [{x['gap_type']}] {x['reason']}" if x.get("type") == "gap" else ""
         score = f"  (score {x['score']}; {x['why']})" if "why" in x else ""
         n = f"  ({x['n']})" if "n" in x else ""
-        out.append(f"  - {x['label']}{n}  <{x['iri']}>{extra}{score}")
+        cite = f"{x['citation']}: " if x.get("citation") else ""
+        out.append(f"  - {cite}{x['label']}{n}  <{x['iri']}>{extra}{score}")
     if a.linked:
         out.append("linked: " + "; ".join(f"{m.text!r} -> {m.entity.label} ({m.entity.kind})"
                                           for m in a.linked))

@@ -72,6 +72,14 @@ _FIELDS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("alias", "SELECT ?n ?v WHERE { ?n skos:altLabel ?v }", ()),
     ("definition", "SELECT ?n ?v WHERE { ?n skos:definition ?v }", ()),
     ("title", "SELECT ?n ?v WHERE { ?n a rd:Paper ; dcterms:title ?v }", ()),
+    ("short name", "SELECT ?n ?v WHERE { ?n a rd:Paper ; rd:shortName ?v }", ()),
+    ("authors", "SELECT ?n ?v WHERE { ?n a rd:Paper ; rd:hasAuthorship ?a . "
+                "?a rd:author/foaf:name ?v ; rd:authorPosition ?k } ORDER BY ?n ?k", ()),
+    ("published", "SELECT ?n ?v WHERE { ?n a rd:Paper ; rd:publishedAt/skos:prefLabel ?venue . "
+                  "OPTIONAL { ?n rd:publicationYear ?y } "
+                  "BIND(IF(BOUND(?y), CONCAT(?venue, \" \", STR(?y)), ?venue) AS ?v) }", ()),
+    ("published title", "SELECT ?n ?v WHERE { ?n a rd:Paper ; rd:publishedTitle ?v ; "
+                        "dcterms:title ?t FILTER(LCASE(?v) != LCASE(?t)) }", ()),
     ("threat", "SELECT ?n ?v WHERE { ?n rd:threat|rd:mitigates ?t . ?t skos:prefLabel ?v }", ()),
     ("attacker knowledge",
      "SELECT ?n ?v WHERE { ?n rd:assumesKnowledge ?k . ?k skos:prefLabel ?v }", ()),

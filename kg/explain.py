@@ -41,11 +41,19 @@ SELECT ?p ?o ?source ?kind ?where ?text WHERE {
         (skos:topConceptOf false) (rdf:type false) (skos:prefLabel false) (rdfs:label false)
         (skos:exactMatch true) (skos:closeMatch true) (skos:broadMatch true)
         (skos:narrowMatch true) (skos:relatedMatch true)
+        (rd:citationKey false) (rd:citationLabel false)
       }
       FILTER (CONTAINS(?key, "/") = ?aliasEntry)
       FILTER NOT EXISTS { ?source a rd:AdditionEntry }
       BIND("curated" AS ?kind)
       BIND(CONCAT(?file, ": ", ?key) AS ?where)
+    } UNION {
+      ?node prov:wasDerivedFrom ?source . ?source a rd:CuratedEntry ;
+            rd:sourceFile ?file ; rd:entryKey ?key ; rd:hasVerification ?v .
+      ?v rd:verifiesProperty ?p ; rd:citation ?cited .
+      BIND("curated" AS ?kind)
+      BIND(CONCAT(?file, ": ", ?key) AS ?where)
+      BIND(CONCAT("verified against ", ?cited) AS ?text)
     } UNION {
       ?node prov:wasDerivedFrom ?source . ?source a rd:AdditionEntry ;
             rd:sourceFile ?file ; rd:entryKey ?key .
@@ -81,6 +89,20 @@ SELECT ?fact ?relation ?other ?otherLabel ?path ?rule WHERE {
 }
 """
 
+# Fields of the node's curated entries no public record verified (they stay empty).
+UNVERIFIED_QUERY = """
+SELECT ?field ?where WHERE {
+  ?node prov:wasDerivedFrom ?e . ?e rd:unverifiedField ?field ; rd:sourceFile ?file ;
+     rd:entryKey ?key .
+  BIND(CONCAT(?file, ": ", ?key) AS ?where)
+}
+"""
+
+# The order of a paper's authors (dcterms:creator facts are listed in it).
+AUTHOR_ORDER_QUERY = """
+SELECT ?person ?k WHERE { ?node rd:hasAuthorship ?a . ?a rd:author ?person ; rd:authorPosition ?k }
+"""
+
 ROWS_QUERY = """
 SELECT ?row ?where WHERE {
   ?node prov:wasDerivedFrom ?row . ?row rdfs:label ?where .
@@ -104,6 +126,7 @@ class Explanation:
     derived_from: list[str]
     derived_links: list[tuple[str, str, str, str, str]] = field(default_factory=list)
     # (relation, other node IRI, other label, rule, path): derived, never stated
+    unverified: list[tuple[str, str]] = field(default_factory=list)  # (field, curated entry)
 
     def as_dict(self) -> dict:
         return {
@@ -117,6 +140,8 @@ class Explanation:
             "derived_links": [{"derived": True, "relation": r, "node": o, "label": lab,
                                "rule": rule, "path": path}
                               for r, o, lab, rule, path in self.derived_links],
+            "unverified": [{"field": f, "where": w, "value": None}
+                           for f, w in self.unverified],
         }
 
 
@@ -179,8 +204,17 @@ def explain(store: Store, node: URIRef) -> Explanation:
                     for r in store.select(DERIVED_QUERY, b)})
     for f in facts.values():
         f.sources.sort()
-    return Explanation(str(node), label, sorted(facts.values(), key=lambda f: (f.predicate,
-                       f.value)), incoming, derived, links)
+    unverified = sorted({(str(r["field"]), str(r["where"]))
+                         for r in store.select(UNVERIFIED_QUERY, b)})
+    order = {qname(r["person"]): int(r["k"].toPython())
+             for r in store.select(AUTHOR_ORDER_QUERY, b)}
+
+    def key(f: Fact):  # authors in their order, the rest by property and value
+        return (f.predicate, order.get(f.value, 0) if f.predicate == "dcterms:creator" else 0,
+                f.value)
+
+    return Explanation(str(node), label, sorted(facts.values(), key=key), incoming, derived,
+                       links, unverified)
 
 
 def render_text(e: Explanation) -> str:
@@ -195,6 +229,12 @@ def render_text(e: Explanation) -> str:
         for kind, where, text in f.sources:
             cell = f' "{text}"' if text else ""
             out.append(f"      <- {kind}: {where}{cell}")
+    if e.unverified:
+        out.append("not verified against a public record (left empty):")
+        for f, where in e.unverified:
+            what = ("peer-reviewed venue (none found: cited as a preprint)"
+                    if f == "peer_reviewed_venue" else f)
+            out.append(f"  {what}  <- curated: {where}")
     if e.derived_links:
         out.append("derived links (not stated by the survey; rule in brackets):")
         for relation, _, other, rule, path in e.derived_links:

@@ -52,15 +52,20 @@ ENTITY_CLASSES: tuple[tuple[str, URIRef], ...] = (
     ("Threat category", RD.ThreatCategory),
     ("Attacker knowledge", RD.AttackerKnowledge),
     ("Target model", RD.TargetModel),
+    ("Author", RD.Person),
+    ("Venue", RD.Venue),
 )
 ENTITY_TYPES = tuple(name for name, _ in ENTITY_CLASSES)
+#: The kinds of node the graph projection (kg.project) holds: the Graph explorer's centres.
+GRAPH_TYPES = ENTITY_TYPES[:7]
 
 ENTITIES_QUERY = """
 SELECT ?node ?label WHERE {
   ?node a ?cls .
   OPTIONAL { ?node skos:prefLabel ?pl }
   OPTIONAL { ?node rdfs:label ?rl }
-  BIND(COALESCE(?pl, ?rl, STR(?node)) AS ?label)
+  OPTIONAL { ?node rd:citationLabel ?cite }
+  BIND(COALESCE(?pl, CONCAT(?cite, " · ", ?rl), ?rl, STR(?node)) AS ?label)
 }
 """
 
@@ -269,8 +274,10 @@ SELECT ?s ?p WHERE {
 INVERSE_LABELS = {"skos:broader": "narrower model", "rd:fromPaper": "reported in this paper",
                   "rd:threat": "attack of this threat", "rd:mitigates": "defense against this threat",
                   "rd:method": "evaluation of this method", "rd:evaluatedOn": "evaluated on this model",
-                  "rd:assumesKnowledge": "attack assuming this knowledge"}
-HIDDEN_PREDICATES = {"skos:inScheme", "skos:topConceptOf", "rdfs:label"}
+                  "rd:assumesKnowledge": "attack assuming this knowledge",
+                  "dcterms:creator": "paper by this author",
+                  "rd:publishedAt": "paper published here"}
+HIDDEN_PREDICATES = {"skos:inScheme", "skos:topConceptOf", "rdfs:label", "rd:hasAuthorship"}
 
 
 @dataclass
@@ -833,12 +840,15 @@ def paper_count(store: Store) -> int:
     return summary.fingerprint_counts(store)["papers"]
 
 
-def export_view(store: Store, threats=(), knowledge=(), models=(), methods=(), part="all"):
-    """The kg.export view of a filter given by labels (empty: everything)."""
+def export_view(store: Store, threats=(), knowledge=(), models=(), methods=(), part="all",
+                authors=(), venues=(), years: str | None = None):
+    """The kg.export view of a filter given by labels (empty: everything); ``years`` as
+    ``kg export view --year`` takes it (2023, 2023-2024, 2024-, -2023)."""
     from .export import make_view, view_spec
 
     spec = view_spec(store, threats=threats, knowledge=knowledge, models=models,
-                     methods=methods, part=part)
+                     methods=methods, part=part, authors=authors, venues=venues,
+                     years=years or None)
     return make_view(store, spec)
 
 

@@ -19,8 +19,16 @@ from rdflib.namespace import DCTERMS, PROV
 
 from . import settings
 from .bibliography import BibEntry, Bibliography, load_bibliography
-from .curated import (Aliases, Definition, ModelEntry, display_path, load_aliases,
-                      load_definitions, load_models, norm)
+from .curated import (
+    Aliases,
+    Definition,
+    ModelEntry,
+    display_path,
+    load_aliases,
+    load_definitions,
+    load_models,
+    norm,
+)
 from .derive import materialise
 from .errors import SourceError, UnknownLabelError
 from .ingest import ATTACKS, DEFENSES, Row, Survey, Table
@@ -160,7 +168,8 @@ def _curated_entry(g: Graph, file: str, key: str, citation: str | None = None) -
 #: Bibliographic field of data/bibliography.yaml -> the properties its value becomes.
 BIB_PROPERTIES: dict[str, tuple[URIRef, ...]] = {
     "title": (RD.publishedTitle,), "title_version": (RD.titleVersion,),
-    "authors": (DCTERMS.creator, RD.hasAuthorship), "year": (RD.publicationYear,),
+    "authors": (DCTERMS.creator, RD.hasAuthorship, FOAF.name, FOAF.familyName,
+                FOAF.givenName), "year": (RD.publicationYear,),
     "venue": (RD.venueName,), "venue_short": (RD.publishedAt,), "arxiv": (RD.arxivId,),
     "doi": (BIBO.doi,), "short_names": (RD.shortName,),
 }
@@ -185,7 +194,7 @@ def _add_bibliography(g: Graph, bib: Bibliography) -> None:
         entry = _curated_entry(g, bib.file, e.key)
         g.add((paper, PROV.wasDerivedFrom, entry))
         g.add((paper, RD.citationKey, Literal(e.key)))
-        _add_bib_facts(g, paper, e)
+        _add_bib_facts(g, paper, e, entry)
         for f in e.unverified:
             g.add((entry, RD.unverifiedField, Literal(f)))
         verified: dict[str, list[URIRef]] = {}
@@ -202,7 +211,7 @@ def _add_bibliography(g: Graph, bib: Bibliography) -> None:
                 g.add((v, RD.verifiesProperty, prop))
 
 
-def _add_bib_facts(g: Graph, paper: URIRef, e: BibEntry) -> None:
+def _add_bib_facts(g: Graph, paper: URIRef, e: BibEntry, entry: URIRef) -> None:
     g.add((paper, RD.publishedTitle, Literal(e.title)))
     if e.title_version:
         g.add((paper, RD.titleVersion, Literal(e.title_version)))
@@ -229,6 +238,7 @@ def _add_bib_facts(g: Graph, paper: URIRef, e: BibEntry) -> None:
         person = person_iri(name)
         family, _, given = (p.strip() for p in name.partition(","))
         g.add((person, RDF.type, RD.Person))
+        g.add((person, PROV.wasDerivedFrom, entry))
         g.add((person, FOAF.familyName, Literal(family)))
         if given:
             g.add((person, FOAF.givenName, Literal(given)))

@@ -71,7 +71,7 @@ def _stem(tok: str) -> str:
 def tokens(text: str) -> list[tuple[str, int, int]]:
     """Normalised tokens of ``text`` with their character spans in it."""
     out = []
-    for m in re.finditer(r"[A-Za-z]+|[0-9]+|ℓ", text):
+    for m in re.finditer(r"[^\W\d_]+|[0-9]+", text):  # letters of any script ("Tramèr")
         tok = _ascii(m.group()).lower()
         if tok:
             out.append((_stem(tok), m.start(), m.end()))
@@ -113,7 +113,8 @@ class Lexicon:
     forms: dict[str, list[tuple[Entity, str, int]]] = field(default_factory=dict)
     deletions: dict[str, set[str]] = field(default_factory=dict)
     entities: dict[str, Entity] = field(default_factory=dict)
-    case_sensitive: dict[str, set[str]] = field(default_factory=dict)  # form -> exact spellings
+    # form -> (entity, spelling) registered as case-sensitive: only that spelling matches
+    case_sensitive: dict[str, set[tuple[str, str]]] = field(default_factory=dict)
     citation_labels: dict[str, str] = field(default_factory=dict)  # paper -> "SecMI — Duan et al., 2023"
     max_len: int = 1
 
@@ -125,23 +126,31 @@ class Lexicon:
         if not key:
             return
         lst = self.forms.setdefault(key, [])
-        if any(e == entity for e, _, _ in lst):
+        old = next((x for x in lst if x[0] == entity), None)
+        if old is not None:  # the same name again: the laxer case rule, the better priority
+            if not exact_case:
+                strict = self.case_sensitive.get(key, set())
+                strict.discard((entity.iri, old[1]))
+            if priority < old[2]:
+                lst[lst.index(old)] = (entity, old[1], priority)
+                lst.sort(key=lambda x: x[2])
             return
         lst.append((entity, surface, priority))
         lst.sort(key=lambda x: x[2])
         self.entities[entity.iri] = entity
         self.max_len = max(self.max_len, len(key.split()))
         if exact_case:
-            self.case_sensitive.setdefault(key, set()).add(surface)
+            self.case_sensitive.setdefault(key, set()).add((entity.iri, surface))
         if fuzzy and len(key) >= 5 and not exact_case:
             for d in _deletes(key, min(max_edits, 2 if len(key) >= 9 else 1)):
                 self.deletions.setdefault(d, set()).add(key)
 
     def lookup(self, key: str, original: str) -> list[tuple[Entity, str, int]]:
         hits = self.forms.get(key, [])
-        spellings = self.case_sensitive.get(key)
-        if spellings and original.strip() not in spellings:
-            hits = [h for h in hits if h[1] not in spellings]
+        strict = self.case_sensitive.get(key)
+        if strict:
+            typed = original.strip()
+            hits = [h for h in hits if (h[0].iri, h[1]) not in strict or h[1] == typed]
         return hits
 
     def fuzzy(self, key: str) -> list[tuple[str, int]]:
@@ -349,6 +358,21 @@ def link(text: str, lex: Lexicon, kinds: Iterable[str] = KINDS) -> list[Mention]
                 if emit(i, i + n, key, lex.forms[cand], False):
                     break
     return sorted(out, key=lambda m: (m.start, m.entity.kind, m.entity.iri))
+
+
+# "by", "authored by", "co-authored by", "with": a bare family name after these is an author
+_AUTHOR_CUE = re.compile(r"(\bby|\bauthors?|authored|\bco-?authors?|\bwriters?|\bwritten|"
+                         r"\bwith|\bfrom|\bincluding|\band|\bor|,)\s*$", re.I)
+
+
+def keep_person(text: str, m: Mention) -> bool:
+    """A bare family name ("kong", "He") names an author when written with a capital
+    after the first word, or after an author cue ("by kong"): "he" is a pronoun."""
+    if m.entity.kind != "author" or " " in m.surface.strip():
+        return True
+    if _AUTHOR_CUE.search(text[:m.start]):
+        return True
+    return m.text[:1].isupper() and bool(text[:m.start].strip())
 
 
 def entities(mentions: Iterable[Mention], kind: str) -> list[Entity]:

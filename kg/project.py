@@ -157,7 +157,13 @@ def _stated(G: nx.MultiDiGraph, s: str, p: str, o: str) -> None:
 
 
 # The stated edges among given nodes ({values}: VALUES of ?s, then the same of ?o).
-EDGES_AMONG = "SELECT ?s ?p ?o WHERE {\n  " + PREDICATES + "\n  {s_values}\n  ?s ?p ?o .\n  {o_values}\n}\n"
+# one pattern per predicate (a UNION), so each reads only its own triples: rdflib joins
+# an unbound ``?s ?p ?o`` with the VALUES blocks solution by solution
+_PROJECTED = ("rd:fromPaper", "rd:threat", "rd:assumesKnowledge", "rd:evaluatedOn", "rd:method",
+              "rd:mitigates", "skos:broader")
+EDGES_AMONG = ("SELECT ?s ?p ?o WHERE {\n  {s_values}\n  "
+               + "\n  UNION ".join(f"{{ ?s {p} ?o . BIND({p} AS ?p) }}" for p in _PROJECTED)
+               + "\n  {o_values}\n}\n")
 
 
 def _edges_among(store: Store, G: nx.MultiDiGraph, keep: list[str],

@@ -49,7 +49,8 @@ KINDS = ("threat", "knowledge", "model", "method", "paper", "code", "text", "def
 #: Conditions on the row's paper (its curated bibliographic facts): any row of the paper.
 PAPER_KINDS = ("author", "venue", "year")
 MODES = ("any", "all", "only", "exact")  # exact: a model itself, not the models below it
-AGGREGATES = ("count", "per_item", "top", "bottom", "more_than", "fewer_than")
+AGGREGATES = ("count", "per_item", "top", "bottom", "more_than", "fewer_than", "earliest",
+              "latest")
 FIELDS = ("any", "effectiveness", "limitation")
 PARTS = ("attacks", "defenses")
 
@@ -251,7 +252,9 @@ def describe(form: Form, tree: ModelTree | None = None) -> str:
         words.append({"count": "count", "per_item": "count of rows per item",
                       "top": "the most rows", "bottom": "the fewest rows",
                       "more_than": f"more than {form.agg.n} rows",
-                      "fewer_than": f"fewer than {form.agg.n} rows"}[form.agg.op])
+                      "fewer_than": f"fewer than {form.agg.n} rows",
+                      "earliest": "the earliest publication year",
+                      "latest": "the latest publication year"}[form.agg.op])
     return " · ".join(words)
 
 
@@ -497,6 +500,17 @@ def compile_form(form: Form, ctx: Context) -> Compiled:
                   f"  {{ SELECT ({best}(?c) AS ?best) WHERE {{ {{ {inner2} }} }} }}\n"
                   f"  FILTER(?n = ?best)\n  {label}\n}}\nORDER BY ?label")
         grouped = True
+    elif op in ("earliest", "latest"):  # the rows whose paper has the first / last year
+        best = "MIN" if op == "earliest" else "MAX"
+        # the sub-select's rows get their own variables: rdflib joins a sub-select's
+        # inner variable with an outer one of the same name
+        inner_rows = [[line.replace("?row", "?yrow") for line in b] for b in other]
+        sparql = (f"SELECT DISTINCT ?key ?label ?row WHERE {{\n{body()}\n"
+                  f"  ?row rd:fromPaper ?whenpaper . ?whenpaper rd:publicationYear ?when .\n"
+                  f"  {{ SELECT ({best}(?y) AS ?best) WHERE {{\n{body('      ', inner_rows)}\n"
+                  f"      ?yrow rd:fromPaper ?ypaper . ?ypaper rd:publicationYear ?y .\n    }} }}\n"
+                  f"  FILTER(?when = ?best)\n  {label}\n}}")
+        grouped = False
     else:
         sparql = f"SELECT DISTINCT ?key ?label ?row WHERE {{\n{body()}\n  {label}\n}}"
         grouped = False

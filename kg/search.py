@@ -15,15 +15,21 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy import sparse
 
 from .embed import TYPES, Embedder, NodeText, embed_nodes, model_embedder, node_texts
 from .errors import KGError, UnknownLabelError
-from .linking import STOPWORDS, Lexicon, Mention, check_words, lexicon, link, tokens
-from .store import Store
+from .linking import STOPWORDS, Entity, Lexicon, Mention, check_words, keep_person, lexicon, link, tokens
+from .store import Store, select_values
+
+_PAPERS_OF = """
+SELECT ?n ?p ?title WHERE {
+  { ?p dcterms:creator ?n } UNION { ?p rd:publishedAt ?n }
+  ?p a rd:Paper ; dcterms:title ?title .
+}"""
 
 W_LEX = 0.35
 W_NAME = 0.6
@@ -264,6 +270,10 @@ class Searcher:
         self.index = build_index(nodes, vectors)
         _vocab_deletions(self.index)  # typo lookups ready before the first query
         self.lexicon: Lexicon = lexicon(store)
+        # an author or a venue named in a query stands for its papers
+        self.papers_of: dict[str, list[Entity]] = {}
+        for n, p, title in select_values(store, _PAPERS_OF)[1]:
+            self.papers_of.setdefault(n, []).append(Entity(p, "paper", title))
 
     def query_vector(self, query: str) -> np.ndarray:
         return np.asarray(self.embed([query]), dtype=np.float32)[0]
@@ -277,7 +287,19 @@ class Searcher:
         vec = self.query_vector(q)
         if dense_only:
             return dense_rank(self.index, vec, k, types)
-        return rank(self.index, q, vec, link(q, self.lexicon), k, types)
+        return rank(self.index, q, vec, self.mentions(q), k, types)
+
+    def mentions(self, q: str) -> list[Mention]:
+        """The nodes a query names; an author or venue becomes the papers it names."""
+        out = []
+        for m in link(q, self.lexicon):
+            if not keep_person(q, m):
+                continue
+            if m.entity.kind in ("author", "venue"):
+                out += [replace(m, entity=e) for e in self.papers_of.get(m.entity.iri, ())]
+            else:
+                out.append(m)
+        return out
 
 
 @functools.lru_cache(maxsize=4)

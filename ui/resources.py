@@ -192,8 +192,9 @@ def show_error(e: Exception) -> None:
 
 @st.cache_resource(show_spinner=False, max_entries=64)
 def _export_view(setting: str, threats: tuple, knowledge: tuple, models: tuple, methods: tuple,
-                 part: str):
-    return explore.export_view(_store(setting), threats, knowledge, models, methods, part)
+                 part: str, authors: tuple = (), venues: tuple = (), years: str = ""):
+    return explore.export_view(_store(setting), threats, knowledge, models, methods, part,
+                               authors, venues, years)
 
 
 @st.cache_data(show_spinner=False)
@@ -205,7 +206,7 @@ def paper_count() -> int:
     return _paper_count(store_setting())
 
 
-def export_view(threats, knowledge, models, methods, part):
+def export_view(threats, knowledge, models, methods, part, authors=(), venues=(), years=""):
     """The export view of a filter (shared, never mutated: exports are pure functions)."""
     return _export_view(store_setting(), tuple(threats), tuple(knowledge), tuple(models),
-                        tuple(methods), part)
+                        tuple(methods), part, tuple(authors), tuple(venues), years.strip())

@@ -51,16 +51,22 @@ def export_group() -> None:
               "below it (skos:broader*), e.g. 'Stable Diffusion'.")
 @click.option("--method", multiple=True, help="Defense method (selects defense rows only).")
 @click.option("--paper", multiple=True, help="Paper: survey title or citation key.")
+@click.option("--author", multiple=True, help="Author: full name, or a family name (every "
+              "author who bears it), e.g. 'Kong'.")
+@click.option("--venue", multiple=True, help="Venue short name, e.g. ICML, ECCV, arXiv.")
+@click.option("--year", default=None, metavar="YEARS", help="Publication year: 2023, "
+              "2023-2024, 2024- (from 2024) or -2023 (up to 2023).")
 @click.option("--part", type=click.Choice(["all", "attacks", "defenses"]), default="all",
               help="Keep only attack or only defense rows.")
 @_common
-def view_cmd(threat, knowledge, model, method, paper, part, fmt, output, as_json, source):
+def view_cmd(threat, knowledge, model, method, paper, author, venue, year, part, fmt, output,
+             as_json, source):
     """Export the rows selected by filters (none: the whole taxonomy)."""
     from ..export import view_spec
 
     store = open_store(source)
     spec = view_spec(store, threats=threat, knowledge=knowledge, models=model, methods=method,
-                     papers=paper, part=part)
+                     papers=paper, part=part, authors=author, venues=venue, years=year)
     _run(store, spec, fmt, output, as_json)
 
 

@@ -14,7 +14,7 @@ from .latex import escape as latex_escape
 from .views import Paper, View
 
 FIELD_ORDER = ("author", "title", "booktitle", "journal", "howpublished", "series", "volume",
-               "publisher", "pages", "year", "doi", "isbn", "eprint", "archiveprefix", "url", "note")
+               "number", "publisher", "pages", "year", "doi", "isbn", "eprint", "archiveprefix", "url", "note")
 _NAMES = {"archiveprefix": "archivePrefix"}
 
 
@@ -63,7 +63,11 @@ def fields(entry: BibEntry) -> dict[str, str]:
             f["journal"] = escape(entry.journal)
     elif entry.arxiv:
         f["howpublished"] = f"arXiv preprint arXiv:{entry.arxiv}"
-    for name in ("series", "volume", "publisher"):
+    for name in ("series", "volume", "number", "publisher"):
+        # an issue number belongs to a journal article; the standard styles refuse volume
+        # and number together in proceedings (the volume is kept there)
+        if name == "number" and entry.entry_type != "article" and entry.volume:
+            continue
         if getattr(entry, name):
             f[name] = escape(getattr(entry, name))
     if entry.pages:

@@ -66,7 +66,9 @@ SELECT ?node ?n ?threat ?paper ?title ?eff ?ref ?method ?m ?code WHERE {
 """
 
 KIND_CLASS = {"threats": RD.ThreatCategory, "knowledge": RD.AttackerKnowledge,
-              "models": RD.TargetModel, "methods": RD.DefenseMethod, "papers": RD.Paper}
+              "models": RD.TargetModel, "methods": RD.DefenseMethod, "papers": RD.Paper,
+              "authors": RD.Person, "venues": RD.Venue}
+FAMILY_NAMES = "SELECT ?node ?family WHERE { ?node a rd:Person ; foaf:familyName ?family }"
 
 CLASS_LABELS = """
 SELECT ?node ?pl ?l ?t WHERE {
@@ -99,6 +101,9 @@ class ViewSpec:
     methods: tuple[str, ...] = ()
     papers: tuple[str, ...] = ()
     part: str = "all"
+    authors: tuple[str, ...] = ()  # people (full names); a family name is all who bear it
+    venues: tuple[str, ...] = ()
+    years: tuple[int | None, int | None] | None = None  # publication years (first, last)
     construct: str | None = None
     question: str | None = None
     understood_as: str = ""  # the question's logical form in words
@@ -114,9 +119,12 @@ class ViewSpec:
         out = ["view"]
         for opt, values in (("--threat", self.threats), ("--knowledge", self.knowledge),
                             ("--model", self.models), ("--method", self.methods),
-                            ("--paper", self.papers)):
+                            ("--paper", self.papers), ("--author", self.authors),
+                            ("--venue", self.venues)):
             for v in values:
                 out += [opt, v]
+        if self.years is not None:
+            out += ["--year", year_text(self.years)]
         if self.part != "all":
             out += ["--part", self.part]
         return out
@@ -130,9 +138,12 @@ class ViewSpec:
         parts = []
         for name, values in (("threat", self.threats), ("knowledge", self.knowledge),
                              ("model", self.models), ("method", self.methods),
-                             ("paper", self.papers)):
+                             ("paper", self.papers), ("author", self.authors),
+                             ("venue", self.venues)):
             if values:
                 parts.append(f"{name} = {' | '.join(values)}")
+        if self.years is not None:
+            parts.append(f"year = {year_text(self.years)}")
         if self.part != "all":
             parts.append(f"part = {self.part}")
         return "; ".join(parts) if parts else "the whole taxonomy (no filter)"
@@ -243,6 +254,30 @@ class View:
         return list(dict.fromkeys(d.method for d in self.defenses))
 
 
+def year_text(years: tuple[int | None, int | None]) -> str:
+    """``2023``, ``2023-2024``, ``2024-`` (from 2024), ``-2023`` (up to 2023)."""
+    lo, hi = years
+    if lo == hi:
+        return str(lo)
+    return f"{'' if lo is None else lo}-{'' if hi is None else hi}"
+
+
+def parse_years(text: str) -> tuple[int | None, int | None]:
+    """``--year`` as (first, last): 2023 | 2023-2024 | 2024- | -2023 (KGError otherwise)."""
+    import re as _re
+
+    t = text.strip()
+    m = _re.fullmatch(r"(\d{4})?\s*(-)?\s*(\d{4})?", t)
+    if not t or not m or (not m.group(2) and m.group(3)) or not (m.group(1) or m.group(3)):
+        raise KGError(f"--year {text!r}: give a year (2023), a range (2023-2024), or an open "
+                      "range (2024- from 2024, -2023 up to 2023)")
+    lo = int(m.group(1)) if m.group(1) else None
+    hi = lo if not m.group(2) else (int(m.group(3)) if m.group(3) else None)
+    if lo is not None and hi is not None and lo > hi:
+        raise KGError(f"--year {text!r}: the first year is after the last")
+    return lo, hi
+
+
 def _n(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
@@ -271,6 +306,7 @@ class Resolver:
         self.aliases = aliases or load_aliases()
         self.bib = bibliography or load_bibliography()
         self.iris: dict[str, dict[str, URIRef]] = {}
+        self.families: dict[str, list[str]] = {}  # family name (normalised) -> full names
         for kind in KIND_CLASS:
             by_label, alts = _labels(store, kind)
             self.iris[kind] = by_label
@@ -278,11 +314,28 @@ class Resolver:
                 self.aliases.add_canonical(kind, label)
             for alt, label in alts.items():
                 self.aliases.canonical[kind].setdefault(norm(alt), label)
+        names = {v: k for k, v in self.iris["authors"].items()}
+        for r in store.select(FAMILY_NAMES):
+            self.families.setdefault(norm(str(r["family"])), []).append(names[r["node"]])
+
+    def resolve_authors(self, text: str) -> list[str]:
+        """People named by ``text``: a full name ("Fei Kong") or a family name ("Wen":
+        everyone who bears it)."""
+        label = self.aliases.resolve("authors", text)
+        if label is not None and label in self.iris["authors"]:
+            return [label]
+        found = sorted(self.families.get(norm(text), []))
+        if not found:
+            raise UnknownLabelError("author (full or family name)", text,
+                                    list(self.iris["authors"]))
+        return found
 
     def resolve(self, kind: str, text: str) -> str:
         """The canonical label of ``text`` (UnknownLabelError with suggestions)."""
         if kind == "papers":
-            entry = self.bib.get(text.strip()) or self.bib.for_title(text)
+            entry = self.bib.get(text.strip()) or self.bib.for_title(text) or next(
+                (e for e in self.bib.entries if norm(text) in {norm(n) for n in e.short_names}),
+                None)
             if entry is not None and norm(entry.survey_title) in {
                     norm(t) for t in self.iris["papers"]}:
                 return next(t for t in self.iris["papers"] if norm(t) == norm(entry.survey_title))
@@ -299,13 +352,15 @@ class Resolver:
 
 
 _KIND_NAMES = {"threats": "threat", "knowledge": "attacker knowledge", "models": "target model",
-               "methods": "defense method", "papers": "paper (title or citation key)"}
+               "methods": "defense method", "papers": "paper (title or citation key)",
+               "authors": "author", "venues": "venue"}
 
 
 def view_spec(store: Store, *, threats: Iterable[str] = (), knowledge: Iterable[str] = (),
               models: Iterable[str] = (), methods: Iterable[str] = (),
               papers: Iterable[str] = (), part: str = "all",
-              resolver: Resolver | None = None) -> ViewSpec:
+              authors: Iterable[str] = (), venues: Iterable[str] = (),
+              years: str | None = None, resolver: Resolver | None = None) -> ViewSpec:
     """A filter view from user labels (any spelling the alias file knows)."""
     if part not in PARTS:
         raise KGError(f"unknown part {part!r}; expected one of {', '.join(PARTS)}")
@@ -314,9 +369,11 @@ def view_spec(store: Store, *, threats: Iterable[str] = (), knowledge: Iterable[
     def canon(kind: str, values: Iterable[str]) -> tuple[str, ...]:
         return tuple(dict.fromkeys(r.resolve(kind, v) for v in values))
 
+    people = tuple(dict.fromkeys(p for a in authors for p in r.resolve_authors(a)))
     return ViewSpec(canon("threats", threats), canon("knowledge", knowledge),
                     canon("models", models), canon("methods", methods), canon("papers", papers),
-                    part)
+                    part, people, canon("venues", venues),
+                    parse_years(years) if years is not None else None)
 
 
 def construct_spec(query: str) -> ViewSpec:
@@ -459,7 +516,10 @@ def view_forms(spec: ViewSpec, iri_of: dict[str, dict[str, URIRef]]):
         return (Cond(single, tuple(Term(str(iri_of[kind][v]), v) for v in labels)),)
 
     common = (cond("threats", spec.threats, "threat") + cond("models", spec.models, "model")
-              + cond("papers", spec.papers, "paper"))
+              + cond("papers", spec.papers, "paper") + cond("authors", spec.authors, "author")
+              + cond("venues", spec.venues, "venue"))
+    if spec.years is not None:
+        common += (Cond("year", years=spec.years),)
     attacks = defenses = None
     if spec.part in ("all", "attacks") and not spec.methods:
         attacks = Form("attacks", common + cond("knowledge", spec.knowledge, "knowledge"))

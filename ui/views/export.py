@@ -33,16 +33,24 @@ knowledge = c2.multiselect("Attacker knowledge", labels("Attacker knowledge"),
 models = c1.multiselect("Target models (a family includes its models)", labels("Target model"),
                         key="export_models")
 methods = c2.multiselect("Defense methods", labels("Defense method"), key="export_methods")
+c3, c4, c5 = st.columns([2, 1, 1])
+authors = c3.multiselect("Authors", labels("Author"), key="export_authors")
+venues = c4.multiselect("Venues", labels("Venue"), key="export_venues")
+years = c5.text_input("Years", key="export_years", placeholder="2023, 2023-2024, 2024-",
+                      help="Publication year: 2023, a range 2023-2024, 2024- (from 2024) or "
+                           "-2023 (up to 2023).")
 part = st.radio("Rows", ["all", "attacks", "defenses"], horizontal=True, key="export_part")
 
 refused = explore.export_limit(resources.paper_count(),
-                               filtered=bool(threats or knowledge or models or methods))
+                               filtered=bool(threats or knowledge or models or methods
+                                             or authors or venues or years.strip()))
 if refused:
     st.info(refused)
     st.stop()
 
 try:
-    view = resources.export_view(threats, knowledge, models, methods, part)
+    view = resources.export_view(threats, knowledge, models, methods, part, authors, venues,
+                                 years)
 except KGError as e:
     st.error(resources.plain(str(e)))
     st.stop()

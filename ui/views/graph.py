@@ -13,7 +13,7 @@ st.caption("The neighbourhood of a node in the graph (papers, attacks, defense e
            "methods, threats, knowledge levels, models). Click a node to open its page; "
            "dashed edges are derived links (same paper, same threat).")
 
-ents = resources.entities()
+ents = [e for e in resources.entities() if e.type in explore.GRAPH_TYPES]
 by_ref = {e.ref: e for e in ents}
 wanted = st.query_params.get("node", "")
 if wanted and wanted not in by_ref:
@@ -29,7 +29,7 @@ c1, c2, c3 = st.columns([3, 1, 3])
 center = c1.selectbox("Centre node", refs, index=refs.index(default),
                       format_func=lambda r: f"{by_ref[r].label}  ·  {by_ref[r].type}")
 depth = c2.slider("Depth", 1, 3, 1)
-types = c3.multiselect("Show only these types", list(explore.ENTITY_TYPES),
+types = c3.multiselect("Show only these types", list(explore.GRAPH_TYPES),
                        placeholder="all types")
 
 try:
