@@ -344,7 +344,7 @@ def parse(store: Store, question: str) -> Parse:
                                                    "give", "find", "how", "compare")]
     start = wh[0] if wh else 0
     defended_tokens = {i for i in neg_at if _has_defense(words[i])}
-    paper_of = re.search(r"\b(defen[cs]es?|attacks?|mias?)\s+(papers?|works?|stud(y|ies)|"
+    paper_of = re.search(r"\b(defen[cs]es?|attacks?|mias?)\s+(papers?|stud(y|ies)|"
                          r"publications?|articles?)\b", q, re.I)
     for i in range(start, len(toks)):
         w = words[i]

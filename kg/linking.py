@@ -249,8 +249,9 @@ def build_lexicon(store: Store, paper_aliases: dict[str, list[str]] | None = Non
             hkey = normal(head) if head else ""
             if head and hkey not in lex.forms:
                 lex.add(ent, head, 3, exact_case=len(head) < 7, fuzzy=False, key=hkey)
-        elif how == "short":  # SecMI, CLiD: a paper's acronym, as its authors write it
-            lex.add(ent, form, 1, exact_case=len(form) < 4, fuzzy=False)
+        elif how == "short":  # SecMI, CLiD: a paper's acronym, as its authors write it;
+            # a short capitals-only one (SIDE, PIA) only in capitals: "side" is a word
+            lex.add(ent, form, 1, exact_case=len(form) <= 4 and form.isupper(), fuzzy=False)
         elif how == "repository" and "github.com" in form:
             name = form.rstrip("/").rsplit("/", 1)[-1]
             if len(name) >= 3 and normal(name) not in lex.forms:
@@ -365,13 +366,17 @@ _AUTHOR_CUE = re.compile(r"(\bby|\bauthors?|authored|\bco-?authors?|\bwriters?|\
                          r"\bwith|\bfrom|\bincluding|\band|\bor|,)\s*$", re.I)
 
 
-def keep_person(text: str, m: Mention) -> bool:
+def keep_person(text: str, m: Mention, query: bool = False) -> bool:
     """A bare family name ("kong", "He") names an author when written with a capital
-    after the first word, or after an author cue ("by kong"): "he" is a pronoun."""
+    after the first word, or after an author cue ("by kong"): "he" is a pronoun. In a
+    search ``query`` (a few keywords) a capitalised name or one of 4+ letters counts
+    anywhere ("Carlini", "kong")."""
     if m.entity.kind != "author" or " " in m.surface.strip():
         return True
     if _AUTHOR_CUE.search(text[:m.start]):
         return True
+    if query:
+        return m.text[:1].isupper() or len(m.text) >= 4
     return m.text[:1].isupper() and bool(text[:m.start].strip())
 
 

@@ -277,12 +277,16 @@ def context(store: Store) -> Context:
 
 
 class _Vars:
-    def __init__(self) -> None:
+    """Fresh variable names; a sub-select's branches get their own ``prefix`` (rdflib joins
+    a sub-select's inner variable with an outer one of the same name)."""
+
+    def __init__(self, prefix: str = "") -> None:
         self.n = 0
+        self.prefix = prefix
 
     def new(self, stem: str) -> str:
         self.n += 1
-        return f"?{stem}{self.n}"
+        return f"?{self.prefix}{stem}{self.n}"
 
 
 def _values(var: str, iris) -> str:
@@ -471,7 +475,7 @@ def compile_form(form: Form, ctx: Context) -> Compiled:
     branches = [_branch(form, p, ctx, v) for p in parts]
     # top / bottom: the MAX/MIN sub-select has its own key variable and is compared in a
     # FILTER (rdflib does not join two sub-selects on an aggregated variable).
-    other = [_branch(form, p, ctx, _Vars(), "?otherkey") for p in parts]
+    other = [_branch(form, p, ctx, _Vars("o"), "?otherkey") for p in parts]
 
     def body(indent: str = "  ", branches=branches) -> str:
         if len(branches) == 1:
@@ -502,8 +506,7 @@ def compile_form(form: Form, ctx: Context) -> Compiled:
         grouped = True
     elif op in ("earliest", "latest"):  # the rows whose paper has the first / last year
         best = "MIN" if op == "earliest" else "MAX"
-        # the sub-select's rows get their own variables: rdflib joins a sub-select's
-        # inner variable with an outer one of the same name
+        # the sub-select's rows get their own variable too (see _Vars)
         inner_rows = [[line.replace("?row", "?yrow") for line in b] for b in other]
         sparql = (f"SELECT DISTINCT ?key ?label ?row WHERE {{\n{body()}\n"
                   f"  ?row rd:fromPaper ?whenpaper . ?whenpaper rd:publicationYear ?when .\n"

@@ -293,7 +293,7 @@ class Searcher:
         """The nodes a query names; an author or venue becomes the papers it names."""
         out = []
         for m in link(q, self.lexicon):
-            if not keep_person(q, m):
+            if not keep_person(q, m, query=True):
                 continue
             if m.entity.kind in ("author", "venue"):
                 out += [replace(m, entity=e) for e in self.papers_of.get(m.entity.iri, ())]

@@ -223,8 +223,17 @@ class Oracle:
                         counts.pop(item, None)
                 if any(self.applies(c, r.part) and self.holds(c, r) for c in neg for r in mine):
                     counts.pop(item, None)
-        out = {item: len(idx) for item, idx in counts.items()}
         agg = form.agg.op if form.agg else ""
+        if agg in ("earliest", "latest"):  # rows whose paper has the first / last year
+            def year(i: int):
+                e = self.bib.get(rows[i].paper.casefold())
+                return e.get("year") if e else None
+
+            years = [year(i) for idx in counts.values() for i in idx if year(i) is not None]
+            best = (min if agg == "earliest" else max)(years) if years else None
+            counts = {k: {i for i in idx if year(i) == best} for k, idx in counts.items()}
+            counts = {k: idx for k, idx in counts.items() if idx}
+        out = {item: len(idx) for item, idx in counts.items()}
         if agg in ("top", "bottom") and out:
             best = (max if agg == "top" else min)(out.values())
             out = {k: n for k, n in out.items() if n == best}

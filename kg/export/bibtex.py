@@ -14,7 +14,8 @@ from .latex import escape as latex_escape
 from .views import Paper, View
 
 FIELD_ORDER = ("author", "title", "booktitle", "journal", "howpublished", "series", "volume",
-               "number", "publisher", "pages", "year", "doi", "isbn", "eprint", "archiveprefix", "url", "note")
+               "number", "publisher", "pages", "year", "doi", "isbn", "eprint", "archiveprefix",
+               "url", "note")
 _NAMES = {"archiveprefix": "archivePrefix"}
 
 

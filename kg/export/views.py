@@ -29,6 +29,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from rdflib import RDF, RDFS, SKOS, Graph, URIRef
+from rdflib.namespace import DCTERMS
 
 from ..bibliography import BibEntry, Bibliography, load_bibliography
 from ..curated import Aliases, load_aliases, norm
@@ -85,6 +86,9 @@ BROADER = "SELECT ?m ?b WHERE { ?m a rd:TargetModel ; skos:broader ?b }"
 # The triples of every node of a class (?cls bound); the view's subgraph is picked from
 # these in Python (few simple queries: rdflib's parsing, not matching, is the cost).
 CLASS_TRIPLES = "CONSTRUCT { ?s ?p ?o } WHERE { ?s a ?cls ; ?p ?o }"
+BIB_TRIPLES = """CONSTRUCT { ?s ?p ?o } WHERE {
+  VALUES ?cls { rd:Person rd:Authorship rd:Venue rd:CuratedEntry rd:Verification }
+  ?s a ?cls ; ?p ?o }"""
 CONCEPT_PREDICATES = (RDF.type, SKOS.prefLabel, RDFS.label, SKOS.broader, SKOS.inScheme)
 SOURCE_ROW_PREDICATES = (RDF.type, RDFS.label, RD.rowNumber, RD.inTable)
 TABLE_PREDICATES = (RDF.type, RDFS.label)
@@ -582,8 +586,24 @@ def _subgraph(store: Store, rows: Iterable[URIRef],
         concepts |= set(g.objects(None, p))
     for m in set(g.objects(None, RD.evaluatedOn)):
         concepts |= ancestors.get(m, set())
+    bib = store.construct(BIB_TRIPLES)  # one query for the five bibliographic classes
+    curated = set(bib.subjects(RDF.type, RD.CuratedEntry))
     for s_, p_, o_ in triples(RD.Paper):
-        if s_ in papers and p_ != _PROV_DERIVED:
+        if s_ in papers and (p_ != _PROV_DERIVED or o_ in curated):
+            g.add((s_, p_, o_))
+    # the papers' bibliographic nodes (authors, authorships, venues) and the curated
+    # entries they come from, with the public records those were verified against
+    linked = set(g.objects(None, RD.hasAuthorship)) | set(g.objects(None, DCTERMS.creator)) \
+        | set(g.objects(None, RD.publishedAt)) | {o for s, p, o in g if p == _PROV_DERIVED
+                                                 and o in curated and s in papers}
+    people_venues = set(bib.subjects(RDF.type, RD.Person)) | set(bib.subjects(RDF.type,
+                                                                             RD.Venue))
+    for s_, p_, o_ in bib:
+        if s_ in linked and (s_ not in people_venues or p_ != _PROV_DERIVED):
+            g.add((s_, p_, o_))
+    checks = set(g.objects(None, RD.hasVerification))
+    for s_, p_, o_ in bib:
+        if s_ in checks:
             g.add((s_, p_, o_))
     for cls in (RD.ThreatCategory, RD.AttackerKnowledge, RD.TargetModel, RD.DefenseMethod):
         for s_, p_, o_ in triples(cls):
