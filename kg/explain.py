@@ -23,17 +23,20 @@ SELECT ?node ?label WHERE {
 """
 
 FACTS_QUERY = """
-SELECT ?p ?o ?source ?kind ?where ?text WHERE {
-  ?node ?p ?o .
-  FILTER (?p != prov:wasDerivedFrom)
-  OPTIONAL {
-    {
+SELECT ?p ?o WHERE { ?node ?p ?o . FILTER (?p != prov:wasDerivedFrom) }
+"""
+
+# Where the facts of each property come from (?p): one query per kind of source, each run
+# once per node (as OPTIONALs of the facts query, rdflib ran them once per fact).
+SOURCE_QUERIES = (
+    """SELECT ?p ?kind ?where ?text WHERE {
       ?node prov:wasDerivedFrom ?source . ?source a rd:SourceRow .
       ?source rd:hasCell ?cell . ?cell rd:column ?col ; rd:cellText ?text .
       ?col rd:mapsTo ?p .
       ?cell rdfs:label ?where .
       BIND("survey" AS ?kind)
-    } UNION {
+    }""",
+    """SELECT ?p ?kind ?where WHERE {
       ?node prov:wasDerivedFrom ?source . ?source a rd:CuratedEntry ;
             rd:sourceFile ?file ; rd:entryKey ?key .
       VALUES (?p ?aliasEntry) {
@@ -47,24 +50,24 @@ SELECT ?p ?o ?source ?kind ?where ?text WHERE {
       FILTER NOT EXISTS { ?source a rd:AdditionEntry }
       BIND("curated" AS ?kind)
       BIND(CONCAT(?file, ": ", ?key) AS ?where)
-    } UNION {
+    }""",
+    """SELECT ?p ?kind ?where ?text WHERE {
       ?node prov:wasDerivedFrom ?source . ?source a rd:CuratedEntry ;
             rd:sourceFile ?file ; rd:entryKey ?key ; rd:hasVerification ?v .
       ?v rd:verifiesProperty ?p ; rd:citation ?cited .
       BIND("curated" AS ?kind)
       BIND(CONCAT(?file, ": ", ?key) AS ?where)
       BIND(CONCAT("verified against ", ?cited) AS ?text)
-    } UNION {
+    }""",
+    """SELECT ?p ?kind ?where WHERE {
       ?node prov:wasDerivedFrom ?source . ?source a rd:AdditionEntry ;
             rd:sourceFile ?file ; rd:entryKey ?key .
       ?node ?p ?o .
       FILTER (?p NOT IN (rdf:type, prov:wasDerivedFrom))
       BIND("addition" AS ?kind)
       BIND(CONCAT(?file, ": entry ", ?key) AS ?where)
-    }
-  }
-}
-"""
+    }""",
+)
 
 INCOMING_QUERY = """
 SELECT ?s ?slabel ?p ?where ?text WHERE {
@@ -186,14 +189,19 @@ def resolve_node(store: Store, text: str) -> URIRef:
 
 def explain(store: Store, node: URIRef) -> Explanation:
     b = {"node": node}
+    sources: dict[str, list[tuple[str, str, str]]] = {}
+    for q in SOURCE_QUERIES:
+        for r in store.select(q, b):
+            src = (str(r["kind"]), str(r["where"]),
+                   "" if r.get("text") is None else str(r["text"]))
+            lst = sources.setdefault(qname(r["p"]), [])
+            if src not in lst:
+                lst.append(src)
     facts: dict[tuple[str, str], Fact] = {}
     for r in store.select(FACTS_QUERY, b):
         key = (qname(r["p"]), qname(r["o"]) if isinstance(r["o"], URIRef) else str(r["o"]))
         f = facts.setdefault(key, Fact(*key))
-        if r["kind"] is not None:
-            src = (str(r["kind"]), str(r["where"]), "" if r["text"] is None else str(r["text"]))
-            if src not in f.sources:
-                f.sources.append(src)
+        f.sources = list(sources.get(key[0], ()))
     label = next((f.value for f in facts.values()
                   if f.predicate in ("rdfs:label", "skos:prefLabel")), qname(node))
     incoming = sorted({(str(r["slabel"] or qname(r["s"])), qname(r["p"]), str(r["where"]),

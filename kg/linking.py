@@ -37,11 +37,10 @@ SELECT ?n ?form ?how WHERE {
 }"""
 # first authors ("Carlini et al.", "Pang and Wang", "Li et al. 2025") and people
 _FIRST_AUTHORS = """
-SELECT ?n ?pos ?family ?year ?last WHERE {
-  ?n a rd:Paper ; rd:hasAuthorship ?a . ?a rd:authorPosition ?pos ; rd:author ?p .
-  ?p foaf:familyName ?family . FILTER(?pos <= 2)
+SELECT ?n ?pos ?family ?year WHERE {
+  ?n rd:hasAuthorship ?a . ?a rd:authorPosition ?pos ; rd:author ?p .
+  ?p foaf:familyName ?family .
   OPTIONAL { ?n rd:publicationYear ?year }
-  { SELECT ?n (MAX(?k) AS ?last) WHERE { ?n rd:hasAuthorship/rd:authorPosition ?k } GROUP BY ?n }
 }"""
 _CITATION_LABELS = "SELECT ?n ?l WHERE { ?n a rd:Paper ; rd:citationLabel ?l }"
 _PEOPLE = """
@@ -280,9 +279,10 @@ def _add_people(store: Store, lex: Lexicon, titles: dict[str, str]) -> None:
     first: dict[str, dict[int, str]] = {}
     years: dict[str, str] = {}
     count: dict[str, int] = {}
-    for n, pos, family, year, last in select_values(store, _FIRST_AUTHORS)[1]:
-        first.setdefault(n, {})[int(pos)] = family
-        count[n] = int(last)
+    for n, pos, family, year in select_values(store, _FIRST_AUTHORS)[1]:
+        count[n] = max(count.get(n, 0), int(pos))
+        if int(pos) <= 2:
+            first.setdefault(n, {})[int(pos)] = family
         if year:
             years[n] = str(year)
     for n, fam in first.items():
