@@ -12,8 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import settings
-from .curated import display_path, load_yaml, norm
+from .curated import load_section, norm
 from .errors import SourceError, UnknownLabelError
 from .urls import url_problem
 
@@ -150,12 +149,8 @@ def _opt(v) -> str | None:
 
 
 def load_bibliography(path: Path | None = None) -> Bibliography:
-    path = path or settings.DATA_DIR / "bibliography.yaml"
-    rel = display_path(path)
-    data = load_yaml(path)
-    raw = data.get("papers")
-    if not isinstance(raw, list):
-        raise SourceError("expected a list under 'papers'", file=rel)
+    rel, raw = load_section(path, "bibliography.yaml", "papers", list)
+    assert isinstance(raw, list)
     entries: list[BibEntry] = []
     seen: set[str] = set()
     for i, e in enumerate(raw, start=1):

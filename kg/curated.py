@@ -37,6 +37,18 @@ def load_yaml(path: Path) -> dict:
     return data
 
 
+def load_section(path: Path | None, default: str, key: str, kind: type) -> tuple[str, object]:
+    """A curated file's top-level ``key`` (a dict or list, ``kind``) and the file's display
+    path; ``path`` None reads ``data/<default>``. SourceError names the file."""
+    path = path or settings.DATA_DIR / default
+    rel = display_path(path)
+    value = load_yaml(path).get(key)
+    if not isinstance(value, kind):
+        what = "a mapping" if kind is dict else "a list"
+        raise SourceError(f"expected {what} under {key!r}", file=rel)
+    return rel, value
+
+
 def display_path(path: Path) -> str:
     """A path relative to the project root where possible (stable across clones)."""
     try:
@@ -165,12 +177,8 @@ def load_definitions(path: Path | None = None) -> tuple[str, list[Definition]]:
     """data/definitions.yaml: ``definitions: {kind: {label: {definition, source, quote}}}``.
     An entry whose definition could not be verified has ``definition: null`` and says what
     was searched in ``unverified``; it yields no definition."""
-    path = path or settings.DATA_DIR / "definitions.yaml"
-    rel = display_path(path)
-    data = load_yaml(path)
-    sections = data.get("definitions")
-    if not isinstance(sections, dict):
-        raise SourceError("expected a mapping under 'definitions'", file=rel)
+    rel, sections = load_section(path, "definitions.yaml", "definitions", dict)
+    assert isinstance(sections, dict)
     unknown = set(sections) - set(DEFINITION_KINDS)
     if unknown:
         raise SourceError(f"unknown section(s) {sorted(unknown)}; expected "

@@ -200,7 +200,7 @@ def test_drawn_forms_equal_the_oracle(store, vocab, oracle):
 
 @pytest.mark.slow
 def test_many_drawn_forms_equal_the_oracle(store, vocab, oracle):
-    _forms_equal_the_oracle(store, vocab, oracle, 250)
+    _forms_equal_the_oracle(store, vocab, oracle, 120)
 
 
 def test_negated_knowledge_on_papers_of_both_parts_excludes_the_paper(store, vocab, oracle):
