@@ -35,18 +35,34 @@ def _memory_store(source: Path) -> MemoryStore:
     if source == settings.path("source").resolve():
         nt = current_build(settings.path("build_dir"), source)
         if nt is not None:
-            from rdflib import Graph
+            from .version import VERSION_FILE
 
-            from .vocab import PREFIXES
+            def parse():
+                from rdflib import Graph
 
-            g = Graph()
-            g.parse(nt, format="nt")
-            for p, ns in PREFIXES.items():
-                g.bind(p, ns, override=True)
-            return MemoryStore(g)
+                from .vocab import PREFIXES
+
+                g = Graph()
+                g.parse(nt, format="nt")
+                for p, ns in PREFIXES.items():
+                    g.bind(p, ns, override=True)
+                return g
+
+            # parsed on first use: a search answered from its cache never needs it
+            rec = _record(nt.parent / VERSION_FILE)
+            return MemoryStore(loader=parse, content_id=rec.get("graph_sha256"))
     from .graph import graph_from_files
 
     return MemoryStore(graph_from_files(source))
+
+
+def _record(path: Path) -> dict:
+    import json
+
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
 
 
 @functools.lru_cache(maxsize=8)

