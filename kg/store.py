@@ -841,7 +841,8 @@ class RemoteStore:
     kind = "remote"
 
     def __init__(self, url: str, *, update_url: str | None = None,
-                 store_url: str | None = None, timeout: float | None = None) -> None:
+                 store_url: str | None = None, timeout: float | None = None,
+                 dialect: str | None = None) -> None:
         parts = urllib.parse.urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise StoreError(f"store {url!r}: not an http(s) endpoint URL")
@@ -851,24 +852,54 @@ class RemoteStore:
         self.update_url = update_url or (base + "/update" if base else url)
         self.store_url = store_url or (base + "/store" if base else None)
         self.timeout = float(timeout if timeout is not None else settings.get("query_timeout"))
+        if dialect is not None and dialect not in DIALECTS:
+            raise StoreError(f"store {url!r}: unknown SPARQL dialect {dialect!r} (one of "
+                             f"{', '.join(sorted(DIALECTS))})")
+        self._dialect_name = dialect
+        self._virtuoso: _Virtuoso | None = None
+
+    # -- dialect
+    @property
+    def dialect(self) -> str:
+        """``sparql11`` (the endpoint as the standard says) or ``virtuoso``: given, else
+        the endpoint's ``Server`` header, asked once per URL and process."""
+        if self._dialect_name is None:
+            if self.url not in _DIALECTS:
+                _DIALECTS[self.url] = _probe_dialect(self)
+            self._dialect_name = _DIALECTS[self.url]
+        return self._dialect_name
+
+    def _virt(self) -> _Virtuoso | None:
+        if self.dialect != "virtuoso":
+            return None
+        if self._virtuoso is None:
+            self._virtuoso = _Virtuoso(self)
+        return self._virtuoso
 
     # -- HTTP
     def _request(self, url: str, data: bytes | None, headers: dict[str, str],
-                 method: str = "POST", what: str = "query") -> bytes:
+                 method: str = "POST", what: str = "query",
+                 answer_headers: dict[str, str] | None = None) -> bytes:
         """One HTTP request whose connect, send and receive together end within
         ``self.timeout`` seconds (redirects included): every socket call waits only for the
-        time left, and the answer is read in chunks against the same deadline."""
+        time left, and the answer is read in chunks against the same deadline. The answer's
+        headers go into ``answer_headers`` when given (lower-case names; also on an HTTP
+        error, before it is raised)."""
         deadline = time.monotonic() + self.timeout
         req = urllib.request.Request(url, data=data, headers=headers, method=method)
         opener = urllib.request.build_opener(_DeadlineHTTP(deadline), _DeadlineHTTPS(deadline))
         try:
             with opener.open(req, timeout=self.timeout) as resp:
+                if answer_headers is not None:
+                    answer_headers.update({k.lower(): v for k, v in resp.headers.items()})
                 chunks = []
                 while chunk := resp.read(1 << 16):
                     chunks.append(chunk)
                     _left(deadline)
                 return b"".join(chunks)
         except urllib.error.HTTPError as e:
+            if answer_headers is not None and e.headers is not None:
+                answer_headers.update({k.lower(): v for k, v in e.headers.items()})
             try:
                 body = e.read(4096).decode("utf-8", "replace").strip().splitlines()
             except (OSError, http.client.HTTPException):
@@ -901,9 +932,12 @@ class RemoteStore:
 
     def _post_query(self, sparql: str, bindings: Bindings | None, accept: str) -> bytes:
         text = with_prefixes(with_values(sparql, bindings))
-        data = urllib.parse.urlencode({"query": text}).encode()
-        return self._request(self.url, data, {
-            "Content-Type": "application/x-www-form-urlencoded", "Accept": accept})
+        virt = self._virt()
+        if virt is None:
+            data = urllib.parse.urlencode({"query": text}).encode()
+            return self._request(self.url, data, {
+                "Content-Type": "application/x-www-form-urlencoded", "Accept": accept})
+        return virt.query(text, accept)
 
     def _results(self, sparql: str, bindings: Bindings | None) -> dict:
         raw = self._post_query(sparql, bindings, "application/sparql-results+json")
@@ -921,7 +955,10 @@ class RemoteStore:
                             for b in res.get("results", {}).get("bindings", [])])
 
     def ask(self, sparql: str, bindings: Bindings | None = None) -> bool:
-        return bool(self._results(sparql, bindings).get("boolean"))
+        res = self._results(sparql, bindings)
+        if "boolean" not in res and self._virt() is not None:
+            return _Virtuoso.ask_answer(res)
+        return bool(res.get("boolean"))
 
     def construct(self, sparql: str, bindings: Bindings | None = None) -> Graph:
         raw = self._post_query(sparql, bindings, "application/n-triples")
@@ -965,6 +1002,10 @@ class RemoteStore:
         body = scratch.ox.dump(format=nt, from_graph=ox.DefaultGraph())
         named = {g.value: scratch.ox.dump(format=nt, from_graph=g)
                  for g in scratch.ox.named_graphs() if isinstance(g, ox.NamedNode)}
+        virt = self._virt()
+        if virt is not None:
+            virt.load(body, named)
+            return n
         if self.store_url:
             self._request(self.store_url + "?default", body,
                           {"Content-Type": "application/n-triples"}, method="PUT",
@@ -994,6 +1035,11 @@ class RemoteStore:
     def put_named_graph(self, name: str, ntriples: bytes) -> bool:
         """Replace the named graph ``name``: Graph Store Protocol PUT ``?graph=``, else
         SPARQL Update (DROP + INSERT DATA in one request)."""
+        virt = self._virt()
+        if virt is not None:
+            check_ntriples([ntriples])
+            virt.put_named_graph(name, ntriples)
+            return True
         if self.store_url:
             self._request(self.store_url + "?" + urllib.parse.urlencode({"graph": name}),
                           ntriples, {"Content-Type": "application/n-triples"}, method="PUT",
@@ -1019,6 +1065,204 @@ def _pieces(data: bytes, size: int) -> Iterator[str]:
             end = len(data) if cut < 0 else cut + 1
         yield data[start:end].decode("utf-8")
         start = end
+
+
+# ------------------------------------------------------------------ SPARQL dialects
+
+#: The dialects a :class:`RemoteStore` speaks: the standard, and Virtuoso's differences.
+DIALECTS = {"sparql11": "SPARQL 1.1 as the standard says (oxigraph serve, Fuseki, ...)",
+            "virtuoso": "OpenLink Virtuoso: versioned graphs behind a catalog (see _Virtuoso)"}
+_DIALECTS: dict[str, str] = {}  # endpoint URL -> dialect, asked once per process
+
+
+def _probe_dialect(store: RemoteStore) -> str:
+    """The dialect of ``store``'s endpoint, from the ``Server`` header of its answer to
+    ``ASK {}`` (an HTTP error still names the server; an unreachable or silent endpoint is
+    the EndpointError any request would raise)."""
+    headers: dict[str, str] = {}
+    url = store.url + ("&" if "?" in store.url else "?") + urllib.parse.urlencode(
+        {"query": "ASK {}"})
+    try:
+        store._request(url, None, {"Accept": "application/sparql-results+json"},
+                       method="GET", answer_headers=headers)
+    except QueryError:
+        pass  # refused (HTTP 400): the headers still name the server
+    except EndpointError as e:
+        if "(HTTP " not in str(e):  # unreachable or too slow, not a refusal
+            raise
+    return "virtuoso" if headers.get("server", "").startswith("Virtuoso") else "sparql11"
+
+
+_CATALOG = "urn:kg:catalog"  # Virtuoso: the named graph of the versions
+_MAPS, _NAME = "urn:kg:maps", "urn:kg:name"  # version -maps-> graph; graph -name-> its name
+_DEFAULT = "urn:kg:default"  # the name a version gives its default graph
+_NO_GRAPH = "urn:kg:graph:none"  # the default graph of a store never loaded: empty
+_LIVE_TTL = 2.0  # seconds a resolved live version is used before it is asked again
+_KEEP = 2  # versions a load keeps: the live one and the one before (stale readers use it)
+
+
+def _rename_iris(sparql: str, names: Mapping[str, str]) -> str:
+    """``sparql`` with each IRI token ``<n>`` whose ``n`` is a key of ``names`` written as
+    ``<names[n]>`` (strings and comments untouched)."""
+    if not names:
+        return sparql
+    out, i, start = [], 0, 0
+    while i < len(sparql):
+        j = _skip(sparql, i)
+        if j != i:
+            if sparql[i] == "<" and sparql[i + 1:j - 1] in names:
+                out.append(sparql[start:i] + _iri(names[sparql[i + 1:j - 1]]))
+                start = j
+            i = j
+        else:
+            i += 1
+    return "".join(out) + sparql[start:]
+
+
+class _Virtuoso:
+    """What Virtuoso (7.2) does differently from SPARQL 1.1, in one place.
+
+    * Its default graph is the union of ALL graphs (its own system graphs included), and a
+      request that names a default graph sees no ``GRAPH <g>`` unless ``g`` is also named
+      (``named-graph-uri``). Queries are sent with the dataset named: the default graph and
+      the named graphs of the live version (below); ``GRAPH <name>`` in a query is written
+      as the graph that holds that name in the version.
+    * A Graph Store Protocol PUT, MOVE, DROP + INSERT are not isolated from readers (they
+      see the graph empty or half written), and INSERT DATA of a few thousand triples
+      exhausts its parser. So a load PUTs its graphs (``/sparql-graph-crud``) into fresh
+      graphs no reader uses (``urn:kg:graph:<token>``) and then adds ONE version to the
+      catalog graph (``<version> urn:kg:maps <graph>``, ``<graph> urn:kg:name <name>``;
+      versions ordered by their IRI, which starts with the time). Readers use the newest
+      version that has a default graph; a load keeps the version before (a reader that
+      resolved it up to ``_LIVE_TTL`` s ago still reads a whole graph) and drops older
+      ones and the graphs only they map.
+    * ASK answers as a SELECT of ``__ASK_RETVAL`` (1 or no row), not ``{"boolean": …}``.
+    * A result cut at its ``ResultSetMaxRows`` says so only in the ``X-SPARQL-MaxRows``
+      header: that is an error here, never a silently short answer.
+    * Updates on ``/sparql`` need the ``SPARQL`` user to hold ``SPARQL_UPDATE``; the
+      Graph Store endpoint ``/sparql-graph-crud`` needs the same.
+    """
+
+    def __init__(self, store: RemoteStore) -> None:
+        self.store = store
+        self.crud_url = store.store_url or urllib.parse.urljoin(store.url, "sparql-graph-crud")
+        self._live: tuple[float, dict[str, str]] | None = None
+        self._lock = threading.Lock()
+
+    # -- reading
+    @staticmethod
+    def ask_answer(res: dict) -> bool:
+        rows = res.get("results", {}).get("bindings", [])
+        return any(str(v.get("value", "0")) not in ("0", "false")
+                   for r in rows for v in r.values())
+
+    def _versions(self) -> dict[str, dict[str, str]]:
+        """version IRI -> {name -> graph} from the catalog."""
+        q = (f"SELECT ?v ?g ?n WHERE {{ GRAPH <{_CATALOG}> {{ ?v <{_MAPS}> ?g . "
+             f"?g <{_NAME}> ?n }} }}")
+        raw = self._post(urllib.parse.urlencode({"query": q}), "application/sparql-results+json")
+        out: dict[str, dict[str, str]] = {}
+        for b in json.loads(raw).get("results", {}).get("bindings", []):
+            out.setdefault(b["v"]["value"], {})[b["n"]["value"]] = b["g"]["value"]
+        return out
+
+    def live(self, fresh: bool = False) -> dict[str, str]:
+        """The live version's {name -> graph} (``_DEFAULT`` names the default graph)."""
+        now = time.monotonic()
+        with self._lock:
+            if not fresh and self._live is not None and now - self._live[0] < _LIVE_TTL:
+                return self._live[1]
+        complete = {v: m for v, m in self._versions().items() if _DEFAULT in m}
+        live = complete[max(complete)] if complete else {}
+        with self._lock:
+            self._live = (now, live)
+        return live
+
+    def _post(self, form: str, accept: str) -> bytes:
+        headers: dict[str, str] = {}
+        raw = self.store._request(self.store.url, form.encode(), {
+            "Content-Type": "application/x-www-form-urlencoded", "Accept": accept},
+            answer_headers=headers)
+        if "x-sparql-maxrows" in headers:
+            raise EndpointError(f"SPARQL endpoint {self.store.url} cut the answer at "
+                                f"{headers['x-sparql-maxrows']} rows (Virtuoso's "
+                                "[SPARQL] ResultSetMaxRows); raise it, or ask for fewer rows")
+        return raw
+
+    def query(self, text: str, accept: str) -> bytes:
+        live = self.live()
+        names = {n: g for n, g in live.items() if n != _DEFAULT}
+        params = [("query", _rename_iris(text, names)),
+                  ("default-graph-uri", live.get(_DEFAULT, _NO_GRAPH))]
+        params += [("named-graph-uri", g) for g in sorted(names.values())]
+        return self._post(urllib.parse.urlencode(params), accept)
+
+    # -- writing
+    def _update(self, text: str) -> None:
+        self.store._update(text)
+
+    def _put(self, ntriples: bytes) -> str:
+        graph = f"urn:kg:graph:{secrets.token_hex(8)}"
+        self.store._request(self.crud_url + "?" + urllib.parse.urlencode({"graph": graph}),
+                            ntriples, {"Content-Type": "application/n-triples"}, method="PUT",
+                            what="graph upload")
+        return graph
+
+    def _switch(self, mapping: dict[str, str], new: list[str]) -> None:
+        """Add the version ``mapping`` (name -> graph) to the catalog: the switch. The
+        graphs in ``new`` (written for it) are dropped if it fails."""
+        version = f"urn:kg:version:{time.time_ns():020d}-{secrets.token_hex(4)}"
+        triples = "".join(f"{_iri(version)} <{_MAPS}> {_iri(g)} . {_iri(g)} <{_NAME}> "
+                          f"{_iri(n)} .\n" for n, g in sorted(mapping.items()))
+        try:
+            self._update(f"INSERT DATA {{ GRAPH <{_CATALOG}> {{\n{triples}}} }}")
+        except KGError:
+            for g in new:
+                with contextlib.suppress(KGError):
+                    self._update(f"DROP SILENT GRAPH {_iri(g)}")
+            raise
+        with self._lock:
+            self._live = None
+        self._prune()
+
+    def _prune(self) -> None:
+        """Drop the versions older than the newest ``_KEEP`` and the graphs only they map
+        (graphs no version maps yet, another process's load in flight, are never seen)."""
+        versions = self._versions()
+        order = sorted(versions, reverse=True)
+        keep, old = order[:_KEEP], order[_KEEP:]
+        kept = {g for v in keep for g in versions[v].values()}
+        for v in old:
+            ops = []
+            for g in sorted(set(versions[v].values()) - kept):
+                ops.append(f"DROP SILENT GRAPH {_iri(g)}")
+                ops.append(f"DELETE WHERE {{ GRAPH <{_CATALOG}> {{ {_iri(g)} <{_NAME}> ?n }} }}")
+            ops.append(f"DELETE WHERE {{ GRAPH <{_CATALOG}> {{ {_iri(v)} <{_MAPS}> ?g }} }}")
+            with contextlib.suppress(KGError):
+                self._update(" ;\n".join(ops))
+
+    def load(self, body: bytes, named: Mapping[str, bytes]) -> None:
+        new: list[str] = []
+        try:
+            mapping = {_DEFAULT: self._put(body)}
+            new.append(mapping[_DEFAULT])
+            for name, data in named.items():
+                _iri(name)
+                mapping[name] = self._put(data)
+                new.append(mapping[name])
+        except KGError:
+            for g in new:
+                with contextlib.suppress(KGError):
+                    self._update(f"DROP SILENT GRAPH {_iri(g)}")
+            raise
+        self._switch(mapping, new)
+
+    def put_named_graph(self, name: str, ntriples: bytes) -> None:
+        """A new version: the live one with ``name`` mapped to a new graph."""
+        _iri(name)
+        mapping = dict(self.live(fresh=True)) or {_DEFAULT: _NO_GRAPH}
+        mapping[name] = self._put(ntriples)
+        self._switch(mapping, [mapping[name]])
 
 
 # ------------------------------------------------------------------ choosing a store

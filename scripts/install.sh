@@ -8,13 +8,15 @@ PY=${PYTHON:-python3}
 extras=""
 if [ "${1:-}" = "--test" ]; then
   extras="[test]"
-  # Debian packages for the real consumers in the tests: a browser, LaTeX, Graphviz.
+  # Debian packages for the real consumers in the tests: a browser, LaTeX, Graphviz, and
+  # Virtuoso (a second real SPARQL endpoint; its service is not started, tests run their own).
   need=()
   command -v chromium >/dev/null || need+=(chromium)
   command -v chromedriver >/dev/null || need+=(chromium-driver)
   command -v dot >/dev/null || need+=(graphviz)
   command -v pdflatex >/dev/null || need+=(texlive-latex-base texlive-latex-recommended texlive-latex-extra)
   command -v bibtex >/dev/null || need+=(texlive-binaries)
+  command -v virtuoso-t >/dev/null || need+=(virtuoso-opensource)
   if [ ${#need[@]} -gt 0 ]; then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq

@@ -1,6 +1,6 @@
-"""The same checks on every backend: rdflib in memory, embedded persistent Oxigraph, and a
-live `oxigraph serve` reached over HTTP (started here on a free loopback port, stopped
-after). The memory store's answers are checked against the survey by the other test
+"""The same checks on every backend: rdflib in memory, embedded persistent Oxigraph, a
+live `oxigraph serve` and a live Virtuoso reached over HTTP (started here on free loopback
+ports, stopped after). The memory store's answers are checked against the survey by the other test
 modules; here every backend must give the same answers on the same graph."""
 
 from __future__ import annotations
@@ -22,10 +22,11 @@ from kg.sparql import run_query
 from kg.store import OxigraphStore, RemoteStore
 from kg.table import table_rows
 from kg.vocab import iri
-from tests.procs import stop
+from tests.procs import stop, virtuoso
 
 OXIGRAPH_BIN = Path(sys.executable).with_name("oxigraph")
-BACKENDS = ["memory", "oxigraph", pytest.param("remote", marks=pytest.mark.slow)]
+BACKENDS = ["memory", "oxigraph", pytest.param("remote", marks=pytest.mark.slow),
+            pytest.param("virtuoso", marks=pytest.mark.slow)]
 
 
 def free_port() -> int:
@@ -75,6 +76,25 @@ def remote_store(graph, oxigraph_server):
     return s
 
 
+@pytest.fixture(scope="session")
+def virtuoso_server(tmp_path_factory):
+    """Virtuoso (`virtuoso-t -f`) with its own database on free 127.0.0.1 ports; its /sparql
+    URL. Skipped only when Virtuoso is not installed (scripts/install.sh --test installs it)."""
+    if not shutil.which("virtuoso-t"):
+        pytest.skip("virtuoso-t is not installed (Debian package virtuoso-opensource; "
+                    "scripts/install.sh --test installs it)")
+    with virtuoso(tmp_path_factory.mktemp("virtuoso")) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def virtuoso_store(graph, virtuoso_server):
+    s = RemoteStore(virtuoso_server, timeout=60)
+    assert s.dialect == "virtuoso"
+    s.load(graph)
+    return s
+
+
 @pytest.fixture(params=BACKENDS)
 def backend(request, store):
     if request.param == "memory":
@@ -91,10 +111,11 @@ def test_loaded_graph_is_the_graph(backend, graph):
     assert len(got ^ graph) == 0  # no blank nodes: set equality is isomorphism
 
 
-@pytest.mark.parametrize("kind", ["oxigraph", pytest.param("remote", marks=pytest.mark.slow)])
+@pytest.mark.parametrize("kind", ["oxigraph", pytest.param("remote", marks=pytest.mark.slow),
+                                  pytest.param("virtuoso", marks=pytest.mark.slow)])
 def test_load_is_idempotent(kind, graph, request, tmp_path):
     s = (OxigraphStore(tmp_path / "ox") if kind == "oxigraph"
-         else request.getfixturevalue("remote_store"))
+         else request.getfixturevalue(f"{kind}_store"))
     first = s.load(graph)
     assert s.load(graph) == first == len(graph)
     smaller = graph.__class__()
@@ -244,10 +265,26 @@ def test_cli_load_and_query_oxigraph(kg_cli, tmp_path, store):
 
 
 @pytest.mark.slow
-def test_cli_remote_store(kg_cli, remote_store, store):
-    r = kg_cli("explain", "DDPM", "--json", "--store", remote_store.url)
+@pytest.mark.parametrize("kind", ["remote", "virtuoso"])
+def test_cli_remote_store(kg_cli, kind, request):
+    url = request.getfixturevalue(f"{kind}_store").url
+    r = kg_cli("explain", "DDPM", "--json", "--store", url)
     assert r.exit_code == 0, r.output
     assert r.output == kg_cli("explain", "DDPM", "--json").output
+
+
+@pytest.mark.slow
+def test_cli_load_and_query_virtuoso(kg_cli, virtuoso_server):
+    """`kg load --store URL`, then every query command on it gives what memory gives."""
+    r = kg_cli("load", "--store", virtuoso_server, "--json")
+    assert r.exit_code == 0, r.output
+    q = "SELECT (COUNT(*) AS ?n) WHERE { ?s a rd:Attack }"
+    for args in (("sparql", q), ("ask", "Which attacks target Stable Diffusion?"),
+                 ("gaps",), ("coverage",), ("table", "defenses", "--format", "csv"),
+                 ("explain", "Membership inference")):
+        got = kg_cli(*args, "--store", virtuoso_server)
+        assert got.exit_code == 0, (args, got.output)
+        assert got.output == kg_cli(*args).output, args
 
 
 def test_bad_store_setting_is_one_line_error(kg_cli):
