@@ -11,7 +11,10 @@ into the query):
   ``VALUES`` block written from the RDF terms (checked IRIs, escaped literals) at the
   start of the query's top-level group; loads through the Graph Store Protocol (one PUT
   of the whole default graph) or, failing that, SPARQL Update (a temporary named graph
-  moved to the default graph in one request). Every request has one deadline for connect,
+  moved to the default graph in one request). Virtuoso's differences (its union default
+  graph, loads readers see half done, ASK as a row, results cut at ResultSetMaxRows) are
+  handled in one place, :class:`_Virtuoso`, chosen by the endpoint's ``Server`` header or
+  ``dialect="virtuoso"``. Every request has one deadline for connect,
   send and receive together (``KG_QUERY_TIMEOUT``); a down or slow endpoint is an
   :class:`EndpointError` naming the endpoint.
 
@@ -836,6 +839,8 @@ class RemoteStore:
     ``url`` is the query endpoint. Loading uses the Graph Store Protocol endpoint
     ``store_url`` (PUT ``?default``) when given or derivable (``…/query`` → ``…/store``,
     as `oxigraph serve`), else SPARQL Update on ``update_url`` (``…/query`` → ``…/update``).
+    ``dialect`` (``sparql11`` | ``virtuoso``; default: asked from the endpoint once per
+    process) picks how queries and loads are sent (:class:`_Virtuoso`).
     """
 
     kind = "remote"
@@ -1098,7 +1103,7 @@ _MAPS, _NAME = "urn:kg:maps", "urn:kg:name"  # version -maps-> graph; graph -nam
 _DEFAULT = "urn:kg:default"  # the name a version gives its default graph
 _NO_GRAPH = "urn:kg:graph:none"  # the default graph of a store never loaded: empty
 _LIVE_TTL = 2.0  # seconds a resolved live version is used before it is asked again
-_KEEP = 2  # versions a load keeps: the live one and the one before (stale readers use it)
+_GRACE = 120.0  # seconds a replaced version is kept for readers that resolved it before
 
 
 def _rename_iris(sparql: str, names: Mapping[str, str]) -> str:
@@ -1133,9 +1138,9 @@ class _Virtuoso:
       graphs no reader uses (``urn:kg:graph:<token>``) and then adds ONE version to the
       catalog graph (``<version> urn:kg:maps <graph>``, ``<graph> urn:kg:name <name>``;
       versions ordered by their IRI, which starts with the time). Readers use the newest
-      version that has a default graph; a load keeps the version before (a reader that
-      resolved it up to ``_LIVE_TTL`` s ago still reads a whole graph) and drops older
-      ones and the graphs only they map.
+      version that has a default graph (resolved again every ``_LIVE_TTL`` s); a load
+      drops the versions replaced more than ``_GRACE`` s ago and the graphs only they map,
+      so a reader that resolved a version just before a switch still reads all of it.
     * ASK answers as a SELECT of ``__ASK_RETVAL`` (1 or no row), not ``{"boolean": …}``.
     * A result cut at its ``ResultSetMaxRows`` says so only in the ``X-SPARQL-MaxRows``
       header: that is an error here, never a silently short answer.
@@ -1226,11 +1231,15 @@ class _Virtuoso:
         self._prune()
 
     def _prune(self) -> None:
-        """Drop the versions older than the newest ``_KEEP`` and the graphs only they map
-        (graphs no version maps yet, another process's load in flight, are never seen)."""
+        """Drop the versions replaced more than ``_GRACE`` s ago and the graphs only they
+        map (graphs no version maps yet, another process's load in flight, are never
+        seen). A version's IRI starts with its time, and it replaces the one before."""
         versions = self._versions()
-        order = sorted(versions, reverse=True)
-        keep, old = order[:_KEEP], order[_KEEP:]
+        order = sorted(versions)
+        cut = time.time_ns() - int(_GRACE * 1e9)
+        old = [v for v, nxt in zip(order, order[1:], strict=False)
+               if int(nxt.rsplit(":", 1)[1].split("-")[0]) < cut]
+        keep = [v for v in order if v not in old]
         kept = {g for v in keep for g in versions[v].values()}
         for v in old:
             ops = []

@@ -292,3 +292,48 @@ def test_bad_store_setting_is_one_line_error(kg_cli):
     assert r.exit_code == 1
     assert "expected 'memory', 'oxigraph:PATH'" in r.output
 
+
+
+@pytest.mark.slow
+def test_virtuoso_readers_never_see_a_load_half_done(graph, virtuoso_store):
+    """Virtuoso's own PUT and MOVE show readers an empty or partial graph; a load here
+    writes fresh graphs and switches one catalog version, so a reader counts the old graph
+    or the new one, never anything between. Versions replaced more than a grace time
+    ago go at the next load."""
+    import threading
+
+    small = graph.__class__()
+    for t in list(graph)[:10]:
+        small.add(t)
+    reader = RemoteStore(virtuoso_store.url, timeout=60)
+    done, seen = threading.Event(), set()
+
+    def load():
+        try:
+            for g in (small, graph, small, graph):
+                virtuoso_store.load(g)
+        finally:
+            done.set()
+
+    thread = threading.Thread(target=load)
+    thread.start()
+    while not done.is_set():
+        seen.add(reader.triple_count())
+    thread.join()
+    assert seen <= {len(graph), 10}
+    assert virtuoso_store.triple_count() == len(graph)
+    import kg.store
+
+    virt = virtuoso_store._virt()
+    assert len(virt._versions()) >= 5  # all replaced within the grace time: kept
+    before = {g for m in virt._versions().values() for g in m.values()}
+    try:
+        kg.store._GRACE = 0.0
+        virtuoso_store.load(graph)
+    finally:
+        kg.store._GRACE = 120.0
+    (live,) = virt._versions().values()  # the older versions and their graphs are gone
+    graphs = {r["g"] for r in virtuoso_store.select(
+        "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")}
+    assert not graphs & {URIRef(g) for g in before}
+    assert virtuoso_store.triple_count() == len(graph) and live.keys() >= {"urn:kg:default"}
