@@ -14,18 +14,29 @@ from ..errors import KGError
               show_default=True, help="Columns: target models, attacker knowledge or defense methods.")
 @click.option("--level", type=click.Choice(["model", "family"]), default="model", show_default=True,
               help="With --by model: the models as named, or rolled up to their families.")
-@click.option("--json", "as_json", is_flag=True, help="Every cell with its attacks, defenses and papers.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Every cell with its counts (attacks_total, defenses_total, papers_total) "
+                   "and at most --items of its attacks and defenses (truncated: the lists "
+                   "are cut; items_listed: false past --cells).")
+@click.option("--items", type=click.IntRange(min=0), default=20, show_default=True,
+              help="--json: at most this many attacks and this many defenses per cell (the "
+                   "first in the store's order, listed by label), and unknown-knowledge "
+                   "defenses per threat.")
+@click.option("--cells", type=click.IntRange(min=0), default=100, show_default=True,
+              help="--json: list items in at most this many cells (the first listed); every "
+                   "cell has its counts.")
 @source_option
-def coverage(by, level, as_json, source):
+def coverage(by, level, as_json, items, cells, source):
     """Threats x models / attacker knowledge / defense methods: attacks and defenses per cell.
 
-    The grid is read from the store's coverage summary (kg summarize) when it is current;
-    --json computes every cell's items."""
-    from ..coverage import matrix
-
+    The cells and their counts are read from the store's coverage summary (kg summarize)
+    when it is current; --json adds a page of each cell's items, by queries bound to that
+    cell (--items, --cells), so its cost follows the page, not the graph."""
     store = open_store(source)
     if as_json:
-        echo_json(matrix(store, by=by, level=level).as_dict())
+        from ..coverage.page import page
+
+        echo_json(page(store, by=by, level=level, items=items, cells=cells).as_dict())
     else:
         from ..coverage.summary import render_text
 
@@ -37,22 +48,37 @@ def coverage(by, level, as_json, source):
               type=click.Choice(["threat_without_defense", "model_without_defense",
                                  "knowledge_without_defense", "no_code_link"]),
               help="Only gaps of this type (repeatable).")
-@click.option("--json", "as_json", is_flag=True, help="Each gap with type, reason, cells, evidence.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Each gap with type, reason, cells and evidence (at most --evidence pieces "
+                   "of each kind, with evidence_total, evidence_counts and evidence_truncated).")
 @source_option
 @click.option("--limit", type=click.IntRange(min=0), default=50, show_default=True,
-              help="Text: list at most this many papers without a code link (the rest are "
-                   "counted); --json lists every gap.")
-def gaps(types, as_json, source, limit):
+              help="List at most this many papers without a code link (the first by title; "
+                   "the rest are counted in one last gap and in count/summary).")
+@click.option("--evidence", "evidence", type=click.IntRange(min=0), default=20,
+              show_default=True,
+              help="--json: at most this many pieces of evidence of each kind per gap "
+                   "(attacks, family defenses, unknown-knowledge defenses); the totals are "
+                   "counted from the coverage cells.")
+def gaps(types, as_json, source, limit, evidence):
     """Typed gaps: threats, models and attacker knowledge with attacks but no defense;
     papers with no code link in the survey. Each with its reason; --json adds the evidence.
 
-    The text is read from the store's coverage summary (kg summarize) when it is current."""
-    from ..coverage.gaps import find_gaps, from_summary, render_text, summary
+    The gaps are read from the store's coverage summary (kg summarize) when it is current;
+    --json fetches each gap's evidence by queries bound to that gap, cut at --evidence
+    (count and summary are every gap's, whatever is listed)."""
+    from ..coverage.gaps import find_gaps, from_summary, render_text, totals
 
     store = open_store(source)
     if as_json:
-        gs = [g for g in find_gaps(store) if not types or g.type in types]
-        echo_json({"count": len(gs), "summary": summary(gs), "gaps": [g.as_dict() for g in gs]})
+        gs = [g for g in find_gaps(store, code_limit=limit, evidence_limit=evidence)
+              if not types or g.type in types]
+        count, by_type = totals(gs)
+        echo_json({"count": count, "listed": sum(1 for g in gs if g.cells),
+                   "summary": by_type, "code_limit": limit, "evidence_limit": evidence,
+                   "truncated_gaps": sum(1 for g in gs if g.as_dict().get(
+                       "evidence_truncated")),
+                   "gaps": [g.as_dict() for g in gs]})
     else:
         click.echo(render_text([g for g in from_summary(store, code_limit=limit)
                                 if not types or g.type in types]))

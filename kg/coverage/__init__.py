@@ -67,34 +67,67 @@ SELECT ?node ?label WHERE {
 # the item, its paper and the item it is linked through (?via, derived links). Flat
 # SELECTs: the column (a model, or at family level its family, see :func:`families`) is
 # worked out in Python, so the large joins carry no property path.
+# One triple pattern per OPTIONAL: Oxigraph joins a longer one as a whole (every paper),
+# even when ?paper is bound. (?paper is an rd:Paper: the object of rd:fromPaper, SHACL.)
 _ITEM_LABELS = """
   OPTIONAL { ?item rdfs:label ?itemLabel . }
-  OPTIONAL { ?paper a rd:Paper ; dcterms:title ?paperLabel . }
+  OPTIONAL { ?paper dcterms:title ?paperLabel . }
 """
 _VIA_LABEL = "  OPTIONAL { ?via rdfs:label ?viaLabel . }\n"
 
-ATTACKS_BY_MODEL = """
-SELECT ?threat ?item ?paper ?evaluatedOn ?itemLabel ?paperLabel WHERE {
+# The cell patterns (one per view and kind): what places ?item in the cell of ?threat and
+# the column (?col, or the model ?evaluatedOn). Oxigraph joins triple patterns in the order
+# written, so each is written item first (the whole matrix, or bound items: page) ...
+ATTACK_MODEL_CELL = """
   ?item a rd:Attack ; rd:threat ?threat ; rd:evaluatedOn ?evaluatedOn ; rd:fromPaper ?paper .
-""" + _ITEM_LABELS + "}"
-
-DEFENSES_BY_MODEL = """
-SELECT ?threat ?item ?paper ?evaluatedOn ?itemLabel ?paperLabel WHERE {
+"""
+DEFENSE_MODEL_CELL = """
   ?item a rd:DefenseEvaluation ; rd:mitigates ?threat ; rd:evaluatedOn ?evaluatedOn ;
         rd:fromPaper ?paper .
-""" + _ITEM_LABELS + "}"
-
-ATTACKS_BY_KNOWLEDGE = """
-SELECT ?threat ?col ?item ?paper ?itemLabel ?paperLabel WHERE {
+"""
+ATTACK_KNOWLEDGE_CELL = """
   ?item a rd:Attack ; rd:threat ?threat ; rd:assumesKnowledge ?col ; rd:fromPaper ?paper .
-""" + _ITEM_LABELS + "}"
-
+"""
 # Derived: the knowledge of the attacks the evaluation was (derived to be) evaluated against.
-DEFENSES_BY_KNOWLEDGE = """
-SELECT ?threat ?col ?item ?paper ?via ?itemLabel ?paperLabel ?viaLabel WHERE {
+DEFENSE_KNOWLEDGE_CELL = """
   ?item a rd:DefenseEvaluation ; rd:mitigates ?threat ; rd:fromPaper ?paper .
-  ?via a rd:Attack ; rd:fromPaper ?paper ; rd:threat ?threat ; rd:assumesKnowledge ?col .
-""" + _ITEM_LABELS + _VIA_LABEL + "}"
+  ?via rd:fromPaper ?paper ; a rd:Attack ; rd:threat ?threat ; rd:assumesKnowledge ?col .
+"""
+DEFENSE_METHOD_CELL = """
+  ?item a rd:DefenseEvaluation ; rd:mitigates ?threat ; rd:method ?col ; rd:fromPaper ?paper .
+"""
+# Derived: attacks of the same paper and threat as an evaluation of the method.
+ATTACK_METHOD_CELL = """
+  ?item a rd:Attack ; rd:fromPaper ?paper ; rd:threat ?threat .
+  ?via rd:fromPaper ?paper ; a rd:DefenseEvaluation ; rd:mitigates ?threat ; rd:method ?col .
+"""
+# ... and column first: the same patterns for a bound cell (the pick of a page).
+_COLUMN_FIRST = {
+    ATTACK_MODEL_CELL: "?item rd:evaluatedOn ?evaluatedOn ; rd:threat ?threat ; a rd:Attack ; "
+                       "rd:fromPaper ?paper .",
+    DEFENSE_MODEL_CELL: "?item rd:evaluatedOn ?evaluatedOn ; rd:mitigates ?threat ; "
+                        "a rd:DefenseEvaluation ; rd:fromPaper ?paper .",
+    ATTACK_KNOWLEDGE_CELL: "?item rd:assumesKnowledge ?col ; rd:threat ?threat ; a rd:Attack ; "
+                           "rd:fromPaper ?paper .",
+    DEFENSE_KNOWLEDGE_CELL: "?via rd:assumesKnowledge ?col ; rd:threat ?threat ; a rd:Attack ; "
+                            "rd:fromPaper ?paper . ?item rd:fromPaper ?paper ; "
+                            "rd:mitigates ?threat ; a rd:DefenseEvaluation .",
+    DEFENSE_METHOD_CELL: "?item rd:method ?col ; rd:mitigates ?threat ; a rd:DefenseEvaluation ; "
+                         "rd:fromPaper ?paper .",
+    ATTACK_METHOD_CELL: "?via rd:method ?col ; rd:mitigates ?threat ; a rd:DefenseEvaluation ; "
+                        "rd:fromPaper ?paper . ?item rd:fromPaper ?paper ; rd:threat ?threat ; "
+                        "a rd:Attack .",
+}
+
+ATTACKS_BY_MODEL = ("SELECT ?threat ?item ?paper ?evaluatedOn ?itemLabel ?paperLabel WHERE {"
+                    + ATTACK_MODEL_CELL + _ITEM_LABELS + "}")
+DEFENSES_BY_MODEL = ("SELECT ?threat ?item ?paper ?evaluatedOn ?itemLabel ?paperLabel WHERE {"
+                     + DEFENSE_MODEL_CELL + _ITEM_LABELS + "}")
+ATTACKS_BY_KNOWLEDGE = ("SELECT ?threat ?col ?item ?paper ?itemLabel ?paperLabel WHERE {"
+                        + ATTACK_KNOWLEDGE_CELL + _ITEM_LABELS + "}")
+DEFENSES_BY_KNOWLEDGE = ("SELECT ?threat ?col ?item ?paper ?via ?itemLabel ?paperLabel "
+                         "?viaLabel WHERE {" + DEFENSE_KNOWLEDGE_CELL + _ITEM_LABELS
+                         + _VIA_LABEL + "}")
 
 # Defense evaluations whose attacker knowledge is unknown: no attack to derive it from.
 # MINUS, not FILTER NOT EXISTS: the same rows (both variables are bound on each side),
@@ -105,17 +138,10 @@ SELECT ?threat ?item ?paper ?itemLabel ?paperLabel WHERE {
   MINUS { ?a a rd:Attack ; rd:fromPaper ?paper ; rd:threat ?threat . }
 """ + _ITEM_LABELS + "}"
 
-DEFENSES_BY_METHOD = """
-SELECT ?threat ?col ?item ?paper ?itemLabel ?paperLabel WHERE {
-  ?item a rd:DefenseEvaluation ; rd:mitigates ?threat ; rd:method ?col ; rd:fromPaper ?paper .
-""" + _ITEM_LABELS + "}"
-
-# Derived: attacks of the same paper and threat as an evaluation of the method.
-ATTACKS_BY_METHOD = """
-SELECT ?threat ?col ?item ?paper ?via ?itemLabel ?paperLabel ?viaLabel WHERE {
-  ?via a rd:DefenseEvaluation ; rd:mitigates ?threat ; rd:method ?col ; rd:fromPaper ?paper .
-  ?item a rd:Attack ; rd:fromPaper ?paper ; rd:threat ?threat .
-""" + _ITEM_LABELS + _VIA_LABEL + "}"
+DEFENSES_BY_METHOD = ("SELECT ?threat ?col ?item ?paper ?itemLabel ?paperLabel WHERE {"
+                      + DEFENSE_METHOD_CELL + _ITEM_LABELS + "}")
+ATTACKS_BY_METHOD = ("SELECT ?threat ?col ?item ?paper ?via ?itemLabel ?paperLabel ?viaLabel "
+                     "WHERE {" + ATTACK_METHOD_CELL + _ITEM_LABELS + _VIA_LABEL + "}")
 
 # The small vocabularies' labels (threats, knowledge levels, models, methods).
 VOCAB_LABELS = """
@@ -138,6 +164,15 @@ CELL_QUERIES: dict[tuple[str, str], tuple[str, str]] = {
     ("knowledge", "model"): (ATTACKS_BY_KNOWLEDGE, DEFENSES_BY_KNOWLEDGE),
     ("defense", "model"): (ATTACKS_BY_METHOD, DEFENSES_BY_METHOD),
 }
+# (by, level) -> (attack pattern, defense pattern) of a cell: the items of one cell, a page
+# of them (kg.coverage.page), as ``SELECT DISTINCT ?item WHERE { pattern }`` bound to it.
+CELL_PATTERNS: dict[tuple[str, str], tuple[str, str]] = {
+    view: (_COLUMN_FIRST[a], _COLUMN_FIRST[d]) for view, (a, d) in {
+        ("model", "model"): (ATTACK_MODEL_CELL, DEFENSE_MODEL_CELL),
+        ("model", "family"): (ATTACK_MODEL_CELL, DEFENSE_MODEL_CELL),
+        ("knowledge", "model"): (ATTACK_KNOWLEDGE_CELL, DEFENSE_KNOWLEDGE_CELL),
+        ("defense", "model"): (ATTACK_METHOD_CELL, DEFENSE_METHOD_CELL),
+    }.items()}
 
 
 @dataclass(frozen=True)
@@ -178,15 +213,25 @@ class Cell:
     col: Node
     attacks: list[Item] = field(default_factory=list)
     defenses: list[Item] = field(default_factory=list)
+    #: (attacks, defenses, papers) the cell holds, when its lists are a page of them
+    #: (kg.coverage.page: counted by kg.coverage.summary); None: the lists are complete
+    totals: tuple[int, int, int] | None = None
+    listed: bool = True  # False: a page lists no item of this cell (only its totals)
 
     def papers(self) -> list[Node]:
+        """The papers of the listed items."""
         return sorted({i.paper for i in self.attacks + self.defenses}, key=lambda n: n.label)
 
     def as_dict(self) -> dict:
+        papers = self.papers()
+        n = self.totals or (len(self.attacks), len(self.defenses), len(papers))
         return {"threat": self.threat.as_dict(), "column": self.col.as_dict(),
                 "attacks": [i.as_dict() for i in self.attacks],
                 "defenses": [i.as_dict() for i in self.defenses],
-                "papers": [p.as_dict() for p in self.papers()]}
+                "papers": [p.as_dict() for p in papers],
+                "attacks_total": n[0], "defenses_total": n[1], "papers_total": n[2],
+                "items_listed": self.listed,
+                "truncated": (len(self.attacks), len(self.defenses), len(papers)) != tuple(n)}
 
 
 @dataclass
@@ -197,6 +242,11 @@ class Matrix:
     cols: list[Node]
     cells: dict[tuple[str, str], Cell]  # (threat IRI, column IRI) -> cell
     unknown: dict[str, list[Item]] = field(default_factory=dict)  # threat IRI -> items
+    #: a page (kg.coverage.page): at most ``items`` of each kind in each of the first
+    #: ``cells_listed`` cells; ``unknown_totals``: threat IRI -> unknown-knowledge defenses
+    items: int | None = None
+    cells_listed: int | None = None
+    unknown_totals: dict[str, int] | None = None
 
     def cell(self, threat: str, col: str) -> Cell:
         """The cell by IRIs or labels (an empty cell when nothing falls in it)."""
@@ -205,19 +255,28 @@ class Matrix:
         return self.cells.get((t.iri, c.iri)) or Cell(t, c)
 
     def as_dict(self) -> dict:
+        cells = [self.cells[k].as_dict() for k in sorted(
+            self.cells, key=lambda k: (self.cells[k].threat.label, self.cells[k].col.label))]
+        unknown = []
+        for t, items in sorted(self.unknown.items()):
+            total = len(items) if self.unknown_totals is None else self.unknown_totals[t]
+            unknown.append({"threat": _find(self.rows, t, "threat").as_dict(),
+                            "note": "attacker knowledge unknown (no attack in the same paper "
+                                    "and threat to derive it from); unknown is not none",
+                            "defenses": [i.as_dict() for i in items],
+                            "defenses_total": total, "truncated": len(items) < total})
         return {
             "by": self.by,
             "level": self.level,
             "level_note": LEVEL_NOTES[(self.by, self.level)],
             "rows": [r.as_dict() for r in self.rows],
             "columns": [c.as_dict() for c in self.cols],
-            "cells": [self.cells[k].as_dict() for k in sorted(
-                self.cells, key=lambda k: (self.cells[k].threat.label, self.cells[k].col.label))],
-            "unknown": [{"threat": _find(self.rows, t, "threat").as_dict(),
-                         "note": "attacker knowledge unknown (no attack in the same paper and "
-                                 "threat to derive it from); unknown is not none",
-                         "defenses": [i.as_dict() for i in items]}
-                        for t, items in sorted(self.unknown.items())],
+            "cells_total": len(cells),
+            "items_limit": self.items,
+            "cells_listed": len(cells) if self.cells_listed is None else self.cells_listed,
+            "truncated_cells": sum(1 for c in cells if c["truncated"]),
+            "cells": cells,
+            "unknown": unknown,
         }
 
 
@@ -277,12 +336,23 @@ def family_of(store: Store) -> dict[str, str]:
     return {m: fam[m][0] for m, in select_values(store, TARGET_MODELS)[1]}
 
 
-def vocab_labels(store: Store) -> dict[str, str]:
-    """Labels of the small vocabularies: threats, knowledge levels, models, methods."""
+MODEL_LABELS = "SELECT ?node ?label WHERE { ?node a rd:TargetModel ; skos:prefLabel ?label . }"
+
+
+def vocab_labels(store: Store, methods: bool = True) -> dict[str, str]:
+    """Labels of the small vocabularies: threats, knowledge levels, models, methods (the
+    defense methods, a vocabulary that grows with the papers, only with ``methods``)."""
     out = {}
-    for q in (VOCAB_LABELS, THREATS, KNOWLEDGE):
+    for q in (VOCAB_LABELS if methods else MODEL_LABELS, THREATS, KNOWLEDGE):
         out.update(select_values(store, q)[1])
     return out
+
+
+def _opening(q: str, values: str) -> str:
+    """``q`` with the VALUES block ``values`` opening its WHERE group (Oxigraph joins the
+    patterns in their order: bound values first)."""
+    at = q.index("WHERE {") + len("WHERE {")
+    return q[:at] + "\n  " + values + q[at:]
 
 
 def _restricted(q: str, by: str, level: str, threat: str | None, column: str | None,
@@ -296,26 +366,32 @@ def _restricted(q: str, by: str, level: str, threat: str | None, column: str | N
         bindings["col"] = URIRef(column)
     elif column is not None and level == "family":
         members = sorted(m for m in models if column in fam[m])
-        q = q.rstrip()[:-1] + values_block(["evaluatedOn"], [(m,) for m in members]) + "\n}"
+        q = _opening(q, values_block(["evaluatedOn"], [(m,) for m in members]))
     elif column is not None:
         bindings["evaluatedOn"] = URIRef(column)
     return q, bindings
 
 
 def matrix(store: Store, by: str = "model", level: str = "model", threat: str | None = None,
-           column: str | None = None) -> Matrix:
+           column: str | None = None,
+           picked: dict[tuple[str, str, str], set[str]] | None = None,
+           lab: dict[str, str] | None = None) -> Matrix:
     """The coverage matrix of threats x ``by`` ('model', 'knowledge' or 'defense');
     ``level`` 'family' rolls models up to their families (only for by='model').
 
     ``threat`` / ``column`` (IRIs) narrow it to one row, one column or one cell: the
-    queries are bound to them, so the cost follows the cell, not the graph."""
+    queries are bound to them, so the cost follows the cell, not the graph. ``picked``:
+    (kind, threat IRI, column IRI) -> the items (IRIs) of that cell to read, by queries
+    bound to their (threat, item) pairs; only those cells and items are in the matrix
+    (each item as the whole matrix has it: :func:`kg.coverage.page.page`). ``lab``: the
+    vocabularies' labels (:func:`vocab_labels`) when the caller has them."""
     if by not in BYS:
         raise KGError(f"unknown coverage view {by!r}; expected one of {', '.join(BYS)}")
     if level not in LEVELS:
         raise KGError(f"unknown level {level!r}; expected one of {', '.join(LEVELS)}")
     if by != "model" and level != "model":
         raise KGError(f"--level family applies to --by model only (not --by {by})")
-    lab = vocab_labels(store)
+    lab = vocab_labels(store) if lab is None else lab
     nodes: dict[str, Node] = {}
 
     def node(t: str, label: str | None = None) -> Node:
@@ -336,8 +412,17 @@ def matrix(store: Store, by: str = "model", level: str = "model", threat: str | 
         models = {m for m, in select_values(store, TARGET_MODELS)[1]}
         fam = families(store) if level == "family" else {}
     acc: dict[tuple[str, str, str, str], dict] = {}
+    runs = []
     for kind, q in (("attack", attacks_q), ("defense", defenses_q)):
         q, bindings = _restricted(q, by, level, threat, column, models, fam)
+        if picked is None:
+            runs.append((kind, q, bindings))
+            continue
+        pairs = sorted({(t, it) for (k, t, _), items in picked.items() if k == kind
+                        for it in items})
+        runs += [(kind, _opening(q, values_block(["threat", "item"], pairs[i:i + 2000])),
+                  bindings) for i in range(0, len(pairs), 2000)]
+    for kind, q, bindings in runs:
         names, result = select_values(store, q, bindings)
         ix = {n: i for i, n in enumerate(names)}
         i_on, i_col, i_via = ix.get("evaluatedOn"), ix.get("col"), ix.get("via")
@@ -352,6 +437,8 @@ def matrix(store: Store, by: str = "model", level: str = "model", threat: str | 
             else:
                 targets = (r[i_on],)
             for c in targets:
+                if picked is not None and it not in picked.get((kind, t, c), ()):
+                    continue
                 tn, cn = node(t), node(c)
                 cols.setdefault(c, cn)
                 if (t, c) not in cells:
@@ -383,7 +470,7 @@ def matrix(store: Store, by: str = "model", level: str = "model", threat: str | 
         cell.attacks.sort(key=lambda i: i.node.label)
         cell.defenses.sort(key=lambda i: i.node.label)
     unknown: dict[str, list[Item]] = {}
-    if by == "knowledge":
+    if by == "knowledge" and picked is None:
         bound = {"threat": URIRef(threat)} if threat is not None else None
         for t, it, paper, il, pl in select_values(store, DEFENSES_UNKNOWN_KNOWLEDGE, bound)[1]:
             unknown.setdefault(t, []).append(Item("defense", node(it, il), node(paper, pl)))

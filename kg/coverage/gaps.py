@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from rdflib import URIRef
 from rdflib.namespace import DCTERMS, RDFS, SKOS
 
 from ..store import Store, select_values, values_block
@@ -124,6 +125,9 @@ class Gap:
     cells: list[dict]  # the coverage cell(s): {"threat": {...}, "model"/"knowledge"/"paper": {...}}
     evidence: list[dict] = field(default_factory=list)
     level: str | None = None  # model | family, for model_without_defense
+    #: pieces of evidence of each kind the full list has (counted from the coverage cells,
+    #: not from the list, which stops at ``evidence_limit``); None: evidence not fetched
+    evidence_counts: dict[str, int] | None = None
 
     @property
     def key(self) -> tuple:
@@ -136,6 +140,10 @@ class Gap:
              "evidence": self.evidence}
         if self.level is not None:
             d["level"] = self.level
+        if self.evidence_counts is not None:
+            total = sum(self.evidence_counts.values())
+            d.update(evidence_total=total, evidence_counts=dict(sorted(
+                self.evidence_counts.items())), evidence_truncated=len(self.evidence) < total)
         return d
 
 
@@ -258,6 +266,13 @@ SELECT ?threat ?model ?attack ?paper WHERE {{
   ?attack a rd:Attack ; rd:threat ?threat ; rd:evaluatedOn ?model ; rd:fromPaper ?paper .
 }}
 """
+# A family gap's attacks: evaluated on any model of the family (once each).
+ATTACKS_OF_FAMILY_CELLS = """
+SELECT DISTINCT ?threat ?attack ?paper WHERE {{
+  {values}
+  ?attack a rd:Attack ; rd:threat ?threat ; rd:evaluatedOn ?model ; rd:fromPaper ?paper .
+}}
+"""
 ATTACKS_OF_KNOWLEDGE_CELLS = """
 SELECT ?threat ?knowledge ?attack ?paper WHERE {{
   {values}
@@ -285,13 +300,16 @@ def _rows(store: Store, template: str, names: list[str], keys) -> list[tuple]:
 
 
 def find_gaps(store: Store, s=None, evidence: bool = True,
-              code_limit: int | None = None) -> list[Gap]:
+              code_limit: int | None = None, evidence_limit: int | None = None) -> list[Gap]:
     """Every gap, a pure function of the coverage cells (kg.coverage.summary: the store's
     stored counts when current, else counted live), sorted by type, level and cell labels.
     ``evidence``: the attacks, papers and survey cells behind each gap, fetched by queries
     bound to the gaps found (the cost follows the gaps, not the graph). ``code_limit``: list
     at most this many papers without a code link (the first by title; one last cell-less
-    gap counts the rest); None lists them all."""
+    gap counts the rest); None lists them all. ``evidence_limit``: at most this many pieces
+    of evidence of each kind per gap (attacks, family defenses, unknown-knowledge defenses;
+    the first in the store's order, listed by label), None all; each gap counts the full
+    list's pieces per kind from the cells (``evidence_counts``), so a cut list says so."""
     from . import summary as summary_mod
 
     s = s if s is not None else summary_mod.get(store, summary_mod.GAP_VIEWS)
@@ -366,88 +384,132 @@ def find_gaps(store: Store, s=None, evidence: bool = True,
         ev = ([{"kind": "paper", **p}] + [{"kind": "survey_cell", "where": w, "text": x}
                                           for w, x in cs]) if evidence else []
         gaps.append(Gap("no_code_link", _code_reason(p["label"], len(cs), state.get(paper)),
-                        [{"paper": p}], ev))
+                        [{"paper": p}], ev,
+                        evidence_counts=_kinds(ev) if evidence else None))
     if s.no_code_link > len(papers):
         rest = s.no_code_link - len(papers)
         gaps.append(Gap("no_code_link",
                         f"… and {_plural(rest, 'more paper')} without a code link in the survey "
-                        "(`kg gaps --type no_code_link --json` lists them all, with evidence)", [],
-                        [{"kind": "not_listed", "count": rest}]))
+                        "(a larger `kg gaps --limit` lists them, with evidence)", [],
+                        [{"kind": "not_listed", "count": rest}],
+                        evidence_counts={"not_listed": 1} if evidence else None))
     if evidence:
-        _add_evidence(store, ctx, gaps, fam, models, context)
+        _add_evidence(store, ctx, gaps, fam, models, context, s, evidence_limit)
     return _sorted(gaps)
 
 
-def _add_evidence(store: Store, ctx: _Ctx, gaps: list[Gap], fam, models, context) -> None:
+def _kinds(evidence: list[dict]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for e in evidence:
+        out[e["kind"]] = out.get(e["kind"], 0) + 1
+    return out
+
+
+def _per_gap(store: Store, template: str, names: list[str], keys: dict[int, list[tuple]],
+             limit: int | None) -> dict[int, list[tuple]]:
+    """Rows of ``template`` for each gap (by index), its ``keys`` bound in a VALUES block;
+    at most ``limit`` rows per gap (a LIMIT: the first in the store's order; the caller
+    sorts), all without one."""
+    out: dict[int, list[tuple]] = {}
+    for i, ks in keys.items():
+        rows = out[i] = []
+        if len(set(ks)) == 1:  # one cell: bound values (rdflib joins a VALUES block late)
+            q = template.format(values="")
+            bound = {n: URIRef(v) for n, v in zip(names, ks[0], strict=True)}
+            rows += select_values(store, q if limit is None else f"{q.rstrip()}\nLIMIT {limit}",
+                                  bound)[1]
+            continue
+        for batch in _batches(sorted(set(ks))):
+            left = None if limit is None else limit - len(rows)
+            if left is not None and left <= 0:
+                break
+            q = template.format(values=values_block(names, batch))
+            rows += select_values(store, q if left is None else f"{q.rstrip()}\nLIMIT {left}")[1]
+    return out
+
+
+def _add_evidence(store: Store, ctx: _Ctx, gaps: list[Gap], fam, models, context, s,
+                  limit: int | None = None) -> None:
     """The attacks (with their survey cells) behind each gap, and the defenses that cover a
-    model-level gap's family, by queries bound to the gaps' cells."""
+    model-level gap's family, by queries bound to each gap's cells: at most ``limit`` of
+    each kind per gap (None: all). How many of each kind the full list has is counted from
+    the coverage cells ``s`` (the one count), so a cut list still says its total."""
     def key(g: Gap, *names: str) -> tuple:
         return tuple(g.cells[0][n]["iri"] for n in names)
 
+    def defended(view: str, t: str, col: str) -> int:
+        c = s.cell(view, t, col)
+        return c.defenses if c else 0
+
+    def attacks_in(view: str, t: str, col: str | None) -> int:
+        c = s.threat(t) if col is None else s.cell(view, t, col)
+        return c.attacks if c else 0
+
+    ix = {id(g): i for i, g in enumerate(gaps)}
     threat_g = [g for g in gaps if g.type == "threat_without_defense"]
     model_g = [g for g in gaps if g.type == "model_without_defense" and g.level == "model"]
     family_g = [g for g in gaps if g.type == "model_without_defense" and g.level == "family"]
     know_g = [g for g in gaps if g.type == "knowledge_without_defense"]
-    by_threat: dict[str, dict[str, str]] = {}
-    for t, a, p in _rows(store, ATTACKS_OF_THREATS, ["threat"], [key(g, "threat")
-                                                                 for g in threat_g]):
-        by_threat.setdefault(t, {})[a] = p
-    members = {(t, m, f) for g in family_g for t, f in [key(g, "threat", "model")]
-               for m in models if f in fam[m]} | {(t, f, f) for g in family_g
-                                                   for t, f in [key(g, "threat", "model")]}
-    cells = {(t, m) for g in model_g for t, m in [key(g, "threat", "model")]}
-    cells |= {(t, m) for t, m, _ in members}
-    by_cell: dict[tuple[str, str], dict[str, str]] = {}
-    for t, m, a, p in _rows(store, ATTACKS_OF_MODEL_CELLS, ["threat", "model"], cells):
-        by_cell.setdefault((t, m), {})[a] = p
-    by_know: dict[tuple[str, str], dict[str, str]] = {}
-    for t, k, a, p in _rows(store, ATTACKS_OF_KNOWLEDGE_CELLS, ["threat", "knowledge"],
-                            [key(g, "threat", "knowledge") for g in know_g]):
-        by_know.setdefault((t, k), {})[a] = p
-    unknown: dict[str, list[tuple[str, str]]] = {}
-    for t, d, p in _rows(store, UNKNOWN_KNOWLEDGE_OF, ["threat"],
-                         [key(g, "threat") for g in know_g]):
-        unknown.setdefault(t, []).append((d, p))
-    pairs = sorted({(t, dm) for (t, m), f in context.items() for dm in models
-                    if fam.tree.covers(f, dm)})
-    fam_defs: dict[tuple[str, str], set[tuple[str, str]]] = {}
-    for t, d, dm in _rows(store, FAMILY_DEFENSES_OF,
-                          ["threat", "defenseModel"], pairs):
-        for (tt, m), f in context.items():
-            if tt == t and fam.tree.covers(f, dm):
-                fam_defs.setdefault((t, m), set()).add((d, dm))
-    attacks = ({a for v in by_threat.values() for a in v} | {a for v in by_cell.values() for a in v}
-               | {a for v in by_know.values() for a in v})
-    papers = ({p for v in by_threat.values() for p in v.values()}
-              | {p for v in by_cell.values() for p in v.values()}
-              | {p for v in by_know.values() for p in v.values()})
-    ctx.fetch(attacks | papers | {x for v in unknown.values() for dp in v for x in dp}
-              | {x for v in fam_defs.values() for dd in v for x in dd}
-              | {f for f in context.values()}, attacks)
+
+    def members(t: str, f: str) -> list[tuple[str, str]]:
+        return [(t, f)] + [(t, m) for m in models if f in fam[m] and m != f]
+
+    def covered(t: str, m: str) -> list[tuple[str, str]]:
+        f = context.get((t, m))
+        return [] if f is None else [(t, dm) for dm in models if fam.tree.covers(f, dm)]
+
+    by_threat = _per_gap(store, ATTACKS_OF_THREATS, ["threat"],
+                         {ix[id(g)]: [key(g, "threat")] for g in threat_g}, limit)
+    by_cell = _per_gap(store, ATTACKS_OF_MODEL_CELLS, ["threat", "model"],
+                       {ix[id(g)]: [key(g, "threat", "model")] for g in model_g}, limit)
+    by_family = _per_gap(store, ATTACKS_OF_FAMILY_CELLS, ["threat", "model"],
+                         {ix[id(g)]: members(*key(g, "threat", "model")) for g in family_g}, limit)
+    by_know = _per_gap(store, ATTACKS_OF_KNOWLEDGE_CELLS, ["threat", "knowledge"],
+                       {ix[id(g)]: [key(g, "threat", "knowledge")] for g in know_g}, limit)
+    know_threats = sorted({key(g, "threat")[0] for g in know_g})
+    found = _per_gap(store, UNKNOWN_KNOWLEDGE_OF, ["threat"],
+                     {i: [(t,)] for i, t in enumerate(know_threats)}, limit)
+    unknown = {t: found[i] for i, t in enumerate(know_threats)}
+    fam_defs = _per_gap(store, FAMILY_DEFENSES_OF, ["threat", "defenseModel"],
+                        {ix[id(g)]: covered(*key(g, "threat", "model")) for g in model_g
+                         if key(g, "threat", "model") in context}, limit)
+    picked = {i: {r[-2]: r[-1] for r in rows}  # attack -> paper
+              for found in (by_threat, by_cell, by_family, by_know) for i, rows in found.items()}
+    attacks = {a for v in picked.values() for a in v}
+    papers = {p for v in picked.values() for p in v.values()}
+    ctx.fetch(attacks | papers | {x for v in unknown.values() for r in v for x in r[1:]}
+              | {x for v in fam_defs.values() for r in v for x in r[1:]}
+              | set(context.values()), attacks)
     for g in threat_g:
         (t,) = key(g, "threat")
-        g.evidence = ctx.attack_evidence(by_threat.get(t, {}), "threat") + [
+        g.evidence = ctx.attack_evidence(picked[ix[id(g)]], "threat") + [
             {"kind": "absent", "where": "defense table, column 'Threats'",
              "text": f"no row names {g.cells[0]['threat']['label']}"}]
+        g.evidence_counts = {"attack": attacks_in("threat", t, None), "absent": 1}
     for g in model_g:
         t, m = key(g, "threat", "model")
-        g.evidence = ctx.attack_evidence(by_cell.get((t, m), {}), "evaluatedOn")
+        g.evidence = ctx.attack_evidence(picked[ix[id(g)]], "evaluatedOn")
+        g.evidence_counts = {"attack": attacks_in("model/model", t, m)}
         f = context.get((t, m))
-        g.evidence += [{"kind": "family_defense", **ctx.node(d), "evaluated_on": ctx.node(dm),
-                        "family": ctx.node(f)} for d, dm in sorted(fam_defs.get((t, m), ()))]
+        if f is not None:
+            g.evidence += [{"kind": "family_defense", **ctx.node(d), "evaluated_on": ctx.node(dm),
+                            "family": ctx.node(f)} for _, d, dm in sorted(fam_defs[ix[id(g)]])]
+            g.evidence_counts["family_defense"] = sum(
+                defended("model/model", t, dm) for _, dm in covered(t, m))
     for g in family_g:
         t, f = key(g, "threat", "model")
-        found: dict[str, str] = {}
-        for tt, m, ff in members:
-            if tt == t and ff == f:
-                found.update(by_cell.get((t, m), {}))
-        g.evidence = ctx.attack_evidence(found, "evaluatedOn")
+        g.evidence = ctx.attack_evidence(picked[ix[id(g)]], "evaluatedOn")
+        g.evidence_counts = {"attack": attacks_in("model/family", t, f)}
     for g in know_g:
         t, k = key(g, "threat", "knowledge")
-        g.evidence = ctx.attack_evidence(by_know.get((t, k), {}), "assumesKnowledge")
+        g.evidence = ctx.attack_evidence(picked[ix[id(g)]], "assumesKnowledge")
         g.evidence += [{"kind": "unknown_knowledge", **ctx.node(d), "paper": ctx.node(p),
                         "knowledge": "unknown"}
-                       for d, p in sorted(unknown.get(t, []), key=lambda x: ctx.lab.get(x[0], x[0]))]
+                       for _, d, p in sorted(unknown[t], key=lambda x: ctx.lab.get(x[1], x[1]))]
+        g.evidence_counts = {"attack": attacks_in("knowledge/model", t, k)}
+        n = s.threat(t).unknown if s.threat(t) else 0
+        if n:
+            g.evidence_counts["unknown_knowledge"] = n
 
 
 def from_summary(store: Store, s=None, code_limit: int = 50) -> list[Gap]:
@@ -473,16 +535,22 @@ def render_text(gaps: list[Gap]) -> str:
             out += (["", head] if out else [head])
             current = head
         out.append(f"  - {g.reason}")
-    listed = [g for g in gaps if g.cells]  # a cell-less gap counts papers not listed
+    total, counts = totals(gaps)
+    text = ", ".join(f"{k}: {v}" for k, v in counts.items())
+    out += ["", f"{_plural(total, 'gap')} ({text}); kg gaps --json gives the evidence"]
+    return "\n".join(out)
+
+
+def totals(gaps: list[Gap]) -> tuple[int, dict[str, int]]:
+    """How many gaps there are, in all and per type (:func:`summary`), counting the papers
+    a cell-less ``no_code_link`` gap stands for (not listed: ``code_limit``)."""
+    listed = [g for g in gaps if g.cells]
     more = sum(e["count"] for g in gaps if not g.cells for e in g.evidence
                if e.get("kind") == "not_listed")
     counts = summary(listed)
     if more:
         counts["no_code_link"] = counts.get("no_code_link", 0) + more
-    text = ", ".join(f"{k}: {v}" for k, v in counts.items())
-    out += ["", f"{_plural(len(listed) + more, 'gap')} ({text}); kg gaps --json gives the "
-            "evidence"]
-    return "\n".join(out)
+    return len(listed) + more, counts
 
 
-__all__ = ["Gap", "find_gaps", "from_summary", "GAP_TYPES", "render_text", "summary"]
+__all__ = ["Gap", "find_gaps", "from_summary", "GAP_TYPES", "render_text", "summary", "totals"]

@@ -1,0 +1,131 @@
+"""A page of the coverage matrix: every cell with its counts, and at most a few of its
+items, so that ``kg coverage --json`` costs the cells listed, not the graph.
+
+The cells and their counts are the coverage summary's (:mod:`kg.coverage.summary`, the one
+count: stored when current, else counted live), so a page has exactly the cells and the
+totals of the whole matrix (:func:`kg.coverage.matrix`). Of the first ``cells`` cells (in
+the order the matrix lists them: threat, then column label) it lists at most ``items``
+attacks and ``items`` defense evaluations, picked by one query bound to that cell
+(``SELECT DISTINCT ?item`` over the cell's pattern, ``LIMIT``: the first in the store's
+order) and then read as the whole matrix reads them (:func:`kg.coverage.matrix` bound to
+the picked items), so each listed item is the matrix's item. A cell says how many items
+it holds (``attacks_total``, ``defenses_total``, ``papers_total``), whether its lists are
+cut (``truncated``) and whether any item is listed (``items_listed``).
+"""
+
+from __future__ import annotations
+
+import re
+
+from rdflib import URIRef
+
+from ..store import Store, select_values, sparql_term, values_block
+from . import (
+    CELL_PATTERNS,
+    KNOWLEDGE,
+    TARGET_MODELS,
+    THREATS,
+    Cell,
+    Item,
+    Matrix,
+    Node,
+    _opening,
+    families,
+    matrix,
+    vocab_labels,
+)
+from . import summary as summary_mod
+
+#: Items of each kind listed per cell, and cells listed with items, by default.
+ITEMS = 20
+CELLS = 100
+
+# A page of the defense evaluations of a threat whose attacker knowledge is unknown: the
+# rows of kg.coverage.DEFENSES_UNKNOWN_KNOWLEDGE (MINUS; both variables bound on each side,
+# so the same rows), as NOT EXISTS, which stops at the LIMIT instead of joining every attack.
+UNKNOWN_PAGE = """
+SELECT ?threat ?item ?paper ?itemLabel ?paperLabel WHERE {
+  ?item rd:mitigates ?threat ; a rd:DefenseEvaluation ; rd:fromPaper ?paper .
+  FILTER NOT EXISTS { ?a rd:fromPaper ?paper ; rd:threat ?threat ; a rd:Attack . }
+  OPTIONAL { ?item rdfs:label ?itemLabel . }
+  OPTIONAL { ?paper dcterms:title ?paperLabel . }
+}
+"""
+PICK = "SELECT DISTINCT ?item WHERE {{\n  {pattern}\n}}"
+
+
+def _pick(pattern: str, level: str, threat: str, column: str, models: set[str], fam) -> str:
+    """The items of one cell: the cell's pattern with its threat and column written in as
+    checked IRIs (kg.store.sparql_term; rdflib orders a join by the terms it can see), a
+    family's models as a VALUES block."""
+    terms = {"threat": threat}
+    if level != "family":
+        terms["col" if "?col" in pattern else "evaluatedOn"] = column
+    for var, value in terms.items():
+        pattern = re.sub(rf"\?{var}\b", sparql_term(URIRef(value)).replace("\\", "\\\\"),
+                         pattern)
+    q = PICK.format(pattern=pattern)
+    if level == "family":
+        members = sorted(m for m in models if column in fam[m])
+        q = _opening(q, values_block(["evaluatedOn"], [(m,) for m in members]))
+    return q
+
+
+def page(store: Store, by: str = "model", level: str = "model", items: int = ITEMS,
+         cells: int = CELLS) -> Matrix:
+    """The matrix of threats x ``by`` with every cell and its counts; at most ``items``
+    attacks and ``items`` defenses listed in each of the first ``cells`` cells (and at most
+    ``items`` unknown-knowledge defenses per threat for by='knowledge')."""
+    view = summary_mod.view_name(by, level)
+    s = summary_mod.get(store, [summary_mod.THREAT_VIEW, view])
+    lab = vocab_labels(store, methods=by == "defense")
+    nodes: dict[str, Node] = {}
+
+    def node(t: str) -> Node:
+        n = nodes.get(t)
+        if n is None:
+            n = nodes[t] = Node(t, lab.get(t) or t)
+        return n
+
+    counts = sorted(s.view(view), key=lambda c: (node(c.threat).label, node(c.column).label))
+    models: set[str] = set()
+    fam: dict = {}
+    if by == "model":
+        models = {m for m, in select_values(store, TARGET_MODELS)[1]}
+        fam = families(store) if level == "family" else {}
+    picked: dict[tuple[str, str, str], set[str]] = {}
+    for c in counts[:cells]:
+        for kind, pattern, n in zip(("attack", "defense"), CELL_PATTERNS[(by, level)],
+                                    (c.attacks, c.defenses), strict=True):
+            if n and items:
+                q = _pick(pattern, level, c.threat, c.column, models, fam)
+                picked[(kind, c.threat, c.column)] = {
+                    it for it, in select_values(store, f"{q}\nLIMIT {int(items)}")[1]}
+    found = matrix(store, by, level, picked=picked, lab=lab).cells if picked else {}
+    out: dict[tuple[str, str], Cell] = {}
+    for i, c in enumerate(counts):
+        cell = found.get((c.threat, c.column)) or Cell(node(c.threat), node(c.column))
+        cell.totals = (c.attacks, c.defenses, c.papers)
+        cell.listed = i < cells and bool(items)
+        out[(c.threat, c.column)] = cell
+    cols = {c.column for c in counts}
+    if by == "knowledge":
+        cols |= {k for k, _ in select_values(store, KNOWLEDGE)[1]}
+    rows = sorted((node(t) for t, _ in select_values(store, THREATS)[1]), key=lambda n: n.label)
+    unknown: dict[str, list[Item]] = {}
+    unknown_totals: dict[str, int] = {}
+    if by == "knowledge":
+        for c in s.view(summary_mod.THREAT_VIEW):
+            if not c.unknown:
+                continue
+            unknown_totals[c.threat] = c.unknown
+            q = f"{UNKNOWN_PAGE.rstrip()}\nLIMIT {int(items)}"
+            got = [Item("defense", Node(it, il or it), Node(p, pl or p)) for _, it, p, il, pl in
+                   select_values(store, q, {"threat": URIRef(c.threat)})[1]] if items else []
+            unknown[c.threat] = sorted(got, key=lambda i: i.node.label)
+    return Matrix(by, level, rows, sorted((node(c) for c in cols), key=lambda n: n.label), out,
+                  unknown, items=items, cells_listed=min(cells, len(counts)) if items else 0,
+                  unknown_totals=unknown_totals)
+
+
+__all__ = ["page", "ITEMS", "CELLS"]
