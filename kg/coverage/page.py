@@ -41,17 +41,24 @@ ITEMS = 20
 CELLS = 100
 
 # A page of the defense evaluations of a threat whose attacker knowledge is unknown: the
-# rows of kg.coverage.DEFENSES_UNKNOWN_KNOWLEDGE (MINUS; both variables bound on each side,
-# so the same rows), as NOT EXISTS, which stops at the LIMIT instead of joining every attack.
+# rows of kg.coverage.DEFENSES_UNKNOWN_KNOWLEDGE, with the threat written in on both sides
+# of the MINUS (so its anti-join reads that threat's attacks, not every attack).
 UNKNOWN_PAGE = """
-SELECT ?threat ?item ?paper ?itemLabel ?paperLabel WHERE {
+SELECT ?item ?paper ?itemLabel ?paperLabel WHERE {
   ?item rd:mitigates ?threat ; a rd:DefenseEvaluation ; rd:fromPaper ?paper .
-  FILTER NOT EXISTS { ?a rd:fromPaper ?paper ; rd:threat ?threat ; a rd:Attack . }
+  MINUS { ?a rd:threat ?threat ; rd:fromPaper ?paper ; a rd:Attack . }
   OPTIONAL { ?item rdfs:label ?itemLabel . }
   OPTIONAL { ?paper dcterms:title ?paperLabel . }
 }
 """
 PICK = "SELECT DISTINCT ?item WHERE {{\n  {pattern}\n}}"
+
+
+def _written(q: str, terms: dict[str, str]) -> str:
+    """``q`` with the variables ``terms`` names written as those IRIs (checked terms)."""
+    for var, value in terms.items():
+        q = re.sub(rf"\?{var}\b", sparql_term(URIRef(value)).replace("\\", "\\\\"), q)
+    return q
 
 
 def _pick(pattern: str, level: str, threat: str, column: str, models: set[str], fam) -> str:
@@ -61,10 +68,7 @@ def _pick(pattern: str, level: str, threat: str, column: str, models: set[str], 
     terms = {"threat": threat}
     if level != "family":
         terms["col" if "?col" in pattern else "evaluatedOn"] = column
-    for var, value in terms.items():
-        pattern = re.sub(rf"\?{var}\b", sparql_term(URIRef(value)).replace("\\", "\\\\"),
-                         pattern)
-    q = PICK.format(pattern=pattern)
+    q = PICK.format(pattern=_written(pattern, terms))
     if level == "family":
         members = sorted(m for m in models if column in fam[m])
         q = _opening(q, values_block(["evaluatedOn"], [(m,) for m in members]))
@@ -119,9 +123,9 @@ def page(store: Store, by: str = "model", level: str = "model", items: int = ITE
             if not c.unknown:
                 continue
             unknown_totals[c.threat] = c.unknown
-            q = f"{UNKNOWN_PAGE.rstrip()}\nLIMIT {int(items)}"
-            got = [Item("defense", Node(it, il or it), Node(p, pl or p)) for _, it, p, il, pl in
-                   select_values(store, q, {"threat": URIRef(c.threat)})[1]] if items else []
+            q = f"{_written(UNKNOWN_PAGE, {'threat': c.threat}).rstrip()}\nLIMIT {int(items)}"
+            got = [Item("defense", Node(it, il or it), Node(p, pl or p)) for it, p, il, pl in
+                   select_values(store, q)[1]] if items else []
             unknown[c.threat] = sorted(got, key=lambda i: i.node.label)
     return Matrix(by, level, rows, sorted((node(c) for c in cols), key=lambda n: n.label), out,
                   unknown, items=items, cells_listed=min(cells, len(counts)) if items else 0,
