@@ -102,6 +102,8 @@ def main() -> None:
     base_dir = None
     if a.baseline:
         base_dir = Path(tempfile.mkdtemp(prefix="bench-json-base-"))
+        a.baseline = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", a.baseline],
+                                    capture_output=True, text=True, check=True).stdout.strip()
         archive = subprocess.run(["git", "-C", str(ROOT), "archive", a.baseline],
                                  capture_output=True, check=True).stdout
         subprocess.run(["tar", "-x", "-C", str(base_dir)], input=archive, check=True)
@@ -119,10 +121,12 @@ def main() -> None:
                 base = recorded[key]["seconds"]
                 a.baseline = a.baseline or recorded[key]["ref"] + " (recorded " + \
                     recorded[key]["at"] + ")"
+                a.baseline_reps = recorded[key].get("reps", a.baseline_reps)
             elif base_dir is not None:
                 base, _ = median(base_dir, args, bstore, a.baseline_reps or a.reps, a.timeout)
             if a.record:
                 record[key] = {"seconds": base, "ref": a.baseline,
+                               "reps": a.baseline_reps or a.reps,
                                "at": time.strftime("%Y-%m-%d %H:%M %Z")}
                 Path(a.record).write_text(json.dumps(record, indent=1))
                 print(key, fmt(base, a.timeout), file=sys.stderr, flush=True)
