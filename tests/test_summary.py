@@ -15,7 +15,14 @@ from kg.store import MemoryStore, OxigraphStore
 from kg.synthetic import generate_graph
 from kg.vocab import RD, iri
 
-from .test_backends import backend, oxigraph_server, oxigraph_store, remote_store  # noqa: F401
+from .test_backends import (  # noqa: F401
+    backend,
+    oxigraph_server,
+    oxigraph_store,
+    remote_store,
+    virtuoso_server,
+    virtuoso_store,
+)
 
 VIEW_ARGS = {"model/model": ("model", "model"), "model/family": ("model", "family"),
              "knowledge/model": ("knowledge", "model"), "defense/model": ("defense", "model")}
