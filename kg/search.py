@@ -338,7 +338,10 @@ def _search_data(store: Store, cache_dir=None) -> tuple[list[NodeText], Lexicon,
                 "lexicon": lex.to_json(),
                 "papers_of": {a: [[e.iri, e.label] for e in es] for a, es in papers.items()}}
         text = json.dumps(data, ensure_ascii=False)
-        _write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+        try:
+            _write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+        except OSError:
+            pass  # a cache that cannot be written costs time, not the answer
     return nodes, lex, papers
 
 
