@@ -35,7 +35,7 @@ def _memory_store(source: Path) -> MemoryStore:
     if source == settings.path("source").resolve():
         nt = current_build(settings.path("build_dir"), source)
         if nt is not None:
-            from .version import VERSION_FILE
+            from .version import read_version
 
             def parse():
                 from rdflib import Graph
@@ -49,20 +49,11 @@ def _memory_store(source: Path) -> MemoryStore:
                 return g
 
             # parsed on first use: a search answered from its cache never needs it
-            rec = _record(nt.parent / VERSION_FILE)
+            rec = read_version(nt.parent) or {}
             return MemoryStore(loader=parse, content_id=rec.get("graph_sha256"))
     from .graph import graph_from_files
 
     return MemoryStore(graph_from_files(source))
-
-
-def _record(path: Path) -> dict:
-    import json
-
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
 
 
 @functools.lru_cache(maxsize=8)
