@@ -8,7 +8,8 @@ PY=${PYTHON:-python3}
 extras=""
 if [ "${1:-}" = "--test" ]; then
   extras="[test]"
-  # Debian packages for the real consumers in the tests: a browser, LaTeX, Graphviz, and
+  # Debian packages for the real consumers in the tests: a browser, LaTeX, Graphviz, poppler
+  # (pdftoppm: PDFs rendered to PNG), and
   # Virtuoso (a second real SPARQL endpoint; its service is not started, tests run their own).
   need=()
   command -v chromium >/dev/null || need+=(chromium)
@@ -17,6 +18,7 @@ if [ "${1:-}" = "--test" ]; then
   command -v pdflatex >/dev/null || need+=(texlive-latex-base texlive-latex-recommended texlive-latex-extra)
   command -v bibtex >/dev/null || need+=(texlive-binaries)
   command -v virtuoso-t >/dev/null || need+=(virtuoso-opensource)
+  command -v pdftoppm >/dev/null || need+=(poppler-utils)
   if [ ${#need[@]} -gt 0 ]; then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
