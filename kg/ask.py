@@ -25,6 +25,10 @@ from .query import ROW_CAP, Agg, Cond, Form, NotApplicable, Term, context, descr
 from .store import Store, select_values
 
 MAX_QUESTION_CHARS = 1000
+#: Rows an answer lists (its total is counted apart, up to COUNT_CAP): at 100k papers a
+#: listing of 100 rows reads in ~10 ms on Oxigraph, a full count in ~1 s per 25k rows.
+ASK_ROWS = 100
+COUNT_CAP = 1000
 
 
 @dataclass
@@ -40,7 +44,8 @@ class Answer:
     logical_form: dict | None = None
     not_understood: list[str] = field(default_factory=list)
     not_in_graph: list[dict] = field(default_factory=list)  # text, closest
-    total: int | None = None  # set when the listing stopped at ROW_CAP rows
+    total: int | None = None  # set when the listing stopped at ASK_ROWS rows
+    total_exact: bool = True  # False: ``total`` is a lower bound (more than COUNT_CAP)
     count_sparql: str = ""
     form: Form | None = None  # the logical form that ran (query answers)
 
@@ -56,6 +61,7 @@ class Answer:
              "linked": [m.as_dict() for m in self.linked], "message": self.message}
         if self.count_sparql:
             d["truncated"] = True
+            d["count_exact"] = self.total_exact
             d["count_sparql"] = self.count_sparql
         return d
 
@@ -260,9 +266,7 @@ def parse(store: Store, question: str) -> Parse:
                 m.entity.kind == "method" and re.match(r"\s*attacks?\b", after):
             # "the PriSampler attack": a defense method attacks nothing; its paper's attack
             key = normal(m.text)
-            alt = [e for e, _, _ in lex.forms.get(key, []) if e.kind == "paper"] or [
-                e for e in lex.entities.values()
-                if e.kind == "paper" and normal(e.label.split(":", 1)[0]) == key]
+            alt = [e for e, _, _ in lex.forms.get(key, []) if e.kind == "paper"]
             if alt:
                 mentions[k] = Mention(m.text, m.start, m.end, alt[0], m.surface, m.exact)
     if versioned or quoted:
@@ -795,7 +799,8 @@ def ask(store: Store, question: str, search=None) -> Answer:
                          "knowledge, model, defense method or paper of the graph",
                          intent="search")
     try:
-        res = run(store, form)
+        counted = form.agg is not None and form.agg.op == "count" or p.asks_count
+        res = run(store, form, cap=ASK_ROWS, count_cap=None if counted else COUNT_CAP)
     except NotApplicable as e:
         a = Answer(q, "not_applicable", "", [], p.mentions,
                    message="; ".join(p.notes + [f"Not answered: {e}."]),
@@ -807,10 +812,16 @@ def ask(store: Store, question: str, search=None) -> Answer:
     a = Answer(q, "query", res.sparql, answers, p.mentions, asks_count=p.asks_count,
                understood_as=res.understood_as, logical_form=form.as_dict(),
                not_understood=p.not_understood, form=form)
-    if res.truncated:
-        a.total = res.count
-        a.count_sparql = res.total_sparql
     msgs = list(p.notes)
+    if res.truncated:
+        a.total, a.total_exact = res.count, res.count_exact
+        a.count_sparql = res.total_sparql
+        unit = "rows" if form.target in ("attacks", "evaluations") else _noun(form.target, 2)
+        msgs.append(f"listing stopped at {ASK_ROWS} rows ({len(answers)} "
+                    f"{_noun(form.target, len(answers))}); "
+                    + (f"{res.count:,} {unit} match" if res.count_exact else
+                       f"more than {COUNT_CAP:,} {unit} match (counting stopped there; "
+                       f"ask \"how many …\" for the exact number)"))
     if form.agg and form.agg.op == "count" or p.asks_count and not form.agg:
         msgs.append(f"{res.count} {_noun(form.target, res.count)}")
     elif form.agg and form.agg.op in ("top", "bottom") and answers:
@@ -903,6 +914,9 @@ def render_text(a: Answer) -> str:
     if a.message:
         out.append(a.message)
     head = f"{a.count} {'answer' if a.count == 1 else 'answers'}" if a.answers else "no answers"
+    if a.total is not None and a.answers and a.intent == "query":
+        head = (f"{len(a.answers)} answers shown; " + ("" if a.total_exact else "more than ")
+                + f"{a.total:,} in all")
     if a.intent in ("search", "unknown_entity") and a.answers:
         head = f"{a.count} semantic-search hits (not answers)"
     out.append(head)
@@ -922,4 +936,4 @@ def render_text(a: Answer) -> str:
 
 
 __all__ = ["Answer", "Parse", "ask", "check_question", "looks_like_sparql", "parse",
-           "render_text", "ROW_CAP"]
+           "render_text", "ASK_ROWS", "COUNT_CAP", "ROW_CAP"]

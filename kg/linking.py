@@ -271,7 +271,10 @@ def build_lexicon(store: Store, paper_aliases: dict[str, list[str]] | None = Non
             lex.add(ent, form, 0, fuzzy=False, key=key)
             head = _title_head(form)
             hkey = normal(head) if head else ""
-            if head and hkey not in lex.forms:
+            # a head another node already holds ("PriSampler", the method) is kept too, at
+            # priority 3: linking still prefers that node, and ask reads "the PriSampler
+            # paper" from here (no scan of every title)
+            if head and not any(e.kind == "paper" for e, _, _ in lex.forms.get(hkey, ())):
                 lex.add(ent, head, 3, exact_case=len(head) < 7, fuzzy=False, key=hkey)
         elif how == "short":  # SecMI, CLiD: a paper's acronym, as its authors write it;
             # a short capitals-only one (SIDE, PIA) only in capitals: "side" is a word

@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rdflib import RDF, SKOS, Literal, URIRef
 
-from kg.ask import ask, parse
+from kg.ask import ask, parse, render_text
 from kg.errors import KGError
 from kg.linking import tokens
 from kg.query import compile_form, context
@@ -249,14 +249,24 @@ def test_cli_bad_question_is_one_line(runner):
 
 
 def test_large_answer_sets_are_capped_with_an_exact_count(store, graph, monkeypatch):
-    import kg.query
+    import kg.ask
 
-    monkeypatch.setattr(kg.query, "ROW_CAP", 3)
-    monkeypatch.setattr(kg.query.run, "__defaults__", (3,))
+    monkeypatch.setattr(kg.ask, "ASK_ROWS", 3)
     a = ask(store, "which MIAs work black-box?")
     want = oracle_attack_papers(graph, concept(graph, "Membership inference"),
                                 concept(graph, "Black-box"))
     assert a.count == len(want) > len(a.answers)
     d = a.as_dict()
-    assert d["truncated"] and "COUNT(DISTINCT ?row)" in d["count_sparql"]
+    assert d["truncated"] and d["count_exact"] and "LIMIT 1001" in d["count_sparql"]
     assert d["count"] == len(want)
+    assert "listing stopped at 3 rows" in a.message and f"{len(want)} rows match" in a.message
+    # the count reads at most COUNT_CAP + 1 rows: past it the answer says "more than"
+    monkeypatch.setattr(kg.ask, "COUNT_CAP", 4)
+    b = ask(store, "which MIAs work black-box?")
+    assert len(want) > 4 and b.count == 4 and not b.total_exact
+    assert "LIMIT 5" in b.count_sparql and "more than 4 rows match" in b.message
+    assert "more than 4 in all" in render_text(b)
+    assert b.as_dict()["count_exact"] is False
+    # a question that asks for the number is counted exactly, never bounded
+    c = ask(store, "how many black-box membership inference attacks are there?")
+    assert c.count == len(want) and c.total_exact
