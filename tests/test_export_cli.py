@@ -39,7 +39,8 @@ def test_export_all_writes_a_bundle(kg_cli, tmp_path):
     r = kg_cli("export", "view", "--paper", "carlini2023extracting", "-f", "all",
                "-o", str(tmp_path / "out"))
     assert r.exit_code == 0, r.output
-    assert "wrote 13 files" in r.output
+    assert "wrote 15 files" in r.output
+    assert {"main.tex", "related.zip"} <= {p.name for p in (tmp_path / "out").iterdir()}
     assert (tmp_path / "out" / "figure.svg").read_text().lstrip().startswith("<?xml")
 
 

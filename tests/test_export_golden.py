@@ -22,7 +22,7 @@ from kg.export import FORMATS, export, make_view, view_spec
 
 GOLDEN = Path(__file__).parent / "golden" / "export"
 UPDATE = os.environ.get("KG_UPDATE_GOLDENS") == "1"
-TEXT_FORMATS = [f for f in FORMATS if f not in ("svg", "pdf")]
+TEXT_FORMATS = [f for f in FORMATS if f not in ("svg", "pdf", "zip")]
 RDF_FORMATS = {"turtle": "turtle", "jsonld": "json-ld"}
 
 
@@ -58,5 +58,21 @@ def test_golden(view, fmt):
 
 
 def test_goldens_cover_every_text_format():
-    names = {p.name for p in GOLDEN.iterdir()}
+    names = {p.name for p in GOLDEN.iterdir() if p.is_file()}
     assert names == {FORMATS[f].file_name for f in TEXT_FORMATS}
+
+
+@pytest.mark.parametrize("fmt", ["paragraph", "paragraph-md"])
+def test_golden_whole_survey_paragraph(store, fmt):
+    """The related-work prose for the whole survey, kept to be read (issue 19): a change
+    in any template or phrasing rule shows up here as a diff of sentences."""
+    whole = make_view(store, view_spec(store))
+    path = GOLDEN / "survey" / FORMATS[fmt].file_name
+    text = mask(export(whole, fmt))
+    if UPDATE:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    assert path.exists(), f"no golden file {path}; create it with KG_UPDATE_GOLDENS=1"
+    assert text == path.read_text(encoding="utf-8"), (
+        f"{fmt} of the whole survey differs from {path}; if intended, regenerate with "
+        "KG_UPDATE_GOLDENS=1")

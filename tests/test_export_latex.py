@@ -10,7 +10,7 @@ import subprocess
 import pytest
 
 from kg.export import export, make_view, view_spec
-from kg.export.latex import PACKAGES, escape
+from kg.export.latex import escape, packages
 
 pytestmark = pytest.mark.slow
 
@@ -30,7 +30,7 @@ def _compile(tmp_path, view) -> tuple[str, str, str]:
     (tmp_path / "table.tex").write_text(export(view, "latex"), encoding="utf-8")
     (tmp_path / "related.tex").write_text(export(view, "paragraph"), encoding="utf-8")
     doc = "\n".join([
-        "\\documentclass{article}", *PACKAGES, "\\begin{document}",
+        "\\documentclass{article}", *packages(view), "\\begin{document}",
         "\\section{Related work}", "\\input{related}", "\\input{table}",
         "Specials: " + escape(SPECIALS),
         "\\bibliographystyle{plain}", "\\bibliography{refs}", "\\end{document}", ""])

@@ -8,7 +8,9 @@ skeleton, tables, figures or graph files.
 
 Filters of different kinds combine with AND, repeated ones with OR; labels go through
 data/aliases.yaml (any spelling it knows; unknown → "did you mean"). ``--format all``
-writes every format into the directory ``-o DIR``.
+writes every format into the directory ``-o DIR``, with ``main.tex`` (compiles there with
+pdflatex + bibtex) and ``related.zip`` (the document for an online LaTeX editor);
+``--columns 2`` sets the tables and main.tex for a two-column paper.
 """
 
 from __future__ import annotations
@@ -22,11 +24,16 @@ from ..cli import echo_json, main, source_option
 from ..context import open_store
 from ..errors import KGError
 
-FORMAT_HELP = ("bibtex, latex, paragraph, paragraph-md, markdown, csv, dot, svg, pdf, "
+FORMAT_HELP = ("bibtex, latex, paragraph, paragraph-md, main (a LaTeX article inputting the "
+               "pieces), zip (main.tex + pieces + .bib), markdown, csv, dot, svg, pdf, "
                "mermaid, graphml, turtle, jsonld, or all (every format into -o DIR)")
 
 
 def _common(f):
+    f = click.option("--columns", type=click.Choice(["1", "2"]), default="1",
+                     show_default=True,
+                     help="Set the LaTeX tables and main.tex for a one- or two-column paper "
+                          "(2: page-wide table* floats, \\documentclass[twocolumn]).")(f)
     f = click.option("--json", "as_json", is_flag=True,
                      help="Print a JSON record (format, path or content, graph hash, view, "
                           "papers, empty bibliographic fields).")(f)
@@ -60,43 +67,45 @@ def export_group() -> None:
               help="Keep only attack or only defense rows.")
 @_common
 def view_cmd(threat, knowledge, model, method, paper, author, venue, year, part, fmt, output,
-             as_json, source):
+             as_json, columns, source):
     """Export the rows selected by filters (none: the whole taxonomy)."""
     from ..export import view_spec
 
     store = open_store(source)
     spec = view_spec(store, threats=threat, knowledge=knowledge, models=model, methods=method,
                      papers=paper, part=part, authors=author, venues=venue, years=year)
-    _run(store, spec, fmt, output, as_json)
+    _run(store, spec, fmt, output, as_json, columns)
 
 
 @export_group.command("construct")
 @click.argument("query")
 @_common
-def construct_cmd(query, fmt, output, as_json, source):
+def construct_cmd(query, fmt, output, as_json, columns, source):
     """Export the subgraph a read-only SPARQL CONSTRUCT QUERY returns (text or .rq file)."""
     from ..export import construct_spec
     from ..sparql import read_query_arg
 
     query = read_query_arg(query)
-    _run(open_store(source), construct_spec(query), fmt, output, as_json)
+    _run(open_store(source), construct_spec(query), fmt, output, as_json, columns)
 
 
 @export_group.command("question")
 @click.argument("question")
 @_common
-def question_cmd(question, fmt, output, as_json, source):
+def question_cmd(question, fmt, output, as_json, columns, source):
     """Export exactly the rows the answer to QUESTION rests on (as `kg ask` answers it),
     stamped with the question and how it was understood."""
     from ..export import question_spec
 
     store = open_store(source)
-    _run(store, question_spec(store, question), fmt, output, as_json)
+    _run(store, question_spec(store, question), fmt, output, as_json, columns)
 
 
-def _run(store, spec, fmt: str, output: Path | None, as_json: bool) -> None:
+def _run(store, spec, fmt: str, output: Path | None, as_json: bool,
+         columns: str = "1") -> None:
     from ..bibliography import empty_fields
     from ..export import (
+        Layout,
         check_output,
         export,
         format_named,
@@ -109,14 +118,16 @@ def _run(store, spec, fmt: str, output: Path | None, as_json: bool) -> None:
         fmt = format_named(fmt).name
     elif output is None:
         raise KGError("--format all writes one file per format: give a directory with -o DIR")
-    if fmt == "pdf" and output is None:
-        raise KGError("PDF is binary: give a file with -o FILE.pdf")
+    if fmt in ("pdf", "zip") and output is None:
+        raise KGError(f"{fmt.upper()} is binary: give a file with -o FILE.{fmt}")
+    layout = Layout(int(columns))
     if output is not None:
         check_output(output, directory=fmt == "all")
     view = make_view(store, spec, limit=settings.number("row_limit"),
                      timeout=settings.number("query_timeout"))
     record: dict = {
-        "format": fmt, "graph_sha256": view.graph_sha256, "view": spec.describe(),
+        "format": fmt, "columns": layout.columns, "graph_sha256": view.graph_sha256,
+        "view": spec.describe(),
         "command": spec.command(fmt), "construct": spec.construct,
         "question": spec.question, "understood_as": spec.understood_as or None,
         "counts": {"attacks": len(view.attacks), "defenses": len(view.defenses),
@@ -129,11 +140,11 @@ def _run(store, spec, fmt: str, output: Path | None, as_json: bool) -> None:
     }
     if fmt == "all":
         assert output is not None
-        paths = write_bundle(view, output)
+        paths = write_bundle(view, output, layout=layout)
         record["paths"] = [str(p) for p in paths]
         summary = f"wrote {len(paths)} files to {output}"
     else:
-        content = export(view, fmt)
+        content = export(view, fmt, layout)
         if output is not None:
             write_export(output, content)
             record["path"] = str(output)

@@ -23,9 +23,10 @@ from pathlib import Path
 from ..build import atomic_write
 from ..errors import KGError
 from .bibtex import to_bibtex
+from .document import document_files, to_main, to_zip
 from .figures import to_dot, to_mermaid, to_pdf, to_svg
 from .graphml import to_graphml
-from .latex import to_latex
+from .latex import Layout, to_latex
 from .paragraph import to_paragraph_latex, to_paragraph_markdown
 from .rdf import to_jsonld, to_turtle
 from .tabular import to_csv, to_markdown
@@ -39,6 +40,7 @@ from .views import (
     construct_spec,
     make_view,
     question_spec,
+    selection_spec,
     view_spec,
 )
 
@@ -50,15 +52,21 @@ class Format:
     file_name: str  # in a bundle directory
     help: str
     needs_graphviz: bool = False
+    layout: bool = False  # rendered for a Layout (--columns): render(view, layout)
 
 
 FORMATS: dict[str, Format] = {f.name: f for f in (
     Format("bibtex", to_bibtex, "references.bib", "BibTeX, one entry per paper"),
-    Format("latex", to_latex, "table.tex", "booktabs tables shaped like the survey's, \\cite keys"),
+    Format("latex", to_latex, "table.tex", "booktabs tables shaped like the survey's, as wide "
+           "as the text (tabularx; xltabular when long), \\cite keys", layout=True),
     Format("paragraph", to_paragraph_latex, "related-work.tex",
-           "related-work skeleton in LaTeX (\\cite keys)"),
+           "related-work prose in LaTeX (\\cite keys; a % rows: comment per sentence)"),
     Format("paragraph-md", to_paragraph_markdown, "related-work.md",
-           "related-work skeleton in Markdown (pandoc [@key] citations)"),
+           "related-work prose in Markdown (pandoc [@key] citations)"),
+    Format("main", to_main, "main.tex", "a LaTeX article that \\inputs related-work.tex and "
+           "table.tex and cites references.bib (compiles with pdflatex + bibtex)", layout=True),
+    Format("zip", to_zip, "related.zip", "main.tex, related-work.tex, table.tex and "
+           "references.bib in one archive (upload to an online LaTeX editor)", layout=True),
     Format("markdown", to_markdown, "table.md", "Markdown tables shaped like the survey's"),
     Format("csv", to_csv, "rows.csv", "CSV, one line per attack / defense row"),
     Format("dot", to_dot, "figure.dot", "Graphviz DOT figure"),
@@ -70,7 +78,7 @@ FORMATS: dict[str, Format] = {f.name: f for f in (
     Format("jsonld", to_jsonld, "graph.jsonld", "JSON-LD of the subgraph"),
 )}
 ALIASES = {"tex": "latex", "md": "markdown", "bib": "bibtex", "ttl": "turtle",
-           "json-ld": "jsonld", "mmd": "mermaid", "gv": "dot"}
+           "json-ld": "jsonld", "mmd": "mermaid", "gv": "dot", "document": "main"}
 
 
 def format_named(name: str) -> Format:
@@ -82,9 +90,14 @@ def format_named(name: str) -> Format:
     return FORMATS[name]
 
 
-def export(view: View, fmt: str) -> str | bytes:
-    """The view in one format (text, or bytes for PDF)."""
-    return format_named(fmt).render(view)
+def render(f: Format, view: View, layout: Layout | None = None) -> str | bytes:
+    return f.render(view, layout or Layout()) if f.layout else f.render(view)  # type: ignore[call-arg]
+
+
+def export(view: View, fmt: str, layout: Layout | None = None) -> str | bytes:
+    """The view in one format (text, or bytes for PDF and zip); ``layout``: the tables
+    and document set for a one- or two-column paper."""
+    return render(format_named(fmt), view, layout)
 
 
 def check_output(path: Path, directory: bool = False) -> Path:
@@ -122,17 +135,20 @@ def write_export(path: Path, content: str | bytes) -> Path:
     return path
 
 
-def write_bundle(view: View, directory: Path, formats: list[str] | None = None) -> list[Path]:
-    """Every format (or the given ones) of a view into ``directory``, rendered first so a
-    failing format writes nothing."""
+def write_bundle(view: View, directory: Path, formats: list[str] | None = None,
+                 layout: Layout | None = None) -> list[Path]:
+    """Every format (or the given ones) of a view into ``directory`` — with main.tex,
+    which compiles next to the pieces, and related.zip —, rendered first so a failing
+    format writes nothing; each file is written atomically."""
     chosen = [format_named(f) for f in (formats or list(FORMATS))]
-    rendered = [(f, f.render(view)) for f in chosen]
+    rendered = [(f, render(f, view, layout)) for f in chosen]
     return [write_export(directory / f.file_name, content) for f, content in rendered]
 
 
-__all__ = ["ALIASES", "AttackRow", "DefenseRow", "FORMATS", "Format", "Paper", "Resolver",
+__all__ = ["ALIASES", "AttackRow", "DefenseRow", "FORMATS", "Format", "Layout", "Paper",
+           "Resolver", "document_files", "render", "to_main", "to_zip",
            "View", "ViewSpec", "check_output", "construct_spec", "export", "format_named", "make_view",
-           "question_spec",
+           "question_spec", "selection_spec",
            "to_bibtex", "to_csv", "to_dot", "to_graphml", "to_jsonld", "to_latex",
            "to_markdown", "to_mermaid", "to_paragraph_latex", "to_paragraph_markdown",
            "to_pdf", "to_svg", "to_turtle", "view_spec", "write_bundle", "write_export"]

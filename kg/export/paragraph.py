@@ -1,121 +1,315 @@
-"""A related-work paragraph skeleton, in LaTeX (``\\cite{key}``) and Markdown (pandoc
-``[@key]``), grouping the view's papers by threat and then by attacker knowledge, naming
-the models each was evaluated on, and ending each threat with the defenses evaluated.
+"""A related-work section in prose, in LaTeX (``\\cite{key}``) and Markdown (pandoc
+``[@key]``): one paragraph per threat, its attacks grouped by the attacker knowledge they
+assume, then the defenses evaluated against it.
 
-The sentences are scaffolding to rewrite: each states only facts of the view (the
-survey's effectiveness and limitation cells are quoted as such), escaped as text for
-LaTeX or Markdown: a cell never becomes markup.
+Every sentence is built from the view's facts by a template (subject, verb, the models as
+"A, B and C", the knowledge in words, the effectiveness or limitation cell rephrased by
+the rules of :mod:`kg.export.phrasing` — or quoted whole, as the survey's words, when no
+rule fits —, the citation at the end of the clause), and is preceded by a comment naming
+the survey rows it rests on (``% rows: attacks:5 defenses:8``: table and row number of the
+survey, as ``kg explain`` and the CSV's ``survey_row`` give them). Text from the graph is
+escaped for the format: a cell never becomes markup.
+
+:func:`blocks` gives the section as data (headings, sentences with their rows, paragraph
+breaks) for any rows — a filter view, a question's answer, an audit profile —;
+:func:`render` writes it in one syntax.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ..markup import md_text
 from . import latex
+from .phrasing import QUOTE_CLOSE, QUOTE_OPEN, attack_effect, defense_effect, limitation
 from .views import AttackRow, DefenseRow, Paper, View
 
 
 @dataclass(frozen=True)
 class _Syntax:
     heading: Callable[[str], str]
-    subheading: Callable[[str], str]
     cite: Callable[[list[str]], str]
     text: Callable[[str], str]
     comment: Callable[[list[str]], str]
-    tie: str  # between a name and its citation
+    quote: tuple[str, str]
+    tie: str  # between the text and its citation
+
+
+def _latex_text(text: str) -> str:
+    """Escaped text; the space after 'et al.' is an inter-word space (not a sentence end)."""
+    return latex.escape(text).replace("et al. ", "et al.\\ ")
 
 
 LATEX = _Syntax(
     heading=lambda t: f"\\paragraph{{{latex.escape(t)}.}}",
-    subheading=lambda t: f"\\emph{{{latex.escape(t)}.}}",
     cite=lambda keys: latex.cite(keys),
-    text=latex.escape,
+    text=_latex_text,
     comment=lambda lines: latex.comment(lines).rstrip("\n"),
+    quote=("``", "''"),
     tie="~",
 )
 
 
 def md_comment(lines: list[str]) -> str:
     body = "\n".join(line.replace("-->", "-- >").replace("--!>", "--! >") for line in lines)
-    return f"<!--\n{body}\n-->"
+    return f"<!--\n{body}\n-->" if len(lines) > 1 else f"<!-- {body} -->"
 
 
 MARKDOWN = _Syntax(
     heading=lambda t: f"### {md_text(t)}",
-    subheading=lambda t: f"**{md_text(t)}.**",
     cite=lambda keys: "[" + "; ".join("@" + k for k in dict.fromkeys(keys)) + "]",
     text=md_text,
     comment=md_comment,
+    quote=("\u201c", "\u201d"),
     tie=" ",
 )
 
+KNOWLEDGE_ORDER = ("Black-box", "Gray-box", "White-box")
+NUMBERS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+           "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen",
+           "seventeen", "eighteen", "nineteen", "twenty")
 
-def _and(items: list[str]) -> str:
+
+# ------------------------------------------------------------------ the section as data
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence: its plain text (quotes marked by phrasing.QUOTE_OPEN/CLOSE), the
+    citation keys it ends with, and the survey rows it rests on."""
+
+    text: str
+    keys: tuple[str, ...]
+    rows: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Heading:
+    text: str
+
+
+@dataclass(frozen=True)
+class Break:
+    """A paragraph break."""
+
+
+Block = Sentence | Heading | Break
+
+
+def row_id(row: AttackRow | DefenseRow) -> str:
+    """The survey row a view row derives from: ``attacks:5`` / ``defenses:8``."""
+    return f"{'attacks' if isinstance(row, AttackRow) else 'defenses'}:{row.row}"
+
+
+def and_list(items: Sequence[str]) -> str:
+    """'A', 'A and B', 'A, B and C' (no serial comma)."""
+    items = list(items)
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def _sentence(text: str) -> str:
-    text = text.strip()
-    return text if text.endswith((".", "!", "?")) else text + "."
+def number(n: int, capital: bool = False) -> str:
+    word = NUMBERS[n] if n < len(NUMBERS) else str(n)
+    return word[:1].upper() + word[1:] if capital else word
 
 
-def _knowledge_groups(attacks: list[AttackRow]) -> list[tuple[str, list[AttackRow]]]:
-    """Attacks by each attacker-knowledge level they assume (an attack that assumes
-    several levels is named under each)."""
-    levels = sorted({k for a in attacks for k in a.knowledge})
-    return [(k, [a for a in attacks if k in a.knowledge]) for k in levels]
+def _plural(n: int, word: str) -> str:
+    return word if n == 1 else word + "s"
 
 
-def _attack_sentence(s: _Syntax, a: AttackRow) -> str:
-    who = s.text(a.paper.short()) + s.tie + s.cite([a.paper.key])
-    return (f"{who} evaluate on {s.text(_and(list(a.models)))}; reported effectiveness: "
-            f"{s.text(_sentence(a.effectiveness))} Limitation: {s.text(_sentence(a.limitation))}")
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
-def _defense_sentences(s: _Syntax, threat: str, defenses: list[DefenseRow]) -> list[str]:
+def _authors(paper: Paper) -> tuple[str, bool]:
+    """The paper's authors as a subject ('Carlini et al.', 'Pang and Wang', 'Hu') and
+    whether it takes a plural verb."""
+    if paper.entry is not None and paper.entry.family_names():
+        return paper.short(), len(paper.entry.family_names()) > 1
+    return f"the authors of \u201c{paper.title}\u201d", True
+
+
+def _levels(knowledge: Sequence[str]) -> tuple[str, ...]:
+    rank = {k: i for i, k in enumerate(KNOWLEDGE_ORDER)}
+    return tuple(sorted(knowledge, key=lambda k: (rank.get(k, len(rank)), k)))
+
+
+def knowledge_setting(levels: Sequence[str]) -> str:
+    """'the black-box setting', 'both the black-box and white-box settings', ..."""
+    words = [k.lower() for k in levels]
+    if len(words) == 1:
+        return f"the {words[0]} setting"
+    if len(words) == 2:
+        return f"both the {words[0]} and {words[1]} settings"
+    return f"the {and_list(words)} settings"
+
+
+def knowledge_adverbial(levels: Sequence[str]) -> str:
+    """'with black-box access' for one level, 'in both the … settings' for several."""
+    if len(levels) == 1:
+        return f"with {levels[0].lower()} access"
+    return "in " + knowledge_setting(levels)
+
+
+def _group_by_knowledge(attacks: list[AttackRow]) -> list[tuple[tuple[str, ...],
+                                                                  list[AttackRow]]]:
+    """Attacks by the set of knowledge levels they assume: single levels first (black-,
+    gray-, white-box), then combinations."""
+    groups: dict[tuple[str, ...], list[AttackRow]] = {}
+    for a in attacks:
+        groups.setdefault(_levels(a.knowledge), []).append(a)
+    rank = {k: i for i, k in enumerate(KNOWLEDGE_ORDER)}
+    return sorted(groups.items(),
+                  key=lambda kv: (len(kv[0]), [rank.get(k, len(rank)) for k in kv[0]]))
+
+
+def _attack_sentences(a: AttackRow, i: int, with_knowledge: bool) -> list[Sentence]:
+    who, plural = _authors(a.paper)
+    clause = attack_effect(a.effectiveness)(who, plural)
+    models = and_list(a.models)
+    kw = (" " + knowledge_adverbial(_levels(a.knowledge))) if with_knowledge else ""
+    forms = (f"{clause}{kw}, evaluating on {models}",
+             f"in experiments on {models}{kw}, {clause}",
+             f"targeting {models}{kw}, {clause}")
+    keys, rows = (a.paper.key,), (row_id(a),)
+    out = [Sentence(_capital(forms[i % len(forms)]), keys, rows)]
+    predicate = limitation(a.limitation)
+    lim = predicate("it")
+    if QUOTE_OPEN in lim:  # no rule fits: the survey's words, quoted
+        cell = QUOTE_OPEN + a.limitation.strip() + QUOTE_CLOSE
+        text = (f"The survey states its limitation as {cell}" if i % 2 == 0 else
+                f"Its limitation, in the survey's words, is {cell}")
+    else:
+        text = (f"However, {predicate('their attack' if plural else 'the attack')}",
+                f"A limitation is that {lim}",
+                f"The attack, however, {predicate('')[1:]}")[i % 3]
+    out.append(Sentence(text, keys, rows))
+    return out
+
+
+def _knowledge_lead(levels: tuple[str, ...], rows: list[AttackRow], j: int) -> Sentence:
+    n = len(rows)
+    keys = tuple(dict.fromkeys(a.paper.key for a in rows))
+    ids = tuple(row_id(a) for a in rows)
+    if len(levels) > 1:
+        text = f"{number(n, True)} attacks are evaluated in {knowledge_setting(levels)}"
+    elif j % 2 == 0 or n >= len(NUMBERS):
+        text = f"Under {levels[0].lower()} access, {number(n)} attacks have been proposed"
+    else:
+        text = f"{number(n, True)} attacks assume {levels[0].lower()} access"
+    return Sentence(text, keys, ids)
+
+
+def method_name(label: str) -> str:
+    """A method's label as a noun in running text: a multi-word label in sentence case
+    ('Inference-time mitigation method') starts in lower case; names ('DualMD',
+    'Cutout', 'DP-SGD') stay as they are."""
+    first = label.split(" ", 1)[0]
+    if " " in label and first[:1].isupper() and first[1:] == first[1:].lower():
+        return label[:1].lower() + label[1:]
+    return label
+
+
+def _defense_subject(methods: list[str]) -> tuple[str, bool]:
+    subject = and_list(methods)
+    plural = len(methods) > 1
+    if subject[:1].upper() == subject[:1] and not subject[:1].isupper():  # "ℓ2-..."
+        subject = ("the methods " if plural else "the method ") + subject
+    return subject, plural
+
+
+def _defense_sentences(threat: str, defenses: list[DefenseRow]) -> list[Block]:
+    keys = tuple(dict.fromkeys(d.paper.key for d in defenses))
+    n = len(defenses)
+    out: list[Block] = [Sentence(
+        f"Against {threat.lower()}, {number(n)} {_plural(n, 'defense')} "
+        f"{'has' if n == 1 else 'have'} been evaluated", keys, tuple(map(row_id, defenses)))]
     by_paper: dict[Paper, list[DefenseRow]] = {}
     for d in defenses:
         by_paper.setdefault(d.paper, []).append(d)
-    parts = []
-    for p, rows in by_paper.items():
-        methods = _and([s.text(r.method) for r in rows])
-        models = sorted({m for r in rows for m in r.models})
-        parts.append(f"{methods}{s.tie}{s.cite([p.key])} (evaluated on "
-                     f"{s.text(_and(models))})")
-    out = [f"Defenses evaluated against {s.text(threat.lower())} include {_and(parts)}."]
-    for d in defenses:
-        out.append(f"For {s.text(d.method)}, {s.text(d.paper.short())}{s.tie}"
-                   f"{s.cite([d.paper.key])} report: {s.text(_sentence(d.effectiveness))}")
+    for i, (paper, rows) in enumerate(by_paper.items()):
+        who, plural = _authors(paper)
+        methods = and_list(list(dict.fromkeys(method_name(r.method) for r in rows)))
+        models = and_list(sorted({m for r in rows for m in r.models}))
+        ids = tuple(map(row_id, rows))
+        evaluate = "evaluate" if plural else "evaluates"
+        text = (f"{who} {evaluate} {methods} on {models}" if i % 2 == 0 else
+                f"On {models}, {who} {evaluate} {methods}")
+        out.append(Sentence(_capital(text), (paper.key,), ids))
+        by_effect: dict[str, list[DefenseRow]] = {}
+        for r in rows:
+            by_effect.setdefault(r.effectiveness, []).append(r)
+        for cell, same in by_effect.items():
+            subject, many = _defense_subject(list(dict.fromkeys(method_name(r.method)
+                                                                for r in same)))
+            clause = defense_effect(cell)(subject, many)
+            out.append(Sentence(_capital(clause), (paper.key,), tuple(map(row_id, same))))
+    return out
+
+
+def blocks(attacks: Sequence[AttackRow], defenses: Sequence[DefenseRow]) -> list[Block]:
+    """The section for any rows (in survey order): per threat a heading, the attacks by
+    attacker knowledge, a paragraph break, the defenses evaluated against it."""
+    threats = list(dict.fromkeys(r.threat for r in (*attacks, *defenses)))
+    out: list[Block] = []
+    for threat in threats:
+        mine = [a for a in attacks if a.threat == threat]
+        out.append(Heading(threat))
+        if mine:
+            keys = tuple(dict.fromkeys(a.paper.key for a in mine))
+            out.append(Sentence(f"We review {number(len(mine))} {threat.lower()} "
+                                f"{_plural(len(mine), 'attack')} on diffusion models",
+                                keys, tuple(map(row_id, mine))))
+            i = 0
+            groups = _group_by_knowledge(mine)
+            for j, (levels, rows) in enumerate(groups):
+                if j:
+                    out.append(Break())
+                lead = len(rows) > 1
+                if lead:
+                    out.append(_knowledge_lead(levels, rows, j))
+                for a in rows:
+                    out += _attack_sentences(a, i, with_knowledge=not lead)
+                    i += 1
+        theirs = [d for d in defenses if d.threat == threat]
+        if theirs:
+            if mine:
+                out.append(Break())
+            out += _defense_sentences(threat, theirs)
+    return out
+
+
+# ------------------------------------------------------------------ rendering
+
+def render_sentence(s: _Syntax, sentence: Sentence) -> str:
+    """The sentence in the syntax: escaped text, quotes typeset, citation, period."""
+    text = s.text(sentence.text).replace(QUOTE_OPEN, s.quote[0]).replace(QUOTE_CLOSE,
+                                                                         s.quote[1])
+    if text.endswith("."):
+        text = text[:-1]
+    return f"{text}{s.tie}{s.cite(list(sentence.keys))}." if sentence.keys else text + "."
+
+
+def render(items: list[Block], s: _Syntax) -> list[str]:
+    out: list[str] = []
+    for b in items:
+        if isinstance(b, Heading):
+            out += ["", s.heading(b.text)]
+        elif isinstance(b, Break):
+            out.append("")
+        else:
+            out.append(s.comment(["rows: " + " ".join(b.rows)]))
+            out.append(render_sentence(s, b))
     return out
 
 
 def paragraphs(view: View, s: _Syntax, fmt: str) -> str:
     out = [s.comment(view.header(fmt) + [
-        "A skeleton to rewrite in your own words: every sentence states facts of the view."])]
-    for threat in view.threats():
-        attacks = [a for a in view.attacks if a.threat == threat]
-        defenses = [d for d in view.defenses if d.threat == threat]
-        out.append("")
-        out.append(s.heading(threat))
-        if attacks:
-            keys = [a.paper.key for a in attacks]
-            out.append(f"{s.text(threat)} attacks on diffusion models are studied in "
-                       f"{s.cite(keys)}.")
-        for level, rows in _knowledge_groups(attacks):
-            out.append("")
-            out.append(s.subheading(f"{level} setting"))
-            out.append(f"Under {s.text(level.lower())} access, "
-                       f"{s.text(threat.lower())} attacks are proposed in "
-                       f"{s.cite([a.paper.key for a in rows])}.")
-            out += [_attack_sentence(s, a) for a in rows]
-        if defenses:
-            out.append("")
-            out.append(s.subheading("Defenses"))
-            out += _defense_sentences(s, threat, defenses)
+        "Each sentence states facts of the view; the comment before it names its survey "
+        "rows (table:row, as in rows.csv).",
+        "Quoted text is the survey's wording of a cell no rephrasing rule fits."])]
+    out += render(blocks(view.attacks, view.defenses), s)
     if not view.attacks and not view.defenses:
         out += ["", s.comment(["the view selects no attack or defense row"])]
     return "\n".join(out) + "\n"
