@@ -66,6 +66,7 @@ MARKDOWN = _Syntax(
 )
 
 KNOWLEDGE_ORDER = ("Black-box", "Gray-box", "White-box")
+ATTACK_VERBS = ("propose", "present", "introduce")  # what the authors do with their attack
 NUMBERS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
            "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen",
            "seventeen", "eighteen", "nineteen", "twenty")
@@ -166,7 +167,7 @@ def _group_by_knowledge(attacks: list[AttackRow]) -> list[tuple[tuple[str, ...],
 
 def _attack_sentences(a: AttackRow, i: int, with_knowledge: bool) -> list[Sentence]:
     who, plural = _authors(a.paper)
-    clause = attack_effect(a.effectiveness)(who, plural)
+    clause = attack_effect(a.effectiveness, ATTACK_VERBS[i % len(ATTACK_VERBS)])(who, plural)
     models = and_list(a.models)
     kw = (" " + knowledge_adverbial(_levels(a.knowledge))) if with_knowledge else ""
     forms = (f"{clause}{kw}, evaluating on {models}",

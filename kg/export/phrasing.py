@@ -166,16 +166,16 @@ def _metrics(text: str) -> str | None:
     return _and(found)
 
 
-def effect(cell: str, agent: bool) -> Clause:
+def effect(cell: str, agent: bool, verb: str = "propose") -> Clause:
     """The clause for an effectiveness cell. ``agent``: the subject is the authors (an
-    attack row); otherwise it is the method itself (a defense row)."""
+    attack row; ``verb`` — propose, present, introduce — says what they do with the
+    attack); otherwise it is the method itself (a defense row)."""
     text = _clean(cell)
     low = text.lower()
-    lead = "propose an attack that" if agent else ""
 
     def with_lead(subject: str, plural: bool, predicate: str) -> str:
         if agent:
-            return f"{subject} {agree('propose', plural)} an attack that {predicate}"
+            return f"{subject} {agree(verb, plural)} an attack that {predicate}"
         return f"{subject} {predicate}"
 
     if re.fullmatch(r"fails? to converge", low):
@@ -221,8 +221,8 @@ def effect(cell: str, agent: bool) -> Clause:
     if m and not verb_phrase(m.group(1)):
         np = spell_out(text)
         np = _lower_first(np)
-        verb = "propose" if agent else "be"
-        return lambda s, p: f"{s} {agree(verb, p)} {np}"
+        main = verb if agent else "be"
+        return lambda s, p: f"{s} {agree(main, p)} {np}"
     m = re.fullmatch(r"(\w+ly) (\w+) (.+?) (while .+)", text)
     if m and _verb_part(m.group(2) + " x") and not agent:
         adverb, verb = m.group(1).lower(), _verb_part(m.group(2) + " x")[1]  # type: ignore[index]
@@ -231,19 +231,18 @@ def effect(cell: str, agent: bool) -> Clause:
     vp = verb_phrase(text)
     if vp is not None:
         if agent:
-            return lambda s, p: f"{s} {agree('propose', p)} an attack that {vp(False)}"
+            return lambda s, p: f"{s} {agree(verb, p)} an attack that {vp(False)}"
         # a plural subject takes "each" and the singular verb: the base form would be the
         # cell word for word
         return lambda s, p: f"{s} each {vp(False)}" if p else f"{s} {vp(False)}"
-    del lead
     if agent:
         return lambda s, p: (f"{s} {agree('report', p)} results that the survey summarises "
                              f"as {quoted(cell.strip())}")
     return lambda s, p: f"the survey summarises the results for {s} as {quoted(cell.strip())}"
 
 
-def attack_effect(cell: str) -> Clause:
-    return effect(cell, agent=True)
+def attack_effect(cell: str, verb: str = "propose") -> Clause:
+    return effect(cell, agent=True, verb=verb)
 
 
 def defense_effect(cell: str) -> Clause:
