@@ -102,15 +102,136 @@ def entities(store: Store, kind: str | None = None) -> list[Entity]:
     """Every node a page exists for, sorted by type then label; ``kind`` picks one type."""
     if kind is not None and kind not in ENTITY_TYPES:
         raise KGError(f"unknown entity type {kind!r}; expected one of {', '.join(ENTITY_TYPES)}")
+    from .store import select_values
+
     out: dict[str, Entity] = {}
     for name, cls in ENTITY_CLASSES:
         if kind is not None and name != kind:
             continue
-        for r in store.select(ENTITIES_QUERY, {"cls": cls}):
-            e = Entity(ref(r["node"]), str(r["label"]), name)
+        for node, label in select_values(store, ENTITIES_QUERY, {"cls": cls})[1]:
+            e = Entity(ref(node), label, name)  # plain values: no rdflib term per row
             out.setdefault(e.ref, e)  # a model family is listed once, as a target model
     order = {n: i for i, n in enumerate(ENTITY_TYPES)}
     return sorted(out.values(), key=lambda e: (order[e.type], e.label.casefold()))
+
+
+# ------------------------------------------------------------------ node pickers
+
+#: A node picker lists at most this many nodes; typing narrows the list, and the page says
+#: how many match ("showing 200 of 328,397"). The survey's 191 nodes fit whole.
+PICKER_MAX = 200
+
+ENTITY_COUNT_QUERY = "SELECT (COUNT(?node) AS ?n) WHERE { ?node a ?cls }"
+
+
+@dataclass
+class Matches:
+    """Nodes a picker lists: at most a limit of them, and how many match in all."""
+
+    entities: list[Entity]
+    total: int  # nodes that match, listed or not
+    text: str = ""  # what was searched ("" lists the first nodes of each type)
+
+    @property
+    def cut(self) -> bool:
+        return self.total > len(self.entities)
+
+
+def _kinds(kinds) -> list[tuple[str, URIRef]]:
+    kinds = None if kinds is None else ([kinds] if isinstance(kinds, str) else list(kinds))
+    bad = [k for k in kinds or () if k not in ENTITY_TYPES]
+    if bad:
+        raise KGError(f"unknown entity type {bad[0]!r}; expected one of {', '.join(ENTITY_TYPES)}")
+    return [(n, c) for n, c in ENTITY_CLASSES if kinds is None or n in kinds]
+
+
+def browse_entities(store: Store, kinds=None, limit: int = PICKER_MAX) -> Matches:
+    """The first ``limit`` nodes of ``kinds`` (default: every entity type), type by type in
+    ENTITY_TYPES order (each type's first nodes in the store's order, sorted by label), and
+    how many there are: one query with LIMIT and one COUNT per type, so a picker costs the
+    nodes it lists, not the graph (:class:`EntityIndex` searches them all)."""
+    from .store import select_values
+
+    out: dict[str, Entity] = {}
+    total = 0
+    for name, cls in _kinds(kinds):
+        total += _int(next(iter(store.select(ENTITY_COUNT_QUERY, {"cls": cls}))).get("n"))
+        room = limit - len(out)
+        if room <= 0:
+            continue
+        q = ENTITIES_QUERY.rstrip() + f"\nLIMIT {int(room)}"
+        got = [Entity(ref(n), label, name) for n, label in select_values(store, q, {"cls": cls})[1]]
+        for e in sorted(got, key=lambda e: e.label.casefold()):
+            out.setdefault(e.ref, e)
+    return Matches(list(out.values()), total)
+
+
+class EntityIndex:
+    """Every node a page exists for, for picker search as the user types: built once from
+    :func:`entities` (the app keeps one per store and process), then searched in memory."""
+
+    def __init__(self, ents: list[Entity]) -> None:
+        self.entities = ents
+        self.folded = [e.label.casefold() for e in ents]
+        self.order = {n: i for i, n in enumerate(ENTITY_TYPES)}
+
+    def __len__(self) -> int:
+        return len(self.entities)
+
+    def search(self, text: str, kinds=None, limit: int = PICKER_MAX) -> Matches:
+        """The nodes whose label contains ``text`` (case-insensitive; every word of it, in
+        any order), best first: the label equal to it, then starting with it, then a word
+        starting with it, then containing its words; ties: shorter labels first (a threat
+        before the papers named after it), then by type (ENTITY_TYPES order) and label.
+        At most ``limit`` are listed; ``total`` counts them all. KGError on text over 500
+        characters."""
+        if len(text) > 500:
+            raise KGError("search text too long (more than 500 characters)")
+        q = " ".join(text.casefold().split())
+        types = {n for n, _ in _kinds(kinds)}
+        words = q.split()
+        hits = []
+        for i, (e, label) in enumerate(zip(self.entities, self.folded, strict=True)):
+            if e.type not in types or not all(w in label for w in words):
+                continue
+            rank = (0 if label == q else 1 if label.startswith(q) else
+                    2 if f" {q}" in label else 3)
+            hits.append((rank, len(label), self.order[e.type], label, i))
+        hits.sort()
+        return Matches([self.entities[h[-1]] for h in hits[:limit]], len(hits), text.strip())
+
+
+def entity_index(store: Store) -> EntityIndex:
+    """The picker search index of a store (:class:`EntityIndex`)."""
+    return EntityIndex(entities(store))
+
+
+def entity_of(store: Store, short: str) -> Entity | None:
+    """The picker entry of one node (short name or IRI), None when no page exists for it:
+    one bound query per entity type."""
+    from .store import select_values
+
+    node = expand(short)
+    for name, cls in ENTITY_CLASSES:
+        for _n, label in select_values(store, ENTITIES_QUERY, {"cls": cls, "node": node})[1]:
+            return Entity(ref(node), label, name)
+    return None
+
+
+def default_centre(store: Store) -> str:
+    """The Graph explorer's first centre, by a bounded rule: the threat category
+    "Membership inference", else the first threat category, else the first node of the
+    graph's types (:func:`browse_entities`)."""
+    threats = entities(store, "Threat category")
+    pick = next((e for e in threats if e.label == "Membership inference"), None)
+    if pick is None and threats:
+        pick = threats[0]
+    if pick is None:
+        first = browse_entities(store, GRAPH_TYPES, 1).entities
+        if not first:
+            raise KGError("the graph holds no node the explorer can centre on")
+        pick = first[0]
+    return pick.ref
 
 
 def labels(store: Store) -> dict[str, str]:
@@ -130,26 +251,22 @@ def term_labels(store: Store) -> dict[str, str]:
 
 # ------------------------------------------------------------------ overview
 
-COUNT_QUERY = "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?cls }"
+# COUNT(?s), not COUNT(DISTINCT ?s): one rdf:type triple per node and class (3x faster)
+COUNT_QUERY = "SELECT (COUNT(?s) AS ?n) WHERE { ?s a ?cls }"
 TRIPLES_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 
 THREATS_QUERY = """
 SELECT ?t ?label WHERE { ?t a rd:ThreatCategory ; skos:prefLabel ?label . } ORDER BY ?label
 """
 
-# Per model: attacks and defense evaluations, each counted in its own sub-query (joining
-# both in one pattern multiplies them: 24,000 x 30,000 rows for one model at 100k papers).
+# The models; their attack and defense-evaluation counts come from the coverage summary.
 MODELS_QUERY = """
-SELECT ?m ?label ?parent ?kind ?family ?attacks ?defenses WHERE {
+SELECT ?m ?label ?parent ?kind ?family WHERE {
   ?m a rd:TargetModel ; skos:prefLabel ?label .
   OPTIONAL { ?m skos:broader/skos:prefLabel ?parent }
   OPTIONAL { ?m a ?k . ?k rdfs:subClassOf rd:TargetModel ; rdfs:label ?kind .
              FILTER(?k != rd:ModelFamily) }
   BIND(EXISTS { ?m a rd:ModelFamily } AS ?family)
-  OPTIONAL { SELECT ?m (COUNT(DISTINCT ?a) AS ?attacks)
-             WHERE { ?a a rd:Attack ; rd:evaluatedOn ?m } GROUP BY ?m }
-  OPTIONAL { SELECT ?m (COUNT(DISTINCT ?d) AS ?defenses)
-             WHERE { ?d a rd:DefenseEvaluation ; rd:evaluatedOn ?m } GROUP BY ?m }
 }
 ORDER BY ?label
 """
@@ -201,7 +318,7 @@ def overview(store: Store) -> Overview:
               for name, cls in SUMMARY_CLASSES]
     from .coverage import summary  # per-threat totals: the coverage summary (stored when current)
 
-    totals = summary.get(store, [summary.THREAT_VIEW])
+    totals = summary.get(store, [summary.THREAT_VIEW, "model/model"])
     triples = (totals.triples if totals.triples is not None  # counting 10M triples: 6 s
                else _int(next(iter(store.select(TRIPLES_QUERY)))["n"]))
     threats = []
@@ -211,11 +328,19 @@ def overview(store: Store) -> Overview:
                         "attacks": c.attacks if c else 0,
                         "defense evaluations": c.defenses if c else 0,
                         "papers": c.papers if c else 0})
+    # per model: the sum of its cells over the threats (an attack has one rd:threat, an
+    # evaluation one rd:mitigates: SHACL), so each attack / evaluation counts once
+    per_model: dict[str, list[int]] = {}
+    for c in totals.view("model/model"):
+        n = per_model.setdefault(c.column, [0, 0])
+        n[0] += c.attacks
+        n[1] += c.defenses
     models = [{"model": str(r["label"]), "ref": ref(r["m"]),
                "broader": "" if r["parent"] is None else str(r["parent"]),
                "kind": "" if r["kind"] is None else str(r["kind"]),
                "family": bool(r["family"].toPython()) if r["family"] is not None else False,
-               "attacks": _int(r["attacks"]), "defense evaluations": _int(r["defenses"])}
+               "attacks": per_model.get(str(r["m"]), [0, 0])[0],
+               "defense evaluations": per_model.get(str(r["m"]), [0, 0])[1]}
               for r in store.select(MODELS_QUERY)]
     src = next(iter(store.select(SOURCE_QUERY)), None)
     source = {} if src is None else {"title": str(src["title"]), "file": str(src["file"]),
@@ -261,14 +386,41 @@ SELECT ?file ?key ?citation WHERE {
 ORDER BY ?file ?key
 """
 
-RELATED_QUERY = """
-SELECT ?s ?p WHERE {
+_RELATED = """
   ?s ?p ?node .
-  ?s a ?cls .
-  VALUES ?cls { rd:Paper rd:Attack rd:DefenseEvaluation rd:DefenseMethod rd:ThreatCategory
-                rd:AttackerKnowledge rd:TargetModel }
-}
+  FILTER EXISTS { ?s a ?cls .
+    VALUES ?cls { rd:Paper rd:Attack rd:DefenseEvaluation rd:DefenseMethod rd:ThreatCategory
+                  rd:AttackerKnowledge rd:TargetModel } }
 """
+RELATED_QUERY = "SELECT DISTINCT ?s ?p WHERE {" + _RELATED + "}\n"
+RELATED_COUNT = ("SELECT (COUNT(*) AS ?n) WHERE { { SELECT DISTINCT ?s ?p WHERE {" + _RELATED
+                 + "} } }")
+#: An entity page lists at most this many incoming links (a threat has 100k attacks at
+#: 100k papers); the page says how many there are.
+RELATED_MAX = 500
+
+# The picker entries (label, types) of given nodes ({values}: a VALUES block of ?node).
+ENTITIES_OF = ENTITIES_QUERY.replace("?node a ?cls .", "{values}\n  ?node a ?cls .\n  VALUES ?cls { "
+                                     + " ".join(f"rd:{c.split('#')[-1]}" for _, c in ENTITY_CLASSES)
+                                     + " }").replace("SELECT ?node ?label", "SELECT ?node ?cls ?label")
+
+
+def _entries(store: Store, nodes) -> dict[str, Entity]:
+    """IRI -> the picker entry (short name, label, first type in ENTITY_TYPES order) of
+    those ``nodes`` a page exists for: bounded queries over the nodes given."""
+    from .store import select_values, values_block
+
+    names = {str(c): n for n, c in ENTITY_CLASSES}
+    order = {n: i for i, n in enumerate(ENTITY_TYPES)}
+    nodes = sorted(set(nodes))
+    out: dict[str, Entity] = {}
+    for i in range(0, len(nodes), 2000):
+        q = ENTITIES_OF.replace("{values}", values_block(["node"], [(n,) for n in nodes[i:i + 2000]]))
+        for n, cls, label in select_values(store, q)[1]:
+            e = Entity(ref(n), label, names[cls])
+            if n not in out or order[e.type] < order[out[n].type]:
+                out[n] = e
+    return out
 
 #: How an incoming link reads from the target's side ("FastDPM is a narrower model of DDPM").
 INVERSE_LABELS = {"skos:broader": "narrower model", "rd:fromPaper": "reported in this paper",
@@ -309,6 +461,8 @@ class EntityPage:
     curated: list[dict]
     # derived links (kg.derive), never stated: (relation, short name, label, rule, path)
     derived: list[tuple[str, str, str, str, str]] = field(default_factory=list)
+    #: incoming links in all; ``related`` lists at most RELATED_MAX of them
+    related_total: int = 0
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -325,13 +479,24 @@ def find_entity(store: Store, text: str) -> str:
 
 def entity_page(store: Store, short: str) -> EntityPage:
     """Everything about one node, each fact with the survey cell or curated entry behind it."""
+    from .store import select_values
+
     node = resolve_node(store, short)
-    names = labels(store)
     plabels = term_labels(store)
     type_names = {ref(c): n for n, c in ENTITY_CLASSES}
     types = sorted({type_names.get(ref(r["cls"])) or plabels.get(ref(r["cls"]), ref(r["cls"]))
                     for r in store.select(TYPES_QUERY, {"node": node})})
     e = explain(store, node)
+    # only the nodes this page names are looked up (not every node of the graph)
+    incoming = select_values(store, RELATED_QUERY + f"LIMIT {RELATED_MAX}",
+                             {"node": node})[1]
+    related_total = len(incoming)
+    if related_total >= RELATED_MAX:
+        related_total = _int(next(iter(store.select(RELATED_COUNT, {"node": node})))["n"])
+    linked = {str(expand(f.value)) for f in e.facts
+              if f.value.startswith("rdi:") and f.predicate not in HIDDEN_PREDICATES}
+    entries = _entries(store, linked | {s_ for s_, _ in incoming})
+    names = {x.ref: x.label for x in entries.values()}
     facts: list[FactRow] = []
     for f in e.facts:
         if f.predicate in HIDDEN_PREDICATES or f.predicate == "rdf:type":
@@ -347,10 +512,10 @@ def entity_page(store: Store, short: str) -> EntityPage:
         sources = [(f"{kind}: {where}" + (f" — “{text}”" if text else "")) for kind, where, text
                    in f.sources]
         facts.append(FactRow(plabels.get(f.predicate, f.predicate), value, link, url, sources))
-    related = sorted({(INVERSE_LABELS.get(ref(r["p"])) or plabels.get(ref(r["p"]), ref(r["p"])),
-                       _type_of(store, r["s"], type_names),
-                       ref(r["s"]), names.get(ref(r["s"]), ref(r["s"])))
-                      for r in store.select(RELATED_QUERY, {"node": node})})
+    related = sorted({(INVERSE_LABELS.get(ref(p)) or plabels.get(ref(p), ref(p)),
+                       entries[s_].type if s_ in entries else "",
+                       ref(s_), names.get(ref(s_), ref(s_)))
+                      for s_, p in incoming})
     rows: dict[str, SourceRow] = {}
     for r in store.select(SOURCE_ROWS_QUERY, {"node": node}):
         key = str(r["row"])
@@ -363,14 +528,7 @@ def entity_page(store: Store, short: str) -> EntityPage:
                for relation, other, label, rule, path in e.derived_links]
     return EntityPage(ref(node), str(node), e.label, types, facts, related,
                       sorted(rows.values(), key=lambda s: (s.table, s.number)), curated,
-                      derived)
-
-
-def _type_of(store: Store, node: Node, type_names: dict[str, str]) -> str:
-    found = [type_names[ref(r["cls"])] for r in store.select(TYPES_QUERY, {"node": node})
-             if ref(r["cls"]) in type_names]
-    order = {n: i for i, n in enumerate(ENTITY_TYPES)}
-    return min(found, key=order.__getitem__) if found else ""
+                      derived, related_total)
 
 
 # ------------------------------------------------------------------ SPARQL console
@@ -577,7 +735,10 @@ def _column_iri(store: Store, by: str, text: str) -> str:
         return str(expand(text))
     if text.startswith("http"):
         return text
-    lab = coverage.vocab_labels(store)
+    if by == "threat":
+        lab = dict(coverage.select_values(store, coverage.THREATS)[1])
+    else:  # the defense methods (a vocabulary that grows with the papers) only when asked
+        lab = coverage.vocab_labels(store, methods=by == "defense")
     kind = "threat" if by == "threat" else coverage.COLUMN_KIND[by]
     nodes = [coverage.Node(i, label) for i, label in lab.items()]
     return coverage._find(nodes, text, kind).iri
@@ -587,13 +748,14 @@ def coverage_cell(store: Store, by: str, level: str, threat: str, column: str,
                   limit: int | None = None) -> CellDetail:
     """The attacks and defenses of one cell (threat and column by label or IRI), each with
     its paper, effectiveness, limitation and — when placed by a derived link — the path.
-    Only the cell is queried; at most ``limit`` items of each kind are listed."""
-    from . import coverage
+    Only the cell is queried, and only for the items listed: the first ``limit`` of each
+    kind by label (kg.coverage.page.cell), with the cell's counts from the coverage summary."""
+    from .coverage import page as coverage_page
     from .store import select_values, values_block
 
     limit = CELL_ITEMS if limit is None else limit
     t, c = _column_iri(store, "threat", threat), _column_iri(store, by, column)
-    cell = coverage.matrix(store, by, level, threat=t, column=c).cell(t, c)
+    cell = coverage_page.cell(store, by, level, t, c, items=limit)
     attacks, defenses = cell.attacks[:limit], cell.defenses[:limit]
     details: dict[str, dict] = {}
     items = sorted({i.node.iri for i in attacks + defenses})
@@ -618,8 +780,9 @@ def coverage_cell(store: Store, by: str, level: str, threat: str, column: str,
             out["evaluated_on"] = ", ".join(n.label for n in i.evaluated_on)
         return out
 
+    n_attacks, n_defenses, _ = cell.totals or (len(cell.attacks), len(cell.defenses), 0)
     return CellDetail(cell.threat.label, cell.col.label, [row(i) for i in attacks],
-                      [row(i) for i in defenses], len(cell.attacks), len(cell.defenses))
+                      [row(i) for i in defenses], n_attacks, n_defenses)
 
 
 def _s(v) -> str:
@@ -699,11 +862,20 @@ TYPE_NAMES = {"Paper": "Paper", "Attack": "Attack", "DefenseEvaluation": "Defens
               "AttackerKnowledge": "Attacker knowledge", "TargetModel": "Target model"}
 
 
+#: The Graph explorer reads at most this many neighbour rows of a node (a threat has
+#: 100k attacks at 100k papers); a node cut so is named with its count (Neighbourhood.cut).
+NEIGHBOURS_READ = 1000
+
+
 @dataclass
 class Neighbourhood:
     center: str  # short name
     nodes: list[dict]  # ref, label, type, distance, x, y
     edges: list[dict]  # source, target, predicate, derived, x, y, x2, y2
+    #: nodes whose neighbours were read only in part: ref, label, read, total
+    cut: list[dict] = field(default_factory=list)
+    more: bool = False  # more nodes than max_nodes were found: the nearest are shown
+    max_nodes: int = 150
 
 
 def neighbourhood(G, center: str, depth: int = 1, types: list[str] | None = None,
@@ -717,7 +889,8 @@ def neighbourhood(G, center: str, depth: int = 1, types: list[str] | None = None
     iri = str(expand(center))
     back = {v: k for k, v in TYPE_NAMES.items()}
     wanted = [back.get(t, t) for t in types] if types else None
-    near = neighbors(G, iri, depth, wanted)[:max_nodes]
+    found = neighbors(G, iri, depth, wanted)
+    near = found[:max_nodes]
     keep = {iri: 0} | {n["iri"]: n["distance"] for n in near}
     sub = G.subgraph(keep).copy()
     H = nx.Graph()  # sorted, so the layout does not depend on how G was filled
@@ -734,19 +907,24 @@ def neighbourhood(G, center: str, depth: int = 1, types: list[str] | None = None
                       "derived": bool(data.get("derived")),
                       "x": float(pos[s][0]), "y": float(pos[s][1]),
                       "x2": float(pos[o][0]), "y2": float(pos[o][1])})
-    return Neighbourhood(ref(iri), nodes, edges)
+    cut = [{"ref": ref(n), "label": G.nodes[n]["label"],
+            "read": len(set(G.successors(n)) | set(G.predecessors(n))), "total": total}
+           for n, total in sorted(G.graph.get("cut", {}).items()) if n in G]
+    return Neighbourhood(ref(iri), nodes, edges, cut, len(found) > max_nodes, max_nodes)
 
 
 def store_neighbourhood(store: Store, center: str, depth: int = 1,
-                        types: list[str] | None = None, max_nodes: int = 150) -> Neighbourhood:
+                        types: list[str] | None = None, max_nodes: int = 150,
+                        max_read: int | None = NEIGHBOURS_READ) -> Neighbourhood:
     """:func:`neighbourhood` without projecting the whole graph: only the part around
-    ``center`` that the view shows is read (kg.project.local_graph), so it costs the same
-    on 100k papers as on the survey."""
+    ``center`` that the view shows is read (kg.project.local_graph), at most ``max_read``
+    neighbour rows per node (a node read in part is listed in ``cut`` with its count), so
+    it costs about the same on 100k papers as on the survey."""
     from .project import local_graph
 
     back = {v: k for k, v in TYPE_NAMES.items()}
     wanted = [back.get(t, t) for t in types] if types else None
-    G = local_graph(store, str(expand(center)), depth, wanted, max_nodes)
+    G = local_graph(store, str(expand(center)), depth, wanted, max_nodes, max_read)
     return neighbourhood(G, center, depth, types, max_nodes)
 
 

@@ -94,15 +94,34 @@ SELECT ?p ?m ?out ?type ?label WHERE {
 """
 
 
+# How many neighbours NEIGHBOURS_OF finds (a node whose read was cut at ``max_read``).
+NEIGHBOUR_COUNT = """
+SELECT (COUNT(DISTINCT ?m) AS ?n) WHERE {
+  { ?node ?p ?m . } UNION { ?m ?p ?node . }
+  FILTER(?p IN (rd:fromPaper, rd:threat, rd:assumesKnowledge, rd:evaluatedOn, rd:method,
+                rd:mitigates, skos:broader))
+  ?m a ?type .
+  FILTER(?type IN (rd:Paper, rd:Attack, rd:DefenseEvaluation, rd:DefenseMethod,
+                   rd:ThreatCategory, rd:AttackerKnowledge, rd:TargetModel))
+}
+"""
+
+
 def local_graph(store: Store, center: str, depth: int = 1,
                 types: list[str] | tuple[str, ...] | None = None,
-                max_nodes: int = 150) -> nx.MultiDiGraph:
+                max_nodes: int = 150, max_read: int | None = None) -> nx.MultiDiGraph:
     """The part of the projection that :func:`neighbors` needs to list the first
-    ``max_nodes`` nodes around ``center``, and every edge among them: nodes are expanded
+    ``max_nodes`` nodes around ``center`` (and one more, so a view knows whether there
+    are more), and every edge among them: nodes are expanded
     (all their edges read) in the order that function visits them until enough are found.
     ``neighbors(local_graph(...), center, ...)[:max_nodes]`` and the edges among those
     nodes equal what :func:`to_networkx` gives, at a cost that follows the neighbourhood,
-    not the graph (a hub's neighbours are still all read once)."""
+    not the graph (a hub's neighbours are still all read once).
+
+    ``max_read`` bounds that too: of a node with more neighbour rows, only the first
+    ``max_read`` in the store's order are read (so its neighbours listed are some of them,
+    not the first by type and label), and ``G.graph["cut"]`` maps the node to how many
+    neighbours it has: a view drawn from it must say so."""
     from rdflib import URIRef
 
     from .derive import EVALUATED_AGAINST
@@ -114,9 +133,16 @@ def local_graph(store: Store, center: str, depth: int = 1,
     wanted = set(types or ())
     derived: list[tuple[str, str, str, str]] = []
 
+    G.graph["cut"] = {}
+
     def expand(n: str) -> None:
-        for p, m, out, t, label in sorted(select_values(store, NEIGHBOURS_OF,
-                                                        {"node": URIRef(n)})[1]):
+        q = NEIGHBOURS_OF if max_read is None else NEIGHBOURS_OF + f"LIMIT {int(max_read)}\n"
+        rows = select_values(store, q, {"node": URIRef(n)})[1]
+        if max_read is not None and len(rows) >= max_read:
+            (total,), = select_values(store, NEIGHBOUR_COUNT, {"node": URIRef(n)})[1]
+            if int(total) > len({r[1] for r in rows}):
+                G.graph["cut"][n] = int(total)
+        for p, m, out, t, label in sorted(rows):
             if m not in G:
                 G.add_node(m, type=t.rsplit("#", 1)[-1], label=label)
             _stated(G, *((n, p, m) if out == "true" else (m, p, n)))
@@ -132,7 +158,7 @@ def local_graph(store: Store, center: str, depth: int = 1,
     seen = {center: 0}
     queue = deque([center])
     found = 0
-    while queue and found < max_nodes:
+    while queue and found <= max_nodes:  # one more than shown: whether there are more
         n = queue.popleft()
         if seen[n] >= depth:
             continue

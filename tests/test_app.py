@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from kg import explore
+from kg.errors import KGError
 
 APP = str(Path(__file__).resolve().parent.parent / "ui" / "app.py")
 HOSTILE = [
@@ -218,6 +219,65 @@ def test_entity_picker_opens_another_page(store):
     assert at.query_params["node"] in (other.ref, [other.ref])
 
 
+def test_picker_search_is_bounded_and_counts_every_match(store):
+    ents = explore.entities(store)
+    index = explore.EntityIndex(ents)
+    m = index.search("dp-s")
+    assert m.entities[0].label == "DP-SGD" and m.entities[0].type == "Defense method"
+    assert m.total == sum("dp-s" in e.label.casefold() for e in ents) and not m.cut
+    few = index.search("membership", limit=2)
+    assert len(few.entities) == 2 and few.cut
+    assert few.total == sum("membership" in e.label.casefold() for e in ents)
+    assert few.entities[0].label == "Membership inference"  # the threat, not a paper
+    assert index.search("inference membership").total == few.total  # words in any order
+    assert index.search("zzz qqq").total == 0
+    assert index.search("DP", ["Attack"]).entities == [
+        e for e in index.search("DP").entities if e.type == "Attack"]
+    with pytest.raises(KGError):
+        index.search("x" * 501)
+    with pytest.raises(KGError):
+        index.search("dp", ["No such type"])
+
+
+def test_picker_browse_lists_the_first_nodes_and_counts_all(store):
+    ents = explore.entities(store)
+    assert explore.browse_entities(store).entities == ents  # the survey fits whole
+    few = explore.browse_entities(store, explore.GRAPH_TYPES, limit=5)
+    assert len(few.entities) == 5 and few.cut
+    assert few.total == sum(e.type in explore.GRAPH_TYPES for e in ents)
+    assert {e.type for e in few.entities} == {"Paper"}
+    assert explore.entity_of(store, "rdi:threat-membership-inference") == next(
+        e for e in ents if e.ref == "rdi:threat-membership-inference")
+    assert explore.entity_of(store, "rdi:nothing-here") is None
+    assert explore.default_centre(store) == "rdi:threat-membership-inference"
+
+
+def test_entity_picker_searches_as_you_type(store):
+    at = run_page("entity")
+    at.text_input(key="entity_search").input("extracting train").run()
+    assert_clean(at)
+    picker = at.selectbox[1]
+    target = explore.find_entity(store, "Extracting Training Data from Diffusion Models")
+    label = explore.entity_of(store, target).label
+    assert picker.options[0] == f"{label}  ·  Paper"  # the best match first
+    assert all("extracting" in o.casefold() and "train" in o.casefold() for o in picker.options)
+    assert any("match" in c.value for c in at.caption)
+    picker.set_value(target).run()
+    assert_clean(at)
+    assert [shown(h.value) for h in at.header] == [
+        explore.entity_page(store, target).label]
+
+
+def test_entity_page_lists_incoming_links_up_to_a_cap(store, monkeypatch):
+    node = "rdi:threat-membership-inference"
+    whole = explore.entity_page(store, node)
+    assert whole.related_total == len(whole.related) > 3
+    monkeypatch.setattr(explore, "RELATED_MAX", 3)
+    cut = explore.entity_page(store, node)
+    assert len(cut.related) == 3 and cut.related_total == whole.related_total
+    assert set(cut.related) <= set(whole.related)
+
+
 @pytest.mark.parametrize("node", ["DP-SDG", "rdi:nothing-here", *HOSTILE[2:]])
 def test_entity_page_unknown_node(node):
     at = run_page("entity", {"node": node})
@@ -329,6 +389,19 @@ def test_graph_explorer_neighbourhood(store):
     assert max(frames(at)[0]["distance"]) == 2
     at.multiselect[0].set_value(["Paper"]).run()
     assert set(frames(at)[0]["type"]) <= {"Paper", "Defense method"}  # the centre stays
+
+
+def test_graph_explorer_says_a_hub_was_read_in_part(monkeypatch):
+    import streamlit as st
+
+    monkeypatch.setattr(explore, "NEIGHBOURS_READ", 3)
+    st.cache_data.clear()
+    at = run_page("graph")  # the default centre: Membership inference, a hub
+    assert_clean(at)
+    assert any("Membership inference has" in shown(i.value) and "only 3 of them were read"
+               in shown(i.value) for i in at.info)
+    assert len(frames(at)[0]) == 4  # the centre and 3 neighbours
+    st.cache_data.clear()
 
 
 def test_graph_explorer_unknown_node():
@@ -446,16 +519,27 @@ def test_coverage_page_caps_columns_and_says_so(store, large_mode):
     assert any("3 most evaluated of 16" in i.value for i in at.info)
 
 
-def test_coverage_cell_lists_only_the_cell_with_counts(store):
+@pytest.mark.parametrize("by, level", [("model", "model"), ("model", "family"),
+                                       ("knowledge", "model"), ("defense", "model")])
+def test_coverage_cell_lists_only_the_cell_with_counts(store, by, level):
+    """A cell's page: the matrix's counts, at most ``limit`` of its items (each the matrix's
+    item: same paper, models, derivation path), all of them when they fit."""
     from kg import coverage
 
-    m = coverage.matrix(store, "model", "family")
+    m = coverage.matrix(store, by, level)
     for (t, c), cell in m.cells.items():
-        d = explore.coverage_cell(store, "model", "family", t, c, limit=1)
+        full = {i.node.label: i for i in cell.attacks + cell.defenses}
+        d = explore.coverage_cell(store, by, level, t, c, limit=1)
         assert (d.n_attacks, d.n_defenses) == (len(cell.attacks), len(cell.defenses))
         assert len(d.attacks) == min(1, len(cell.attacks))
-        if cell.attacks:
-            assert d.attacks[0]["label"] == cell.attacks[0].node.label
+        assert len(d.defenses) == min(1, len(cell.defenses))
+        for row in d.attacks + d.defenses:
+            item = full[row["label"]]
+            assert row["paper"] == item.paper.label and row["derived"] == item.derived
+            assert row["path"] == list(item.path)
+        whole = explore.coverage_cell(store, by, level, t, c)
+        assert [r["label"] for r in whole.attacks] == [i.node.label for i in cell.attacks]
+        assert [r["label"] for r in whole.defenses] == [i.node.label for i in cell.defenses]
 
 
 def test_export_page_on_a_large_graph_asks_for_a_filter(store, monkeypatch):

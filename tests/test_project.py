@@ -157,3 +157,22 @@ def test_local_neighbourhood_equals_the_full_projection(kind, store, graph, tmp_
             assert got == want, (center, depth, types, cap)
     local = project.local_graph(st, str(iri("threat", "Membership inference")), 1, None, 5)
     assert len(local) < len(full)  # it did not read the whole graph
+
+
+def test_local_graph_reads_a_hub_in_part_and_says_how_many(store, graph):
+    """max_read bounds what is read of a node's neighbours (a threat has 100k attacks at
+    100k papers); the node is named with its true count, so the page can say so."""
+    from kg import explore
+
+    full = project.to_networkx(store)
+    center = "rdi:threat-membership-inference"
+    everyone = project.neighbors(full, str(explore.expand(center)), 1)
+    assert len(everyone) > 4
+    nb = explore.store_neighbourhood(store, center, 1, None, 150, max_read=4)
+    assert nb.cut == [{"ref": center, "label": "Membership inference", "read": 4,
+                       "total": len(everyone)}]
+    assert len(nb.nodes) - 1 == 4 and not nb.more
+    whole = explore.store_neighbourhood(store, center, 1, None, 150, max_read=None)
+    assert not whole.cut and len(whole.nodes) - 1 == len(everyone)
+    capped = explore.store_neighbourhood(store, center, 1, None, 3, max_read=None)
+    assert capped.more and len(capped.nodes) - 1 == 3

@@ -99,6 +99,68 @@ def entities() -> list[explore.Entity]:
     return _entities(store_setting())
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def _browse(setting: str, kinds: tuple[str, ...]) -> explore.Matches:
+    return explore.browse_entities(_store(setting), list(kinds))
+
+
+@st.cache_resource(show_spinner="Indexing the graph's node names for search (once per server "
+                                "process)…")
+def _entity_index(setting: str) -> explore.EntityIndex:
+    return explore.entity_index(_store(setting))
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _entity_of(setting: str, short: str) -> explore.Entity | None:
+    return explore.entity_of(_store(setting), short)
+
+
+@st.cache_data(show_spinner=False)
+def _default_centre(setting: str) -> str:
+    return explore.default_centre(_store(setting))
+
+
+def default_centre() -> str:
+    return _default_centre(store_setting())
+
+
+def node_picker(label: str, kinds: tuple[str, ...], current: str | None, key: str,
+                placeholder: str = "Pick a node") -> str | None:
+    """A search box (searching as the user types) over a select box of at most
+    ``explore.PICKER_MAX`` matching nodes of ``kinds``, ``current`` preselected; the count
+    of matches is said when the list is cut. Nothing typed: the first nodes of each type
+    (bounded queries); typed: the store's node names, indexed once per process. Returns the
+    chosen node's short name (or ``current``)."""
+    setting = store_setting()
+    text = st.text_input(f"Search {label.lower()}", key=f"{key}_search", type="search",
+                         live="400ms", max_chars=500, placeholder="type part of a name…")
+    try:
+        found = (_entity_index(setting).search(text, kinds) if text.strip()
+                 else _browse(setting, kinds))
+    except KGError as e:
+        st.error(plain(str(e)))
+        found = explore.Matches([], 0, text)
+    by_ref = {e.ref: e for e in found.entities}
+    options = list(by_ref)
+    if current and current not in by_ref:
+        here = _entity_of(setting, current)
+        if here is not None:  # the current node stays pickable, first
+            by_ref[current] = here
+            options.insert(0, current)
+    choice = st.selectbox(label, options,
+                          index=options.index(current) if current in options else None,
+                          format_func=lambda r: f"{by_ref[r].label}  ·  {by_ref[r].type}",
+                          placeholder=placeholder)
+    if text.strip() and not found.total:
+        st.caption(f"No node's name contains “{plain(text.strip())}”.")
+    elif found.cut:
+        st.caption(f"Showing {len(found.entities):,} of {found.total:,}"
+                   + (" matches" if text.strip() else " nodes") + " — type to narrow.")
+    elif text.strip():
+        st.caption(f"{found.total:,} match(es).")
+    return choice
+
+
 @st.cache_data(show_spinner=False, max_entries=256)
 def _entity_page(setting: str, short: str) -> explore.EntityPage:
     return explore.entity_page(_store(setting), short)
@@ -139,7 +201,8 @@ def gap_rows() -> list[explore.GapRow]:
 def _neighbourhood(setting: str, center: str, depth: int, types: tuple[str, ...]):
     # only the part of the graph around the centre is read (the same view as projecting
     # everything, which takes minutes and gigabytes at 100k papers)
-    return explore.store_neighbourhood(_store(setting), center, depth, list(types) or None)
+    return explore.store_neighbourhood(_store(setting), center, depth, list(types) or None,
+                                       max_read=explore.NEIGHBOURS_READ)
 
 
 def neighbourhood(center: str, depth: int, types: tuple[str, ...]) -> explore.Neighbourhood:

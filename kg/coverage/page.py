@@ -75,6 +75,39 @@ def _pick(pattern: str, level: str, threat: str, column: str, models: set[str], 
     return q
 
 
+def cell(store: Store, by: str, level: str, threat: str, column: str,
+         items: int = ITEMS) -> Cell:
+    """One cell of the matrix (threat and column IRIs): its counts from the coverage summary
+    (``totals``), and at most ``items`` attacks and ``items`` defense evaluations, picked as
+    :func:`page` picks them (a query bound to the cell, ``LIMIT``: the first in the store's
+    order; all of them when the cell holds no more) and read as the whole matrix reads
+    them (each listed item is the matrix's item, with its models and paths; sorted by
+    label). The cost follows the items listed, not the cell: the app's cell view."""
+    view = summary_mod.view_name(by, level)
+    lab = vocab_labels(store, methods=by == "defense")
+    models: set[str] = set()
+    fam: dict = {}
+    if by == "model":
+        models = {m for m, in select_values(store, TARGET_MODELS)[1]}
+        fam = families(store) if level == "family" else {}
+    picked: dict[tuple[str, str, str], set[str]] = {}
+    for kind, pattern in zip(("attack", "defense"), CELL_PATTERNS[(by, level)], strict=True):
+        if items:
+            q = _pick(pattern, level, threat, column, models, fam)
+            got = [it for it, in select_values(store, f"{q}\nLIMIT {int(items)}")[1]]
+            if got:
+                picked[(kind, threat, column)] = set(got)
+    m = matrix(store, by, level, picked=picked, lab=lab) if picked else None
+    out = (m.cells.get((threat, column)) if m else None) or Cell(
+        Node(threat, lab.get(threat) or threat), Node(column, lab.get(column) or column))
+    if items and len(out.attacks) < items and len(out.defenses) < items:
+        out.totals = (len(out.attacks), len(out.defenses), len(out.papers()))  # all listed
+    else:  # cut: the cell's counts from the summary (the one count)
+        c = summary_mod.get(store, [view]).cell(view, threat, column)
+        out.totals = (c.attacks, c.defenses, c.papers) if c else (0, 0, 0)
+    return out
+
+
 def page(store: Store, by: str = "model", level: str = "model", items: int = ITEMS,
          cells: int = CELLS) -> Matrix:
     """The matrix of threats x ``by`` with every cell and its counts; at most ``items``
@@ -132,4 +165,4 @@ def page(store: Store, by: str = "model", level: str = "model", items: int = ITE
                   unknown_totals=unknown_totals)
 
 
-__all__ = ["page", "ITEMS", "CELLS"]
+__all__ = ["page", "cell", "ITEMS", "CELLS"]

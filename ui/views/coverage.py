@@ -126,7 +126,8 @@ def show_items(items: list[dict], kind: str) -> None:
 
 
 def heading(name: str, shown: int, total: int) -> str:
-    return f"#### {name} ({total:,}" + (f", first {shown} listed)" if total > shown else ")")
+    return f"#### {name} ({total:,}" + (f", {shown} of them listed: the first in the store's "
+                                         "order)" if total > shown else ")")
 
 
 a_col, d_col = st.columns(2)

@@ -9,26 +9,20 @@ from kg.errors import KGError
 
 st.title("Entity")
 
-ents = resources.entities()
-by_ref = {e.ref: e for e in ents}
 wanted = st.query_params.get("node", "")
 current = None
 if wanted:
-    if wanted in by_ref:
-        current = wanted
-    else:
-        try:
-            current = explore.find_entity(resources.store(), wanted)
-        except KGError as e:
-            st.error(resources.plain(str(e)))
+    try:  # a short name, an IRI or a label (bounded lookups)
+        current = explore.find_entity(resources.store(), wanted)
+    except KGError as e:
+        st.error(resources.plain(str(e)))
 
 c1, c2 = st.columns([1, 3])
 kind = c1.selectbox("Type", ["all", *explore.ENTITY_TYPES])
-shown = [e.ref for e in ents if kind == "all" or e.type == kind]
-choice = c2.selectbox("Open a page", shown,
-                      index=shown.index(current) if current in shown else None,
-                      format_func=lambda r: f"{by_ref[r].label}  ·  {by_ref[r].type}",
-                      placeholder="Type to search papers, attacks, methods, threats, models…")
+with c2:
+    choice = resources.node_picker(
+        "Open a page", explore.ENTITY_TYPES if kind == "all" else (kind,), current, "entity",
+        placeholder="Pick a paper, attack, method, threat, model…")
 if choice and choice != current:
     current = choice
     st.query_params["node"] = choice
@@ -64,6 +58,9 @@ for f in page.facts:
 
 if page.related:
     st.subheader("Linked from")
+    if page.related_total > len(page.related):  # a cap is said
+        st.caption(f"{page.related_total:,} links; the first {len(page.related):,} in the "
+                   "store's order are listed (`kg explain` and the SPARQL console show all).")
     for relation in sorted({r[0] for r in page.related}):
         st.markdown(f"**{resources.plain(relation)}**")
         for _, typ, short, label in (r for r in page.related if r[0] == relation):

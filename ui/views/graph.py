@@ -13,21 +13,25 @@ st.caption("The neighbourhood of a node in the graph (papers, attacks, defense e
            "methods, threats, knowledge levels, models). Click a node to open its page; "
            "dashed edges are derived links (same paper, same threat).")
 
-ents = [e for e in resources.entities() if e.type in explore.GRAPH_TYPES]
-by_ref = {e.ref: e for e in ents}
 wanted = st.query_params.get("node", "")
-if wanted and wanted not in by_ref:
-    try:
+if wanted:
+    try:  # a short name, an IRI or a label (bounded lookups)
         wanted = explore.find_entity(resources.store(), wanted)
     except KGError as e:
         st.error(resources.plain(str(e)))
         wanted = ""
-default = wanted or next((e.ref for e in ents if e.label == "Membership inference"), ents[0].ref)
-refs = [e.ref for e in ents]
+try:
+    default = wanted or resources.default_centre()
+except KGError as e:
+    st.error(resources.plain(str(e)))
+    st.stop()
 
 c1, c2, c3 = st.columns([3, 1, 3])
-center = c1.selectbox("Centre node", refs, index=refs.index(default),
-                      format_func=lambda r: f"{by_ref[r].label}  ·  {by_ref[r].type}")
+with c1:
+    center = resources.node_picker("Centre node", explore.GRAPH_TYPES, default,
+                                   "graph") or default
+if center != default:  # the centre is in the URL: a link to this view, kept on reruns
+    st.query_params["node"] = center
 depth = c2.slider("Depth", 1, 3, 1)
 types = c3.multiselect("Show only these types", list(explore.GRAPH_TYPES),
                        placeholder="all types")
@@ -57,14 +61,23 @@ points = alt.Chart(alt.Data(values=nodes)).mark_circle(stroke="black", strokeWid
 ).add_params(select)
 text = alt.Chart(alt.Data(values=nodes)).mark_text(dy=-14, fontSize=10).encode(
     x="x:Q", y="y:Q", text="shown:N")
-chart = (edges + points + (text if len(nodes) <= 60 else points)).properties(height=620)
+# labels only on small views; the points (which hold the click selection) are drawn once:
+# a layer that repeats them defines the selection's signals twice (a Vega error)
+chart = (edges + points + text if len(nodes) <= 60 else edges + points).properties(height=620)
 event = st.altair_chart(chart, on_select="rerun", key="graph_chart", width="stretch")
 
 picked = (event.selection.get("node") or [None])[0] if event else None
-if picked and picked.get("ref") in by_ref and picked["ref"] != center:
+if picked and picked.get("ref") in {n["ref"] for n in nodes} and picked["ref"] != center:
     st.switch_page(resources.PAGES["entity"], query_params={"node": picked["ref"]})
 
-st.caption(f"{len(nb.nodes) - 1} neighbour(s) within {depth} step(s), {len(nb.edges)} edge(s).")
+st.caption(f"{len(nb.nodes) - 1} neighbour(s) within {depth} step(s), {len(nb.edges)} edge(s)."
+           + (f" More were found: the {nb.max_nodes} nearest are shown (by type, then label)."
+              if nb.more else ""))
+for c in nb.cut:  # a cap is said, never silent
+    st.info(resources.plain(
+        f"{c['label']} has {c['total']:,} neighbours: only {c['read']:,} of them were read "
+        "(the first in the store's order), so the view shows some of its neighbours, not all. "
+        "Filter by type, or centre on a less connected node."))
 st.dataframe([{"label": n["label"], "type": n["type"], "distance": n["distance"],
                "page": n["page"]} for n in nodes],
              hide_index=True, width="stretch", column_config=resources.link_column())
