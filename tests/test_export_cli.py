@@ -44,6 +44,18 @@ def test_export_all_writes_a_bundle(kg_cli, tmp_path):
     assert (tmp_path / "out" / "figure.svg").read_text().lstrip().startswith("<?xml")
 
 
+def test_columns_2_sets_page_wide_tables_and_says_so(kg_cli):
+    r = kg_cli("export", "view", "--threat", "membership inference", "-f", "latex",
+               "--columns", "2")
+    assert r.exit_code == 0, r.output
+    assert "\\begin{table*}" in r.output and "\\begin{tabularx}{\\textwidth}" in r.output
+    assert "--format latex --columns 2" in r.output.splitlines()[1]  # regenerates itself
+    r = kg_cli("export", "view", "--threat", "membership inference", "-f", "main",
+               "--columns", "2", "--json")
+    rec = json.loads(r.output)
+    assert rec["columns"] == 2 and "\\documentclass[twocolumn]{article}" in rec["content"]
+
+
 def test_export_construct_from_a_file(kg_cli, tmp_path):
     q = tmp_path / "q.rq"
     q.write_text("CONSTRUCT { ?d rd:method ?m } WHERE { ?d rd:method ?m ; "
@@ -57,6 +69,8 @@ def test_export_construct_from_a_file(kg_cli, tmp_path):
     (["view", "--threat", "membership inferance", "-f", "csv"], "did you mean 'Membership inference'"),
     (["view", "-f", "docx"], "unknown export format 'docx'"),
     (["view", "-f", "pdf"], "give a file with -o"),
+    (["view", "-f", "zip"], "give a file with -o FILE.zip"),
+    (["view", "-f", "latex", "--columns", "3"], "--columns 3: give 1"),
     (["view", "-f", "all"], "-o DIR"),
     (["construct", "SELECT * WHERE { ?s ?p ?o }", "-f", "turtle"], "must be a SPARQL CONSTRUCT"),
     (["construct", "DELETE WHERE { ?s ?p ?o }", "-f", "turtle"], "read-only"),

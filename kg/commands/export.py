@@ -29,8 +29,19 @@ FORMAT_HELP = ("bibtex, latex, paragraph, paragraph-md, main (a LaTeX article in
                "mermaid, graphml, turtle, jsonld, or all (every format into -o DIR)")
 
 
+def _columns(ctx: click.Context, param: click.Parameter, value: str):
+    """--columns as a kg.export.Layout (a one-line error unless 1 or 2)."""
+    from ..export import Layout
+
+    try:
+        return Layout(int(value))
+    except ValueError:
+        raise KGError(f"--columns {value}: give 1 (one-column document) or 2 (two-column)") \
+            from None
+
+
 def _common(f):
-    f = click.option("--columns", type=click.Choice(["1", "2"]), default="1",
+    f = click.option("--columns", "layout", default="1", metavar="1|2", callback=_columns,
                      show_default=True,
                      help="Set the LaTeX tables and main.tex for a one- or two-column paper "
                           "(2: page-wide table* floats, \\documentclass[twocolumn]).")(f)
@@ -67,42 +78,42 @@ def export_group() -> None:
               help="Keep only attack or only defense rows.")
 @_common
 def view_cmd(threat, knowledge, model, method, paper, author, venue, year, part, fmt, output,
-             as_json, columns, source):
+             as_json, layout, source):
     """Export the rows selected by filters (none: the whole taxonomy)."""
     from ..export import view_spec
 
     store = open_store(source)
     spec = view_spec(store, threats=threat, knowledge=knowledge, models=model, methods=method,
                      papers=paper, part=part, authors=author, venues=venue, years=year)
-    _run(store, spec, fmt, output, as_json, columns)
+    _run(store, spec, fmt, output, as_json, layout)
 
 
 @export_group.command("construct")
 @click.argument("query")
 @_common
-def construct_cmd(query, fmt, output, as_json, columns, source):
+def construct_cmd(query, fmt, output, as_json, layout, source):
     """Export the subgraph a read-only SPARQL CONSTRUCT QUERY returns (text or .rq file)."""
     from ..export import construct_spec
     from ..sparql import read_query_arg
 
     query = read_query_arg(query)
-    _run(open_store(source), construct_spec(query), fmt, output, as_json, columns)
+    _run(open_store(source), construct_spec(query), fmt, output, as_json, layout)
 
 
 @export_group.command("question")
 @click.argument("question")
 @_common
-def question_cmd(question, fmt, output, as_json, columns, source):
+def question_cmd(question, fmt, output, as_json, layout, source):
     """Export exactly the rows the answer to QUESTION rests on (as `kg ask` answers it),
     stamped with the question and how it was understood."""
     from ..export import question_spec
 
     store = open_store(source)
-    _run(store, question_spec(store, question), fmt, output, as_json, columns)
+    _run(store, question_spec(store, question), fmt, output, as_json, layout)
 
 
 def _run(store, spec, fmt: str, output: Path | None, as_json: bool,
-         columns: str = "1") -> None:
+         layout=None) -> None:
     from ..bibliography import empty_fields
     from ..export import (
         Layout,
@@ -120,7 +131,7 @@ def _run(store, spec, fmt: str, output: Path | None, as_json: bool,
         raise KGError("--format all writes one file per format: give a directory with -o DIR")
     if fmt in ("pdf", "zip") and output is None:
         raise KGError(f"{fmt.upper()} is binary: give a file with -o FILE.{fmt}")
-    layout = Layout(int(columns))
+    layout = layout or Layout()
     if output is not None:
         check_output(output, directory=fmt == "all")
     view = make_view(store, spec, limit=settings.number("row_limit"),

@@ -15,7 +15,7 @@ import io
 import zipfile
 
 from .bibtex import to_bibtex
-from .latex import ONE_COLUMN, Layout, comment, packages, to_latex
+from .latex import ONE_COLUMN, Layout, comment, header, packages, to_latex
 from .paragraph import to_paragraph_latex
 from .views import View
 
@@ -29,7 +29,7 @@ def to_main(view: View, layout: Layout = ONE_COLUMN) -> str:
     """An article that compiles with pdflatex + bibtex next to the pieces."""
     cls = "\\documentclass[twocolumn]{article}" if layout.columns == 2 else \
         "\\documentclass{article}"
-    lines = [comment(view.header("main") + [
+    lines = [comment(header(view, "main", layout) + [
         "Compile: pdflatex main && bibtex main && pdflatex main && pdflatex main",
         "In an existing paper: copy the \\usepackage lines below into its preamble, "
         "\\input{related-work} and \\input{table} where the section goes, and add the "

@@ -193,6 +193,15 @@ def defenses_table(rows: tuple[DefenseRow, ...], caption: str,
     return _table(columns, body, groups, caption, "tab:kg-defenses", layout)
 
 
+def header(view: View, fmt: str, layout: Layout) -> list[str]:
+    """The view's header lines, the regenerating command with its ``--columns``."""
+    lines = view.header(fmt)
+    if layout.columns != 1:
+        lines = [line + f" --columns {layout.columns}" if line.startswith("regenerate: ")
+                 else line for line in lines]
+    return lines
+
+
 def packages(view: View, layout: Layout = ONE_COLUMN) -> list[str]:
     """The \\usepackage lines the view's table needs (xltabular only for a long
     one-column table)."""
@@ -207,9 +216,8 @@ def to_latex(view: View, layout: Layout = ONE_COLUMN) -> str:
     """The view's attack and defense rows as booktabs tables as wide as the text (one per
     kind present), set for a one- or two-column document."""
     what = escape(view.spec.describe()) if view.spec.construct is None else "a SPARQL view"
-    out = [comment(view.header("latex") + [
-        f"layout: {layout.columns} column{'s' if layout.columns == 2 else ''} "
-        f"(kg export ... --columns {layout.columns})",
+    out = [comment(header(view, "latex", layout) + [
+        f"layout: a {'two' if layout.columns == 2 else 'one'}-column document",
         "needs: " + " ".join(packages(view, layout))]).rstrip("\n")]
     if view.attacks:
         out += [""] + attacks_table(view.attacks,
