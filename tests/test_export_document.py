@@ -178,3 +178,24 @@ def test_the_zip_compiles_on_its_own(store, tmp_path):
     with zipfile.ZipFile(io.BytesIO(export(view, "zip", Layout(2)))) as z:
         z.extractall(tmp_path)
     check_log(*compile_document(tmp_path), [p.key for p in view.papers])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("columns", [1, 2])
+def test_a_long_synthetic_view_breaks_across_pages(tmp_path, columns):
+    """60 synthetic papers (~50 rows per table): xltabular over pages in one column,
+    page-wide floats of at most LONG_ROWS rows in two; still nothing overfull."""
+    from kg.export import document_files
+    from kg.export.latex import LONG_ROWS
+    from kg.store import MemoryStore
+    from kg.synthetic import generate_graph
+
+    store = MemoryStore(generate_graph(60, seed=1))
+    view = make_view(store, view_spec(store))
+    assert len(view.attacks) > 3 * LONG_ROWS
+    for name, text in document_files(view, Layout(columns)).items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    log, blg, bbl = compile_document(tmp_path)
+    check_log(log, blg, bbl, [p.key for p in view.papers])
+    pages = int(re.search(r"Output written on main\.pdf \((\d+) pages", log).group(1))
+    assert pages > 5
