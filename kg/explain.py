@@ -22,6 +22,9 @@ SELECT ?node ?label WHERE {
 }
 """
 
+# The nodes LABELS_QUERY gives for one label (?label bound).
+LABEL_LOOKUP = LABELS_QUERY.replace("SELECT ?node ?label", "SELECT DISTINCT ?node")
+
 FACTS_QUERY = """
 SELECT ?p ?o WHERE { ?node ?p ?o . FILTER (?p != prov:wasDerivedFrom) }
 """
@@ -174,6 +177,13 @@ def resolve_node(store: Store, text: str) -> URIRef:
     for c in candidates:
         if store.ask("ASK { ?n ?p ?o }", {"n": c}):
             return c
+    # the label as written first: a bound value, looked up in the store's index (reading
+    # every label costs minutes at 100k papers); then any case, over all labels
+    exact: set[URIRef] = set()
+    for lit in (Literal(text), Literal(text, lang="en")):
+        exact |= {r["node"] for r in store.select(LABEL_LOOKUP, {"label": lit})}
+    if len(exact) == 1:
+        return next(iter(exact))
     labels: dict[str, set[URIRef]] = {}
     for r in store.select(LABELS_QUERY):
         labels.setdefault(str(r["label"]).casefold(), set()).add(r["node"])

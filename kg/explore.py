@@ -637,7 +637,7 @@ APP_EMBED_MAX = 20000
 #: Columns a heat map shows at most (the most evaluated first); the rest are counted.
 MAX_COLUMNS = 60
 #: Items a cell lists at most per kind (attacks, defenses); the rest are counted.
-CELL_ITEMS = 300
+CELL_ITEMS = 50
 #: Unknown-knowledge defenses listed at most under the knowledge view.
 UNKNOWN_ITEMS = 200
 
@@ -673,7 +673,7 @@ def coverage_table(store: Store, by: str = "model", level: str = "model",
     max_columns = MAX_COLUMNS if max_columns is None else max_columns
     view = summary.view_name(by, level)
     s = summary.get(store, [summary.THREAT_VIEW, view])
-    lab = coverage.vocab_labels(store)
+    lab = coverage.vocab_labels(store, methods=by == "defense")  # methods: thousands at 100k
     threats = sorted((t for t, _ in coverage.select_values(store, coverage.THREATS)[1]),
                      key=lambda t: lab.get(t, t))
     counts = s.view(view)

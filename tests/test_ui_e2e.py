@@ -164,6 +164,45 @@ def test_hostile_input_in_the_ask_box(app_url, page):
     _shot(page, "ask-hostile")
 
 
+def test_entity_picker_searches_as_you_type(app_url, page):
+    """Type part of a name into the search box (no Enter: it searches after a pause), pick
+    the best match from the list it narrows to, and that entity's page opens."""
+    page.goto(f"{app_url}/entity")
+    page.get_by_text("Pick a node above").first.wait_for(timeout=60_000)
+    _settle(page)
+    page.get_by_label("Search open a page").press_sequentially("extracting train", delay=40)
+    page.get_by_text("match(es)").first.wait_for(timeout=60_000)
+    _settle(page)
+    page.get_by_role("combobox", name="Open a page").click()
+    option = page.get_by_role("option").first
+    assert "Extracting Training Data from Diffusion Models" in option.inner_text()
+    option.click()
+    page.get_by_role("heading", name="Provenance").wait_for(timeout=60_000)
+    _settle(page)
+    _no_traceback(page)
+    assert "Extracting Training Data from Diffusion Models" in page.get_by_role(
+        "heading", level=2).first.inner_text()
+    assert "node=rdi" in page.url  # the page is a link
+    _shot(page, "entity-picker-search")
+
+
+def test_graph_explorer_centre_by_search(app_url, page):
+    page.goto(f"{app_url}/graph")
+    page.get_by_text("neighbour(s) within").first.wait_for(timeout=60_000)
+    _settle(page)
+    page.get_by_label("Search centre node").press_sequentially("dp-sg", delay=40)
+    page.get_by_text("match(es)").first.wait_for(timeout=60_000)
+    _settle(page)
+    page.get_by_role("combobox", name="Centre node").click()
+    page.get_by_role("option", name="DP-SGD  ·  Defense method").click()
+    page.wait_for_function("() => location.href.includes('node=rdi')", timeout=60_000)
+    _settle(page)
+    _no_traceback(page)
+    page.locator('[data-testid="stVegaLiteChart"]').first.wait_for(timeout=30_000)
+    assert "node=rdi%3Amethod-dp-sgd" in page.url or "node=rdi:method-dp-sgd" in page.url
+    _shot(page, "graph-centre-by-search")
+
+
 def test_sparql_syntax_error_is_a_message(app_url, page):
     page.goto(f"{app_url}/sparql")
     page.get_by_text("Example queries").first.wait_for(timeout=60_000)
