@@ -163,8 +163,10 @@ def checked_iri(iri: str, given: str | None = None) -> URIRef:
     return URIRef(iri)
 
 
-def resolve_node(store: Store, text: str) -> URIRef:
-    """A node from an IRI, a prefixed name (rdi:...), a local name, or a label."""
+def resolve_node(store: Store, text: str, scan: bool = True) -> URIRef:
+    """A node from an IRI, a prefixed name (rdi:...), a local name, or a label. ``scan``
+    False: a label only as written (an index lookup), never by reading every label (a
+    large graph: the caller searches its own index); UnknownLabelError without hints."""
     text = text.strip()
     candidates: list[URIRef] = []
     if text.startswith(("http://", "https://")):
@@ -184,6 +186,8 @@ def resolve_node(store: Store, text: str) -> URIRef:
         exact |= {r["node"] for r in store.select(LABEL_LOOKUP, {"label": lit})}
     if len(exact) == 1:
         return next(iter(exact))
+    if not scan and not exact:
+        raise UnknownLabelError("node", text, [])
     labels: dict[str, set[URIRef]] = {}
     for r in store.select(LABELS_QUERY):
         labels.setdefault(str(r["label"]).casefold(), set()).add(r["node"])

@@ -468,13 +468,34 @@ class EntityPage:
         return asdict(self)
 
 
-def find_entity(store: Store, text: str) -> str:
-    """The short name of the node ``text`` names (a label, rdi:name, IRI); KGError if none."""
+def find_entity(store: Store, text: str, index=None) -> str:
+    """The short name of the node ``text`` names (a label, rdi:name, IRI); KGError if none.
+    ``index``: a function giving the store's :class:`EntityIndex`; on a graph of more than
+    EVIDENCE_MAX_PAPERS papers a label not found as written is looked up there (any case;
+    hints from its search) instead of reading every label of the graph (minutes at 100k)."""
+    from .errors import UnknownLabelError
+
     if not text or not text.strip():
         raise KGError("no node given; pick one from the list or type a label")
     if len(text) > 500:
         raise KGError("node name too long (more than 500 characters)")
-    return ref(resolve_node(store, text))
+    if index is None or paper_count(store) <= EVIDENCE_MAX_PAPERS:
+        return ref(resolve_node(store, text))
+    try:
+        return ref(resolve_node(store, text, scan=False))
+    except UnknownLabelError:
+        pass
+    want = " ".join(text.casefold().split())
+    found = index().search(text, limit=PICKER_MAX)
+    same = [e for e in found.entities if e.label.casefold() == want]
+    if len(same) == 1:
+        return same[0].ref
+    if same:
+        raise KGError(f"{text.strip()!r} names several nodes: "
+                      + ", ".join(e.ref for e in same[:10]))
+    hint = " or ".join(repr(e.label) for e in found.entities[:3])
+    raise KGError(f"unknown node {text.strip()!r}" + (f"; did you mean {hint}?" if hint else ".")
+                  + " Type part of its name in the search box.")
 
 
 def entity_page(store: Store, short: str) -> EntityPage:

@@ -252,6 +252,29 @@ def test_picker_browse_lists_the_first_nodes_and_counts_all(store):
     assert explore.default_centre(store) == "rdi:threat-membership-inference"
 
 
+def test_find_entity_on_a_large_graph_uses_the_index(store, monkeypatch):
+    """Above EVIDENCE_MAX_PAPERS papers a label not found as written is looked up in the
+    picker index (any case), never by reading every label of the graph."""
+    from kg import explain
+
+    built = []
+
+    def index():
+        built.append(1)
+        return explore.EntityIndex(explore.entities(store))
+
+    monkeypatch.setattr(explore, "EVIDENCE_MAX_PAPERS", 0)
+    monkeypatch.setattr(explain, "LABELS_QUERY", "no scan")  # a scan would fail to parse
+    assert explore.find_entity(store, "DP-SGD", index) == "rdi:method-dp-sgd"
+    assert not built  # as written: one bound lookup
+    assert explore.find_entity(store, "dp-sgd", index) == "rdi:method-dp-sgd"
+    assert built
+    with pytest.raises(KGError, match="did you mean 'DP-SGD'"):
+        explore.find_entity(store, "DP-SG", index)
+    with pytest.raises(KGError, match="unknown node 'zzz qqq'. Type part"):
+        explore.find_entity(store, "zzz qqq", index)
+
+
 def test_entity_picker_searches_as_you_type(store):
     at = run_page("entity")
     at.text_input(key="entity_search").input("extracting train").run()

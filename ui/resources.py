@@ -124,6 +124,16 @@ def default_centre() -> str:
     return _default_centre(store_setting())
 
 
+@st.cache_data(show_spinner=False, max_entries=256)
+def _find_entity(setting: str, text: str) -> str:
+    return explore.find_entity(_store(setting), text, index=lambda: _entity_index(setting))
+
+
+def find_entity(text: str) -> str:
+    """The node a page's ?node= names (kg.explore.find_entity; KGError if none)."""
+    return _find_entity(store_setting(), text)
+
+
 def node_picker(label: str, kinds: tuple[str, ...], current: str | None, key: str,
                 placeholder: str = "Pick a node") -> str | None:
     """A search box (searching as the user types) over a select box of at most

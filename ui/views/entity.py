@@ -13,7 +13,7 @@ wanted = st.query_params.get("node", "")
 current = None
 if wanted:
     try:  # a short name, an IRI or a label (bounded lookups)
-        current = explore.find_entity(resources.store(), wanted)
+        current = resources.find_entity(wanted)
     except KGError as e:
         st.error(resources.plain(str(e)))
 

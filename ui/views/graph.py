@@ -16,7 +16,7 @@ st.caption("The neighbourhood of a node in the graph (papers, attacks, defense e
 wanted = st.query_params.get("node", "")
 if wanted:
     try:  # a short name, an IRI or a label (bounded lookups)
-        wanted = explore.find_entity(resources.store(), wanted)
+        wanted = resources.find_entity(wanted)
     except KGError as e:
         st.error(resources.plain(str(e)))
         wanted = ""
