@@ -1,6 +1,8 @@
-"""kg coverage | gaps | consistency | neighbors | path | centrality | crosswalk."""
+"""kg coverage | gaps | consistency | neighbors | path | centrality | crosswalk | profile."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import click
 
@@ -205,3 +207,41 @@ def crosswalk(as_json, source):
         click.echo(f"  {u['threat']}  (no ATLAS technique: {u['reason']})")
     if cov["not_in_file"]:
         click.echo(f"  not in the file: {', '.join(cov['not_in_file'])}")
+
+
+@main.command()
+@click.option("--model", required=True, help="The audited model (any spelling the alias file "
+              "knows, e.g. 'SD v1.5'); a model not in the graph gets the closest known ones.")
+@click.option("--access", "access", multiple=True, required=True,
+              type=click.Choice(["api", "outputs", "intermediate", "weights", "gradients"]),
+              help="What the model exposes (repeatable); mapped to attacker knowledge by "
+                   "data/access.yaml.")
+@click.option("--fine-tuned", "fine_tuned", is_flag=True,
+              help="The audited model is a fine-tuned variant (said in the report).")
+@click.option("-f", "--format", "fmt", type=click.Choice(["md", "html", "pdf", "json"]),
+              default="md", show_default=True)
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help="Write the report here (atomically); default: standard output (pdf "
+                   "needs -o).")
+@source_option
+def profile(model, access, fine_tuned, fmt, output, source):
+    """An auditor's exposure report: the model's lineage, the attacks that apply (reachable
+    with the access or needing more), the defenses evaluated on the lineage, the open risks,
+    the ATLAS ids, each selection with its query-core form and SPARQL."""
+    from ..profile import profile as make_profile
+    from ..profile import render
+
+    if fmt == "pdf" and output is None:
+        raise click.UsageError("-f pdf needs -o FILE")
+    store = open_store(source)
+    rep = make_profile(store, model, list(access), fine_tuned)
+    data = render(rep, fmt)
+    if output is None:
+        click.echo(data.decode("utf-8"), nl=False)
+        return
+    from ..export import write_export
+
+    write_export(output, data)
+    click.echo(f"wrote {output} ({rep.model}: {len(rep.attacks)} attack rows, "
+               f"{len(rep.defenses)} defense rows, {len(rep.open_risks)} open risks; "
+               f"{rep.version})")
