@@ -351,7 +351,7 @@ def to_md(rep: Report) -> str:
 
 def to_html(rep: Report, fmt: str = "html") -> str:
     e = html.escape
-    parts = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
+    parts = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8"/>',
              f"<title>Exposure report: {e(rep.model)}</title>", "</head>", "<body>",
              f"<h1>Exposure report: {e(rep.model)}</h1>", "<ul>"]
     parts += [f"<li>{e(h)}</li>" for h in header(rep, fmt)] + ["</ul>"]

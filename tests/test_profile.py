@@ -1,0 +1,230 @@
+"""kg profile: the auditor's exposure report (kg.profile).
+
+Golden reports for three lineages (SD v1.5 with API access, DDPM with weights, TabDDPM with
+outputs only), regenerated only on purpose: KG_UPDATE_GOLDENS=1 pytest tests/test_profile.py
+(the version stamp is masked). Each report is checked line by line against the
+plain-Python oracle over the survey rows (tests/oracle_profile.py).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from kg.errors import KGError
+from kg.profile import NotInGraph, profile, render, to_html, to_json, to_md
+
+from .oracle import Oracle
+from .oracle_profile import expected
+
+GOLDEN = Path(__file__).parent / "golden" / "profile"
+ARTIFACTS = Path(__file__).parent / "artifacts"
+UPDATE = os.environ.get("KG_UPDATE_GOLDENS") == "1"
+CASES = {"sd-v1.5-api": ("SD v1.5", ["api"]), "ddpm-weights": ("DDPM", ["weights"]),
+         "tabddpm-outputs": ("TabDDPM", ["outputs"])}
+
+
+def mask(text: str) -> str:
+    text = re.sub(r"graph version: [^\"\n<]*", "graph version: <version>", text)
+    text = re.sub(r'("graph_version": )"[^"]*"', r'\1"<version>"', text)
+    return re.sub(r"\b[0-9a-f]{64}\b", "<sha256>", text)
+
+
+@pytest.fixture(scope="module")
+def oracle(survey):
+    return Oracle(survey)
+
+
+@pytest.fixture(scope="module")
+def reports(store):
+    return {name: profile(store, m, a) for name, (m, a) in CASES.items()}
+
+
+@pytest.mark.parametrize("name", CASES)
+@pytest.mark.parametrize("fmt", ["md", "html", "json"])
+def test_golden(reports, name, fmt):
+    path = GOLDEN / f"{name}.{fmt}"
+    text = mask(render(reports[name], fmt).decode("utf-8"))
+    if UPDATE:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    assert path.exists(), f"no golden file {path}; create it with KG_UPDATE_GOLDENS=1"
+    assert text == path.read_text(encoding="utf-8"), (
+        f"{path} differs; if intended, regenerate with KG_UPDATE_GOLDENS=1")
+
+
+class _Items(HTMLParser):
+    """The text of every <li>, and nesting errors (a strict check html.parser leaves out)."""
+
+    VOID = {"meta"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.errors: list[str] = []
+        self.items: list[str] = []
+        self._li: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "li":
+            self._li = []
+        if tag not in self.VOID:
+            self.stack.append(tag)
+
+    def handle_startendtag(self, tag, attrs):
+        if tag not in self.VOID:
+            self.errors.append(f"self-closed <{tag}/>")
+
+    def handle_endtag(self, tag):
+        if not self.stack or self.stack[-1] != tag:
+            self.errors.append(f"</{tag}> closes {self.stack[-1:] or 'nothing'}")
+        else:
+            self.stack.pop()
+        if tag == "li" and self._li is not None:
+            self.items.append("".join(self._li))
+            self._li = None
+
+    def handle_data(self, data):
+        if self._li is not None:
+            self._li.append(data)
+
+
+def _li(html_text: str) -> list[str]:
+    p = _Items()
+    p.feed(html_text)
+    p.close()
+    assert not p.errors and not p.stack, (p.errors, p.stack)
+    return p.items
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_line_by_line_against_the_oracle(reports, oracle, name):
+    model, access = CASES[name]
+    want = expected(oracle, model, access)
+    rep = reports[name]
+    assert [lv["label"] for lv in rep.lineage] == want["lineage"]
+    got_a = [(a["row"], a["paper"], a["threat"], a["reachable"], tuple(a["evaluated_on"]),
+              a["effectiveness"], a["limitation"]) for a in rep.attacks]
+    assert sorted(got_a) == sorted(want["attacks"])
+    got_d = [(d["row"], d["paper"], d["method"], d["threat"], tuple(d["evaluated_on"]),
+              d["effectiveness"]) for d in rep.defenses]
+    assert sorted(got_d) == sorted(want["defenses"])
+    got_r = [(r["threat"], r["access"], tuple(e["row"] for e in r["evidence"]))
+             for r in rep.open_risks]
+    assert got_r == want["risks"]
+    # every line of the rendered report: one attack / defense / risk line per oracle row
+    items = _li(to_html(rep))
+    a_lines = [i for i in items if i.startswith("attack (")]
+    assert len(a_lines) == len(want["attacks"])
+    for row, paper, _threat, ok, levels, eff, lim in want["attacks"]:
+        head = "attack (reachable with this access)" if ok else "attack (needs more access)"
+        line = next(i for i in a_lines if f"{paper} [" in i and f"row {row};" in i)
+        assert line.startswith(head) and f"effectiveness: {eff}; limitation: {lim}" in line
+        assert f"counts here via {', '.join(levels)}" in line
+    d_lines = [i for i in items if i.startswith("defense ") and "reported effectiveness" in i]
+    assert len(d_lines) == len([d for d in want["defenses"]
+                                if d[3] in {a[2] for a in want["attacks"]}])
+    for row, paper, method, threat, levels, eff in want["defenses"]:
+        if threat in {a[2] for a in want["attacks"]}:
+            line = next(i for i in d_lines if i.startswith(f"defense {method} — {paper} [")
+                        and f"row {row};" in i)
+            assert line.endswith(f"reported effectiveness and cost: {eff}")
+            where = "the model itself" if model in levels else "via the family"
+            assert where in line
+    risk_lines = [i for i in items if " × " in i and "evidence:" in i]
+    assert [ln.split(":")[0] for ln in risk_lines] == [f"{t} × {a}" for t, a, _ in
+                                                       want["risks"]]
+
+
+def test_expected_reports_are_not_empty(oracle):
+    """The three cases say something: reachable attacks, lineage defenses (a cost such as
+    "Fail to converge" among them), and at least one open risk."""
+    sd = expected(oracle, "SD v1.5", ["api"])
+    assert any(a[3] for a in sd["attacks"]) and any(not a[3] for a in sd["attacks"])
+    ddpm = expected(oracle, "DDPM", ["weights"])
+    assert all(a[3] for a in ddpm["attacks"]) and ddpm["risks"]
+    assert any("Fail to converge" in d[5] for d in ddpm["defenses"])
+    tab = expected(oracle, "TabDDPM", ["outputs"])
+    assert tab["lineage"] == ["TabDDPM", "DDPM", "Diffusion model"] and tab["risks"]
+
+
+def test_every_selection_reruns_as_its_sparql(store, reports):
+    rep = reports["sd-v1.5-api"]
+    assert rep.lines
+    for line in rep.lines:
+        rows = {str(r["row"]) for r in store.select(line.sparql)}
+        assert rows == set(line.rows), line.title
+
+
+def test_atlas_ids_and_version(reports):
+    rep = reports["sd-v1.5-api"]
+    mi = next(t for t in rep.threats if t["threat"] == "Membership inference")
+    assert any(re.fullmatch(r"AML\.T\d{4}(\.\d{3})?", m["technique"]) for m in mi["atlas"])
+    d = json.loads(to_json(rep))
+    assert d["regenerate"] == "kg profile --model 'SD v1.5' --access api -f md"
+    assert d["graph_version"] and d["graph_sha256"]
+
+
+def test_html_is_well_formed(reports):
+    for rep in reports.values():
+        text = to_html(rep)
+        ET.fromstring(text.split("\n", 1)[1])  # strict: every tag closed, entities escaped
+        _li(text)
+
+
+def test_unknown_model_is_not_reported(store):
+    with pytest.raises(NotInGraph) as e:
+        profile(store, "SDXL", ["api"])
+    assert "'SDXL' is not in the graph" in str(e.value)
+    assert e.value.closest and all(c.startswith(("SD", "Stable")) for c in e.value.closest)
+
+
+def test_bad_access(store):
+    with pytest.raises(KGError, match="unknown access 'root'"):
+        profile(store, "DDPM", ["root"])
+    with pytest.raises(KGError, match="no --access"):
+        profile(store, "DDPM", [])
+
+
+def test_cli(kg_cli, runner, tmp_path):
+    from kg.cli import main
+
+    r = runner.invoke(main, ["profile", "--model", "SDXL", "--access", "api"])
+    assert r.exit_code == 1 and "not in the graph" in r.output
+    assert len(r.output.strip().splitlines()) == 1
+    r = runner.invoke(main, ["profile", "--model", "DDPM", "--access", "root"])
+    assert r.exit_code == 2
+    out = tmp_path / "r.md"
+    r = kg_cli("profile", "--model", "DDPM", "--access", "weights", "-o", str(out))
+    assert r.exit_code == 0 and out.read_text(encoding="utf-8").startswith(
+        "# Exposure report: DDPM")
+    r = runner.invoke(main, ["profile", "--model", "DDPM", "--access", "weights", "-f", "pdf"])
+    assert r.exit_code == 2 and "-f pdf needs -o" in r.output
+
+
+def test_md_matches_renderer(store):
+    rep = profile(store, "TabDDPM", ["outputs"])
+    assert to_md(rep).encode() == render(rep, "md")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not shutil.which("pdftoppm"), reason="pdftoppm (poppler-utils) missing")
+def test_pdf_renders(reports):
+    pdf = render(reports["sd-v1.5-api"], "pdf")
+    assert pdf.startswith(b"%PDF")
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "profile-sd-v1.5-api.pdf").write_bytes(pdf)
+    stem = ARTIFACTS / "profile-sd-v1.5-api"
+    subprocess.run(["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "1",
+                    str(ARTIFACTS / "profile-sd-v1.5-api.pdf"), str(stem)], check=True,
+                   timeout=120)
+    pngs = sorted(ARTIFACTS.glob("profile-sd-v1.5-api*.png"))
+    assert pngs and pngs[0].stat().st_size > 1000
