@@ -287,7 +287,7 @@ def _where(row: dict) -> str:
         "via the family " + ", ".join(row["evaluated_on"]))
 
 
-def _sections(rep: Report):
+def sections(rep: Report):
     """The report as (heading, list of paragraphs/bullets) in one neutral structure that
     md and html render alike."""
     out = []
@@ -341,7 +341,7 @@ def header(rep: Report, fmt: str = "md") -> list[str]:
 def to_md(rep: Report) -> str:
     lines = [f"# Exposure report: {_md(rep.model)}", ""]
     lines += [f"- {_md(h)}" for h in header(rep, "md")] + [""]
-    for head, items in _sections(rep):
+    for head, items in sections(rep):
         lines += [f"## {_md(head)}", ""] + [f"- {_md(i)}" for i in items] + [""]
     lines += ["## SPARQL of each selection", ""]
     for x in rep.lines:
@@ -355,7 +355,7 @@ def to_html(rep: Report, fmt: str = "html") -> str:
              f"<title>Exposure report: {e(rep.model)}</title>", "</head>", "<body>",
              f"<h1>Exposure report: {e(rep.model)}</h1>", "<ul>"]
     parts += [f"<li>{e(h)}</li>" for h in header(rep, fmt)] + ["</ul>"]
-    for head, items in _sections(rep):
+    for head, items in sections(rep):
         parts += [f"<h2>{e(head)}</h2>", "<ul>"] + [f"<li>{e(i)}</li>" for i in items]
         parts.append("</ul>")
     parts.append("<h2>SPARQL of each selection</h2>")
@@ -399,5 +399,6 @@ def to_pdf(rep: Report) -> bytes:
         return out.read_bytes()
 
 
-__all__ = ["ACCESS_FILE", "Access", "FORMATS", "Line", "NotInGraph", "Report", "load_access",
-           "profile", "render", "resolve_model", "to_html", "to_json", "to_md", "to_pdf"]
+__all__ = ["ACCESS_FILE", "Access", "FORMATS", "Line", "NotInGraph", "Report", "header",
+           "load_access", "profile", "render", "resolve_model", "sections", "to_html", "to_json", "to_md",
+           "to_pdf"]

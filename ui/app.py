@@ -27,6 +27,7 @@ pages = {
         st.Page(P["ask"], title="Ask & search", icon=":material/search:"),
         st.Page(P["sparql"], title="SPARQL console", icon=":material/terminal:"),
         st.Page(P["export"], title="Export", icon=":material/download:"),
+        st.Page(P["audit"], title="Model audit", icon=":material/policy:"),
     ],
 }
 page = st.navigation(pages)

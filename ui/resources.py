@@ -31,6 +31,7 @@ PAGES = {
     "graph": "views/graph.py",
     "entity": "views/entity.py",
     "export": "views/export.py",
+    "audit": "views/audit.py",
 }
 
 
