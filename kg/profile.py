@@ -197,10 +197,14 @@ def profile(store, model: str, access: list[str], fine_tuned: bool = False,
     kterms = tuple(Term(str(res.iri("knowledge", k)), k) for k in satisfied)
     lines: list[Line] = []
 
+    picked: dict[str, list[int]] = {}  # row -> the selections (1-based) that picked it
+
     def select(title: str, form: Form) -> list[str]:
         result = run(store, form, cap=None)
         rows = list(dict.fromkeys(r for it in result.items for r in it.get("rows", ())))
         lines.append(Line(title, result.understood_as, form.as_dict(), result.sparql, rows))
+        for r in rows:
+            picked.setdefault(r, []).append(len(lines))
         return rows
 
     where: dict[str, list[str]] = {}  # row -> lineage levels it was evaluated on
@@ -224,12 +228,13 @@ def profile(store, model: str, access: list[str], fine_tuned: bool = False,
                 "models": list(a.models), "effectiveness": a.effectiveness,
                 "limitation": a.limitation, "code": list(a.code_urls),
                 "reference_url": a.reference_url, "reachable": reach[str(a.iri)],
-                "evaluated_on": where[str(a.iri)],
+                "evaluated_on": where[str(a.iri)], "selections": picked[str(a.iri)],
                 "exact_model": label in where[str(a.iri)]} for a in view.attacks]
     defenses = [{"row": d.row, "iri": str(d.iri), "threat": d.threat, "paper": d.paper.title,
                  "citation_key": d.paper.key, "method": d.method, "models": list(d.models),
                  "effectiveness": d.effectiveness, "code": list(d.code_urls),
                  "reference_url": d.reference_url, "evaluated_on": where[str(d.iri)],
+                 "selections": picked[str(d.iri)],
                  "exact_model": label in where[str(d.iri)]} for d in view.defenses]
     cw = load_crosswalk()
     threat_order = list(dict.fromkeys(a["threat"] for a in attacks))
@@ -282,6 +287,10 @@ def to_json(rep: Report) -> str:
     return json.dumps(rep.as_dict(), ensure_ascii=False, indent=2) + "\n"
 
 
+def _sel(row: dict) -> str:
+    return "selected by " + ", ".join(f"selection {i}" for i in row["selections"])
+
+
 def _where(row: dict) -> str:
     return "the model itself" if row["exact_model"] else (
         "via the family " + ", ".join(row["evaluated_on"]))
@@ -312,14 +321,15 @@ def sections(rep: Report):
                         f"{', '.join(a['models'])} (counts here via "
                         f"{', '.join(a['evaluated_on'])}); effectiveness: "
                         f"{a['effectiveness']}; limitation: {a['limitation']}; code: "
-                        f"{', '.join(a['code']) or 'no link in the survey'}")
+                        f"{', '.join(a['code']) or 'no link in the survey'}; "
+                        f"{_sel(a)}")
         for d in rep.defenses:
             if d["threat"] == t["threat"]:
                 items.append(
                     f"defense {d['method']} — {d['paper']} [{d['citation_key']}], row "
                     f"{d['row']}; evaluated on {', '.join(d['models'])} "
                     f"({_where(d)}); "
-                    f"reported effectiveness and cost: {d['effectiveness']}")
+                    f"reported effectiveness and cost: {d['effectiveness']}; {_sel(d)}")
         out.append((f"Threat: {t['threat']}", items))
     out.append(("Open risks (untested: attacks, no evaluated defense on this lineage)", [
         f"{r['threat']} × {r['access']}: {r['reason']}; evidence: " + "; ".join(
@@ -327,7 +337,8 @@ def sections(rep: Report):
         for r in rep.open_risks] or ["none: every threat with attacks has a defense "
                                      "evaluated on the lineage"]))
     out.append(("Selections (each reproducible with kg sparql)", [
-        f"{x.title}: {x.understood_as} — {len(x.rows)} row(s)" for x in rep.lines]))
+        f"selection {i}, {x.title}: {x.understood_as} — {len(x.rows)} row(s)"
+        for i, x in enumerate(rep.lines, start=1)]))
     out.append(("Notes", rep.notes))
     return out
 
@@ -344,8 +355,9 @@ def to_md(rep: Report) -> str:
     for head, items in sections(rep):
         lines += [f"## {_md(head)}", ""] + [f"- {_md(i)}" for i in items] + [""]
     lines += ["## SPARQL of each selection", ""]
-    for x in rep.lines:
-        lines += [f"### {_md(x.title)}", "", "```sparql", x.sparql, "```", ""]
+    for i, x in enumerate(rep.lines, start=1):
+        lines += [f"### {_md(f'selection {i}, {x.title}')}", "", "```sparql", x.sparql, "```",
+                  ""]
     return "\n".join(lines)
 
 
@@ -359,8 +371,8 @@ def to_html(rep: Report, fmt: str = "html") -> str:
         parts += [f"<h2>{e(head)}</h2>", "<ul>"] + [f"<li>{e(i)}</li>" for i in items]
         parts.append("</ul>")
     parts.append("<h2>SPARQL of each selection</h2>")
-    for x in rep.lines:
-        parts += [f"<h3>{e(x.title)}</h3>", f"<pre>{e(x.sparql)}</pre>"]
+    for i, x in enumerate(rep.lines, start=1):
+        parts += [f"<h3>selection {i}, {e(x.title)}</h3>", f"<pre>{e(x.sparql)}</pre>"]
     parts += ["</body>", "</html>", ""]
     return "\n".join(parts)
 

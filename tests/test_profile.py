@@ -129,6 +129,7 @@ def test_line_by_line_against_the_oracle(reports, oracle, name):
         line = next(i for i in a_lines if f"{paper} [" in i and f"row {row};" in i)
         assert line.startswith(head) and f"effectiveness: {eff}; limitation: {lim}" in line
         assert f"counts here via {', '.join(levels)}" in line
+        assert "selected by selection " in line
     d_lines = [i for i in items if i.startswith("defense ") and "reported effectiveness" in i]
     assert len(d_lines) == len([d for d in want["defenses"]
                                 if d[3] in {a[2] for a in want["attacks"]}])
@@ -136,7 +137,7 @@ def test_line_by_line_against_the_oracle(reports, oracle, name):
         if threat in {a[2] for a in want["attacks"]}:
             line = next(i for i in d_lines if i.startswith(f"defense {method} — {paper} [")
                         and f"row {row};" in i)
-            assert line.endswith(f"reported effectiveness and cost: {eff}")
+            assert f"reported effectiveness and cost: {eff}; selected by selection " in line
             where = "the model itself" if model in levels else "via the family"
             assert where in line
     risk_lines = [i for i in items if " × " in i and "evidence:" in i]
@@ -157,11 +158,16 @@ def test_expected_reports_are_not_empty(oracle):
 
 
 def test_every_selection_reruns_as_its_sparql(store, reports):
+    """Each selection's SPARQL, run as shown, gives its rows; each report row names the
+    selections that picked it, and is among their rows."""
     rep = reports["sd-v1.5-api"]
     assert rep.lines
     for line in rep.lines:
         rows = {str(r["row"]) for r in store.select(line.sparql)}
         assert rows == set(line.rows), line.title
+    for row in (*rep.attacks, *rep.defenses):
+        assert row["selections"]
+        assert all(row["iri"] in rep.lines[i - 1].rows for i in row["selections"])
 
 
 def test_atlas_ids_and_version(reports):
