@@ -260,16 +260,18 @@ class Searcher:
 
     def __init__(self, store: Store, embedder: Embedder, model_id: str,
                  cache_dir=None, corpus: tuple[Embedder, str] | None = None,
-                 max_uncached: int | None = None) -> None:
+                 max_uncached: int | None = None, progress: bool | None = False) -> None:
         """``corpus`` (embedder, id) embeds the nodes instead of ``embedder``: the speed
         benchmark passes random vectors there to skip embedding 100k synthetic papers.
-        ``max_uncached``: refuse (KGError) to embed more nodes than that when not cached."""
+        ``max_uncached``: refuse (KGError) to embed more nodes than that when not cached.
+        ``progress``: embedding progress on stderr (see :func:`kg.embed.embed_nodes`)."""
         self.store = store
         self.embed = embedder
         self.model_id = model_id
         nodes, self.lexicon, self.papers_of = _search_data(store, cache_dir)
         corpus_embed, corpus_id = corpus or (embedder, model_id)
-        vectors = embed_nodes(nodes, corpus_embed, corpus_id, cache_dir, max_uncached)
+        vectors = embed_nodes(nodes, corpus_embed, corpus_id, cache_dir, max_uncached,
+                              progress=progress)
         self.index = build_index(nodes, vectors)
         _vocab_deletions(self.index)  # typo lookups ready before the first query
 
@@ -363,19 +365,23 @@ def _search_data_key(store: Store) -> str | None:
 
 
 @functools.lru_cache(maxsize=4)
-def _searcher(store: Store, model: str, max_uncached: int | None) -> Searcher:
+def _searcher(store: Store, model: str, max_uncached: int | None,
+              progress: bool | None) -> Searcher:
     # queries through the ONNX export when there is one; node texts (on a cache miss only)
     # through sentence-transformers, the reference
     return Searcher(store, query_embedder(model), model,
-                    corpus=(lazy_embedder(model), model), max_uncached=max_uncached)
+                    corpus=(lazy_embedder(model), model), max_uncached=max_uncached,
+                    progress=progress)
 
 
-def searcher(store: Store, model: str | None = None, max_uncached: int | None = None) -> Searcher:
+def searcher(store: Store, model: str | None = None, max_uncached: int | None = None,
+             progress: bool | None = False) -> Searcher:
     """The store's searcher with the configured model, built once per process.
-    ``max_uncached``: see :class:`Searcher` (the app passes one; the CLI embeds anything)."""
+    ``max_uncached``: see :class:`Searcher` (the app passes one; the CLI embeds anything).
+    ``progress``: embedding progress on stderr — the CLI asks for it, the app never."""
     from . import settings
 
-    return _searcher(store, model or settings.get("model"), max_uncached)
+    return _searcher(store, model or settings.get("model"), max_uncached, progress)
 
 
 __all__ = ["Hit", "SearchIndex", "Searcher", "build_index", "rank", "dense_rank", "searcher",

@@ -3,7 +3,7 @@ import json
 import numpy as np
 import pytest
 
-from kg.embed import TYPES, cache_files, content_hash, embed_nodes, node_texts
+from kg.embed import TYPES, cache_files, chunk_dir, content_hash, embed_nodes, node_texts
 from kg.search import Searcher
 from tests.fake_embed import CountingEmbedder
 
@@ -69,11 +69,17 @@ def test_cache_key_has_model_and_content(texts, tmp_path):
 
 def test_corrupt_cache_is_rebuilt_not_fatal(texts, tmp_path):
     fake = CountingEmbedder()
-    embed_nodes(texts, fake, "m", tmp_path)
+    first = embed_nodes(texts, fake, "m", tmp_path)
     npy, _ = cache_files(tmp_path, "m", content_hash(texts))
     npy.write_bytes(b"not an array")
+    v = embed_nodes(texts, fake, "m", tmp_path)  # rebuilt from the chunk cache
+    assert fake.calls == 1 and np.array_equal(v, first)
+    assert np.array_equal(np.load(npy, allow_pickle=False), first)  # and written again
+    for f in chunk_dir(tmp_path, "m").glob("*.npz"):
+        f.write_bytes(b"not a chunk")
+    npy.write_bytes(b"not an array")
     v = embed_nodes(texts, fake, "m", tmp_path)
-    assert fake.calls == 2 and v.shape[0] == len(texts)
+    assert fake.calls == 2 and np.array_equal(v, first)
 
 
 @pytest.mark.slow  # imports torch

@@ -22,7 +22,9 @@ def search(query, k, types, dense_only, source, as_json):
     from ..search import check_query, searcher
 
     q = check_query(query)
-    hits = searcher(open_store(source)).search(q, k, list(types) or None, dense_only=dense_only)
+    # embedding a graph's node texts (a cache miss) can take minutes: say how far it is
+    hits = searcher(open_store(source), progress=True).search(q, k, list(types) or None,
+                                                              dense_only=dense_only)
     if as_json:
         echo_json({"query": q, "results": [h.as_dict() for h in hits]})
         return
@@ -48,7 +50,7 @@ def ask(question, source, as_json):
     def fallback(text, k):  # the model loads only when the question needs search hits
         from ..search import searcher
 
-        return searcher(store).search(text, k)
+        return searcher(store, progress=None).search(text, k)  # progress on a terminal
 
     a = do_ask(store, question, fallback)
     if as_json:
