@@ -67,9 +67,16 @@ def test_cli_search_json_contract(kg_cli, monkeypatch, store, tmp_path):
     import kg.search
 
     fake = Searcher(store, CountingEmbedder(), "fake", tmp_path)
-    monkeypatch.setattr(kg.search, "searcher", lambda s, model=None: fake)
+    asked = []
+
+    def fake_searcher(s, model=None, progress=False):
+        asked.append(progress)
+        return fake
+
+    monkeypatch.setattr(kg.search, "searcher", fake_searcher)
     r = kg_cli("search", "membership inference", "-k", "3", "--json")
     assert r.exit_code == 0, r.output
+    assert asked == [True]  # kg search asks for embedding progress (on stderr)
     data = json.loads(r.output)
     assert set(data) == {"query", "results"} and data["query"] == "membership inference"
     assert len(data["results"]) == 3
