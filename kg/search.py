@@ -14,7 +14,6 @@ that name the node — its label, an alias or a title).
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -25,7 +24,18 @@ from scipy import sparse
 
 from .embed import TYPES, Embedder, NodeText, embed_nodes, lazy_embedder, node_texts, query_embedder
 from .errors import KGError, UnknownLabelError
-from .linking import STOPWORDS, Entity, Lexicon, Mention, check_words, keep_person, lexicon, link, tokens
+from .linking import (
+    STOPWORDS,
+    Entity,
+    Lexicon,
+    Mention,
+    check_words,
+    content_key,
+    keep_person,
+    lexicon,
+    link,
+    tokens,
+)
 from .store import Store, select_values
 
 _PAPERS_OF = """
@@ -348,20 +358,8 @@ def _search_data(store: Store, cache_dir=None) -> tuple[list[NodeText], Lexicon,
 
 
 def _search_data_key(store: Store) -> str | None:
-    content = getattr(store, "content_id", None)
-    if not content:
-        return None
-    from . import settings
-
-    h = hashlib.sha256(f"{SEARCH_DATA_VERSION}\0{content}".encode())
-    here = Path(__file__).resolve().parent
-    for f in (here / "embed.py", here / "linking.py", here / "search.py",
-              settings.DATA_DIR / "aliases.yaml"):
-        try:
-            h.update(f.read_bytes())
-        except OSError:
-            h.update(b"-")
-    return h.hexdigest()
+    return content_key(store, "search", SEARCH_DATA_VERSION,
+                       ("embed.py", "linking.py", "search.py"))
 
 
 @functools.lru_cache(maxsize=4)

@@ -436,6 +436,22 @@ class OxigraphStore:
                 if p.is_file() and not p.is_symlink() and _ROCKSDB_FILE.fullmatch(p.name):
                     p.unlink(missing_ok=True)
 
+    @property
+    def content_id(self) -> str | None:
+        """Names the default graph's exact content while this store reads one version
+        (kg.snapshot): a version is written once, by the load that made it, and never
+        again (a load makes a new one; ``kg summarize`` writes only the summary's named
+        graph), so derived data (the lexicon, search data) can be cached against it. None
+        for an in-memory store and the older flat layout."""
+        self._follow()
+        if not self._layout or self.path is None or self.path == self.location:
+            return None
+        try:
+            ino = self.path.stat().st_ino
+        except OSError:
+            return None
+        return f"oxigraph:{self.path.resolve()}:{ino}"
+
     def _query(self, sparql: str, bindings: Bindings | None):
         # Oxigraph substitutes only variables a SELECT projects (SEP-0007); the others are
         # bound by a VALUES block written from the terms, as for a remote endpoint.

@@ -148,7 +148,7 @@ def run_in_worker(store: Store | None, text: str, limits: Limits):
     if len(text) > limits.max_chars:
         raise QueryError(f"the query is {len(text):,} characters long; the most accepted is "
                          f"{limits.max_chars:,} (KG_QUERY_MAX_CHARS)")
-    if store is not None and hasattr(store, "content_id"):
+    if isinstance(store, MemoryStore):
         store.graph  # noqa: B018  (a lazily parsed graph: parse it here, not in every child)
     parent, child = _CTX.Pipe(duplex=False)
     proc = _CTX.Process(target=_child, args=(child, store, text, limits), daemon=True)

@@ -86,3 +86,48 @@ def test_kinds_with_many_forms_get_a_one_edit_typo_index(store, monkeypatch):
     assert methods(small, "defenses using RandAgmnt") == []  # two edits: not indexed
     # a kind under the threshold keeps two edits
     assert [m.entity.label for m in link("membrship infrence", small)] == ["Membership inference"]
+
+
+def test_lexicon_cached_by_content(graph, tmp_path, monkeypatch):
+    """A store that names its content gets its lexicon from a cache file the next time
+    (the same data); changed content, a corrupt file or an unnamed store build it anew."""
+    import kg.linking as linking
+    from kg.store import MemoryStore
+
+    monkeypatch.setenv("KG_CACHE_DIR", str(tmp_path))
+    built = []
+    real = linking.build_lexicon
+    monkeypatch.setattr(linking, "build_lexicon",
+                        lambda *a, **k: built.append(1) or real(*a, **k))
+
+    def fresh(content_id):
+        linking._lexicon_for.cache_clear()
+        return linking.lexicon(MemoryStore(graph, content_id=content_id))
+
+    first = fresh("graph-a")
+    files = list((tmp_path / "lexicon").glob("*.json"))
+    assert len(built) == 1 and len(files) == 1
+    again = fresh("graph-a")
+    assert len(built) == 1 and again.to_json() == first.to_json()
+    assert linked(again, "membrship inference on SD") == linked(first, "membrship inference on SD")
+    fresh("graph-b")  # other content: another key
+    assert len(built) == 2 and len(list((tmp_path / "lexicon").glob("*.json"))) == 2
+    files[0].write_text('{"forms": ', encoding="utf-8")  # a torn file is rebuilt
+    assert fresh("graph-a").to_json() == first.to_json() and len(built) == 3
+    fresh(None)
+    assert len(built) == 4 and len(list((tmp_path / "lexicon").glob("*.json"))) == 2
+    linking._lexicon_for.cache_clear()
+
+
+def test_oxigraph_version_names_its_content(graph, tmp_path):
+    """An Oxigraph store's content id is its loaded version: the same while it reads
+    one version, another after a load."""
+    from kg.store import OxigraphStore
+
+    s = OxigraphStore(tmp_path / "ox")
+    s.load(graph)
+    one = s.content_id
+    assert one and one == s.content_id
+    s.load(graph)
+    assert s.content_id and s.content_id != one
+    assert OxigraphStore().content_id is None
