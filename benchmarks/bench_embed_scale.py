@@ -37,8 +37,12 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-RELEVANCE = HERE / "quality" / "synthetic100k.yaml"
 N_PAPERS, SEED = 100_000, 0
+SAMPLE = 256  # texts in the bulk-encoder sample
+
+
+def relevance_file(n_papers: int) -> Path:
+    return HERE / "quality" / f"synthetic{n_papers // 1000}k.yaml"
 PICK_SEED = 17  # which synthetic papers the title queries come from
 
 
@@ -108,16 +112,16 @@ def title_words(title: str) -> list[str]:
     return title.rsplit(" (study ", 1)[0].split()
 
 
-def write_relevance(path: Path) -> None:
+def write_relevance(path: Path, n_papers: int = N_PAPERS) -> None:
     """The relevance set, from the generator alone (no store, no model, no results)."""
     import yaml
 
     from kg.embed import _write_atomic
     from kg.linking import STOPWORDS
 
-    titles = synthetic_titles(N_PAPERS, SEED)
+    titles = synthetic_titles(n_papers, SEED)
     rng = random.Random(PICK_SEED)
-    picks = rng.sample(range(1, N_PAPERS + 1), N_TITLE + N_PARTIAL + N_STUDY)
+    picks = rng.sample(range(1, n_papers + 1), N_TITLE + N_PARTIAL + N_STUDY)
     items: list[dict] = []
     for k, study in enumerate(picks[:N_TITLE]):
         words = title_words(titles[study - 1])
@@ -138,8 +142,9 @@ def write_relevance(path: Path) -> None:
                       "gold": {"types": types, "where": where}})
     for k, it in enumerate(items):  # alternate within each family
         it["split"] = "tune" if k % 2 == 0 else "heldout"
-    head = (f"# Search relevance at {N_PAPERS:,} synthetic papers (kg.synthetic seed {SEED}),\n"
-            "# written by `benchmarks/bench_embed_scale.py --write-relevance` from the\n"
+    head = (f"# Search relevance at {n_papers:,} synthetic papers (kg.synthetic seed {SEED}),\n"
+            f"# written by `benchmarks/bench_embed_scale.py --write-relevance --papers "
+            f"{n_papers}` from the\n"
             "# generator alone, before any search result was seen. Gold is a rule, resolved\n"
             "# against the store's node texts at run time:\n"
             "#   title_words: every paper whose title has all these words, and its attack and\n"
@@ -307,7 +312,7 @@ def step_sample(o: dict) -> dict:
 
     nodes = load_texts(Path(o["texts"]))
     distinct = list(dict.fromkeys(n.text for n in nodes))
-    sample = random.Random(3).sample(distinct, min(2048, len(distinct)))
+    sample = random.Random(3).sample(distinct, min(SAMPLE, len(distinct)))
     sample.sort(key=len, reverse=True)  # both encoders see like-length batches
     st = model_embedder(DEFAULT_MODEL)
     st(sample[:64])
@@ -376,16 +381,46 @@ STEPS = {"embed": step_embed, "warm": step_warm, "sample": step_sample,
          "quality": step_quality}
 
 
-def run_step(name: str, o: dict, log: Path) -> dict:
+def run_step(name: str, o: dict, log: Path, minutes: float | None = None) -> dict | None:
+    """One step in a child process; None when it ran out of ``minutes`` (interrupted with
+    SIGINT, as Ctrl-C would: the chunks written so far stay in the cache)."""
+    import signal
+
     env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", PYTHONHASHSEED="0")
     with log.open("a", encoding="utf-8") as err:
         err.write(f"--- step {name} {time.strftime('%H:%M:%S')}\n")
         err.flush()
-        p = subprocess.run([sys.executable, __file__, "--step", name, json.dumps(o)],
-                           stdout=subprocess.PIPE, stderr=err, text=True, env=env)
+        p = subprocess.Popen([sys.executable, __file__, "--step", name, json.dumps(o)],
+                             stdout=subprocess.PIPE, stderr=err, text=True, env=env)
+        try:
+            out, _ = p.communicate(timeout=minutes * 60 if minutes else None)
+        except subprocess.TimeoutExpired:
+            p.send_signal(signal.SIGINT)
+            try:
+                p.communicate(timeout=120)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.communicate()
+            return None
     if p.returncode != 0:
         sys.exit(f"step {name} failed (exit {p.returncode}); see {log}")
-    return json.loads(p.stdout.strip().splitlines()[-1])
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def cached_texts(cache: Path) -> int:
+    """Distinct texts the chunk files of the default model hold (keys only, not verified)."""
+    import numpy as np
+
+    from kg.embed import DEFAULT_MODEL, chunk_dir
+
+    n = 0
+    for f in chunk_dir(cache, DEFAULT_MODEL).glob("*.npz"):
+        try:
+            with np.load(f, allow_pickle=False) as z:
+                n += z["keys"].shape[0]
+        except Exception:  # noqa: BLE001 — a damaged chunk counts nothing
+            pass
+    return n
 
 
 # ------------------------------------------------------------------ report
@@ -397,7 +432,7 @@ def fmt(x: float | None, nd: int = 2) -> str:
 
 def report(e: dict, w: dict, s: dict, q: dict) -> None:
     rate = e["embedded"] / e["embed_s"] if e["embedded"] else float("nan")
-    print(f"## Embedding {e['nodes']:,} node texts of the 100k synthetic store "
+    print(f"## Embedding {e['nodes']:,} node texts of the synthetic store "
           f"({os.cpu_count()} CPUs)\n")
     print("| measure | value |")
     print("|---|---|")
@@ -405,7 +440,8 @@ def report(e: dict, w: dict, s: dict, q: dict) -> None:
           f"({fmt(e['node_texts_s'], 1)} s) |")
     print(f"| distinct texts | {e['distinct']:,} (ratio {e['distinct'] / e['nodes']:.4f}; "
           f"mean {e['chars_mean']:.0f} chars) |")
-    print(f"| texts the embedder was given | {e['embedded']:,} |")
+    print(f"| texts the embedder was given | {e['embedded']:,} "
+          f"({e.get('cached_before', 0):,} distinct texts cached before this run) |")
     print(f"| model load + warm-up | {fmt(e['model_load_s'])} s |")
     print(f"| embed_nodes, cold cache (sentence-transformers) | {e['embed_s']:,.1f} s = "
           f"{e['embed_s'] / 60:.1f} min |")
@@ -435,7 +471,7 @@ def report(e: dict, w: dict, s: dict, q: dict) -> None:
                   f"median {s['cos_median']:.6f}\n")
     rows = q["rows"]
     dropped = [r["id"] for r in rows if not r["n_gold"]]
-    print(f"## Search quality at 100k (real vectors), {len(rows) - len(dropped)} queries"
+    print(f"## Search quality with real vectors, {len(rows) - len(dropped)} queries"
           + (f"; no relevant node found for {dropped}" if dropped else "") + "\n")
     print(f"searcher built in {q['searcher_s']:.1f} s; query encoder {q['query_encoder']}; "
           f"per-query p50 hybrid {q['p50_ms'].get('hybrid', 0):.0f} ms, dense-only "
@@ -466,29 +502,35 @@ def report(e: dict, w: dict, s: dict, q: dict) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--store", type=Path, help="a COPY of the 100k embedded Oxigraph store")
+    ap.add_argument("--store", type=Path, help="a COPY of the synthetic embedded Oxigraph store")
+    ap.add_argument("--papers", type=int, default=N_PAPERS,
+                    help="papers in the store (picks the relevance file synthetic<N/1000>k.yaml)")
     ap.add_argument("--cache", type=Path, default=Path("/tmp/scale100k/embed-cache"),
                     help="cache directory for this run (emptied first unless --reuse)")
-    ap.add_argument("--relevance", type=Path, default=RELEVANCE)
+    ap.add_argument("--relevance", type=Path, help="default: by --papers")
     ap.add_argument("--reuse", action="store_true",
                     help="keep the cache directory: resume an interrupted embed")
+    ap.add_argument("--max-minutes", type=float,
+                    help="interrupt the embedding after this long and report how far it got "
+                         "(run again with --reuse to resume)")
     ap.add_argument("--write-relevance", action="store_true",
-                    help=f"write {RELEVANCE.relative_to(HERE.parent)} from the generator")
+                    help="write the relevance file for --papers from the generator")
     ap.add_argument("--step", nargs=2, metavar=("NAME", "JSON"), help=argparse.SUPPRESS)
     ap.add_argument("--json-out", type=Path, help="also write every step's result here")
     a = ap.parse_args()
     if a.step:
         print(json.dumps(STEPS[a.step[0]](json.loads(a.step[1]))))
         return
+    relevance = a.relevance or relevance_file(a.papers)
     if a.write_relevance:
-        write_relevance(a.relevance)
+        write_relevance(relevance, a.papers)
         return
     if a.store is None or not (a.store.is_dir() and any(a.store.iterdir())):
         sys.exit(f"--store {a.store}: not a loaded Oxigraph store directory")
     if a.store.resolve() == Path("/tmp/scale100k/ox-100000"):
         sys.exit("--store: the original 100k store; copy it (cp -a) and pass the copy")
-    if not a.relevance.is_file():
-        sys.exit(f"--relevance {a.relevance}: no such file (make it with --write-relevance)")
+    if not relevance.is_file():
+        sys.exit(f"--relevance {relevance}: no such file (make it with --write-relevance)")
     if a.cache.exists() and not a.reuse:
         import shutil
 
@@ -496,16 +538,29 @@ def main() -> None:
     a.cache.mkdir(parents=True, exist_ok=True)
     log = a.cache.parent / (a.cache.name + ".log")
     o = {"store": str(a.store), "cache": str(a.cache), "texts": str(a.cache / "texts.json"),
-         "relevance": str(a.relevance)}
+         "relevance": str(relevance)}
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-    e = run_step("embed", o, log)
+    head = f"bench_embed_scale.py, started {started}, store {a.store}, progress log {log}\n"
+    before = cached_texts(a.cache)
+    t = time.perf_counter()
+    e = run_step("embed", o, log, a.max_minutes)
+    if e is None:
+        wall = time.perf_counter() - t
+        now = cached_texts(a.cache)
+        print(head)
+        print(f"embedding interrupted after {wall / 60:.1f} min (--max-minutes): "
+              f"{now:,} distinct texts cached ({now - before:,} new in this run, "
+              f"{before:,} before it); the rate and the remaining estimate are in {log}; "
+              "run again with --reuse to resume")
+        return
+    e["cached_before"] = before
     w = run_step("warm", o, log)
     s = run_step("sample", o, log)
     q = run_step("quality", o, log)
     if a.json_out:
         a.json_out.write_text(json.dumps({"embed": e, "warm": w, "sample": s, "quality": q},
                                          indent=1), encoding="utf-8")
-    print(f"bench_embed_scale.py, started {started}, store {a.store}, progress log {log}\n")
+    print(head)
     report(e, w, s, q)
 
 
