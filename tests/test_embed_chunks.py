@@ -175,3 +175,13 @@ def test_no_progress_below_the_threshold(texts, tmp_path, capsys):
     assert n_distinct(texts) < embed.PROGRESS_MIN
     embed_nodes(texts, CountingEmbedder(), "m", tmp_path, chunk=CHUNK, progress=True)
     assert capsys.readouterr().err == ""
+
+
+def test_a_terminal_gets_a_tqdm_bar(texts, tmp_path, monkeypatch, capsys):
+    pytest.importorskip("tqdm")
+    monkeypatch.setattr(embed, "PROGRESS_MIN", 10)
+    monkeypatch.setattr(embed, "_isatty", lambda: True)
+    embed_nodes(texts, CountingEmbedder(), "m", tmp_path, chunk=CHUNK, progress=None)
+    err = capsys.readouterr().err
+    n = n_distinct(texts)
+    assert "embedding distinct texts" in err and f"{n}/{n}" in err
