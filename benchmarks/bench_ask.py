@@ -18,6 +18,7 @@ build/graph.nt"`). Runs `kg build` first, so the cold CLI reads the current buil
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
@@ -59,7 +60,7 @@ def bare_oxigraph(store, sparql: str) -> float:
     return (time.perf_counter() - t) * 1000
 
 
-def on_store(setting: str, reps: int) -> None:
+def on_store(setting: str, reps: int, each: Path | None = None) -> None:
     from kg.ask import ask
     from kg.context import open_store
 
@@ -84,6 +85,10 @@ def on_store(setting: str, reps: int) -> None:
                 bs.append(b)
         per.setdefault(a.intent, []).append(
             (statistics.median(ts), statistics.median(bs) if bs else None))
+        if each is not None:
+            with each.open("a", encoding="utf-8") as f:
+                f.write(json.dumps({"q": q, "intent": a.intent, "ask_ms": per[a.intent][-1][0],
+                                    "bare_ms": per[a.intent][-1][1]}) + "\n")
     print(f"kg ask on {setting} ({len(qs)} questions x {reps}; medians per question, "
           "then the median over questions)")
     print(f"{'intent':16} {'questions':>9} {'ask p50':>10} {'bare p50':>10} {'ratio':>7} "
@@ -110,10 +115,12 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--reps", type=int, default=5, help="repetitions of each measurement")
     ap.add_argument("--store", help="an oxigraph:DIR store to measure warm ask on instead")
+    ap.add_argument("--each", type=Path, help="with --store: append each question's medians "
+                    "to this JSON-lines file")
     args = ap.parse_args()
     if args.store:
         sys.path.insert(0, str(ROOT))
-        on_store(args.store, args.reps)
+        on_store(args.store, args.reps, args.each)
         return
 
     subprocess.run([str(Path(sys.executable).parent / "kg"), "build"], check=True,

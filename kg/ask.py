@@ -266,7 +266,7 @@ def parse(store: Store, question: str) -> Parse:
                 m.entity.kind == "method" and re.match(r"\s*attacks?\b", after):
             # "the PriSampler attack": a defense method attacks nothing; its paper's attack
             key = normal(m.text)
-            alt = [e for e, _, _ in lex.forms.get(key, []) if e.kind == "paper"]
+            alt = [e for e, _, _ in lex.hits(key) if e.kind == "paper"]
             if alt:
                 mentions[k] = Mention(m.text, m.start, m.end, alt[0], m.surface, m.exact)
     if versioned or quoted:
@@ -757,9 +757,16 @@ def _only(toks: list[_Tok], pos: list[Mention], only_at: set[int]) -> bool:
     return False
 
 
+#: Above this many names, the closest known names are sought among those that begin with
+#: the same two letters (difflib over every name takes seconds at 100k papers).
+CLOSEST_SCAN = 5000
+
+
 def _closest(lex, text: str) -> list[str]:
-    forms = sorted({e.label for e in lex.entities.values()
-                    if e.kind in ("threat", "knowledge", "model", "method")})
+    forms = lex.labels(("threat", "knowledge", "model", "method"))
+    if len(forms) > CLOSEST_SCAN:  # a large graph (84k method names at 100k papers): the
+        head = text.strip().lower()[:2]  # names that start as the text does
+        forms = [f for f in forms if f.lower().startswith(head)]
     by_lower = {f.lower(): f for f in forms}
     close = difflib.get_close_matches(text.lower(), list(by_lower), n=3, cutoff=0.4)
     return [by_lower[c] for c in close]

@@ -443,7 +443,13 @@ def _branch(form: Form, part: str, ctx: Context, v: _Vars, key: str = "?key") ->
         # NOT EXISTS once per outer row (100 rows of "attacks without public code" at 100k
         # papers: 4.1 s; with MINUS 0.4 s)
         lines.append("MINUS { " + inner + " }")
-    return lines
+    # The VALUES blocks first: a pure reordering of the group's joins (every MINUS comes
+    # after them anyway, and no MINUS shares their variables), and Oxigraph seeds the join
+    # from the bound values instead of scanning every row of the class: at 100k papers
+    # "what protects Stable Diffusion against membership inference?" (LIMIT 100) took over
+    # 10 minutes with the VALUES after the patterns, 21 ms with them first.
+    return ([line for line in lines if line.startswith("VALUES ")]
+            + [line for line in lines if not line.startswith("VALUES ")])
 
 
 def applicable_parts(form: Form) -> tuple[tuple[str, ...], list[str]]:

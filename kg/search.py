@@ -29,6 +29,7 @@ from .linking import (
     Entity,
     Lexicon,
     Mention,
+    StoredLexicon,
     check_words,
     content_key,
     keep_person,
@@ -313,15 +314,16 @@ class Searcher:
 
 
 #: Bump when what _search_data stores changes shape.
-SEARCH_DATA_VERSION = "1"
+SEARCH_DATA_VERSION = "2"
 
 
-def _search_data(store: Store, cache_dir=None) -> tuple[list[NodeText], Lexicon,
+def _search_data(store: Store, cache_dir=None) -> tuple[list[NodeText], Lexicon | StoredLexicon,
                                                         dict[str, list[Entity]]]:
     """The node texts, the lexicon and the papers of each author and venue: from the
-    store's queries, or — for a store whose content is known exactly (a build's graph:
-    ``content_id``) — from a JSON cache file keyed by that content, the curated aliases and
-    this code, so a warm ``kg search`` runs no query and never parses the graph."""
+    store's queries, or — for a store whose content is known exactly (``content_id``: a
+    build's graph, an Oxigraph version) — from a JSON cache file keyed by that content, the
+    curated aliases and this code (the lexicon from its own cache, kg.linking), so a warm
+    ``kg search`` runs no query and never parses the graph."""
     from . import settings
     from .embed import _write_atomic
 
@@ -336,7 +338,7 @@ def _search_data(store: Store, cache_dir=None) -> tuple[list[NodeText], Lexicon,
                      for i, t, lab, fs in data["nodes"]]
             papers = {a: [Entity(p, "paper", title) for p, title in ps]
                       for a, ps in data["papers_of"].items()}
-            return nodes, Lexicon.from_json(data["lexicon"]), papers
+            return nodes, lexicon(store), papers
         except (OSError, ValueError, KeyError, TypeError):
             pass
     nodes = node_texts(store)
@@ -347,7 +349,6 @@ def _search_data(store: Store, cache_dir=None) -> tuple[list[NodeText], Lexicon,
     if path is not None:
         data = {"nodes": [[n.iri, n.type, n.label, [list(f) for f in n.fields]]
                           for n in nodes],
-                "lexicon": lex.to_json(),
                 "papers_of": {a: [[e.iri, e.label] for e in es] for a, es in papers.items()}}
         text = json.dumps(data, ensure_ascii=False)
         try:

@@ -88,9 +88,46 @@ def test_kinds_with_many_forms_get_a_one_edit_typo_index(store, monkeypatch):
     assert [m.entity.label for m in link("membrship infrence", small)] == ["Membership inference"]
 
 
+def _questions():
+    import yaml
+
+    from .conftest import ROOT
+
+    out = []
+    for f in ("questions.yaml", "compositional.yaml"):
+        data = yaml.safe_load((ROOT / "benchmarks" / "quality" / f).read_text(encoding="utf-8"))
+        out += [q["q"] for q in data["questions"]]
+    return out
+
+
+def _links(lex, text):
+    return [(m.text, m.start, m.entity, m.surface, m.exact) for m in link(text, lex)]
+
+
+def test_stored_lexicon_links_as_the_built_one(store, tmp_path):
+    """The SQLite lexicon gives the same mentions as the lexicon it was written from, on
+    every benchmark question and on typos, and the same lookups for ask's other uses."""
+    from kg.linking import StoredLexicon, write_lexicon
+
+    built = build_lexicon(store, {"Extracting Training Data from Diffusion Models":
+                                  ["Carlini et al."]})
+    write_lexicon(built, tmp_path / "lex.sqlite")
+    stored = StoredLexicon(tmp_path / "lex.sqlite")
+    texts = _questions() + ["membrship inference on stabel difusion", "Carlini et al.",
+                            "the SecMI paper", "SIDE attacks", "side effects", "dp-sgd"]
+    assert len(texts) > 250
+    for text in texts:
+        assert _links(stored, text) == _links(built, text), text
+    kinds = ("threat", "knowledge", "model", "method")
+    assert stored.labels(kinds) == built.labels(kinds) and stored.max_len == built.max_len
+    for iri, label in built.citation_labels.items():
+        assert stored.citation_labels.get(iri) == label
+    assert stored.citation_labels.get("urn:nothing") is None
+
+
 def test_lexicon_cached_by_content(graph, tmp_path, monkeypatch):
-    """A store that names its content gets its lexicon from a cache file the next time
-    (the same data); changed content, a corrupt file or an unnamed store build it anew."""
+    """A store that names its content opens its lexicon from the cache file the next
+    time; other content, a torn file or an unnamed store build it anew."""
     import kg.linking as linking
     from kg.store import MemoryStore
 
@@ -104,18 +141,24 @@ def test_lexicon_cached_by_content(graph, tmp_path, monkeypatch):
         linking._lexicon_for.cache_clear()
         return linking.lexicon(MemoryStore(graph, content_id=content_id))
 
+    def files():
+        return sorted((tmp_path / "lexicon").glob("*.sqlite"))
+
     first = fresh("graph-a")
-    files = list((tmp_path / "lexicon").glob("*.json"))
-    assert len(built) == 1 and len(files) == 1
+    assert len(built) == 1 and len(files()) == 1
     again = fresh("graph-a")
-    assert len(built) == 1 and again.to_json() == first.to_json()
-    assert linked(again, "membrship inference on SD") == linked(first, "membrship inference on SD")
+    assert len(built) == 1 and isinstance(again, linking.StoredLexicon)
+    q = "membrship inference attacks on SD by Carlini et al."
+    assert _links(again, q) == _links(first, q) and _links(first, q)
     fresh("graph-b")  # other content: another key
-    assert len(built) == 2 and len(list((tmp_path / "lexicon").glob("*.json"))) == 2
-    files[0].write_text('{"forms": ', encoding="utf-8")  # a torn file is rebuilt
-    assert fresh("graph-a").to_json() == first.to_json() and len(built) == 3
+    assert len(built) == 2 and len(files()) == 2
+    files()[0].write_bytes(b"SQLite format 3\0 torn")  # a torn file is rebuilt
+    linking._lexicon_for.cache_clear()
+    for name in ("graph-a", "graph-b"):
+        assert _links(fresh(name), q) == _links(first, q)
+    assert len(built) == 3
     fresh(None)
-    assert len(built) == 4 and len(list((tmp_path / "lexicon").glob("*.json"))) == 2
+    assert len(built) == 4 and len(files()) == 2
     linking._lexicon_for.cache_clear()
 
 
