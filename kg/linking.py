@@ -283,6 +283,15 @@ class _Column:
         row = self._lex._q(self._sql, (key,))
         return row[0][0] if row else default
 
+    def __getitem__(self, key: str) -> str:
+        got = self.get(key)
+        if got is None:
+            raise KeyError(key)
+        return got
+
+    def __contains__(self, key: str) -> bool:
+        return self.get(key) is not None
+
 
 def write_lexicon(lex: Lexicon, path: Path) -> None:
     """``lex`` as the SQLite file :class:`StoredLexicon` reads, written whole or not at all

@@ -123,6 +123,27 @@ def test_stored_lexicon_links_as_the_built_one(store, tmp_path):
     for iri, label in built.citation_labels.items():
         assert stored.citation_labels.get(iri) == label
     assert stored.citation_labels.get("urn:nothing") is None
+    assert "urn:nothing" not in stored.citation_labels
+    iri, label = next(iter(built.citation_labels.items()))
+    assert iri in stored.citation_labels and stored.citation_labels[iri] == label
+
+
+def test_ask_answers_alike_with_the_stored_lexicon(graph, tmp_path, monkeypatch):
+    """Every third benchmark question gets the same answer whether the lexicon was just
+    built or opened from its cache file."""
+    import kg.linking as linking
+    from kg.ask import ask
+    from kg.store import MemoryStore
+
+    monkeypatch.setenv("KG_CACHE_DIR", str(tmp_path))
+    linking._lexicon_for.cache_clear()
+    built_store = MemoryStore(graph, content_id="same-graph")
+    assert isinstance(linking.lexicon(built_store), linking.Lexicon)
+    stored_store = MemoryStore(graph, content_id="same-graph")
+    assert isinstance(linking.lexicon(stored_store), linking.StoredLexicon)
+    for q in _questions()[::3]:
+        assert ask(stored_store, q).as_dict() == ask(built_store, q).as_dict(), q
+    linking._lexicon_for.cache_clear()
 
 
 def test_lexicon_cached_by_content(graph, tmp_path, monkeypatch):
