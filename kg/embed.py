@@ -314,9 +314,11 @@ def _load_cached(npy: Path, ids_file: Path, ids: list[str]) -> np.ndarray | None
     return v
 
 
-#: Distinct node texts all-MiniLM-L6-v2 embeds per second on this machine kind (2 CPU
-#: cores), measured: 328k synthetic node texts took about 20 minutes.
-EMBED_PER_SECOND = 270
+#: Distinct node texts all-MiniLM-L6-v2 (sentence-transformers) embeds per second on this
+#: machine kind (2 CPU cores), measured by benchmarks/bench_embed_scale.py on 2026-12-03:
+#: 32,809 synthetic node texts (10k papers, 387 characters on average) in 23.6 min, with
+#: another benchmark on the machine. The figure before it (270/s) was not reproduced.
+EMBED_PER_SECOND = 23
 
 #: Distinct texts per embedder call and per cache chunk file.
 CHUNK_TEXTS = 2048
