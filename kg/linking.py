@@ -209,6 +209,7 @@ class StoredLexicon:
         self.max_len = int(meta["max_len"])
         self.citation_labels = _Column(self, "SELECT label FROM cites WHERE iri = ?")
         self._hits: dict[str, list[tuple[Entity, str, int]]] = {}
+        self._labels: dict[tuple[str, ...], list[str]] = {}
 
     def _q(self, sql: str, args: tuple | list = ()) -> list[tuple]:
         with self._lock:
@@ -241,10 +242,13 @@ class StoredLexicon:
         return _Forms(self)
 
     def labels(self, kinds: Iterable[str]) -> list[str]:
-        kinds = sorted(set(kinds))
-        marks = ",".join("?" * len(kinds))
-        return sorted({lab for lab, in self._q(
-            f"SELECT label FROM entities WHERE kind IN ({marks})", kinds)})
+        kinds = tuple(sorted(set(kinds)))
+        got = self._labels.get(kinds)
+        if got is None:  # read once: the closest names of every unknown name scan them
+            marks = ",".join("?" * len(kinds))
+            got = self._labels[kinds] = sorted({lab for lab, in self._q(
+                f"SELECT label FROM entities WHERE kind IN ({marks})", kinds)})
+        return got
 
     def candidates(self, dels: set[str]) -> set[str]:
         out: set[str] = set()
