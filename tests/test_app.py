@@ -581,3 +581,31 @@ def test_export_page_on_a_large_graph_asks_for_a_filter(store, monkeypatch):
     assert_clean(at)
     assert at.code and "@" in at.code[0].value
     st.cache_data.clear()
+
+
+def test_export_pickers_search_a_large_type(store, monkeypatch):
+    """A node type with more labels than a picker lists gets a search box: typing finds
+    a label not listed at first, the choice stays pickable, and the view uses it."""
+    import streamlit as st
+
+    monkeypatch.setattr(explore, "PICKER_MAX", 10)
+    st.cache_data.clear()
+    at = run_page("export")
+    assert_clean(at)
+    keys = {t.key for t in at.text_input}
+    assert "export_methods_search" in keys and "export_models_search" in keys
+    assert "export_threats_search" not in keys  # 4 threats: listed whole
+    methods = at.multiselect(key="export_methods").options
+    every = [e.label for e in explore.entities(store, "Defense method")]
+    assert len(methods) <= 10 < len(every)
+    hidden = next(m for m in every if m not in methods)
+    at.text_input(key="export_methods_search").input(hidden).run()
+    assert_clean(at)
+    assert hidden in at.multiselect(key="export_methods").options
+    at.multiselect(key="export_methods").set_value([hidden]).run()
+    at.text_input(key="export_methods_search").input("cutout").run()  # another search
+    assert_clean(at)
+    assert at.multiselect(key="export_methods").value == [hidden]
+    assert hidden in at.multiselect(key="export_methods").options
+    assert any(hidden in m.value for m in at.markdown if "**View:**" in m.value)
+    st.cache_data.clear()

@@ -91,18 +91,9 @@ def changes_since_previous_build() -> dict | None:
     return _changes_since_previous_build(str(settings.path("build_dir")))
 
 
-@st.cache_data(show_spinner=False)
-def _entities(setting: str) -> list[explore.Entity]:
-    return explore.entities(_store(setting))
-
-
-def entities() -> list[explore.Entity]:
-    return _entities(store_setting())
-
-
 @st.cache_data(show_spinner=False, max_entries=64)
-def _browse(setting: str, kinds: tuple[str, ...]) -> explore.Matches:
-    return explore.browse_entities(_store(setting), list(kinds))
+def _browse(setting: str, kinds: tuple[str, ...], limit: int) -> explore.Matches:
+    return explore.browse_entities(_store(setting), list(kinds), limit=limit)
 
 
 @st.cache_resource(show_spinner="Indexing the graph's node names for search (once per server "
@@ -146,8 +137,8 @@ def node_picker(label: str, kinds: tuple[str, ...], current: str | None, key: st
     text = st.text_input(f"Search {label.lower()}", key=f"{key}_search", type="search",
                          live="400ms", max_chars=500, placeholder="type part of a name…")
     try:
-        found = (_entity_index(setting).search(text, kinds) if text.strip()
-                 else _browse(setting, kinds))
+        found = (_entity_index(setting).search(text, kinds, limit=explore.PICKER_MAX)
+                 if text.strip() else _browse(setting, kinds, explore.PICKER_MAX))
     except KGError as e:
         st.error(plain(str(e)))
         found = explore.Matches([], 0, text)
@@ -170,6 +161,43 @@ def node_picker(label: str, kinds: tuple[str, ...], current: str | None, key: st
     elif text.strip():
         st.caption(f"{found.total:,} match(es).")
     return choice
+
+
+def type_labels(kind: str) -> list[str]:
+    """Every label of one node type, sorted: one bounded query when the type has at most
+    ``explore.PICKER_MAX`` nodes (the target models, threats), else from the picker index."""
+    setting = store_setting()
+    found = _browse(setting, (kind,), explore.PICKER_MAX)
+    ents = found.entities if not found.cut else [
+        e for e in _entity_index(setting).entities if e.type == kind]
+    return sorted({e.label for e in ents}, key=str.casefold)
+
+
+def labels_picker(label: str, kind: str, key: str, column=st) -> list[str]:
+    """A multiselect of the labels of one node type. A type of at most
+    ``explore.PICKER_MAX`` nodes lists them all (one bounded query); a larger one (54k
+    defense methods at 100k papers) gets a search box over them (the picker index) and
+    lists the matches and what is chosen, so a page never sends every label to the
+    browser. The chosen labels stay pickable whatever is searched."""
+    setting = store_setting()
+    first = _browse(setting, (kind,), explore.PICKER_MAX)
+    chosen = [c for c in st.session_state.get(key, []) if isinstance(c, str)]
+    if not first.cut:
+        options = sorted({e.label for e in first.entities}, key=str.casefold)
+        return column.multiselect(label, list(dict.fromkeys(options + chosen)), key=key)
+    text = column.text_input(f"Search {label.lower()}", key=f"{key}_search", type="search",
+                             live="400ms", max_chars=500, placeholder="type part of a name…")
+    try:
+        found = (_entity_index(setting).search(text, (kind,), limit=explore.PICKER_MAX)
+                 if text.strip() else first)
+    except KGError as e:
+        column.error(plain(str(e)))
+        found = explore.Matches([], 0, text)
+    options = sorted({e.label for e in found.entities}, key=str.casefold)
+    picked = column.multiselect(label, list(dict.fromkeys(chosen + options)), key=key)
+    column.caption(f"Showing {len(found.entities):,} of {found.total:,} — type to narrow."
+                   if found.cut else f"{found.total:,} match(es).")
+    return picked
 
 
 @st.cache_data(show_spinner=False, max_entries=256)

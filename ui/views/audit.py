@@ -24,8 +24,7 @@ def _rendered(setting: str, model: str, access: tuple, fine_tuned: bool, fmt: st
 
 
 levels = kg_profile.load_access()
-models = sorted({e.label for e in resources.entities() if e.type == "Target model"},
-                key=str.casefold)
+models = resources.type_labels("Target model")
 c1, c2, c3 = st.columns([2, 2, 1])
 model = c1.selectbox("Model", models, index=None, key="audit_model",
                      placeholder="Pick the audited model")

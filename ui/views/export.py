@@ -14,28 +14,22 @@ st.caption("Pick the view to export (empty filters: the whole graph). The Covera
            "“Export this cell” fills the filters in. Every file starts with the graph version "
            "and the command that regenerates it.")
 
-ents = resources.entities()
-
-
-def labels(kind: str) -> list[str]:
-    return sorted({e.label for e in ents if e.type == kind}, key=str.casefold)
-
-
 preset = st.session_state.pop("export_view", None)
 if preset:
     for key, values in preset.items():
         st.session_state[f"export_{key}"] = values
 
+# each picker reads at most explore.PICKER_MAX labels (a large type is searched as you type)
 c1, c2 = st.columns(2)
-threats = c1.multiselect("Threats", labels("Threat category"), key="export_threats")
-knowledge = c2.multiselect("Attacker knowledge", labels("Attacker knowledge"),
-                           key="export_knowledge")
-models = c1.multiselect("Target models (a family includes its models)", labels("Target model"),
-                        key="export_models")
-methods = c2.multiselect("Defense methods", labels("Defense method"), key="export_methods")
+threats = resources.labels_picker("Threats", "Threat category", "export_threats", c1)
+knowledge = resources.labels_picker("Attacker knowledge", "Attacker knowledge",
+                                    "export_knowledge", c2)
+models = resources.labels_picker("Target models (a family includes its models)",
+                                 "Target model", "export_models", c1)
+methods = resources.labels_picker("Defense methods", "Defense method", "export_methods", c2)
 c3, c4, c5 = st.columns([2, 1, 1])
-authors = c3.multiselect("Authors", labels("Author"), key="export_authors")
-venues = c4.multiselect("Venues", labels("Venue"), key="export_venues")
+authors = resources.labels_picker("Authors", "Author", "export_authors", c3)
+venues = resources.labels_picker("Venues", "Venue", "export_venues", c4)
 years = c5.text_input("Years", key="export_years", placeholder="2023, 2023-2024, 2024-",
                       help="Publication year: 2023, a range 2023-2024, 2024- (from 2024) or "
                            "-2023 (up to 2023).")
