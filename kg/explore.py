@@ -652,9 +652,10 @@ COVERAGE_VIEWS = {"model": "target model", "knowledge": "attacker knowledge",
 STATUS = ("attacks and defenses", "attacks, no defense", "defenses only")
 
 
-#: The app embeds at most this many nodes itself (about a minute); a larger graph needs its
-#: embeddings cached first (``kg search … --store S``), or semantic search says so.
-APP_EMBED_MAX = 20000
+#: The app embeds at most this many uncached distinct node texts itself (about 1.5 min at
+#: the measured 23 texts/s, kg.embed.EMBED_PER_SECOND); a larger graph needs its embeddings
+#: cached first (``kg search … --store S``), or semantic search says so.
+APP_EMBED_MAX = 2000
 #: Columns a heat map shows at most (the most evaluated first); the rest are counted.
 MAX_COLUMNS = 60
 #: Items a cell lists at most per kind (attacks, defenses); the rest are counted.
