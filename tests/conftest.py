@@ -10,6 +10,17 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def benchmark_questions() -> list[str]:
+    """Every question of the ask benchmark (questions.yaml, then compositional.yaml)."""
+    import yaml
+
+    out = []
+    for f in ("questions.yaml", "compositional.yaml"):
+        data = yaml.safe_load((ROOT / "benchmarks" / "quality" / f).read_text(encoding="utf-8"))
+        out += [q["q"] for q in data["questions"]]
+    return out
 SURVEY = ROOT / "data" / "privacy-taxonomy.md"
 
 

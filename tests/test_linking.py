@@ -2,6 +2,8 @@ import pytest
 
 from kg.linking import build_lexicon, link, normal, osa_distance
 
+from .conftest import benchmark_questions
+
 
 @pytest.fixture(scope="module")
 def lex(store):
@@ -88,18 +90,6 @@ def test_kinds_with_many_forms_get_a_one_edit_typo_index(store, monkeypatch):
     assert [m.entity.label for m in link("membrship infrence", small)] == ["Membership inference"]
 
 
-def _questions():
-    import yaml
-
-    from .conftest import ROOT
-
-    out = []
-    for f in ("questions.yaml", "compositional.yaml"):
-        data = yaml.safe_load((ROOT / "benchmarks" / "quality" / f).read_text(encoding="utf-8"))
-        out += [q["q"] for q in data["questions"]]
-    return out
-
-
 def _links(lex, text):
     return [(m.text, m.start, m.entity, m.surface, m.exact) for m in link(text, lex)]
 
@@ -113,7 +103,7 @@ def test_stored_lexicon_links_as_the_built_one(store, tmp_path):
                                   ["Carlini et al."]})
     write_lexicon(built, tmp_path / "lex.sqlite")
     stored = StoredLexicon(tmp_path / "lex.sqlite")
-    texts = _questions() + ["membrship inference on stabel difusion", "Carlini et al.",
+    texts = benchmark_questions() + ["membrship inference on stabel difusion", "Carlini et al.",
                             "the SecMI paper", "SIDE attacks", "side effects", "dp-sgd"]
     assert len(texts) > 250
     for text in texts:
@@ -141,7 +131,7 @@ def test_ask_answers_alike_with_the_stored_lexicon(graph, tmp_path, monkeypatch)
     assert isinstance(linking.lexicon(built_store), linking.Lexicon)
     stored_store = MemoryStore(graph, content_id="same-graph")
     assert isinstance(linking.lexicon(stored_store), linking.StoredLexicon)
-    for q in _questions()[::3]:
+    for q in benchmark_questions()[::3]:
         assert ask(stored_store, q).as_dict() == ask(built_store, q).as_dict(), q
     linking._lexicon_for.cache_clear()
 

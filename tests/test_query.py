@@ -4,7 +4,6 @@ forms drawn by hypothesis run directly, and rendered to English, parsed back by 
 import json
 
 import pytest
-import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -12,7 +11,7 @@ from kg.ask import ask
 from kg.query import Agg, Cond, Form, NotApplicable, Term, compile_form, context, run
 from tests.oracle import Oracle
 
-from .conftest import ROOT
+from .conftest import benchmark_questions
 
 SETTINGS = settings(max_examples=60, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow,
@@ -311,23 +310,15 @@ def test_an_added_unknown_name_never_returns_the_answer_without_it(store, vocab)
 
 # ---------------------------------------------------------------- the shown query
 
-def _benchmark_questions():
-    out = []
-    for f in ("questions.yaml", "compositional.yaml"):
-        data = yaml.safe_load((ROOT / "benchmarks" / "quality" / f).read_text(encoding="utf-8"))
-        out += [q["q"] for q in data["questions"]]
-    return out
-
-
 def test_the_shown_sparql_returns_the_shown_answer(store, kg_cli):
     """Half the benchmark answers' SPARQL (every other question) gives exactly their
     answers; the slow test checks every question."""
-    _shown_sparql_returns_the_shown_answer(store, kg_cli, _benchmark_questions()[::2], 100)
+    _shown_sparql_returns_the_shown_answer(store, kg_cli, benchmark_questions()[::2], 100)
 
 
 @pytest.mark.slow
 def test_every_shown_sparql_returns_the_shown_answer(store, kg_cli):
-    _shown_sparql_returns_the_shown_answer(store, kg_cli, _benchmark_questions(), 200)
+    _shown_sparql_returns_the_shown_answer(store, kg_cli, benchmark_questions(), 200)
 
 
 def _shown_sparql_returns_the_shown_answer(store, kg_cli, questions, at_least: int) -> None:
