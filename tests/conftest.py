@@ -12,6 +12,23 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def _scan_component_manifests_once() -> None:
+    """Every AppTest instance scans the metadata of every installed distribution for
+    Streamlit v2 components (about 1 s here, repeated per test); the installed set does not
+    change during a test run, so the first scan's result serves them all."""
+    try:
+        from streamlit.components.v2 import manifest_scanner
+    except ImportError:
+        return
+    import functools
+
+    manifest_scanner.scan_component_manifests = functools.cache(
+        manifest_scanner.scan_component_manifests)
+
+
+_scan_component_manifests_once()
+
+
 def benchmark_questions() -> list[str]:
     """Every question of the ask benchmark (questions.yaml, then compositional.yaml)."""
     import yaml

@@ -21,6 +21,7 @@ from kg.build import build
 from kg.graph import build_graph
 from kg.store import MemoryStore
 from kg.validate import check
+from tests.tiers import slow
 
 FIXTURES = Path(__file__).parent / "fixtures" / "additions"
 EXAMPLE = FIXTURES / "example.yaml"
@@ -210,6 +211,7 @@ def test_skip_mode_builds_the_rest_and_reports_what_it_skipped(survey):
     ]
 
 
+@slow
 def test_cli_build_refuses_bad_additions_unless_asked_to_skip(kg_cli, tmp_path):
     out = tmp_path / "b"
     r = kg_cli("build", "--build-dir", str(out), "--additions", str(FIXTURES))
@@ -255,6 +257,7 @@ def _add(runner, *args, input=None):
     return runner.invoke(main, ["add", *args], input=input, catch_exceptions=False)
 
 
+@slow
 def test_kg_add_writes_an_entry_that_builds(runner, kg_cli, tmp_path):
     d = tmp_path / "additions"
     r = _add(runner, "--dir", str(d), "--kind", "defense", "--title", GOOD_DEFENSE["title"],
@@ -294,6 +297,7 @@ def test_kg_add_refuses_unknown_labels_with_did_you_mean(runner, tmp_path):
     assert r.exit_code == 1 and "field 'threat': missing" in r.output
 
 
+@slow
 def test_kg_add_prompts_and_reasks_on_unknown_labels(runner, tmp_path):
     d = tmp_path / "additions"
     answers = "\n".join([
@@ -324,6 +328,7 @@ def test_kg_add_refuses_conflicts_and_duplicates_writing_nothing(runner, tmp_pat
     assert not d.exists() or not list(d.iterdir())
 
 
+@slow
 def test_default_build_reads_data_additions(tmp_path, monkeypatch):
     import kg.additions as additions
 

@@ -11,6 +11,7 @@ import pytest
 
 from kg import explore
 from kg.errors import KGError
+from tests.tiers import first_fast, slow
 
 APP = str(Path(__file__).resolve().parent.parent / "ui" / "app.py")
 HOSTILE = [
@@ -30,8 +31,9 @@ def run_page(page: str, query: dict | None = None, timeout: float = 60):
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(APP, default_timeout=timeout)
-    at.run()
     if page != "overview":
+        # The pages are registered under their file names (no custom url_path), so the
+        # first run can open the page itself.
         at.switch_page(f"views/{page}.py")
     for k, v in (query or {}).items():
         at.query_params[k] = v
@@ -82,6 +84,7 @@ def test_overview_shows_counts_threats_models_source(store):
     assert "data/privacy-taxonomy.md" in texts(at)
 
 
+@slow
 def test_overview_shows_what_changed_since_the_previous_build(tmp_path, monkeypatch):
     from kg.build import build
 
@@ -185,8 +188,8 @@ def test_entity_page_without_a_node_asks_for_one():
     assert any("Pick a node" in i.value for i in at.info)
 
 
-@pytest.mark.parametrize("node", ["DP-SGD", "Membership inference", "DDPM",
-                                  "Extracting Training Data from Diffusion Models"])
+@pytest.mark.parametrize("node", first_fast(["DP-SGD", "Membership inference", "DDPM",
+                                  "Extracting Training Data from Diffusion Models"]))
 def test_entity_page_by_label(store, node):
     at = run_page("entity", {"node": node})
     assert_clean(at)
@@ -301,7 +304,7 @@ def test_entity_page_lists_incoming_links_up_to_a_cap(store, monkeypatch):
     assert set(cut.related) <= set(whole.related)
 
 
-@pytest.mark.parametrize("node", ["DP-SDG", "rdi:nothing-here", *HOSTILE[2:]])
+@pytest.mark.parametrize("node", first_fast(["DP-SDG", "rdi:nothing-here", *HOSTILE[2:]]))
 def test_entity_page_unknown_node(node):
     at = run_page("entity", {"node": node})
     assert_clean(at)
@@ -316,9 +319,9 @@ def test_entity_unknown_label_suggests():
 
 # ------------------------------------------------------------------ coverage
 
-@pytest.mark.parametrize("view, level", [("Target model", "model"), ("Target model", "family"),
+@pytest.mark.parametrize("view, level", first_fast([("Target model", "model"), ("Target model", "family"),
                                          ("Attacker knowledge", "model"),
-                                         ("Defense method", "model")])
+                                         ("Defense method", "model")]))
 def test_coverage_views(store, view, level):
     at = run_page("coverage")
     at.segmented_control(key="cov_view").set_value(view).run()
@@ -435,7 +438,7 @@ def test_graph_explorer_unknown_node():
 
 # ------------------------------------------------------------------ export
 
-@pytest.mark.parametrize("fmt", ["bibtex", "csv", "markdown", "turtle", "mermaid"])
+@pytest.mark.parametrize("fmt", first_fast(["bibtex", "csv", "markdown", "turtle", "mermaid"]))
 def test_export_formats(fmt):
     at = run_page("export")
     at.multiselect(key="export_threats").set_value(["Membership inference"]).run()
@@ -542,8 +545,8 @@ def test_coverage_page_caps_columns_and_says_so(store, large_mode):
     assert any("3 most evaluated of 16" in i.value for i in at.info)
 
 
-@pytest.mark.parametrize("by, level", [("model", "model"), ("model", "family"),
-                                       ("knowledge", "model"), ("defense", "model")])
+@pytest.mark.parametrize("by, level", first_fast([("model", "model"), ("model", "family"),
+                                       ("knowledge", "model"), ("defense", "model")]))
 def test_coverage_cell_lists_only_the_cell_with_counts(store, by, level):
     """A cell's page: the matrix's counts, at most ``limit`` of its items (each the matrix's
     item: same paper, models, derivation path), all of them when they fit."""

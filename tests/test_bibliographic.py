@@ -79,6 +79,35 @@ def test_every_bibliographic_fact_and_definition_names_its_source(graph):
 PROV_DERIVED = PREFIXES["prov"].wasDerivedFrom
 
 
+#: The properties whose every value must name the record that verified it (one shape each).
+VERIFIED = {RD.publishedTitle: "rd:publishedTitle", RD.titleVersion: "rd:titleVersion",
+            RD.publicationYear: "rd:publicationYear", RD.publishedAt: "rd:publishedAt",
+            RD.venueName: "rd:venueName", RD.arxivId: "rd:arxivId", BIBO.doi: "bibo:doi",
+            RD.shortName: "rd:shortName", DCTERMS.creator: "dcterms:creator",
+            RD.hasAuthorship: "rd:hasAuthorship"}
+
+
+def test_each_verified_property_is_checked_on_its_own(graph):
+    """For each property, one fact loses its verification: one validation names every one
+    of them (by property) and the node it concerns."""
+    g = Graph()
+    for t in graph:
+        g.add(t)
+    hit = {}
+    for prop in VERIFIED:
+        node = sorted(s for s in g.subjects(prop, None) if s not in hit.values())[0]
+        for e in g.objects(node, PROV_DERIVED):
+            for v in list(g.objects(e, RD.hasVerification)):
+                g.remove((v, RD.verifiesProperty, prop))
+        hit[prop] = node
+    ok, report = check(g)
+    assert not ok
+    for prop, curie in VERIFIED.items():
+        assert (f"verified against (rd:Verification of its curated entry): {curie}."
+                in report), curie
+        assert str(hit[prop]) in report
+
+
 def test_shapes_catch_an_unsourced_fact_and_a_filled_unverified_field(graph):
     g = Graph()
     for t in graph:

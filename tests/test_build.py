@@ -9,6 +9,7 @@ import pytest
 
 from kg.build import build, write_lock
 from kg.errors import SourceChangedError
+from tests.tiers import first_fast, slow
 
 from .conftest import SURVEY
 
@@ -29,6 +30,7 @@ def test_build_writes_validated_graph_and_summary(kg_cli, tmp_path):
         (SURVEY.parent / "survey.lock.json").read_text())["sha256"]
 
 
+@slow
 def test_rebuild_of_unchanged_input_changes_no_byte(tmp_path):
     a, b = tmp_path / "a", tmp_path / "b"
     build(build_dir=a)
@@ -48,12 +50,12 @@ def _bad_copy(tmp_path, old, new):
     return p
 
 
-@pytest.mark.parametrize("old,new,needle", [
+@pytest.mark.parametrize("old,new,needle", first_fast([
     ('<th align="center" valign="middle">Target Models</th>', "", "missing column"),
     ("Grey-box, Black-box", "Grey-box, Purple-box", "unknown attacker-knowledge label"),
     ('rowspan="11"', 'rowspan="40"', "runs past"),
     (">PriSampler: Mitigating Property Inference of Diffusion Models<", "><", "empty title"),
-])
+]))
 def test_bad_input_exits_nonzero_and_writes_nothing(kg_cli, tmp_path, old, new, needle):
     out = tmp_path / "out"
     assert kg_cli("build", "--build-dir", str(out)).exit_code == 0

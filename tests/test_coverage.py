@@ -9,6 +9,7 @@ import pytest
 from kg import coverage
 from kg.errors import KGError
 from kg.vocab import iri
+from tests.tiers import first_fast, slow
 
 
 def _labels(items):
@@ -131,8 +132,8 @@ def test_cli_coverage_bad_level_is_one_line_error(runner):
     assert r.exit_code == 1 and "error:" in r.output and "Traceback" not in r.output
 
 
-@pytest.mark.parametrize("by,level", [("model", "model"), ("model", "family"),
-                                      ("knowledge", "model"), ("defense", "model")])
+@pytest.mark.parametrize("by,level", first_fast([("model", "model"), ("model", "family"),
+                                      ("knowledge", "model"), ("defense", "model")]))
 def test_a_cell_queried_alone_equals_the_cell_of_the_whole_matrix(store, by, level):
     from kg.store import MemoryStore
     from kg.synthetic import generate_graph
@@ -148,6 +149,7 @@ def test_a_cell_queried_alone_equals_the_cell_of_the_whole_matrix(store, by, lev
 
 # ---------------------------------------------------------------- one meaning everywhere
 
+@slow
 def test_gaps_coverage_ask_and_export_agree_with_the_survey_oracle(store, survey):
     """Every gap of the survey from a plain-Python oracle over its rows (full family
     closure); each model or family gap cell is empty of defenses for the query core, ask and

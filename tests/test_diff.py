@@ -12,6 +12,7 @@ from kg.build import build
 from kg.diff import changes_since_previous, diff_graphs, render_text
 from kg.graph import build_graph
 from kg.ingest import parse_survey
+from tests.tiers import slow
 
 from .conftest import SURVEY
 
@@ -95,6 +96,7 @@ def test_adding_a_defense_on_an_undefended_cell_closes_exactly_that_gap(survey, 
     assert d.sections["defense_evaluations"]["added"][0]["sources"] == [f"{p}: guard"]
 
 
+@slow
 def test_cli_diff_between_two_survey_files_text_and_json(kg_cli, tmp_path):
     new = tmp_path / "new.md"
     new.write_text(modified_survey(SURVEY.read_text(encoding="utf-8")), encoding="utf-8")
@@ -111,6 +113,7 @@ def test_cli_diff_between_two_survey_files_text_and_json(kg_cli, tmp_path):
     assert "Gaps: 0 opened, 1 closed" in r.output
 
 
+@slow
 def test_cli_diff_between_two_builds_and_since_previous(kg_cli, tmp_path):
     new = tmp_path / "new.md"
     new.write_text(modified_survey(SURVEY.read_text(encoding="utf-8")), encoding="utf-8")
@@ -139,6 +142,7 @@ def test_cli_diff_bad_input_is_one_line(kg_cli, tmp_path):
     assert r.exit_code == 1 and "no built graph" in r.output
 
 
+@slow
 def test_app_overview_data_shows_changes_since_previous_build(tmp_path):
     """The app's overview reads what the last build changed (kg.explore)."""
     from kg import explore

@@ -27,6 +27,7 @@ from pathlib import Path
 import pytest
 
 from kg.store import EndpointError, OxigraphStore, RemoteStore
+from tests.tiers import slow
 
 from .conftest import SURVEY
 from .test_backends import oxigraph_server  # noqa: F401  (fixture: a real `oxigraph serve`)
@@ -335,6 +336,7 @@ for line in sys.stdin:
 """
 
 
+@slow
 def test_a_load_while_another_process_reads_switches_it_over(tmp_path, graph):
     """The load does not wait for a reader, nor delete the directory it reads; the reader
     moves to the new graph at its next query once the loader has let go of it."""

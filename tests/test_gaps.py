@@ -17,6 +17,7 @@ from kg.graph import build_graph, load_ontology
 from kg.ingest import ATTACKS, DEFENSES, REQUIRED_COLUMNS, Cell, Row, Survey, Table
 from kg.store import MemoryStore
 from kg.vocab import RD, iri, slug
+from tests.tiers import slow
 
 MI, TDE, GI, PI = ("Membership inference", "Training data extraction", "Gradient inversion",
                    "Property inference")
@@ -284,6 +285,7 @@ def test_gaps_match_a_plain_python_oracle(records):
             assert ("the survey marks no code" in g.reason) == (not marked), g.reason
 
 
+@slow
 @SETTINGS
 @given(surveys(), st.data())
 def test_adding_a_defense_removes_exactly_that_gap(records, data):

@@ -9,6 +9,7 @@ from rdflib.namespace import DCTERMS, PROV
 
 from kg.validate import check
 from kg.vocab import RD, iri
+from tests.tiers import slow
 
 
 def _count(g, cls):
@@ -195,6 +196,7 @@ def test_shapes_catch_an_attack_without_knowledge_and_code_contradictions(graph)
     assert "assumesKnowledge" in report and "names its repository" in report
 
 
+@slow
 def test_shapes_catch_a_code_state_that_contradicts_its_repositories(graph):
     side = iri("paper", SIDE)
     assert graph.value(side, RD.codeAvailability) == RD.CodeWithoutLink
@@ -214,6 +216,26 @@ def test_shapes_catch_a_code_state_that_contradicts_its_repositories(graph):
     g.set((side, RD.codeAvailability, URIRef(str(RD._NS) + "PublicCode")))
     ok, report = check(g)
     assert not ok and "one code availability" in report
+
+
+def test_shapes_catch_a_definition_without_its_verified_source(graph):
+    defined = sorted(graph.subjects(SKOS.definition, None))
+    assert defined
+    node = defined[0]
+    checks = [v for e in graph.objects(node, PROV.wasDerivedFrom)
+              for v in graph.objects(e, RD.hasVerification)
+              if (v, RD.verifiesProperty, SKOS.definition) in graph]
+    assert checks
+    g = _copy(graph)  # the verification's citation gone: no public source named
+    for v in checks:
+        g.remove((v, RD.citation, None))
+    ok, report = check(g)
+    assert not ok and "paraphrases" in report and str(node) in report
+    g = _copy(graph)  # a definition on a node whose entry verifies no definition
+    fresh = URIRef(str(node) + "-copy")
+    g.add((fresh, SKOS.definition, Literal("A node with a definition of no source.")))
+    ok, report = check(g)
+    assert not ok and "paraphrases" in report and str(fresh) in report
 
 
 def test_vocab_terms_are_the_ontology_terms():

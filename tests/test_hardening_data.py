@@ -27,6 +27,7 @@ from markdown_it import MarkdownIt
 from kg.errors import KGError
 from kg.ingest import parse_survey
 from kg.urls import is_web_url, url_problem
+from tests.tiers import first_fast, slow
 
 from .conftest import SURVEY
 
@@ -94,7 +95,7 @@ def _bad_link_copy(tmp_path, old: str, new: str) -> tuple[Path, tuple[str, int, 
     return p, place
 
 
-@pytest.mark.parametrize("old, new, why", [
+@pytest.mark.parametrize("old, new, why", first_fast([
     ("https://www.usenix.org/conference/usenixsecurity23/presentation/carlini",
      "javascript:alert(1)", "has the scheme 'javascript'"),
     ("https://github.com/YuxinWenRick/diffusion_memorization",
@@ -105,7 +106,7 @@ def _bad_link_copy(tmp_path, old: str, new: str) -> tuple[Path, tuple[str, int, 
      "has the scheme 'data'"),
     ("https://github.com/YuxinWenRick/diffusion_memorization", "file:///etc/passwd",
      "has the scheme 'file'"),
-])
+]))
 def test_bad_survey_link_stops_the_build_and_writes_nothing(kg_cli, tmp_path, old, new, why):
     out = tmp_path / "out"
     assert kg_cli("build", "--build-dir", str(out)).exit_code == 0
@@ -143,12 +144,12 @@ ADD = ["add", "--kind", "attack", "--title", "A new paper", "--threat", "MIA",
        "--limitations", "l", "--no-input"]
 
 
-@pytest.mark.parametrize("args, field, why", [
+@pytest.mark.parametrize("args, field, why", first_fast([
     (["--url", "https://x.org/p", "--code", "https://x/a}b"], "code", "'}'"),
     (["--url", "javascript:alert(1)", "--code", "none"], "urls", "scheme 'javascript'"),
     (["--url", "https://x.org/a b", "--code", "none"], "urls", "U+0020 (a space)"),
     (["--url", "https://x.org/p", "--code", "file:///etc/passwd"], "code", "scheme 'file'"),
-])
+]))
 def test_kg_add_refuses_a_bad_url_before_writing(kg_cli, tmp_path, args, field, why):
     d = tmp_path / "additions"
     d.mkdir()
@@ -178,8 +179,8 @@ def test_an_additions_file_with_a_bad_url_stops_the_build(kg_cli, tmp_path):
     assert not snapshot(out)
 
 
-@pytest.mark.parametrize("node", ["http://x y", "https://x/a}b", "rdi:a b", "rdi:a{b",
-                                  "rd:x%zz"])
+@pytest.mark.parametrize("node", first_fast(["http://x y", "https://x/a}b", "rdi:a b", "rdi:a{b",
+                                  "rd:x%zz"]))
 def test_explain_bad_iri_is_one_line_on_memory_and_oxigraph(kg_cli, tmp_path, node):
     r = kg_cli("explain", node)
     one_line_error(r, "is not a valid IRI")
@@ -485,6 +486,7 @@ def _markdown_of(at) -> list[str]:
     return out
 
 
+@slow
 def test_entity_page_shows_hostile_cells_as_text(hostile_app, hostile_store):
     from streamlit.testing.v1 import AppTest
 
@@ -495,7 +497,6 @@ def test_entity_page_shows_hostile_cells_as_text(hostile_app, hostile_store):
                          for f in explore.entity_page(hostile_store, e.ref).facts))
     at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "ui" / "app.py"),
                            default_timeout=120)
-    at.run()
     at.switch_page("views/entity.py")
     at.query_params["node"] = attack
     at.run()
@@ -508,6 +509,7 @@ def test_entity_page_shows_hostile_cells_as_text(hostile_app, hostile_store):
     assert EFFECTIVENESS in set(cells["cell text"]) and LIMITATION in set(cells["cell text"])
 
 
+@slow
 def test_coverage_page_shows_hostile_cells_as_text(hostile_app, hostile_store):
     from streamlit.testing.v1 import AppTest
 
@@ -518,7 +520,6 @@ def test_coverage_page_shows_hostile_cells_as_text(hostile_app, hostile_store):
                 and c["column"] == "DDPM")
     at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "ui" / "app.py"),
                            default_timeout=120)
-    at.run()
     at.switch_page("views/coverage.py")
     at.run()
     at.selectbox(key="cov_threat_model_model").set_value(cell["threat"]).run()
@@ -606,7 +607,7 @@ def test_output_into_a_read_only_directory(kg_cli, tmp_path):
         ro.chmod(0o755)
 
 
-@pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o027, 0o640), (0o002, 0o664)])
+@pytest.mark.parametrize("umask, mode", first_fast([(0o022, 0o644), (0o027, 0o640), (0o002, 0o664)]))
 def test_exports_get_the_normal_file_mode(kg_cli, tmp_path, umask, mode):
     old = os.umask(umask)
     try:

@@ -14,6 +14,7 @@ from kg.coverage import gaps as gaps_mod
 from kg.coverage.page import page
 from kg.store import MemoryStore
 from kg.synthetic import generate_graph
+from tests.tiers import first_fast, slow
 
 VIEWS = [("model", "model"), ("model", "family"), ("knowledge", "model"), ("defense", "model")]
 
@@ -51,7 +52,7 @@ def _same_page(full: dict, got: dict, items: int) -> None:
             min(items, len(a["defenses"])) and b["truncated"] == (len(b["defenses"]) < len(a["defenses"]))
 
 
-@pytest.mark.parametrize("by,level", VIEWS)
+@pytest.mark.parametrize("by,level", first_fast(VIEWS))
 def test_page_of_the_survey_matrix(store, by, level):
     full = coverage.matrix(store, by, level).as_dict()
     assert page(store, by, level, items=10**6, cells=10**6).as_dict() == \
@@ -62,7 +63,7 @@ def test_page_of_the_survey_matrix(store, by, level):
         1 for c in full["cells"] if max(len(c["attacks"]), len(c["defenses"])) > 1)
 
 
-@pytest.mark.parametrize("by,level", VIEWS)
+@pytest.mark.parametrize("by,level", first_fast(VIEWS))
 def test_page_of_a_synthetic_matrix(synthetic, by, level):
     full = coverage.matrix(synthetic, by, level).as_dict()
     _same_page(full, page(synthetic, by, level, items=3, cells=10**6).as_dict(), 3)
@@ -105,6 +106,7 @@ def test_capped_gaps_of_the_survey(store, full_gaps):
     assert _same_gaps(full_gaps, gaps_mod.find_gaps(store, evidence_limit=10**6), 10**6) == 0
 
 
+@slow
 def test_capped_gaps_of_a_synthetic_graph(synthetic):
     full = gaps_mod.find_gaps(synthetic)
     assert _same_gaps(full, gaps_mod.find_gaps(synthetic, evidence_limit=2), 2) > 0

@@ -1,6 +1,7 @@
 import pytest
 
 from kg.linking import build_lexicon, link, normal, osa_distance
+from tests.tiers import slow
 
 from .conftest import benchmark_questions
 
@@ -118,6 +119,7 @@ def test_stored_lexicon_links_as_the_built_one(store, tmp_path):
     assert iri in stored.citation_labels and stored.citation_labels[iri] == label
 
 
+@slow
 def test_ask_answers_alike_with_the_stored_lexicon(graph, tmp_path, monkeypatch):
     """Every third benchmark question gets the same answer whether the lexicon was just
     built or opened from its cache file."""

@@ -10,6 +10,7 @@ import pytest
 from kg import project
 from kg.errors import KGError
 from kg.vocab import iri
+from tests.tiers import first_fast
 
 
 @pytest.fixture(scope="module")
@@ -132,7 +133,7 @@ CENTERS = ["rdi:threat-membership-inference", "rdi:model-ddpm", "rdi:method-dp-s
            "rdi:knowledge-white-box"]
 
 
-@pytest.mark.parametrize("kind", ["memory", "oxigraph"])
+@pytest.mark.parametrize("kind", first_fast(["memory", "oxigraph"]))
 def test_local_neighbourhood_equals_the_full_projection(kind, store, graph, tmp_path):
     """The app reads only the part around a node (kg.project.local_graph); the view must be
     the one the whole projection gives, on rdflib and on Oxigraph (where a bound variable

@@ -23,14 +23,17 @@ from kg.store import (
 )
 from kg.synthetic import generate_graph, generate_ntriples, synthetic_survey
 from kg.vocab import iri
+from tests.tiers import slow
 
 
+@slow
 def test_synthetic_is_deterministic_by_seed():
     a, b, c = generate_graph(60, seed=1), generate_graph(60, seed=1), generate_graph(60, seed=2)
     assert len(a ^ b) == 0
     assert len(a ^ c) > 0
 
 
+@slow
 def test_synthetic_keeps_the_survey_proportions(graph):
     real = dict(counts(graph))
     n = 400
@@ -52,6 +55,7 @@ def test_synthetic_graph_conforms_to_the_shapes():
     assert ok, report
 
 
+@slow
 def test_synthetic_ntriples_chunks_are_the_same_graph():
     whole = generate_graph(90, seed=5)
     parts = Graph()

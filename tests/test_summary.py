@@ -14,6 +14,7 @@ from kg.coverage import gaps, summary
 from kg.store import MemoryStore, OxigraphStore
 from kg.synthetic import generate_graph
 from kg.vocab import RD, iri
+from tests.tiers import slow
 
 from .test_backends import (  # noqa: F401
     backend,
@@ -60,6 +61,7 @@ def test_survey_counts_and_gaps_equal_the_full_computation(store):
     assert (gi.attacks, gi.defenses, gi.attack_papers) == (1, 0, 1)
 
 
+@slow
 @pytest.mark.parametrize("kind", ["memory", "oxigraph"])
 def test_synthetic_counts_and_gaps_equal_the_full_computation(kind, synthetic_graph, tmp_path):
     st = MemoryStore(synthetic_graph) if kind == "memory" else OxigraphStore(tmp_path / "s")

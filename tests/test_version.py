@@ -10,6 +10,7 @@ from pathlib import Path
 
 from kg.build import build
 from kg.version import graph_hash, read_version, stamp, version_line
+from tests.tiers import slow
 
 EXAMPLE = Path(__file__).parent / "fixtures" / "additions" / "example.yaml"
 FILES = ("graph.ttl", "graph.nt", "version.json")
@@ -47,6 +48,7 @@ def test_date_without_epoch_is_the_newest_source_mtime(tmp_path, monkeypatch):
     assert v["build_date"] == "2033-05-18T03:33:20Z"
 
 
+@slow
 def test_rebuild_of_unchanged_input_changes_no_byte_even_after_touch(tmp_path, monkeypatch):
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     d = _additions(tmp_path)
@@ -59,6 +61,7 @@ def test_rebuild_of_unchanged_input_changes_no_byte_even_after_touch(tmp_path, m
     assert not r.previous_kept and not (b / "previous.nt").exists()
 
 
+@slow
 def test_changed_input_changes_the_version_and_keeps_the_previous_graph(tmp_path):
     d = _additions(tmp_path)
     b = tmp_path / "b"
@@ -79,6 +82,7 @@ def test_stamp_of_an_in_memory_graph_matches_its_build(tmp_path):
     assert stamp(r.graph, additions_dir=d, build_dir=b) == r.version
 
 
+@slow
 def test_cli_version_text_json_and_staleness(kg_cli, tmp_path):
     d = _additions(tmp_path)
     b = tmp_path / "b"
