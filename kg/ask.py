@@ -47,6 +47,7 @@ class Answer:
     total: int | None = None  # set when the listing stopped at ASK_ROWS rows
     total_exact: bool = True  # False: ``total`` is a lower bound (more than COUNT_CAP)
     count_sparql: str = ""
+    count_source: str = ""  # of ``total``: "query" (count_sparql over the rows) | "summary"
     form: Form | None = None  # the logical form that ran (query answers)
 
     @property
@@ -63,6 +64,7 @@ class Answer:
             d["truncated"] = True
             d["count_exact"] = self.total_exact
             d["count_sparql"] = self.count_sparql
+            d["count_source"] = self.count_source
         return d
 
 
@@ -822,11 +824,13 @@ def ask(store: Store, question: str, search=None) -> Answer:
     msgs = list(p.notes)
     if res.truncated:
         a.total, a.total_exact = res.count, res.count_exact
-        a.count_sparql = res.total_sparql
+        a.count_sparql, a.count_source = res.total_sparql, res.count_source
         unit = "rows" if form.target in ("attacks", "evaluations") else _noun(form.target, 2)
+        source = (" (counted from the coverage summary stored at load)"
+                  if res.count_source == "summary" else "")
         msgs.append(f"listing stopped at {ASK_ROWS} rows ({len(answers)} "
                     f"{_noun(form.target, len(answers))}); "
-                    + (f"{res.count:,} {unit} match" if res.count_exact else
+                    + (f"{res.count:,} {unit} match{source}" if res.count_exact else
                        f"more than {COUNT_CAP:,} {unit} match (counting stopped there; "
                        f"ask \"how many …\" for the exact number)"))
     if form.agg and form.agg.op == "count" or p.asks_count and not form.agg:

@@ -201,3 +201,64 @@ def test_ask_gaps_reads_the_stored_summary_and_shows_that_query(tmp_path, graph,
     assert [x["reason"] for x in a.answers] == [x["reason"] for x in live.answers]
     assert len(a.answers) == len(gaps.find_gaps(store))
     assert st.select(a.sparql.split("\n", 1)[1]).rows  # the SPARQL shown runs
+
+
+def _terms(store, cls: str, pred: str = "skos:prefLabel"):
+    from kg.query import Term
+
+    rows = store.select(f"SELECT ?n ?l WHERE {{ ?n a {cls} ; {pred} ?l }}")
+    return sorted((Term(str(r["n"]), str(r["l"])) for r in rows), key=lambda t: t.iri)
+
+
+def test_a_stopped_listing_counts_its_rows_from_the_summary_exactly(tmp_path, graph, store):
+    """Every count the summary holds (rows of one table by threat, and model, family or
+    knowledge level) equals the rows the listing matches; other forms count by query."""
+    from kg.query import Cond, Form, context, run, summary_cell
+
+    threats = _terms(store, "rd:ThreatCategory")
+    models = _terms(store, "rd:TargetModel")
+    fams = {t for t in models if t.iri in context(store).tree.families}
+    models = [m for m in models if m in fams] + [m for m in models if m not in fams][::3]
+    knowledge = _terms(store, "rd:AttackerKnowledge")
+    forms = []
+    for target in ("attacks", "evaluations"):
+        forms += [Form(target), Form(target, (Cond("threat", tuple(threats[:2])),))]
+        for t in threats:
+            forms.append(Form(target, (Cond("threat", (t,)),)))
+        for m in models:
+            for mode in ("any", "exact"):
+                c = Cond("model", (m,), mode=mode)
+                forms += [Form(target, (c,)), Form(target, (Cond("threat", (threats[2],)), c))]
+    for k in knowledge:
+        forms += [Form("attacks", (Cond("knowledge", (k,)),)),
+                  Form("attacks", (Cond("threat", (threats[2],)), Cond("knowledge", (k,))))]
+    unmapped = [Form("attacks", (Cond("model", (models[0],), negated=True),)),
+                Form("attacks", (Cond("knowledge", (knowledge[0],), mode="only"),)),
+                Form("attacks", (Cond("code", code="linked"),)),
+                Form("attacks", (Cond("knowledge", (knowledge[0],)),
+                                 Cond("model", (models[0],))))]
+    st = OxigraphStore(tmp_path / "s")
+    st.load(graph)
+    assert not summary.current(st)
+    assert all(run(st, f, cap=1).count_source == "query" for f in forms)  # none stored yet
+    summary.materialize(st)
+    assert summary.current(st)
+    ctx = context(st)
+    mapped = 0
+    for f in forms + unmapped:
+        want = run(store, f, cap=None).count  # every row listed, on rdflib
+        res = run(st, f, cap=1)
+        if not res.truncated:
+            assert want <= 1
+            continue
+        assert res.count == want, (res.understood_as, res.total_sparql)
+        assert int(st.select(res.total_sparql).rows[0]["n"].toPython()) == want  # it ran
+        stored = summary_cell(f, ctx) is not None
+        assert res.count_source == ("summary" if stored else "query"), res.understood_as
+        assert not (stored and f in unmapped)
+        mapped += stored  # (a model with models below it that is no family: by query)
+    assert mapped >= 20, mapped
+    # a new version without a summary (kg load of another graph): counted by query again
+    st.load(graph + graph.__class__())
+    assert not summary.current(st)
+    assert run(st, Form("attacks"), cap=1).count_source == "query"
