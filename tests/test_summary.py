@@ -262,3 +262,46 @@ def test_a_stopped_listing_counts_its_rows_from_the_summary_exactly(tmp_path, gr
     st.load(graph + graph.__class__())
     assert not summary.current(st)
     assert run(st, Form("attacks"), cap=1).count_source == "query"
+
+
+def test_rows_per_threat_model_or_knowledge_level_are_read_from_the_summary(tmp_path, graph,
+                                                                            store):
+    """Grouped answers the cells hold (rows per threat, model or knowledge level; the most,
+    fewest, more or fewer than n) equal the answers counted over the rows, item for item."""
+    from kg.query import Agg, Cond, Form, context, run, summary_grouped
+
+    threats = _terms(store, "rd:ThreatCategory")
+    models = _terms(store, "rd:TargetModel")
+    fams = [m for m in models if m.iri in context(store).tree.families]
+    knowledge = _terms(store, "rd:AttackerKnowledge")
+    aggs = [Agg("per_item"), Agg("top"), Agg("bottom"), Agg("more_than", 1),
+            Agg("fewer_than", 3)]
+    forms = []
+    for agg in aggs:
+        for target, parts in (("threats", ("attacks",)), ("threats", ("defenses",)),
+                              ("models", ("attacks",)), ("models", ("defenses",)),
+                              ("knowledge", ("attacks",))):
+            forms += [Form(target, (), agg, parts),
+                      Form(target, (Cond("threat", tuple(threats[:2])),), agg, parts)]
+        for c in [Cond("model", (fams[0],)), Cond("model", (models[0],), mode="exact"),
+                  Cond("knowledge", (knowledge[0],))]:
+            forms.append(Form("threats", (c,), agg, ("attacks",)))
+    st = OxigraphStore(tmp_path / "s")
+    st.load(graph)
+    summary.materialize(st)
+    ctx = context(st)
+    assert all(summary_grouped(f, ctx) is not None for f in forms)
+    for f in forms:
+        res = run(st, f)
+        assert "GRAPH <" + summary.SUMMARY_GRAPH + ">" in res.sparql
+        want = run(store, f)  # counted over the rows, on rdflib
+        assert [(x["iri"], x["n"]) for x in res.items] == \
+            [(x["iri"], x["n"]) for x in want.items], (res.understood_as, res.sparql)
+        assert len(st.select(res.sparql).rows) == len(want.items)  # the SPARQL shown
+    # both tables, a negation, an exact-year grouping: counted over the rows
+    for f in (Form("threats", (), Agg("per_item")),
+              Form("threats", (Cond("model", (fams[0],), negated=True),), Agg("per_item"),
+                   ("attacks",)),
+              Form("models", (Cond("knowledge", (knowledge[0],)),), Agg("top"), ("attacks",))):
+        assert summary_grouped(f, ctx) is None
+        assert "GRAPH <" not in run(st, f).sparql

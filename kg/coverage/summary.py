@@ -390,6 +390,48 @@ def cell_count_query(view: str, rows: str, threats=None, column: str | None = No
             f"{{\n    {body}\n  }}\n}}")
 
 
+def grouped_count_query(view: str, rows: str, by: str, threats=None, column: str | None = None,
+                        label: str = "skos:prefLabel", having: str = "",
+                        best: str = "") -> str:
+    """The SELECT ``?key ?label ?n`` of the stored ``rows`` counts (``attacks`` |
+    ``defenses``) of ``view``'s cells summed per ``by`` (``threat``: per cell threat, within
+    ``column``; ``column``: per cell column, over ``threats``, None: every threat), the
+    items with at least one row; ``having``: a further test on ``?n`` ("> 3"), ``best``:
+    ``MAX`` | ``MIN`` to keep the items with the most / fewest rows."""
+    if view not in (THREAT_VIEW, *VIEWS) or rows not in _ROW_COUNT or by not in ("threat",
+                                                                                 "column"):
+        raise KGError(f"no stored count of {rows!r} per {by!r} in view {view!r}")
+    if (column is None) != (view == THREAT_VIEW) and by == "threat":
+        raise KGError(f"view {view!r} {'needs' if column is None else 'has no'} column")
+    lines = [f"VALUES ?view {{ {sparql_term(Literal(view))} }}"]
+    if threats is not None:
+        lines.append("VALUES ?threat { " + " ".join(sparql_term(URIRef(t))
+                                                     for t in sorted(threats)) + " }")
+    if column is not None:
+        lines.append(f"VALUES ?column {{ {sparql_term(URIRef(column))} }}")
+    lines.append("?cell rd:coverageView ?view ; rd:cellThreat ?threat ; "
+                 f"{_ROW_COUNT[rows]} ?count .")
+    if view != THREAT_VIEW:
+        lines.append("?cell rd:cellColumn ?column .")
+    key = "?threat" if by == "threat" else "?column"
+
+    def per(var: str, n: str, indent: str) -> str:
+        body = f"\n{indent}  ".join(lines)
+        return (f"SELECT ({key} AS {var}) (SUM(?count) AS {n}) WHERE {{\n{indent}  GRAPH "
+                f"<{SUMMARY_GRAPH}> {{\n{indent}  {body}\n{indent}  }}\n{indent}}} GROUP BY "
+                f"{key} HAVING (SUM(?count) > 0" + (f" && SUM(?count) {having}" if having
+                                                      else "") + ")")
+
+    head = ("# counted from the coverage summary (derived at kg load / kg summarize, current "
+            "for this graph)\n")
+    if best:
+        return (f"{head}SELECT ?key ?label ?n WHERE {{\n  {{ {per('?key', '?n', '    ')} }}\n"
+                f"  {{ SELECT ({best}(?c) AS ?best) WHERE {{ {{ {per('?other', '?c', '      ')}"
+                f" }} }} }}\n  FILTER(?n = ?best)\n  ?key {label} ?label .\n}}\nORDER BY ?label")
+    return (f"{head}SELECT ?key ?label ?n WHERE {{\n  {{ {per('?key', '?n', '    ')} }}\n"
+            f"  ?key {label} ?label .\n}}\nORDER BY DESC(?n) ?label")
+
+
 def get(store: Store, views=None) -> Summary:
     """The stored summary (cells of ``views``; default all) when it matches the graph
     (fingerprint), else a live count (of every view)."""
@@ -400,5 +442,5 @@ def get(store: Store, views=None) -> Summary:
 
 
 __all__ = ["Summary", "CellCount", "compute", "materialize", "stored", "get", "fingerprint",
-           "current", "cell_count_query",
+           "current", "cell_count_query", "grouped_count_query",
            "to_graph", "view_name", "render_text", "SUMMARY_GRAPH", "VIEWS", "GAP_VIEWS"]
