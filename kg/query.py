@@ -617,18 +617,26 @@ def summary_cell(form: Form, ctx: Context) -> tuple[str, str, frozenset | None, 
     if form.agg is not None and form.agg.op != "count":
         return None
     part = form.parts[0]
-    threats, other = None, []
-    for c in form.conds:
-        if c.negated:
-            return None
-        if c.kind == "threat" and threats is None and (c.mode == "any" or len(c.values) == 1):
-            threats = frozenset(v.iri for v in c.values)
-        else:
-            other.append(c)
+    if any(c.negated for c in form.conds):
+        return None
+    threats, other = _threats_and_rest(form)
     if not other:
         return (THREAT_VIEW, part, threats, None)
     col = _column(other[0], part, ctx) if len(other) == 1 else None
     return None if col is None else (col[0], part, threats, col[1])
+
+
+def _threats_and_rest(form: Form) -> tuple[frozenset | None, list[Cond]]:
+    """The threats of the form's first positive any-of threat condition (None: no such
+    condition) and the other conditions."""
+    threats, other = None, []
+    for c in form.conds:
+        if c.kind == "threat" and not c.negated and threats is None and (
+                c.mode == "any" or len(c.values) == 1):
+            threats = frozenset(v.iri for v in c.values)
+        else:
+            other.append(c)
+    return threats, other
 
 
 def _column(c: Cond, part: str, ctx: Context) -> tuple[str, str] | None:
@@ -664,13 +672,7 @@ def summary_grouped(form: Form, ctx: Context) -> dict | None:
     part = form.parts[0]
     if form.target == "knowledge" and part != "attacks":
         return None
-    threats, other = None, []
-    for c in form.conds:
-        if c.kind == "threat" and not c.negated and threats is None and (
-                c.mode == "any" or len(c.values) == 1):
-            threats = frozenset(v.iri for v in c.values)
-        else:
-            other.append(c)
+    threats, other = _threats_and_rest(form)
     args: dict = {"rows": part, "threats": threats}
     if form.target == "threats":
         if not other:

@@ -370,39 +370,22 @@ def cell_count_query(view: str, rows: str, threats=None, column: str | None = No
     cells of ``view`` in ``column`` (None for the view ``threat``), over ``threats`` (None:
     every threat). A sum over threats is exact: every attack has one rd:threat and every
     defense evaluation one rd:mitigates (ontology/shapes.ttl, maxCount 1)."""
-    if view not in (THREAT_VIEW, *VIEWS) or rows not in _ROW_COUNT:
-        raise KGError(f"no stored count of {rows!r} in view {view!r}")
     if (column is None) != (view == THREAT_VIEW):
         raise KGError(f"view {view!r} {'needs' if column is None else 'has no'} column")
-    lines = [f"VALUES ?view {{ {sparql_term(Literal(view))} }}"]
-    if threats is not None:
-        lines.append("VALUES ?threat { " + " ".join(sparql_term(URIRef(t))
-                                                     for t in sorted(threats)) + " }")
-    if column is not None:
-        lines.append(f"VALUES ?column {{ {sparql_term(URIRef(column))} }}")
-    lines.append("?cell rd:coverageView ?view ; rd:cellThreat ?threat ; "
-                 f"{_ROW_COUNT[rows]} ?count .")
-    if column is not None:
-        lines.append("?cell rd:cellColumn ?column .")
-    body = "\n    ".join(lines)
-    return (f"# counted from the coverage summary (derived at kg load / kg summarize, current "
-            f"for this graph)\nSELECT (SUM(?count) AS ?n) WHERE {{\n  GRAPH <{SUMMARY_GRAPH}> "
+    body = "\n    ".join(_cell_lines(view, rows, threats, column))
+    return (f"{_FROM_SUMMARY}SELECT (SUM(?count) AS ?n) WHERE {{\n  GRAPH <{SUMMARY_GRAPH}> "
             f"{{\n    {body}\n  }}\n}}")
 
 
-def grouped_count_query(view: str, rows: str, by: str, threats=None, column: str | None = None,
-                        label: str = "skos:prefLabel", having: str = "",
-                        best: str = "") -> str:
-    """The SELECT ``?key ?label ?n`` of the stored ``rows`` counts (``attacks`` |
-    ``defenses``) of ``view``'s cells summed per ``by`` (``threat``: per cell threat, within
-    ``column``; ``column``: per cell column, over ``threats``, None: every threat), the
-    items with at least one row; ``having``: a further test on ``?n`` ("> 3"), ``best``:
-    ``MAX`` | ``MIN`` to keep the items with the most / fewest rows."""
-    if view not in (THREAT_VIEW, *VIEWS) or rows not in _ROW_COUNT or by not in ("threat",
-                                                                                 "column"):
-        raise KGError(f"no stored count of {rows!r} per {by!r} in view {view!r}")
-    if (column is None) != (view == THREAT_VIEW) and by == "threat":
-        raise KGError(f"view {view!r} {'needs' if column is None else 'has no'} column")
+_FROM_SUMMARY = ("# counted from the coverage summary (derived at kg load / kg summarize, "
+                 "current for this graph)\n")
+
+
+def _cell_lines(view: str, rows: str, threats, column: str | None) -> list[str]:
+    """Patterns binding ``?count`` (the ``rows`` count) of each cell of ``view``, within
+    ``threats`` and ``column`` when given (every cell of a column view binds ``?column``)."""
+    if view not in (THREAT_VIEW, *VIEWS) or rows not in _ROW_COUNT:
+        raise KGError(f"no stored count of {rows!r} in view {view!r}")
     lines = [f"VALUES ?view {{ {sparql_term(Literal(view))} }}"]
     if threats is not None:
         lines.append("VALUES ?threat { " + " ".join(sparql_term(URIRef(t))
@@ -413,6 +396,22 @@ def grouped_count_query(view: str, rows: str, by: str, threats=None, column: str
                  f"{_ROW_COUNT[rows]} ?count .")
     if view != THREAT_VIEW:
         lines.append("?cell rd:cellColumn ?column .")
+    return lines
+
+
+def grouped_count_query(view: str, rows: str, by: str, threats=None, column: str | None = None,
+                        label: str = "skos:prefLabel", having: str = "",
+                        best: str = "") -> str:
+    """The SELECT ``?key ?label ?n`` of the stored ``rows`` counts (``attacks`` |
+    ``defenses``) of ``view``'s cells summed per ``by`` (``threat``: per cell threat, within
+    ``column``; ``column``: per cell column, over ``threats``, None: every threat), the
+    items with at least one row; ``having``: a further test on ``?n`` ("> 3"), ``best``:
+    ``MAX`` | ``MIN`` to keep the items with the most / fewest rows."""
+    if by not in ("threat", "column"):
+        raise KGError(f"no stored count per {by!r}")
+    if (column is None) != (view == THREAT_VIEW) and by == "threat":
+        raise KGError(f"view {view!r} {'needs' if column is None else 'has no'} column")
+    lines = _cell_lines(view, rows, threats, column)
     key = "?threat" if by == "threat" else "?column"
 
     def per(var: str, n: str, indent: str) -> str:
@@ -422,8 +421,7 @@ def grouped_count_query(view: str, rows: str, by: str, threats=None, column: str
                 f"{key} HAVING (SUM(?count) > 0" + (f" && SUM(?count) {having}" if having
                                                       else "") + ")")
 
-    head = ("# counted from the coverage summary (derived at kg load / kg summarize, current "
-            "for this graph)\n")
+    head = _FROM_SUMMARY
     if best:
         return (f"{head}SELECT ?key ?label ?n WHERE {{\n  {{ {per('?key', '?n', '    ')} }}\n"
                 f"  {{ SELECT ({best}(?c) AS ?best) WHERE {{ {{ {per('?other', '?c', '      ')}"
