@@ -221,6 +221,37 @@ def _name_like(tok: _Tok, first: bool) -> bool:
         any(ch.isupper() for ch in text[1:]) and any(ch.islower() for ch in text))
 
 
+# words that shape a gaps question ("where are the open research gaps in the field?")
+_GAP_SHAPE = {"gap", "gaps", "where", "remain", "remains", "remaining", "left", "field", "area",
+              "areas", "literature", "main", "biggest", "largest", "most", "current", "existing",
+              "still", "yet", "covered", "uncovered", "missing", "unexplored", "blind", "spot",
+              "spots", "opportunity", "opportunities", "problem", "problems", "question",
+              "questions", "understudied", "underexplored", "underresearched", "under",
+              "explored", "researched", "all", "any", "every", "each", "our", "survey", "graph",
+              "family", "families"}
+
+
+def _gap_parse(q: str, lex, toks: list[_Tok], mentions: list[Mention],
+               versioned: list[tuple[int, int]], notes: list[str], vocab) -> Parse:
+    """A gaps question: its names select gaps (kg.ask._gaps); a word that is neither a name,
+    the question's shape nor filler is reported as not understood, a name-like word the graph
+    does not hold as not in the graph, so nothing of the question is dropped unsaid."""
+    cue = [(m.start(), m.end()) for m in _GAP.finditer(q)]
+    not_in_graph = [{"text": q[a:b], "closest": _closest(lex, q[a:b])} for a, b in versioned]
+    skip = {i for i, t in enumerate(toks) for a, b in versioned if a <= t.start < b}
+    leftover = []
+    for i, t in enumerate(toks):
+        w = t.norm
+        if i in skip or t.mention is not None or w in STOPWORDS or w in _GENERIC \
+                or w in _GAP_SHAPE or w.isdigit() or any(a <= t.start < b for a, b in cue):
+            continue
+        if w not in vocab and _name_like(t, i == 0):
+            not_in_graph.append({"text": t.text, "closest": _closest(lex, t.text)})
+        else:
+            leftover.append(t.text)
+    return Parse(None, mentions, leftover, not_in_graph, gaps=True, notes=notes)
+
+
 def parse(store: Store, question: str) -> Parse:
     """The logical form of ``question`` and what of it could not be used."""
     q = check_question(question)
@@ -284,7 +315,7 @@ def parse(store: Store, question: str) -> Parse:
         if t.mention is not None:
             use(i)
     if _GAP.search(q):
-        return Parse(None, mentions, [], [], gaps=True, notes=notes)
+        return _gap_parse(q, lex, toks, mentions, versioned, notes, text_vocabulary(store))
 
     vocab = text_vocabulary(store)
     # --- publication years: "in 2023", "since 2024", "before 2025", "between 2023 and 2024"
@@ -781,8 +812,6 @@ def ask(store: Store, question: str, search=None) -> Answer:
     the question could be used."""
     p = parse(store, question)
     q = check_question(question)
-    if p.gaps:
-        return _gaps(store, q, p)
     if p.not_in_graph:
         names = ", ".join(f"{u['text']!r}" + (f" (closest known: {', '.join(u['closest'])})"
                                               if u["closest"] else "")
@@ -791,9 +820,11 @@ def ask(store: Store, question: str, search=None) -> Answer:
         a = _fallback(q, p, search, f"{names} {verb} not in the graph, so the question is not "
                       "answered (an answer without it would answer a different question)",
                       intent="unknown_entity")
-        a.understood_as = describe(p.form) if p.form else ""
+        a.understood_as = describe(p.form) if p.form else ("gaps" if p.gaps else "")
         a.logical_form = p.form.as_dict() if p.form else None
         return a
+    if p.gaps:
+        return _gaps(store, q, p)
     form = p.form
     assert form is not None
     if p.unattached:
@@ -892,10 +923,32 @@ def _gaps(store: Store, q: str, p: Parse) -> Answer:
 
     s = summary.get(store, summary.GAP_VIEWS)
     found = gaps_module.from_summary(store, s)
-    threats = [m.entity.iri for m in p.mentions if m.entity.kind == "threat"]
-    if threats:
-        found = [g for g in found
-                 if any(c.get("threat", {}).get("iri") in threats for c in g.cells)]
+    # a name selects the gaps whose cell holds it: a threat, an attacker-knowledge level, a
+    # paper, or a model with every model below it (a family covers its members, as in ask
+    # and coverage); names of other kinds are said as not applied, never dropped unsaid
+    tree = context(store).tree
+    want: dict[str, set[str]] = {}
+    shown: dict[str, list[str]] = {}
+    not_applied = []
+    for m in p.mentions:
+        e = m.entity
+        if e.kind in ("threat", "knowledge", "paper", "model"):
+            want.setdefault(e.kind, set()).update(tree.below(e.iri) if e.kind == "model"
+                                                  else {e.iri})
+            fam = e.kind == "model" and tree.has_children(e.iri)
+            shown.setdefault(e.kind, []).append(e.label + (" family" if fam else ""))
+        else:
+            not_applied.append(f"{_KIND_NOUNS[e.kind][:-1]} {e.label!r}")
+    if not_applied:
+        return Answer(q, "not_applicable", "", [], p.mentions,
+                      message="Not answered: a gap is a threat, model, attacker-knowledge level or "
+                              "paper without coverage, so it cannot be selected by "
+                              + ", ".join(not_applied) + " (an answer without it would answer a "
+                              "different question).",
+                      understood_as="gaps", not_understood=p.not_understood)
+    if want:
+        found = [g for g in found if any(
+            all(c.get(k, {}).get("iri") in v for k, v in want.items()) for c in g.cells)]
     answers = []
     for g in found:
         cells = [" × ".join(v["label"] for v in c.values()) for c in g.cells]
@@ -910,12 +963,13 @@ def _gaps(store: Store, q: str, p: Parse) -> Answer:
         sparql = "\n\n".join(["# coverage counts, computed live from these flat queries"] + [
             x.strip() for x in (summary.ATTACKS, summary.ATTACK_MODELS, summary.ATTACK_KNOWLEDGE,
                                 summary.DEFENSES, summary.DEFENSE_MODELS, summary.NO_CODE)])
-    under = "gaps" + (" · threat ∈ {" + ", ".join(m.entity.label for m in p.mentions
-                                                  if m.entity.kind == "threat") + "}"
-                      if threats else "")
+    under = " · ".join(["gaps"] + [f"{k} ∈ {{{', '.join(v)}}}" for k, v in shown.items()])
+    msgs = ["gaps derived from the graph's coverage counts (kg.coverage.gaps.from_summary; "
+            "`kg gaps --json` gives the evidence)"]
+    if p.not_understood:
+        msgs.append("not understood (not used): " + ", ".join(repr(w) for w in p.not_understood))
     return Answer(q, "gaps", sparql, answers, p.mentions, understood_as=under,
-                  message="gaps derived from the graph's coverage counts (kg.coverage.gaps.from_summary; "
-                          "`kg gaps --json` gives the evidence)")
+                  message="; ".join(msgs), not_understood=p.not_understood)
 
 
 def render_text(a: Answer) -> str:

@@ -186,6 +186,28 @@ def test_gaps_question(store):
     assert all(x["type"] in ("gap", "threat") for x in a.answers)
 
 
+def test_a_gaps_question_applies_every_name_or_says_why_not(store):
+    every = ask(store, "where are the gaps?").answers
+    mia_ddim = ask(store, "gaps for membership inference on DDIM")
+    assert "threat ∈ {Membership inference}" in mia_ddim.understood_as
+    assert "model ∈ {DDIM}" in mia_ddim.understood_as
+    assert mia_ddim.answers and len(mia_ddim.answers) < len(every)
+    assert all("Membership inference" in x["label"] and "DDIM" in x["label"]
+               for x in mia_ddim.answers)
+    # a family selects the gaps of every model below it, as in ask and coverage
+    fam = ask(store, "gaps on the DDPM family")
+    member = ask(store, "gaps on FastDPM")
+    assert "DDPM family" in fam.understood_as and fam.not_understood == [] and member.answers
+    assert {x["label"] for x in member.answers} < {x["label"] for x in fam.answers}
+    # a name no gap can be selected by is a refusal; an unknown word and name are said
+    method = ask(store, "gaps for PriSampler")
+    assert method.intent == "not_applicable" and method.answers == []
+    assert "PriSampler" in method.message
+    odd = ask(store, "gaps zzqx")
+    assert odd.not_understood == ["zzqx"] and "zzqx" in odd.message
+    assert ask(store, "gaps on SDXL").intent == "unknown_entity"
+
+
 def test_knowledge_of_a_defense_is_refused_with_the_reason(store):
     a = ask(store, "black-box defenses against membership inference")
     assert a.intent == "not_applicable" and a.answers == []
@@ -207,6 +229,10 @@ def test_any_text_answers_or_refuses_and_runs_only_what_the_core_compiles(store,
     try:
         a = ask(store, "attacks " + text)
     except KGError:
+        return
+    if a.intent == "gaps":  # derived gaps, selected only by names the question holds
+        assert all(x["type"] == "gap" and x["derived"] for x in a.answers)
+        assert not a.not_in_graph and a.sparql
         return
     if a.intent != "query":
         assert a.answers == [] or all(x.get("source") == "semantic search" for x in a.answers)
