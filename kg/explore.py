@@ -314,11 +314,14 @@ def version_info(store: Store) -> dict:
 
 
 def overview(store: Store) -> Overview:
-    counts = [(name, _int(next(iter(store.select(COUNT_QUERY, {"cls": cls}))).get("n")))
-              for name, cls in SUMMARY_CLASSES]
     from .coverage import summary  # per-threat totals: the coverage summary (stored when current)
 
     totals = summary.get(store, [summary.THREAT_VIEW, "model/model"])
+    # the class counts stored with a current summary (1.1 M source cells: 0.6 s to count)
+    stored = totals.classes or {}
+    counts = [(name, stored[str(cls)] if str(cls) in stored else
+               _int(next(iter(store.select(COUNT_QUERY, {"cls": cls}))).get("n")))
+              for name, cls in SUMMARY_CLASSES]
     triples = (totals.triples if totals.triples is not None  # counting 10M triples: 6 s
                else _int(next(iter(store.select(TRIPLES_QUERY)))["n"]))
     threats = []
@@ -555,8 +558,10 @@ def entity_page(store: Store, short: str) -> EntityPage:
 # ------------------------------------------------------------------ SPARQL console
 
 EXAMPLE_QUERIES: dict[str, str] = {
-    "Attacks per threat": """SELECT ?threat (COUNT(?attack) AS ?attacks) WHERE {
-  ?attack a rd:Attack ; rd:threat/skos:prefLabel ?threat .
+    "Attacks per threat": """# from the four threats to their attacks (rd:threat has the domain rd:Attack)
+SELECT ?threat (COUNT(?attack) AS ?attacks) WHERE {
+  ?t a rd:ThreatCategory ; skos:prefLabel ?threat .
+  ?attack rd:threat ?t .
 }
 GROUP BY ?threat
 ORDER BY DESC(?attacks)""",
@@ -660,6 +665,9 @@ APP_EMBED_MAX = 2000
 MAX_COLUMNS = 60
 #: Items a cell lists at most per kind (attacks, defenses); the rest are counted.
 CELL_ITEMS = 50
+#: The app lists a cell's items as cards up to this many per kind, as one table beyond
+#: (100 cards took about 1.5 s to draw in Chromium on a 100k-paper cell).
+CELL_CARDS = 10
 #: Unknown-knowledge defenses listed at most under the knowledge view.
 UNKNOWN_ITEMS = 200
 

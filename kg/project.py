@@ -94,15 +94,16 @@ SELECT ?p ?m ?out ?type ?label WHERE {
 """
 
 
-# How many neighbours NEIGHBOURS_OF finds (a node whose read was cut at ``max_read``).
+# How many neighbours NEIGHBOURS_OF finds (a node whose read was cut at ``max_read``): the
+# nodes linked by the projected predicates. Their types are not checked (the check cost
+# 1.2 s of 1.3 s on a threat with 105,786 attacks at 100k papers): each of these predicates
+# links only typed nodes of the projected classes (rdfs:domain / rdfs:range in
+# ontology/rdkg.ttl, sh:class in the shapes), so the count is the same on a built graph.
 NEIGHBOUR_COUNT = """
 SELECT (COUNT(DISTINCT ?m) AS ?n) WHERE {
   { ?node ?p ?m . } UNION { ?m ?p ?node . }
   FILTER(?p IN (rd:fromPaper, rd:threat, rd:assumesKnowledge, rd:evaluatedOn, rd:method,
                 rd:mitigates, skos:broader))
-  ?m a ?type .
-  FILTER(?type IN (rd:Paper, rd:Attack, rd:DefenseEvaluation, rd:DefenseMethod,
-                   rd:ThreatCategory, rd:AttackerKnowledge, rd:TargetModel))
 }
 """
 

@@ -93,6 +93,10 @@ class RD(DefinedNamespace):
     noCodeLinkCount: URIRef
     noCodeLinkPaper: URIRef
     tripleCount: URIRef
+    classCount: URIRef
+    countedClass: URIRef
+    instanceCount: URIRef
+    ClassCount: URIRef
     sourceFile: URIRef
     entryKey: URIRef
     citation: URIRef

@@ -355,6 +355,28 @@ def test_coverage_cell_lists_attacks_and_defenses_with_effectiveness(store):
         assert item["effectiveness"] in md
 
 
+def test_a_cell_with_many_items_lists_them_as_one_table(store, monkeypatch):
+    import streamlit as st
+
+    monkeypatch.setattr(explore, "CELL_CARDS", 2)
+    st.cache_data.clear()
+    table = explore.coverage_table(store, "model", "model")
+    big = max(table.cells, key=lambda c: (c["attacks"], c["threat"], c["column"]))
+    assert big["attacks"] > 2
+    at = run_page("coverage")
+    at.selectbox(key="cov_threat_model_model").set_value(big["threat"]).run()
+    at.selectbox(key="cov_col_model_model").set_value(big["column"]).run()
+    assert_clean(at)
+    cell = explore.coverage_cell(store, "model", "model", big["threat"], big["column"])
+    attacks = next(f for f in frames(at) if "attack" in f.columns)
+    assert list(attacks["attack"]) == [x["label"] for x in cell.attacks]
+    assert list(attacks["limitations"]) == [x["limitation"] or "—" for x in cell.attacks]
+    assert all(p.startswith("entity?node=") for p in attacks["page"])
+    md = "\n".join(shown(m.value) for m in at.markdown)
+    assert "**Limitations:**" not in md  # no cards for this kind
+    st.cache_data.clear()
+
+
 def test_coverage_gap_cell_is_flagged(store):
     table = explore.coverage_table(store, "model", "model")
     gap = next(c for c in table.cells if c["attacks"] and not c["defenses"])

@@ -177,3 +177,20 @@ def test_local_graph_reads_a_hub_in_part_and_says_how_many(store, graph):
     assert not whole.cut and len(whole.nodes) - 1 == len(everyone)
     capped = explore.store_neighbourhood(store, center, 1, None, 3, max_read=None)
     assert capped.more and len(capped.nodes) - 1 == 3
+
+
+def test_the_neighbour_count_of_a_cut_node_is_its_neighbours_in_the_projection(G, store):
+    """NEIGHBOUR_COUNT leaves out the type check (the projected predicates link typed nodes
+    only): on the built graph it equals the stated neighbours NEIGHBOURS_OF reads (with the
+    check), on every hub of every kind."""
+    from rdflib import URIRef
+
+    from kg.store import select_values
+
+    hubs = sorted(G.nodes, key=lambda n: (-G.degree(n), n))[:40]
+    kinds = {G.nodes[n]["type"] for n in hubs}
+    assert {"ThreatCategory", "TargetModel", "Paper"} <= kinds
+    for n in hubs:
+        (total,), = select_values(store, project.NEIGHBOUR_COUNT, {"node": URIRef(n)})[1]
+        read = select_values(store, project.NEIGHBOURS_OF, {"node": URIRef(n)})[1]
+        assert int(total) == len({m for _, m, *_ in read}) > 0, n

@@ -86,6 +86,14 @@ def test_every_backend_stores_and_reads_back_the_same_summary(backend, store):  
         assert read.source == "stored"
         assert backend.triple_count() == store.triple_count()  # not in the default graph
         assert read.triples == store.triple_count()
+        # the class counts the overview reads, equal to counting each class in the graph
+        from kg.build import SUMMARY_CLASSES
+        from kg.explore import overview
+
+        live = summary.class_counts(store, [str(c) for _, c in SUMMARY_CLASSES])
+        assert read.classes == live and live[str(RD.Paper)] > 0
+        assert dict(overview(backend).counts) == {name: live[str(c)]
+                                                  for name, c in SUMMARY_CLASSES}
     assert read.cells == want.cells and read.no_code_link == want.no_code_link
     only = summary.get(backend, summary.GAP_VIEWS)
     assert {v for v, _, _ in only.cells} <= set(summary.GAP_VIEWS) or only.source == "live"

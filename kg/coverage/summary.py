@@ -78,6 +78,12 @@ SELECT ?fingerprint ?noCode ?view ?threat ?column ?attacks ?defenses ?papers ?at
 STORED_TRIPLES = f"""
 SELECT ?n WHERE {{ GRAPH <{SUMMARY_GRAPH}> {{ ?s rd:tripleCount ?n . }} }}
 """
+STORED_CLASSES = f"""
+SELECT ?cls ?n WHERE {{ GRAPH <{SUMMARY_GRAPH}> {{
+  ?s rd:classCount ?c . ?c rd:countedClass ?cls ; rd:instanceCount ?n . }} }}
+"""
+#: Instances of a class (the counts the overview lists, kg.build.SUMMARY_CLASSES).
+CLASS_COUNT = "SELECT (COUNT(?s) AS ?n) WHERE { ?s a ?cls }"
 STORED_CODE_PAGE = f"""
 SELECT ?p WHERE {{ GRAPH <{SUMMARY_GRAPH}> {{ ?s rd:noCodeLinkPaper ?p . }} }}
 """
@@ -118,6 +124,8 @@ class Summary:
     source: str = "live"  # live | stored: read from the store's summary graph
     code_page: list[str] = field(default_factory=list)  # first CODE_PAGE no-code-link papers
     triples: int | None = None  # of the default graph, counted when stored (kg load knows it)
+    #: class IRI -> instances (kg.build.SUMMARY_CLASSES), counted when stored
+    classes: dict[str, int] | None = None
 
     def view(self, view: str) -> list[CellCount]:
         return [c for (v, _, _), c in sorted(self.cells.items(), key=lambda kv: (
@@ -240,6 +248,12 @@ def to_graph(s: Summary) -> Graph:
         g.add((node, RD.noCodeLinkPaper, URIRef(p)))
     if s.triples is not None:
         g.add((node, RD.tripleCount, Literal(s.triples, datatype=XSD.integer)))
+    for cls, n in sorted((s.classes or {}).items()):
+        c = iri("summary", "class", hashlib.sha256(cls.encode()).hexdigest()[:16])
+        g.add((node, RD.classCount, c))
+        g.add((c, RDF.type, RD.ClassCount))
+        g.add((c, RD.countedClass, URIRef(cls)))
+        g.add((c, RD.instanceCount, Literal(n, datatype=XSD.integer)))
     for c in s.cells.values():
         key = hashlib.sha256(f"{c.view}|{c.threat}|{c.column or ''}".encode()).hexdigest()[:16]
         n = iri("summary", "cell", key)
@@ -258,13 +272,22 @@ def to_graph(s: Summary) -> Graph:
     return g
 
 
+def class_counts(store: Store, classes) -> dict[str, int]:
+    """Instances of each of ``classes`` (IRIs), counted in the graph."""
+    return {c: int(select_values(store, CLASS_COUNT, {"cls": URIRef(c)})[1][0][0])
+            for c in classes}
+
+
 def materialize(store: Store, triples: int | None = None) -> Summary:
     """Compute the summary and keep it in the store's named graph (where the store has
     named graphs; the in-memory rdflib store keeps nothing and computes live). ``triples``:
     the default graph's size when the caller knows it (kg load), else it is counted."""
+    from ..build import SUMMARY_CLASSES
+
     s = compute(store)
     if getattr(store, "kind", "memory") != "memory":
         s.triples = triples if triples is not None else store.triple_count()
+        s.classes = class_counts(store, [str(c) for _, c in SUMMARY_CLASSES])
         store.put_named_graph(SUMMARY_GRAPH, to_graph(s).serialize(format="nt", encoding="utf-8"))
     return s
 
@@ -300,8 +323,10 @@ def stored(store: Store, views=None) -> Summary | None:
     first = rows[0]
     page = sorted(p for p, in select_values(store, STORED_CODE_PAGE)[1])
     n = select_values(store, STORED_TRIPLES)[1]
+    classes = {c: int(k) for c, k in select_values(store, STORED_CLASSES)[1]}
     s = Summary(first[ix["fingerprint"]], int(first[ix["noCode"]]), source="stored",
-                code_page=page, triples=int(n[0][0]) if n else None)
+                code_page=page, triples=int(n[0][0]) if n else None,
+                classes=classes or None)
     for r in rows:
         if r[ix["view"]] is None:
             continue

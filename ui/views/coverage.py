@@ -103,8 +103,24 @@ elif cell.attacks and not cell.defenses:
                "(see the Gaps page for the reason and evidence).")
 
 
+def show_table(items: list[dict], kind: str) -> None:
+    # the survey's text as data cells (a dataframe shows text, never markup or a live link)
+    rows = [{kind: it["label"], "paper": it["paper"],
+             **({"knowledge": it["knowledge"] or "unknown"} if kind == "attack" else
+                {"method": it.get("method") or ""}),
+             "effectiveness": it["effectiveness"] or "—",
+             **({"limitations": it["limitation"] or "—"} if kind == "attack" else {}),
+             "evaluated on": it.get("evaluated_on") or "",
+             "derived": " → ".join(it["path"]) if it["derived"] else "",
+             "page": resources.entity_url(it["ref"])} for it in items]
+    st.dataframe(rows, hide_index=True, width="stretch", column_config=resources.link_column())
+
+
 def show_items(items: list[dict], kind: str) -> None:
     # cell text from the survey: escaped (resources.plain); a link only to an http(s) URL
+    if len(items) > explore.CELL_CARDS:
+        show_table(items, kind)
+        return
     plain = resources.plain
     for it in items:
         with st.container(border=True):
