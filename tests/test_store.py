@@ -135,3 +135,26 @@ def test_empty_or_missing_oxigraph_store_says_load_it(tmp_path):
     gc.collect()
     with pytest.raises(StoreError, match="holds no papers"):
         open_store(f"oxigraph:{tmp_path / 'empty'}")
+
+
+def test_a_named_graph_is_put_whole_and_replaced_whole(tmp_path):
+    """A graph the store does not hold is loaded, one it holds is replaced: either way the
+    named graph holds exactly the new triples and the default graph is untouched; a bad
+    line changes nothing."""
+    from kg.errors import KGError
+    from kg.store import select_values
+
+    st = OxigraphStore(tmp_path / "s")
+    st.load(Graph().parse(data="<urn:d> <urn:p> <urn:o> .", format="nt"))
+
+    def held() -> set:
+        return set(select_values(st, "SELECT ?s ?o WHERE { GRAPH <urn:g> { ?s <urn:p> ?o } }")[1])
+
+    assert st.put_named_graph("urn:g", b"<urn:a> <urn:p> <urn:b> .\n<urn:a> <urn:p> <urn:c> .\n")
+    assert held() == {("urn:a", "urn:b"), ("urn:a", "urn:c")}
+    assert st.put_named_graph("urn:g", b"<urn:x> <urn:p> <urn:y> .\n")
+    assert held() == {("urn:x", "urn:y")}
+    with pytest.raises(KGError):
+        st.put_named_graph("urn:g", b"<urn:z> <urn:p> <urn:w> .\nnot a triple\n")
+    assert held() == {("urn:x", "urn:y")}
+    assert st.triple_count() == 1
