@@ -194,6 +194,7 @@ class Parse:
     gaps: bool = False
     asks_count: bool = False
     unattached: list[str] = field(default_factory=list)  # negations with nothing to negate
+    negated: set[int] = field(default_factory=set)  # gaps: start offsets of negated names
     notes: list[str] = field(default_factory=list)  # how ambiguous names were read
 
 
@@ -239,17 +240,28 @@ def _gap_parse(q: str, lex, toks: list[_Tok], mentions: list[Mention],
     cue = [(m.start(), m.end()) for m in _GAP.finditer(q)]
     not_in_graph = [{"text": q[a:b], "closest": _closest(lex, q[a:b])} for a, b in versioned]
     skip = {i for i, t in enumerate(toks) for a, b in versioned if a <= t.start < b}
-    leftover = []
+    leftover: list[str] = []
+    negated: set[int] = set()
+    pending: _Tok | None = None  # a negation cue ("not", "except") waiting for its name
     for i, t in enumerate(toks):
         w = t.norm
+        in_cue = any(a <= t.start < b for a, b in cue)  # "not covered" is the gap cue
+        if t.mention is not None and pending is not None:
+            negated.add(mentions[t.mention].start)
+            pending = None
+        if w in _NEG and not in_cue and t.mention is None:
+            pending = t
+            continue
         if i in skip or t.mention is not None or w in STOPWORDS or w in _GENERIC \
-                or w in _GAP_SHAPE or w.isdigit() or any(a <= t.start < b for a, b in cue):
+                or w in _GAP_SHAPE or w.isdigit() or in_cue:
             continue
         if w not in vocab and _name_like(t, i == 0):
             not_in_graph.append({"text": t.text, "closest": _closest(lex, t.text)})
         else:
             leftover.append(t.text)
-    return Parse(None, mentions, leftover, not_in_graph, gaps=True, notes=notes)
+    return Parse(None, mentions, leftover, not_in_graph, gaps=True, notes=notes,
+                 unattached=[q[pending.start:]] if pending is not None else [],
+                 negated=negated)
 
 
 def parse(store: Store, question: str) -> Parse:
@@ -926,17 +938,27 @@ def _gaps(store: Store, q: str, p: Parse) -> Answer:
     # a name selects the gaps whose cell holds it: a threat, an attacker-knowledge level, a
     # paper, or a model with every model below it (a family covers its members, as in ask
     # and coverage); names of other kinds are said as not applied, never dropped unsaid
+    if p.unattached:
+        return Answer(q, "not_understood", "", [], p.mentions,
+                      message="Not answered: I did not understand what "
+                              + " and ".join(repr(u) for u in p.unattached)
+                              + " negates, and answering without it would answer a different "
+                                "question.", understood_as="gaps",
+                      not_understood=p.unattached + p.not_understood)
     tree = context(store).tree
-    want: dict[str, set[str]] = {}
+    want: dict[str, set[str]] = {}  # kind -> IRIs a cell must hold
+    avoid: dict[str, set[str]] = {}  # kind -> IRIs no cell may hold ("except DDPM")
     shown: dict[str, list[str]] = {}
     not_applied = []
     for m in p.mentions:
         e = m.entity
         if e.kind in ("threat", "knowledge", "paper", "model"):
-            want.setdefault(e.kind, set()).update(tree.below(e.iri) if e.kind == "model"
-                                                  else {e.iri})
+            neg = m.start in p.negated
+            (avoid if neg else want).setdefault(e.kind, set()).update(
+                tree.below(e.iri) if e.kind == "model" else {e.iri})
             fam = e.kind == "model" and tree.has_children(e.iri)
-            shown.setdefault(e.kind, []).append(e.label + (" family" if fam else ""))
+            shown.setdefault(e.kind + (" ∉" if neg else " ∈"), []).append(
+                e.label + (" family" if fam else ""))
         else:
             not_applied.append(f"{_KIND_NOUNS[e.kind][:-1]} {e.label!r}")
     if not_applied:
@@ -949,6 +971,9 @@ def _gaps(store: Store, q: str, p: Parse) -> Answer:
     if want:
         found = [g for g in found if any(
             all(c.get(k, {}).get("iri") in v for k, v in want.items()) for c in g.cells)]
+    if avoid:
+        found = [g for g in found if not any(
+            c.get(k, {}).get("iri") in v for c in g.cells for k, v in avoid.items())]
     answers = []
     for g in found:
         cells = [" × ".join(v["label"] for v in c.values()) for c in g.cells]
@@ -963,7 +988,7 @@ def _gaps(store: Store, q: str, p: Parse) -> Answer:
         sparql = "\n\n".join(["# coverage counts, computed live from these flat queries"] + [
             x.strip() for x in (summary.ATTACKS, summary.ATTACK_MODELS, summary.ATTACK_KNOWLEDGE,
                                 summary.DEFENSES, summary.DEFENSE_MODELS, summary.NO_CODE)])
-    under = " · ".join(["gaps"] + [f"{k} ∈ {{{', '.join(v)}}}" for k, v in shown.items()])
+    under = " · ".join(["gaps"] + [f"{k} {{{', '.join(v)}}}" for k, v in shown.items()])
     msgs = ["gaps derived from the graph's coverage counts (kg.coverage.gaps.from_summary; "
             "`kg gaps --json` gives the evidence)"]
     if p.not_understood:

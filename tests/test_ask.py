@@ -208,6 +208,23 @@ def test_a_gaps_question_applies_every_name_or_says_why_not(store):
     assert ask(store, "gaps on SDXL").intent == "unknown_entity"
 
 
+def test_a_negated_name_in_a_gaps_question_leaves_its_gaps_out(store):
+    def gaps(q):
+        return {(x["label"], x["reason"]) for x in ask(store, q).answers}
+
+    every, ddpm = gaps("where are the gaps?"), gaps("gaps on DDPM")
+    not_ddpm = ask(store, "gaps not on DDPM")
+    assert "model ∉ {DDPM family}" in not_ddpm.understood_as
+    assert gaps("gaps not on DDPM") == every - ddpm and ddpm
+    mia = ask(store, "gaps on membership inference but not on DDIM")
+    assert "threat ∈ {Membership inference}" in mia.understood_as
+    assert mia.answers and all("Membership inference" in x["label"] and "DDIM" not in x["label"]
+                               for x in mia.answers)
+    # "not covered" is the gap cue, not a negation; a negation of nothing is a refusal
+    assert len(ask(store, "which areas are not covered?").answers) == len(every)
+    assert ask(store, "gaps for attacks with no code").intent == "not_understood"
+
+
 def test_knowledge_of_a_defense_is_refused_with_the_reason(store):
     a = ask(store, "black-box defenses against membership inference")
     assert a.intent == "not_applicable" and a.answers == []
