@@ -23,6 +23,7 @@ from kg.store import OxigraphStore, RemoteStore
 from kg.table import table_rows
 from kg.vocab import iri
 from tests.procs import stop, virtuoso
+from tests.tiers import slow
 
 OXIGRAPH_BIN = Path(sys.executable).with_name("oxigraph")
 BACKENDS = ["memory", "oxigraph", pytest.param("remote", marks=pytest.mark.slow),
@@ -248,6 +249,7 @@ def test_ask(backend, store, question):
 # ------------------------------------------------------------------ the CLI on each store
 
 
+@slow  # a whole build or load (SHACL validation), a real part end to end
 def test_cli_load_and_query_oxigraph(kg_cli, tmp_path, store):
     setting = f"oxigraph:{tmp_path / 'ox'}"
     r = kg_cli("load", "--store", setting, "--json")

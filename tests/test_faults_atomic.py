@@ -188,6 +188,7 @@ def test_kill_9_during_build_leaves_the_old_or_the_new_build(tmp_path):
     print("build kill outcomes:", outcomes)
 
 
+@slow  # a whole build or load (SHACL validation), a real part end to end
 def test_next_build_removes_stage_folders_left_by_a_killed_one(tmp_path):
     from kg.build import build
 
@@ -201,6 +202,7 @@ def test_next_build_removes_stage_folders_left_by_a_killed_one(tmp_path):
     _consistent(build_state(out))
 
 
+@slow  # a whole build or load (SHACL validation), a real part end to end
 def test_build_over_a_flat_build_directory_keeps_previous(tmp_path):
     """A build directory written before kg.snapshot (plain files) is switched over."""
     from kg.build import build

@@ -169,6 +169,7 @@ def test_cli_coverage_text_is_the_matrix_text(kg_cli, store, by, level):
     assert r.output.rstrip("\n") == coverage.render_text(coverage.matrix(store, by, level))
 
 
+@slow  # a whole build or load (SHACL validation), a real part end to end
 def test_cli_load_stores_the_summary_and_texts_read_it(kg_cli, tmp_path, store):
     setting = f"oxigraph:{tmp_path / 'ox'}"
     r = kg_cli("load", "--store", setting)

@@ -23,6 +23,7 @@ def _additions(tmp_path: Path) -> Path:
     return d
 
 
+@slow  # a whole build or load (SHACL validation), a real part end to end
 def test_stamp_names_content_sources_and_date(tmp_path, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # 2026-01-01T00:00:00Z
     d = _additions(tmp_path)
@@ -40,6 +41,7 @@ def test_stamp_names_content_sources_and_date(tmp_path, monkeypatch):
     assert v["version"] in version_line(v)
 
 
+@slow  # a whole build or load (SHACL validation), a real part end to end
 def test_date_without_epoch_is_the_newest_source_mtime(tmp_path, monkeypatch):
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     d = _additions(tmp_path)
@@ -101,6 +103,7 @@ def test_cli_version_text_json_and_staleness(kg_cli, tmp_path):
     assert r.exit_code == 1 and "run 'kg build'" in r.output
 
 
+@slow  # a whole build or load (SHACL validation), a real part end to end
 def test_a_current_build_is_read_instead_of_rebuilt_and_a_changed_source_is_not(
         tmp_path, monkeypatch):
     import kg.build
