@@ -88,9 +88,9 @@ def load(setting, source, graph_file, synthetic, seed, as_json):
             raise KGError(f"--synthetic {synthetic}: give a number of papers, at least 1")
         origin = f"synthetic graph of {synthetic} papers (seed {seed})"
         n = store.load_ntriples(generate_ntriples(synthetic, seed), prepare=summarize_staged)
-    elif graph_file is not None or (source is None and _built_graph().is_file()):
+    elif graph_file is not None or (source is None and _current_built_graph() is not None):
         path = graph_file or settings.path("build_dir") / "graph.nt"
-        data = _read_graph(graph_file or _built_graph(), shown=path, store=store.name)
+        data = _read_graph(graph_file or _current_built_graph(), shown=path, store=store.name)
         origin = str(path)
         try:
             n = store.load_ntriples([data], prepare=summarize_staged)
@@ -102,6 +102,10 @@ def load(setting, source, graph_file, synthetic, seed, as_json):
 
         src = source or settings.path("source")
         origin = f"graph built from {src}"
+        if source is None and _built_graph().is_file():  # the same graph memory queries read
+            origin += (f" ({settings.path('build_dir') / 'graph.nt'} is not a build of the "
+                       "current sources by this code: run 'kg build', or pass it as --graph "
+                       "to load it as it is)")
         n = store.load(graph_from_files(src), prepare=summarize_staged)
     s, summary_seconds = done["summary"], done["seconds"]
     seconds = time.perf_counter() - t0 - summary_seconds
@@ -114,6 +118,14 @@ def load(setting, source, graph_file, synthetic, seed, as_json):
                "(its default graph was replaced)")
     click.echo(f"Coverage summary: {len(s.cells)} cells counted and stored in "
                f"{summary_seconds:.1f} s ({s.fingerprint})")
+
+
+def _current_built_graph() -> Path | None:
+    """The build's graph.nt when it is a build of exactly the current sources by this code
+    (kg.version.current_build, the rule the in-memory store follows), else None."""
+    from ..version import current_build
+
+    return current_build(settings.path("build_dir"), settings.path("source").resolve())
 
 
 def _built_graph() -> Path:
