@@ -181,15 +181,16 @@ def counts(g: Graph) -> list[tuple[str, int]]:
     return [(name, len(set(g.subjects(RDF.type, cls)))) for name, cls in SUMMARY_CLASSES]
 
 
-COUNT_QUERY = "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?cls }"
 TRIPLES_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 
 
 def store_counts(store) -> tuple[int, list[tuple[str, int]]]:
     """Triples and counts per class through SPARQL, on any store."""
+    from .coverage.summary import class_counts
+
     triples = int(store.select(TRIPLES_QUERY).rows[0]["n"])
-    return triples, [(name, int(store.select(COUNT_QUERY, {"cls": cls}).rows[0]["n"]))
-                     for name, cls in SUMMARY_CLASSES]
+    n = class_counts(store, [str(cls) for _, cls in SUMMARY_CLASSES])
+    return triples, [(name, n[str(cls)]) for name, cls in SUMMARY_CLASSES]
 
 
 def version_record(g: Graph, source: Path, additions_dir: Path | None = None,

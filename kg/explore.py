@@ -252,7 +252,6 @@ def term_labels(store: Store) -> dict[str, str]:
 # ------------------------------------------------------------------ overview
 
 # COUNT(?s), not COUNT(DISTINCT ?s): one rdf:type triple per node and class (3x faster)
-COUNT_QUERY = "SELECT (COUNT(?s) AS ?n) WHERE { ?s a ?cls }"
 TRIPLES_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 
 THREATS_QUERY = """
@@ -318,10 +317,9 @@ def overview(store: Store) -> Overview:
 
     totals = summary.get(store, [summary.THREAT_VIEW, "model/model"])
     # the class counts stored with a current summary (1.1 M source cells: 0.6 s to count)
-    stored = totals.classes or {}
-    counts = [(name, stored[str(cls)] if str(cls) in stored else
-               _int(next(iter(store.select(COUNT_QUERY, {"cls": cls}))).get("n")))
-              for name, cls in SUMMARY_CLASSES]
+    n = dict(totals.classes or {})
+    n.update(summary.class_counts(store, [str(c) for _, c in SUMMARY_CLASSES if str(c) not in n]))
+    counts = [(name, n[str(cls)]) for name, cls in SUMMARY_CLASSES]
     triples = (totals.triples if totals.triples is not None  # counting 10M triples: 6 s
                else _int(next(iter(store.select(TRIPLES_QUERY)))["n"]))
     threats = []
@@ -668,6 +666,21 @@ CELL_ITEMS = 50
 #: The app lists a cell's items as cards up to this many per kind, as one table beyond
 #: (100 cards took about 1.5 s to draw in Chromium on a 100k-paper cell).
 CELL_CARDS = 10
+
+
+def cell_item_rows(items: list[dict], kind: str) -> list[dict]:
+    """A cell's items (:func:`coverage_cell`, ``kind`` "attack" or "defense") as table rows of
+    plain text, each with its node's ``ref``."""
+    return [{kind: it["label"], "paper": it["paper"],
+             **({"knowledge": it["knowledge"] or "unknown"} if kind == "attack" else
+                {"method": it.get("method") or ""}),
+             "effectiveness": it["effectiveness"] or "—",
+             **({"limitations": it["limitation"] or "—"} if kind == "attack" else {}),
+             "evaluated on": it.get("evaluated_on") or "",
+             "derived": " → ".join(it["path"]) if it["derived"] else "",
+             "ref": it["ref"]} for it in items]
+
+
 #: Unknown-knowledge defenses listed at most under the knowledge view.
 UNKNOWN_ITEMS = 200
 

@@ -81,6 +81,8 @@ def load(setting, source, graph_file, synthetic, seed, as_json):
         done["seconds"] = time.perf_counter() - t
 
     t0 = time.perf_counter()
+    built = (_current_built_graph() if synthetic is None and graph_file is None and source is None
+             else None)
     if synthetic is not None:
         from ..synthetic import generate_ntriples
 
@@ -88,9 +90,9 @@ def load(setting, source, graph_file, synthetic, seed, as_json):
             raise KGError(f"--synthetic {synthetic}: give a number of papers, at least 1")
         origin = f"synthetic graph of {synthetic} papers (seed {seed})"
         n = store.load_ntriples(generate_ntriples(synthetic, seed), prepare=summarize_staged)
-    elif graph_file is not None or (source is None and _current_built_graph() is not None):
+    elif graph_file is not None or built is not None:
         path = graph_file or settings.path("build_dir") / "graph.nt"
-        data = _read_graph(graph_file or _current_built_graph(), shown=path, store=store.name)
+        data = _read_graph(graph_file or built, shown=path, store=store.name)
         origin = str(path)
         try:
             n = store.load_ntriples([data], prepare=summarize_staged)

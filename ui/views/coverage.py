@@ -105,14 +105,8 @@ elif cell.attacks and not cell.defenses:
 
 def show_table(items: list[dict], kind: str) -> None:
     # the survey's text as data cells (a dataframe shows text, never markup or a live link)
-    rows = [{kind: it["label"], "paper": it["paper"],
-             **({"knowledge": it["knowledge"] or "unknown"} if kind == "attack" else
-                {"method": it.get("method") or ""}),
-             "effectiveness": it["effectiveness"] or "—",
-             **({"limitations": it["limitation"] or "—"} if kind == "attack" else {}),
-             "evaluated on": it.get("evaluated_on") or "",
-             "derived": " → ".join(it["path"]) if it["derived"] else "",
-             "page": resources.entity_url(it["ref"])} for it in items]
+    rows = [{**r, "page": resources.entity_url(r.pop("ref"))}
+            for r in explore.cell_item_rows(items, kind)]
     st.dataframe(rows, hide_index=True, width="stretch", column_config=resources.link_column())
 
 
