@@ -62,9 +62,9 @@ def bare_oxigraph(store, sparql: str) -> float:
 
 def on_store(setting: str, reps: int, each: Path | None = None) -> None:
     from kg.ask import ask
-    from kg.context import open_store
+    from kg.stores.open import open_store
 
-    store = open_store(store=setting)
+    store = open_store(setting)
     qs = questions()
     t = time.perf_counter()
     ask(store, qs[0])
@@ -126,7 +126,7 @@ def main() -> None:
     subprocess.run([str(Path(sys.executable).parent / "kg"), "build"], check=True,
                    capture_output=True, cwd=ROOT)
     from kg.ask import ask
-    from kg.context import open_store
+    from kg.stores.open import open_store
 
     store = open_store()
     qs = questions()

@@ -39,7 +39,7 @@ def main() -> None:
     subprocess.run([sys.executable, "-m", "kg.onnx_embed"], cwd=ROOT, check=True,
                    capture_output=True)
     search = KG + ["search", args.query, "-k", "5"]
-    from kg.embed import DEFAULT_MODEL, model_path
+    from kg.sentence_model import DEFAULT_MODEL, model_path
 
     cases = {
         "kg search, sentence-transformers query path (today's)": (

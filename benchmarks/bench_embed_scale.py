@@ -102,7 +102,7 @@ N_TITLE, N_PARTIAL, N_STUDY = 24, 24, 8
 
 def synthetic_titles(n_papers: int, seed: int) -> list[str]:
     """The title of each synthetic paper, study 1..n, as the generator writes it."""
-    from kg.ingest import ATTACKS, DEFENSES
+    from kg.survey import ATTACKS, DEFENSES
     from kg.synthetic import _papers
 
     return [(p[ATTACKS] + p[DEFENSES])[0]["Ref."].text for p in _papers(n_papers, seed)]
@@ -116,7 +116,7 @@ def write_relevance(path: Path, n_papers: int = N_PAPERS) -> None:
     """The relevance set, from the generator alone (no store, no model, no results)."""
     import yaml
 
-    from kg.embed import _write_atomic
+    from kg.files import atomic_write
     from kg.linking import STOPWORDS
 
     titles = synthetic_titles(n_papers, SEED)
@@ -157,7 +157,7 @@ def write_relevance(path: Path, n_papers: int = N_PAPERS) -> None:
             "#     of one). Splits alternate; report the heldout half untouched.\n")
     text = head + yaml.safe_dump({"queries": items}, sort_keys=False, allow_unicode=True,
                                  width=100)
-    _write_atomic(path, lambda p: p.write_text(text, encoding="utf-8"))
+    atomic_write(path, text)
     print(f"wrote {path} ({len(items)} queries)")
 
 
@@ -238,8 +238,10 @@ def load_texts(path: Path):
 
 
 def step_embed(o: dict) -> dict:
-    from kg.embed import DEFAULT_MODEL, _write_atomic, embed_nodes, model_embedder, node_texts
-    from kg.store import OxigraphStore
+    from kg.embed import embed_nodes, node_texts
+    from kg.files import atomic_write
+    from kg.sentence_model import DEFAULT_MODEL, model_embedder
+    from kg.stores.oxigraph import OxigraphStore
 
     t = time.perf_counter()
     store = OxigraphStore(Path(o["store"]))
@@ -252,7 +254,7 @@ def step_embed(o: dict) -> dict:
     res["chars_mean"] = statistics.fmean(len(s) for s in distinct)
     dump = json.dumps([[n.iri, n.type, n.label, [list(f) for f in n.fields]] for n in nodes],
                       ensure_ascii=False)
-    _write_atomic(Path(o["texts"]), lambda p: p.write_text(dump, encoding="utf-8"))
+    atomic_write(Path(o["texts"]), dump)
     del strings, distinct
     t = time.perf_counter()
     emb = model_embedder(DEFAULT_MODEL)
@@ -274,7 +276,8 @@ def step_embed(o: dict) -> dict:
 
 
 def step_warm(o: dict) -> dict:
-    from kg.embed import DEFAULT_MODEL, cached_chunks, chunk_dir, embed_nodes, text_key
+    from kg.embed import cached_chunks, chunk_dir, embed_nodes, text_key
+    from kg.sentence_model import DEFAULT_MODEL
 
     nodes = load_texts(Path(o["texts"]))
 
@@ -307,8 +310,8 @@ def step_warm(o: dict) -> dict:
 def step_sample(o: dict) -> dict:
     import numpy as np
 
-    from kg.embed import DEFAULT_MODEL, model_embedder
     from kg.onnx_embed import OnnxEmbedder, export_dir
+    from kg.sentence_model import DEFAULT_MODEL, model_embedder
 
     nodes = load_texts(Path(o["texts"]))
     distinct = list(dict.fromkeys(n.text for n in nodes))
@@ -343,9 +346,10 @@ def step_sample(o: dict) -> dict:
 def step_quality(o: dict) -> dict:
     import yaml
 
-    from kg.embed import DEFAULT_MODEL, lazy_embedder, query_embedder
+    from kg.embed import query_embedder
     from kg.search import Searcher
-    from kg.store import OxigraphStore
+    from kg.sentence_model import DEFAULT_MODEL, lazy_embedder
+    from kg.stores.oxigraph import OxigraphStore
 
     items = yaml.safe_load(Path(o["relevance"]).read_text(encoding="utf-8"))["queries"]
     store = OxigraphStore(Path(o["store"]))
@@ -411,7 +415,8 @@ def cached_texts(cache: Path) -> int:
     """Distinct texts the chunk files of the default model hold (keys only, not verified)."""
     import numpy as np
 
-    from kg.embed import DEFAULT_MODEL, chunk_dir
+    from kg.embed import chunk_dir
+    from kg.sentence_model import DEFAULT_MODEL
 
     n = 0
     for f in chunk_dir(cache, DEFAULT_MODEL).glob("*.npz"):

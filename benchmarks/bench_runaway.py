@@ -44,12 +44,12 @@ def main() -> None:
     ap.add_argument("--deadline", type=float, default=3.0)
     a = ap.parse_args()
 
-    from kg.context import open_store
     from kg.errors import QueryError
     from kg.explore import console_query
+    from kg.stores.open import open_store
     from kg.worker import Limits
 
-    store = open_store(store=a.store)
+    store = open_store(a.store)
     limits = Limits.from_settings(timeout=a.deadline)
     rss0 = rss_mb()
 

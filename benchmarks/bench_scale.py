@@ -145,7 +145,7 @@ def probe(path: Path, query: str, reps: int) -> tuple[float | None, list | None]
 
 
 def probe_main(path: Path, qfile: Path, reps: int) -> dict:
-    from kg.store import OxigraphStore
+    from kg.stores.oxigraph import OxigraphStore
 
     store = OxigraphStore(path)
     q = qfile.read_text(encoding="utf-8")
@@ -170,7 +170,9 @@ def child(o: dict) -> dict:
     from kg.coverage import gaps, summary
     from kg.embed import node_texts
     from kg.linking import lexicon, link
-    from kg.store import MemoryStore, OxigraphStore, RemoteStore
+    from kg.stores.memory import MemoryStore
+    from kg.stores.oxigraph import OxigraphStore
+    from kg.stores.remote import RemoteStore
 
     backend, nt, reps = o["backend"], Path(o["nt"]), int(o["reps"])
     oxdir = Path(o["oxdir"]) if o.get("oxdir") else None
@@ -373,7 +375,7 @@ def run_child(args: list[str], timeout: float) -> dict | None:
 
 def query_embed_p50() -> float | None:
     try:
-        from kg.embed import model_embedder
+        from kg.sentence_model import model_embedder
 
         emb = model_embedder()
         emb(["warm up"])

@@ -101,7 +101,7 @@ def cold_start() -> None:
 
 
 def synthetic_store(n: int):
-    from kg.store import OxigraphStore
+    from kg.stores.oxigraph import OxigraphStore
     from kg.synthetic import generate_ntriples
 
     path = HERE / "out" / f"synthetic-{n}-seed0"
@@ -133,9 +133,9 @@ def main() -> None:
     args = ap.parse_args()
 
     from kg import settings
-    from kg.context import open_store
-    from kg.embed import model_embedder
     from kg.search import Searcher
+    from kg.sentence_model import model_embedder
+    from kg.stores.open import open_store
 
     model = settings.get("model")
     t = time.perf_counter()

@@ -31,7 +31,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,8 +40,10 @@ from rdflib import RDF, RDFS, SKOS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV
 
 from . import settings
-from .curated import Aliases, display_path, load_aliases, norm
-from .errors import KGError, UnknownLabelError
+from .curated import Aliases, load_aliases, norm
+from .errors import AdditionError, UnknownLabelError
+from .files import display_path
+from .survey import FIELD_COLUMN
 from .urls import url_problem
 from .vocab import RD, iri
 
@@ -58,28 +60,7 @@ REQUIRED = {
 OPTIONAL = ("urls", "code")  # required for a paper the graph does not know yet
 FIELD_ORDER = ("key", "kind", "title", "urls", "code", "threat", "knowledge", "method",
                "models", "effectiveness", "limitations")
-# The survey column each field stands for (same facts, same checks).
-FIELD_COLUMN = {
-    "attack": {"title": "Ref.", "urls": "Ref.", "code": "Code", "threat": "Category",
-               "knowledge": "Attacker's knowledge", "models": "Target Models",
-               "effectiveness": "Effectiveness", "limitations": "Limitations"},
-    "defense": {"title": "Ref.", "urls": "Ref.", "code": "Code", "threat": "Threats",
-                "method": "Key Methods", "models": "Target Models",
-                "effectiveness": "Effectiveness"},
-}
 NO_CODE = {"none", "no", "no public code", "-"}  # each means: no code marked
-
-
-class AdditionError(KGError, ValueError):
-    """A malformed or conflicting addition; names file, entry and field."""
-
-    def __init__(self, problems: Sequence[Rejected]) -> None:
-        self.problems = list(problems)
-        first = self.problems[0]
-        more = (f" (and {len(self.problems) - 1} more problem(s))"
-                if len(self.problems) > 1 else "")
-        super().__init__(f"{first}{more}; fix the entry, or build without bad entries "
-                         "with --skip-bad-additions")
 
 
 @dataclass(frozen=True)

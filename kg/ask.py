@@ -19,10 +19,10 @@ import functools
 import re
 from dataclasses import dataclass, field
 
-from .errors import KGError
+from .errors import KGError, NotApplicable
 from .linking import STOPWORDS, Entity, Mention, check_words, keep_person, lexicon, link, normal, tokens
-from .query import ROW_CAP, Agg, Cond, Form, NotApplicable, Term, context, describe, run
-from .store import Store, select_values
+from .query import ROW_CAP, Agg, Cond, Form, Term, context, describe, run
+from .stores.base import Store, select_values
 
 MAX_QUESTION_CHARS = 1000
 #: Rows an answer lists (its total is counted apart, up to COUNT_CAP): at 100k papers a

@@ -12,8 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .curated import load_section, norm
+from .curated import norm
 from .errors import SourceError, UnknownLabelError
+from .files import load_section
 from .urls import url_problem
 
 ENTRY_TYPES = ("inproceedings", "article", "misc")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,8 +12,9 @@ from rdflib import RDF, Graph
 
 from . import settings, snapshot
 from .additions import AdditionReport, load_additions
-from .curated import display_path
+from .coverage.summary import SUMMARY_CLASSES
 from .errors import SourceChangedError, SourceError
+from .files import atomic_write, display_path
 from .graph import build_graph
 from .ingest import read_survey
 from .validate import require_valid
@@ -27,25 +27,10 @@ from .version import (
 )
 from .version import dumps as version_dumps
 from .version import version_record as _version_record
-from .vocab import RD
 
 LOCK_FILE = settings.DATA_DIR / "survey.lock.json"
 FORMATS = {"graph.ttl": "turtle", "graph.nt": "nt"}
 
-SUMMARY_CLASSES = (
-    ("Papers", RD.Paper),
-    ("Attacks", RD.Attack),
-    ("Defense evaluations", RD.DefenseEvaluation),
-    ("Defense methods", RD.DefenseMethod),
-    ("Threat categories", RD.ThreatCategory),
-    ("Attacker knowledge levels", RD.AttackerKnowledge),
-    ("Target models", RD.TargetModel),
-    ("Model families", RD.ModelFamily),
-    ("Source rows", RD.SourceRow),
-    ("Source cells", RD.SourceCell),
-    ("Curated entries", RD.CuratedEntry),
-    ("Addition entries", RD.AdditionEntry),
-)
 PREVIOUS = "previous.nt"  # the graph of the last build whose content differed (kg.diff)
 
 
@@ -81,35 +66,6 @@ def serialize(g: Graph, fmt: str) -> str:
     if fmt == "nt":
         return canonical_nt(g)
     return g.serialize(format=fmt)
-
-
-def new_file_mode() -> int:
-    """The mode ``open()`` gives a new file: 0o666 less the process umask (mkstemp's
-    temporary files are 0o600, which a written file must not keep)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("Umask:"):
-                return 0o666 & ~int(line.split()[1], 8)
-    except (OSError, ValueError, IndexError):
-        pass
-    mask = os.umask(0o022)  # no /proc: read the umask by setting it back at once
-    os.umask(mask)
-    return 0o666 & ~mask
-
-
-def atomic_write(path: Path, text: str | bytes) -> None:
-    """Write a file so readers see the old or the new content, never a half; it gets the
-    normal mode of a new file (0o644 under umask 022)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        os.fchmod(fd, new_file_mode())
-        with os.fdopen(fd, "wb") as f:
-            f.write(text.encode("utf-8") if isinstance(text, str) else text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def write_dir_atomically(target: Path, files: dict[str, str | bytes],
@@ -181,16 +137,6 @@ def counts(g: Graph) -> list[tuple[str, int]]:
     return [(name, len(set(g.subjects(RDF.type, cls)))) for name, cls in SUMMARY_CLASSES]
 
 
-TRIPLES_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
-
-
-def store_counts(store) -> tuple[int, list[tuple[str, int]]]:
-    """Triples and counts per class through SPARQL, on any store."""
-    from .coverage.summary import class_counts
-
-    triples = int(store.select(TRIPLES_QUERY).rows[0]["n"])
-    n = class_counts(store, [str(cls) for _, cls in SUMMARY_CLASSES])
-    return triples, [(name, n[str(cls)]) for name, cls in SUMMARY_CLASSES]
 
 
 def version_record(g: Graph, source: Path, additions_dir: Path | None = None,

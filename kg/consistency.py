@@ -16,18 +16,22 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from rdflib import Literal
+
 from .coverage import labels
-from .store import Store
+from .sparql_text import sparql_term
+from .stores.base import Store
+from .survey import CODE, MODELS, REF
 
 KINDS = ("target_models_differ", "threat_differs", "paper_urls_differ", "code_link_differs")
 
 # A paper's facts per row, with the survey cell each one comes from.
-ROW_MODELS = """
-SELECT ?paper ?table ?node ?value ?where ?text WHERE {
+ROW_MODELS = f"""
+SELECT ?paper ?table ?node ?value ?where ?text WHERE {{
   ?node rd:fromPaper ?paper ; rd:evaluatedOn ?value ; prov:wasDerivedFrom ?row .
   ?row a rd:SourceRow ; rd:inTable/rd:entryKey ?table ; rd:hasCell ?cell .
-  ?cell rd:column/rd:header "Target Models" ; rd:cellText ?text ; rdfs:label ?where .
-}
+  ?cell rd:column/rd:header {sparql_term(Literal(MODELS))} ; rd:cellText ?text ; rdfs:label ?where .
+}}
 """
 
 ROW_THREATS = """
@@ -41,14 +45,14 @@ SELECT ?paper ?table ?node ?value ?where ?text WHERE {
 """
 
 # Ref. / Code cells of every row a paper comes from, with their links (if any).
-PAPER_CELLS = """
-SELECT ?paper ?header ?table ?where ?text ?link WHERE {
-  VALUES ?header { "Ref." "Code" }
+PAPER_CELLS = f"""
+SELECT ?paper ?header ?table ?where ?text ?link WHERE {{
+  VALUES ?header {{ {sparql_term(Literal(REF))} {sparql_term(Literal(CODE))} }}
   ?paper a rd:Paper ; prov:wasDerivedFrom ?row .
   ?row a rd:SourceRow ; rd:inTable/rd:entryKey ?table ; rd:hasCell ?cell .
   ?cell rd:column/rd:header ?header ; rd:cellText ?text ; rdfs:label ?where .
-  OPTIONAL { ?cell rd:cellLink ?link }
-}
+  OPTIONAL {{ ?cell rd:cellLink ?link }}
+}}
 """
 
 
@@ -131,7 +135,7 @@ def _cells(store: Store, lab: dict[str, str]) -> list[Finding]:
         sources = [{"table": t, "where": w, "text": x, "links": sorted(v)}
                    for (t, w, x), v in sorted(cells.items(), key=lambda kv: _natural(kv[0][1:]))]
         all_links = sorted(set().union(*cells.values()))
-        if header == "Ref.":
+        if header == REF:
             msg = (f"{subject['label']}: its Ref. cells link to {len(all_links)} different URLs "
                    f"({', '.join(all_links)}); the graph keeps all as rd:paperURL")
             out.append(Finding("paper_urls_differ", subject, msg, sources))

@@ -12,9 +12,9 @@ from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import PROV, SKOS
 
 from . import settings
-from .curated import display_path, load_yaml
 from .errors import SourceError, UnknownLabelError
-from .store import Store
+from .files import display_path, load_yaml
+from .stores.base import Store
 from .urls import url_problem
 from .vocab import RD, iri
 

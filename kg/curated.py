@@ -9,52 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from . import settings
 from .errors import SourceError, UnknownLabelError
-
-#: libyaml's safe loader where PyYAML was built with it (10x faster), else the Python one.
-SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+from .files import display_path, load_section, load_yaml
 
 ALIAS_KINDS = ("knowledge", "threats", "models", "methods", "papers", "venues")
 MODEL_KINDS = ("DiffusionModel", "GenerativeAdversarialNetwork", "AutoregressiveModel",
                "GenerativeModel")
-
-
-def load_yaml(path: Path) -> dict:
-    rel = display_path(path)
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
-    except OSError as e:
-        raise SourceError(f"cannot read: {e.strerror}", file=rel) from None
-    except UnicodeDecodeError:
-        raise SourceError("not UTF-8 text", file=rel) from None
-    except yaml.YAMLError as e:
-        raise SourceError(f"not valid YAML: {e}", file=rel) from None
-    if not isinstance(data, dict):
-        raise SourceError("expected a mapping at the top level", file=rel)
-    return data
-
-
-def load_section(path: Path | None, default: str, key: str, kind: type) -> tuple[str, object]:
-    """A curated file's top-level ``key`` (a dict or list, ``kind``) and the file's display
-    path; ``path`` None reads ``data/<default>``. SourceError names the file."""
-    path = path or settings.DATA_DIR / default
-    rel = display_path(path)
-    value = load_yaml(path).get(key)
-    if not isinstance(value, kind):
-        what = "a mapping" if kind is dict else "a list"
-        raise SourceError(f"expected {what} under {key!r}", file=rel)
-    return rel, value
-
-
-def display_path(path: Path) -> str:
-    """A path relative to the project root where possible (stable across clones)."""
-    try:
-        return str(path.resolve().relative_to(settings.ROOT))
-    except ValueError:
-        return str(path)
 
 
 def norm(label: str) -> str:

@@ -29,7 +29,8 @@ from __future__ import annotations
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import PROV
 
-from .store import MemoryStore, Store
+from .stores.base import Store
+from .stores.memory import MemoryStore
 from .vocab import RD, iri
 
 # The rule: a defense evaluation and an attack of the same paper and the same threat.

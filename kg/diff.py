@@ -23,14 +23,15 @@ from rdflib.namespace import DCTERMS
 from . import settings, snapshot
 from .errors import SourceError
 from .graph import COLUMN_PROPERTIES
-from .ingest import ATTACKS, DEFENSES
-from .store import MemoryStore, Store
+from .stores.base import Store
+from .stores.memory import MemoryStore
+from .survey import ATTACKS, CODE, DEFENSES, REF
 from .vocab import RD, qname
 
 PREVIOUS = "previous.nt"
 
-PAPER_COLUMNS = {DCTERMS.title: "Ref.", RD.paperURL: "Ref.", RD.codeAvailability: "Code",
-                 RD.codeRepository: "Code"}
+PAPER_COLUMNS = {DCTERMS.title: REF, RD.paperURL: REF, RD.codeAvailability: CODE,
+                 RD.codeRepository: CODE}
 
 
 def _columns(table: str) -> dict[URIRef, str]:
@@ -215,7 +216,7 @@ def load_side(path: Path, *, with_additions: bool = False,
     A survey file is built as ``kg build`` would (without the lock check), by default
     without data/additions, so two survey versions are compared as they are.
     """
-    from .curated import display_path
+    from .files import display_path
     from .version import read_version, sha256_file
 
     if path.is_dir():
@@ -248,7 +249,7 @@ def diff_paths(old: Path, new: Path, *, with_additions: bool = False,
 def changes_since_previous(build_dir: Path | None = None, gaps: bool = True) -> Diff | None:
     """What the last build changed: its graph against the one it replaced, or None
     when the directory has no previous graph (first build, or nothing changed yet)."""
-    from .curated import display_path
+    from .files import display_path
     from .version import read_version
 
     build_dir = build_dir or settings.path("build_dir")

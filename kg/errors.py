@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 
 class KGError(Exception):
@@ -73,3 +73,46 @@ class ValidationError(KGError, ValueError):
 
 class SourceChangedError(KGError, ValueError):
     """The survey source no longer matches the hash recorded in its lock file."""
+
+
+class GraphDataError(KGError, ValueError):
+    """Triples to load that are not N-Triples: the line, the column and what is wrong.
+    Raised before anything is replaced."""
+
+
+class StoreError(KGError):
+    """A store setting names nothing usable (bad setting, locked or empty directory)."""
+
+
+class EndpointError(KGError):
+    """A SPARQL endpoint is unreachable, too slow, or refuses a request."""
+
+
+class NotApplicable(KGError):
+    """A condition that cannot hold on the rows the form ranges over."""
+
+
+class NotInGraph(KGError, LookupError):
+    """The model is not in the graph; carries the closest known models."""
+
+    def __init__(self, model: str, closest: list[str]) -> None:
+        self.model, self.closest = model, closest
+        hint = f"; closest known models: {', '.join(closest)}" if closest else ""
+        super().__init__(f"model {model!r} is not in the graph{hint} (no report is made for "
+                         "another model)")
+
+    def __str__(self) -> str:
+        return self.args[0]
+
+
+class AdditionError(KGError, ValueError):
+    """A malformed or conflicting addition; names file, entry and field (``problems``: the
+    refused entries, kg.additions.Rejected, each printing where and why)."""
+
+    def __init__(self, problems: Sequence[object]) -> None:
+        self.problems = list(problems)
+        first = self.problems[0]
+        more = (f" (and {len(self.problems) - 1} more problem(s))"
+                if len(self.problems) > 1 else "")
+        super().__init__(f"{first}{more}; fix the entry, or build without bad entries "
+                         "with --skip-bad-additions")

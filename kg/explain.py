@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from rdflib import Literal, URIRef
 
 from .errors import KGError, UnknownLabelError
-from .store import Store
+from .stores.base import Store
 from .urls import iri_problem
 from .vocab import ID, PREFIXES, qname
 

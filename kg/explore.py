@@ -14,11 +14,11 @@ from rdflib import Literal, URIRef
 from rdflib.term import Node
 
 from . import settings
-from .build import SUMMARY_CLASSES
+from .coverage.summary import SUMMARY_CLASSES
 from .errors import KGError
 from .explain import checked_iri, explain, qname, resolve_node
 from .sparql import format_result, run_query
-from .store import Store
+from .stores.base import Store
 from .vocab import PREFIXES, RD
 
 # ------------------------------------------------------------------ the store
@@ -28,14 +28,14 @@ def open_app_store(setting: str | None = None) -> Store:
     """The store the app reads: ``setting`` ('memory', 'oxigraph:PATH' or an endpoint URL;
     default the ``store`` setting, KG_STORE). Opened once per call; the app caches it per
     server process (``st.cache_resource``). KGError when it cannot be opened."""
-    from .context import open_store
+    from .stores.open import open_store
 
-    return open_store(store=setting)
+    return open_store(setting)
 
 
 def store_choices() -> list[tuple[str, str]]:
     """(setting, description) of the stores a user can pick."""
-    from .store import available_stores
+    from .stores.open import available_stores
 
     return [(c.setting, f"{c.kind}: {c.description}" if c.description else c.kind)
             for c in available_stores()]
@@ -102,7 +102,7 @@ def entities(store: Store, kind: str | None = None) -> list[Entity]:
     """Every node a page exists for, sorted by type then label; ``kind`` picks one type."""
     if kind is not None and kind not in ENTITY_TYPES:
         raise KGError(f"unknown entity type {kind!r}; expected one of {', '.join(ENTITY_TYPES)}")
-    from .store import select_values
+    from .stores.base import select_values
 
     out: dict[str, Entity] = {}
     for name, cls in ENTITY_CLASSES:
@@ -150,7 +150,7 @@ def browse_entities(store: Store, kinds=None, limit: int = PICKER_MAX) -> Matche
     ENTITY_TYPES order (each type's first nodes in the store's order, sorted by label), and
     how many there are: one query with LIMIT and one COUNT per type, so a picker costs the
     nodes it lists, not the graph (:class:`EntityIndex` searches them all)."""
-    from .store import select_values
+    from .stores.base import select_values
 
     out: dict[str, Entity] = {}
     total = 0
@@ -209,7 +209,7 @@ def entity_index(store: Store) -> EntityIndex:
 def entity_of(store: Store, short: str) -> Entity | None:
     """The picker entry of one node (short name or IRI), None when no page exists for it:
     one bound query per entity type."""
-    from .store import select_values
+    from .stores.base import select_values
 
     node = expand(short)
     for name, cls in ENTITY_CLASSES:
@@ -409,14 +409,15 @@ ENTITIES_OF = ENTITIES_QUERY.replace("?node a ?cls .", "{values}\n  ?node a ?cls
 def _entries(store: Store, nodes) -> dict[str, Entity]:
     """IRI -> the picker entry (short name, label, first type in ENTITY_TYPES order) of
     those ``nodes`` a page exists for: bounded queries over the nodes given."""
-    from .store import select_values, values_block
+    from .sparql_text import values_blocks
+    from .stores.base import select_values
 
     names = {str(c): n for n, c in ENTITY_CLASSES}
     order = {n: i for i, n in enumerate(ENTITY_TYPES)}
     nodes = sorted(set(nodes))
     out: dict[str, Entity] = {}
-    for i in range(0, len(nodes), 2000):
-        q = ENTITIES_OF.replace("{values}", values_block(["node"], [(n,) for n in nodes[i:i + 2000]]))
+    for block in values_blocks(["node"], [(n,) for n in nodes]):
+        q = ENTITIES_OF.replace("{values}", block)
         for n, cls, label in select_values(store, q)[1]:
             e = Entity(ref(n), label, names[cls])
             if n not in out or order[e.type] < order[out[n].type]:
@@ -501,7 +502,7 @@ def find_entity(store: Store, text: str, index=None) -> str:
 
 def entity_page(store: Store, short: str) -> EntityPage:
     """Everything about one node, each fact with the survey cell or curated entry behind it."""
-    from .store import select_values
+    from .stores.base import select_values
 
     node = resolve_node(store, short)
     plabels = term_labels(store)
@@ -794,7 +795,8 @@ def coverage_cell(store: Store, by: str, level: str, threat: str, column: str,
     Only the cell is queried, and only for the items listed: the first ``limit`` of each
     kind by label (kg.coverage.page.cell), with the cell's counts from the coverage summary."""
     from .coverage import page as coverage_page
-    from .store import select_values, values_block
+    from .sparql_text import values_blocks
+    from .stores.base import select_values
 
     limit = CELL_ITEMS if limit is None else limit
     t, c = _column_iri(store, "threat", threat), _column_iri(store, by, column)
@@ -802,8 +804,8 @@ def coverage_cell(store: Store, by: str, level: str, threat: str, column: str,
     attacks, defenses = cell.attacks[:limit], cell.defenses[:limit]
     details: dict[str, dict] = {}
     items = sorted({i.node.iri for i in attacks + defenses})
-    for n in range(0, len(items), 2000):
-        q = ITEM_DETAILS_OF.format(values=values_block(["item"], [(i,) for i in items[n:n + 2000]]))
+    for block in values_blocks(["item"], [(i,) for i in items]):
+        q = ITEM_DETAILS_OF.format(values=block)
         names, rows = select_values(store, q)
         for r in rows:
             r = dict(zip(names, r, strict=True))

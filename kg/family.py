@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-from .store import Store, select_values
+from .stores.base import Store, select_values
 
 _TREE = """
 SELECT ?m ?b ?label ?family WHERE {

@@ -19,19 +19,25 @@ from rdflib.namespace import DCTERMS, PROV
 
 from . import settings
 from .bibliography import BibEntry, Bibliography, load_bibliography
-from .curated import (
-    Aliases,
-    Definition,
-    ModelEntry,
-    display_path,
-    load_aliases,
-    load_definitions,
-    load_models,
-    norm,
-)
+from .curated import Aliases, Definition, ModelEntry, load_aliases, load_definitions, load_models, norm
 from .derive import materialise
 from .errors import SourceError, UnknownLabelError
-from .ingest import ATTACKS, DEFENSES, Row, Survey, Table
+from .files import display_path
+from .ingest import Row, Survey, Table
+from .survey import (
+    ATTACKS,
+    CATEGORY,
+    CODE,
+    DEFENSES,
+    EFFECTIVENESS,
+    KNOWLEDGE,
+    LIMITATIONS,
+    METHODS,
+    MODELS,
+    REF,
+    THREAT_COLUMN,
+    THREATS,
+)
 from .urls import url_problem
 from .vocab import PREFIXES, RD, iri
 
@@ -44,25 +50,23 @@ if TYPE_CHECKING:
 # Which property each survey column maps to (the provenance link column -> fact).
 COLUMN_PROPERTIES: dict[str, dict[str, tuple[URIRef, ...]]] = {
     ATTACKS: {
-        "Category": (RD.threat,),
-        "Ref.": (RD.fromPaper, DCTERMS.title, RD.paperURL, RD.referenceURL),
-        "Attacker's knowledge": (RD.assumesKnowledge,),
-        "Target Models": (RD.evaluatedOn,),
-        "Effectiveness": (RD.effectiveness,),
-        "Limitations": (RD.limitation,),
-        "Code": (RD.codeAvailability, RD.codeRepository),
+        CATEGORY: (RD.threat,),
+        REF: (RD.fromPaper, DCTERMS.title, RD.paperURL, RD.referenceURL),
+        KNOWLEDGE: (RD.assumesKnowledge,),
+        MODELS: (RD.evaluatedOn,),
+        EFFECTIVENESS: (RD.effectiveness,),
+        LIMITATIONS: (RD.limitation,),
+        CODE: (RD.codeAvailability, RD.codeRepository),
     },
     DEFENSES: {
-        "Threats": (RD.mitigates,),
-        "Ref.": (RD.fromPaper, DCTERMS.title, RD.paperURL, RD.referenceURL),
-        "Key Methods": (RD.method,),
-        "Target Models": (RD.evaluatedOn,),
-        "Effectiveness": (RD.effectiveness,),
-        "Code": (RD.codeAvailability, RD.codeRepository),
+        THREATS: (RD.mitigates,),
+        REF: (RD.fromPaper, DCTERMS.title, RD.paperURL, RD.referenceURL),
+        METHODS: (RD.method,),
+        MODELS: (RD.evaluatedOn,),
+        EFFECTIVENESS: (RD.effectiveness,),
+        CODE: (RD.codeAvailability, RD.codeRepository),
     },
 }
-MULTI_VALUED = {"Attacker's knowledge", "Target Models"}
-THREAT_COLUMN = {ATTACKS: "Category", DEFENSES: "Threats"}
 
 
 def load_ontology() -> Graph:
@@ -149,7 +153,7 @@ def build_graph(
 def _add_crosswalk(g: Graph) -> None:
     """The curated threat -> MITRE ATLAS mappings (data/atlas_crosswalk.yaml), labelled curated."""
     from .crosswalk import load_crosswalk, to_graph
-    from .store import MemoryStore
+    from .stores.memory import MemoryStore
 
     g += to_graph(MemoryStore(g), load_crosswalk())
 
@@ -388,22 +392,22 @@ def _add_row(ctx: _Ctx, t: URIRef, columns: dict[str, URIRef], row: Row,
     paper = _add_paper(ctx, row, r, papers)
     threat_col = THREAT_COLUMN[row.table]
     threat = _concept(ctx, "threats", row, threat_col)
-    models = [_concept(ctx, "models", row, "Target Models", text)
-              for text in _nonempty_multi(ctx, row, "Target Models")]
-    effectiveness = _text(ctx, row, "Effectiveness")
-    ref = row["Ref."].links[0] if row["Ref."].links else None
+    models = [_concept(ctx, "models", row, MODELS, text)
+              for text in _nonempty_multi(ctx, row, MODELS)]
+    effectiveness = _text(ctx, row, EFFECTIVENESS)
+    ref = row[REF].links[0] if row[REF].links else None
 
     if row.table == ATTACKS:
-        node = iri("attack", row["Ref."].text)
+        node = iri("attack", row[REF].text)
         g.add((node, RDF.type, RD.Attack))
         g.add((node, RD.threat, threat))
-        for text in _nonempty_multi(ctx, row, "Attacker's knowledge"):
+        for text in _nonempty_multi(ctx, row, KNOWLEDGE):
             g.add((node, RD.assumesKnowledge,
-                   _concept(ctx, "knowledge", row, "Attacker's knowledge", text)))
-        g.add((node, RD.limitation, Literal(_text(ctx, row, "Limitations"))))
+                   _concept(ctx, "knowledge", row, KNOWLEDGE, text)))
+        g.add((node, RD.limitation, Literal(_text(ctx, row, LIMITATIONS))))
         g.add((node, RDFS.label, Literal(f"{_label(g, threat)} attack: {row['Ref.'].text}")))
     else:
-        method_label = _text(ctx, row, "Key Methods")
+        method_label = _text(ctx, row, METHODS)
         method_label = ctx.aliases.resolve("methods", method_label) or method_label
         method = iri("method", method_label)
         g.add((method, RDF.type, RD.DefenseMethod))
@@ -415,11 +419,11 @@ def _add_row(ctx: _Ctx, t: URIRef, columns: dict[str, URIRef], row: Row,
             g.add((method, PROV.wasDerivedFrom, entry))
             for alt in alts:
                 g.add((method, SKOS.altLabel, Literal(alt)))
-        node = iri("evaluation", row["Ref."].text, method_label)
+        node = iri("evaluation", row[REF].text, method_label)
         if (node, RDF.type, RD.DefenseEvaluation) in g:
             raise SourceError(f"the paper evaluates method {method_label!r} twice",
                               file=ctx.survey.file, table=row.table, row=row.number,
-                              column="Key Methods")
+                              column=METHODS)
         g.add((node, RDF.type, RD.DefenseEvaluation))
         g.add((node, RD.method, method))
         g.add((node, RD.mitigates, threat))
@@ -429,7 +433,7 @@ def _add_row(ctx: _Ctx, t: URIRef, columns: dict[str, URIRef], row: Row,
         g.add((node, RD.evaluatedOn, m))
     g.add((node, RD.effectiveness, Literal(effectiveness)))
     if ref:
-        g.add((node, RD.referenceURL, _web_iri(ctx, row, "Ref.", ref)))
+        g.add((node, RD.referenceURL, _web_iri(ctx, row, REF, ref)))
     g.add((node, PROV.wasDerivedFrom, r))
 
 
@@ -474,11 +478,11 @@ _CODE_RANK = {RD.NoCodeMarked: 0, RD.CodeWithoutLink: 1, RD.CodeLinked: 2}
 
 def _add_paper(ctx: _Ctx, row: Row, r: URIRef, papers: dict[str, URIRef]) -> URIRef:
     g = ctx.g
-    cell = row["Ref."]
+    cell = row[REF]
     title = cell.text
     if not title:
         raise SourceError("empty title", file=ctx.survey.file, table=row.table, row=row.number,
-                          column="Ref.")
+                          column=REF)
     title = ctx.aliases.resolve("papers", title) or title
     key = norm(title)
     paper = papers.get(key)
@@ -489,14 +493,14 @@ def _add_paper(ctx: _Ctx, row: Row, r: URIRef, papers: dict[str, URIRef]) -> URI
         g.add((paper, DCTERMS.title, Literal(title)))
         g.add((paper, RDFS.label, Literal(title)))
     for link in cell.links:
-        g.add((paper, RD.paperURL, _web_iri(ctx, row, "Ref.", link)))
+        g.add((paper, RD.paperURL, _web_iri(ctx, row, REF, link)))
     # what the Code cell says: a link; text but no link; nothing. Over a paper's rows the
     # most stated wins (linked > marked without a link > none marked).
-    code = row["Code"]
+    code = row[CODE]
     state = (RD.CodeLinked if code.links else RD.CodeWithoutLink if code.text
              else RD.NoCodeMarked)
     for link in code.links:
-        g.add((paper, RD.codeRepository, _web_iri(ctx, row, "Code", link)))
+        g.add((paper, RD.codeRepository, _web_iri(ctx, row, CODE, link)))
     had = g.value(paper, RD.codeAvailability)
     if had is None or _CODE_RANK[state] > _CODE_RANK[had]:
         g.set((paper, RD.codeAvailability, state))

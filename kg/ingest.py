@@ -15,22 +15,8 @@ from pathlib import Path
 from bs4 import BeautifulSoup, Tag
 
 from .errors import SourceError
+from .survey import COLUMNS, SIGNATURES
 from .urls import url_problem
-
-ATTACKS = "attacks"
-DEFENSES = "defenses"
-
-# Columns each table must have (survey headers, as written).
-REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
-    ATTACKS: ("Category", "Ref.", "Attacker's knowledge", "Target Models", "Effectiveness",
-              "Limitations", "Code"),
-    DEFENSES: ("Threats", "Ref.", "Key Methods", "Target Models", "Effectiveness", "Code"),
-}
-# A table is recognised by headers only it has.
-SIGNATURES: dict[str, tuple[str, ...]] = {
-    ATTACKS: ("Attacker's knowledge",),
-    DEFENSES: ("Key Methods",),
-}
 
 
 @dataclass(frozen=True)
@@ -107,7 +93,7 @@ def _parse_table(el: Tag, name: str, title: str, file: str) -> Table:
     if header_tr is None:
         raise SourceError("table has no header row (<th> cells)", file=file, table=name)
     headers = tuple(collapse(th.get_text()) for th in header_tr.find_all("th"))
-    for col in REQUIRED_COLUMNS[name]:
+    for col in COLUMNS[name]:
         if col not in headers:
             raise SourceError(f"missing column {col!r} (found: {', '.join(headers)})",
                               file=file, table=name, column=col)
@@ -164,7 +150,7 @@ def _closest_kind(headers: set[str], taken: set[str]) -> str | None:
     """The table kind not yet found of which ``headers`` hold most (at least half) of the
     required columns, or None."""
     scores = {n: sum(c in headers for c in cols) / len(cols)
-              for n, cols in REQUIRED_COLUMNS.items() if n not in taken}
+              for n, cols in COLUMNS.items() if n not in taken}
     best = max(scores, key=lambda n: scores[n], default=None)
     return best if best is not None and scores[best] >= 0.5 else None
 
@@ -201,7 +187,7 @@ def parse_survey(text: str, file: str = "<survey>") -> Survey:
     if not tables:
         raise SourceError("no survey tables found (expected HTML <table>s with the attack and "
                           "defense taxonomy headers)", file=file)
-    for name in REQUIRED_COLUMNS:
+    for name in COLUMNS:
         if name not in tables:
             raise SourceError(f"the {name} table is missing", file=file, table=name)
     title = _heading_before(text, text.find("<table")) if "<table" in text else ""

@@ -21,7 +21,8 @@ from pathlib import Path
 from rdflib import URIRef
 
 from .errors import KGError
-from .store import Store, select_values
+from .files import replacing
+from .stores.base import Store, select_values
 
 KINDS = ("threat", "knowledge", "model", "method", "paper", "author", "venue")
 
@@ -300,14 +301,9 @@ class _Column:
 def write_lexicon(lex: Lexicon, path: Path) -> None:
     """``lex`` as the SQLite file :class:`StoredLexicon` reads, written whole or not at all
     (a temporary file in the same directory, renamed over ``path``)."""
-    import os
     import sqlite3
-    import tempfile
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    try:
+    with replacing(path) as tmp:
         db = sqlite3.connect(tmp)
         db.executescript("""
             PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;
@@ -332,13 +328,6 @@ def write_lexicon(lex: Lexicon, path: Path) -> None:
                          "CREATE INDEX deletions_d ON deletions (d);")
         db.commit()
         db.close()
-        from .build import new_file_mode
-
-        os.chmod(tmp, new_file_mode())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _deletes(word: str, depth: int) -> set[str]:

@@ -31,6 +31,7 @@ import numpy as np
 
 from . import settings
 from .errors import KGError
+from .sentence_model import model_embedder, model_path
 from .vocab import slug
 
 FORMAT = "1"  # bump when the export's layout or pipeline changes
@@ -84,8 +85,6 @@ def export(model: str | None = None, cache_dir: Path | None = None,
     """Export ``model`` (default: the ``model`` setting) to ONNX once; the directory of
     the export. Checked against sentence-transformers before it is kept (all or nothing:
     a failed export leaves no directory)."""
-    from .embed import model_embedder, model_path
-
     name = model or settings.get("model")
     src = Path(model_path(name))
     if not src.is_dir():
@@ -198,8 +197,6 @@ class OnnxEmbedder:
 @functools.cache
 def onnx_embedder(model: str, cache_dir: str | None = None) -> OnnxEmbedder | None:
     """The exported model's embedder, or None when there is no current export."""
-    from .embed import model_path
-
     d = export_dir(model, Path(cache_dir) if cache_dir else None)
     meta = _meta(d)
     if not meta or meta.get("format") != FORMAT or not (d / "model.onnx").is_file():

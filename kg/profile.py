@@ -30,25 +30,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import settings
-from .curated import display_path, load_yaml
-from .errors import KGError, SourceError, UnknownLabelError
+from .errors import KGError, NotInGraph, SourceError, UnknownLabelError
+from .files import display_path, load_yaml
 from .query import Cond, Form, Term, context, run
 
 ACCESS_FILE = settings.DATA_DIR / "access.yaml"
 FORMATS = ("md", "html", "json", "pdf")
-
-
-class NotInGraph(KGError, LookupError):
-    """The model is not in the graph; carries the closest known models."""
-
-    def __init__(self, model: str, closest: list[str]) -> None:
-        self.model, self.closest = model, closest
-        hint = f"; closest known models: {', '.join(closest)}" if closest else ""
-        super().__init__(f"model {model!r} is not in the graph{hint} (no report is made for "
-                         "another model)")
-
-    def __str__(self) -> str:
-        return self.args[0]
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ import networkx as nx
 from .coverage import evaluated_against
 from .errors import KGError
 from .explain import qname
-from .store import Store
+from .stores.base import Store
 
 TYPES = ("Paper", "Attack", "DefenseEvaluation", "DefenseMethod", "ThreatCategory",
          "AttackerKnowledge", "TargetModel")
@@ -126,7 +126,7 @@ def local_graph(store: Store, center: str, depth: int = 1,
     from rdflib import URIRef
 
     from .derive import EVALUATED_AGAINST
-    from .store import select_values
+    from .stores.base import select_values
 
     G = nx.MultiDiGraph()
     _add_nodes(store, G, [center])
@@ -197,7 +197,8 @@ def _edges_among(store: Store, G: nx.MultiDiGraph, keep: list[str],
                  derived: list[tuple[str, str, str, str]]) -> None:
     """Add the stated and derived edges among ``keep`` (and the derived edges' paths)."""
     from .derive import EVALUATED_AGAINST, derivation_path
-    from .store import select_values, values_block
+    from .sparql_text import values_block
+    from .stores.base import select_values
 
     block = values_block(["s"], [(n,) for n in keep])
     q = EDGES_AMONG.replace("{s_values}", block).replace("{o_values}", block.replace("?s", "?o"))
@@ -218,11 +219,11 @@ def _edges_among(store: Store, G: nx.MultiDiGraph, keep: list[str],
 
 def _add_nodes(store: Store, G: nx.MultiDiGraph, nodes: list[str]) -> None:
     """Add ``nodes`` with their type and label (as NODES gives them)."""
-    from .store import select_values, values_block
+    from .sparql_text import values_blocks
+    from .stores.base import select_values
 
-    for i in range(0, len(nodes), 2000):
-        q = NODES.replace("?node a ?type .", "?node a ?type .\n  " +
-                          values_block(["node"], [(n,) for n in nodes[i:i + 2000]]))
+    for block in values_blocks(["node"], [(n,) for n in nodes]):
+        q = NODES.replace("?node a ?type .", "?node a ?type .\n  " + block)
         for n, t, label in sorted(select_values(store, q)[1], key=lambda r: (r[0], r[2])):
             if n not in G:
                 G.add_node(n, type=t.rsplit("#", 1)[-1], label=label)

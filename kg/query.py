@@ -28,7 +28,7 @@ Semantics (the same everywhere, tested against a plain-Python oracle over the su
 A condition that cannot hold on the rows a target ranges over (attacker knowledge of a
 defense method) is never dropped: :func:`compile_form` raises :class:`NotApplicable`
 with the reason. Values reach the query only as RDF terms written by
-:func:`kg.store.sparql_term` into ``VALUES`` blocks (IRIs checked, literals escaped): the
+:func:`kg.sparql_text.sparql_term` into ``VALUES`` blocks (IRIs checked, literals escaped): the
 text shown is exactly the text run, and it runs unchanged through ``kg sparql``.
 """
 
@@ -41,9 +41,10 @@ from rdflib import Literal, URIRef
 
 from .coverage import summary
 from .coverage.summary import THREAT_VIEW
-from .errors import KGError
+from .errors import NotApplicable
 from .family import ModelTree, model_tree
-from .store import Store, select_values, sparql_term
+from .sparql_text import sparql_term
+from .stores.base import Store, select_values
 
 TARGETS = ("attacks", "evaluations", "methods", "papers", "models", "threats", "knowledge")
 KINDS = ("threat", "knowledge", "model", "method", "paper", "code", "text", "defended", "t2i",
@@ -78,10 +79,6 @@ _NOUN = {"attacks": "attacks", "evaluations": "defense evaluations",
          "methods": "defense methods", "papers": "papers", "models": "models",
          "threats": "threats", "knowledge": "attacker-knowledge levels"}
 _PART_NOUN = {"attacks": "attack rows", "defenses": "defense rows"}
-
-
-class NotApplicable(KGError):
-    """A condition that cannot hold on the rows the form ranges over."""
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 
-from .embed import TYPES, Embedder, NodeText, embed_nodes, lazy_embedder, node_texts, query_embedder
+from .embed import TYPES, NodeText, embed_nodes, node_texts, query_embedder
 from .errors import KGError, UnknownLabelError
 from .linking import (
     STOPWORDS,
@@ -37,7 +37,8 @@ from .linking import (
     link,
     tokens,
 )
-from .store import Store, select_values
+from .sentence_model import Embedder, lazy_embedder
+from .stores.base import Store, select_values
 
 _PAPERS_OF = """
 SELECT ?n ?p ?title WHERE {
@@ -325,7 +326,7 @@ def _search_data(store: Store, cache_dir=None) -> tuple[list[NodeText], Lexicon 
     curated aliases and this code (the lexicon from its own cache, kg.linking), so a warm
     ``kg search`` runs no query and never parses the graph."""
     from . import settings
-    from .embed import _write_atomic
+    from .files import replacing
 
     key = _search_data_key(store)
     path = None
@@ -352,7 +353,8 @@ def _search_data(store: Store, cache_dir=None) -> tuple[list[NodeText], Lexicon 
                 "papers_of": {a: [[e.iri, e.label] for e in es] for a, es in papers.items()}}
         text = json.dumps(data, ensure_ascii=False)
         try:
-            _write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+            with replacing(path, prefix=path.name, suffix=".tmp") as tmp:
+                tmp.write_text(text, encoding="utf-8")
         except OSError:
             pass  # a cache that cannot be written costs time, not the answer
     return nodes, lex, papers

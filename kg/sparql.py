@@ -10,29 +10,12 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pyparsing import ParseException
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
-from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import Node
 
 from .errors import QueryError
-from .store import Store, with_prefixes
-from .vocab import SPARQL_PREFIXES
-
-_PREFIX_LINES = SPARQL_PREFIXES.count("\n")
-QUERY_FORMS = {"SelectQuery": "select", "AskQuery": "ask", "ConstructQuery": "construct",
-               "DescribeQuery": "describe"}
-
-
-def _walk(node):
-    yield node
-    if isinstance(node, CompValue):
-        for v in node.values():
-            yield from _walk(v)
-    elif isinstance(node, list | tuple) or type(node).__name__ == "ParseResults":
-        for v in node:
-            yield from _walk(v)
+from .stores.base import Store
+from .worker import Limits, run_in_worker
 
 
 def read_query_arg(query: str) -> str:
@@ -45,42 +28,6 @@ def read_query_arg(query: str) -> str:
         except (OSError, UnicodeDecodeError) as e:
             raise QueryError(f"file {p}: cannot read the query: {e}") from None
     return query
-
-
-def check_read_only(text: str) -> str:
-    """The query form ('select', 'ask', 'construct', 'describe') of an allowed query;
-    QueryError for anything else."""
-    if not text or not text.strip():
-        raise QueryError("empty query")
-    full = with_prefixes(text)
-    try:
-        parsed = parseQuery(full)
-    except ParseException as e:
-        try:
-            parseUpdate(full)
-        except ParseException:
-            pass
-        else:
-            raise QueryError("refused: SPARQL updates (INSERT, DELETE, LOAD, CLEAR, DROP, "
-                             "CREATE, ...) are not allowed; queries here are read-only") from None
-        line = max(1, e.lineno - _PREFIX_LINES)
-        raise QueryError(f"SPARQL syntax error at line {line}, column {e.col}: "
-                         f"{e.msg} (near {e.line.strip()[:60]!r})") from None
-    except Exception as e:  # rdflib raises assorted errors on odd input
-        raise QueryError(f"SPARQL syntax error: {e}") from None
-    form = None
-    for n in _walk(parsed):
-        if isinstance(n, CompValue):
-            if n.name == "ServiceGraphPattern":
-                raise QueryError("refused: SERVICE is not allowed (it would fetch a remote URL)")
-            if n.name == "DatasetClause" or (n.name in QUERY_FORMS and "datasetClause" in n):
-                raise QueryError("refused: FROM / FROM NAMED is not allowed (it would load a URL); "
-                                 "queries run on the knowledge graph as it is")
-            if n.name in QUERY_FORMS and form is None:
-                form = QUERY_FORMS[n.name]
-    if form is None:
-        raise QueryError("not a SELECT, ASK, CONSTRUCT or DESCRIBE query")
-    return form
 
 
 @dataclass
@@ -98,8 +45,6 @@ def run_query(store: Store, text: str, limit: int | None = None,
     """Run a user's read-only query in a worker process that is killed at the deadline
     (parse and read-only check included), with a memory cap, the text size capped, rows
     cut at ``limit`` and CONSTRUCT/DESCRIBE at ``construct_max_triples`` (kg.worker)."""
-    from .worker import Limits, run_in_worker
-
     if not text or not text.strip():
         raise QueryError("empty query")
     limits = Limits.from_settings(timeout=timeout, rows=limit)

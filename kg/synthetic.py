@@ -24,7 +24,8 @@ from rdflib import Graph
 
 from . import settings
 from .curated import load_aliases, load_models, norm
-from .ingest import ATTACKS, DEFENSES, Cell, Row, Survey, Table, read_survey
+from .ingest import Cell, Row, Survey, Table, read_survey
+from .survey import ATTACKS, CODE, DEFENSES, KNOWLEDGE, METHODS, MODELS, REF
 
 P_SWAP_MODEL = 0.25  # a model of a row is replaced by a sibling in the model tree
 P_SWAP_KNOWLEDGE = 0.15  # a knowledge level of an attack row is replaced by another
@@ -57,7 +58,7 @@ def _profile() -> _Profile:
     by_paper: dict[str, dict[str, list[Row]]] = {}
     for name in (ATTACKS, DEFENSES):
         for row in survey.tables[name].rows:
-            title = row["Ref."].text
+            title = row[REF].text
             key = norm(aliases.resolve("papers", title) or title)
             by_paper.setdefault(key, {ATTACKS: [], DEFENSES: []})[name].append(row)
     templates = tuple(_Template({k: tuple(v) for k, v in rows.items()})
@@ -66,9 +67,9 @@ def _profile() -> _Profile:
     parent = {m.label: m.broader for m in models}
     siblings = {m.label: tuple(sorted(x for x, p in parent.items() if p == m.broader))
                 for m in models}
-    methods = {norm(r["Key Methods"].text) for r in survey.tables[DEFENSES].rows}
+    methods = {norm(r[METHODS].text) for r in survey.tables[DEFENSES].rows}
     knowledge = tuple(sorted({k.strip() for r in survey.tables[ATTACKS].rows
-                              for k in r["Attacker's knowledge"].text.split(",")}))
+                              for k in r[KNOWLEDGE].text.split(",")}))
     return _Profile(survey, templates, tuple(words), siblings, knowledge,
                     len(methods), len(templates))
 
@@ -112,15 +113,15 @@ def _papers(n_papers: int, seed: int) -> Iterator[dict[str, list[Row]]]:
                 cells = {}
                 for col, c in r.cells.items():
                     text, links = c.text, c.links
-                    if col == "Ref.":
+                    if col == REF:
                         text, links = title, ref_links
-                    elif col == "Code":
+                    elif col == CODE:
                         links = code_link if c.links else ()
-                    elif col == "Target Models":
+                    elif col == MODELS:
                         text = ", ".join(_swap_models(rng, prof, text))
-                    elif col == "Attacker's knowledge":
+                    elif col == KNOWLEDGE:
                         text = ", ".join(_swap_knowledge(rng, prof, text))
-                    elif col == "Key Methods":
+                    elif col == METHODS:
                         v = rng.randrange(method_pool)
                         text = text if v == 0 else f"{text} variant {v}"
                     cells[col] = Cell(col, text, links, renumber.get(c.written_in_row, number))

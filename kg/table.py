@@ -28,7 +28,21 @@ from rdflib import Literal
 
 from .errors import KGError
 from .markup import csv_cell, html_link, md_link, md_text, md_url
-from .store import Store
+from .stores.base import Store
+from .survey import (
+    CATEGORY,
+    CODE,
+    CODE_URL,
+    EFFECTIVENESS,
+    KNOWLEDGE,
+    LIMITATIONS,
+    METHODS,
+    MODELS,
+    PAPER_URL,
+    REF,
+    THREATS,
+)
+from .survey import COLUMNS as SURVEY_COLUMNS
 from .urls import is_web_url
 
 SEP = "\u001f"
@@ -102,18 +116,8 @@ SELECT ?n ?where ?idx ?header ?text ?written ?link WHERE {
 ORDER BY ?n ?idx
 """
 
-COLUMNS = {
-    "attacks": ["Category", "Ref.", "Attacker's knowledge", "Target Models", "Effectiveness",
-                "Limitations", "Paper URL", "Code URL"],
-    "defenses": ["Threats", "Ref.", "Key Methods", "Target Models", "Effectiveness",
-                 "Paper URL", "Code URL"],
-}
-# The survey's headers (data/privacy-taxonomy.md), for a graph without its source table.
-SURVEY_COLUMNS = {
-    "attacks": ["Category", "Ref.", "Attacker's knowledge", "Target Models", "Effectiveness",
-                "Limitations", "Code"],
-    "defenses": ["Threats", "Ref.", "Key Methods", "Target Models", "Effectiveness", "Code"],
-}
+COLUMNS = {name: [c for c in cols if c != CODE] + [PAPER_URL, CODE_URL]
+           for name, cols in SURVEY_COLUMNS.items()}
 FORMATS = ("md", "html", "csv", "json")
 WORDS = ("survey", "canonical")
 
@@ -137,23 +141,23 @@ def _canonical(store: Store, name: str) -> list[tuple[int, str, dict]]:
     """(row number or ADDITION, addition "file#entry" or "", canonical row) per node."""
     if name == "attacks":
         return [(int(r["n"]), str(r["key"] or ""), {
-            "Category": _s(r["threat"]),
-            "Ref.": _s(r["title"]),
-            "Attacker's knowledge": _list(r["knowledge"]),
-            "Target Models": _list(r["models"]),
-            "Effectiveness": _s(r["eff"]),
-            "Limitations": _s(r["lim"]),
-            "Paper URL": _s(r["ref"]),
-            "Code URL": _s(r["code"]),
+            CATEGORY: _s(r["threat"]),
+            REF: _s(r["title"]),
+            KNOWLEDGE: _list(r["knowledge"]),
+            MODELS: _list(r["models"]),
+            EFFECTIVENESS: _s(r["eff"]),
+            LIMITATIONS: _s(r["lim"]),
+            PAPER_URL: _s(r["ref"]),
+            CODE_URL: _s(r["code"]),
         }) for r in store.select(ATTACKS_QUERY)]
     return [(int(r["n"]), str(r["key"] or ""), {
-        "Threats": _s(r["threat"]),
-        "Ref.": _s(r["title"]),
-        "Key Methods": _s(r["method"]),
-        "Target Models": _list(r["models"]),
-        "Effectiveness": _s(r["eff"]),
-        "Paper URL": _s(r["ref"]),
-        "Code URL": _s(r["code"]),
+        THREATS: _s(r["threat"]),
+        REF: _s(r["title"]),
+        METHODS: _s(r["method"]),
+        MODELS: _list(r["models"]),
+        EFFECTIVENESS: _s(r["eff"]),
+        PAPER_URL: _s(r["ref"]),
+        CODE_URL: _s(r["code"]),
     }) for r in store.select(DEFENSES_QUERY)]
 
 
@@ -223,11 +227,11 @@ def _addition_cells(row: dict, name: str, headers: list[str]) -> dict:
         return [v] if v else []
 
     known = {
-        "Ref.": _cell(row["Ref."] or "", links(row["Paper URL"]), None),
-        "Code": _cell("code", links(row["Code URL"]), None),
+        REF: _cell(row[REF] or "", links(row[PAPER_URL]), None),
+        CODE: _cell("code", links(row[CODE_URL]), None),
     }
     for h in COLUMNS[name]:
-        if h not in known and h not in ("Paper URL", "Code URL"):
+        if h not in known and h not in (PAPER_URL, CODE_URL):
             known[h] = _cell(_flat(row[h]), [], None)
     return {h: known.get(h, _cell("", [], None)) for h in headers}
 
@@ -276,13 +280,13 @@ def render(rows: list[dict], name: str, fmt: str, words: str = "canonical") -> s
         for r in rows:
             w.writerow([csv_cell(_flat(r[c], "; ")) for c in cols])
         return buf.getvalue()
-    shown = [c for c in cols if c not in ("Paper URL", "Code URL")] + ["Code"]
+    shown = [c for c in cols if c not in (PAPER_URL, CODE_URL)] + [CODE]
     if fmt == "md":
         def md(r: dict, c: str) -> str:
-            if c == "Ref.":
-                return md_link(r[c] or "", r["Paper URL"])
-            if c == "Code":
-                return (f"[code]({md_url(r['Code URL'])})" if web_link(r["Code URL"])
+            if c == REF:
+                return md_link(r[c] or "", r[PAPER_URL])
+            if c == CODE:
+                return (f"[code]({md_url(r['Code URL'])})" if web_link(r[CODE_URL])
                         else "no code link")
             return md_text(_flat(r[c]))
 
@@ -382,10 +386,10 @@ def _html(rows: list[dict], shown: list[str]) -> str:
             span = spans.get((i, c), 1)
             if span == 0:
                 continue
-            if c == "Ref.":
-                v = html_link(r[c], r["Paper URL"])
-            elif c == "Code":
-                v = f'<a href="{esc(r["Code URL"])}">code</a>' if web_link(r["Code URL"]) else "code"
+            if c == REF:
+                v = html_link(r[c], r[PAPER_URL])
+            elif c == CODE:
+                v = f'<a href="{esc(r[CODE_URL])}">code</a>' if web_link(r[CODE_URL]) else "code"
             else:
                 v = esc(_flat(r[c]))
             attr = f' rowspan="{span}"' if span > 1 else ""

@@ -23,8 +23,8 @@ from pathlib import Path
 from rdflib import Graph
 
 from . import settings, snapshot
-from .curated import display_path
 from .errors import KGError
+from .files import display_path
 
 VERSION_FILE = "version.json"
 

@@ -31,7 +31,10 @@ from dataclasses import dataclass
 
 from . import settings
 from .errors import QueryError
-from .store import MemoryStore, OxigraphStore, Store, _prepared, from_oxigraph, with_prefixes
+from .sparql_text import check_read_only, with_prefixes
+from .stores.base import Store
+from .stores.memory import MemoryStore, _prepared
+from .stores.oxigraph import OxigraphStore, from_oxigraph
 
 _CTX = mp.get_context("fork")
 
@@ -119,8 +122,6 @@ def _stream(store: Store, text: str, form: str, limits: Limits):
 
 
 def _child(conn, store: Store | None, text: str, limits: Limits) -> None:
-    from .sparql import check_read_only
-
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         _cap_memory(limits.memory_mb)

@@ -62,7 +62,7 @@ def graph(survey):
 
 @pytest.fixture(scope="session")
 def store(graph):
-    from kg.store import MemoryStore
+    from kg.stores.memory import MemoryStore
 
     return MemoryStore(graph)
 

@@ -14,7 +14,8 @@ import yaml
 
 from kg import settings
 from kg.curated import load_aliases
-from kg.ingest import ATTACKS, DEFENSES, Survey
+from kg.ingest import Survey
+from kg.survey import ATTACKS, DEFENSES
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import yaml
 
 from kg import settings
-from kg.ingest import ATTACKS, DEFENSES
+from kg.survey import ATTACKS, DEFENSES
 
 from .oracle import Oracle
 

@@ -10,16 +10,11 @@ import pytest
 import yaml
 from rdflib import Literal
 
-from kg.additions import (
-    AdditionError,
-    AdditionReport,
-    load_additions,
-    parse_additions,
-    with_entry,
-)
+from kg.additions import AdditionReport, load_additions, parse_additions, with_entry
 from kg.build import build
+from kg.errors import AdditionError
 from kg.graph import build_graph
-from kg.store import MemoryStore
+from kg.stores.memory import MemoryStore
 from kg.validate import check
 from tests.tiers import slow
 

@@ -19,7 +19,8 @@ from rdflib import Literal, URIRef
 from kg.errors import QueryError
 from kg.explain import explain, resolve_node
 from kg.sparql import run_query
-from kg.store import OxigraphStore, RemoteStore
+from kg.stores.oxigraph import OxigraphStore
+from kg.stores.remote import RemoteStore
 from kg.table import table_rows
 from kg.vocab import iri
 from tests.procs import stop, virtuoso
@@ -351,16 +352,16 @@ def test_virtuoso_readers_never_see_a_load_half_done(graph, virtuoso_store):
     thread.join()
     assert seen <= {before, len(graph), 10}
     assert virtuoso_store.triple_count() == len(graph)
-    import kg.store
+    import kg.stores.virtuoso
 
     virt = virtuoso_store._virt()
     assert len(virt._versions()) >= 5  # all replaced within the grace time: kept
     before = {g for m in virt._versions().values() for g in m.values()}
     try:
-        kg.store._GRACE = 0.0
+        kg.stores.virtuoso._GRACE = 0.0
         virtuoso_store.load(graph)
     finally:
-        kg.store._GRACE = 120.0
+        kg.stores.virtuoso._GRACE = 120.0
     (live,) = virt._versions().values()  # the older versions and their graphs are gone
     graphs = {r["g"] for r in virtuoso_store.select(
         "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")}

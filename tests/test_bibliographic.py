@@ -281,8 +281,8 @@ def test_search_ranks_the_paper_of_an_author_or_acronym_first(store, tmp_path):
 @pytest.mark.slow
 def test_definitions_let_the_real_model_find_what_the_survey_does_not_spell_out(store,
                                                                                tmp_path):
-    from kg.embed import DEFAULT_MODEL, model_embedder
     from kg.search import Searcher
+    from kg.sentence_model import DEFAULT_MODEL, model_embedder
 
     s = Searcher(store, model_embedder(DEFAULT_MODEL), DEFAULT_MODEL, tmp_path)
     top = {h.label for h in s.search("image augmentation used to reduce membership leakage",

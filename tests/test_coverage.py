@@ -135,7 +135,7 @@ def test_cli_coverage_bad_level_is_one_line_error(runner):
 @pytest.mark.parametrize("by,level", first_fast([("model", "model"), ("model", "family"),
                                       ("knowledge", "model"), ("defense", "model")]))
 def test_a_cell_queried_alone_equals_the_cell_of_the_whole_matrix(store, by, level):
-    from kg.store import MemoryStore
+    from kg.stores.memory import MemoryStore
     from kg.synthetic import generate_graph
 
     for st in (store, MemoryStore(generate_graph(60, seed=3))):

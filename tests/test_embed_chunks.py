@@ -128,10 +128,10 @@ def test_read_only_cache_still_returns_the_right_vectors(texts, tmp_path, monkey
     embed_nodes(half, CountingEmbedder(), "m", tmp_path, chunk=CHUNK)
     before = sorted(p.name for p in (tmp_path / "embeddings").rglob("*"))
 
-    def refuse(path, write):
+    def refuse(path, **_):
         raise PermissionError(f"read-only: {path}")
 
-    monkeypatch.setattr(embed, "_write_atomic", refuse)  # root ignores chmod
+    monkeypatch.setattr(embed, "replacing", refuse)  # root ignores chmod
     fake = CountingEmbedder()
     v = embed_nodes(texts, fake, "m", tmp_path, chunk=CHUNK)
     assert np.array_equal(v, reference(texts))

@@ -187,7 +187,7 @@ def test_a_long_synthetic_view_breaks_across_pages(tmp_path, columns):
     page-wide floats of at most LONG_ROWS rows in two; still nothing overfull."""
     from kg.export import document_files
     from kg.export.latex import LONG_ROWS
-    from kg.store import MemoryStore
+    from kg.stores.memory import MemoryStore
     from kg.synthetic import generate_graph
 
     store = MemoryStore(generate_graph(60, seed=1))

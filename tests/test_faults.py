@@ -9,8 +9,9 @@ import time
 
 import pytest
 
-from kg.errors import KGError
-from kg.store import EndpointError, RemoteStore, StoreError, open_store
+from kg.errors import EndpointError, KGError, StoreError
+from kg.stores.open import open_store
+from kg.stores.remote import RemoteStore
 
 
 def free_port() -> int:

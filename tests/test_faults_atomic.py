@@ -26,7 +26,9 @@ from pathlib import Path
 
 import pytest
 
-from kg.store import EndpointError, OxigraphStore, RemoteStore
+from kg.errors import EndpointError
+from kg.stores.oxigraph import OxigraphStore
+from kg.stores.remote import RemoteStore
 from tests.tiers import slow
 
 from .conftest import SURVEY
@@ -292,7 +294,7 @@ def test_truncated_graph_file_is_a_one_line_error_and_the_store_is_unchanged(
     location = tmp_path / "ox"
     setting = f"oxigraph:{location}"
     assert kg_cli("load", "--store", setting, "--graph", str(old_graph_file)).exit_code == 0
-    from kg.store import open_store
+    from kg.stores.open import open_store
 
     st = open_store(setting)
     before = (st.triple_count(), os.readlink(location / "active"))
@@ -324,14 +326,14 @@ def test_build_graph_cut_at_a_line_end_is_refused_by_its_hash(kg_cli, tmp_path, 
     r = kg_cli("load", "--store", setting, "--graph", str(built / "graph.nt"))
     assert r.exit_code == 1 and r.output.count("\n") == 1
     assert "SHA-256" in r.output and "unchanged" in r.output
-    from kg.store import open_store
+    from kg.stores.open import open_store
 
     assert open_store(setting).triple_count() == data.count(b"\n")
 
 
 READER = """
 import sys
-from kg.store import OxigraphStore
+from kg.stores.oxigraph import OxigraphStore
 st = OxigraphStore(sys.argv[1])
 for line in sys.stdin:
     print(st.triple_count(), st.path.name, flush=True)
@@ -384,7 +386,7 @@ def test_endpoint_load_is_one_switch(request, graph, protocol):
     from rdflib import URIRef
 
     from kg.coverage import summary
-    from kg.store import GraphDataError
+    from kg.errors import GraphDataError
 
     store = RemoteStore(request.getfixturevalue("oxigraph_server"), timeout=30)
     if protocol == "update":

@@ -14,8 +14,9 @@ from rdflib.namespace import DCTERMS
 from kg.coverage import gaps as gaps_mod
 from kg.curated import load_models
 from kg.graph import build_graph, load_ontology
-from kg.ingest import ATTACKS, DEFENSES, REQUIRED_COLUMNS, Cell, Row, Survey, Table
-from kg.store import MemoryStore
+from kg.ingest import Cell, Row, Survey, Table
+from kg.stores.memory import MemoryStore
+from kg.survey import ATTACKS, COLUMNS, DEFENSES
 from kg.vocab import RD, iri, slug
 from tests.tiers import slow
 
@@ -185,17 +186,17 @@ def _survey(attacks, defenses) -> Survey:
                 "Code": "" if code == "none" else "code"}
         arows.append(Row(ATTACKS, n, {c: _cell(c, vals[c], n, (
             [_url(paper)] if c == "Ref." else [_url(paper) + "/code"]
-            if c == "Code" and code == "linked" else [])) for c in REQUIRED_COLUMNS[ATTACKS]}))
+            if c == "Code" and code == "linked" else [])) for c in COLUMNS[ATTACKS]}))
     for n, (threat, paper, method, models, code) in enumerate(defenses, start=1):
         vals = {"Threats": threat, "Ref.": paper, "Key Methods": method,
                 "Target Models": ", ".join(models), "Effectiveness": "e",
                 "Code": "" if code == "none" else "code"}
         drows.append(Row(DEFENSES, n, {c: _cell(c, vals[c], n, (
             [_url(paper)] if c == "Ref." else [_url(paper) + "/code"]
-            if c == "Code" and code == "linked" else [])) for c in REQUIRED_COLUMNS[DEFENSES]}))
+            if c == "Code" and code == "linked" else [])) for c in COLUMNS[DEFENSES]}))
     return Survey("synthetic.md", "0" * 64, "synthetic", {
-        ATTACKS: Table(ATTACKS, "attacks", REQUIRED_COLUMNS[ATTACKS], tuple(arows)),
-        DEFENSES: Table(DEFENSES, "defenses", REQUIRED_COLUMNS[DEFENSES], tuple(drows))})
+        ATTACKS: Table(ATTACKS, "attacks", COLUMNS[ATTACKS], tuple(arows)),
+        DEFENSES: Table(DEFENSES, "defenses", COLUMNS[DEFENSES], tuple(drows))})
 
 
 def _store(attacks, defenses) -> MemoryStore:
@@ -343,7 +344,7 @@ def test_same_gaps_and_coverage_on_oxigraph(graph, store, real_gaps):
     """The queries are plain SPARQL 1.1: an Oxigraph store gives the same answers."""
     pytest.importorskip("pyoxigraph")
     from kg import coverage
-    from kg.store import OxigraphStore
+    from kg.stores.oxigraph import OxigraphStore
 
     ox = OxigraphStore()
     ox.load(graph)

@@ -192,7 +192,7 @@ def test_explain_bad_iri_is_one_line_on_memory_and_oxigraph(kg_cli, tmp_path, no
 
 def test_find_entity_bad_iri_is_a_kg_error(store, graph):
     from kg import explore
-    from kg.store import OxigraphStore
+    from kg.stores.oxigraph import OxigraphStore
 
     ox = OxigraphStore()
     ox.load(graph)
@@ -241,7 +241,7 @@ def hostile_source(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def hostile_store(hostile_source):
     from kg.graph import graph_from_files
-    from kg.store import MemoryStore
+    from kg.stores.memory import MemoryStore
 
     return MemoryStore(graph_from_files(hostile_source, with_additions=False))
 

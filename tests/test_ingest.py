@@ -6,7 +6,8 @@ import pytest
 
 from kg.errors import SourceError, UnknownLabelError
 from kg.graph import build_graph
-from kg.ingest import ATTACKS, DEFENSES, parse_survey, read_survey
+from kg.ingest import parse_survey, read_survey
+from kg.survey import ATTACKS, DEFENSES
 
 
 def test_both_tables_with_all_rows(survey):

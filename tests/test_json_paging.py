@@ -12,7 +12,7 @@ import pytest
 from kg import coverage
 from kg.coverage import gaps as gaps_mod
 from kg.coverage.page import page
-from kg.store import MemoryStore
+from kg.stores.memory import MemoryStore
 from kg.synthetic import generate_graph
 from tests.tiers import first_fast, slow
 

@@ -125,7 +125,7 @@ def test_ask_answers_alike_with_the_stored_lexicon(graph, tmp_path, monkeypatch)
     built or opened from its cache file."""
     import kg.linking as linking
     from kg.ask import ask
-    from kg.store import MemoryStore
+    from kg.stores.memory import MemoryStore
 
     monkeypatch.setenv("KG_CACHE_DIR", str(tmp_path))
     linking._lexicon_for.cache_clear()
@@ -142,7 +142,7 @@ def test_lexicon_cached_by_content(graph, tmp_path, monkeypatch):
     """A store that names its content opens its lexicon from the cache file the next
     time; other content, a torn file or an unnamed store build it anew."""
     import kg.linking as linking
-    from kg.store import MemoryStore
+    from kg.stores.memory import MemoryStore
 
     monkeypatch.setenv("KG_CACHE_DIR", str(tmp_path))
     built = []
@@ -178,7 +178,7 @@ def test_lexicon_cached_by_content(graph, tmp_path, monkeypatch):
 def test_oxigraph_version_names_its_content(graph, tmp_path):
     """An Oxigraph store's content id is its loaded version: the same while it reads
     one version, another after a load."""
-    from kg.store import OxigraphStore
+    from kg.stores.oxigraph import OxigraphStore
 
     s = OxigraphStore(tmp_path / "ox")
     s.load(graph)

@@ -12,10 +12,11 @@ import numpy as np
 import pytest
 import yaml
 
-from kg.embed import DEFAULT_MODEL, lazy_embedder, query_embedder
+from kg.embed import query_embedder
 from kg.errors import KGError
 from kg.search import Searcher, _search_data_key
-from kg.store import MemoryStore
+from kg.sentence_model import DEFAULT_MODEL, lazy_embedder
+from kg.stores.memory import MemoryStore
 from tests.fake_embed import CountingEmbedder
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -127,8 +128,8 @@ def test_a_warm_cli_search_imports_no_torch_and_ranks_as_the_reference(tmp_path)
         out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True,
                              text=True, check=True).stdout
     assert out.strip().endswith("NO-TORCH"), out
-    from kg.context import open_store
     from kg.search import Searcher
+    from kg.stores.open import open_store
 
     store = open_store()
     fast = Searcher(store, query_embedder(), DEFAULT_MODEL,

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from kg.errors import KGError
-from kg.profile import NotInGraph, profile, render, to_html, to_json, to_md
+from kg.errors import KGError, NotInGraph
+from kg.profile import profile, render, to_html, to_json, to_md
 
 from .oracle import Oracle
 from .oracle_profile import expected

@@ -42,7 +42,7 @@ def test_projection_is_typed_and_labelled(G, graph):
     derived = [d for *_, d in G.edges(data=True) if d["derived"]]
     assert derived and all(d["predicate"] == "rd:evaluatedAgainst" and d["path"] for d in derived)
     assert not any(d["derived"] for *_, d in project.to_networkx(
-        __import__("kg.store", fromlist=["MemoryStore"]).MemoryStore(graph), derived=False
+        __import__("kg.stores.memory", fromlist=["MemoryStore"]).MemoryStore(graph), derived=False
     ).edges(data=True))
 
 
@@ -139,7 +139,7 @@ def test_local_neighbourhood_equals_the_full_projection(kind, store, graph, tmp_
     the one the whole projection gives, on rdflib and on Oxigraph (where a bound variable
     reaches the query as a VALUES block, not a pre-binding)."""
     from kg import explore
-    from kg.store import OxigraphStore
+    from kg.stores.oxigraph import OxigraphStore
 
     st = store
     if kind == "oxigraph":
@@ -185,7 +185,7 @@ def test_the_neighbour_count_of_a_cut_node_is_its_neighbours_in_the_projection(G
     check), on every hub of every kind."""
     from rdflib import URIRef
 
-    from kg.store import select_values
+    from kg.stores.base import select_values
 
     hubs = sorted(G.nodes, key=lambda n: (-G.degree(n), n))[:40]
     kinds = {G.nodes[n]["type"] for n in hubs}

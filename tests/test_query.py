@@ -8,7 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kg.ask import ask
-from kg.query import Agg, Cond, Form, NotApplicable, Term, compile_form, context, run
+from kg.errors import NotApplicable
+from kg.query import Agg, Cond, Form, Term, compile_form, context, run
 from tests.oracle import Oracle
 
 from .conftest import benchmark_questions
@@ -81,7 +82,7 @@ def test_a_code_condition_is_linked_or_not_over_three_states(graph):
     link, or none marked): the survey never says code is unavailable."""
     from rdflib import Graph, URIRef
 
-    from kg.store import MemoryStore
+    from kg.stores.memory import MemoryStore
     from kg.vocab import RD, iri
 
     g = Graph()
@@ -214,7 +215,7 @@ def test_negated_knowledge_on_papers_of_both_parts_excludes_the_paper(store, voc
 
 
 def test_every_compiled_query_runs_on_oxigraph_with_the_same_answer(graph, store, vocab):
-    from kg.store import OxigraphStore
+    from kg.stores.oxigraph import OxigraphStore
 
     ox = OxigraphStore()
     ox.load(graph)

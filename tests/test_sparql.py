@@ -8,7 +8,8 @@ import pytest
 from rdflib import Literal
 
 from kg.errors import QueryError
-from kg.sparql import check_read_only, format_result, run_query
+from kg.sparql import format_result, run_query
+from kg.sparql_text import check_read_only
 
 
 @pytest.mark.parametrize("q,needle", [

@@ -9,18 +9,11 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 
 from kg.build import counts
-from kg.errors import QueryError
-from kg.store import (
-    MemoryStore,
-    OxigraphStore,
-    StoreError,
-    available_stores,
-    open_store,
-    projected_vars,
-    sparql_term,
-    store_kind,
-    with_values,
-)
+from kg.errors import QueryError, StoreError
+from kg.sparql_text import projected_vars, sparql_term, with_values
+from kg.stores.memory import MemoryStore
+from kg.stores.open import available_stores, open_store, store_kind
+from kg.stores.oxigraph import OxigraphStore
 from kg.synthetic import generate_graph, generate_ntriples, synthetic_survey
 from kg.vocab import iri
 from tests.tiers import slow
@@ -142,7 +135,7 @@ def test_a_named_graph_is_put_whole_and_replaced_whole(tmp_path):
     named graph holds exactly the new triples and the default graph is untouched; a bad
     line changes nothing."""
     from kg.errors import KGError
-    from kg.store import select_values
+    from kg.stores.base import select_values
 
     st = OxigraphStore(tmp_path / "s")
     st.load(Graph().parse(data="<urn:d> <urn:p> <urn:o> .", format="nt"))

@@ -11,7 +11,8 @@ from rdflib.namespace import RDF
 
 from kg import coverage
 from kg.coverage import gaps, summary
-from kg.store import MemoryStore, OxigraphStore
+from kg.stores.memory import MemoryStore
+from kg.stores.oxigraph import OxigraphStore
 from kg.synthetic import generate_graph
 from kg.vocab import RD, iri
 from tests.tiers import slow
@@ -87,7 +88,7 @@ def test_every_backend_stores_and_reads_back_the_same_summary(backend, store):  
         assert backend.triple_count() == store.triple_count()  # not in the default graph
         assert read.triples == store.triple_count()
         # the class counts the overview reads, equal to counting each class in the graph
-        from kg.build import SUMMARY_CLASSES
+        from kg.coverage.summary import SUMMARY_CLASSES
         from kg.explore import overview
 
         live = summary.class_counts(store, [str(c) for _, c in SUMMARY_CLASSES])
@@ -175,7 +176,7 @@ def test_cli_load_stores_the_summary_and_texts_read_it(kg_cli, tmp_path, store):
     r = kg_cli("load", "--store", setting)
     assert r.exit_code == 0, r.output
     assert "Coverage summary: 69 cells counted and stored" in r.output
-    from kg.store import open_store
+    from kg.stores.open import open_store
 
     assert summary.get(open_store(setting)).source == "stored"
     for args in (("coverage", "--by", "knowledge"), ("coverage", "--level", "family"),

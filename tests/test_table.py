@@ -8,8 +8,9 @@ import pytest
 
 from kg.curated import load_aliases
 from kg.graph import build_graph, split_multi
-from kg.ingest import ATTACKS, DEFENSES, parse_survey
-from kg.store import MemoryStore
+from kg.ingest import parse_survey
+from kg.stores.memory import MemoryStore
+from kg.survey import ATTACKS, DEFENSES
 from kg.table import render, table_rows
 
 ALIASES = load_aliases()
@@ -200,7 +201,7 @@ def test_survey_formats_carry_text_and_links(kg_cli, survey, fmt):
 
 def test_survey_words_on_oxigraph(graph, store):
     """The same survey cells from an embedded Oxigraph store as from rdflib."""
-    from kg.store import OxigraphStore
+    from kg.stores.oxigraph import OxigraphStore
     from kg.table import survey_rows
 
     ox = OxigraphStore()

@@ -12,7 +12,7 @@ import pytest
 from kg.errors import QueryError
 from kg.explore import console_query
 from kg.sparql import run_query
-from kg.store import OxigraphStore
+from kg.stores.oxigraph import OxigraphStore
 
 RUNAWAY = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?a ?d"
 SIMPLE = "SELECT ?a WHERE { ?a a rd:Attack }"

@@ -100,8 +100,8 @@ def main() -> None:
     args = ap.parse_args()
 
     from kg.ask import ask
-    from kg.context import open_store
     from kg.search import searcher
+    from kg.stores.open import open_store
 
     store = open_store()
     names = resolve_names(store)

@@ -7,8 +7,8 @@ from pathlib import Path
 import click
 
 from ..cli import echo_json, main, source_option
-from ..context import open_store
 from ..errors import KGError
+from ..stores.open import open_store
 
 COMPACT_CELLS = 2000  # kg coverage --json: one line above this many cells
 
@@ -37,7 +37,7 @@ def coverage(by, level, as_json, items, cells, source):
     The cells and their counts are read from the store's coverage summary (kg summarize)
     when it is current; --json adds a page of each cell's items, by queries bound to that
     cell (--items, --cells), so its cost follows the page, not the graph."""
-    store = open_store(source)
+    store = open_store(source=source)
     if as_json:
         from ..coverage.page import page
 
@@ -80,7 +80,7 @@ def gaps(types, as_json, source, limit, evidence):
     (count and summary are every gap's, whatever is listed)."""
     from ..coverage.gaps import find_gaps, from_summary, render_text, totals
 
-    store = open_store(source)
+    store = open_store(source=source)
     if as_json:
         gs = [g for g in find_gaps(store, code_limit=limit, evidence_limit=evidence)
               if not types or g.type in types]
@@ -102,7 +102,7 @@ def consistency(as_json, source):
     """Where the survey disagrees with itself, with both sources (nothing is resolved)."""
     from ..consistency import findings, render_text
 
-    fs = findings(open_store(source))
+    fs = findings(open_store(source=source))
     if as_json:
         echo_json({"count": len(fs), "findings": [f.as_dict() for f in fs]})
     else:
@@ -130,7 +130,7 @@ def neighbors(node, depth, types, as_json, source):
     """The neighbourhood of NODE (label, IRI or rdi:local-name) in the graph projection."""
     from ..project import neighbors as nbrs
 
-    store = open_store(source)
+    store = open_store(source=source)
     G, (n,) = _projection(store, node)
     rows = nbrs(G, n, depth=depth, types=types or None)
     if as_json:
@@ -155,7 +155,7 @@ def path(a, b, as_json, source):
     """The shortest explanation path between A and B (e.g. a threat and a defense method)."""
     from ..project import render_path, shortest_path
 
-    store = open_store(source)
+    store = open_store(source=source)
     G, (na, nb) = _projection(store, a, b)
     steps = shortest_path(G, na, nb)
     if as_json:
@@ -175,7 +175,7 @@ def centrality(top, as_json, source):
 
     if top < 0:
         raise KGError(f"--top must be 0 or more (got {top})")
-    c = cent(to_networkx(open_store(source)), top=top or None)
+    c = cent(to_networkx(open_store(source=source)), top=top or None)
     if as_json:
         echo_json(c)
         return
@@ -193,7 +193,7 @@ def crosswalk(as_json, source):
     from ..crosswalk import coverage as cw_coverage
     from ..crosswalk import load_crosswalk, threat_nodes
 
-    store = open_store(source)
+    store = open_store(source=source)
     cw = load_crosswalk()
     threat_nodes(store, cw)  # every threat the file names must exist
     cov = cw_coverage(store, cw)
@@ -233,7 +233,7 @@ def profile(model, access, fine_tuned, fmt, output, source):
 
     if fmt == "pdf" and output is None:
         raise click.UsageError("-f pdf needs -o FILE")
-    store = open_store(source)
+    store = open_store(source=source)
     rep = make_profile(store, model, list(access), fine_tuned)
     data = render(rep, fmt)
     if output is None:

@@ -8,8 +8,8 @@ import click
 
 from .. import settings
 from ..cli import echo_json, main, seconds, source_option, whole_number
-from ..context import open_store
 from ..errors import KGError
+from ..stores.open import open_store
 
 
 @main.command()
@@ -80,9 +80,9 @@ def validate(source, graph_file):
 @click.option("--json", "as_json", is_flag=True)
 def stats(source, as_json):
     """Counts per class and triples (through SPARQL, on any store)."""
-    from ..build import store_counts
+    from ..coverage.summary import store_counts
 
-    triples, c = store_counts(open_store(source))
+    triples, c = store_counts(open_store(source=source))
     if as_json:
         echo_json({"triples": triples, "counts": dict(c)})
         return
@@ -100,7 +100,7 @@ def explain(node, source, as_json):
     from ..explain import explain as do_explain
     from ..explain import render_text, resolve_node
 
-    store = open_store(source)
+    store = open_store(source=source)
     e = do_explain(store, resolve_node(store, node))
     if as_json:
         echo_json(e.as_dict())
@@ -120,7 +120,7 @@ def table(name, fmt, as_json, canonical, source):
     the survey's words (its provenance cells), or with --canonical in the graph's labels."""
     from ..table import table_text
 
-    text = table_text(open_store(source), name, "json" if as_json else fmt,
+    text = table_text(open_store(source=source), name, "json" if as_json else fmt,
                       words="canonical" if canonical else "survey")
     click.echo(text, nl=False)
 
@@ -142,7 +142,7 @@ def sparql(query, fmt, limit, timeout, source):
     from ..sparql import format_result, read_query_arg, run_query
 
     query = read_query_arg(query)
-    res = run_query(open_store(source), query,
+    res = run_query(open_store(source=source), query,
                     limit=limit or settings.number("row_limit"),
                     timeout=timeout or settings.number("query_timeout"))
     text = format_result(res, fmt)

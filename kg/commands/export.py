@@ -21,8 +21,8 @@ import click
 
 from .. import settings
 from ..cli import echo_json, main, source_option
-from ..context import open_store
 from ..errors import KGError
+from ..stores.open import open_store
 
 FORMAT_HELP = ("bibtex, latex, paragraph, paragraph-md, main (a LaTeX article inputting the "
                "pieces), zip (main.tex + pieces + .bib), markdown, csv, dot, svg, pdf, "
@@ -82,7 +82,7 @@ def view_cmd(threat, knowledge, model, method, paper, author, venue, year, part,
     """Export the rows selected by filters (none: the whole taxonomy)."""
     from ..export import view_spec
 
-    store = open_store(source)
+    store = open_store(source=source)
     spec = view_spec(store, threats=threat, knowledge=knowledge, models=model, methods=method,
                      papers=paper, part=part, authors=author, venues=venue, years=year)
     _run(store, spec, fmt, output, as_json, layout)
@@ -97,7 +97,7 @@ def construct_cmd(query, fmt, output, as_json, layout, source):
     from ..sparql import read_query_arg
 
     query = read_query_arg(query)
-    _run(open_store(source), construct_spec(query), fmt, output, as_json, layout)
+    _run(open_store(source=source), construct_spec(query), fmt, output, as_json, layout)
 
 
 @export_group.command("question")
@@ -108,7 +108,7 @@ def question_cmd(question, fmt, output, as_json, layout, source):
     stamped with the question and how it was understood."""
     from ..export import question_spec
 
-    store = open_store(source)
+    store = open_store(source=source)
     _run(store, question_spec(store, question), fmt, output, as_json, layout)
 
 

@@ -70,7 +70,6 @@ def add(kind, title, urls, code, threat, knowledge, models, method, effectivenes
     shapes before anything is written. Rebuild with 'kg build'.
     """
     from ..additions import (
-        AdditionError,
         AdditionReport,
         Additions,
         addition_files,
@@ -80,8 +79,9 @@ def add(kind, title, urls, code, threat, knowledge, models, method, effectivenes
         parse_entry,
         with_entry,
     )
-    from ..build import atomic_write
-    from ..curated import display_path, load_aliases
+    from ..curated import load_aliases
+    from ..errors import AdditionError
+    from ..files import atomic_write, display_path
     from ..graph import build_graph, split_multi
     from ..ingest import read_survey
     from ..validate import require_valid
@@ -213,7 +213,7 @@ def version(build_dir, as_json):
     """The version of the built graph (content hash, source hashes, build date), and
     which sources changed since that build."""
     from ..additions import addition_files
-    from ..curated import display_path
+    from ..files import display_path
     from ..version import read_version, sha256_file, version_line
 
     build_dir = build_dir or settings.path("build_dir")

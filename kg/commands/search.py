@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ..cli import echo_json, main, source_option
-from ..context import open_store
+from ..stores.open import open_store
 from ..vocab import NODE_TYPES as TYPES
 
 
@@ -23,7 +23,7 @@ def search(query, k, types, dense_only, source, as_json):
 
     q = check_query(query)
     # embedding a graph's node texts (a cache miss) can take minutes: say how far it is
-    hits = searcher(open_store(source), progress=True).search(q, k, list(types) or None,
+    hits = searcher(open_store(source=source), progress=True).search(q, k, list(types) or None,
                                                               dense_only=dense_only)
     if as_json:
         echo_json({"query": q, "results": [h.as_dict() for h in hits]})
@@ -45,7 +45,7 @@ def ask(question, source, as_json):
     from ..ask import ask as do_ask
     from ..ask import render_text
 
-    store = open_store(source)
+    store = open_store(source=source)
 
     def fallback(text, k):  # the model loads only when the question needs search hits
         from ..search import searcher

@@ -14,8 +14,8 @@ import click
 
 from .. import settings
 from ..cli import echo_json, main, source_option
-from ..context import use_store
 from ..errors import KGError
+from ..stores.open import use_store
 
 _SETTING = next(s for s in settings.SETTINGS if s.name == "store")
 STORE_HELP = f"{_SETTING.help} [env {_SETTING.env}; default {_SETTING.default}]"
@@ -69,10 +69,16 @@ def load(setting, source, graph_file, synthetic, seed, as_json):
     """Push the graph into a store, replacing its default graph (idempotent). All or
     nothing: the input is parsed in full first, and the store switches to the new graph,
     with its coverage summary, only when all of it is in."""
-    from ..coverage.summary import materialize
-    from ..store import GraphDataError, open_store
+    from rdflib import Graph
 
-    store = open_store(setting, check=False)
+    from ..coverage.summary import materialize
+    from ..errors import GraphDataError
+    from ..stores.memory import MemoryStore
+    from ..stores.open import open_store, store_kind
+
+    # 'memory' loads into a graph of its own (checks the input): the process's store stays
+    store = (MemoryStore(Graph()) if store_kind(setting) == "memory"
+             else open_store(setting, check=False))
     done: dict = {}
 
     def summarize_staged(staged, triples: int) -> None:  # on the new graph, before the switch
@@ -166,10 +172,10 @@ def _read_graph(path: Path, shown: Path, store: str) -> bytes:
 def summarize(source, as_json):
     """Recount the coverage summary and store it (kg load does this; run it after editing
     a store by other means). Coverage and gap texts read it while it matches the graph."""
-    from ..context import open_store
     from ..coverage.summary import SUMMARY_GRAPH, materialize
+    from ..stores.open import open_store
 
-    store = open_store(source)
+    store = open_store(source=source)
     t0 = time.perf_counter()
     s = materialize(store)
     seconds = time.perf_counter() - t0
@@ -189,7 +195,7 @@ def summarize(source, as_json):
 @click.option("--json", "as_json", is_flag=True)
 def stores(as_json):
     """The stores you can pick with --store / KG_STORE."""
-    from ..store import available_stores
+    from ..stores.open import available_stores
 
     found = available_stores()
     if as_json:

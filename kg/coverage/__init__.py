@@ -24,7 +24,8 @@ from rdflib import URIRef
 from ..derive import EVALUATED_AGAINST, derivation_path
 from ..errors import KGError
 from ..family import model_tree
-from ..store import Store, select_values, values_block
+from ..sparql_text import values_block, values_blocks
+from ..stores.base import Store, select_values
 
 BYS = ("model", "knowledge", "defense")
 LEVELS = ("model", "family")
@@ -420,8 +421,8 @@ def matrix(store: Store, by: str = "model", level: str = "model", threat: str | 
             continue
         pairs = sorted({(t, it) for (k, t, _), items in picked.items() if k == kind
                         for it in items})
-        runs += [(kind, _opening(q, values_block(["threat", "item"], pairs[i:i + 2000])),
-                  bindings) for i in range(0, len(pairs), 2000)]
+        runs += [(kind, _opening(q, block), bindings)
+                 for block in values_blocks(["threat", "item"], pairs)]
     for kind, q, bindings in runs:
         names, result = select_values(store, q, bindings)
         ix = {n: i for i, n in enumerate(names)}

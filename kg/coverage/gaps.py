@@ -28,10 +28,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from rdflib import URIRef
+from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, RDFS, SKOS
 
-from ..store import Store, select_values, values_block
+from ..sparql_text import sparql_term, values_blocks
+from ..stores.base import Store, select_values
+from ..survey import CODE
 from ..vocab import RD
 from . import TARGET_MODELS, families
 
@@ -96,21 +98,14 @@ CODE_CELLS_OF = """
 SELECT ?paper ?where ?text WHERE {{
   {values}
   ?paper prov:wasDerivedFrom ?row . ?row rd:hasCell ?cell .
-  ?cell rd:column/rd:header "Code" ; rd:cellText ?text ; rdfs:label ?where .
+  ?cell rd:column/rd:header {code} ; rd:cellText ?text ; rdfs:label ?where .
 }}
-"""
+""".replace("{code}", sparql_term(Literal(CODE)))
 
 # A page of the papers without a code link, when more are asked for than the summary keeps
 # (kg.coverage.summary.CODE_PAGE, the first by title). No ORDER BY: sorting 40,000 IRIs takes
 # Oxigraph 4.5 s; such a page is in the store's order (shown sorted by title).
 NO_CODE_LINK_PAGE = NO_CODE_LINK.rstrip() + " LIMIT "
-
-_BATCH = 2000  # nodes per VALUES block
-
-
-def _batches(items: list, n: int = _BATCH):
-    for i in range(0, len(items), n):
-        yield items[i:i + n]
 
 
 # Property (as a qname) whose cell explains each gap type's attacks.
@@ -163,8 +158,8 @@ class _Ctx:
         """Fetch the labels of ``nodes`` and the survey cells of ``cells_of`` (IRIs)."""
         todo = sorted(set(nodes) - self._labelled)
         self._labelled.update(todo)
-        for batch in _batches(todo):
-            q = NODE_LABELS_OF.format(values=values_block(["node"], [(n,) for n in batch]))
+        for block in values_blocks(["node"], [(n,) for n in todo]):
+            q = NODE_LABELS_OF.format(values=block)
             for node, typ, p, label in select_values(self.store, q)[1]:
                 rank = _LABEL_RANK.get((typ, p))
                 if rank is not None and rank >= self._ranked.get(node, (-1, ""))[0]:
@@ -172,8 +167,8 @@ class _Ctx:
                     self.lab[node] = label
         todo = sorted(set(cells_of) - self._celled)
         self._celled.update(todo)
-        for batch in _batches(todo):
-            q = SOURCE_CELLS_OF.format(values=values_block(["node"], [(n,) for n in batch]))
+        for block in values_blocks(["node"], [(n,) for n in todo]):
+            q = SOURCE_CELLS_OF.format(values=block)
             for node, p, where, text in select_values(self.store, q)[1]:
                 self.cells.setdefault((node, p.rsplit("#", 1)[-1]), []).append((where, text))
 
@@ -293,8 +288,8 @@ SELECT ?threat ?defense ?paper WHERE {{
 
 def _rows(store: Store, template: str, names: list[str], keys) -> list[tuple]:
     out: list[tuple] = []
-    for batch in _batches(sorted(set(keys))):
-        q = template.format(values=values_block(names, batch))
+    for block in values_blocks(names, sorted(set(keys))):
+        q = template.format(values=block)
         out += select_values(store, q)[1]
     return out
 
@@ -419,11 +414,11 @@ def _per_gap(store: Store, template: str, names: list[str], keys: dict[int, list
             rows += select_values(store, q if limit is None else f"{q.rstrip()}\nLIMIT {limit}",
                                   bound)[1]
             continue
-        for batch in _batches(sorted(set(ks))):
+        for block in values_blocks(names, sorted(set(ks))):
             left = None if limit is None else limit - len(rows)
             if left is not None and left <= 0:
                 break
-            q = template.format(values=values_block(names, batch))
+            q = template.format(values=block)
             rows += select_values(store, q if left is None else f"{q.rstrip()}\nLIMIT {left}")[1]
     return out
 

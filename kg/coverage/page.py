@@ -19,7 +19,8 @@ import re
 
 from rdflib import URIRef
 
-from ..store import Store, select_values, sparql_term, values_block
+from ..sparql_text import sparql_term, values_block
+from ..stores.base import Store, select_values
 from . import (
     CELL_PATTERNS,
     KNOWLEDGE,
@@ -63,7 +64,7 @@ def _written(q: str, terms: dict[str, str]) -> str:
 
 def _pick(pattern: str, level: str, threat: str, column: str, models: set[str], fam) -> str:
     """The items of one cell: the cell's pattern with its threat and column written in as
-    checked IRIs (kg.store.sparql_term; rdflib orders a join by the terms it can see), a
+    checked IRIs (kg.sparql_text.sparql_term; rdflib orders a join by the terms it can see), a
     family's models as a VALUES block."""
     terms = {"threat": threat}
     if level != "family":

@@ -31,7 +31,8 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import PROV, RDF, RDFS, XSD
 
 from ..errors import KGError
-from ..store import Store, select_values, sparql_term
+from ..sparql_text import sparql_term
+from ..stores.base import Store, select_values
 from ..vocab import RD, iri
 from . import BYS, families
 
@@ -82,7 +83,22 @@ STORED_CLASSES = f"""
 SELECT ?cls ?n WHERE {{ GRAPH <{SUMMARY_GRAPH}> {{
   ?s rd:classCount ?c . ?c rd:countedClass ?cls ; rd:instanceCount ?n . }} }}
 """
-#: Instances of a class (the counts the overview lists, kg.build.SUMMARY_CLASSES).
+#: The classes whose instances the build and the overview count.
+SUMMARY_CLASSES = (
+    ("Papers", RD.Paper),
+    ("Attacks", RD.Attack),
+    ("Defense evaluations", RD.DefenseEvaluation),
+    ("Defense methods", RD.DefenseMethod),
+    ("Threat categories", RD.ThreatCategory),
+    ("Attacker knowledge levels", RD.AttackerKnowledge),
+    ("Target models", RD.TargetModel),
+    ("Model families", RD.ModelFamily),
+    ("Source rows", RD.SourceRow),
+    ("Source cells", RD.SourceCell),
+    ("Curated entries", RD.CuratedEntry),
+    ("Addition entries", RD.AdditionEntry),
+)
+#: Instances of a class (SUMMARY_CLASSES).
 CLASS_COUNT = "SELECT (COUNT(?s) AS ?n) WHERE { ?s a ?cls }"
 STORED_CODE_PAGE = f"""
 SELECT ?p WHERE {{ GRAPH <{SUMMARY_GRAPH}> {{ ?s rd:noCodeLinkPaper ?p . }} }}
@@ -124,7 +140,7 @@ class Summary:
     source: str = "live"  # live | stored: read from the store's summary graph
     code_page: list[str] = field(default_factory=list)  # first CODE_PAGE no-code-link papers
     triples: int | None = None  # of the default graph, counted when stored (kg load knows it)
-    #: class IRI -> instances (kg.build.SUMMARY_CLASSES), counted when stored
+    #: class IRI -> instances (SUMMARY_CLASSES), counted when stored
     classes: dict[str, int] | None = None
 
     def view(self, view: str) -> list[CellCount]:
@@ -299,8 +315,6 @@ def materialize(store: Store, triples: int | None = None) -> Summary:
     """Compute the summary and keep it in the store's named graph (where the store has
     named graphs; the in-memory rdflib store keeps nothing and computes live). ``triples``:
     the default graph's size when the caller knows it (kg load), else it is counted."""
-    from ..build import SUMMARY_CLASSES
-
     s = compute(store)
     if getattr(store, "kind", "memory") != "memory":
         s.triples = triples if triples is not None else store.triple_count()
@@ -481,7 +495,18 @@ def get(store: Store, views=None) -> Summary:
     return compute(store)
 
 
+TRIPLES_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+
+
+def store_counts(store) -> tuple[int, list[tuple[str, int]]]:
+    """Triples and counts per class through SPARQL, on any store."""
+    triples = int(store.select(TRIPLES_QUERY).rows[0]["n"])
+    n = class_counts(store, [str(cls) for _, cls in SUMMARY_CLASSES])
+    return triples, [(name, n[str(cls)]) for name, cls in SUMMARY_CLASSES]
+
+
 __all__ = ["Summary", "CellCount", "compute", "materialize", "stored", "get", "fingerprint",
            "current", "cell_count_query", "grouped_count_query",
-           "to_graph", "to_ntriples", "class_counts", "view_name", "render_text",
+           "to_graph", "to_ntriples", "class_counts", "store_counts", "view_name", "render_text",
            "SUMMARY_GRAPH", "VIEWS", "GAP_VIEWS"]
+

@@ -5,7 +5,7 @@ format turns it into text or bytes (``to_bibtex(view) -> str`` ...); :func:`expo
 dispatches by format name, :func:`write_export` writes one result atomically and
 :func:`write_bundle` writes every format of a view into a directory.
 
->>> from kg.context import open_store
+>>> from kg.stores.open import open_store
 >>> from kg.export import make_view, view_spec, export
 >>> store = open_store()
 >>> view = make_view(store, view_spec(store, threats=["MIA"], knowledge=["black-box"],
@@ -20,8 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..build import atomic_write
 from ..errors import KGError
+from ..files import atomic_write
 from .bibtex import to_bibtex
 from .document import document_files, to_main, to_zip
 from .figures import to_dot, to_mermaid, to_pdf, to_svg

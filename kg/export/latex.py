@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 
 from ..errors import KGError
+from ..survey import CATEGORY, CODE, EFFECTIVENESS, LIMITATIONS, METHODS, MODELS, REF, THREATS
 from ..urls import is_web_url
 from .views import AttackRow, DefenseRow, View
 
@@ -161,9 +162,9 @@ def _blank_repeats(rows, first: str, second: str, chunk: int) -> list[tuple[bool
 def attacks_table(rows: tuple[AttackRow, ...], caption: str,
                   layout: Layout = ONE_COLUMN) -> list[str]:
     columns: list[Column] = [
-        ("Category", "X", 0.75), ("Ref.", "l", 0), ("Knowledge", "X", 0.7),
-        ("Target Models", "X", 1.0), ("Effectiveness", "X", 1.45),
-        ("Limitations", "X", 1.35), ("Code", "l", 0)]
+        (CATEGORY, "X", 0.75), (REF, "l", 0), ("Knowledge", "X", 0.7),
+        (MODELS, "X", 1.0), (EFFECTIVENESS, "X", 1.45),
+        (LIMITATIONS, "X", 1.35), (CODE, "l", 0)]
     body, groups = [], []
     for r, (new_threat, new_paper) in zip(
             rows, _blank_repeats(rows, "threat", "paper", layout.chunk(len(rows))), strict=True):
@@ -179,8 +180,8 @@ def attacks_table(rows: tuple[AttackRow, ...], caption: str,
 def defenses_table(rows: tuple[DefenseRow, ...], caption: str,
                    layout: Layout = ONE_COLUMN) -> list[str]:
     columns: list[Column] = [
-        ("Threats", "X", 0.8), ("Ref.", "l", 0), ("Key Methods", "X", 1.0),
-        ("Target Models", "X", 0.9), ("Effectiveness", "X", 2.3), ("Code", "l", 0)]
+        (THREATS, "X", 0.8), (REF, "l", 0), (METHODS, "X", 1.0),
+        (MODELS, "X", 0.9), (EFFECTIVENESS, "X", 2.3), (CODE, "l", 0)]
     body, groups = [], []
     for r, (new_threat, new_paper) in zip(
             rows, _blank_repeats(rows, "threat", "paper", layout.chunk(len(rows))), strict=True):

@@ -36,7 +36,7 @@ from ..curated import Aliases, load_aliases, norm
 from ..errors import KGError, QueryError, UnknownLabelError
 from ..family import model_tree
 from ..sparql import run_query
-from ..store import Store
+from ..stores.base import Store
 from ..version import version_line
 from ..vocab import PREFIXES, RD
 

@@ -1,0 +1,96 @@
+"""Files: read a curated YAML file, name a path for people, write a file whole or not at all.
+
+Every module that reads a data file or writes one goes through here, so an unreadable file
+is one :class:`~kg.errors.SourceError` naming it, a path is shown relative to the project,
+and a reader never sees half a file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import yaml
+
+from . import settings
+from .errors import SourceError
+
+#: libyaml's safe loader where PyYAML was built with it (10x faster), else the Python one.
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def display_path(path: Path) -> str:
+    """A path relative to the project root where possible (stable across clones)."""
+    try:
+        return str(path.resolve().relative_to(settings.ROOT))
+    except ValueError:
+        return str(path)
+
+
+def load_yaml(path: Path) -> dict:
+    """The mapping a YAML file holds; SourceError naming the file otherwise."""
+    rel = display_path(path)
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
+    except OSError as e:
+        raise SourceError(f"cannot read: {e.strerror}", file=rel) from None
+    except UnicodeDecodeError:
+        raise SourceError("not UTF-8 text", file=rel) from None
+    except yaml.YAMLError as e:
+        raise SourceError(f"not valid YAML: {e}", file=rel) from None
+    if not isinstance(data, dict):
+        raise SourceError("expected a mapping at the top level", file=rel)
+    return data
+
+
+def load_section(path: Path | None, default: str, key: str, kind: type) -> tuple[str, object]:
+    """A curated file's top-level ``key`` (a dict or list, ``kind``) and the file's display
+    path; ``path`` None reads ``data/<default>``. SourceError names the file."""
+    path = path or settings.DATA_DIR / default
+    rel = display_path(path)
+    value = load_yaml(path).get(key)
+    if not isinstance(value, kind):
+        what = "a mapping" if kind is dict else "a list"
+        raise SourceError(f"expected {what} under {key!r}", file=rel)
+    return rel, value
+
+
+def new_file_mode() -> int:
+    """The mode ``open()`` gives a new file: 0o666 less the process umask (mkstemp's
+    temporary files are 0o600, which a written file must not keep)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return 0o666 & ~int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)  # no /proc: read the umask by setting it back at once
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+@contextlib.contextmanager
+def replacing(path: Path, prefix: str | None = None, suffix: str = "") -> Iterator[Path]:
+    """A temporary file beside ``path`` to write; renamed over ``path`` when the block
+    ends without error (readers see the old file or the new one, never a half), removed
+    otherwise. The file gets the normal mode of a new file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=prefix if prefix is not None else f".{path.name}.",
+                               suffix=suffix, dir=path.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.chmod(tmp, new_file_mode())
+        os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def atomic_write(path: Path, text: str | bytes) -> None:
+    """Write a file so readers see the old or the new content, never a half; it gets the
+    normal mode of a new file (0o644 under umask 022)."""
+    with replacing(path) as tmp:
+        tmp.write_bytes(text.encode("utf-8") if isinstance(text, str) else text)
