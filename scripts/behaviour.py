@@ -11,7 +11,7 @@ commits:
     .venv/bin/python scripts/behaviour.py /tmp/out-new
     diff -r /tmp/out-old /tmp/out-new
 
-The checkout's own data is read (the settings resolve paths from the package), the build
+Each checkout reads its own data/ (the settings resolve paths from the package), the build
 date is fixed (SOURCE_DATE_EPOCH) and both runs share one embedding cache (KG_CACHE_DIR),
 and string hashing is fixed (PYTHONHASHSEED=0), so the outputs differ only where the code\ndoes.
 """
@@ -173,22 +173,20 @@ def record(out: Path, name: str, args: list[str]) -> None:
             text += [f"--- wrote {p.relative_to(Path.cwd())}", body]
     # durations differ from run to run: "in 0.11 s" -> "in <t> s"
     body = re.sub(r"\b(in|took) \d+(\.\d+)? (s|ms)\b", r"\1 <t> \3", "\n".join(text))
+    body = body.replace(str(Path.cwd()), "<work>")
     (out / f"{name}.txt").write_text(body, encoding="utf-8")
 
 
 def main(out: Path) -> None:
     if out.exists():
         shutil.rmtree(out)
-    work = Path(tempfile.gettempdir()) / "kg-behaviour"  # one path, so outputs naming it agree
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
+    # a run of its own (two runs may go on at once); outputs name it "<work>"
+    work = Path(tempfile.mkdtemp(prefix="kg-behaviour-"))
     out.mkdir(parents=True)
     os.environ.update(SOURCE_DATE_EPOCH="1767225600", HF_HUB_OFFLINE="1",
                       TRANSFORMERS_OFFLINE="1", KG_BUILD_DIR=str(work / "build"),
-                      KG_CACHE_DIR=str(HERE / ".cache"), KG_STORE="memory",
-                      KG_SOURCE=str(work / "data" / "privacy-taxonomy.md"),
-                      KG_ADDITIONS_DIR=str(work / "data" / "additions"))
-    shutil.copytree(HERE / "data", work / "data")  # one copy of the sources for both commits
+                      KG_CACHE_DIR=str(HERE / ".cache"), KG_STORE="memory")
+    shutil.copytree(HERE / "data", work / "data")  # what `kg diff data/…` reads
     os.chdir(work)
     n = 0
     for args in commands(TOUR) + commands(MORE):
@@ -201,6 +199,8 @@ def main(out: Path) -> None:
     record(out, "store-000-load", ["load", "--store", store])
     for i, args in enumerate(commands(ON_STORE), 1):
         record(out, f"store-{i:03d}", [*args, "--store", store])
+    os.chdir(out)
+    shutil.rmtree(work, ignore_errors=True)
     print(f"{len(list(out.iterdir()))} outputs in {out} (kg from {sys.modules['kg'].__file__})")
 
 
