@@ -13,7 +13,8 @@ commits:
 
 Each checkout reads its own data/ (the settings resolve paths from the package), the build
 date is fixed (SOURCE_DATE_EPOCH) and both runs share one embedding cache (KG_CACHE_DIR),
-and string hashing is fixed (PYTHONHASHSEED=0), so the outputs differ only where the code\ndoes.
+and string hashing is fixed (PYTHONHASHSEED=0), so the outputs differ only where the code
+does.
 """
 
 from __future__ import annotations
