@@ -14,7 +14,6 @@ from rdflib.namespace import PROV, SKOS
 from . import settings
 from .errors import SourceError, UnknownLabelError
 from .files import display_path, load_yaml
-from .stores.base import Store
 from .urls import url_problem
 from .vocab import RD, iri
 
@@ -24,7 +23,7 @@ MATCHES = {"exact": SKOS.exactMatch, "close": SKOS.closeMatch, "broad": SKOS.bro
            "narrow": SKOS.narrowMatch, "related": SKOS.relatedMatch}
 TECHNIQUE_ID = re.compile(r"AML\.T\d{4}(\.\d{3})?")
 
-THREATS = "SELECT ?node ?label WHERE { ?node a rd:ThreatCategory ; skos:prefLabel ?label . }"
+THREATS_QUERY = "SELECT ?node ?label WHERE { ?node a rd:ThreatCategory ; skos:prefLabel ?label . }"
 
 
 @dataclass(frozen=True)
@@ -115,9 +114,15 @@ def load_crosswalk(path: Path | None = None) -> Crosswalk:
     return cw
 
 
-def threat_nodes(store: Store, cw: Crosswalk) -> dict[str, URIRef]:
-    """Threat label -> node for every threat the crosswalk names; unknown labels fail."""
-    known = {str(r["label"]): r["node"] for r in store.select(THREATS)}
+def known_threats(rows) -> dict[str, URIRef]:
+    """Threat label -> node, from the rows of :data:`THREATS_QUERY` (run on a store, or on the
+    rdflib graph a build makes)."""
+    return {str(r["label"]): r["node"] for r in rows}
+
+
+def threat_nodes(known: dict[str, URIRef], cw: Crosswalk) -> dict[str, URIRef]:
+    """Threat label -> node for every threat the crosswalk names (``known``: the graph's
+    threats, :func:`known_threats`); unknown labels fail."""
     out = {}
     for i, label in enumerate([m.threat for m in cw.mappings] + [u["threat"] for u in cw.unmapped]):
         if label not in known:
@@ -126,18 +131,20 @@ def threat_nodes(store: Store, cw: Crosswalk) -> dict[str, URIRef]:
     return out
 
 
-def coverage(store: Store, cw: Crosswalk) -> dict[str, list[str]]:
-    """Which threats have a mapping, which are listed unmapped, which the file omits."""
-    known = {str(r["label"]) for r in store.select(THREATS)}
+def coverage(known: dict[str, URIRef], cw: Crosswalk) -> dict[str, list[str]]:
+    """Which threats have a mapping, which are listed unmapped, which the file omits
+    (``known``: the graph's threats)."""
+    known = set(known)
     mapped = {m.threat for m in cw.mappings}
     unmapped = {u["threat"] for u in cw.unmapped}
     return {"mapped": sorted(mapped), "unmapped": sorted(unmapped - mapped),
             "not_in_file": sorted(known - mapped - unmapped)}
 
 
-def to_graph(store: Store, cw: Crosswalk) -> Graph:
-    """SKOS mapping triples from threats to ATLAS techniques, labelled curated."""
-    nodes = threat_nodes(store, cw)
+def to_graph(known: dict[str, URIRef], cw: Crosswalk) -> Graph:
+    """SKOS mapping triples from threats to ATLAS techniques, labelled curated (``known``:
+    the graph's threats)."""
+    nodes = threat_nodes(known, cw)
     g = Graph()
     for m in cw.mappings:
         threat, tech = nodes[m.threat], URIRef(m.url)
@@ -156,4 +163,5 @@ def to_graph(store: Store, cw: Crosswalk) -> Graph:
     return g
 
 
-__all__ = ["load_crosswalk", "to_graph", "coverage", "Crosswalk", "Mapping", "CROSSWALK_FILE"]
+__all__ = ["load_crosswalk", "known_threats", "threat_nodes", "to_graph", "coverage", "THREATS_QUERY",
+           "Crosswalk", "Mapping", "CROSSWALK_FILE"]

@@ -29,8 +29,7 @@ from __future__ import annotations
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import PROV
 
-from .stores.base import Store
-from .stores.memory import MemoryStore
+from .sparql_text import with_prefixes
 from .vocab import RD, iri
 
 # The rule: a defense evaluation and an attack of the same paper and the same threat.
@@ -83,13 +82,13 @@ def link_iri(evaluation: str, attack: str) -> URIRef:
                attack.rsplit("/", 1)[-1])
 
 
-def derived_links(store: Store) -> Graph:
-    """The derived links of ``store``'s stated facts as rd:DerivedLink nodes (and the rule
-    node), a graph of their own; nothing is added to the store."""
-    lab = {str(r["node"]): str(r["label"]) for r in store.select(PATH_LABELS)}
+def derived_links(graph: Graph) -> Graph:
+    """The derived links of ``graph``'s stated facts as rd:DerivedLink nodes (and the rule
+    node), a graph of their own; nothing is added to ``graph``."""
+    lab = {str(r["node"]): str(r["label"]) for r in graph.query(with_prefixes(PATH_LABELS))}
     g = Graph()
-    rows = store.select(EVALUATED_AGAINST)
-    if not rows.rows:
+    rows = list(graph.query(with_prefixes(EVALUATED_AGAINST)))
+    if not rows:
         return g
     g.add((RULE, RDF.type, RD.DerivationRule))
     g.add((RULE, RDFS.label, Literal(RULE_LABEL)))
@@ -117,7 +116,7 @@ def materialise(g: Graph) -> Graph:
     for n in set(g.subjects(RDF.type, RD.DerivedLink)):
         g.remove((n, None, None))
     g.remove((RULE, None, None))
-    g += derived_links(MemoryStore(g))
+    g += derived_links(g)
     return g
 
 

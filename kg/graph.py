@@ -19,11 +19,13 @@ from rdflib.namespace import DCTERMS, PROV
 
 from . import settings
 from .bibliography import BibEntry, Bibliography, load_bibliography
+from .crosswalk import THREATS_QUERY, known_threats, load_crosswalk, to_graph
 from .curated import Aliases, Definition, ModelEntry, load_aliases, load_definitions, load_models, norm
 from .derive import materialise
 from .errors import SourceError, UnknownLabelError
 from .files import display_path
 from .ingest import Row, Survey, Table
+from .sparql_text import with_prefixes
 from .survey import (
     ATTACKS,
     CATEGORY,
@@ -152,10 +154,7 @@ def build_graph(
 
 def _add_crosswalk(g: Graph) -> None:
     """The curated threat -> MITRE ATLAS mappings (data/atlas_crosswalk.yaml), labelled curated."""
-    from .crosswalk import load_crosswalk, to_graph
-    from .stores.memory import MemoryStore
-
-    g += to_graph(MemoryStore(g), load_crosswalk())
+    g += to_graph(known_threats(g.query(with_prefixes(THREATS_QUERY))), load_crosswalk())
 
 
 def _curated_entry(g: Graph, file: str, key: str, citation: str | None = None) -> URIRef:

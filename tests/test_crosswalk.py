@@ -8,7 +8,7 @@ import pytest
 from rdflib import URIRef
 from rdflib.namespace import PROV, SKOS
 
-from kg.crosswalk import coverage, load_crosswalk, threat_nodes, to_graph
+from kg.crosswalk import THREATS_QUERY, coverage, known_threats, load_crosswalk, threat_nodes, to_graph
 from kg.errors import KGError
 from kg.vocab import RD, iri
 
@@ -20,12 +20,12 @@ def test_membership_inference_maps_to_infer_training_data_membership(store):
     assert [(m.technique, m.name) for m in mi] == [("AML.T0024.000",
                                                     "Infer Training Data Membership")]
     assert all(m.verified and m.note for m in cw.mappings)
-    cov = coverage(store, cw)
+    cov = coverage(known_threats(store.select(THREATS_QUERY)), cw)
     assert cov["not_in_file"] == [] and cov["unmapped"] == ["Gradient inversion"]
 
 
 def test_graph_is_labelled_curated(store):
-    g = to_graph(store, load_crosswalk())
+    g = to_graph(known_threats(store.select(THREATS_QUERY)), load_crosswalk())
     mi = iri("threat", "Membership inference")
     tech = URIRef("https://atlas.mitre.org/techniques/AML.T0024.000")
     assert (mi, SKOS.closeMatch, tech) in g
@@ -50,7 +50,7 @@ def test_bad_entries_are_refused(tmp_path, store, mutation, message):
     p = tmp_path / "atlas_crosswalk.yaml"
     p.write_text(text, encoding="utf-8")
     with pytest.raises(KGError, match=message):
-        threat_nodes(store, load_crosswalk(p))
+        threat_nodes(known_threats(store.select(THREATS_QUERY)), load_crosswalk(p))
 
 
 def test_cli_crosswalk(kg_cli):

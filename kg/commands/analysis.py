@@ -190,13 +190,14 @@ def centrality(top, as_json, source):
 @source_option
 def crosswalk(as_json, source):
     """The curated crosswalk from threats to MITRE ATLAS techniques (with its ATLAS version)."""
+    from ..crosswalk import THREATS_QUERY, known_threats, load_crosswalk, threat_nodes
     from ..crosswalk import coverage as cw_coverage
-    from ..crosswalk import load_crosswalk, threat_nodes
 
     store = open_store(source=source)
     cw = load_crosswalk()
-    threat_nodes(store, cw)  # every threat the file names must exist
-    cov = cw_coverage(store, cw)
+    known = known_threats(store.select(THREATS_QUERY))
+    threat_nodes(known, cw)  # every threat the file names must exist
+    cov = cw_coverage(known, cw)
     if as_json:
         echo_json({**cw.as_dict(), "coverage": cov})
         return
