@@ -1,6 +1,6 @@
 """Runaway user queries (issue 15): how long past its deadline a runaway SPARQL query runs,
 how much memory the serving process keeps, and how fast a second user's simple query
-answers while the runaway runs — through kg.explore.console_query, the function the app's
+answers while the runaway runs — through kg.app.console.console_query, the function the app's
 SPARQL console calls (kg.worker underneath).
 
 Baselines measured in the same run: the simple query on an idle process (ratio of the
@@ -44,8 +44,8 @@ def main() -> None:
     ap.add_argument("--deadline", type=float, default=3.0)
     a = ap.parse_args()
 
+    from kg.app.console import console_query
     from kg.errors import QueryError
-    from kg.explore import console_query
     from kg.stores.open import open_store
     from kg.worker import Limits
 

@@ -9,7 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from kg import explore
+from kg.app import console as app_console
+from kg.app import coverage as app_coverage
+from kg.app import entity as app_entity
+from kg.app import export as app_export
+from kg.app import gaps as app_gaps
+from kg.app import graph as app_graph
+from kg.app import names
+from kg.app import overview as app_overview
 from kg.errors import KGError
 from tests.tiers import first_fast, slow
 
@@ -71,7 +78,7 @@ def frames(at) -> list:
 def test_overview_shows_counts_threats_models_source(store):
     at = run_page("overview")
     assert_clean(at)
-    ov = explore.overview(store)
+    ov = app_overview.overview(store)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Papers"] == str(dict(ov.counts)["Papers"])
     assert metrics["Attacks"] == str(dict(ov.counts)["Attacks"])
@@ -126,7 +133,7 @@ def test_console_example_picker_loads_the_query_text():
     at = run_page("sparql")
     name = "Papers without a code link"
     at.selectbox(key="sparql_example").set_value(name).run()
-    assert at.text_area(key="sparql_text").value == explore.EXAMPLE_QUERIES[name]
+    assert at.text_area(key="sparql_text").value == app_console.EXAMPLE_QUERIES[name]
     at.button[0].click().run()
     assert_clean(at)
     assert list(frames(at)[0].columns) == ["title", "code"]
@@ -193,14 +200,14 @@ def test_entity_page_without_a_node_asks_for_one():
 def test_entity_page_by_label(store, node):
     at = run_page("entity", {"node": node})
     assert_clean(at)
-    page = explore.entity_page(store, explore.find_entity(store, node))
+    page = app_entity.entity_page(store, names.find_entity(store, node))
     assert [shown(h.value) for h in at.header] == [page.label]
     assert "Provenance" in [s.value for s in at.subheader]
 
 
 def test_entity_page_traces_an_attack_to_its_survey_row(store):
-    short = next(e.ref for e in explore.entities(store, "Attack"))
-    page = explore.entity_page(store, short)
+    short = next(e.ref for e in names.entities(store, "Attack"))
+    page = app_entity.entity_page(store, short)
     at = run_page("entity", {"node": short})
     assert_clean(at)
     row = page.source_rows[0]
@@ -215,7 +222,7 @@ def test_entity_page_traces_an_attack_to_its_survey_row(store):
 
 def test_entity_picker_opens_another_page(store):
     at = run_page("entity", {"node": "DP-SGD"})
-    other = next(e for e in explore.entities(store, "Threat category"))
+    other = next(e for e in names.entities(store, "Threat category"))
     at.selectbox[1].set_value(other.ref).run()
     assert_clean(at)
     assert [shown(h.value) for h in at.header] == [other.label]
@@ -223,8 +230,8 @@ def test_entity_picker_opens_another_page(store):
 
 
 def test_picker_search_is_bounded_and_counts_every_match(store):
-    ents = explore.entities(store)
-    index = explore.EntityIndex(ents)
+    ents = names.entities(store)
+    index = names.EntityIndex(ents)
     m = index.search("dp-s")
     assert m.entities[0].label == "DP-SGD" and m.entities[0].type == "Defense method"
     assert m.total == sum("dp-s" in e.label.casefold() for e in ents) and not m.cut
@@ -243,16 +250,16 @@ def test_picker_search_is_bounded_and_counts_every_match(store):
 
 
 def test_picker_browse_lists_the_first_nodes_and_counts_all(store):
-    ents = explore.entities(store)
-    assert explore.browse_entities(store).entities == ents  # the survey fits whole
-    few = explore.browse_entities(store, explore.GRAPH_TYPES, limit=5)
+    ents = names.entities(store)
+    assert names.browse_entities(store).entities == ents  # the survey fits whole
+    few = names.browse_entities(store, names.GRAPH_TYPES, limit=5)
     assert len(few.entities) == 5 and few.cut
-    assert few.total == sum(e.type in explore.GRAPH_TYPES for e in ents)
+    assert few.total == sum(e.type in names.GRAPH_TYPES for e in ents)
     assert {e.type for e in few.entities} == {"Paper"}
-    assert explore.entity_of(store, "rdi:threat-membership-inference") == next(
+    assert names.entity_of(store, "rdi:threat-membership-inference") == next(
         e for e in ents if e.ref == "rdi:threat-membership-inference")
-    assert explore.entity_of(store, "rdi:nothing-here") is None
-    assert explore.default_centre(store) == "rdi:threat-membership-inference"
+    assert names.entity_of(store, "rdi:nothing-here") is None
+    assert names.default_centre(store) == "rdi:threat-membership-inference"
 
 
 def test_find_entity_on_a_large_graph_uses_the_index(store, monkeypatch):
@@ -264,18 +271,18 @@ def test_find_entity_on_a_large_graph_uses_the_index(store, monkeypatch):
 
     def index():
         built.append(1)
-        return explore.EntityIndex(explore.entities(store))
+        return names.EntityIndex(names.entities(store))
 
-    monkeypatch.setattr(explore, "EVIDENCE_MAX_PAPERS", 0)
+    monkeypatch.setattr(names, "EVIDENCE_MAX_PAPERS", 0)
     monkeypatch.setattr(explain, "LABELS_QUERY", "no scan")  # a scan would fail to parse
-    assert explore.find_entity(store, "DP-SGD", index) == "rdi:method-dp-sgd"
+    assert names.find_entity(store, "DP-SGD", index) == "rdi:method-dp-sgd"
     assert not built  # as written: one bound lookup
-    assert explore.find_entity(store, "dp-sgd", index) == "rdi:method-dp-sgd"
+    assert names.find_entity(store, "dp-sgd", index) == "rdi:method-dp-sgd"
     assert built
     with pytest.raises(KGError, match="did you mean 'DP-SGD'"):
-        explore.find_entity(store, "DP-SG", index)
+        names.find_entity(store, "DP-SG", index)
     with pytest.raises(KGError, match="unknown node 'zzz qqq'. Type part"):
-        explore.find_entity(store, "zzz qqq", index)
+        names.find_entity(store, "zzz qqq", index)
 
 
 def test_entity_picker_searches_as_you_type(store):
@@ -283,23 +290,23 @@ def test_entity_picker_searches_as_you_type(store):
     at.text_input(key="entity_search").input("extracting train").run()
     assert_clean(at)
     picker = at.selectbox[1]
-    target = explore.find_entity(store, "Extracting Training Data from Diffusion Models")
-    label = explore.entity_of(store, target).label
+    target = names.find_entity(store, "Extracting Training Data from Diffusion Models")
+    label = names.entity_of(store, target).label
     assert picker.options[0] == f"{label}  ·  Paper"  # the best match first
     assert all("extracting" in o.casefold() and "train" in o.casefold() for o in picker.options)
     assert any("match" in c.value for c in at.caption)
     picker.set_value(target).run()
     assert_clean(at)
     assert [shown(h.value) for h in at.header] == [
-        explore.entity_page(store, target).label]
+        app_entity.entity_page(store, target).label]
 
 
 def test_entity_page_lists_incoming_links_up_to_a_cap(store, monkeypatch):
     node = "rdi:threat-membership-inference"
-    whole = explore.entity_page(store, node)
+    whole = app_entity.entity_page(store, node)
     assert whole.related_total == len(whole.related) > 3
-    monkeypatch.setattr(explore, "RELATED_MAX", 3)
-    cut = explore.entity_page(store, node)
+    monkeypatch.setattr(app_entity, "RELATED_MAX", 3)
+    cut = app_entity.entity_page(store, node)
     assert len(cut.related) == 3 and cut.related_total == whole.related_total
     assert set(cut.related) <= set(whole.related)
 
@@ -329,7 +336,7 @@ def test_coverage_views(store, view, level):
         at.segmented_control(key="cov_level").set_value("family").run()
     assert_clean(at)
     by = {"Target model": "model", "Attacker knowledge": "knowledge", "Defense method": "defense"}
-    table = explore.coverage_table(store, by[view], level)
+    table = app_coverage.coverage_table(store, by[view], level)
     boxes = {s.label: s for s in at.selectbox}
     assert boxes["Threat"].options == table.threats
     column_box = next(s for label, s in boxes.items() if label != "Threat")
@@ -337,14 +344,14 @@ def test_coverage_views(store, view, level):
 
 
 def test_coverage_cell_lists_attacks_and_defenses_with_effectiveness(store):
-    table = explore.coverage_table(store, "model", "model")
+    table = app_coverage.coverage_table(store, "model", "model")
     both = min((c for c in table.cells if c["attacks"] and c["defenses"]),
                key=lambda c: (c["threat"], c["column"]))
     at = run_page("coverage")
     at.selectbox(key="cov_threat_model_model").set_value(both["threat"]).run()
     at.selectbox(key="cov_col_model_model").set_value(both["column"]).run()
     assert_clean(at)
-    cell = explore.coverage_cell(store, "model", "model", both["threat"], both["column"])
+    cell = app_coverage.coverage_cell(store, "model", "model", both["threat"], both["column"])
     assert len(cell.attacks) == both["attacks"] and len(cell.defenses) == both["defenses"]
     assert [shown(s.value) for s in at.subheader] == [f"{both['threat']} × {both['column']}"]
     md = "\n".join(shown(m.value) for m in at.markdown)
@@ -358,16 +365,16 @@ def test_coverage_cell_lists_attacks_and_defenses_with_effectiveness(store):
 def test_a_cell_with_many_items_lists_them_as_one_table(store, monkeypatch):
     import streamlit as st
 
-    monkeypatch.setattr(explore, "CELL_CARDS", 2)
+    monkeypatch.setattr(app_coverage, "CELL_CARDS", 2)
     st.cache_data.clear()
-    table = explore.coverage_table(store, "model", "model")
+    table = app_coverage.coverage_table(store, "model", "model")
     big = max(table.cells, key=lambda c: (c["attacks"], c["threat"], c["column"]))
     assert big["attacks"] > 2
     at = run_page("coverage")
     at.selectbox(key="cov_threat_model_model").set_value(big["threat"]).run()
     at.selectbox(key="cov_col_model_model").set_value(big["column"]).run()
     assert_clean(at)
-    cell = explore.coverage_cell(store, "model", "model", big["threat"], big["column"])
+    cell = app_coverage.coverage_cell(store, "model", "model", big["threat"], big["column"])
     attacks = next(f for f in frames(at) if "attack" in f.columns)
     assert list(attacks["attack"]) == [x["label"] for x in cell.attacks]
     assert list(attacks["limitations"]) == [x["limitation"] or "—" for x in cell.attacks]
@@ -378,7 +385,7 @@ def test_a_cell_with_many_items_lists_them_as_one_table(store, monkeypatch):
 
 
 def test_coverage_gap_cell_is_flagged(store):
-    table = explore.coverage_table(store, "model", "model")
+    table = app_coverage.coverage_table(store, "model", "model")
     gap = next(c for c in table.cells if c["attacks"] and not c["defenses"])
     at = run_page("coverage")
     at.selectbox(key="cov_threat_model_model").set_value(gap["threat"]).run()
@@ -401,7 +408,7 @@ def test_coverage_export_button_fills_the_export_view():
 # ------------------------------------------------------------------ gaps
 
 def test_gaps_page_lists_every_gap_with_reason(store):
-    rows = explore.gap_rows(store)
+    rows = app_gaps.gap_rows(store)
     at = run_page("gaps")
     assert_clean(at)
     assert f"{len(rows)} gaps" in [s.value for s in at.subheader]
@@ -410,7 +417,7 @@ def test_gaps_page_lists_every_gap_with_reason(store):
 
 
 def test_gaps_filters(store):
-    rows = explore.gap_rows(store)
+    rows = app_gaps.gap_rows(store)
     threat = next(g.threat for g in rows if g.threat)
     at = run_page("gaps")
     at.selectbox(key="gap_threat").set_value(threat).run()
@@ -442,7 +449,7 @@ def test_graph_explorer_neighbourhood(store):
 def test_graph_explorer_says_a_hub_was_read_in_part(monkeypatch):
     import streamlit as st
 
-    monkeypatch.setattr(explore, "NEIGHBOURS_READ", 3)
+    monkeypatch.setattr(app_graph, "NEIGHBOURS_READ", 3)
     st.cache_data.clear()
     at = run_page("graph")  # the default centre: Membership inference, a hub
     assert_clean(at)
@@ -535,17 +542,17 @@ def large_mode(monkeypatch):
     """The app as on a graph too large to list evidence and every column (thresholds low)."""
     import streamlit as st
 
-    monkeypatch.setattr(explore, "EVIDENCE_MAX_PAPERS", 0)
-    monkeypatch.setattr(explore, "MAX_COLUMNS", 3)
+    monkeypatch.setattr(names, "EVIDENCE_MAX_PAPERS", 0)
+    monkeypatch.setattr(app_coverage, "MAX_COLUMNS", 3)
     st.cache_data.clear()
     yield
     st.cache_data.clear()
 
 
 def test_gaps_page_on_a_large_graph_fetches_a_cell_on_demand(store, large_mode):
-    rows = explore.gap_rows(store)
+    rows = app_gaps.gap_rows(store)
     assert all(not r.evidence for r in rows)
-    assert [r.reason for r in rows] == [r.reason for r in explore.gap_rows(store, evidence=True)]
+    assert [r.reason for r in rows] == [r.reason for r in app_gaps.gap_rows(store, evidence=True)]
     at = run_page("gaps")
     assert_clean(at)
     assert f"{len(rows)} gaps" in [s.value for s in at.subheader]
@@ -559,7 +566,7 @@ def test_gaps_page_on_a_large_graph_fetches_a_cell_on_demand(store, large_mode):
 
 
 def test_coverage_page_caps_columns_and_says_so(store, large_mode):
-    table = explore.coverage_table(store, "defense", "model", max_columns=3)
+    table = app_coverage.coverage_table(store, "defense", "model", max_columns=3)
     assert len(table.columns) == 3 and table.columns_total == 16
     at = run_page("coverage")
     at.segmented_control(key="cov_view").set_value("Defense method").run()
@@ -577,7 +584,7 @@ def test_coverage_cell_lists_only_the_cell_with_counts(store, by, level):
     m = coverage.matrix(store, by, level)
     for (t, c), cell in m.cells.items():
         full = {i.node.label: i for i in cell.attacks + cell.defenses}
-        d = explore.coverage_cell(store, by, level, t, c, limit=1)
+        d = app_coverage.coverage_cell(store, by, level, t, c, limit=1)
         assert (d.n_attacks, d.n_defenses) == (len(cell.attacks), len(cell.defenses))
         assert len(d.attacks) == min(1, len(cell.attacks))
         assert len(d.defenses) == min(1, len(cell.defenses))
@@ -585,7 +592,7 @@ def test_coverage_cell_lists_only_the_cell_with_counts(store, by, level):
             item = full[row["label"]]
             assert row["paper"] == item.paper.label and row["derived"] == item.derived
             assert row["path"] == list(item.path)
-        whole = explore.coverage_cell(store, by, level, t, c)
+        whole = app_coverage.coverage_cell(store, by, level, t, c)
         assert [r["label"] for r in whole.attacks] == [i.node.label for i in cell.attacks]
         assert [r["label"] for r in whole.defenses] == [i.node.label for i in cell.defenses]
 
@@ -593,7 +600,7 @@ def test_coverage_cell_lists_only_the_cell_with_counts(store, by, level):
 def test_export_page_on_a_large_graph_asks_for_a_filter(store, monkeypatch):
     import streamlit as st
 
-    monkeypatch.setattr(explore, "EXPORT_MAX_PAPERS", 5)
+    monkeypatch.setattr(app_export, "EXPORT_MAX_PAPERS", 5)
     st.cache_data.clear()
     at = run_page("export")
     assert_clean(at)
@@ -613,7 +620,7 @@ def test_export_pickers_search_a_large_type(store, monkeypatch):
     a label not listed at first, the choice stays pickable, and the view uses it."""
     import streamlit as st
 
-    monkeypatch.setattr(explore, "PICKER_MAX", 10)
+    monkeypatch.setattr(names, "PICKER_MAX", 10)
     st.cache_data.clear()
     at = run_page("export")
     assert_clean(at)
@@ -621,7 +628,7 @@ def test_export_pickers_search_a_large_type(store, monkeypatch):
     assert "export_methods_search" in keys and "export_models_search" in keys
     assert "export_threats_search" not in keys  # 4 threats: listed whole
     methods = at.multiselect(key="export_methods").options
-    every = [e.label for e in explore.entities(store, "Defense method")]
+    every = [e.label for e in names.entities(store, "Defense method")]
     assert len(methods) <= 10 < len(every)
     hidden = next(m for m in every if m not in methods)
     at.text_input(key="export_methods_search").input(hidden).run()

@@ -10,7 +10,9 @@ import pytest
 from rdflib import RDF, RDFS, Graph, URIRef
 from rdflib.namespace import PROV
 
-from kg import derive, explore
+from kg import derive
+from kg.app import console as app_console
+from kg.app import entity as app_entity
 from kg.coverage import evaluated_against
 from kg.errors import ValidationError
 from kg.explain import explain
@@ -95,7 +97,7 @@ def test_kg_sparql_selects_the_derived_links(kg_cli, graph):
 
 
 def test_the_console_example_runs_and_says_derived(store):
-    q = explore.EXAMPLE_QUERIES["Derived links: defenses evaluated against attacks"]
+    q = app_console.EXAMPLE_QUERIES["Derived links: defenses evaluated against attacks"]
     rows = store.select(q).rows
     assert len(rows) == 12 and {str(r["rule"]) for r in rows} == {derive.RULE_LABEL}
 
@@ -105,9 +107,9 @@ def test_explain_and_entity_page_show_derived_links_labelled(store, graph):
     e = explain(store, URIRef(e_iri))
     assert any(o == a_iri and rule == derive.RULE_LABEL for _, o, _, rule, _ in e.derived_links)
     assert all(d["derived"] for d in e.as_dict()["derived_links"])
-    page = explore.entity_page(store, e_iri)
+    page = app_entity.entity_page(store, e_iri)
     assert page.derived and all(rel == "evaluated against" for rel, *_ in page.derived)
-    attack_page = explore.entity_page(store, a_iri)
+    attack_page = app_entity.entity_page(store, a_iri)
     assert any(short.endswith(e_iri.rsplit("/", 1)[-1]) for _, short, *_ in attack_page.derived)
 
 

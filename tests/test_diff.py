@@ -144,18 +144,18 @@ def test_cli_diff_bad_input_is_one_line(kg_cli, tmp_path):
 
 @slow
 def test_app_overview_data_shows_changes_since_previous_build(tmp_path):
-    """The app's overview reads what the last build changed (kg.explore)."""
-    from kg import explore
+    """The app's overview reads what the last build changed (kg.app.overview)."""
+    from kg.app import overview as app_overview
 
     src = tmp_path / "survey.md"
     text = SURVEY.read_text(encoding="utf-8")
     src.write_text(text, encoding="utf-8")
     out = tmp_path / "build"
     build(source=src, build_dir=out)
-    assert explore.changes_since_previous_build(out) is None
+    assert app_overview.changes_since_previous_build(out) is None
     src.write_text(text.replace("Single batch size", "Batch size of one"), encoding="utf-8")
     build(source=src, build_dir=out)
-    changes = explore.changes_since_previous_build(out)
+    changes = app_overview.changes_since_previous_build(out)
     assert changes is not None and not changes["empty"]
     assert changes["summary"]["attacks"]["changed"] == 1
     assert "Batch size of one" in changes["text"]

@@ -191,16 +191,17 @@ def test_explain_bad_iri_is_one_line_on_memory_and_oxigraph(kg_cli, tmp_path, no
 
 
 def test_find_entity_bad_iri_is_a_kg_error(store, graph):
-    from kg import explore
+    from kg.app import entity as app_entity
+    from kg.app import names
     from kg.stores.oxigraph import OxigraphStore
 
     ox = OxigraphStore()
     ox.load(graph)
     for s in (store, ox):
         with pytest.raises(KGError, match="not a valid IRI"):
-            explore.find_entity(s, "http://x y")
+            names.find_entity(s, "http://x y")
         with pytest.raises(KGError, match="not a valid IRI"):
-            explore.entity_page(s, "rdi:a}b")
+            app_entity.entity_page(s, "rdi:a}b")
 
 
 # ------------------------------------------------------------------ cells are text
@@ -490,11 +491,12 @@ def _markdown_of(at) -> list[str]:
 def test_entity_page_shows_hostile_cells_as_text(hostile_app, hostile_store):
     from streamlit.testing.v1 import AppTest
 
-    from kg import explore
+    from kg.app import entity as app_entity
+    from kg.app import names
 
-    attack = next(e.ref for e in explore.entities(hostile_store, "Attack")
+    attack = next(e.ref for e in names.entities(hostile_store, "Attack")
                   if any(f.value == EFFECTIVENESS
-                         for f in explore.entity_page(hostile_store, e.ref).facts))
+                         for f in app_entity.entity_page(hostile_store, e.ref).facts))
     at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "ui" / "app.py"),
                            default_timeout=120)
     at.switch_page("views/entity.py")
@@ -513,9 +515,9 @@ def test_entity_page_shows_hostile_cells_as_text(hostile_app, hostile_store):
 def test_coverage_page_shows_hostile_cells_as_text(hostile_app, hostile_store):
     from streamlit.testing.v1 import AppTest
 
-    from kg import explore
+    from kg.app import coverage as app_coverage
 
-    table = explore.coverage_table(hostile_store, "model", "model")
+    table = app_coverage.coverage_table(hostile_store, "model", "model")
     cell = next(c for c in table.cells if c["threat"] == "Training data extraction"
                 and c["column"] == "DDPM")
     at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "ui" / "app.py"),

@@ -138,7 +138,8 @@ def test_local_neighbourhood_equals_the_full_projection(kind, store, graph, tmp_
     """The app reads only the part around a node (kg.project.local_graph); the view must be
     the one the whole projection gives, on rdflib and on Oxigraph (where a bound variable
     reaches the query as a VALUES block, not a pre-binding)."""
-    from kg import explore
+    from kg.app import graph as app_graph
+    from kg.app import names
     from kg.stores.oxigraph import OxigraphStore
 
     st = store
@@ -146,15 +147,15 @@ def test_local_neighbourhood_equals_the_full_projection(kind, store, graph, tmp_
         st = OxigraphStore(tmp_path / "ox")
         st.load(graph)
     full = project.to_networkx(st)
-    papers = sorted(e.ref for e in explore.entities(st, "Paper"))[:1]
-    attacks = sorted(e.ref for e in explore.entities(st, "Attack"))[:1]
-    evals = sorted(e.ref for e in explore.entities(st, "Defense evaluation"))[:1]
+    papers = sorted(e.ref for e in names.entities(st, "Paper"))[:1]
+    attacks = sorted(e.ref for e in names.entities(st, "Attack"))[:1]
+    evals = sorted(e.ref for e in names.entities(st, "Defense evaluation"))[:1]
     for i, center in enumerate(CENTERS + papers + attacks + evals):
         # every kind of centre at depth 1; deeper walks from every other one
         deeper = ((2, None, 12), (3, ["Attack"], 40)) if i % 2 == 0 else ()
         for depth, types, cap in ((1, None, 150), *deeper):
-            want = explore.neighbourhood(full, center, depth, types, cap)
-            got = explore.store_neighbourhood(st, center, depth, types, cap)
+            want = app_graph.neighbourhood(full, center, depth, types, cap)
+            got = app_graph.store_neighbourhood(st, center, depth, types, cap)
             assert got == want, (center, depth, types, cap)
     local = project.local_graph(st, str(iri("threat", "Membership inference")), 1, None, 5)
     assert len(local) < len(full)  # it did not read the whole graph
@@ -163,19 +164,20 @@ def test_local_neighbourhood_equals_the_full_projection(kind, store, graph, tmp_
 def test_local_graph_reads_a_hub_in_part_and_says_how_many(store, graph):
     """max_read bounds what is read of a node's neighbours (a threat has 100k attacks at
     100k papers); the node is named with its true count, so the page can say so."""
-    from kg import explore
+    from kg.app import graph as app_graph
+    from kg.app import names
 
     full = project.to_networkx(store)
     center = "rdi:threat-membership-inference"
-    everyone = project.neighbors(full, str(explore.expand(center)), 1)
+    everyone = project.neighbors(full, str(names.expand(center)), 1)
     assert len(everyone) > 4
-    nb = explore.store_neighbourhood(store, center, 1, None, 150, max_read=4)
+    nb = app_graph.store_neighbourhood(store, center, 1, None, 150, max_read=4)
     assert nb.cut == [{"ref": center, "label": "Membership inference", "read": 4,
                        "total": len(everyone)}]
     assert len(nb.nodes) - 1 == 4 and not nb.more
-    whole = explore.store_neighbourhood(store, center, 1, None, 150, max_read=None)
+    whole = app_graph.store_neighbourhood(store, center, 1, None, 150, max_read=None)
     assert not whole.cut and len(whole.nodes) - 1 == len(everyone)
-    capped = explore.store_neighbourhood(store, center, 1, None, 3, max_read=None)
+    capped = app_graph.store_neighbourhood(store, center, 1, None, 3, max_read=None)
     assert capped.more and len(capped.nodes) - 1 == 3
 
 

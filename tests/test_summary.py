@@ -88,8 +88,8 @@ def test_every_backend_stores_and_reads_back_the_same_summary(backend, store):  
         assert backend.triple_count() == store.triple_count()  # not in the default graph
         assert read.triples == store.triple_count()
         # the class counts the overview reads, equal to counting each class in the graph
+        from kg.app.overview import overview
         from kg.coverage.summary import SUMMARY_CLASSES
-        from kg.explore import overview
 
         live = summary.class_counts(store, [str(c) for _, c in SUMMARY_CLASSES])
         assert read.classes == live and live[str(RD.Paper)] > 0

@@ -1,4 +1,5 @@
-"""ui/ calls only the kg package: no rdflib import, no SPARQL text in any page."""
+"""ui/ calls only the kg package: no rdflib import, no SPARQL text in any page, and of the
+kg package only kg.app (the app's backend, one module per page) and the package root."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 
 UI = Path(__file__).resolve().parent.parent / "ui"
+KG = UI.parent / "kg"
 FILES = sorted(UI.rglob("*.py"))
 
 SPARQL_TEXT = re.compile(
@@ -40,6 +42,50 @@ def test_no_graph_library_imports(path):
     mods = imported_modules(ast.parse(path.read_text(encoding="utf-8")))
     bad = sorted(m for m in mods if m.split(".")[0] in GRAPH_MODULES or m.startswith("importlib"))
     assert not bad, f"{path.name} imports {bad}; pages call only the kg package"
+
+
+def kg_imports(tree: ast.AST) -> set[str]:
+    """The kg modules a file imports: ``from kg import x`` counts as ``kg.x`` when x is a
+    module of the package (a file or a folder in kg/), as ``kg`` when it is a name of the
+    package root."""
+    out = set()
+    for mod in imported_modules(tree):
+        if mod == "kg" or mod.startswith("kg."):
+            out.add(mod)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == "kg" and not node.level:
+            for a in node.names:
+                if (KG / f"{a.name}.py").is_file() or (KG / a.name / "__init__.py").is_file():
+                    out.add(f"kg.{a.name}")
+    return out
+
+
+def outside_app(tree: ast.AST) -> list[str]:
+    return sorted(m for m in kg_imports(tree)
+                  if m not in ("kg", "kg.app") and not m.startswith("kg.app."))
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: str(p.relative_to(UI)))
+def test_only_kg_app_imports(path):
+    bad = outside_app(ast.parse(path.read_text(encoding="utf-8")))
+    assert not bad, f"{path.name} imports {bad}; ui/ calls only kg.app (and the kg package root)"
+
+
+@pytest.mark.parametrize("text", [
+    "from kg import search", "from kg import app, settings", "from kg.errors import KGError",
+    "import kg.export", "def f():\n    from kg.search import searcher",
+    "__import__('kg.profile')", "from kg.coverage import summary",
+])
+def test_detector_catches_kg_imports_outside_app(text):
+    assert outside_app(ast.parse(text))
+
+
+@pytest.mark.parametrize("text", [
+    "from kg.app import names", "from kg.app.names import KGError", "import kg.app.coverage",
+    "from kg import app", "import kg", "from kg import KGError", "import resources",
+])
+def test_detector_passes_kg_app_imports(text):
+    assert not outside_app(ast.parse(text))
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: str(p.relative_to(UI)))

@@ -9,8 +9,8 @@ import time
 
 import pytest
 
+from kg.app.console import console_query
 from kg.errors import QueryError
-from kg.explore import console_query
 from kg.sparql import run_query
 from kg.stores.oxigraph import OxigraphStore
 

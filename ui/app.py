@@ -1,7 +1,7 @@
 """The Streamlit app: explore coverage and gaps, ask, search, query the knowledge graph.
 
 Start it with ``bash scripts/start.sh`` (or ``streamlit run ui/app.py``). Pages call only
-the ``kg`` package; the graph and the search model load once per server process.
+``kg.app``; the graph and the search model load once per server process.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import resources
 import streamlit as st
 
-from kg import explore
+from kg.app import names
 
 st.set_page_config(page_title="Responsible Diffusion privacy KG", page_icon=":material/hub:",
                    layout="wide")
@@ -34,7 +34,7 @@ page = st.navigation(pages)
 
 with st.sidebar:
     try:
-        choices = dict(explore.store_choices())
+        choices = dict(names.store_choices())
     except Exception as e:  # noqa: BLE001 - the default store still works
         resources.show_error(e)
         choices = {}

@@ -3,7 +3,7 @@
 The store, the networkx projection and the search index (model + embeddings from the
 disk cache) live in ``st.cache_resource``: one copy per process, never mutated. Page data
 derived from them is cached with ``st.cache_data``, keyed by plain arguments (the store
-setting first). Nothing here holds SPARQL or graph logic: it only calls the ``kg`` package.
+setting first). Nothing here holds SPARQL or graph logic: it only calls ``kg.app``.
 """
 
 from __future__ import annotations
@@ -15,10 +15,14 @@ from urllib.parse import quote
 
 import streamlit as st
 
-from kg import explore, settings
-from kg.errors import KGError
-from kg.markup import md_url
-from kg.urls import is_web_url
+from kg.app import coverage as app_coverage
+from kg.app import entity as app_entity
+from kg.app import export as app_export
+from kg.app import gaps as app_gaps
+from kg.app import graph as app_graph
+from kg.app import names
+from kg.app import overview as app_overview
+from kg.app.names import KGError, is_web_url, md_url
 
 log = logging.getLogger("kg.ui")
 
@@ -40,12 +44,12 @@ PAGES = {
 
 def store_setting() -> str:
     """The store this session reads: the sidebar's choice, else the ``store`` setting."""
-    return st.session_state.get("store_setting") or settings.get("store").strip()
+    return st.session_state.get("store_setting") or names.default_store_setting()
 
 
 @st.cache_resource(show_spinner="Loading the knowledge graph…")
 def _store(setting: str):
-    return explore.open_app_store(setting)
+    return names.open_app_store(setting)
 
 
 def store():
@@ -54,10 +58,11 @@ def store():
 
 @st.cache_resource(show_spinner="Loading the search model and the cached embeddings…")
 def _searcher(setting: str):
-    from kg.search import searcher
+    from kg.app.ask import searcher
 
     # a large graph with no cached embeddings: say how to build them, do not embed here
-    return searcher(_store(setting), max_uncached=explore.APP_EMBED_MAX)
+    # (at most kg.app.ask.APP_EMBED_MAX texts)
+    return searcher(_store(setting))
 
 
 def searcher():
@@ -73,43 +78,43 @@ def searcher():
 
 
 @st.cache_data(show_spinner=False)
-def _overview(setting: str) -> explore.Overview:
-    return explore.overview(_store(setting))
+def _overview(setting: str) -> app_overview.Overview:
+    return app_overview.overview(_store(setting))
 
 
-def overview() -> explore.Overview:
+def overview() -> app_overview.Overview:
     return _overview(store_setting())
 
 
 @st.cache_data(show_spinner="Comparing with the previous build…", ttl=60)
 def _changes_since_previous_build(build_dir: str) -> dict | None:
-    return explore.changes_since_previous_build(Path(build_dir))
+    return app_overview.changes_since_previous_build(Path(build_dir))
 
 
 def changes_since_previous_build() -> dict | None:
     """Keyed by the build directory, so a changed KG_BUILD_DIR is not served stale."""
-    return _changes_since_previous_build(str(settings.path("build_dir")))
+    return _changes_since_previous_build(str(app_overview.current_build_dir()))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _browse(setting: str, kinds: tuple[str, ...], limit: int) -> explore.Matches:
-    return explore.browse_entities(_store(setting), list(kinds), limit=limit)
+def _browse(setting: str, kinds: tuple[str, ...], limit: int) -> names.Matches:
+    return names.browse_entities(_store(setting), list(kinds), limit=limit)
 
 
 @st.cache_resource(show_spinner="Indexing the graph's node names for search (once per server "
                                 "process)…")
-def _entity_index(setting: str) -> explore.EntityIndex:
-    return explore.entity_index(_store(setting))
+def _entity_index(setting: str) -> names.EntityIndex:
+    return names.entity_index(_store(setting))
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def _entity_of(setting: str, short: str) -> explore.Entity | None:
-    return explore.entity_of(_store(setting), short)
+def _entity_of(setting: str, short: str) -> names.Entity | None:
+    return names.entity_of(_store(setting), short)
 
 
 @st.cache_data(show_spinner=False)
 def _default_centre(setting: str) -> str:
-    return explore.default_centre(_store(setting))
+    return names.default_centre(_store(setting))
 
 
 def default_centre() -> str:
@@ -118,18 +123,18 @@ def default_centre() -> str:
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def _find_entity(setting: str, text: str) -> str:
-    return explore.find_entity(_store(setting), text, index=lambda: _entity_index(setting))
+    return names.find_entity(_store(setting), text, index=lambda: _entity_index(setting))
 
 
 def find_entity(text: str) -> str:
-    """The node a page's ?node= names (kg.explore.find_entity; KGError if none)."""
+    """The node a page's ?node= names (kg.app.names.find_entity; KGError if none)."""
     return _find_entity(store_setting(), text)
 
 
 def node_picker(label: str, kinds: tuple[str, ...], current: str | None, key: str,
                 placeholder: str = "Pick a node") -> str | None:
     """A search box (searching as the user types) over a select box of at most
-    ``explore.PICKER_MAX`` matching nodes of ``kinds``, ``current`` preselected; the count
+    ``names.PICKER_MAX`` matching nodes of ``kinds``, ``current`` preselected; the count
     of matches is said when the list is cut. Nothing typed: the first nodes of each type
     (bounded queries); typed: the store's node names, indexed once per process. Returns the
     chosen node's short name (or ``current``)."""
@@ -137,11 +142,11 @@ def node_picker(label: str, kinds: tuple[str, ...], current: str | None, key: st
     text = st.text_input(f"Search {label.lower()}", key=f"{key}_search", type="search",
                          live="400ms", max_chars=500, placeholder="type part of a name…")
     try:
-        found = (_entity_index(setting).search(text, kinds, limit=explore.PICKER_MAX)
-                 if text.strip() else _browse(setting, kinds, explore.PICKER_MAX))
+        found = (_entity_index(setting).search(text, kinds, limit=names.PICKER_MAX)
+                 if text.strip() else _browse(setting, kinds, names.PICKER_MAX))
     except KGError as e:
         st.error(plain(str(e)))
-        found = explore.Matches([], 0, text)
+        found = names.Matches([], 0, text)
     by_ref = {e.ref: e for e in found.entities}
     options = list(by_ref)
     if current and current not in by_ref:
@@ -165,9 +170,9 @@ def node_picker(label: str, kinds: tuple[str, ...], current: str | None, key: st
 
 def type_labels(kind: str) -> list[str]:
     """Every label of one node type, sorted: one bounded query when the type has at most
-    ``explore.PICKER_MAX`` nodes (the target models, threats), else from the picker index."""
+    ``names.PICKER_MAX`` nodes (the target models, threats), else from the picker index."""
     setting = store_setting()
-    found = _browse(setting, (kind,), explore.PICKER_MAX)
+    found = _browse(setting, (kind,), names.PICKER_MAX)
     ents = found.entities if not found.cut else [
         e for e in _entity_index(setting).entities if e.type == kind]
     return sorted({e.label for e in ents}, key=str.casefold)
@@ -175,12 +180,12 @@ def type_labels(kind: str) -> list[str]:
 
 def labels_picker(label: str, kind: str, key: str, column=st) -> list[str]:
     """A multiselect of the labels of one node type. A type of at most
-    ``explore.PICKER_MAX`` nodes lists them all (one bounded query); a larger one (54k
+    ``names.PICKER_MAX`` nodes lists them all (one bounded query); a larger one (54k
     defense methods at 100k papers) gets a search box over them (the picker index) and
     lists the matches and what is chosen, so a page never sends every label to the
     browser. The chosen labels stay pickable whatever is searched."""
     setting = store_setting()
-    first = _browse(setting, (kind,), explore.PICKER_MAX)
+    first = _browse(setting, (kind,), names.PICKER_MAX)
     chosen = [c for c in st.session_state.get(key, []) if isinstance(c, str)]
     if not first.cut:
         options = sorted({e.label for e in first.entities}, key=str.casefold)
@@ -188,11 +193,11 @@ def labels_picker(label: str, kind: str, key: str, column=st) -> list[str]:
     text = column.text_input(f"Search {label.lower()}", key=f"{key}_search", type="search",
                              live="400ms", max_chars=500, placeholder="type part of a name…")
     try:
-        found = (_entity_index(setting).search(text, (kind,), limit=explore.PICKER_MAX)
+        found = (_entity_index(setting).search(text, (kind,), limit=names.PICKER_MAX)
                  if text.strip() else first)
     except KGError as e:
         column.error(plain(str(e)))
-        found = explore.Matches([], 0, text)
+        found = names.Matches([], 0, text)
     options = sorted({e.label for e in found.entities}, key=str.casefold)
     picked = column.multiselect(label, list(dict.fromkeys(chosen + options)), key=key)
     column.caption(f"Showing {len(found.entities):,} of {found.total:,} — type to narrow."
@@ -201,38 +206,38 @@ def labels_picker(label: str, kind: str, key: str, column=st) -> list[str]:
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def _entity_page(setting: str, short: str) -> explore.EntityPage:
-    return explore.entity_page(_store(setting), short)
+def _entity_page(setting: str, short: str) -> app_entity.EntityPage:
+    return app_entity.entity_page(_store(setting), short)
 
 
-def entity_page(short: str) -> explore.EntityPage:
+def entity_page(short: str) -> app_entity.EntityPage:
     return _entity_page(store_setting(), short)
 
 
 @st.cache_data(show_spinner=False)
-def _coverage_table(setting: str, by: str, level: str) -> explore.CoverageTable:
-    return explore.coverage_table(_store(setting), by, level)
+def _coverage_table(setting: str, by: str, level: str) -> app_coverage.CoverageTable:
+    return app_coverage.coverage_table(_store(setting), by, level)
 
 
-def coverage_table(by: str, level: str) -> explore.CoverageTable:
+def coverage_table(by: str, level: str) -> app_coverage.CoverageTable:
     return _coverage_table(store_setting(), by, level)
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
 def _coverage_cell(setting: str, by: str, level: str, threat: str, column: str):
-    return explore.coverage_cell(_store(setting), by, level, threat, column)
+    return app_coverage.coverage_cell(_store(setting), by, level, threat, column)
 
 
-def coverage_cell(by: str, level: str, threat: str, column: str) -> explore.CellDetail:
+def coverage_cell(by: str, level: str, threat: str, column: str) -> app_coverage.CellDetail:
     return _coverage_cell(store_setting(), by, level, threat, column)
 
 
 @st.cache_data(show_spinner=False)
-def _gap_rows(setting: str) -> list[explore.GapRow]:
-    return explore.gap_rows(_store(setting))
+def _gap_rows(setting: str) -> list[app_gaps.GapRow]:
+    return app_gaps.gap_rows(_store(setting))
 
 
-def gap_rows() -> list[explore.GapRow]:
+def gap_rows() -> list[app_gaps.GapRow]:
     return _gap_rows(store_setting())
 
 
@@ -240,11 +245,11 @@ def gap_rows() -> list[explore.GapRow]:
 def _neighbourhood(setting: str, center: str, depth: int, types: tuple[str, ...]):
     # only the part of the graph around the centre is read (the same view as projecting
     # everything, which takes minutes and gigabytes at 100k papers)
-    return explore.store_neighbourhood(_store(setting), center, depth, list(types) or None,
-                                       max_read=explore.NEIGHBOURS_READ)
+    return app_graph.store_neighbourhood(_store(setting), center, depth, list(types) or None,
+                                       max_read=app_graph.NEIGHBOURS_READ)
 
 
-def neighbourhood(center: str, depth: int, types: tuple[str, ...]) -> explore.Neighbourhood:
+def neighbourhood(center: str, depth: int, types: tuple[str, ...]) -> app_graph.Neighbourhood:
     return _neighbourhood(store_setting(), center, depth, types)
 
 
@@ -295,13 +300,13 @@ def show_error(e: Exception) -> None:
 @st.cache_resource(show_spinner=False, max_entries=64)
 def _export_view(setting: str, threats: tuple, knowledge: tuple, models: tuple, methods: tuple,
                  part: str, authors: tuple = (), venues: tuple = (), years: str = ""):
-    return explore.export_view(_store(setting), threats, knowledge, models, methods, part,
+    return app_export.export_view(_store(setting), threats, knowledge, models, methods, part,
                                authors, venues, years)
 
 
 @st.cache_data(show_spinner=False)
 def _paper_count(setting: str) -> int:
-    return explore.paper_count(_store(setting))
+    return names.paper_count(_store(setting))
 
 
 def paper_count() -> int:

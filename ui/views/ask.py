@@ -4,8 +4,8 @@ that ran (copyable) and the semantic-search hits."""
 import resources
 import streamlit as st
 
-from kg import explore
-from kg.errors import KGError
+from kg.app import ask as app_ask
+from kg.app.names import KGError
 
 st.title("Ask & search")
 st.caption("Ask in words — no language model: the question is parsed into a logical form "
@@ -45,7 +45,7 @@ if not question or not question.strip():
 
 search = resources.searcher()
 try:
-    view = explore.ask_view(resources.store(), question, search)
+    view = app_ask.ask_view(resources.store(), question, search)
 except KGError as e:
     st.error(resources.plain(str(e)))
     st.stop()

@@ -4,8 +4,8 @@ profile), download it as Markdown, HTML or PDF — the same bytes the CLI writes
 import resources
 import streamlit as st
 
-from kg import profile as kg_profile
-from kg.errors import KGError
+from kg.app import audit as app_audit
+from kg.app.names import KGError
 
 st.title("Model audit")
 st.caption("Which attacks apply to a model (evaluated on it or on a family above it), which "
@@ -15,15 +15,15 @@ st.caption("Which attacks apply to a model (evaluated on it or on a family above
 
 @st.cache_resource(show_spinner="Building the report…", max_entries=32)
 def _report(setting: str, model: str, access: tuple, fine_tuned: bool):
-    return kg_profile.profile(resources.store(), model, list(access), fine_tuned)
+    return app_audit.report(resources.store(), model, list(access), fine_tuned)
 
 
 @st.cache_resource(show_spinner="Rendering…", max_entries=32)
 def _rendered(setting: str, model: str, access: tuple, fine_tuned: bool, fmt: str) -> bytes:
-    return kg_profile.render(_report(setting, model, access, fine_tuned), fmt)
+    return app_audit.render(_report(setting, model, access, fine_tuned), fmt)
 
 
-levels = kg_profile.load_access()
+levels = app_audit.access_levels()
 models = resources.type_labels("Target model")
 c1, c2, c3 = st.columns([2, 2, 1])
 model = c1.selectbox("Model", models, index=None, key="audit_model",
@@ -43,7 +43,7 @@ except KGError as e:
     st.error(resources.plain(str(e)))
     st.stop()
 
-for line in kg_profile.header(rep):
+for line in app_audit.header(rep):
     st.caption(resources.plain(line))
 d1, d2, d3 = st.columns(3)
 slug = "profile-" + "".join(ch if ch.isalnum() else "-" for ch in rep.model.lower())
@@ -63,7 +63,7 @@ if d3.button("Make the PDF", icon=":material/picture_as_pdf:", key="audit_make_p
                            mime="application/pdf", icon=":material/download:",
                            type="primary", on_click="ignore")
 
-for head, items in kg_profile.sections(rep):
+for head, items in app_audit.sections(rep):
     if head.startswith("Selections"):
         continue
     st.subheader(head)

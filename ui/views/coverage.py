@@ -6,9 +6,8 @@ import altair as alt
 import resources
 import streamlit as st
 
-from kg import explore
-from kg.errors import KGError
-from kg.urls import is_web_url
+from kg.app import coverage as app_coverage
+from kg.app.names import KGError, is_web_url
 
 st.title("Coverage")
 st.caption("Which attacks and which defense evaluations the survey reports for each threat, "
@@ -38,7 +37,7 @@ if table.source == "stored":
                "`kg load` / `kg summarize`).")
 if table.columns_total > len(table.columns):
     st.info(f"Showing the {len(table.columns)} most evaluated of {table.columns_total:,} "
-            f"{explore.COVERAGE_VIEWS[by]}s; `kg coverage --by {by}` prints them all.")
+            f"{app_coverage.COVERAGE_VIEWS[by]}s; `kg coverage --by {by}` prints them all.")
 
 # The full grid: empty cells are drawn too (nothing in the survey there).
 filled = {(c["threat"], c["column"]): c for c in table.cells}
@@ -51,18 +50,18 @@ for g in grid:
 select = alt.selection_point(name="cell", fields=["threat", "column"], on="click")
 if colour == "coverage":
     color = alt.Color("status:N", title="coverage", scale=alt.Scale(
-        domain=[*explore.STATUS, "nothing reported"],
+        domain=[*app_coverage.STATUS, "nothing reported"],
         range=["#4c9a5f", "#d1495b", "#7aa6c2", "#eeeeee"]))
 else:
     color = alt.Color(f"{colour}:Q", title=colour, scale=alt.Scale(scheme="oranges"))
 base = alt.Chart(alt.Data(values=grid)).encode(
-    x=alt.X("column:N", title=explore.COVERAGE_VIEWS[by], sort=table.columns,
+    x=alt.X("column:N", title=app_coverage.COVERAGE_VIEWS[by], sort=table.columns,
             axis=alt.Axis(labelAngle=-40, labelLimit=180, labelOverlap=False)),
     y=alt.Y("threat:N", title="threat", sort=table.threats, axis=alt.Axis(labelLimit=220)))
 rects = base.mark_rect(stroke="white", strokeWidth=2).encode(
     color=color,
     opacity=alt.condition(select, alt.value(1.0), alt.value(0.45)),
-    tooltip=[alt.Tooltip("threat:N"), alt.Tooltip("column:N", title=explore.COVERAGE_VIEWS[by]),
+    tooltip=[alt.Tooltip("threat:N"), alt.Tooltip("column:N", title=app_coverage.COVERAGE_VIEWS[by]),
              alt.Tooltip("attacks:Q"), alt.Tooltip("defenses:Q", title="defense evaluations"),
              alt.Tooltip("papers:Q"), alt.Tooltip("status:N"),
              alt.Tooltip("derived:Q", title="placed by a derived link")],
@@ -84,7 +83,7 @@ if t_key not in st.session_state and table.cells:
 
 s1, s2 = st.columns(2)
 threat = s1.selectbox("Threat", table.threats, key=t_key)
-column = s2.selectbox(explore.COVERAGE_VIEWS[by].capitalize(), table.columns, key=c_key)
+column = s2.selectbox(app_coverage.COVERAGE_VIEWS[by].capitalize(), table.columns, key=c_key)
 if not threat or not column:
     st.info("Click a cell of the map, or pick a threat and a column.")
     st.stop()
@@ -106,13 +105,13 @@ elif cell.attacks and not cell.defenses:
 def show_table(items: list[dict], kind: str) -> None:
     # the survey's text as data cells (a dataframe shows text, never markup or a live link)
     rows = [{**r, "page": resources.entity_url(r.pop("ref"))}
-            for r in explore.cell_item_rows(items, kind)]
+            for r in app_coverage.cell_item_rows(items, kind)]
     st.dataframe(rows, hide_index=True, width="stretch", column_config=resources.link_column())
 
 
 def show_items(items: list[dict], kind: str) -> None:
     # cell text from the survey: escaped (resources.plain); a link only to an http(s) URL
-    if len(items) > explore.CELL_CARDS:
+    if len(items) > app_coverage.CELL_CARDS:
         show_table(items, kind)
         return
     plain = resources.plain

@@ -4,8 +4,8 @@ with provenance back to the survey row (or the curated entry) each fact came fro
 import resources
 import streamlit as st
 
-from kg import explore
-from kg.errors import KGError
+from kg.app import names
+from kg.app.names import KGError
 
 st.title("Entity")
 
@@ -18,10 +18,10 @@ if wanted:
         st.error(resources.plain(str(e)))
 
 c1, c2 = st.columns([1, 3])
-kind = c1.selectbox("Type", ["all", *explore.ENTITY_TYPES])
+kind = c1.selectbox("Type", ["all", *names.ENTITY_TYPES])
 with c2:
     choice = resources.node_picker(
-        "Open a page", explore.ENTITY_TYPES if kind == "all" else (kind,), current, "entity",
+        "Open a page", names.ENTITY_TYPES if kind == "all" else (kind,), current, "entity",
         placeholder="Pick a paper, attack, method, threat, model…")
 if choice and choice != current:
     current = choice

@@ -5,9 +5,8 @@ Mermaid, GraphML, Turtle, JSON-LD."""
 import resources
 import streamlit as st
 
-from kg import explore
-from kg import export as kg_export
-from kg.errors import KGError
+from kg.app import export as app_export
+from kg.app.names import KGError
 
 st.title("Export")
 st.caption("Pick the view to export (empty filters: the whole graph). The Coverage page's "
@@ -19,7 +18,7 @@ if preset:
     for key, values in preset.items():
         st.session_state[f"export_{key}"] = values
 
-# each picker reads at most explore.PICKER_MAX labels (a large type is searched as you type)
+# each picker reads at most kg.app.names.PICKER_MAX labels (a large type is searched as you type)
 c1, c2 = st.columns(2)
 threats = resources.labels_picker("Threats", "Threat category", "export_threats", c1)
 knowledge = resources.labels_picker("Attacker knowledge", "Attacker knowledge",
@@ -35,7 +34,7 @@ years = c5.text_input("Years", key="export_years", placeholder="2023, 2023-2024,
                            "-2023 (up to 2023).")
 part = st.radio("Rows", ["all", "attacks", "defenses"], horizontal=True, key="export_part")
 
-refused = explore.export_limit(resources.paper_count(),
+refused = app_export.export_limit(resources.paper_count(),
                                filtered=bool(threats or knowledge or models or methods
                                              or authors or venues or years.strip()))
 if refused:
@@ -54,20 +53,20 @@ st.markdown(f"**View:** {resources.plain(view.spec.describe())} — {len(view.at
 if not view.attacks and not view.defenses:
     st.info("This view is empty: nothing in the survey matches all the filters.")
 
-refused = explore.export_limit(resources.paper_count(), view)
+refused = app_export.export_limit(resources.paper_count(), view)
 if refused:
     st.warning(refused)
     st.stop()
 
-formats = list(kg_export.FORMATS)
+formats = list(app_export.FORMATS)
 fmt = st.selectbox("Format", formats, index=formats.index("bibtex"), key="export_format",
-                   format_func=lambda f: f"{f} — {kg_export.FORMATS[f].help}")
+                   format_func=lambda f: f"{f} — {app_export.FORMATS[f].help}")
 try:
-    content = explore.export_content(view, fmt)
+    content = app_export.export_content(view, fmt)
 except KGError as e:
     st.error(resources.plain(str(e)))
     st.stop()
-f = kg_export.FORMATS[fmt]
+f = app_export.FORMATS[fmt]
 st.download_button(f"Download {f.file_name}", content, file_name=f.file_name,
                    icon=":material/download:", type="primary", on_click="ignore")
 st.caption("Command line: " + resources.plain(view.spec.command(fmt)))

@@ -4,7 +4,7 @@ evidence (survey cells, derived links); filter by threat, model and knowledge.""
 import resources
 import streamlit as st
 
-from kg.errors import KGError
+from kg.app.names import KGError
 
 st.title("Gaps")
 st.caption("Each gap is computed from the graph (derived, not stated in the survey) and "

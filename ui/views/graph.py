@@ -5,8 +5,8 @@ import altair as alt
 import resources
 import streamlit as st
 
-from kg import explore
-from kg.errors import KGError
+from kg.app import names
+from kg.app.names import KGError
 
 st.title("Graph explorer")
 st.caption("The neighbourhood of a node in the graph (papers, attacks, defense evaluations, "
@@ -28,12 +28,12 @@ except KGError as e:
 
 c1, c2, c3 = st.columns([3, 1, 3])
 with c1:
-    center = resources.node_picker("Centre node", explore.GRAPH_TYPES, default,
+    center = resources.node_picker("Centre node", names.GRAPH_TYPES, default,
                                    "graph") or default
 if center != default:  # the centre is in the URL: a link to this view, kept on reruns
     st.query_params["node"] = center
 depth = c2.slider("Depth", 1, 3, 1)
-types = c3.multiselect("Show only these types", list(explore.GRAPH_TYPES),
+types = c3.multiselect("Show only these types", list(names.GRAPH_TYPES),
                        placeholder="all types")
 
 try:
@@ -45,7 +45,7 @@ except KGError as e:
 nodes = [dict(n, page=resources.entity_url(n["ref"]),
               shown=n["label"] if len(n["label"]) <= 40 else n["label"][:38] + "…")
          for n in nb.nodes]
-palette = alt.Scale(domain=list(explore.ENTITY_TYPES),
+palette = alt.Scale(domain=list(names.ENTITY_TYPES),
                     range=["#4e79a7", "#e15759", "#59a14f", "#76b7b2", "#f28e2b", "#b07aa1",
                            "#9c755f"])
 select = alt.selection_point(name="node", fields=["ref"], on="click")

@@ -3,24 +3,24 @@
 import resources
 import streamlit as st
 
-from kg import explore, settings
-from kg.errors import KGError
+from kg.app import console as app_console
+from kg.app.names import KGError
 
 st.title("SPARQL console")
 st.caption("Read-only: updates, LOAD, SERVICE and FROM are refused. Prefixes rd:, rdi:, skos:, "
            f"dcterms:, prov:, rdfs:, rdf:, xsd:, owl: are predeclared. At most "
-           f"{int(settings.get('row_limit')):,} rows and {float(settings.get('query_timeout')):g} s "
+           f"{app_console.row_limit():,} rows and {app_console.query_timeout():g} s "
            "per query (KG_ROW_LIMIT, KG_QUERY_TIMEOUT).")
 
-examples = list(explore.EXAMPLE_QUERIES)
+examples = list(app_console.EXAMPLE_QUERIES)
 
 
 def _load_example() -> None:
-    st.session_state["sparql_text"] = explore.EXAMPLE_QUERIES[st.session_state["sparql_example"]]
+    st.session_state["sparql_text"] = app_console.EXAMPLE_QUERIES[st.session_state["sparql_example"]]
 
 
 if "sparql_text" not in st.session_state:
-    st.session_state["sparql_text"] = explore.EXAMPLE_QUERIES[examples[0]]
+    st.session_state["sparql_text"] = app_console.EXAMPLE_QUERIES[examples[0]]
 st.selectbox("Example queries", examples, key="sparql_example", on_change=_load_example)
 with st.form("sparql_form"):
     text = st.text_area("Query", key="sparql_text", height=220)
@@ -32,7 +32,7 @@ def _run(query: str):
     last = st.session_state.get("sparql_last")
     if last is None or last[0] != query:
         try:
-            last = (query, explore.console_query(resources.store(), query), None)
+            last = (query, app_console.console_query(resources.store(), query), None)
         except KGError as e:
             last = (query, None, str(e))
         st.session_state["sparql_last"] = last

@@ -1,0 +1,87 @@
+"""The Ask & search page's data: a question's answer (kg.ask) beside the graph's semantic
+ranking for it (kg.search), as plain rows.
+
+The answer, how the question was understood and the SPARQL that ran are kg.ask's; this
+module only names nodes by short name and turns values into text. The app embeds at most
+APP_EMBED_MAX uncached node texts itself: a larger graph needs its embeddings cached first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..ask import ask
+from ..errors import KGError
+from ..search import Searcher
+from ..search import searcher as make_searcher
+from ..stores.base import Store
+from ..vocab import PREFIXES
+from .names import ref
+
+#: The app embeds at most this many uncached distinct node texts itself (about 1.5 min at
+#: the measured 23 texts/s, kg.embed.EMBED_PER_SECOND); a larger graph needs its embeddings
+#: cached first (``kg search … --store S``), or semantic search says so.
+APP_EMBED_MAX = 2000
+
+BASE_IRI = str(PREFIXES["rdi"])
+
+
+def searcher(store: Store) -> Searcher:
+    """The semantic searcher of ``store`` for the app (kg.search.searcher): embeds at most
+    APP_EMBED_MAX uncached texts; KGError when the model cannot load or a large graph has
+    no cached embeddings (the message says how to build them)."""
+    return make_searcher(store, max_uncached=APP_EMBED_MAX)
+
+
+@dataclass
+class AskView:
+    question: str
+    intent: str
+    message: str
+    answers: list[dict]  # label, type, ref, + the answer's other fields as text
+    linked: list[dict]  # text, label, type, ref, matched, match
+    sparql: str
+    hits: list[dict]  # label, type, ref, score, why
+    search_error: str = ""
+    understood_as: str = ""  # the logical form in words
+    not_understood: list[str] = field(default_factory=list)
+    not_in_graph: list[dict] = field(default_factory=list)  # text, closest
+
+
+def ask_view(store: Store, question: str, search=None, k: int = 10) -> AskView:
+    """Answer ``question`` (kg.ask) and rank the graph for it (``search``: a kg.search
+    Searcher, or None when the model is not available). KGError on bad input."""
+
+    def fallback(text, n):
+        return search.search(text, n) if search is not None else []
+
+    a = ask(store, question, fallback if search is not None else None)
+    answers = []
+    for d in a.answers:
+        row = {"label": d.get("label", ""), "type": d.get("type", ""),
+               "ref": ref(d["iri"]) if d.get("iri") else ""}
+        for key, v in d.items():
+            if key in ("iri", "label", "type"):
+                continue
+            row[key] = ", ".join(map(_short, v)) if isinstance(v, list | tuple) else _short(v)
+        answers.append(row)
+    linked = [{**m.as_dict(), "ref": ref(m.entity.iri)} for m in a.linked]
+    for m in linked:
+        m.pop("iri", None)
+    hits, error = [], ""
+    if search is not None:
+        try:
+            hits = [{"label": h.label, "type": h.type, "ref": ref(h.iri),
+                     "score": round(h.score, 3), "why": h.why}
+                    for h in search.search(a.question, k)]
+        except KGError as e:
+            error = str(e)
+    return AskView(a.question, a.intent, a.message, answers, linked, a.sparql, hits, error,
+                   a.understood_as, a.not_understood, a.not_in_graph)
+
+
+def _short(v) -> str:
+    if isinstance(v, dict):
+        return str(v.get("label") or v.get("iri") or v)
+    s = str(v)
+    return ref(s) if s.startswith(BASE_IRI) else s
