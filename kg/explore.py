@@ -14,7 +14,7 @@ from rdflib import Literal, URIRef
 from rdflib.term import Node
 
 from . import settings
-from .coverage.summary import SUMMARY_CLASSES
+from .coverage.counts import SUMMARY_CLASSES
 from .errors import KGError
 from .explain import checked_iri, explain, qname, resolve_node
 from .sparql import format_result, run_query
@@ -314,11 +314,12 @@ def version_info(store: Store) -> dict:
 
 def overview(store: Store) -> Overview:
     from .coverage import summary  # per-threat totals: the coverage summary (stored when current)
+    from .coverage.counts import THREAT_VIEW, class_counts
 
-    totals = summary.get(store, [summary.THREAT_VIEW, "model/model"])
+    totals = summary.get(store, [THREAT_VIEW, "model/model"])
     # the class counts stored with a current summary (1.1 M source cells: 0.6 s to count)
     n = dict(totals.classes or {})
-    n.update(summary.class_counts(store, [str(c) for _, c in SUMMARY_CLASSES if str(c) not in n]))
+    n.update(class_counts(store, [str(c) for _, c in SUMMARY_CLASSES if str(c) not in n]))
     counts = [(name, n[str(cls)]) for name, cls in SUMMARY_CLASSES]
     triples = (totals.triples if totals.triples is not None  # counting 10M triples: 6 s
                else _int(next(iter(store.select(TRIPLES_QUERY)))["n"]))
@@ -713,10 +714,12 @@ def coverage_table(store: Store, by: str = "model", level: str = "model",
     columns, the most evaluated are shown and the total is given."""
     from . import coverage
     from .coverage import summary
+    from .coverage.cells import DEFENSES_UNKNOWN_KNOWLEDGE
+    from .coverage.counts import THREAT_VIEW, view_name
 
     max_columns = MAX_COLUMNS if max_columns is None else max_columns
-    view = summary.view_name(by, level)
-    s = summary.get(store, [summary.THREAT_VIEW, view])
+    view = view_name(by, level)
+    s = summary.get(store, [THREAT_VIEW, view])
     lab = coverage.vocab_labels(store, methods=by == "defense")  # methods: thousands at 100k
     threats = sorted((t for t, _ in coverage.select_values(store, coverage.THREATS)[1]),
                      key=lambda t: lab.get(t, t))
@@ -736,7 +739,7 @@ def coverage_table(store: Store, by: str = "model", level: str = "model",
     cells.sort(key=lambda d: (d["threat"], d["column"]))
     unknown = []
     if by == "knowledge":
-        q = coverage.DEFENSES_UNKNOWN_KNOWLEDGE.rstrip() + f" LIMIT {UNKNOWN_ITEMS}"
+        q = DEFENSES_UNKNOWN_KNOWLEDGE.rstrip() + f" LIMIT {UNKNOWN_ITEMS}"
         for t, it, _paper, il, pl in coverage.select_values(store, q)[1]:
             unknown.append({"threat": lab.get(t, t), "defense": il or it, "ref": ref(it),
                             "paper": pl or ""})
@@ -745,7 +748,7 @@ def coverage_table(store: Store, by: str = "model", level: str = "model",
                          [lab.get(t, t) for t in threats],
                          sorted(lab.get(c, c) for c in shown), cells, unknown,
                          columns_total=len(totals),
-                         unknown_total=sum(c.unknown for c in s.view(summary.THREAT_VIEW)),
+                         unknown_total=sum(c.unknown for c in s.view(THREAT_VIEW)),
                          source=s.source)
 
 
@@ -1058,9 +1061,9 @@ def export_limit(papers: int, view=None, filtered: bool = True) -> str | None:
 
 def paper_count(store: Store) -> int:
     """The graph's number of papers (cheap: from the coverage summary's fingerprint)."""
-    from .coverage import summary
+    from .coverage.counts import fingerprint_counts
 
-    return summary.fingerprint_counts(store)["papers"]
+    return fingerprint_counts(store)["papers"]
 
 
 def export_view(store: Store, threats=(), knowledge=(), models=(), methods=(), part="all",

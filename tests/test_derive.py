@@ -11,7 +11,7 @@ from rdflib import RDF, RDFS, Graph, URIRef
 from rdflib.namespace import PROV
 
 from kg import derive, explore
-from kg.coverage import evaluated_against
+from kg.coverage.links import evaluated_against
 from kg.errors import ValidationError
 from kg.explain import explain
 from kg.export import export, make_view, view_spec
