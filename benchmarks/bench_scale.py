@@ -9,7 +9,7 @@ OPTIONAL+!BOUND: the fastest correct one per backend).
 Coverage and gaps are measured twice: through the coverage summary (kg.summary: materialize
 once after load, then read the stored counts; gaps.from_summary), which is what the text
 commands and the app read, and through the detailed computations that list every item and
-piece of evidence (coverage.matrix, gaps.find_gaps), the latter only up to --full-max papers.
+piece of evidence (cells.matrix, gaps.find_gaps), the latter only up to --full-max papers.
 
 Each (scale, backend) runs in its own process so its peak memory is its own. The app's own
 memory (Streamlit, every page in a browser) is measured by benchmarks/bench_app.py.
@@ -166,8 +166,8 @@ def child(o: dict) -> dict:
     from rdflib import Graph
 
     from kg import ask as ask_mod
-    from kg import coverage, search
-    from kg.coverage import gaps, summary
+    from kg import search
+    from kg.coverage import cells, gaps, summary
     from kg.embed import node_texts
     from kg.linking import lexicon, link
     from kg.stores.memory import MemoryStore
@@ -252,7 +252,7 @@ def child(o: dict) -> dict:
     # the detailed computations (every item, every piece of evidence): small scales only
     if o.get("full"):
         def all_coverage():
-            return [coverage.matrix(store, by, level) for by, level in
+            return [cells.matrix(store, by, level) for by, level in
                     (("model", "model"), ("model", "family"), ("knowledge", "model"),
                      ("defense", "model"))]
 

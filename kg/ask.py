@@ -930,10 +930,10 @@ def _fallback(q: str, p: Parse, search, why: str, intent: str) -> Answer:
 def _gaps(store: Store, q: str, p: Parse) -> Answer:
     """The gaps (kg.coverage.gaps.from_summary: the same gaps and reasons as find_gaps, from the
     coverage counts, so the answer costs the same at 100k papers as on the survey)."""
+    from .coverage import counts, summary
     from .coverage import gaps as gaps_module
-    from .coverage import summary
 
-    s = summary.get(store, summary.GAP_VIEWS)
+    s = summary.get(store, counts.GAP_VIEWS)
     found = gaps_module.from_summary(store, s)
     # a name selects the gaps whose cell holds it: a threat, an attacker-knowledge level, a
     # paper, or a model with every model below it (a family covers its members, as in ask
@@ -983,11 +983,11 @@ def _gaps(store: Store, q: str, p: Parse) -> Answer:
                         **({"level": g.level} if g.level else {})})
     if s.source == "stored":
         sparql = ("# the coverage summary stored in the store (kg load / kg summarize), "
-                  f"current for {s.fingerprint}\n" + summary.stored_query(summary.GAP_VIEWS).strip())
+                  f"current for {s.fingerprint}\n" + summary.stored_query(counts.GAP_VIEWS).strip())
     else:
         sparql = "\n\n".join(["# coverage counts, computed live from these flat queries"] + [
-            x.strip() for x in (summary.ATTACKS, summary.ATTACK_MODELS, summary.ATTACK_KNOWLEDGE,
-                                summary.DEFENSES, summary.DEFENSE_MODELS, summary.NO_CODE)])
+            x.strip() for x in (counts.ATTACKS, counts.ATTACK_MODELS, counts.ATTACK_KNOWLEDGE,
+                                counts.DEFENSES, counts.DEFENSE_MODELS, counts.NO_CODE)])
     under = " · ".join(["gaps"] + [f"{k} {{{', '.join(v)}}}" for k, v in shown.items()])
     msgs = ["gaps derived from the graph's coverage counts (kg.coverage.gaps.from_summary; "
             "`kg gaps --json` gives the evidence)"]

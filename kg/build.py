@@ -12,7 +12,7 @@ from rdflib import RDF, Graph
 
 from . import settings, snapshot
 from .additions import AdditionReport, load_additions
-from .coverage.summary import SUMMARY_CLASSES
+from .coverage.counts import SUMMARY_CLASSES
 from .errors import SourceChangedError, SourceError
 from .files import atomic_write, display_path
 from .graph import build_graph

@@ -30,7 +30,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import settings
+from .crosswalk import load_crosswalk
 from .errors import KGError, NotInGraph, SourceError, UnknownLabelError
+from .export.labels import Resolver
+from .export.spec import selection_spec
+from .export.views import make_view
 from .files import display_path, load_yaml
 from .query import Cond, Form, Term, context, run
 
@@ -124,8 +128,6 @@ def command_words(model: str, access: list[str], fine_tuned: bool, fmt: str = "m
 
 def resolve_model(store, text: str, resolver=None) -> str:
     """The canonical label of a model, else NotInGraph with the closest known models."""
-    from .export.views import Resolver
-
     r = resolver or Resolver(store)
     try:
         return r.resolve("models", text)
@@ -152,24 +154,20 @@ def resolve_model(store, text: str, resolver=None) -> str:
         raise NotInGraph(text, close) from None
 
 
-def profile(store, model: str, access: list[str], fine_tuned: bool = False,
-            access_levels: dict[str, Access] | None = None) -> Report:
-    from .crosswalk import load_crosswalk
-    from .export.views import Resolver, make_view, selection_spec
-
-    levels = access_levels or load_access()
+def _checked_access(access: list[str], levels: dict[str, Access]) -> list[str]:
+    """The access levels asked for, each once (KGError when none, UnknownLabelError for one
+    ``data/access.yaml`` does not define)."""
     if not access:
         raise KGError(f"no --access given; expected one or more of {', '.join(levels)}")
     for a in access:
         if a not in levels:
             raise UnknownLabelError("access", a, levels, "--access")
-    access = list(dict.fromkeys(access))
-    res = Resolver(store)
-    label = resolve_model(store, model, res)
-    ctx = context(store)
-    iri = str(res.iri("models", label))
-    tree = ctx.tree
-    # the lineage, nearest first
+    return list(dict.fromkeys(access))
+
+
+def _lineage(tree, iri: str) -> list[dict]:
+    """The model and every model above it (``skos:broader*``), nearest first (breadth
+    first): label, IRI, level (0 = the model) and whether it is a family."""
     order, seen, todo = [], {iri}, [iri]
     while todo:
         m = todo.pop(0)
@@ -178,38 +176,54 @@ def profile(store, model: str, access: list[str], fine_tuned: bool = False,
             if b not in seen:
                 seen.add(b)
                 todo.append(b)
-    lineage = [{"label": tree.labels.get(m, m), "iri": m, "level": i,
-                "family": m in tree.families} for i, m in enumerate(order)]
-    satisfied = list(dict.fromkeys(k for a in access for k in levels[a].satisfies))
-    kterms = tuple(Term(str(res.iri("knowledge", k)), k) for k in satisfied)
-    lines: list[Line] = []
+    return [{"label": tree.labels.get(m, m), "iri": m, "level": i,
+             "family": m in tree.families} for i, m in enumerate(order)]
 
-    picked: dict[str, list[int]] = {}  # row -> the selections (1-based) that picked it
 
-    def select(title: str, form: Form) -> list[str]:
-        result = run(store, form, cap=None)
+@dataclass
+class _Selections:
+    """The report's selections, each a query-core form run once: its :class:`Line`, and
+    row -> the selections (1-based) that picked it."""
+
+    store: object
+    lines: list[Line] = field(default_factory=list)
+    picked: dict[str, list[int]] = field(default_factory=dict)
+
+    def select(self, title: str, form: Form) -> list[str]:
+        result = run(self.store, form, cap=None)
         rows = list(dict.fromkeys(r for it in result.items for r in it.get("rows", ())))
-        lines.append(Line(title, result.understood_as, form.as_dict(), result.sparql, rows))
+        self.lines.append(Line(title, result.understood_as, form.as_dict(), result.sparql, rows))
         for r in rows:
-            picked.setdefault(r, []).append(len(lines))
+            self.picked.setdefault(r, []).append(len(self.lines))
         return rows
 
-    where: dict[str, list[str]] = {}  # row -> lineage levels it was evaluated on
-    reach: dict[str, bool] = {}
-    d_rows: list[str] = []
-    for lv in lineage:
-        mc = Cond("model", (Term(lv["iri"], lv["label"]),), mode="exact")
-        for ok in (True, False):
-            kc = Cond("knowledge", kterms, negated=not ok)
-            title = (f"attacks evaluated on {lv['label']} that the access reaches" if ok else
-                     f"attacks evaluated on {lv['label']} that need more access")
-            for r in select(title, Form("attacks", (mc, kc))):
+    def by_level(self, lineage: list[dict], kterms: tuple[Term, ...]
+                 ) -> tuple[dict[str, list[str]], dict[str, bool]]:
+        """Per lineage level (an exact model condition): the attacks the access reaches, the
+        attacks that need more access, the defense evaluations. Returns row -> the levels
+        it was evaluated on, and attack row -> reachable."""
+        where: dict[str, list[str]] = {}
+        reach: dict[str, bool] = {}
+        for lv in lineage:
+            mc = Cond("model", (Term(lv["iri"], lv["label"]),), mode="exact")
+            for ok in (True, False):
+                kc = Cond("knowledge", kterms, negated=not ok)
+                title = (f"attacks evaluated on {lv['label']} that the access reaches" if ok else
+                         f"attacks evaluated on {lv['label']} that need more access")
+                for r in self.select(title, Form("attacks", (mc, kc))):
+                    where.setdefault(r, []).append(lv["label"])
+                    reach[r] = ok
+            for r in self.select(f"defense evaluations on {lv['label']}",
+                                 Form("evaluations", (mc,))):
                 where.setdefault(r, []).append(lv["label"])
-                reach[r] = ok
-        for r in select(f"defense evaluations on {lv['label']}", Form("evaluations", (mc,))):
-            where.setdefault(r, []).append(lv["label"])
-            d_rows.append(r)
-    view = make_view(store, selection_spec(f"audit profile of {label}", where))
+        return where, reach
+
+
+def _rows(view, label: str, where: dict[str, list[str]], reach: dict[str, bool],
+          picked: dict[str, list[int]]) -> tuple[list[dict], list[dict]]:
+    """The report's attack and defense rows: the view's details (kg.export.views) with
+    where each was evaluated on the lineage, the selections that picked it and, for an
+    attack, whether the access reaches it."""
     attacks = [{"row": a.row, "iri": str(a.iri), "threat": a.threat, "paper": a.paper.title,
                 "citation_key": a.paper.key, "knowledge": list(a.knowledge),
                 "models": list(a.models), "effectiveness": a.effectiveness,
@@ -223,8 +237,12 @@ def profile(store, model: str, access: list[str], fine_tuned: bool = False,
                  "reference_url": d.reference_url, "evaluated_on": where[str(d.iri)],
                  "selections": picked[str(d.iri)],
                  "exact_model": label in where[str(d.iri)]} for d in view.defenses]
+    return attacks, defenses
+
+
+def _threats(threat_order: list[str], attacks: list[dict], defenses: list[dict]) -> list[dict]:
+    """Per threat with attacks: its curated ATLAS mappings and the rows counted."""
     cw = load_crosswalk()
-    threat_order = list(dict.fromkeys(a["threat"] for a in attacks))
     threats = []
     for t in threat_order:
         threats.append({
@@ -235,6 +253,13 @@ def profile(store, model: str, access: list[str], fine_tuned: bool = False,
             "attacks_need_more": sum(1 for a in attacks
                                      if a["threat"] == t and not a["reachable"]),
             "defenses": sum(1 for d in defenses if d["threat"] == t)})
+    return threats
+
+
+def _open_risks(threat_order: list[str], attacks: list[dict], defenses: list[dict],
+                access: list[str], levels: dict[str, Access], label: str) -> list[dict]:
+    """(threat, access) pairs with attacks the access reaches on the lineage and no defense
+    evaluated on the lineage against that threat, with the attack rows as evidence."""
     risks = []
     for t in threat_order:
         if any(d["threat"] == t for d in defenses):
@@ -250,15 +275,37 @@ def profile(store, model: str, access: list[str], fine_tuned: bool = False,
                               "evidence": [{"row": x["row"], "paper": x["paper"],
                                             "citation_key": x["citation_key"],
                                             "evaluated_on": x["evaluated_on"]} for x in ev]})
+    return risks
+
+
+def profile(store, model: str, access: list[str], fine_tuned: bool = False,
+            access_levels: dict[str, Access] | None = None) -> Report:
+    """The exposure report of ``model`` (any label the graph or the alias file knows) for
+    the ``access`` levels exposed (data/access.yaml): its lineage, the attacks that apply per
+    lineage level split by whether the access reaches them, the defenses evaluated on the
+    lineage, ATLAS ids per threat and the open risks; every selection a query-core form."""
+    levels = access_levels or load_access()
+    access = _checked_access(access, levels)
+    res = Resolver(store)
+    label = resolve_model(store, model, res)
+    lineage = _lineage(context(store).tree, str(res.iri("models", label)))
+    satisfied = list(dict.fromkeys(k for a in access for k in levels[a].satisfies))
+    kterms = tuple(Term(str(res.iri("knowledge", k)), k) for k in satisfied)
+    sel = _Selections(store)
+    where, reach = sel.by_level(lineage, kterms)
+    view = make_view(store, selection_spec(f"audit profile of {label}", where))
+    attacks, defenses = _rows(view, label, where, reach, sel.picked)
+    threat_order = list(dict.fromkeys(a["threat"] for a in attacks))
     notes = ["Family semantics here: a row applies when it was evaluated on the model or on "
              "a model above it (each level selected with an exact model condition)."]
     if fine_tuned:
         notes.append("--fine-tuned: the graph holds no fine-tuned variants; the rows of the "
                      "base model and its families are reported, and the auditor should read "
                      "each row's limitation for fine-tuning settings.")
-    sha = view.graph_sha256
     return Report(label, lineage, [levels[a] for a in access], satisfied, fine_tuned, attacks,
-                  defenses, threats, risks, lines, view.version, sha,
+                  defenses, _threats(threat_order, attacks, defenses),
+                  _open_risks(threat_order, attacks, defenses, access, levels, label),
+                  sel.lines, view.version, view.graph_sha256,
                   command_words(label, access, fine_tuned), notes)
 
 

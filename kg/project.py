@@ -14,7 +14,7 @@ from collections import deque
 
 import networkx as nx
 
-from .coverage import evaluated_against
+from .coverage.links import evaluated_against
 from .errors import KGError
 from .explain import qname
 from .stores.base import Store

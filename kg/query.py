@@ -40,7 +40,7 @@ from dataclasses import dataclass, field, replace
 from rdflib import Literal, URIRef
 
 from .coverage import summary
-from .coverage.summary import THREAT_VIEW
+from .coverage.counts import THREAT_VIEW
 from .errors import NotApplicable
 from .family import ModelTree, model_tree
 from .sparql_text import sparql_term

@@ -579,9 +579,9 @@ def test_coverage_page_caps_columns_and_says_so(store, large_mode):
 def test_coverage_cell_lists_only_the_cell_with_counts(store, by, level):
     """A cell's page: the matrix's counts, at most ``limit`` of its items (each the matrix's
     item: same paper, models, derivation path), all of them when they fit."""
-    from kg import coverage
+    from kg.coverage.cells import matrix
 
-    m = coverage.matrix(store, by, level)
+    m = matrix(store, by, level)
     for (t, c), cell in m.cells.items():
         full = {i.node.label: i for i in cell.attacks + cell.defenses}
         d = app_coverage.coverage_cell(store, by, level, t, c, limit=1)

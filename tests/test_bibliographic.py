@@ -19,9 +19,9 @@ from kg import settings
 from kg.ask import ask
 from kg.bibliography import load_bibliography
 from kg.curated import load_definitions
+from kg.curated_facts import BIB_PROPERTIES
 from kg.errors import SourceError
 from kg.explain import explain, render_text, resolve_node
-from kg.graph import BIB_PROPERTIES
 from kg.validate import check
 from kg.vocab import PREFIXES, RD, iri
 

@@ -7,6 +7,8 @@ import json
 import pytest
 
 from kg import coverage
+from kg.coverage.cells import matrix
+from kg.coverage.links import evaluated_against
 from kg.errors import KGError
 from kg.vocab import iri
 from tests.tiers import first_fast, slow
@@ -17,7 +19,7 @@ def _labels(items):
 
 
 def test_model_cell_lists_attacks_and_defenses_with_papers(store):
-    m = coverage.matrix(store, "model", "model")
+    m = matrix(store, "model", "model")
     cell = m.cell("Membership inference", "DDPM")
     assert len(cell.attacks) == 5
     assert "Are Diffusion Models Vulnerable to Membership Inference Attacks?" in _labels(cell.attacks)
@@ -30,8 +32,8 @@ def test_model_cell_lists_attacks_and_defenses_with_papers(store):
 
 
 def test_family_level_rolls_sd_versions_up_to_stable_diffusion(store):
-    model = coverage.matrix(store, "model", "model")
-    fam = coverage.matrix(store, "model", "family")
+    model = matrix(store, "model", "model")
+    fam = matrix(store, "model", "family")
     assert model.as_dict()["level"] == "model" and fam.as_dict()["level"] == "family"
     assert "SD v1.5" in [c.label for c in model.cols]
     assert "SD v1.5" not in [c.label for c in fam.cols]
@@ -49,7 +51,7 @@ def test_family_level_rolls_sd_versions_up_to_stable_diffusion(store):
 
 
 def test_family_cell_counts_an_attack_once_even_when_two_models_roll_up(store):
-    fam = coverage.matrix(store, "model", "family")
+    fam = matrix(store, "model", "family")
     ddpm = fam.cell("Membership inference", "DDPM")
     gen = [i for i in ddpm.attacks if i.paper.label.startswith("Generated Distributions")]
     assert len(gen) == 1
@@ -67,7 +69,7 @@ def test_family_of_is_nearest_family_or_self(store):
 
 
 def test_knowledge_view_derives_defense_knowledge_and_keeps_unknown_apart(store):
-    m = coverage.matrix(store, "knowledge")
+    m = matrix(store, "knowledge")
     gray = m.cell("Membership inference", "Gray-box")
     assert len(gray.defenses) == 5  # Duan et al.'s defenses: their paper's attack is gray-box
     for d in gray.defenses:
@@ -87,7 +89,7 @@ def test_knowledge_view_derives_defense_knowledge_and_keeps_unknown_apart(store)
 
 
 def test_defense_view_places_attacks_by_derived_link(store):
-    m = coverage.matrix(store, "defense")
+    m = matrix(store, "defense")
     dp = m.cell("Training data extraction", "DP-SGD")
     assert [i.paper.label for i in dp.defenses] == ["Extracting Training Data from Diffusion Models"]
     assert [i.paper.label for i in dp.attacks] == ["Extracting Training Data from Diffusion Models"]
@@ -97,7 +99,7 @@ def test_defense_view_places_attacks_by_derived_link(store):
 
 
 def test_evaluated_against_links_are_derived_with_path(store):
-    links = coverage.evaluated_against(store)
+    links = evaluated_against(store)
     assert len(links) == 3 + 3 + 5 + 1  # Carlini, Wen, Duan, PriSampler
     d = links[0].as_dict()
     assert d["derived"] is True and d["predicate"] == "rd:evaluatedAgainst" and d["path"]
@@ -105,11 +107,11 @@ def test_evaluated_against_links_are_derived_with_path(store):
 
 def test_bad_arguments_raise_kg_error(store):
     with pytest.raises(KGError, match="unknown coverage view"):
-        coverage.matrix(store, "paper")
+        matrix(store, "paper")
     with pytest.raises(KGError, match="applies to --by model only"):
-        coverage.matrix(store, "knowledge", "family")
+        matrix(store, "knowledge", "family")
     with pytest.raises(KGError, match="did you mean"):
-        coverage.matrix(store).cell("Membership inferenc", "DDPM")
+        matrix(store).cell("Membership inferenc", "DDPM")
 
 
 def test_cli_coverage_json_and_text(kg_cli):
@@ -139,12 +141,12 @@ def test_a_cell_queried_alone_equals_the_cell_of_the_whole_matrix(store, by, lev
     from kg.synthetic import generate_graph
 
     for st in (store, MemoryStore(generate_graph(60, seed=3))):
-        m = coverage.matrix(st, by, level)
+        m = matrix(st, by, level)
         for (t, c), cell in m.cells.items():
-            alone = coverage.matrix(st, by, level, threat=t, column=c)
+            alone = matrix(st, by, level, threat=t, column=c)
             assert alone.cell(t, c).as_dict() == cell.as_dict(), (t, c)
         for t, items in m.unknown.items():
-            assert coverage.matrix(st, by, level, threat=t).unknown[t] == items
+            assert matrix(st, by, level, threat=t).unknown[t] == items
 
 
 # ---------------------------------------------------------------- one meaning everywhere
@@ -169,7 +171,7 @@ def test_gaps_coverage_ask_and_export_agree_with_the_survey_oracle(store, survey
                                                                      "knowledge", "paper")
                                            if k in c))
     assert ident == oracle.gaps()
-    fam = coverage.matrix(store, "model", "family")
+    fam = matrix(store, "model", "family")
     for cell in fam.cells.values():
         t, col = cell.threat, cell.col
         form = Form("evaluations", (Cond("threat", (Term(t.iri, t.label),)),
@@ -191,7 +193,7 @@ def test_every_model_cell_is_a_query_core_selection(store, by, level):
     the model exactly; family level: every model below the family)."""
     from kg.query import Cond, Form, Term, run
 
-    m = coverage.matrix(store, by, level)
+    m = matrix(store, by, level)
     mode = "exact" if level == "model" else "any"
     for cell in m.cells.values():
         conds = (Cond("threat", (Term(cell.threat.iri, cell.threat.label),)),

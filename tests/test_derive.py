@@ -13,7 +13,7 @@ from rdflib.namespace import PROV
 from kg import derive
 from kg.app import console as app_console
 from kg.app import entity as app_entity
-from kg.coverage import evaluated_against
+from kg.coverage.links import evaluated_against
 from kg.errors import ValidationError
 from kg.explain import explain
 from kg.export import export, make_view, view_spec

@@ -228,7 +228,7 @@ PAPERS = "SELECT (COUNT(?p) AS ?n) WHERE { ?p a rd:Paper }"
 def store_state(location: Path) -> tuple[int, int]:
     """(triples, papers) of the Oxigraph store, checking that its stored coverage summary
     belongs to that graph; the handle is released afterwards."""
-    from kg.coverage import summary
+    from kg.coverage import counts, summary
 
     st = OxigraphStore(location)
     try:
@@ -236,7 +236,7 @@ def store_state(location: Path) -> tuple[int, int]:
         papers = int(st.select(PAPERS).rows[0]["n"])
         stored = summary.stored(st)
         assert stored is not None, "no coverage summary"
-        assert stored.fingerprint == summary.fingerprint(st) and stored.triples == triples
+        assert stored.fingerprint == counts.fingerprint(st) and stored.triples == triples
         return triples, papers
     finally:
         st.close()
@@ -385,7 +385,7 @@ def test_endpoint_load_is_one_switch(request, graph, protocol):
     input sends nothing."""
     from rdflib import URIRef
 
-    from kg.coverage import summary
+    from kg.coverage import counts, summary
     from kg.errors import GraphDataError
 
     store = RemoteStore(request.getfixturevalue("oxigraph_server"), timeout=30)
@@ -399,7 +399,7 @@ def test_endpoint_load_is_one_switch(request, graph, protocol):
     assert store.load_ntriples([data], prepare=prepare) == len(graph)
     assert store.triple_count() == len(graph)
     stored = summary.stored(store)
-    assert stored.fingerprint == summary.fingerprint(store) and stored.triples == len(graph)
+    assert stored.fingerprint == counts.fingerprint(store) and stored.triples == len(graph)
     graphs = {r["g"] for r in store.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")}
     assert graphs == {URIRef(summary.SUMMARY_GRAPH)}
     with pytest.raises(GraphDataError, match=r"^line \d+, column \d+: not N-Triples"):

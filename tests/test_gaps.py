@@ -343,11 +343,11 @@ def test_adding_a_defense_to_the_real_graph_removes_only_mi_on_ddim(graph):
 def test_same_gaps_and_coverage_on_oxigraph(graph, store, real_gaps):
     """The queries are plain SPARQL 1.1: an Oxigraph store gives the same answers."""
     pytest.importorskip("pyoxigraph")
-    from kg import coverage
+    from kg.coverage.cells import matrix
     from kg.stores.oxigraph import OxigraphStore
 
     ox = OxigraphStore()
     ox.load(graph)
     assert [g.as_dict() for g in gaps_mod.find_gaps(ox)] == [g.as_dict() for g in real_gaps]
     for by, level in (("model", "family"), ("knowledge", "model")):
-        assert coverage.matrix(ox, by, level).as_dict() == coverage.matrix(store, by, level).as_dict()
+        assert matrix(ox, by, level).as_dict() == matrix(store, by, level).as_dict()

@@ -9,8 +9,8 @@ from collections import Counter
 
 import pytest
 
-from kg import coverage
 from kg.coverage import gaps as gaps_mod
+from kg.coverage.cells import matrix
 from kg.coverage.page import page
 from kg.stores.memory import MemoryStore
 from kg.synthetic import generate_graph
@@ -54,7 +54,7 @@ def _same_page(full: dict, got: dict, items: int) -> None:
 
 @pytest.mark.parametrize("by,level", first_fast(VIEWS))
 def test_page_of_the_survey_matrix(store, by, level):
-    full = coverage.matrix(store, by, level).as_dict()
+    full = matrix(store, by, level).as_dict()
     assert page(store, by, level, items=10**6, cells=10**6).as_dict() == \
         {**full, "items_limit": 10**6}  # nothing cut: the whole matrix, key for key
     got = page(store, by, level, items=1).as_dict()
@@ -65,12 +65,12 @@ def test_page_of_the_survey_matrix(store, by, level):
 
 @pytest.mark.parametrize("by,level", first_fast(VIEWS))
 def test_page_of_a_synthetic_matrix(synthetic, by, level):
-    full = coverage.matrix(synthetic, by, level).as_dict()
+    full = matrix(synthetic, by, level).as_dict()
     _same_page(full, page(synthetic, by, level, items=3, cells=10**6).as_dict(), 3)
 
 
 def test_cells_past_the_limit_keep_their_counts(synthetic):
-    full = coverage.matrix(synthetic, "defense").as_dict()
+    full = matrix(synthetic, "defense").as_dict()
     got = page(synthetic, "defense", items=5, cells=4).as_dict()
     assert got["cells_listed"] == 4 and got["cells_total"] == len(full["cells"]) > 4
     for i, (a, b) in enumerate(zip(full["cells"], got["cells"], strict=True)):
@@ -123,7 +123,7 @@ def test_cli_json_says_what_is_cut(kg_cli, store, full_gaps):
     assert d["count"] == total and d["listed"] == total - 8 and d["summary"] == by_type
     assert d["gaps"][-1]["evidence"] == [{"kind": "not_listed", "count": 8}]
     d = json.loads(kg_cli("coverage", "--json", "--by", "knowledge", "--items", "1").output)
-    full = coverage.matrix(store, "knowledge").as_dict()
+    full = matrix(store, "knowledge").as_dict()
     _same_page(full, d, 1)
     help_text = kg_cli("coverage", "--help").output + kg_cli("gaps", "--help").output
     assert "--items" in help_text and "--cells" in help_text and "--evidence" in help_text

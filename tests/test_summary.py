@@ -1,5 +1,5 @@
 """The coverage summary (kg.coverage.summary) and the gaps read from it (kg.coverage.gaps.from_summary) give
-the same numbers and reasons as the full computations (kg.coverage.matrix, kg.coverage.gaps.find_gaps)
+the same numbers and reasons as the full computations (kg.coverage.cells.matrix, kg.coverage.gaps.find_gaps)
 on the survey and on synthetic graphs, on every backend; the stored copy is used only while
 it matches the graph."""
 
@@ -9,8 +9,8 @@ import pytest
 from rdflib import Literal, URIRef
 from rdflib.namespace import RDF
 
-from kg import coverage
-from kg.coverage import gaps, summary
+from kg.coverage import counts, gaps, grid, summary
+from kg.coverage.cells import matrix
 from kg.stores.memory import MemoryStore
 from kg.stores.oxigraph import OxigraphStore
 from kg.synthetic import generate_graph
@@ -31,14 +31,14 @@ VIEW_ARGS = {"model/model": ("model", "model"), "model/family": ("model", "famil
 
 
 def matrix_counts(store, view):
-    m = coverage.matrix(store, *VIEW_ARGS[view])
+    m = matrix(store, *VIEW_ARGS[view])
     return {(t, c): (len(x.attacks), len(x.defenses), len(x.papers()))
             for (t, c), x in m.cells.items()}, {t: len(i) for t, i in m.unknown.items()}
 
 
-def assert_same_as_full(store, s: summary.Summary) -> None:
+def assert_same_as_full(store, s: counts.Summary) -> None:
     unknown: dict = {}
-    for view in summary.VIEWS:
+    for view in counts.VIEWS:
         cells, unk = matrix_counts(store, view)
         got = {(c.threat, c.column): (c.attacks, c.defenses, c.papers) for c in s.view(view)}
         assert got == cells, view
@@ -54,7 +54,7 @@ def synthetic_graph():
 
 
 def test_survey_counts_and_gaps_equal_the_full_computation(store):
-    s = summary.compute(store)
+    s = counts.compute(store)
     assert s.source == "live" and s.fingerprint == "papers=19;attacks=16;evaluations=17"
     assert s.no_code_link == 11
     assert_same_as_full(store, s)
@@ -77,7 +77,7 @@ def test_synthetic_counts_and_gaps_equal_the_full_computation(kind, synthetic_gr
 
 
 def test_every_backend_stores_and_reads_back_the_same_summary(backend, store):  # noqa: F811
-    want = summary.compute(store)
+    want = counts.compute(store)
     got = summary.materialize(backend)
     assert got.cells == want.cells and got.fingerprint == want.fingerprint
     read = summary.get(backend)
@@ -89,15 +89,15 @@ def test_every_backend_stores_and_reads_back_the_same_summary(backend, store):  
         assert read.triples == store.triple_count()
         # the class counts the overview reads, equal to counting each class in the graph
         from kg.app.overview import overview
-        from kg.coverage.summary import SUMMARY_CLASSES
+        from kg.coverage.counts import SUMMARY_CLASSES
 
-        live = summary.class_counts(store, [str(c) for _, c in SUMMARY_CLASSES])
+        live = counts.class_counts(store, [str(c) for _, c in SUMMARY_CLASSES])
         assert read.classes == live and live[str(RD.Paper)] > 0
         assert dict(overview(backend).counts) == {name: live[str(c)]
                                                   for name, c in SUMMARY_CLASSES}
     assert read.cells == want.cells and read.no_code_link == want.no_code_link
-    only = summary.get(backend, summary.GAP_VIEWS)
-    assert {v for v, _, _ in only.cells} <= set(summary.GAP_VIEWS) or only.source == "live"
+    only = summary.get(backend, counts.GAP_VIEWS)
+    assert {v for v, _, _ in only.cells} <= set(counts.GAP_VIEWS) or only.source == "live"
     assert [(g.key, g.reason) for g in gaps.from_summary(backend)] == \
         [(g.key, g.reason) for g in gaps.find_gaps(store)]
 
@@ -134,10 +134,10 @@ def test_code_gaps_are_paged_with_a_count_of_the_rest(store):
 
 
 def test_summary_triples_are_labelled_derived(store):
-    g = summary.to_graph(summary.compute(store))
+    g = summary.to_graph(counts.compute(store))
     assert (URIRef(summary.SUMMARY_GRAPH), RDF.type, RD.CoverageSummary) in g
     cells = set(g.subjects(RDF.type, RD.CoverageCell))
-    assert len(cells) == len(summary.compute(store).cells)
+    assert len(cells) == len(counts.compute(store).cells)
     ont = graph_of_ontology()
     for cls in (RD.CoverageSummary, RD.CoverageCell):
         assert (cls, URIRef("http://www.w3.org/2000/01/rdf-schema#subClassOf"), RD.DerivedFact) in ont
@@ -157,7 +157,7 @@ def test_unknown_view_is_a_clear_error(store):
     with pytest.raises(KGError, match="unknown summary view 'nope'"):
         summary.stored(OxigraphStore(), ["nope"])
     with pytest.raises(KGError, match="applies to --by model only"):
-        summary.view_name("knowledge", "family")
+        counts.view_name("knowledge", "family")
 
 
 # ------------------------------------------------------------------ CLI
@@ -167,7 +167,7 @@ def test_unknown_view_is_a_clear_error(store):
 def test_cli_coverage_text_is_the_matrix_text(kg_cli, store, by, level):
     r = kg_cli("coverage", "--by", by, "--level", level)
     assert r.exit_code == 0, r.output
-    assert r.output.rstrip("\n") == coverage.render_text(coverage.matrix(store, by, level))
+    assert r.output.rstrip("\n") == grid.render_text(matrix(store, by, level))
 
 
 @slow  # a whole build or load (SHACL validation), a real part end to end

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from .. import coverage
 from ..coverage import page as coverage_page
 from ..coverage import summary
+from ..coverage.cells import DEFENSES_UNKNOWN_KNOWLEDGE
+from ..coverage.counts import THREAT_VIEW, view_name
 from ..sparql_text import values_blocks
 from ..stores.base import Store, select_values
 from .names import expand, ref
@@ -62,17 +64,17 @@ def coverage_table(store: Store, by: str = "model", level: str = "model",
     (kg.coverage.summary: the store's stored counts when current). With more than ``max_columns``
     columns, the most evaluated are shown and the total is given."""
     max_columns = MAX_COLUMNS if max_columns is None else max_columns
-    view = summary.view_name(by, level)
-    s = summary.get(store, [summary.THREAT_VIEW, view])
+    view = view_name(by, level)
+    s = summary.get(store, [THREAT_VIEW, view])
     lab = coverage.vocab_labels(store, methods=by == "defense")  # methods: thousands at 100k
-    threats = sorted((t for t, _ in coverage.select_values(store, coverage.THREATS)[1]),
+    threats = sorted((t for t, _ in select_values(store, coverage.THREATS)[1]),
                      key=lambda t: lab.get(t, t))
     counts = s.view(view)
     totals: dict[str, int] = {}
     for c in counts:
         totals[c.column] = totals.get(c.column, 0) + c.attacks + c.defenses
     if by == "knowledge":
-        for k, _ in coverage.select_values(store, coverage.KNOWLEDGE)[1]:
+        for k, _ in select_values(store, coverage.KNOWLEDGE)[1]:
             totals.setdefault(k, 0)
     shown = set(sorted(totals, key=lambda c: (-totals[c], lab.get(c, c)))[:max_columns])
     cells = [{"threat": lab.get(c.threat, c.threat), "column": lab.get(c.column, c.column),
@@ -83,8 +85,8 @@ def coverage_table(store: Store, by: str = "model", level: str = "model",
     cells.sort(key=lambda d: (d["threat"], d["column"]))
     unknown = []
     if by == "knowledge":
-        q = coverage.DEFENSES_UNKNOWN_KNOWLEDGE.rstrip() + f" LIMIT {UNKNOWN_ITEMS}"
-        for t, it, _paper, il, pl in coverage.select_values(store, q)[1]:
+        q = DEFENSES_UNKNOWN_KNOWLEDGE.rstrip() + f" LIMIT {UNKNOWN_ITEMS}"
+        for t, it, _paper, il, pl in select_values(store, q)[1]:
             unknown.append({"threat": lab.get(t, t), "defense": il or it, "ref": ref(it),
                             "paper": pl or ""})
         unknown.sort(key=lambda u: (u["threat"], u["defense"]))
@@ -92,7 +94,7 @@ def coverage_table(store: Store, by: str = "model", level: str = "model",
                          [lab.get(t, t) for t in threats],
                          sorted(lab.get(c, c) for c in shown), cells, unknown,
                          columns_total=len(totals),
-                         unknown_total=sum(c.unknown for c in s.view(summary.THREAT_VIEW)),
+                         unknown_total=sum(c.unknown for c in s.view(THREAT_VIEW)),
                          source=s.source)
 
 
@@ -128,12 +130,12 @@ def _column_iri(store: Store, by: str, text: str) -> str:
     if text.startswith("http"):
         return text
     if by == "threat":
-        lab = dict(coverage.select_values(store, coverage.THREATS)[1])
+        lab = dict(select_values(store, coverage.THREATS)[1])
     else:  # the defense methods (a vocabulary that grows with the papers) only when asked
         lab = coverage.vocab_labels(store, methods=by == "defense")
     kind = "threat" if by == "threat" else coverage.COLUMN_KIND[by]
     nodes = [coverage.Node(i, label) for i, label in lab.items()]
-    return coverage._find(nodes, text, kind).iri
+    return coverage.find_node(nodes, text, kind).iri
 
 
 def _item_details(store: Store, items: list[str]) -> dict[str, dict]:

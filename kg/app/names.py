@@ -15,7 +15,7 @@ from rdflib import Literal, URIRef
 from rdflib.term import Node
 
 from .. import settings
-from ..coverage import summary
+from ..coverage.counts import fingerprint_counts
 from ..errors import KGError as KGError
 from ..errors import UnknownLabelError
 from ..explain import checked_iri, qname, resolve_node
@@ -269,7 +269,7 @@ EVIDENCE_MAX_PAPERS = 2000
 
 def paper_count(store: Store) -> int:
     """The graph's number of papers (cheap: from the coverage summary's fingerprint)."""
-    return summary.fingerprint_counts(store)["papers"]
+    return fingerprint_counts(store)["papers"]
 
 
 def small_graph(store: Store) -> bool:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .. import settings, version
 from ..coverage import summary
-from ..coverage.summary import SUMMARY_CLASSES
+from ..coverage.counts import SUMMARY_CLASSES, THREAT_VIEW, class_counts
 from ..diff import changes_since_previous, render_text
 from ..errors import KGError
 from ..stores.base import Store
@@ -77,10 +77,10 @@ def version_info(store: Store) -> dict:
 def overview(store: Store) -> Overview:
     """The Overview page: class counts, triples, per-threat and per-model totals (the coverage
     summary: stored when current), the source document and the version stamp."""
-    totals = summary.get(store, [summary.THREAT_VIEW, "model/model"])
+    totals = summary.get(store, [THREAT_VIEW, "model/model"])
     # the class counts stored with a current summary (1.1 M source cells: 0.6 s to count)
     n = dict(totals.classes or {})
-    n.update(summary.class_counts(store, [str(c) for _, c in SUMMARY_CLASSES if str(c) not in n]))
+    n.update(class_counts(store, [str(c) for _, c in SUMMARY_CLASSES if str(c) not in n]))
     counts = [(name, n[str(cls)]) for name, cls in SUMMARY_CLASSES]
     triples = (totals.triples if totals.triples is not None  # counting 10M triples: 6 s
                else as_int(next(iter(store.select(TRIPLES_QUERY)))["n"]))

@@ -80,7 +80,7 @@ def validate(source, graph_file):
 @click.option("--json", "as_json", is_flag=True)
 def stats(source, as_json):
     """Counts per class and triples (through SPARQL, on any store)."""
-    from ..coverage.summary import store_counts
+    from ..coverage.counts import store_counts
 
     triples, c = store_counts(open_store(source=source))
     if as_json:

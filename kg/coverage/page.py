@@ -3,11 +3,11 @@ items, so that ``kg coverage --json`` costs the cells listed, not the graph.
 
 The cells and their counts are the coverage summary's (:mod:`kg.coverage.summary`, the one
 count: stored when current, else counted live), so a page has exactly the cells and the
-totals of the whole matrix (:func:`kg.coverage.matrix`). Of the first ``cells`` cells (in
+totals of the whole matrix (:func:`kg.coverage.cells.matrix`). Of the first ``cells`` cells (in
 the order the matrix lists them: threat, then column label) it lists at most ``items``
 attacks and ``items`` defense evaluations, picked by one query bound to that cell
 (``SELECT DISTINCT ?item`` over the cell's pattern, ``LIMIT``: the first in the store's
-order) and then read as the whole matrix reads them (:func:`kg.coverage.matrix` bound to
+order) and then read as the whole matrix reads them (:func:`kg.coverage.cells.matrix` bound to
 the picked items), so each listed item is the matrix's item. A cell says how many items
 it holds (``attacks_total``, ``defenses_total``, ``papers_total``), whether its lists are
 cut (``truncated``) and whether any item is listed (``items_listed``).
@@ -21,28 +21,17 @@ from rdflib import URIRef
 
 from ..sparql_text import sparql_term, values_block
 from ..stores.base import Store, select_values
-from . import (
-    CELL_PATTERNS,
-    KNOWLEDGE,
-    TARGET_MODELS,
-    THREATS,
-    Cell,
-    Item,
-    Matrix,
-    Node,
-    _opening,
-    families,
-    matrix,
-    vocab_labels,
-)
-from . import summary as summary_mod
+from . import KNOWLEDGE, TARGET_MODELS, THREATS, Node, families, vocab_labels
+from .cells import CELL_PATTERNS, Cell, Item, Matrix, matrix, opening_values
+from .counts import THREAT_VIEW, view_name
+from .summary import get
 
 #: Items of each kind listed per cell, and cells listed with items, by default.
 ITEMS = 20
 CELLS = 100
 
 # A page of the defense evaluations of a threat whose attacker knowledge is unknown: the
-# rows of kg.coverage.DEFENSES_UNKNOWN_KNOWLEDGE, with the threat written in on both sides
+# rows of kg.coverage.cells.DEFENSES_UNKNOWN_KNOWLEDGE, with the threat written in on both sides
 # of the MINUS (so its anti-join reads that threat's attacks, not every attack).
 UNKNOWN_PAGE = """
 SELECT ?item ?paper ?itemLabel ?paperLabel WHERE {
@@ -72,7 +61,7 @@ def _pick(pattern: str, level: str, threat: str, column: str, models: set[str], 
     q = PICK.format(pattern=_written(pattern, terms))
     if level == "family":
         members = sorted(m for m in models if column in fam[m])
-        q = _opening(q, values_block(["evaluatedOn"], [(m,) for m in members]))
+        q = opening_values(q, values_block(["evaluatedOn"], [(m,) for m in members]))
     return q
 
 
@@ -84,7 +73,7 @@ def cell(store: Store, by: str, level: str, threat: str, column: str,
     order; all of them when the cell holds no more) and read as the whole matrix reads
     them (each listed item is the matrix's item, with its models and paths; sorted by
     label). The cost follows the items listed, not the cell: the app's cell view."""
-    view = summary_mod.view_name(by, level)
+    view = view_name(by, level)
     lab = vocab_labels(store, methods=by == "defense")
     models: set[str] = set()
     fam: dict = {}
@@ -104,7 +93,7 @@ def cell(store: Store, by: str, level: str, threat: str, column: str,
     if items and len(out.attacks) < items and len(out.defenses) < items:
         out.totals = (len(out.attacks), len(out.defenses), len(out.papers()))  # all listed
     else:  # cut: the cell's counts from the summary (the one count)
-        c = summary_mod.get(store, [view]).cell(view, threat, column)
+        c = get(store, [view]).cell(view, threat, column)
         out.totals = (c.attacks, c.defenses, c.papers) if c else (0, 0, 0)
     return out
 
@@ -114,8 +103,8 @@ def page(store: Store, by: str = "model", level: str = "model", items: int = ITE
     """The matrix of threats x ``by`` with every cell and its counts; at most ``items``
     attacks and ``items`` defenses listed in each of the first ``cells`` cells (and at most
     ``items`` unknown-knowledge defenses per threat for by='knowledge')."""
-    view = summary_mod.view_name(by, level)
-    s = summary_mod.get(store, [summary_mod.THREAT_VIEW, view])
+    view = view_name(by, level)
+    s = get(store, [THREAT_VIEW, view])
     lab = vocab_labels(store, methods=by == "defense")
     nodes: dict[str, Node] = {}
 
@@ -153,7 +142,7 @@ def page(store: Store, by: str = "model", level: str = "model", items: int = ITE
     unknown: dict[str, list[Item]] = {}
     unknown_totals: dict[str, int] = {}
     if by == "knowledge":
-        for c in s.view(summary_mod.THREAT_VIEW):
+        for c in s.view(THREAT_VIEW):
             if not c.unknown:
                 continue
             unknown_totals[c.threat] = c.unknown

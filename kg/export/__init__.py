@@ -1,9 +1,10 @@
 """Exports of a view of the graph for related-work sections.
 
-``make_view(store, spec)`` selects the view (:mod:`kg.export.views`); one pure function per
-format turns it into text or bytes (``to_bibtex(view) -> str`` ...); :func:`export`
-dispatches by format name, :func:`write_export` writes one result atomically and
-:func:`write_bundle` writes every format of a view into a directory.
+``make_view(store, spec)`` selects the view (:mod:`kg.export.views`; the spec from
+:mod:`kg.export.spec`); one pure function per format turns it into text or bytes
+(``to_bibtex(view) -> str`` ...); :func:`export` dispatches by format name,
+:func:`write_export` writes one result atomically and :func:`write_bundle` writes every
+format of a view into a directory.
 
 >>> from kg.stores.open import open_store
 >>> from kg.export import make_view, view_spec, export
@@ -26,23 +27,13 @@ from .bibtex import to_bibtex
 from .document import document_files, to_main, to_zip
 from .figures import to_dot, to_mermaid, to_pdf, to_svg
 from .graphml import to_graphml
+from .labels import Resolver
 from .latex import Layout, to_latex
 from .paragraph import to_paragraph_latex, to_paragraph_markdown
 from .rdf import to_jsonld, to_turtle
+from .spec import ViewSpec, construct_spec, question_spec, selection_spec, view_spec
 from .tabular import to_csv, to_markdown
-from .views import (
-    AttackRow,
-    DefenseRow,
-    Paper,
-    Resolver,
-    View,
-    ViewSpec,
-    construct_spec,
-    make_view,
-    question_spec,
-    selection_spec,
-    view_spec,
-)
+from .views import AttackRow, DefenseRow, Paper, View, make_view
 
 
 @dataclass(frozen=True)

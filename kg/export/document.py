@@ -4,7 +4,7 @@ and the tables (``table.tex``) and cites from ``references.bib``; ``related.zip`
 the four files, ready to upload to an online LaTeX editor.
 
 The pieces are rendered from a :class:`~kg.export.views.View` — a filter view, a
-question's answer, or any named selection of rows (:func:`kg.export.views.selection_spec`,
+question's answer, or any named selection of rows (:func:`kg.export.spec.selection_spec`,
 which an audit profile uses) — so every selection gets the same document. The archive is
 deterministic: same view, same bytes.
 """
