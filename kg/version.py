@@ -10,6 +10,11 @@ Rebuilding unchanged input changes no byte, so the date is not "now":
 The version string is ``YYYYMMDD-<first 12 hex of the graph hash>``: it sorts by date
 and names the content. The CLI (``kg version``), the app and every export show it
 (:func:`version_line`).
+
+One rule says whether a build is current (:class:`BuildState`): built, with every
+addition, by this code from exactly the current sources. The in-memory store and
+``kg load`` read a current build instead of rebuilding (:func:`current_build`);
+``kg version`` says what keeps a build from being current (:func:`describe_build`).
 """
 
 from __future__ import annotations
