@@ -132,6 +132,31 @@ class BuildResult:
     additions: AdditionReport | None = None
     previous_kept: bool = False  # the old graph.nt was kept as previous.nt (content changed)
 
+    def as_dict(self) -> dict:
+        """The build's summary as ``kg build --json`` prints it."""
+        return {"build_dir": str(self.build_dir), "version": self.version,
+                "counts": dict(self.counts), "conforms": True,
+                "additions": self.additions.as_dict() if self.additions else None,
+                "previous_kept": self.previous_kept}
+
+
+def render_text(r: BuildResult) -> str:
+    """The build's summary in words (``kg build``): triples, version, counts per class,
+    additions already in the graph or skipped, and whether the previous graph was kept."""
+    lines = [f"Built {r.version['triples']} triples -> {r.build_dir}/graph.ttl, graph.nt",
+             f"version {r.version.get('version', '?')}  graph sha256 "
+             f"{r.version['graph_sha256'][:16]}…  SHACL: conforms"]
+    width = max(len(n) for n, _ in r.counts)
+    lines += [f"  {name.ljust(width)}  {n:>5}" for name, n in r.counts]
+    if r.additions:
+        lines += [f"addition already in the graph, nothing added: file {e.file}, "
+                  f"entry {e.key!r} ({where})" for e, where in r.additions.unchanged]
+        lines += [f"skipped bad addition: {s}" for s in r.additions.skipped]
+    if r.previous_kept:
+        lines.append("content changed: the previous graph is kept as previous.nt "
+                     f"('kg diff {r.build_dir}/previous.nt {r.build_dir}' shows what changed)")
+    return "\n".join(lines)
+
 
 def counts(g: Graph) -> list[tuple[str, int]]:
     return [(name, len(set(g.subjects(RDF.type, cls)))) for name, cls in SUMMARY_CLASSES]

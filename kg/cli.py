@@ -1,35 +1,73 @@
-"""The `kg` command: thin commands over the package API.
+"""The `kg` command: the group and the table of its commands.
 
-Every command that prints data takes --json where it makes sense and exits non-zero
-with a one-line error on bad input (KGError); tracebacks are for bugs only.
-Command modules register themselves on :data:`main` from :data:`COMMAND_MODULES`.
+Each command lives in a module of :mod:`kg.commands` and is named in :data:`COMMANDS`;
+the group imports a command's module only when that command is asked for (``kg ask``
+does not load the export or the profile code), ``kg --help`` loads them all for their
+short help. Every invocation starts from ``KG_STORE`` (a command's ``--store`` changes
+it for that invocation). A KGError is a one-line error and exit 1; tracebacks are for
+bugs only. Command modules never import this module.
 """
 
 from __future__ import annotations
 
-import functools
 import importlib
-import json
 import sys
-from pathlib import Path
 
 import click
 
-from . import settings
 from .errors import KGError
+from .stores.open import use_store
 
-COMMAND_MODULES = [
-    "kg.commands.core",
-    "kg.commands.export",
-    "kg.commands.store",
-    "kg.commands.search",
-    "kg.commands.analysis",
-    "kg.commands.maintain",
-]
+# command name -> "module:attribute" of its click command
+COMMANDS = {
+    "add": "kg.commands.maintain:add",
+    "ask": "kg.commands.search:ask",
+    "build": "kg.commands.core:build",
+    "centrality": "kg.commands.analysis:centrality",
+    "consistency": "kg.commands.analysis:consistency",
+    "coverage": "kg.commands.analysis:coverage",
+    "crosswalk": "kg.commands.analysis:crosswalk",
+    "diff": "kg.commands.maintain:diff",
+    "explain": "kg.commands.core:explain",
+    "export": "kg.commands.export:export_group",
+    "gaps": "kg.commands.analysis:gaps",
+    "load": "kg.commands.store:load",
+    "neighbors": "kg.commands.analysis:neighbors",
+    "path": "kg.commands.analysis:path",
+    "profile": "kg.commands.analysis:profile",
+    "search": "kg.commands.search:search",
+    "sparql": "kg.commands.core:sparql",
+    "stats": "kg.commands.core:stats",
+    "stores": "kg.commands.store:stores",
+    "summarize": "kg.commands.store:summarize",
+    "table": "kg.commands.core:table",
+    "validate": "kg.commands.core:validate",
+    "version": "kg.commands.maintain:version",
+}
 
 
 class KGGroup(click.Group):
+    """A group whose commands are the table's, each imported when first asked for."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        where = COMMANDS.get(cmd_name)
+        if where is None:
+            return None
+        module, attribute = where.split(":")
+        return getattr(importlib.import_module(module), attribute)
+
+    def resolve_command(self, ctx: click.Context, args: list[str]):
+        try:
+            return super().resolve_command(ctx, args)
+        except click.exceptions.NoSuchCommand as e:  # "did you mean" from the table's names
+            raise click.exceptions.NoSuchCommand(
+                e.command_name, possibilities=self.list_commands(ctx), ctx=ctx) from None
+
     def invoke(self, ctx: click.Context):
+        use_store(None)  # each invocation starts from KG_STORE
         try:
             return super().invoke(ctx)
         except KGError as e:
@@ -41,41 +79,3 @@ class KGGroup(click.Group):
 @click.version_option(package_name="responsible-diffusion-kg")
 def main() -> None:
     """Knowledge graph of privacy attacks and defenses for diffusion models."""
-
-
-def source_option(f):
-    s = next(s for s in settings.SETTINGS if s.name == "source")
-    return click.option("--source", type=click.Path(path_type=Path), default=None,
-                        help=f"{s.help} [env {s.env}; default data/privacy-taxonomy.md]")(f)
-
-
-def _option_name(param: click.Parameter) -> str:
-    return max(param.opts, key=len) if param.opts else str(param.name)
-
-
-def whole_number(minimum: int = 1):
-    """A click callback: the option as a whole number >= ``minimum`` (a one-line error
-    naming the option otherwise; the option is declared without a click type)."""
-    def check(ctx: click.Context, param: click.Parameter, value):
-        if value is None:
-            return None
-        return settings.whole_number(value, _option_name(param), minimum)
-    return check
-
-
-def seconds(ctx: click.Context, param: click.Parameter, value):
-    """A click callback: the option as seconds, finite and > 0 (one-line error otherwise)."""
-    return None if value is None else settings.seconds(value, _option_name(param))
-
-
-def echo_json(data) -> None:
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
-
-
-@functools.cache
-def _load() -> None:
-    for name in COMMAND_MODULES:
-        importlib.import_module(name)
-
-
-_load()

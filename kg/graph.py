@@ -142,7 +142,7 @@ def build_graph(
         _add_table(ctx, doc, survey.tables[name], papers)
     _add_crosswalk(g)
     if additions is not None:
-        from .additions import add_additions
+        from .additions_graph import add_additions
 
         add_additions(g, additions, aliases, skip_bad=skip_bad, report=report)
     add_bibliography(g, bibliography or load_bibliography())

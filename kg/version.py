@@ -10,6 +10,11 @@ Rebuilding unchanged input changes no byte, so the date is not "now":
 The version string is ``YYYYMMDD-<first 12 hex of the graph hash>``: it sorts by date
 and names the content. The CLI (``kg version``), the app and every export show it
 (:func:`version_line`).
+
+One rule says whether a build is current (:class:`BuildState`): built, with every
+addition, by this code from exactly the current sources. The in-memory store and
+``kg load`` read a current build instead of rebuilding (:func:`current_build`);
+``kg version`` says what keeps a build from being current (:func:`describe_build`).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -93,7 +99,8 @@ def version_record(g: Graph, files: list[Path], previous: dict | None = None) ->
 
 
 # The modules that turn the sources into the graph: a build made by other code is not current.
-BUILDER_MODULES = ("ingest", "curated", "additions", "graph", "vocab", "crosswalk", "derive")
+BUILDER_MODULES = ("ingest", "curated", "additions", "additions_graph", "graph", "vocab",
+                   "crosswalk", "derive")
 
 
 def builder_hash() -> str:
@@ -105,21 +112,93 @@ def builder_hash() -> str:
     return h.hexdigest()
 
 
+@dataclass(frozen=True)
+class BuildState:
+    """A build directory's record held against the current sources and code.
+
+    The one rule of a current build: built, with every addition, by this code (the
+    record's ``builder`` is :func:`builder_hash`; a build that skipped bad additions
+    records none) from exactly the current sources (:func:`source_files`: the same files
+    with the same SHA-256), and its graph.nt is there."""
+
+    build_dir: Path  # as given
+    record: dict
+    graph: Path  # graph.nt inside the build's version directory (kg.snapshot)
+    sources_changed: list[str]  # recorded or current sources whose hash differs, or gone
+    not_current: list[str]  # what else keeps the build from being current
+
+    @property
+    def current(self) -> bool:
+        return not self.sources_changed and not self.not_current
+
+    def as_dict(self) -> dict:
+        """The record with the build directory and the changes (``kg version --json``)."""
+        out = {**self.record, "build_dir": display_path(self.build_dir),
+               "sources_changed": self.sources_changed}
+        if self.not_current:
+            out["not_current"] = self.not_current
+        return out
+
+
+def build_state(build_dir: Path, source: Path) -> BuildState | None:
+    """The build directory's state by the rule of :class:`BuildState` (``source``: the
+    survey file the current sources start from), or None when it has no version record."""
+    version_dir = snapshot.resolve(build_dir)
+    rec = read_version(version_dir)
+    if not rec:
+        return None
+    was = rec.get("sources") or {}
+    now = {}
+    for p in source_files(source):
+        try:
+            now[display_path(p)] = sha256_file(p)
+        except OSError:
+            now[display_path(p)] = None  # gone or unreadable: never a recorded hash
+    changed = sorted(p for p in was.keys() | now.keys()
+                     if now.get(p) is None or now[p] != was.get(p))
+    nt = version_dir / "graph.nt"
+    other = []
+    if "builder" not in rec:
+        other.append("built without every addition (kg build --skip-bad-additions), or by a "
+                     "kg that did not record its code")
+    elif rec["builder"] != builder_hash():
+        other.append("built by other code: the modules that build the graph changed since")
+    if not nt.is_file():
+        other.append(f"{display_path(nt)} is missing")
+    return BuildState(build_dir, rec, nt, changed, other)
+
+
 def current_build(build_dir: Path, source: Path) -> Path | None:
-    """The build directory's graph.nt when it was built, with every addition, by this code
-    from exactly the current sources (their SHA-256), else None. The path is inside the
-    build's version directory (kg.snapshot), so it stays the graph the record describes
-    even when a new build switches the directory meanwhile."""
-    build_dir = snapshot.resolve(build_dir)
-    rec = read_version(build_dir)
-    nt = build_dir / "graph.nt"
-    if not rec or rec.get("builder") != builder_hash() or not nt.is_file():
-        return None
-    try:
-        sources = {display_path(p): sha256_file(p) for p in source_files(source)}
-    except OSError:
-        return None
-    return nt if rec.get("sources") == sources else None
+    """The build directory's graph.nt when the build is current (:class:`BuildState`: by
+    this code, with every addition, from exactly the current sources), else None. The
+    path is inside the build's version directory (kg.snapshot), so it stays the graph the
+    record describes even when a new build switches the directory meanwhile."""
+    state = build_state(build_dir, source)
+    return state.graph if state is not None and state.current else None
+
+
+def describe_build(build_dir: Path | None = None) -> BuildState:
+    """The state of a build directory (default: KG_BUILD_DIR) against the configured
+    sources (``kg version``); KGError when it holds no build."""
+    build_dir = build_dir or settings.path("build_dir")
+    state = build_state(build_dir, settings.path("source").resolve())
+    if state is None or "version" not in state.record:
+        raise KGError(f"no version record in {display_path(build_dir)}; run 'kg build'")
+    return state
+
+
+def render_text(state: BuildState) -> str:
+    """``kg version``: the version line, each recorded source's hash, and what changed."""
+    lines = [version_line(state.record)]
+    lines += [f"  {digest[:16]}  {path}"
+              for path, digest in sorted(state.record.get("sources", {}).items())]
+    if state.sources_changed:
+        lines.append("sources changed since this build (run 'kg build'): "
+                     + ", ".join(state.sources_changed))
+    else:
+        lines.append("sources unchanged since this build")
+    lines += [f"not current (run 'kg build'): {why}" for why in state.not_current]
+    return "\n".join(lines)
 
 
 def read_version(build_dir: Path | None = None) -> dict | None:
@@ -152,6 +231,6 @@ def version_line(record: dict) -> str:
             f"built {record['build_date']})")
 
 
-__all__ = ["BUILDER_MODULES", "build_date", "builder_hash", "canonical_nt", "current_build",
-           "graph_hash", "read_version", "source_files",
-           "stamp", "version_line", "version_record"]
+__all__ = ["BUILDER_MODULES", "BuildState", "build_date", "build_state", "builder_hash",
+           "canonical_nt", "current_build", "describe_build", "graph_hash", "read_version",
+           "render_text", "source_files", "stamp", "version_line", "version_record"]

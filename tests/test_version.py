@@ -85,9 +85,12 @@ def test_stamp_of_an_in_memory_graph_matches_its_build(tmp_path):
 
 
 @slow
-def test_cli_version_text_json_and_staleness(kg_cli, tmp_path):
+def test_cli_version_text_json_and_staleness(kg_cli, tmp_path, monkeypatch):
     d = _additions(tmp_path)
     b = tmp_path / "b"
+    # the one rule (kg.version.BuildState): current = built from exactly the current sources,
+    # whose additions are the configured directory's
+    monkeypatch.setenv("KG_ADDITIONS_DIR", str(d))
     r = kg_cli("build", "--build-dir", str(b), "--additions", str(d), "--json")
     built = json.loads(r.output)["version"]
     r = kg_cli("version", "--build-dir", str(b), "--json")
@@ -101,6 +104,9 @@ def test_cli_version_text_json_and_staleness(kg_cli, tmp_path):
     assert len(v["sources_changed"]) == 1 and v["sources_changed"][0].endswith("example.yaml")
     r = kg_cli("version", "--build-dir", str(tmp_path / "none"))
     assert r.exit_code == 1 and "run 'kg build'" in r.output
+    monkeypatch.delenv("KG_ADDITIONS_DIR")  # d's additions are no longer current sources
+    v = json.loads(kg_cli("version", "--build-dir", str(b), "--json").output)
+    assert v["sources_changed"] == [str(d / "example.yaml")]
 
 
 @slow  # a whole build or load (SHACL validation), a real part end to end

@@ -6,14 +6,14 @@ from pathlib import Path
 
 import click
 
-from ..cli import echo_json, main, source_option
 from ..errors import KGError
 from ..stores.open import open_store
+from .options import echo_json, store_options
 
 COMPACT_CELLS = 2000  # kg coverage --json: one line above this many cells
 
 
-@main.command()
+@click.command()
 @click.option("--by", type=click.Choice(["model", "knowledge", "defense"]), default="model",
               show_default=True, help="Columns: target models, attacker knowledge or defense methods.")
 @click.option("--level", type=click.Choice(["model", "family"]), default="model", show_default=True,
@@ -30,7 +30,7 @@ COMPACT_CELLS = 2000  # kg coverage --json: one line above this many cells
 @click.option("--cells", type=click.IntRange(min=0), default=100, show_default=True,
               help="--json: list items in at most this many cells (the first listed); every "
                    "cell has its counts.")
-@source_option
+@store_options
 def coverage(by, level, as_json, items, cells, source):
     """Threats x models / attacker knowledge / defense methods: attacks and defenses per cell.
 
@@ -54,7 +54,7 @@ def coverage(by, level, as_json, items, cells, source):
         click.echo(render_text(store, by, level))
 
 
-@main.command()
+@click.command()
 @click.option("--type", "types", multiple=True,
               type=click.Choice(["threat_without_defense", "model_without_defense",
                                  "knowledge_without_defense", "no_code_link"]),
@@ -62,7 +62,7 @@ def coverage(by, level, as_json, items, cells, source):
 @click.option("--json", "as_json", is_flag=True,
               help="Each gap with type, reason, cells and evidence (at most --evidence pieces "
                    "of each kind, with evidence_total, evidence_counts and evidence_truncated).")
-@source_option
+@store_options
 @click.option("--limit", type=click.IntRange(min=0), default=50, show_default=True,
               help="List at most this many papers without a code link (the first by title; "
                    "the rest are counted in one last gap and in count/summary).")
@@ -95,9 +95,9 @@ def gaps(types, as_json, source, limit, evidence):
                                 if not types or g.type in types]))
 
 
-@main.command()
+@click.command()
 @click.option("--json", "as_json", is_flag=True)
-@source_option
+@store_options
 def consistency(as_json, source):
     """Where the survey disagrees with itself, with both sources (nothing is resolved)."""
     from ..consistency import findings, render_text
@@ -117,7 +117,7 @@ def _projection(store, *names: str):
     return G, [str(resolve_node(store, n)) for n in names]
 
 
-@main.command()
+@click.command()
 @click.argument("node")
 @click.option("--depth", type=int, default=1, show_default=True, help="How many edges away.")
 @click.option("--type", "types", multiple=True,
@@ -125,7 +125,7 @@ def _projection(store, *names: str):
                                  "ThreatCategory", "AttackerKnowledge", "TargetModel"]),
               help="Only neighbours of this type (repeatable).")
 @click.option("--json", "as_json", is_flag=True)
-@source_option
+@store_options
 def neighbors(node, depth, types, as_json, source):
     """The neighbourhood of NODE (label, IRI or rdi:local-name) in the graph projection."""
     from ..project import neighbors as nbrs
@@ -146,11 +146,11 @@ def neighbors(node, depth, types, as_json, source):
     click.echo(f"({len(rows)} neighbour{'s' if len(rows) != 1 else ''} within {depth})")
 
 
-@main.command()
+@click.command()
 @click.argument("a")
 @click.argument("b")
 @click.option("--json", "as_json", is_flag=True)
-@source_option
+@store_options
 def path(a, b, as_json, source):
     """The shortest explanation path between A and B (e.g. a threat and a defense method)."""
     from ..project import render_path, shortest_path
@@ -164,10 +164,10 @@ def path(a, b, as_json, source):
         click.echo(render_path(steps))
 
 
-@main.command()
+@click.command()
 @click.option("--top", type=int, default=10, show_default=True, help="How many of each (0: all).")
 @click.option("--json", "as_json", is_flag=True)
-@source_option
+@store_options
 def centrality(top, as_json, source):
     """Most central papers and defense methods (betweenness in the graph projection)."""
     from ..project import centrality as cent
@@ -185,9 +185,9 @@ def centrality(top, as_json, source):
             click.echo(f"  {r['betweenness']:.4f}  degree {r['degree']:>2}  {r['label']}")
 
 
-@main.command()
+@click.command()
 @click.option("--json", "as_json", is_flag=True)
-@source_option
+@store_options
 def crosswalk(as_json, source):
     """The curated crosswalk from threats to MITRE ATLAS techniques (with its ATLAS version)."""
     from ..crosswalk import THREATS_QUERY, known_threats, load_crosswalk, threat_nodes
@@ -210,7 +210,7 @@ def crosswalk(as_json, source):
         click.echo(f"  not in the file: {', '.join(cov['not_in_file'])}")
 
 
-@main.command()
+@click.command()
 @click.option("--model", required=True, help="The audited model (any spelling the alias file "
               "knows, e.g. 'SD v1.5'); a model not in the graph gets the closest known ones.")
 @click.option("--access", "access", multiple=True, required=True,
@@ -224,7 +224,7 @@ def crosswalk(as_json, source):
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
               help="Write the report here (atomically); default: standard output (pdf "
                    "needs -o).")
-@source_option
+@store_options
 def profile(model, access, fine_tuned, fmt, output, source):
     """An auditor's exposure report: the model's lineage, the attacks that apply (reachable
     with the access or needing more), the defenses evaluated on the lineage, the open risks,

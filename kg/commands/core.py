@@ -7,12 +7,12 @@ from pathlib import Path
 import click
 
 from .. import settings
-from ..cli import echo_json, main, seconds, source_option, whole_number
 from ..errors import KGError
 from ..stores.open import open_store
+from .options import echo_json, seconds, source_option, store_options, whole_number
 
 
-@main.command()
+@click.command()
 @source_option
 @click.option("--build-dir", type=click.Path(path_type=Path), default=None,
               help="Where to write the graph [env KG_BUILD_DIR; default build/].")
@@ -26,33 +26,17 @@ from ..stores.open import open_store
 def build(source, build_dir, update_lock, additions_dir, skip_bad_additions, as_json):
     """Build the graph, validate it against the SHACL shapes, write it atomically."""
     from ..build import build as do_build
+    from ..build import render_text
 
     r = do_build(source, build_dir, update_lock=update_lock, additions_dir=additions_dir,
                  skip_bad_additions=skip_bad_additions)
     if as_json:
-        echo_json({"build_dir": str(r.build_dir), "version": r.version,
-                   "counts": dict(r.counts), "conforms": True,
-                   "additions": r.additions.as_dict() if r.additions else None,
-                   "previous_kept": r.previous_kept})
-        return
-    click.echo(f"Built {r.version['triples']} triples -> {r.build_dir}/graph.ttl, graph.nt")
-    click.echo(f"version {r.version.get('version', '?')}  graph sha256 "
-               f"{r.version['graph_sha256'][:16]}…  SHACL: conforms")
-    width = max(len(n) for n, _ in r.counts)
-    for name, n in r.counts:
-        click.echo(f"  {name.ljust(width)}  {n:>5}")
-    if r.additions:
-        for e, where in r.additions.unchanged:
-            click.echo(f"addition already in the graph, nothing added: file {e.file}, "
-                       f"entry {e.key!r} ({where})")
-        for s in r.additions.skipped:
-            click.echo(f"skipped bad addition: {s}")
-    if r.previous_kept:
-        click.echo("content changed: the previous graph is kept as previous.nt "
-                   f"('kg diff {r.build_dir}/previous.nt {r.build_dir}' shows what changed)")
+        echo_json(r.as_dict())
+    else:
+        click.echo(render_text(r))
 
 
-@main.command()
+@click.command()
 @source_option
 @click.option("--file", "graph_file", type=click.Path(path_type=Path, exists=True), default=None,
               help="Validate this RDF file instead of building from the source.")
@@ -75,8 +59,8 @@ def validate(source, graph_file):
     click.echo("conforms")
 
 
-@main.command()
-@source_option
+@click.command()
+@store_options
 @click.option("--json", "as_json", is_flag=True)
 def stats(source, as_json):
     """Counts per class and triples (through SPARQL, on any store)."""
@@ -91,9 +75,9 @@ def stats(source, as_json):
         click.echo(f"{name}  {n}")
 
 
-@main.command()
+@click.command()
 @click.argument("node")
-@source_option
+@store_options
 @click.option("--json", "as_json", is_flag=True)
 def explain(node, source, as_json):
     """Where NODE's facts came from (NODE: label, IRI, rdi:local-name)."""
@@ -108,13 +92,13 @@ def explain(node, source, as_json):
         click.echo(render_text(e))
 
 
-@main.command()
+@click.command()
 @click.argument("name", type=click.Choice(["attacks", "defenses"]))
 @click.option("--format", "fmt", type=click.Choice(["md", "html", "csv", "json"]), default="md")
 @click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
 @click.option("--canonical", is_flag=True,
               help="The graph's canonical labels instead of the survey's words as written.")
-@source_option
+@store_options
 def table(name, fmt, as_json, canonical, source):
     """Regenerate a survey table from the graph (SPARQL over the graph), cell for cell in
     the survey's words (its provenance cells), or with --canonical in the graph's labels."""
@@ -125,14 +109,14 @@ def table(name, fmt, as_json, canonical, source):
     click.echo(text, nl=False)
 
 
-@main.command()
+@click.command()
 @click.argument("query")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table")
 @click.option("--limit", default=None, metavar="N", callback=whole_number(1),
               help="Most rows, 1 or more [env KG_ROW_LIMIT].")
 @click.option("--timeout", default=None, metavar="SECONDS", callback=seconds,
               help="Seconds, more than 0 [env KG_QUERY_TIMEOUT].")
-@source_option
+@store_options
 def sparql(query, fmt, limit, timeout, source):
     """Run a read-only SPARQL QUERY (text, or a path to a .rq file).
 

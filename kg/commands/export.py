@@ -19,10 +19,9 @@ from pathlib import Path
 
 import click
 
-from .. import settings
-from ..cli import echo_json, main, source_option
 from ..errors import KGError
 from ..stores.open import open_store
+from .options import echo_json, source_option
 
 FORMAT_HELP = ("bibtex, latex, paragraph, paragraph-md, main (a LaTeX article inputting the "
                "pieces), zip (main.tex + pieces + .bib), markdown, csv, dot, svg, pdf, "
@@ -56,7 +55,7 @@ def _common(f):
     return source_option(f)
 
 
-@main.group("export")
+@click.group("export")
 def export_group() -> None:
     """Export a view of the graph for a related-work section (see `kg export view -h`)."""
 
@@ -114,65 +113,17 @@ def question_cmd(question, fmt, output, as_json, layout, source):
 
 def _run(store, spec, fmt: str, output: Path | None, as_json: bool,
          layout=None) -> None:
-    from ..bibliography import empty_fields
-    from ..export import (
-        Layout,
-        check_output,
-        export,
-        format_named,
-        make_view,
-        write_bundle,
-        write_export,
-    )
+    """Export ``spec``'s view and print what ``kg export`` prints."""
+    from ..export.output import export_to
 
-    if fmt.lower() != "all":
-        fmt = format_named(fmt).name
-    elif output is None:
-        raise KGError("--format all writes one file per format: give a directory with -o DIR")
-    if fmt in ("pdf", "zip") and output is None:
-        raise KGError(f"{fmt.upper()} is binary: give a file with -o FILE.{fmt}")
-    layout = layout or Layout()
-    if output is not None:
-        check_output(output, directory=fmt == "all")
-    view = make_view(store, spec, limit=settings.number("row_limit"),
-                     timeout=settings.number("query_timeout"))
-    record: dict = {
-        "format": fmt, "columns": layout.columns, "graph_sha256": view.graph_sha256,
-        "view": spec.describe(),
-        "command": spec.command(fmt), "construct": spec.construct,
-        "question": spec.question, "understood_as": spec.understood_as or None,
-        "counts": {"attacks": len(view.attacks), "defenses": len(view.defenses),
-                   "papers": len(view.papers), "triples": len(view.graph)},
-        "papers": [p.key for p in view.papers],
-        "empty_bibliographic_fields": [
-            {"key": e.key, "field": e.field, "reason": e.reason}
-            for e in empty_fields(p.entry for p in view.papers if p.entry)],
-        "missing_bibliography": view.missing_bibliography,
-    }
-    if fmt == "all":
-        assert output is not None
-        paths = write_bundle(view, output, layout=layout)
-        record["paths"] = [str(p) for p in paths]
-        summary = f"wrote {len(paths)} files to {output}"
-    else:
-        content = export(view, fmt, layout)
-        if output is not None:
-            write_export(output, content)
-            record["path"] = str(output)
-            summary = f"wrote {output}"
-        else:
-            summary = ""
-            if as_json:
-                record["content"] = content
-            else:
-                assert isinstance(content, str)
-                click.echo(content, nl=not content.endswith("\n"))
+    done = export_to(store, spec, fmt, output, layout)
+    if done.content is not None and not as_json:
+        click.echo(done.content, nl=not done.content.endswith("\n"))
     if as_json:
-        echo_json(record)
-    elif summary:
-        c = record["counts"]
-        click.echo(f"{summary} ({c['attacks']} attacks, {c['defenses']} defense evaluations, "
-                   f"{c['papers']} papers; graph sha256 {view.graph_sha256[:12]}…)")
-    if view.missing_bibliography and not as_json:
-        click.echo("note: no bibliography entry for: " + "; ".join(view.missing_bibliography),
+        extra = {} if done.content is None else {"content": done.content}
+        echo_json({**done.record, **extra})
+    elif done.summary:
+        click.echo(done.summary)
+    if done.missing_bibliography and not as_json:
+        click.echo("note: no bibliography entry for: " + "; ".join(done.missing_bibliography),
                    err=True)

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
-from .. import settings
-from ..cli import echo_json, main, source_option
+from ..additions import entry_fields
 from ..errors import KGError, UnknownLabelError
+from .options import echo_json, store_options
 
 FIELD_HELP = {
     "title": "Paper title",
@@ -25,18 +25,40 @@ FIELD_HELP = {
 OPTION = {"urls": "url", "models": "model"}
 
 
-def _target(file_name: str | None, directory: Path, title: str) -> Path:
-    from ..vocab import slug
+def _ask(curation, name: str, given, required: bool, no_input: bool) -> str | None:
+    """A field's text: given as an option (checked), else asked for (asked again while a
+    label is unknown), else with --no-input a one-line error when it is required."""
+    if given:
+        return curation.check_field(name, ", ".join(given) if isinstance(given, tuple) else given)
+    if no_input:
+        if required:
+            raise KGError(f"field {name!r}: missing; pass --{OPTION.get(name, name)} or "
+                          "drop --no-input to be asked")
+        return None
 
-    if not file_name:
-        return directory / f"{slug(title)[:60]}.yaml"
-    p = Path(file_name)
-    if not p.suffix:
-        p = p.with_suffix(".yaml")
-    return p if (p.is_absolute() or len(p.parts) > 1) else directory / p
+    def proc(text: str) -> str:
+        try:
+            return curation.check_field(name, text.strip())
+        except UnknownLabelError as e:
+            raise click.BadParameter(str(e)) from None
+
+    return click.prompt(FIELD_HELP[name], value_proc=proc,
+                        default=None if required else "", show_default=False) or None
 
 
-@main.command()
+def _fields(curation, kind: str | None, given: dict, no_input: bool) -> dict:
+    """The entry's fields (kind first, then in file order), each given or asked for."""
+    if kind is None:
+        if no_input:
+            raise KGError("field 'kind': missing; pass --kind attack or --kind defense")
+        kind = click.prompt("Kind", type=click.Choice(["attack", "defense"]))
+    raw = {"kind": kind}
+    for name, required in entry_fields(kind):
+        raw[name] = _ask(curation, name, given[name], required, no_input)
+    return {k: v for k, v in raw.items() if v is not None}
+
+
+@click.command()
 @click.option("--kind", type=click.Choice(["attack", "defense"]), default=None,
               help="A row of the attack table or of the defense table.")
 @click.option("--title", default=None, help="Paper title (the survey's 'Ref.' text).")
@@ -57,7 +79,7 @@ def _target(file_name: str | None, directory: Path, title: str) -> Path:
                    "[default: one file per paper, named after its title].")
 @click.option("--dir", "additions_dir", type=click.Path(path_type=Path), default=None,
               help="Additions directory [default data/additions/].")
-@source_option
+@store_options
 @click.option("--no-input", is_flag=True, help="Never prompt: a missing field is an error.")
 @click.option("--json", "as_json", is_flag=True, help="Print the written entry as JSON.")
 def add(kind, title, urls, code, threat, knowledge, models, method, effectiveness, limitations,
@@ -69,124 +91,23 @@ def add(kind, title, urls, code, threat, knowledge, models, method, effectivenes
     against the survey (a duplicate with conflicting facts is refused) and the SHACL
     shapes before anything is written. Rebuild with 'kg build'.
     """
-    from ..additions import (
-        AdditionReport,
-        Additions,
-        addition_files,
-        default_dir,
-        load_additions,
-        parse_additions,
-        parse_entry,
-        with_entry,
-    )
-    from ..curated import load_aliases
-    from ..errors import AdditionError
-    from ..files import atomic_write, display_path
-    from ..graph import build_graph, split_multi
-    from ..ingest import read_survey
-    from ..validate import require_valid
-    from ..vocab import slug
+    from ..curation import open_curation
 
-    directory = additions_dir or default_dir()
-    source = source or settings.path("source")
-    survey = read_survey(source, display_path(source))
-    aliases = load_aliases()
-    build_graph(survey, aliases=aliases)  # registers the ontology's and models' labels
-
-    kinds = {"threat": "threats", "knowledge": "knowledge", "models": "models"}
-
-    def check(fld: str, text: str) -> str:
-        if fld in kinds:
-            for part in ([text] if fld == "threat" else split_multi(text)):
-                aliases.require(kinds[fld], part, f"field {fld!r}")
-        return text
-
-    def ask(fld: str, given, required: bool = True):
-        if given:
-            text = ", ".join(given) if isinstance(given, tuple) else given
-            return check(fld, text)
-        if no_input:
-            if required:
-                raise KGError(f"field {fld!r}: missing; pass --{OPTION.get(fld, fld)} or "
-                              "drop --no-input to be asked")
-            return None
-
-        def proc(text: str) -> str:
-            try:
-                return check(fld, text.strip())
-            except UnknownLabelError as e:
-                raise click.BadParameter(str(e)) from None
-
-        return click.prompt(FIELD_HELP[fld], value_proc=proc,
-                            default=None if required else "", show_default=False) or None
-
-    if kind is None:
-        if no_input:
-            raise KGError("field 'kind': missing; pass --kind attack or --kind defense")
-        kind = click.prompt("Kind", type=click.Choice(["attack", "defense"]))
-    raw: dict = {"kind": kind, "title": ask("title", title)}
-    raw["urls"] = ask("urls", urls, required=False)
-    raw["code"] = ask("code", code, required=False)
-    raw["threat"] = ask("threat", threat)
-    if kind == "attack":
-        raw["knowledge"] = ask("knowledge", knowledge)
-    else:
-        raw["method"] = ask("method", method)
-    raw["models"] = ask("models", models)
-    raw["effectiveness"] = ask("effectiveness", effectiveness)
-    if kind == "attack":
-        raw["limitations"] = ask("limitations", limitations)
-    raw = {k: v for k, v in raw.items() if v is not None}
-
-    target = _target(file_name, directory, raw["title"])
-    rel = display_path(target)
-    old_text = target.read_text(encoding="utf-8") if target.is_file() else None
-    existing = parse_additions(old_text or "", rel)
-    taken = {e.key for e in existing.entries}
-    if key is None:
-        what = raw.get("threat") if kind == "attack" else raw.get("method")
-        stem = f"{slug(raw['title'])[:48]}-{kind}-{slug(str(what))[:24]}".strip("-")
-        key, n = stem, 2
-        while key in taken:
-            key, n = f"{stem}-{n}", n + 1
-    entry = parse_entry({"key": key, **raw}, rel, len(existing.entries) + 1, set(taken))
-    new_text = with_entry(old_text, entry)
-
-    # The whole additions directory as it would be, built on the survey and validated.
-    others = Additions()
-    for p in addition_files(directory):
-        if p.resolve() != target.resolve():
-            one = load_additions(p)
-            others.files += one.files
-            others.entries += one.entries
-            others.rejected += one.rejected
-    mine = parse_additions(new_text, rel)
-    if mine.rejected:
-        raise AdditionError(mine.rejected)
-    report = AdditionReport()
-    g = build_graph(survey, aliases=load_aliases(), additions=Additions(
-        others.files + mine.files, others.entries + mine.entries, others.rejected),
-        skip_bad=True, report=report)
-    bad = [r for r in report.skipped if r.file == rel]
-    if bad:
-        raise AdditionError(bad)
-    for e, where in report.unchanged:
-        if e.file == rel and e.key == key:
-            raise KGError(f"file {rel}, entry {key!r}: already in the graph ({where}); "
-                          "nothing written")
-    require_valid(g)
-    atomic_write(target, new_text)
+    curation = open_curation(source, additions_dir)
+    given = {"title": title, "urls": urls, "code": code, "threat": threat,
+             "knowledge": knowledge, "method": method, "models": models,
+             "effectiveness": effectiveness, "limitations": limitations}
+    added = curation.add(_fields(curation, kind, given, no_input), key=key, file_name=file_name)
     if as_json:
-        echo_json({"file": rel, "key": key, "entry": entry.as_yaml_dict(),
-                   "other_bad_entries": [r.as_dict() for r in report.skipped]})
+        echo_json(added.as_dict())
         return
-    click.echo(f"wrote entry {key!r} to {rel}")
-    for r in report.skipped:
+    click.echo(f"wrote entry {added.key!r} to {added.file}")
+    for r in added.other_bad:
         click.echo(f"note: another addition is bad and will stop 'kg build': {r}", err=True)
     click.echo("next: 'kg build' to rebuild, then 'kg diff' or the app to see what changed")
 
 
-@main.command()
+@click.command()
 @click.argument("old", type=click.Path(path_type=Path))
 @click.argument("new", type=click.Path(path_type=Path))
 @click.option("--with-additions", is_flag=True,
@@ -205,36 +126,17 @@ def diff(old, new, with_additions, no_gaps, as_json):
         click.echo(render_text(d), nl=False)
 
 
-@main.command()
+@click.command()
 @click.option("--build-dir", type=click.Path(path_type=Path), default=None,
               help="The build to describe [env KG_BUILD_DIR; default build/].")
 @click.option("--json", "as_json", is_flag=True)
 def version(build_dir, as_json):
     """The version of the built graph (content hash, source hashes, build date), and
     which sources changed since that build."""
-    from ..additions import addition_files
-    from ..files import display_path
-    from ..version import read_version, sha256_file, version_line
+    from ..version import describe_build, render_text
 
-    build_dir = build_dir or settings.path("build_dir")
-    rec = read_version(build_dir)
-    if rec is None or "version" not in rec:
-        raise KGError(f"no version record in {display_path(build_dir)}; run 'kg build'")
-    was = rec.get("sources", {})
-    stale = []
-    for path, digest in was.items():  # the recorded sources, re-hashed
-        p = Path(path) if Path(path).is_absolute() else settings.ROOT / path
-        if not p.is_file() or sha256_file(p) != digest:
-            stale.append(path)
-    stale += [display_path(p) for p in addition_files() if display_path(p) not in was]
-    stale.sort()
+    state = describe_build(build_dir)
     if as_json:
-        echo_json({**rec, "build_dir": display_path(build_dir), "sources_changed": stale})
-        return
-    click.echo(version_line(rec))
-    for path, digest in sorted(was.items()):
-        click.echo(f"  {digest[:16]}  {path}")
-    if stale:
-        click.echo("sources changed since this build (run 'kg build'): " + ", ".join(stale))
+        echo_json(state.as_dict())
     else:
-        click.echo("sources unchanged since this build")
+        click.echo(render_text(state))

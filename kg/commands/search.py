@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import click
 
-from ..cli import echo_json, main, source_option
 from ..stores.open import open_store
 from ..vocab import NODE_TYPES as TYPES
+from .options import echo_json, store_options
 
 
-@main.command()
+@click.command()
 @click.argument("query")
 @click.option("-k", "k", type=int, default=10, show_default=True, help="How many results.")
 @click.option("--type", "types", multiple=True, metavar="T",
               help=f"Only nodes of this type (repeatable): {', '.join(TYPES)}.")
 @click.option("--dense-only", is_flag=True, help="Rank by embeddings alone (the baseline).")
-@source_option
+@store_options
 @click.option("--json", "as_json", is_flag=True)
 def search(query, k, types, dense_only, source, as_json):
     """Rank the graph's nodes for QUERY (embeddings + BM25 + name boosts) [env KG_MODEL]."""
@@ -36,9 +36,9 @@ def search(query, k, types, dense_only, source, as_json):
         click.echo(f"    why: {h.why}")
 
 
-@main.command()
+@click.command()
 @click.argument("question")
-@source_option
+@store_options
 @click.option("--json", "as_json", is_flag=True)
 def ask(question, source, as_json):
     """Answer QUESTION by SPARQL over the graph (no LLM); shows the query it ran."""

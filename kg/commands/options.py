@@ -1,0 +1,70 @@
+"""The click pieces every command module shares: the store options, checked numbers, JSON out.
+
+A command that queries the graph takes :func:`store_options` (``--source``, the survey file,
+and ``--store``, where it reads); ``kg build``, ``validate``, ``load`` and the ``export``
+subcommands take :func:`source_option` alone. Options are checked where they are read
+(one-line error naming the option). Command modules import this module, never ``kg.cli``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from .. import settings
+from ..stores.open import use_store
+
+_SOURCE = next(s for s in settings.SETTINGS if s.name == "source")
+_STORE = next(s for s in settings.SETTINGS if s.name == "store")
+STORE_HELP = f"{_STORE.help} [env {_STORE.env}; default {_STORE.default}]"
+
+
+def source_option(f):
+    """``--source PATH``: the survey file the graph is built from (default: KG_SOURCE)."""
+    return click.option("--source", type=click.Path(path_type=Path), default=None,
+                        help=f"{_SOURCE.help} [env {_SOURCE.env}; default "
+                             "data/privacy-taxonomy.md]")(f)
+
+
+def _use(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    use_store(value)  # a bad setting is a KGError: one line, exit 1
+    return value
+
+
+def store_options(f):
+    """``--source`` where the decorator stands, and ``--store STORE`` (sets the process's
+    store, :func:`kg.stores.open.use_store`, before the other options are read) as the
+    command's last option. Click lists a command's options in the reverse order of
+    ``__click_params__``: inserting ``--store`` first puts it last, where ``kg CMD -h`` has
+    always shown it."""
+    f = source_option(f)
+    f.__click_params__.insert(0, click.Option(
+        ["--store", "store_setting"], default=None, metavar="STORE", expose_value=False,
+        callback=_use, is_eager=True, help=STORE_HELP))
+    return f
+
+
+def _option_name(param: click.Parameter) -> str:
+    return max(param.opts, key=len) if param.opts else str(param.name)
+
+
+def whole_number(minimum: int = 1):
+    """A click callback: the option as a whole number >= ``minimum`` (a one-line error
+    naming the option otherwise; the option is declared without a click type)."""
+    def check(ctx: click.Context, param: click.Parameter, value):
+        if value is None:
+            return None
+        return settings.whole_number(value, _option_name(param), minimum)
+    return check
+
+
+def seconds(ctx: click.Context, param: click.Parameter, value):
+    """A click callback: the option as seconds, finite and > 0 (one-line error otherwise)."""
+    return None if value is None else settings.seconds(value, _option_name(param))
+
+
+def echo_json(data) -> None:
+    """``data`` as indented JSON, non-ASCII kept (every command's ``--json``)."""
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
