@@ -99,8 +99,8 @@ def version_record(g: Graph, files: list[Path], previous: dict | None = None) ->
 
 
 # The modules that turn the sources into the graph: a build made by other code is not current.
-BUILDER_MODULES = ("ingest", "curated", "additions", "additions_graph", "graph", "vocab",
-                   "crosswalk", "derive")
+BUILDER_MODULES = ("ingest", "survey", "curated", "files", "additions", "additions_graph",
+                   "graph", "curated_facts", "vocab", "crosswalk", "derive", "sparql_text")
 
 
 def builder_hash() -> str:
