@@ -117,7 +117,7 @@ def write_relevance(path: Path, n_papers: int = N_PAPERS) -> None:
     import yaml
 
     from kg.files import atomic_write
-    from kg.linking import STOPWORDS
+    from kg.lexicon import STOPWORDS
 
     titles = synthetic_titles(n_papers, SEED)
     rng = random.Random(PICK_SEED)

@@ -169,7 +169,8 @@ def child(o: dict) -> dict:
     from kg import search
     from kg.coverage import cells, gaps, summary
     from kg.embed import node_texts
-    from kg.linking import lexicon, link
+    from kg.lexicon_cache import lexicon
+    from kg.linking import link
     from kg.stores.memory import MemoryStore
     from kg.stores.oxigraph import OxigraphStore
     from kg.stores.remote import RemoteStore

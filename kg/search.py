@@ -24,19 +24,9 @@ from scipy import sparse
 
 from .embed import TYPES, NodeText, embed_nodes, node_texts, query_embedder
 from .errors import KGError, UnknownLabelError
-from .linking import (
-    STOPWORDS,
-    Entity,
-    Lexicon,
-    Mention,
-    StoredLexicon,
-    check_words,
-    content_key,
-    keep_person,
-    lexicon,
-    link,
-    tokens,
-)
+from .lexicon import STOPWORDS, Entity, Lexicon, tokens
+from .lexicon_cache import StoredLexicon, content_key, lexicon
+from .linking import Mention, check_words, keep_person, link
 from .sentence_model import Embedder, lazy_embedder
 from .stores.base import Store, select_values
 
@@ -132,7 +122,7 @@ def _vocab_deletions(index: SearchIndex) -> dict[str, set[str]]:
 def query_terms(index: SearchIndex, query: str) -> list[str]:
     """The query's content words in the index vocabulary; a misspelt word (one edit)
     stands for the vocabulary word it is closest to."""
-    from .linking import osa_distance
+    from .lexicon import osa_distance
 
     out = []
     for t in content_tokens(query):
@@ -323,7 +313,7 @@ def _search_data(store: Store, cache_dir=None) -> tuple[list[NodeText], Lexicon 
     """The node texts, the lexicon and the papers of each author and venue: from the
     store's queries, or — for a store whose content is known exactly (``content_id``: a
     build's graph, an Oxigraph version) — from a JSON cache file keyed by that content, the
-    curated aliases and this code (the lexicon from its own cache, kg.linking), so a warm
+    curated aliases and this code (the lexicon from its own cache, kg.lexicon_cache), so a warm
     ``kg search`` runs no query and never parses the graph."""
     from . import settings
     from .files import replacing
@@ -362,7 +352,7 @@ def _search_data(store: Store, cache_dir=None) -> tuple[list[NodeText], Lexicon 
 
 def _search_data_key(store: Store) -> str | None:
     return content_key(store, "search", SEARCH_DATA_VERSION,
-                       ("embed.py", "linking.py", "search.py"))
+                       ("embed.py", "lexicon.py", "linking.py", "search.py"))
 
 
 @functools.lru_cache(maxsize=4)

@@ -8,7 +8,7 @@ from rdflib import RDF, SKOS, Literal, URIRef
 
 from kg.ask import ask, parse, render_text
 from kg.errors import KGError
-from kg.linking import tokens
+from kg.lexicon import tokens
 from kg.query import compile_form, context
 from kg.vocab import RD
 
@@ -292,9 +292,9 @@ def test_cli_bad_question_is_one_line(runner):
 
 
 def test_large_answer_sets_are_capped_with_an_exact_count(store, graph, monkeypatch):
-    import kg.ask
+    import kg.ask.question
 
-    monkeypatch.setattr(kg.ask, "ASK_ROWS", 3)
+    monkeypatch.setattr(kg.ask.question, "ASK_ROWS", 3)
     a = ask(store, "which MIAs work black-box?")
     want = oracle_attack_papers(graph, concept(graph, "Membership inference"),
                                 concept(graph, "Black-box"))
@@ -304,7 +304,7 @@ def test_large_answer_sets_are_capped_with_an_exact_count(store, graph, monkeypa
     assert d["count"] == len(want)
     assert "listing stopped at 3 rows" in a.message and f"{len(want)} rows match" in a.message
     # the count reads at most COUNT_CAP + 1 rows: past it the answer says "more than"
-    monkeypatch.setattr(kg.ask, "COUNT_CAP", 4)
+    monkeypatch.setattr(kg.ask.question, "COUNT_CAP", 4)
     b = ask(store, "which MIAs work black-box?")
     assert len(want) > 4 and b.count == 4 and not b.total_exact
     assert "LIMIT 5" in b.count_sparql and "more than 4 rows match" in b.message

@@ -1,6 +1,7 @@
 import pytest
 
-from kg.linking import build_lexicon, link, normal, osa_distance
+from kg.lexicon import build_lexicon, normal, osa_distance
+from kg.linking import link
 from tests.tiers import slow
 
 from .conftest import benchmark_questions
@@ -75,14 +76,14 @@ def test_normal_and_distance():
 
 
 def test_kinds_with_many_forms_get_a_one_edit_typo_index(store, monkeypatch):
-    import kg.linking as linking
+    import kg.lexicon
 
     def methods(lex, text):
         return [m.entity.label for m in link(text, lex) if m.entity.kind == "method"]
 
     full = build_lexicon(store)
     assert methods(full, "defenses using RandAgmnt") == ["RandAugment"]
-    monkeypatch.setattr(linking, "TWO_EDITS_MAX_FORMS", 25)  # 29 method forms, 20 threat forms
+    monkeypatch.setattr(kg.lexicon, "TWO_EDITS_MAX_FORMS", 25)  # 29 method forms, 20 threat forms
     small = build_lexicon(store)
     assert len(small.deletions) < len(full.deletions)
     assert methods(small, "defenses using RandAugmnt") == ["RandAugment"]
@@ -98,7 +99,7 @@ def _links(lex, text):
 def test_stored_lexicon_links_as_the_built_one(store, tmp_path):
     """The SQLite lexicon gives the same mentions as the lexicon it was written from, on
     every benchmark question and on typos, and the same lookups for ask's other uses."""
-    from kg.linking import StoredLexicon, write_lexicon
+    from kg.lexicon_cache import StoredLexicon, write_lexicon
 
     built = build_lexicon(store, {"Extracting Training Data from Diffusion Models":
                                   ["Carlini et al."]})
@@ -123,36 +124,37 @@ def test_stored_lexicon_links_as_the_built_one(store, tmp_path):
 def test_ask_answers_alike_with_the_stored_lexicon(graph, tmp_path, monkeypatch):
     """Every third benchmark question gets the same answer whether the lexicon was just
     built or opened from its cache file."""
-    import kg.linking as linking
+    import kg.lexicon_cache as lexicon_cache
     from kg.ask import ask
+    from kg.lexicon import Lexicon
     from kg.stores.memory import MemoryStore
 
     monkeypatch.setenv("KG_CACHE_DIR", str(tmp_path))
-    linking._lexicon_for.cache_clear()
+    lexicon_cache._lexicon_for.cache_clear()
     built_store = MemoryStore(graph, content_id="same-graph")
-    assert isinstance(linking.lexicon(built_store), linking.Lexicon)
+    assert isinstance(lexicon_cache.lexicon(built_store), Lexicon)
     stored_store = MemoryStore(graph, content_id="same-graph")
-    assert isinstance(linking.lexicon(stored_store), linking.StoredLexicon)
+    assert isinstance(lexicon_cache.lexicon(stored_store), lexicon_cache.StoredLexicon)
     for q in benchmark_questions()[::3]:
         assert ask(stored_store, q).as_dict() == ask(built_store, q).as_dict(), q
-    linking._lexicon_for.cache_clear()
+    lexicon_cache._lexicon_for.cache_clear()
 
 
 def test_lexicon_cached_by_content(graph, tmp_path, monkeypatch):
     """A store that names its content opens its lexicon from the cache file the next
     time; other content, a torn file or an unnamed store build it anew."""
-    import kg.linking as linking
+    import kg.lexicon_cache as lexicon_cache
     from kg.stores.memory import MemoryStore
 
     monkeypatch.setenv("KG_CACHE_DIR", str(tmp_path))
     built = []
-    real = linking.build_lexicon
-    monkeypatch.setattr(linking, "build_lexicon",
+    real = lexicon_cache.build_lexicon
+    monkeypatch.setattr(lexicon_cache, "build_lexicon",
                         lambda *a, **k: built.append(1) or real(*a, **k))
 
     def fresh(content_id):
-        linking._lexicon_for.cache_clear()
-        return linking.lexicon(MemoryStore(graph, content_id=content_id))
+        lexicon_cache._lexicon_for.cache_clear()
+        return lexicon_cache.lexicon(MemoryStore(graph, content_id=content_id))
 
     def files():
         return sorted((tmp_path / "lexicon").glob("*.sqlite"))
@@ -160,19 +162,19 @@ def test_lexicon_cached_by_content(graph, tmp_path, monkeypatch):
     first = fresh("graph-a")
     assert len(built) == 1 and len(files()) == 1
     again = fresh("graph-a")
-    assert len(built) == 1 and isinstance(again, linking.StoredLexicon)
+    assert len(built) == 1 and isinstance(again, lexicon_cache.StoredLexicon)
     q = "membrship inference attacks on SD by Carlini et al."
     assert _links(again, q) == _links(first, q) and _links(first, q)
     fresh("graph-b")  # other content: another key
     assert len(built) == 2 and len(files()) == 2
     files()[0].write_bytes(b"SQLite format 3\0 torn")  # a torn file is rebuilt
-    linking._lexicon_for.cache_clear()
+    lexicon_cache._lexicon_for.cache_clear()
     for name in ("graph-a", "graph-b"):
         assert _links(fresh(name), q) == _links(first, q)
     assert len(built) == 3
     fresh(None)
     assert len(built) == 4 and len(files()) == 2
-    linking._lexicon_for.cache_clear()
+    lexicon_cache._lexicon_for.cache_clear()
 
 
 def test_oxigraph_version_names_its_content(graph, tmp_path):

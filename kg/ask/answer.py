@@ -1,0 +1,124 @@
+"""An answer to a question: its rows, the SPARQL that produced them, what was understood and
+what was not — and the answer as text.
+
+An :class:`Answer` says why it is empty or partial: names not in the graph
+(``not_in_graph``, with the closest known names), words not used (``not_understood``), a
+listing stopped at its cap (``total`` counted apart, ``total_exact`` False past the count's
+bound). :func:`render_text` is what ``kg ask`` prints; :meth:`Answer.as_dict` its ``--json``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..linking import Mention
+from ..query import Form
+from .form import Parse
+
+
+@dataclass
+class Answer:
+    question: str
+    intent: str  # query | gaps | unknown_entity | not_applicable | search
+    sparql: str
+    answers: list[dict]
+    linked: list[Mention] = field(default_factory=list)
+    message: str = ""
+    asks_count: bool = False
+    understood_as: str = ""
+    logical_form: dict | None = None
+    not_understood: list[str] = field(default_factory=list)
+    not_in_graph: list[dict] = field(default_factory=list)  # text, closest
+    total: int | None = None  # set when the listing stopped at ASK_ROWS rows
+    total_exact: bool = True  # False: ``total`` is a lower bound (more than COUNT_CAP)
+    count_sparql: str = ""
+    count_source: str = ""  # of ``total``: "query" (count_sparql over the rows) | "summary"
+    form: Form | None = None  # the logical form that ran (query answers)
+
+    @property
+    def count(self) -> int:
+        return len(self.answers) if self.total is None else self.total
+
+    def as_dict(self) -> dict:
+        d = {"question": self.question, "intent": self.intent, "sparql": self.sparql,
+             "answers": self.answers, "count": self.count,
+             "understood_as": self.understood_as, "logical_form": self.logical_form,
+             "not_understood": self.not_understood, "not_in_graph": self.not_in_graph,
+             "linked": [m.as_dict() for m in self.linked], "message": self.message}
+        if self.count_sparql:
+            d["truncated"] = True
+            d["count_exact"] = self.total_exact
+            d["count_sparql"] = self.count_sparql
+            d["count_source"] = self.count_source
+        return d
+
+
+def unattached_answer(q: str, p: Parse, understood_as: str,
+                      logical_form: dict | None = None) -> Answer:
+    """No answer: a negation of the question negates nothing the parse could use, and an
+    answer without it would answer a different question."""
+    return Answer(q, "not_understood", "", [], p.mentions,
+                  message="Not answered: I did not understand what "
+                          + " and ".join(repr(u) for u in p.unattached)
+                          + " negates, and answering without it would answer a different "
+                            "question.", understood_as=understood_as,
+                  logical_form=logical_form, not_understood=p.unattached + p.not_understood)
+
+
+def answer_item(x: dict, form: Form, cites: dict[str, str]) -> dict:
+    """One answer row: the item, its citation label (papers), its row count or its rows."""
+    d = {"iri": x["iri"], "label": x["label"], "type": x["type"]}
+    if x["iri"] in cites:  # "SecMI — Duan et al., 2023"
+        d["citation"] = cites[x["iri"]]
+    if "n" in x:
+        d["n"] = x["n"]
+    if x.get("rows"):
+        d["via"] = x["rows"]
+    return d
+
+
+def noun(target: str, n: int) -> str:
+    """``n`` items of ``target`` in words: "1 attack", "3 defense methods"."""
+    one = {"attacks": "attack", "evaluations": "defense evaluation", "methods": "defense method",
+           "papers": "paper", "models": "model", "threats": "threat",
+           "knowledge": "attacker-knowledge level"}[target]
+    if n == 1:
+        return one
+    return {"knowledge": "attacker-knowledge levels"}.get(target, one + "s")
+
+
+def row_noun(form: Form, n: int) -> str:
+    """The rows a form counts per item, in words: attacks, defense evaluations or rows."""
+    part = form.parts[0] if len(form.parts) == 1 else ""
+    one = {"attacks": "attack", "defenses": "defense evaluation"}.get(part, "row")
+    return one + ("" if n == 1 else "s")
+
+
+def render_text(a: Answer) -> str:
+    """The answer as ``kg ask`` prints it: what was understood, the message, the answers
+    (or hits), the names linked and the SPARQL that ran."""
+    out = []
+    if a.understood_as:
+        out.append(f"understood as: {a.understood_as}")
+    if a.message:
+        out.append(a.message)
+    head = f"{a.count} {'answer' if a.count == 1 else 'answers'}" if a.answers else "no answers"
+    if a.total is not None and a.answers and a.intent == "query":
+        head = (f"{len(a.answers)} answers shown; " + ("" if a.total_exact else "more than ")
+                + f"{a.total:,} in all")
+    if a.intent in ("search", "unknown_entity") and a.answers:
+        head = f"{a.count} semantic-search hits (not answers)"
+    out.append(head)
+    for x in a.answers:
+        extra = f"  [{x['gap_type']}] {x['reason']}" if x.get("type") == "gap" else ""
+        score = f"  (score {x['score']}; {x['why']})" if "why" in x else ""
+        n = f"  ({x['n']})" if "n" in x else ""
+        cite = f"{x['citation']}: " if x.get("citation") else ""
+        out.append(f"  - {cite}{x['label']}{n}  <{x['iri']}>{extra}{score}")
+    if a.linked:
+        out.append("linked: " + "; ".join(f"{m.text!r} -> {m.entity.label} ({m.entity.kind})"
+                                          for m in a.linked))
+    if a.sparql:
+        out.append("SPARQL:")
+        out.extend("  " + line for line in a.sparql.splitlines())
+    return "\n".join(out)

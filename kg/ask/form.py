@@ -1,0 +1,234 @@
+"""The form of a question: what it asks for, how the answer is aggregated, which rows it
+ranges over — and the parse result that carries the :class:`kg.query.Form`.
+
+* The target is the first target noun after the question word ("which *attacks*", "what
+  *defenses*"; "defense papers" are papers); without one, the names and cues decide
+  (a defense cue asks for methods, a paper name alone for its threats, else attacks).
+* Aggregates: "how many" counts; "per model" / "by threat" (with a count) groups rows per
+  item; "more than N" / "at least N" / "fewer than N" bound the rows per item; "earliest" /
+  "latest" pick by publication year; "most" / "least" pick the items with the most / fewest
+  rows.
+* Papers, models and threats range over attack rows, defense rows or both, as the
+  question's names and cues say.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..linking import Mention
+from ..query import Agg, Form
+from .tokens import (
+    ATTACK_CUE,
+    ATTACK_NOUN,
+    COUNT_CUE,
+    GROUP_CUE,
+    LEAST,
+    MOST,
+    NUMBERS,
+    TARGET_NOUN,
+    Tok,
+    has_defense,
+)
+
+_QUESTION_WORDS = ("which", "what", "list", "show", "name", "give", "find", "how", "compare")
+
+
+@dataclass
+class Parse:
+    """The logical form of a question and what of it could not be used."""
+
+    form: Form | None
+    mentions: list[Mention]
+    not_understood: list[str]
+    not_in_graph: list[dict]
+    gaps: bool = False
+    asks_count: bool = False
+    unattached: list[str] = field(default_factory=list)  # negations with nothing to negate
+    negated: set[int] = field(default_factory=set)  # gaps: start offsets of negated names
+    notes: list[str] = field(default_factory=list)  # how ambiguous names were read
+
+
+# --------------------------------------------------------------------------- target
+
+@dataclass
+class Target:
+    """What the question asks for, the kinds of node it names, its defense and attack cues
+    (which decide the rows papers, models and threats range over), and the tokens used."""
+
+    name: str
+    kinds: set[str]
+    defense_cue: bool
+    attack_cue: bool
+    used: set[int]
+
+
+def target_of(q: str, toks: list[Tok], mentions: list[Mention], neg_at: set[int]) -> Target:
+    """The target: a target noun, or what the names and cues imply."""
+    words = [t.norm for t in toks]
+    defended_tokens = {i for i in neg_at if has_defense(words[i])}  # "no defense": a condition
+    target, target_at = _named_target(q, toks, mentions, defended_tokens)
+    kinds = {m.entity.kind for m in mentions}
+    if "paper" in kinds and re.search(r"\bwhat (does|do|did)\b.*\b(attack|target)s?\b\W*$", q,
+                                      re.I):
+        target = "models"  # "what does the SecMI paper attack": the models it attacks
+    defense_cue = any(has_defense(w) for i, w in enumerate(words)
+                      if i not in defended_tokens and toks[i].mention is None)
+    attack_cue = any(ATTACK_CUE.match(w) for w in words) or any(
+        m.entity.kind == "threat" and re.search(r"\bmias?\b|attack", m.text, re.I)
+        for m in mentions)
+    if words and words[0] == "who" or target is None and re.search(r"\bwho\b", q, re.I):
+        target = "papers"  # "who evaluated differential privacy as a defense"
+    if target is None:
+        if "method" in kinds and not defense_cue:
+            target = "papers"
+        elif defense_cue:
+            target = "methods"
+        elif "paper" in kinds and not (kinds & {"threat", "knowledge", "model"}):
+            target = "threats"
+        else:
+            target = "attacks"
+    used = {target_at} if target_at is not None else set()
+    used |= {i for i, w in enumerate(words) if (TARGET_NOUN.get(w) or ATTACK_CUE.match(w)
+                                                 or has_defense(w) or w == "who")
+             and toks[i].mention is None}
+    return Target(target, kinds, defense_cue, attack_cue, used)
+
+
+def _named_target(q: str, toks: list[Tok], mentions: list[Mention],
+                  defended_tokens: set[int]) -> tuple[str | None, int | None]:
+    """The first target the question names after its question word, and its token."""
+    words = [t.norm for t in toks]
+    wh = [i for i, w in enumerate(words) if w in _QUESTION_WORDS]
+    paper_of = re.search(r"\b(defen[cs]es?|attacks?|mias?)\s+(papers?|stud(y|ies)|"
+                         r"publications?|articles?)\b", q, re.I)
+    for i in range(wh[0] if wh else 0, len(toks)):
+        w = words[i]
+        if paper_of and paper_of.start() <= toks[i].start < paper_of.end():
+            return "papers", i  # "defense papers", "attack papers"
+        if i in defended_tokens:
+            continue
+        if toks[i].mention is not None:
+            m = mentions[toks[i].mention]
+            if m.entity.kind == "threat" and re.search(r"\bmias?\b|attacks?\b", m.text, re.I):
+                return "attacks", None  # "MIAs", "membership inference attacks"
+            continue
+        noun = TARGET_NOUN.get(w)
+        if noun is None and has_defense(w):
+            noun = "methods"
+        if noun is None and ATTACK_NOUN.match(w):
+            noun = "attacks"
+        if noun:
+            return noun, i
+    return None, None
+
+
+# --------------------------------------------------------------------------- aggregate
+
+@dataclass
+class Shape:
+    """The answer's shape: the target after grouping ("attacks per model" lists models),
+    its aggregate, the rows it counts, whether the question asks for a number, and the
+    tokens used."""
+
+    target: str
+    agg: Agg | None
+    parts: tuple[str, ...]
+    asks_count: bool
+    used: set[int]
+
+
+def shape_of(q: str, toks: list[Tok], target: Target) -> Shape:
+    """The aggregate of the question and the target it groups by."""
+    words = [t.norm for t in toks]
+    group, used = _group_by(q, words)
+    name, agg, parts = target.name, None, ()
+    if group:
+        counted = target.name
+        part = "defenses" if counted in ("methods", "evaluations") else "attacks"
+        if counted == group:
+            part = "defenses" if target.defense_cue else "attacks"
+        name, agg, parts = group, Agg("per_item"), (part,)
+    more, more_used = _more_than(q, toks)
+    if more is not None:
+        agg = more
+    extreme, extreme_used = _extreme(q, toks, ranked=more is not None or group is not None)
+    if extreme is not None:
+        agg = extreme
+    asks_count = bool(COUNT_CUE.search(q))
+    if asks_count and agg is None:
+        agg = Agg("count")
+    if asks_count:
+        used |= {i for i, t in enumerate(toks)
+                 if t.norm in ("how", "many", "number", "count", "often")}
+    return Shape(name, agg, parts, asks_count, used | more_used | extreme_used)
+
+
+def _group_by(q: str, words: list[str]) -> tuple[str | None, set[int]]:
+    """"per model", "for each threat", "by paper" (only in a count): the target to group by."""
+    for i, w in enumerate(words):
+        if w in GROUP_CUE and i + 1 < len(words):
+            g = TARGET_NOUN.get(words[i + 1])
+            if g in ("threats", "models", "papers", "methods", "knowledge") and (
+                    w != "by" or COUNT_CUE.search(q)):
+                return g, {i, i + 1}
+    return None, set()
+
+
+def _more_than(q: str, toks: list[Tok]) -> tuple[Agg | None, set[int]]:
+    """"more than N", "fewer than N", "at least N" rows per item."""
+    more = re.search(r"\b(more|greater|fewer|less) than (\d+|" + "|".join(NUMBERS) + r")\b",
+                     q, re.I) or re.search(r"\bat least (\d+|" + "|".join(NUMBERS) + r")\b",
+                                           q, re.I)
+    if not more:
+        return None, set()
+    n_text = more.group(more.lastindex).lower()
+    n = int(n_text) if n_text.isdigit() else NUMBERS[n_text]
+    op = "fewer_than" if more.group(0).lower().startswith(("fewer", "less")) else "more_than"
+    if more.group(0).lower().startswith("at least"):
+        n -= 1
+    return Agg(op, n), {i for i, t in enumerate(toks) if more.start() <= t.start < more.end()}
+
+
+def _extreme(q: str, toks: list[Tok], ranked: bool) -> tuple[Agg | None, set[int]]:
+    """"earliest" / "latest" (by publication year), "most" / "least" (rows per item); none
+    when the question already groups or bounds the rows (``ranked``)."""
+    words = [t.norm for t in toks]
+    when = re.search(r"\b(earliest|oldest|first published|(?:most )?recent|latest|newest|"
+                     r"last published)\b", q, re.I)
+    if when and not ranked:
+        agg = Agg("earliest" if when.group(1).lower() in ("earliest", "oldest",
+                                                          "first published") else "latest")
+        return agg, {i for i, t in enumerate(toks)
+                     if when.start() <= t.start < when.end() or t.norm == "the"}
+    if any(w in MOST for w in words) or any(w in LEAST for w in words):
+        agg = None if ranked else Agg("bottom" if any(w in LEAST for w in words) else "top")
+        return agg, {i for i, w in enumerate(words) if w in MOST | LEAST | {"the"}}
+    return None, set()
+
+
+# --------------------------------------------------------------------------- rows
+
+def parts_of(q: str, target: Target, shape: Shape, undefended: bool) -> tuple[str, ...]:
+    """The rows papers, models and threats range over: defense rows when the question
+    names a method or speaks of defenses only, attack rows when it names a knowledge level,
+    speaks of attacks or ranks items by rows, both otherwise."""
+    parts, kinds, agg = shape.parts, target.kinds, shape.agg
+    defense, attack = target.defense_cue, target.attack_cue
+    if not parts and shape.target in ("papers", "models", "threats"):
+        if "paper" in kinds and not (attack or defense):
+            parts = ()
+        elif "method" in kinds or (defense and not attack):
+            parts = ("defenses",)
+        elif "knowledge" in kinds or attack or agg is not None and agg.op in (
+                "top", "bottom", "more_than", "fewer_than", "per_item"):
+            parts = ("attacks",)
+        elif shape.target == "models" and re.search(r"\b(attacked|targeted|hit|victims?)\b", q,
+                                                    re.I):
+            parts = ("attacks",)
+        elif shape.target == "models" and not defense:
+            parts = ("attacks",)
+    if shape.target == "threats" and undefended and not parts:
+        parts = ("attacks",)
+    return parts

@@ -1,0 +1,272 @@
+"""The names of a question: which nodes of the graph it names, and which names it holds
+that the graph does not.
+
+A question is linked against the store's lexicon (:mod:`kg.linking`), one mention per
+span: a name of several entities of one kind ("Wen": two authors, "Li et al.": two papers)
+stands for any of them; a name of entities of different kinds ("PIA": a threat and a
+paper) is read by the question's other words (:func:`_disambiguate`), and the reading is
+said in a note. A model name with a version the graph does not hold ("Stable Diffusion
+3") is an unknown name, never the model it starts with. The words no stage of the parse
+used are sorted into unknown names (reported with the closest known names), words of the
+text cells (a text condition) and words not understood (:func:`rest_of`).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+
+from ..lexicon import STOPWORDS, Entity, normal, tokens
+from ..linking import Mention, keep_person, link
+from .tokens import ATTACK_CUE, ENTITY_PREP, GENERIC, Tok, has_defense, name_like, rx, tokenise
+
+KIND_NOUNS = {"threat": "threats", "knowledge": "knowledge levels", "model": "models",
+              "method": "defense methods", "paper": "papers", "author": "authors",
+              "venue": "venues"}
+KIND_ONE = {"threat": "threat", "knowledge": "knowledge level", "model": "model",
+            "method": "defense method", "paper": "paper", "author": "author",
+            "venue": "venue"}
+_THREAT_READING = rx(r"^\s*(attacks|s\b|'?s attacks|threats?|categor)")
+_PAPER_READING = rx(r"^\s*('s\b|paper|work|study|article|method|code|repo)")
+_QUOTED = rx(r"\b(mentions?|mentioning|says?|contains?|containing|with the (word|phrase))\b")
+_VERSION_WORDS = ("xl", "xxl", "turbo", "pro", "ultra")
+
+
+@dataclass
+class Names:
+    """The question's mentions (one per span, in text order) and its tokens, which point at
+    them."""
+
+    mentions: list[Mention]
+    toks: list[Tok]
+    versioned: list[tuple[int, int]]  # spans of model names with a version not in the graph
+    notes: list[str]  # how names with two meanings were read
+    same: dict[tuple[int, int], list[Entity]]  # spans that name several entities of one kind
+
+
+def read_names(q: str, lex) -> Names:
+    """The names of ``q``: linked, one reading per span, versions and quoted words apart."""
+    mentions, same, notes = _one_per_span(q, lex, [m for m in link(q, lex) if keep_person(q, m)])
+    toks = tokenise(q, mentions)
+    versioned = _versioned(toks, mentions)
+    quoted = _QUOTED.search(q)
+    if quoted:  # "whose effectiveness mentions GANs": the words are text, not entities
+        mentions = [m for m in mentions if m.start < quoted.end()]
+    mentions = _paper_readings(q, lex, mentions)
+    if versioned or quoted:
+        mentions = [m for m in mentions if not any(a <= m.start < b for a, b in versioned)]
+        toks = tokenise(q, mentions)
+    return Names(mentions, toks, versioned, notes, same)
+
+
+def _one_per_span(q: str, lex, mentions: list[Mention]) -> tuple[
+        list[Mention], dict[tuple[int, int], list[Entity]], list[str]]:
+    """One mention per span (in text order), the spans that name several entities of one
+    kind, and the notes that say how each such name was read."""
+    spans: dict[tuple[int, int], list[Mention]] = {}
+    for m in mentions:
+        spans.setdefault((m.start, m.end), []).append(m)
+    notes: list[str] = []
+    same: dict[tuple[int, int], list[Entity]] = {}
+    chosen = []
+    for span, ms in spans.items():
+        pick = ms[0]
+        if len({m.entity.kind for m in ms}) > 1:
+            pick, note = _disambiguate(q, ms, mentions)
+            notes.append(note)
+        group = list(dict.fromkeys(m.entity for m in ms if m.entity.kind == pick.entity.kind))
+        if len(group) > 1:
+            same[span] = group
+            notes.append(f"{pick.text!r} names {len(group)} {KIND_NOUNS[pick.entity.kind]}: "
+                         + "; ".join(_entity_name(lex, e) for e in group)
+                         + ": the answer covers any of them")
+        chosen.append(pick)
+    return sorted(chosen, key=lambda m: m.start), same, notes
+
+
+def _versioned(toks: list[Tok], mentions: list[Mention]) -> list[tuple[int, int]]:
+    """"Stable Diffusion 3", "SDXL"-like suffixes: a model name with a version the graph
+    does not hold is an unknown name, not the model it starts with."""
+    versioned: list[tuple[int, int]] = []
+    for i, t in enumerate(toks[1:], 1):
+        prev = toks[i - 1]
+        if prev.mention is not None and t.mention is None and \
+                mentions[prev.mention].entity.kind == "model" and t.start - prev.end <= 1 and (
+                t.norm.isdigit() or t.norm in _VERSION_WORDS or re.fullmatch(r"v\d+", t.norm)):
+            m = mentions[prev.mention]
+            versioned.append((m.start, t.end))
+    return versioned
+
+
+def _paper_readings(q: str, lex, mentions: list[Mention]) -> list[Mention]:
+    """"the PriSampler paper": the paper, not the method; "the PriSampler attack": a defense
+    method attacks nothing, its paper's attack does."""
+    out = list(mentions)
+    for k, m in enumerate(out):
+        after = q[m.end:m.end + 12].lower()
+        if m.entity.kind != "paper" and re.match(r"\s*(paper|work|study|article)\b", after) or \
+                m.entity.kind == "method" and re.match(r"\s*attacks?\b", after):
+            key = normal(m.text)
+            alt = [e for e, _, _ in lex.hits(key) if e.kind == "paper"]
+            if alt:
+                out[k] = Mention(m.text, m.start, m.end, alt[0], m.surface, m.exact)
+    return out
+
+
+def entities_of(m: Mention, same: dict) -> list:
+    """The entities a mention stands for: every entity of its kind its span names."""
+    g = same.get((m.start, m.end))
+    return g if g and all(e.kind == m.entity.kind for e in g) else [m.entity]
+
+
+def _entity_name(lex, e) -> str:
+    """How an answer names a node: a paper by its citation label when it has one."""
+    if e.kind == "paper":
+        return paper_label(lex, e.iri, e.label)
+    return e.label
+
+
+def paper_label(lex, iri: str, title: str) -> str:
+    cite = lex.citation_labels.get(iri)
+    return f"{cite}: {title}" if cite else title
+
+
+def _disambiguate(q: str, ms: list[Mention], all_mentions: list[Mention]) -> tuple[Mention, str]:
+    """Pick one reading of a name several kinds of node carry ("PIA": the threat property
+    inference, or Kong et al.'s Proximal Initialization Attack paper) by the question's
+    other words; the note says which was picked and why."""
+    by_kind = {m.entity.kind: m for m in ms}
+    m0 = ms[0]
+    before, after = q[:m0.start].lower(), q[m0.end:].lower()
+    others = [o for o in all_mentions if (o.start, o.end) != (m0.start, m0.end)]
+    why = ""
+    pick = None
+    if "paper" in by_kind and "threat" in by_kind:
+        if _PAPER_READING.match(after) or re.search(r"\b(does|did|is|was|the)\s*$", before):
+            pick, why = "paper", "the question speaks of one work"
+        elif any(o.entity.kind in ("paper", "author") for o in others):
+            pick, why = "paper", "it is named beside papers or authors"
+        elif _THREAT_READING.match(after) or q[m0.end:m0.end + 1] == "s":
+            pick, why = "threat", "it names a kind of attack"
+        elif any(has_defense(t) for t, _, _ in tokens(q)):
+            pick, why = "threat", "defenses are evaluated against threats"
+        else:
+            pick, why = "threat", "with no other cue, the threat category is its usual meaning"
+    if pick is None and "paper" in by_kind and "method" in by_kind:  # "PriSampler"
+        words = [t for t, _, _ in tokens(q)]
+        if _PAPER_READING.match(after) or re.match(r"\s*attacks?\b", after) or (
+                any(ATTACK_CUE.match(w) for w in words) and not any(has_defense(w) for w in words)):
+            pick, why = "paper", "the question asks about the paper or its attack"
+        else:
+            pick, why = "method", "the question asks about a defense"
+    if pick is None:  # other pairs: the first by kind order
+        pick, why = sorted(by_kind)[0], "the first reading"
+    chosen = by_kind[pick]
+    rest = [m for k, m in by_kind.items() if k != pick]
+    note = (f"{m0.text!r} can mean " + " or ".join(
+        f"the {KIND_ONE[m.entity.kind]} {m.entity.label!r}" for m in [chosen] + rest)
+        + f"; read as the {KIND_ONE[pick]} ({why}); name the other one in full to ask "
+          "about it")
+    return chosen, note
+
+
+# --------------------------------------------------------------------------- unknown names
+
+#: Above this many names, the closest known names are sought among those that begin with
+#: the same two letters (difflib over every name takes seconds at 100k papers).
+CLOSEST_SCAN = 5000
+
+
+def closest(lex, text: str) -> list[str]:
+    """Up to three known names of threats, knowledge levels, models and methods close to
+    ``text`` (difflib, ratio 0.4 or more)."""
+    forms = lex.labels(("threat", "knowledge", "model", "method"))
+    if len(forms) > CLOSEST_SCAN:  # a large graph (84k method names at 100k papers): the
+        head = text.strip().lower()[:2]  # names that start as the text does
+        forms = [f for f in forms if f.lower().startswith(head)]
+    by_lower = {f.lower(): f for f in forms}
+    close = difflib.get_close_matches(text.lower(), list(by_lower), n=3, cutoff=0.4)
+    return [by_lower[c] for c in close]
+
+
+@dataclass
+class Rest:
+    """The words no stage used, sorted: token indexes of each unknown name, the words of the
+    text cells (with their token index), and the words not understood."""
+
+    unknown: list[list[int]]
+    text_words: list[tuple[int, str]]
+    leftover: list[int]
+
+
+def rest_of(toks: list[Tok], used: set[int], vocab: frozenset[str],
+            explicit_field: bool) -> Rest:
+    """Sort the words of the question that no stage ``used``: a word the text cells do not
+    hold that looks like a name, or any strange word after a preposition that introduces a
+    name ("against prompt injection"), is part of an unknown name; a word of the cells is a
+    text word; any other content word is not understood."""
+    rest = Rest([], [], [])
+    unknown = rest.unknown
+    for i, t in enumerate(toks):
+        w = t.norm
+        if i in used or w in STOPWORDS or t.mention is not None or w.isdigit():
+            continue
+        prev = next((toks[j] for j in range(i - 1, -1, -1) if toks[j].norm not in
+                     ("the", "a", "an")), None)
+        after_prep = prev is not None and prev.norm in ENTITY_PREP and prev.mention is None
+        run_ = [j for j in range(i, len(toks)) if j not in used and toks[j].mention is None
+                and toks[j].norm not in STOPWORDS]
+        run_ = run_[:next((k for k, j in enumerate(run_) if j != i + k), len(run_))]
+        strange = [j for j in run_ if toks[j].norm not in vocab and toks[j].norm not in GENERIC
+                   and not toks[j].norm.isdigit()]
+        if w not in vocab and name_like(t, i == 0) or (after_prep and strange
+                                                         and w not in GENERIC):
+            # a name the graph does not hold: "Imagen", "against prompt injection"
+            if unknown and unknown[-1][-1] == i - 1:
+                unknown[-1].append(i)
+            else:
+                unknown.append([i])
+            continue
+        if (w in GENERIC and not (explicit_field and w in vocab)) or len(w) <= 2:
+            continue
+        if w in vocab:
+            rest.text_words.append((i, w))
+        else:
+            rest.leftover.append(i)
+    _extend_unknown(toks, rest)
+    return rest
+
+
+def _extend_unknown(toks: list[Tok], rest: Rest) -> None:
+    """A word right after an unknown name continues it ("prompt injection"), and so do a
+    number joined to it ("GPT-4") and "et al." ("Smith et al.")."""
+    for i in list(rest.leftover):
+        for grp in rest.unknown:
+            if grp[-1] == i - 1:
+                grp.append(i)
+                rest.leftover.remove(i)
+                break
+    for grp in rest.unknown:
+        while grp[-1] + 1 < len(toks) and toks[grp[-1] + 1].norm.isdigit() and \
+                toks[grp[-1] + 1].start - toks[grp[-1]].end <= 1:
+            grp.append(grp[-1] + 1)
+        j = grp[-1]
+        if j + 2 < len(toks) and toks[j + 1].norm == "et" and toks[j + 2].norm == "al":
+            grp += [j + 1, j + 2]
+
+
+def not_in_graph(q: str, lex, toks: list[Tok], versioned: list[tuple[int, int]],
+                 unknown: list[list[int]]) -> list[dict]:
+    """The names the graph does not hold, with the closest known names: versioned model
+    names first, then the unknown names in text order."""
+    out = []
+    for a, b in versioned:
+        out.append({"text": q[a:b], "closest": closest(lex, q[a:b])})
+    for grp in unknown:
+        end = toks[grp[-1]].end
+        if toks[grp[-1]].norm == "al" and q[end:end + 1] == ".":
+            end += 1
+        text = q[toks[grp[0]].start:end]
+        out.append({"text": text, "closest": closest(lex, text)})
+    return out

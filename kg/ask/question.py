@@ -1,0 +1,164 @@
+"""A question's way through: :func:`parse` runs the stages in order (tokens -> mentions ->
+conditions -> form), :func:`ask` runs the form and words the answer.
+
+Every content word of the question is either used by a stage or reported: a name the
+graph does not hold stops the answer ("… is not in the graph", with the closest known
+names, and semantic-search hits when a searcher is given); a negation that negates nothing
+stops it too; another word is listed as not understood. The SPARQL shown is exactly the
+query that produced the answers.
+"""
+
+from __future__ import annotations
+
+from ..errors import NotApplicable
+from ..lexicon_cache import lexicon
+from ..query import Cond, Form, context, describe, run
+from ..stores.base import Store
+from .answer import Answer, answer_item, noun, row_noun, unattached_answer
+from .conditions import (
+    code_condition,
+    entity_conditions,
+    explicit_field,
+    knowledge_followers,
+    negation,
+    t2i_condition,
+    text_condition,
+    text_field,
+    unattached,
+    undefended,
+    year_conditions,
+    years_of,
+)
+from .form import Parse, parts_of, shape_of, target_of
+from .gaps import answer_gaps, gap_parse
+from .mentions import Names, not_in_graph, read_names, rest_of
+from .tokens import GAP_CUE, check_question, text_vocabulary
+
+#: Rows an answer lists (its total is counted apart, up to COUNT_CAP): at 100k papers a
+#: listing of 100 rows reads in ~10 ms on Oxigraph, a full count in ~1 s per 25k rows.
+ASK_ROWS = 100
+COUNT_CAP = 1000
+
+
+def parse(store: Store, question: str) -> Parse:
+    """The logical form of ``question`` and what of it could not be used."""
+    q = check_question(question)
+    lex = lexicon(store)
+    names = read_names(q, lex)
+    if GAP_CUE.search(q):
+        return gap_parse(q, lex, names, text_vocabulary(store))
+    return _query_parse(q, lex, names, text_vocabulary(store))
+
+
+def _query_parse(q: str, lex, names: Names, vocab: frozenset[str]) -> Parse:
+    """The stages of a question that selects rows, each on the tokens and what the stages
+    before it found; the words no stage used are sorted last."""
+    toks, mentions = names.toks, names.mentions
+    words = [t.norm for t in toks]
+    years = years_of(q, toks)
+    year_tok = {i for _, _, idx in years for i in idx}
+    neg = negation(toks, year_tok, vocab)
+    code = code_condition(words, toks, neg.at)
+    no_defense, no_defense_used = undefended(q, toks, words, neg.at)
+    target = target_of(q, toks, mentions, neg.at)
+    shape = shape_of(q, toks, target)
+    parts = parts_of(q, target, shape, no_defense)
+    named, named_kinds = entity_conditions(q, toks, mentions, neg.at, names.same)
+    t2i = t2i_condition(q, toks, named_kinds)
+    field_, field_used = text_field(words, shape.target)
+    used = ({i for i, t in enumerate(toks) if t.mention is not None} | year_tok | neg.cues
+            | code.used | no_defense_used | target.used | shape.used | named.used | t2i.used
+            | field_used | knowledge_followers(toks, mentions))
+    rest = rest_of(toks, used, vocab, explicit_field(words))
+    conds = (code.conds + ([Cond("defended", negated=True)] if no_defense else [])
+             + named.conds + year_conditions(years, neg.at) + t2i.conds
+             + text_condition(rest.text_words, field_, neg.at))
+    return Parse(Form(shape.target, tuple(conds), shape.agg, parts), mentions,
+                 [toks[i].text for i in rest.leftover],
+                 not_in_graph(q, lex, toks, names.versioned, rest.unknown),
+                 asks_count=shape.asks_count, unattached=unattached(q, toks, neg.dangling),
+                 notes=names.notes)
+
+
+def ask(store: Store, question: str, search=None) -> Answer:
+    """Answer ``question``; ``search(text, k)`` gives labelled fallback hits when nothing of
+    the question could be used."""
+    p = parse(store, question)
+    q = check_question(question)
+    if p.not_in_graph:
+        names = ", ".join(f"{u['text']!r}" + (f" (closest known: {', '.join(u['closest'])})"
+                                              if u["closest"] else "")
+                          for u in p.not_in_graph)
+        verb = "is" if len(p.not_in_graph) == 1 else "are"
+        a = _fallback(q, p, search, f"{names} {verb} not in the graph, so the question is not "
+                      "answered (an answer without it would answer a different question)",
+                      intent="unknown_entity")
+        a.understood_as = describe(p.form) if p.form else ("gaps" if p.gaps else "")
+        a.logical_form = p.form.as_dict() if p.form else None
+        return a
+    if p.gaps:
+        return answer_gaps(store, q, p)
+    form = p.form
+    assert form is not None
+    if p.unattached:
+        return unattached_answer(q, p, describe(form), form.as_dict())
+    if not form.conds and form.agg is None and not p.mentions and p.not_understood:
+        return _fallback(q, p, search, "no word of the question names a threat, attacker "
+                         "knowledge, model, defense method or paper of the graph",
+                         intent="search")
+    return _run(store, q, p, form)
+
+
+def _run(store: Store, q: str, p: Parse, form: Form) -> Answer:
+    """The form run on the store (a listing stops at ASK_ROWS rows; its total is counted up
+    to COUNT_CAP unless the question asks for the number), and the answer's message."""
+    try:
+        counted = form.agg is not None and form.agg.op == "count" or p.asks_count
+        res = run(store, form, cap=ASK_ROWS, count_cap=None if counted else COUNT_CAP)
+    except NotApplicable as e:
+        a = Answer(q, "not_applicable", "", [], p.mentions,
+                   message="; ".join(p.notes + [f"Not answered: {e}."]),
+                   understood_as=describe(form, context(store).tree),
+                   logical_form=form.as_dict(), not_understood=p.not_understood)
+        return a
+    cites = lexicon(store).citation_labels
+    answers = [answer_item(x, form, cites) for x in res.items]
+    a = Answer(q, "query", res.sparql, answers, p.mentions, asks_count=p.asks_count,
+               understood_as=res.understood_as, logical_form=form.as_dict(),
+               not_understood=p.not_understood, form=form)
+    msgs = list(p.notes)
+    if res.truncated:
+        a.total, a.total_exact = res.count, res.count_exact
+        a.count_sparql, a.count_source = res.total_sparql, res.count_source
+        unit = "rows" if form.target in ("attacks", "evaluations") else noun(form.target, 2)
+        source = (" (counted from the coverage summary stored at load)"
+                  if res.count_source == "summary" else "")
+        msgs.append(f"listing stopped at {ASK_ROWS} rows ({len(answers)} "
+                    f"{noun(form.target, len(answers))}); "
+                    + (f"{res.count:,} {unit} match{source}" if res.count_exact else
+                       f"more than {COUNT_CAP:,} {unit} match (counting stopped there; "
+                       f"ask \"how many …\" for the exact number)"))
+    if form.agg and form.agg.op == "count" or p.asks_count and not form.agg:
+        msgs.append(f"{res.count} {noun(form.target, res.count)}")
+    elif form.agg and form.agg.op in ("top", "bottom") and answers:
+        n = answers[0]["n"]
+        msgs.append(f"{', '.join(x['label'] for x in answers)}: {n} "
+                    f"{row_noun(form, n)}")
+    if p.not_understood:
+        msgs.append("not understood (not used): " + ", ".join(repr(w) for w in p.not_understood))
+    msgs += res.not_applied
+    a.message = "; ".join(msgs)
+    if form.agg and form.agg.op == "count":
+        a.total = res.count
+    return a
+
+
+def _fallback(q: str, p: Parse, search, why: str, intent: str) -> Answer:
+    """No answer by query: semantic-search hits instead, labelled as such."""
+    hits = search(q, 5) if search is not None else []
+    answers = [dict(h.as_dict(), source="semantic search") for h in hits]
+    msg = f"No answer by query: {why}; " + (
+        "showing semantic-search hits instead (not answers to the question)."
+        if answers else "no semantic-search hits either.")
+    return Answer(q, intent, "", answers, p.mentions, message=msg,
+                  not_understood=p.not_understood, not_in_graph=p.not_in_graph)

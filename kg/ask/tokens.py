@@ -1,0 +1,170 @@
+"""The words of a question: the cue lists a parse reads, the checks a question passes, and
+its tokens.
+
+A token is a normalised word of the question (:func:`kg.lexicon.tokens`: case, accents,
+plural ``s``) with its character span and the mention (:mod:`kg.ask.mentions`) it lies in.
+The word lists below are the whole of the parser's vocabulary: targets, negations,
+aggregates, code and text cues, and the generic words that carry a question's shape
+rather than a condition (never reported as not understood).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+
+from ..errors import KGError
+from ..lexicon import tokens
+from ..linking import Mention, check_words
+from ..stores.base import Store, select_values
+
+MAX_QUESTION_CHARS = 1000
+
+
+def rx(pattern: str) -> re.Pattern:
+    """A case-insensitive pattern."""
+    return re.compile(pattern, re.I)
+
+
+GAP_CUE = rx(r"\bgaps?\b|under-?(studied|explored|researched)|unexplored|open (problem|question)|"
+             r"blind spot|uncovered|not (yet )?covered|missing (work|research)|"
+             r"research opportunit")
+UNDEFENDED = rx(r"\bun-?(defended|protected|mitigated)\b|no ?one defends|nobody defends")
+NEGATIONS = {"not", "no", "without", "except", "excluding", "exclude", "neither", "nor",
+             "never", "non", "lack", "lacking", "missing", "none", "nothing", "zero", "isn",
+             "aren", "doesn", "don", "didn", "wasn", "weren", "nt", "other"}
+_DEFENSE = rx(r"^(defen[cs]|defend|protect|mitigat|countermeasure|safeguard|prevent|guard|"
+              r"remed|fix|stop|block|secur|harden|counter)")
+ATTACK_CUE = rx(r"^(attack|exploit|mia$)")  # a cue that attack rows are meant
+ATTACK_NOUN = rx(r"^(attacks?|exploits?|mias?)$")  # attacks asked for
+CODE_WORD = rx(r"^(code|implementation|github|repo|repository|open|source|sourced)$")
+ONLY = {"only", "just", "purely", "exclusively", "solely"}
+LIMIT_CUE = rx(r"^(need|require|rely|relie|depend|assum|limitation|limited|limit|weakness|"
+               r"drawback|shortcoming|downside|caveat|restrict|requirement)")
+EFFECT_CUE = rx(r"^(achiev|effective|effectivenes|performance|succe|result|reach|report)")
+NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+           "eight": 8, "nine": 9, "ten": 10}
+# Target nouns (normalised tokens) -> target
+TARGET_NOUN = {
+    "attack": "attacks", "mia": "attacks", "exploit": "attacks",
+    "defense": "methods", "defence": "methods", "method": "methods", "countermeasure": "methods",
+    "mitigation": "methods", "safeguard": "methods", "protection": "methods",
+    "technique": "methods",
+    "paper": "papers", "work": "papers", "study": "papers", "publication": "papers",
+    "publish": "papers", "preprint": "papers",
+    "article": "papers", "reference": "papers", "literature": "papers",
+    "model": "models", "victim": "models", "architecture": "models",
+    "threat": "threats", "risk": "threats", "vulnerability": "threats", "category": "threats",
+    "knowledge": "knowledge", "setting": "knowledge", "level": "knowledge",
+}
+GROUP_CUE = {"per", "each", "every", "by"}
+MOST = {"most", "maximum", "max", "highest", "largest", "biggest", "often", "frequently"}
+LEAST = {"least", "fewest", "minimum", "min", "lowest", "smallest", "rarely"}
+COUNT_CUE = rx(r"\bhow many\b|\bnumber of\b|\bcount\b|\bhow often\b")
+ENTITY_PREP = {"against", "on", "for", "from", "by", "of", "in", "targeting", "target",
+               "about", "with", "to", "like", "called", "named"}
+
+# Words that carry the question's shape (targets, verbs, cues) or nothing at all.
+GENERIC = {t for w in """
+attack attacks attacked attacking defense defence defend defends defended protect protects
+protected protection mitigate mitigates mitigated mitigation countermeasure safeguard prevent
+method methods technique approach paper work works study studies studied research
+publication article evaluate evaluates evaluated evaluation threat risk model target targets
+targeted targeting victim which what list show give find tell name there exist exists known
+used use uses using need needs require requires required rely relies depend depends assume
+assumes access only work against kind type category privacy diffusion generative image images
+data training code public available implementation open source github repository release
+released without lack lacking missing many number count how gap gaps problem question
+effective effectiveness limitation limitations achieve achieves result results performance
+success does did do have has been being get got tested test hit survey graph knowledge
+setting settings scenario via also both either neither nor any all each every most least
+more fewer less than per one ones other others same different about regarding concerning
+concern address addresses addressed propose proposes proposed present presents cover covers
+covered apply applies applied exploit exploits versus vs compare comparison between kinds
+types categories level levels box black white grey gray way ways also please me show
+whose where when often frequently times but mention mentions mentioned mentioning say says
+said contain contains containing word words phrase time highest lowest largest fewest exist existing available
+against except excluding exclude those that these their them model's attacker adversary
+adversaries setting assumed assumption rows row entries entry sample samples involve involved
+involving concerned deal deals dealing focus focused reported report reports reach reached
+publish published publishes publication presented appear appeared appears accepted
+conference conferences venue venues proceedings journal year years since before after until
+till between later earlier recent newer older onwards onward starting prior through
+author authors authored coauthored co written wrote writes writer by
+""".split() for t, _, _ in tokens(w)}
+GENERIC |= set(NUMBERS)
+
+
+def has_defense(tok: str) -> bool:
+    """A word that speaks of defending ("defense", "protects", "mitigating" …)."""
+    return bool(_DEFENSE.match(tok))
+
+
+def looks_like_sparql(text: str) -> bool:
+    """A SPARQL keyword and a brace or variable: a query pasted where a question goes."""
+    return bool(re.search(r"\b(select|construct|describe|ask|insert|delete|prefix|where)\b",
+                          text, re.I) and re.search(r"[{}]|\?[A-Za-z_]\w*\s", text))
+
+
+def check_question(question: str) -> str:
+    """The question with whitespace collapsed, or KGError: empty, too long, without
+    words, or a SPARQL query (to be run with ``kg sparql``)."""
+    q = check_words(question, "question", MAX_QUESTION_CHARS,
+                    'empty question: ask e.g. kg ask "which defenses protect Stable '
+                    'Diffusion against membership inference?"', "has no words to answer")
+    if looks_like_sparql(q):
+        raise KGError("this looks like a SPARQL query, not a question; run it with "
+                      "kg sparql (read-only)")
+    return q
+
+
+_TEXTS = """SELECT DISTINCT ?t WHERE { { ?r rd:effectiveness ?t } UNION { ?r rd:limitation ?t } }"""
+
+
+@functools.lru_cache(maxsize=8)
+def text_vocabulary(store: Store) -> frozenset[str]:
+    """The normalised words of every effectiveness and limitation cell of the store."""
+    words: set[str] = set()
+    for (t,) in select_values(store, _TEXTS)[1]:
+        words.update(tok for tok, _, _ in tokens(t or ""))
+    return frozenset(words)
+
+
+@dataclass
+class Tok:
+    """A normalised word of the question, its span, and the mention it lies in."""
+
+    norm: str
+    start: int
+    end: int
+    text: str
+    mention: int | None = None  # index into the mentions of the question
+
+
+def tokenise(q: str, mentions: list[Mention]) -> list[Tok]:
+    """The tokens of ``q``, each pointing at the first of ``mentions`` whose span holds it."""
+    out = []
+    for norm, s, e in tokens(q):
+        t = Tok(norm, s, e, q[s:e])
+        for i, m in enumerate(mentions):
+            if m.start <= s and e <= m.end:
+                t.mention = i
+                break
+        out.append(t)
+    return out
+
+
+def name_like(tok: Tok, first: bool) -> bool:
+    """Whether a word looks like a name (letters and digits, capitals, a capital inside):
+    such a word the graph does not hold is reported as not in the graph."""
+    text = tok.text
+    if len(text) < 2:
+        return False
+    if any(ch.isdigit() for ch in text) and any(ch.isalpha() for ch in text):
+        return True
+    if text.isupper() and len(text) >= 2:
+        return True
+    return text[0].isupper() and not first and not text.isupper() or (
+        any(ch.isupper() for ch in text[1:]) and any(ch.islower() for ch in text))
+

@@ -1,0 +1,365 @@
+"""Compiling a logical form to one SPARQL SELECT with bound values.
+
+:func:`compile_form` writes ``?key ?label ?row`` per row (listings) or ``?key ?label ?n``
+(aggregates over rows per item), with every value an RDF term in a ``VALUES`` block
+(:func:`kg.sparql_text.sparql_term`), never user text. The shapes are chosen by measurement
+at 100k papers (each choice says its figures where it is made): VALUES blocks first in each
+group (:func:`_seeded`); a negation on the row's own predicate as a per-row
+``FILTER NOT EXISTS``, one through the paper as ``MINUS``; all-of on an item and "has a
+defense" as DISTINCT sub-selects, never a per-row ``FILTER EXISTS``. A positive condition no
+row of the target can hold raises :class:`kg.errors.NotApplicable` (:func:`why_not`).
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, replace
+
+from rdflib import Literal, URIRef
+
+from ..errors import NotApplicable
+from ..family import ModelTree, model_tree
+from ..sparql_text import sparql_term
+from ..stores.base import Store, select_values
+from .form import ANSWER_TYPE, ITEM_KIND, TARGET_NOUN, Cond, Form, render_cond
+
+_ROW_CLASS = {"attacks": "rd:Attack", "defenses": "rd:DefenseEvaluation"}
+_THREAT = {"attacks": "rd:threat", "defenses": "rd:mitigates"}
+_TEXT = {"attacks": {"effectiveness": "rd:effectiveness", "limitation": "rd:limitation"},
+         "defenses": {"effectiveness": "rd:effectiveness"}}
+#: the predicate of each answer type's label
+LABEL_PREDICATE = {"paper": "dcterms:title", "method": "rdfs:label", "model": "skos:prefLabel",
+                   "threat": "skos:prefLabel", "knowledge": "skos:prefLabel"}
+
+
+@dataclass(frozen=True)
+class Context:
+    """What compiling needs from the graph: the model tree and the knowledge levels."""
+
+    tree: ModelTree
+    knowledge: frozenset[str]
+    #: the publication years the graph holds, as (year, the literal as stored); None: not
+    #: read (a year condition is then a FILTER over every row's year)
+    years: tuple[tuple[int, Literal], ...] | None = None
+
+
+_KNOWLEDGE = "SELECT ?k WHERE { ?k a rd:AttackerKnowledge }"
+_YEARS = "SELECT DISTINCT ?y WHERE { ?p rd:publicationYear ?y }"
+
+
+@functools.lru_cache(maxsize=8)
+def context(store: Store) -> Context:
+    years = []
+    for r in store.select(_YEARS):
+        try:
+            years.append((int(r["y"].toPython()), r["y"]))
+        except (TypeError, ValueError):
+            return Context(model_tree(store), _knowledge(store))  # an odd year: FILTER
+    return Context(model_tree(store), _knowledge(store), tuple(sorted(years)))
+
+
+def _knowledge(store: Store) -> frozenset[str]:
+    return frozenset(r[0] for r in select_values(store, _KNOWLEDGE)[1])
+
+
+class _Vars:
+    """Fresh variable names; a sub-select's branches get their own ``prefix`` (rdflib joins
+    a sub-select's inner variable with an outer one of the same name)."""
+
+    def __init__(self, prefix: str = "") -> None:
+        self.n = 0
+        self.prefix = prefix
+
+    def new(self, stem: str) -> str:
+        self.n += 1
+        return f"?{self.prefix}{stem}{self.n}"
+
+
+def _values(var: str, iris) -> str:
+    return f"VALUES {var} {{ " + " ".join(sparql_term(URIRef(i)) for i in sorted(iris)) + " }"
+
+
+def _iris(c: Cond, ctx: Context) -> set[str]:
+    if c.kind == "model" and c.mode != "exact":
+        return set().union(*(ctx.tree.below(v.iri) for v in c.values))
+    return {v.iri for v in c.values}
+
+
+def why_not(c: Cond, part: str) -> str | None:
+    """Why ``c`` cannot hold on a row of ``part`` (None: it can)."""
+    if part == "defenses" and c.kind == "knowledge":
+        return "defense rows carry no attacker knowledge (the survey gives it for attacks)"
+    if part == "defenses" and c.kind == "defended":
+        return "'has a defense' is a condition on attack rows"
+    if part == "defenses" and c.kind == "text" and c.field == "limitation":
+        return "defense rows have no limitation column"
+    if part == "attacks" and c.kind == "method":
+        return "defense methods are named by defense rows, not attack rows"
+    return None
+
+
+def _cond_lines(c: Cond, r: str, part: str, ctx: Context, v: _Vars) -> list[str]:
+    """Patterns that make row ``r`` of ``part`` satisfy ``c`` (ignoring negation)."""
+    if c.kind == "text":
+        preds = (list(_TEXT[part].values()) if c.field == "any" else [_TEXT[part][c.field]])
+        t = v.new("text")
+        words = [v.new("word") for _ in c.words]
+        lines = [f"{r} {'|'.join(preds)} {t} ."]
+        lines += [f"VALUES {w} {{ {sparql_term(Literal(word))} }}"
+                  for w, word in zip(words, c.words, strict=True)]
+        lines.append("FILTER(" + " && ".join(f"CONTAINS(LCASE(STR({t})), {w})" for w in words)
+                     + ")")
+        return lines
+    if c.kind == "code":  # linked: rd:CodeLinked; unlinked: either other state
+        p = v.new("codepaper")
+        if c.code == "linked":
+            return [f"{r} rd:fromPaper {p} .", f"{p} rd:codeAvailability rd:CodeLinked ."]
+        a = v.new("code")
+        return [f"{r} rd:fromPaper {p} .", f"{p} rd:codeAvailability {a} .",
+                f"VALUES {a} {{ rd:CodeWithoutLink rd:NoCodeMarked }}"]
+    if c.kind == "year":
+        p, y = v.new("yearpaper"), v.new("year")
+        tests = []
+        lo, hi = c.years
+        if ctx.years is not None:  # the graph's years in the range, bound first (_seeded):
+            # the same rows as the FILTER, without reading every row's year (at 100k papers
+            # "membership inference papers before 2024" ran minutes)
+            held = [lit for year, lit in ctx.years
+                    if (lo is None or year >= lo) and (hi is None or year <= hi)]
+            return [f"{r} rd:fromPaper {p} .", f"{p} rd:publicationYear {y} .",
+                    f"VALUES {y} {{ " + " ".join(sparql_term(t) for t in held) + " }"
+                    if held else "FILTER(false)"]  # (rdflib cannot read an empty VALUES)
+        if lo is not None:
+            tests.append(f"{y} >= {sparql_term(Literal(lo))}")
+        if hi is not None:
+            tests.append(f"{y} <= {sparql_term(Literal(hi))}")
+        return [f"{r} rd:fromPaper {p} .", f"{p} rd:publicationYear {y} .",
+                "FILTER(" + " && ".join(tests) + ")"]
+    if c.kind in ("author", "venue"):
+        p, x = v.new(c.kind + "paper"), v.new(c.kind)
+        pred = "dcterms:creator" if c.kind == "author" else "rd:publishedAt"
+        return [f"{r} rd:fromPaper {p} .", f"{p} {pred} {x} .", _values(x, _iris(c, ctx))]
+    if c.kind == "t2i":
+        m = v.new("t2imodel")
+        return [f"{r} rd:evaluatedOn {m} .", f"{m} rd:isTextToImage true ."]
+    if c.kind == "defended":
+        # the defended threats once, as a sub-select (a FILTER EXISTS is evaluated per row:
+        # "which threats have no defense" ran minutes at 100k papers); rd:mitigates has
+        # the domain rd:DefenseEvaluation (ontology), so the subject needs no type check
+        t, d = v.new("threat"), v.new("defense")
+        return [f"{{ SELECT DISTINCT {t} WHERE {{ {d} rd:mitigates {t} . }} }}",
+                f"{r} rd:threat {t} ."]
+    pred = {"threat": _THREAT[part], "knowledge": "rd:assumesKnowledge",
+            "model": "rd:evaluatedOn", "method": "rd:method", "paper": "rd:fromPaper"}[c.kind]
+    x = v.new(c.kind)
+    lines = [f"{r} {pred} {x} .", _values(x, _iris(c, ctx))]
+    if c.mode == "only":
+        rest = (ctx.knowledge if c.kind == "knowledge" else set()) - _iris(c, ctx)
+        if c.kind != "knowledge":
+            raise NotApplicable("'only' applies to attacker knowledge")
+        if rest:  # per row, from the bound row (see _not_exists)
+            y = v.new("other")
+            lines.append(f"FILTER NOT EXISTS {{ {r} {pred} {y} . {_values(y, rest)} }}")
+    return lines
+
+
+#: negated conditions that are one predicate of the row itself: tested per row
+_DIRECT = frozenset({"threat", "knowledge", "model", "method"})
+
+
+def _not_exists(lines: list[str]) -> str:
+    """A negation tested per row, starting from the bound row (its VALUES last): for a
+    negated condition on the row's own predicate, a FILTER NOT EXISTS reads a row's few
+    values, where a MINUS reads every row that holds the condition. At 100k papers, the
+    100 rows of "attacks on DDPM but not on LDM": 18 ms vs 243 ms with MINUS ("black-box
+    only attacks": 15 ms vs 87 ms). A negation through the paper (code, year, author) stays
+    a MINUS: from a bound row Oxigraph scans the paper's side per row (4.1 s for 100 rows)."""
+    return ("FILTER NOT EXISTS { " + " ".join(
+        [x for x in lines if not x.startswith("VALUES ")]
+        + [x for x in lines if x.startswith("VALUES ")]) + " }")
+
+
+def _split(c: Cond, row_target: bool) -> list[Cond]:
+    """An all-of condition as one single-value condition per value."""
+    if c.mode == "all" and len(c.values) > 1:
+        return [replace(c, values=(val,), mode="any") for val in c.values]
+    return [c]
+
+
+def _link(target: str, part: str, r: str, item: str) -> str:
+    return {"methods": f"{r} rd:method {item} .", "papers": f"{r} rd:fromPaper {item} .",
+            "models": f"{r} rd:evaluatedOn {item} .", "threats": f"{r} {_THREAT[part]} {item} .",
+            "knowledge": f"{r} rd:assumesKnowledge {item} ."}[target]
+
+
+def _branch(form: Form, part: str, ctx: Context, v: _Vars, key: str = "?key") -> list[str]:
+    """The patterns of one part: ?row of ``part`` linked to ``key``, with every condition."""
+    row_target = form.target in ("attacks", "evaluations")
+    own = ITEM_KIND.get(form.target)
+    lines = [f"?row a {_ROW_CLASS[part]} ."]
+    if form.target == "attacks":
+        lines.append(f"?row rd:fromPaper {key} .")
+    elif form.target == "evaluations":
+        lines.append(f"?row rd:method {key} .")
+    else:
+        lines.append(_link(form.target, part, "?row", key))
+    item_conds = [c for c in form.conds if c.kind == own]
+    row_conds = [c for c in form.conds if c.kind != own]
+    for c in item_conds:
+        iris = _iris(c, ctx)
+        if c.negated:
+            lines.append(f"FILTER({key} NOT IN (" + ", ".join(sparql_term(URIRef(i))
+                                                            for i in sorted(iris)) + "))")
+        else:
+            lines.append(_values(key, iris))
+    positive = [c for c in row_conds if not c.negated and not (c.mode == "all"
+                                                                and len(c.values) > 1)]
+    all_of = [s for c in row_conds if not c.negated and c.mode == "all" and len(c.values) > 1
+              for s in _split(c, row_target)]
+    for c in positive:
+        lines += _cond_lines(c, "?row", part, ctx, v)
+    for c in all_of:
+        if row_target:
+            lines += _cond_lines(c, "?row", part, ctx, v)
+        else:
+            r = v.new("row")
+            inner = [f"{r} a {_ROW_CLASS[part]} .", _link(form.target, part, r, key)]
+            for p in positive:
+                inner += _cond_lines(p, r, part, ctx, v)
+            inner += _cond_lines(c, r, part, ctx, v)
+            # a semi-join on the key: the items with such a row, once each (DISTINCT), so
+            # the join adds no rows; as fast as its VALUES (a FILTER EXISTS is evaluated
+            # per outer row: "defenses evaluated on DDPM and SD" > 10 s at 100k papers)
+            lines.append(f"{{ SELECT DISTINCT {key} WHERE {{ " + " ".join(_seeded(inner))
+                         + " } }")
+    for c in row_conds:
+        if not c.negated:
+            continue
+        if row_target and why_not(c, part):
+            continue  # no row of this part can satisfy it: the negation holds
+        # a negated all-of: no row holding every value at once
+        subs = _split(c, row_target) if c.mode == "all" else [c]
+        if row_target:
+            patterns = [line for sub in subs for line in _cond_lines(sub, "?row", part, ctx, v)]
+            if all(sub.kind in _DIRECT and sub.mode != "only" for sub in subs):
+                lines.append(_not_exists(patterns))
+                continue
+            inner = " ".join(_seeded(patterns))
+        else:  # any row of the item, in every table the form ranges over
+            alts = []
+            for other in form.parts:
+                if why_not(c, other):
+                    continue
+                r = v.new("row")
+                alts.append(" ".join(_seeded([f"{r} a {_ROW_CLASS[other]} .",
+                                              _link(form.target, other, r, key)]
+                                             + [line for sub in subs
+                                                for line in _cond_lines(sub, r, other, ctx,
+                                                                        v)])))
+            if not alts:
+                continue  # no row of any part can satisfy it: the negation holds
+            inner = alts[0] if len(alts) == 1 else " UNION ".join("{ " + x + " }" for x in alts)
+        # MINUS, not FILTER NOT EXISTS, for the rest: the same rows here (?row / the key is
+        # bound before it and shared; the inner's other variables are fresh), and Oxigraph
+        # evaluates a NOT EXISTS through the paper once per outer row (100 rows of "attacks
+        # without public code" at 100k papers: 4.1 s; with MINUS 0.4 s)
+        lines.append("MINUS { " + inner + " }")
+    return _seeded(lines)
+
+
+def _seeded(lines: list[str]) -> list[str]:
+    """The VALUES blocks first: a pure reordering of a group's joins (every MINUS comes
+    after them anyway, and no MINUS shares their variables, which are fresh), and Oxigraph
+    seeds the join from the bound values instead of scanning every row of the class: at
+    100k papers "what protects Stable Diffusion against membership inference?" (LIMIT 100)
+    took over 10 minutes with the VALUES after the patterns, 21 ms with them first."""
+    return ([line for line in lines if line.startswith("VALUES ")]
+            + [line for line in lines if not line.startswith("VALUES ")])
+
+
+def applicable_parts(form: Form) -> tuple[tuple[str, ...], list[str]]:
+    """The parts every positive condition can hold on, and the reasons for the others."""
+    ok, why = [], []
+    for part in form.parts:
+        reasons = [(c, why_not(c, part)) for c in form.conds if not c.negated]
+        bad = [(c, r) for c, r in reasons if r]
+        if bad:
+            why += [f"{render_cond(c)}: {r}" for c, r in bad]
+        else:
+            ok.append(part)
+    return tuple(ok), why
+
+
+@dataclass(frozen=True)
+class Compiled:
+    form: Form
+    sparql: str
+    count_sparql: str  # the number of items of a listing (used past ROW_CAP)
+    grouped: bool  # rows carry ?n (per-item row counts)
+    count_body: str = ""  # the counted variable and the pattern (bounded_count)
+
+
+def compile_form(form: Form, ctx: Context) -> Compiled:
+    """One SPARQL SELECT for ``form``: ``?key ?label ?row`` per row (listings) or
+    ``?key ?label ?n`` (aggregates over rows per item). NotApplicable when a positive
+    condition holds on none of the rows the target ranges over."""
+    parts, why = applicable_parts(form)
+    if not parts:
+        raise NotApplicable(f"cannot apply to {TARGET_NOUN[form.target]}: " + "; ".join(
+            dict.fromkeys(why)))
+    v = _Vars()
+    branches = [_branch(form, p, ctx, v) for p in parts]
+    # top / bottom: the MAX/MIN sub-select has its own key variable and is compared in a
+    # FILTER (rdflib does not join two sub-selects on an aggregated variable).
+    other = [_branch(form, p, ctx, _Vars("o"), "?otherkey") for p in parts]
+
+    def body(indent: str = "  ", branches=branches) -> str:
+        if len(branches) == 1:
+            return "\n".join(indent + line for line in branches[0])
+        return f"\n{indent}UNION\n".join(
+            indent + "{\n" + "\n".join(indent + "  " + line for line in b) + "\n" + indent + "}"
+            for b in branches)
+
+    label = f"?key {LABEL_PREDICATE[ANSWER_TYPE[form.target]]} ?label ."
+    op = form.agg.op if form.agg else ""
+    if op in ("per_item", "more_than", "fewer_than"):
+        having = ""
+        if op != "per_item":
+            cmp = ">" if op == "more_than" else "<"
+            having = f"\nHAVING (COUNT(DISTINCT ?row) {cmp} {sparql_term(Literal(form.agg.n))})"
+        sparql = (f"SELECT ?key ?label (COUNT(DISTINCT ?row) AS ?n) WHERE {{\n{body()}\n"
+                  f"  {label}\n}}\nGROUP BY ?key ?label{having}\nORDER BY DESC(?n) ?label")
+        grouped = True
+    elif op in ("top", "bottom"):
+        best = "MAX" if op == "top" else "MIN"
+        inner = (f"SELECT ?key (COUNT(DISTINCT ?row) AS ?n) WHERE {{\n{body('      ')}\n"
+                 f"    }} GROUP BY ?key")
+        inner2 = (f"SELECT ?otherkey (COUNT(DISTINCT ?row) AS ?c) WHERE {{\n"
+                  f"{body('        ', other)}\n      }} GROUP BY ?otherkey")
+        sparql = (f"SELECT ?key ?label ?n WHERE {{\n  {{ {inner} }}\n"
+                  f"  {{ SELECT ({best}(?c) AS ?best) WHERE {{ {{ {inner2} }} }} }}\n"
+                  f"  FILTER(?n = ?best)\n  {label}\n}}\nORDER BY ?label")
+        grouped = True
+    elif op in ("earliest", "latest"):  # the rows whose paper has the first / last year
+        best = "MIN" if op == "earliest" else "MAX"
+        # the sub-select's rows get their own variable too (see _Vars)
+        inner_rows = [[line.replace("?row", "?yrow") for line in b] for b in other]
+        sparql = (f"SELECT DISTINCT ?key ?label ?row WHERE {{\n{body()}\n"
+                  f"  ?row rd:fromPaper ?whenpaper . ?whenpaper rd:publicationYear ?when .\n"
+                  f"  {{ SELECT ({best}(?y) AS ?best) WHERE {{\n{body('      ', inner_rows)}\n"
+                  f"      ?yrow rd:fromPaper ?ypaper . ?ypaper rd:publicationYear ?y .\n    }} }}\n"
+                  f"  FILTER(?when = ?best)\n  {label}\n}}")
+        grouped = False
+    else:
+        sparql = f"SELECT DISTINCT ?key ?label ?row WHERE {{\n{body()}\n  {label}\n}}"
+        grouped = False
+    count_var = "?row" if form.target in ("attacks", "evaluations") else "?key"
+    counted = branches
+    if count_var == "?row":  # rows are counted, not their paper / method: the row's link to
+        # its key is left out (every attack and defense evaluation has exactly one paper and
+        # one method, ontology/shapes.ttl; a quarter of a bounded count's time at 100k)
+        link = {"attacks": "?row rd:fromPaper ?key .", "evaluations": "?row rd:method ?key ."}
+        counted = [[line for line in b if line != link[form.target]] for b in branches]
+    count = f"SELECT (COUNT(DISTINCT {count_var}) AS ?n) WHERE {{\n{body(branches=counted)}\n}}"
+    return Compiled(form, sparql, count, grouped, f"{count_var}\n{body('    ', counted)}")
+

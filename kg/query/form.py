@@ -1,0 +1,212 @@
+"""The logical form: what is asked for (a target), the conditions on it, an aggregate — and
+the form in words.
+
+A :class:`Form` is a plain, checked value: a target of :data:`TARGETS`, a conjunction of
+:class:`Cond` (each positive or negated, any-of / all-of / only / exact), an optional
+:class:`Agg`, and the parts (attack rows, defense rows) it ranges over. :func:`describe`
+says a form in words, the same words wherever it is shown (``understood as``, exports).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from ..family import ModelTree
+
+TARGETS = ("attacks", "evaluations", "methods", "papers", "models", "threats", "knowledge")
+KINDS = ("threat", "knowledge", "model", "method", "paper", "code", "text", "defended", "t2i",
+         "author", "venue", "year")
+#: Conditions on the row's paper (its curated bibliographic facts): any row of the paper.
+PAPER_KINDS = ("author", "venue", "year")
+MODES = ("any", "all", "only", "exact")  # exact: a model itself, not the models below it
+AGGREGATES = ("count", "per_item", "top", "bottom", "more_than", "fewer_than", "earliest",
+              "latest")
+FIELDS = ("any", "effectiveness", "limitation")
+PARTS = ("attacks", "defenses")
+
+# The entity kind each target lists (its own-kind conditions constrain the item).
+ITEM_KIND = {"methods": "method", "papers": "paper", "models": "model", "threats": "threat",
+             "knowledge": "knowledge"}
+ANSWER_TYPE = {"attacks": "paper", "evaluations": "method", "methods": "method",
+               "papers": "paper", "models": "model", "threats": "threat",
+               "knowledge": "knowledge"}
+DEFAULT_PARTS = {"attacks": ("attacks",), "evaluations": ("defenses",),
+                 "methods": ("defenses",), "knowledge": ("attacks",),
+                 "papers": PARTS, "models": PARTS, "threats": PARTS}
+#: a target in words, and the rows a part holds
+TARGET_NOUN = {"attacks": "attacks", "evaluations": "defense evaluations",
+               "methods": "defense methods", "papers": "papers", "models": "models",
+               "threats": "threats", "knowledge": "attacker-knowledge levels"}
+PART_NOUN = {"attacks": "attack rows", "defenses": "defense rows"}
+
+
+@dataclass(frozen=True)
+class Term:
+    """A value of a condition: a node of the graph with its label."""
+
+    iri: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Cond:
+    """One condition. ``values`` are graph nodes (threat, knowledge, model, method,
+    paper); ``code`` is "linked" (the source links a repository: rd:CodeLinked) or
+    "unlinked" (it links none: rd:CodeWithoutLink or rd:NoCodeMarked); ``words``
+    are lower-case words a text ``field`` must all contain; ``author`` values are people
+    (a paper with any of them among its authors), ``venue`` values venues; ``year`` is the
+    publication year within ``years`` = (first, last), either end open (None)."""
+
+    kind: str
+    values: tuple[Term, ...] = ()
+    mode: str = "any"
+    negated: bool = False
+    words: tuple[str, ...] = ()
+    field: str = "any"
+    code: str = ""
+    years: tuple[int | None, int | None] = (None, None)
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown condition kind {self.kind!r}")
+        if self.mode not in MODES:
+            raise ValueError(f"unknown mode {self.mode!r}")
+        if self.kind == "text" and not self.words:
+            raise ValueError("a text condition needs words")
+        if self.kind == "code" and self.code not in ("linked", "unlinked"):
+            raise ValueError("a code condition is 'linked' or 'unlinked'")
+        if self.kind in ("threat", "knowledge", "model", "method", "paper", "author",
+                         "venue") and not self.values:
+            raise ValueError(f"a {self.kind} condition needs values")
+        if self.kind == "year":
+            lo, hi = self.years
+            if lo is None and hi is None or lo is not None and hi is not None and lo > hi:
+                raise ValueError(f"a year condition needs a range, not {self.years}")
+
+    def as_dict(self) -> dict:
+        d: dict = {"kind": self.kind}
+        if self.values:
+            d["values"] = [{"iri": v.iri, "label": v.label} for v in self.values]
+        if self.mode != "any":
+            d["mode"] = self.mode
+        if self.negated:
+            d["negated"] = True
+        if self.words:
+            d["words"] = list(self.words)
+            d["field"] = self.field
+        if self.code:
+            d["code"] = self.code
+        if self.kind == "year":
+            d["years"] = list(self.years)
+        return d
+
+
+@dataclass(frozen=True)
+class Agg:
+    op: str
+    n: int = 0
+
+    def __post_init__(self) -> None:
+        if self.op not in AGGREGATES:
+            raise ValueError(f"unknown aggregate {self.op!r}")
+
+    def as_dict(self) -> dict:
+        return {"op": self.op, **({"n": self.n} if self.op in ("more_than", "fewer_than")
+                                  else {})}
+
+
+@dataclass(frozen=True)
+class Form:
+    """What is asked for and the conditions on it."""
+
+    target: str
+    conds: tuple[Cond, ...] = ()
+    agg: Agg | None = None
+    parts: tuple[str, ...] = ()  # the rows it ranges over; () = the target's default
+
+    def __post_init__(self) -> None:
+        if self.target not in TARGETS:
+            raise ValueError(f"unknown target {self.target!r}")
+        if not self.parts:
+            object.__setattr__(self, "parts", DEFAULT_PARTS[self.target])
+        for p in self.parts:
+            if p not in DEFAULT_PARTS[self.target]:
+                raise ValueError(f"{self.target} do not range over {p}")
+
+    def with_conds(self, *conds: Cond) -> Form:
+        return replace(self, conds=self.conds + conds)
+
+    def as_dict(self) -> dict:
+        d: dict = {"target": self.target, "parts": list(self.parts),
+                   "conditions": [c.as_dict() for c in self.conds]}
+        if self.agg:
+            d["aggregate"] = self.agg.as_dict()
+        return d
+
+
+# ------------------------------------------------------------------ rendering in words
+
+def _names(values: tuple[Term, ...], tree: ModelTree | None, kind: str) -> str:
+    out = []
+    for v in values:
+        fam = kind == "model" and tree is not None and tree.has_children(v.iri)
+        out.append(f"{v.label} family" if fam else v.label)
+    return out[0] if len(out) == 1 else "{" + ", ".join(out) + "}"
+
+
+def render_cond(c: Cond, tree: ModelTree | None = None) -> str:
+    if c.kind == "code":  # two answers over three states: linked, or not (marked or none)
+        linked = (c.code == "linked") != c.negated
+        return "code linked in the survey" if linked else (
+            "no code link in the survey (code marked without a link, or none marked)")
+    if c.kind == "t2i":
+        return "no text-to-image model" if c.negated else "model is text-to-image"
+    if c.kind == "defended":
+        return "no defense evaluated for its threat" if c.negated else \
+            "a defense evaluated for its threat"
+    if c.kind == "year":
+        lo, hi = c.years
+        if lo == hi:
+            return f"year {'≠' if c.negated else '='} {lo}"
+        elif lo is None:
+            span = f"≤ {hi}"
+        elif hi is None:
+            span = f"≥ {lo}"
+        else:
+            span = f"∈ {lo}–{hi}"
+        return f"year {'not ' if c.negated else ''}{span}"
+    if c.kind == "text":
+        where = {"any": "effectiveness or limitation", "effectiveness": "effectiveness",
+                 "limitation": "limitation"}[c.field]
+        words = " and ".join(f'"{w}"' for w in c.words)
+        return f"{where} {'does not contain' if c.negated else 'contains'} {words}"
+    if c.mode == "exact":
+        names = _names(c.values, None, c.kind)
+        return f"{c.kind} {'≠' if c.negated else '='} {names} (exactly, not the models below it)"
+    names = _names(c.values, tree, c.kind)
+    if c.mode == "only":
+        return f"{c.kind} {'not ' if c.negated else ''}= {names} only"
+    if c.mode == "all" and len(c.values) > 1:
+        names = " and ".join(_names((v,), tree, c.kind) for v in c.values)
+        return f"{c.kind} {'not ' if c.negated else ''}∋ {names}"
+    symbol = ("∉" if c.negated else "∈") if (len(c.values) > 1 or "family" in names) else (
+        "≠" if c.negated else "=")
+    return f"{c.kind} {symbol} {names}"
+
+
+def describe(form: Form, tree: ModelTree | None = None) -> str:
+    """The form in words: ``attacks · threat = Membership inference · model ∈ Stable
+    Diffusion family · knowledge = Black-box only · code linked in the survey``."""
+    head = TARGET_NOUN[form.target]
+    if form.target in ("papers", "models", "threats") and len(form.parts) == 1:
+        head += f" (from {PART_NOUN[form.parts[0]]})"
+    words = [head] + [render_cond(c, tree) for c in form.conds]
+    if form.agg:
+        words.append({"count": "count", "per_item": "count of rows per item",
+                      "top": "the most rows", "bottom": "the fewest rows",
+                      "more_than": f"more than {form.agg.n} rows",
+                      "fewer_than": f"fewer than {form.agg.n} rows",
+                      "earliest": "the earliest publication year",
+                      "latest": "the latest publication year"}[form.agg.op])
+    return " · ".join(words)
+
