@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import click
 import pytest
 
@@ -31,12 +33,47 @@ def test_export_formats_in_readme():
         assert name in README, name
 
 
-def test_modules_in_architecture():
-    for path in sorted((ROOT / "kg").rglob("*.py")):
-        if path.name == "__init__.py" and path.parent.name != "export":
-            continue
-        mod = ".".join(path.relative_to(ROOT).with_suffix("").parts)
-        mod = mod.removesuffix(".__init__")
-        short = mod.rsplit(".", 1)[0] + ".*" if mod.startswith("kg.commands.") else mod
-        assert f"`{mod}`" in ARCH or f"`{short}`" in ARCH or (
-            mod.startswith("kg.export.") and "`kg.export." in ARCH), mod
+def kg_modules() -> set[str]:
+    """Every module of the package as a dotted name (a package by its own name)."""
+    return {".".join(p.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+            for p in (ROOT / "kg").rglob("*.py")}
+
+
+def table_modules() -> tuple[set[str], set[str]]:
+    """The modules the architecture's module table names in its first column: exact names
+    (``kg.export.{bibtex,latex}`` expanded) and package patterns (``kg.commands.*``: the
+    package and everything in it)."""
+    exact, packages = set(), set()
+    for cell in re.findall(r"^\| ([^|]*) \|", ARCH, re.M):
+        for name in re.findall(r"`(kg[\w.{},*]*)`", cell):
+            if name.endswith(".*"):
+                packages.add(name[:-2])
+            elif m := re.fullmatch(r"(kg[\w.]*)\.\{([\w,]+)\}", name):
+                exact |= {f"{m.group(1)}.{part}" for part in m.group(2).split(",")}
+            else:
+                exact.add(name)
+    return exact, packages
+
+
+def test_the_module_table_names_every_module_and_only_modules():
+    modules = kg_modules()
+    exact, packages = table_modules()
+
+    def covered(m: str) -> bool:
+        return m in exact or any(m == p or m.startswith(p + ".") for p in packages)
+
+    assert sorted(m for m in modules if not covered(m)) == []  # every module has its row
+    assert sorted((exact | packages) - modules) == []  # every row names a module that exists
+
+
+def test_every_module_is_in_a_layer_of_the_import_contract():
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    (layers,) = [c["layers"] for c in config["tool"]["importlinter"]["contracts"]
+                 if c["type"] == "layers"]
+    names = {n.strip().strip("()") for layer in layers for n in re.split(r"[|:]", layer)}
+    assert "ui" in names and "kg.app" in names and "kg.api" in names
+    outside = [m for m in kg_modules() if m not in ("kg", "kg.__main__")
+               and not any(m == n or m.startswith(n + ".") for n in names)]
+    assert outside == []

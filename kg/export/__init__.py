@@ -6,9 +6,9 @@
 :func:`write_export` writes one result atomically and :func:`write_bundle` writes every
 format of a view into a directory.
 
->>> from kg.stores.open import open_store
+>>> import kg
 >>> from kg.export import make_view, view_spec, export
->>> store = open_store()
+>>> store = kg.open().store
 >>> view = make_view(store, view_spec(store, threats=["MIA"], knowledge=["black-box"],
 ...                                   models=["Stable Diffusion"]))
 >>> print(export(view, "bibtex"))  # doctest: +SKIP
