@@ -2,8 +2,8 @@
 
 The front door (:mod:`kg.api`): ``kg.open(store)`` gives a :class:`~kg.api.KG` whose
 methods are the library (ask, search, coverage, gaps, explain, sparql, table, export,
-profile, stats, diff); ``kg.rebuild()`` builds the graph (``kg.build`` is the module). Every error a user can cause is a
-:class:`KGError`.
+profile, stats, diff); ``kg.rebuild()`` builds the graph (``kg.build`` is the module).
+Every error a user can cause is a :class:`KGError`.
 
 >>> import kg
 >>> answer = kg.open().ask("what protects Stable Diffusion against membership inference?")
