@@ -49,7 +49,7 @@ from .coverage import cells, counts
 from .coverage import gaps as gaps_module
 from .stores.base import Store
 from .stores.memory import MemoryStore
-from .stores.open import open_store
+from .stores.open import current_setting, open_store
 
 
 class KG:
@@ -135,7 +135,6 @@ def open(store: str | None = None, *, source: str | Path | None = None) -> KG:
     """The graph a store setting names: ``"memory"`` (the survey's graph in memory, from
     the current build or built from ``source``), ``"oxigraph:DIR"`` or an endpoint URL;
     default the ``store`` setting (KG_STORE)."""
-    from .stores.open import current_setting
 
     setting = store or current_setting()
     return KG(open_store(setting, source=Path(source) if source else None), setting)

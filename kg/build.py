@@ -27,6 +27,7 @@ from .version import (
 )
 from .version import dumps as version_dumps
 from .version import version_record as _version_record
+from .vocab import PREFIXES
 
 LOCK_FILE = settings.DATA_DIR / "survey.lock.json"
 FORMATS = {"graph.ttl": "turtle", "graph.nt": "nt"}
@@ -229,7 +230,6 @@ def load_built(build_dir: Path | None = None) -> Graph:
         raise SourceError(f"no built graph in {build_dir}; run 'kg build' first")
     g = Graph()
     g.parse(nt, format="nt")
-    from .vocab import PREFIXES
 
     for p, ns in PREFIXES.items():
         g.bind(p, ns, override=True)

@@ -22,10 +22,12 @@ from rdflib.namespace import DCTERMS
 
 from . import settings, snapshot
 from .errors import SourceError
-from .graph import COLUMN_PROPERTIES
+from .files import display_path
+from .graph import COLUMN_PROPERTIES, graph_from_files
 from .stores.base import Store
 from .stores.memory import MemoryStore
 from .survey import ATTACKS, CODE, DEFENSES, REF
+from .version import read_version, sha256_file
 from .vocab import RD, qname
 
 PREVIOUS = "previous.nt"
@@ -216,8 +218,6 @@ def load_side(path: Path, *, with_additions: bool = False,
     A survey file is built as ``kg build`` would (without the lock check), by default
     without data/additions, so two survey versions are compared as they are.
     """
-    from .files import display_path
-    from .version import read_version, sha256_file
 
     if path.is_dir():
         built = snapshot.resolve(path)  # one build's files, even while another switches in
@@ -232,7 +232,6 @@ def load_side(path: Path, *, with_additions: bool = False,
     if path.suffix in RDF_SUFFIXES:
         return _parse_rdf(path, RDF_SUFFIXES[path.suffix]), {
             "path": display_path(path), "kind": "rdf", "sha256": sha256_file(path)}
-    from .graph import graph_from_files
 
     g = graph_from_files(path, additions_dir, with_additions=with_additions)
     return g, {"path": display_path(path), "kind": "survey", "sha256": sha256_file(path),
@@ -249,8 +248,6 @@ def diff_paths(old: Path, new: Path, *, with_additions: bool = False,
 def changes_since_previous(build_dir: Path | None = None, gaps: bool = True) -> Diff | None:
     """What the last build changed: its graph against the one it replaced, or None
     when the directory has no previous graph (first build, or nothing changed yet)."""
-    from .files import display_path
-    from .version import read_version
 
     build_dir = build_dir or settings.path("build_dir")
     built = snapshot.resolve(build_dir)  # one build's files, even while another switches in

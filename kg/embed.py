@@ -36,13 +36,9 @@ from .files import replacing
 from .onnx_embed import export_dir, onnx_embedder
 from .sentence_model import Embedder, lazy_embedder
 from .stores.base import Store
-from .vocab import slug
+from .vocab import NODE_TYPES, RD, TYPE_NAMES, slug
 
 CACHE_VERSION = "1"
-
-# Kind name (the `type` field users see and --type takes) -> ontology class.
-from .vocab import NODE_TYPES as TYPES  # noqa: E402  (re-exported)
-from .vocab import TYPE_NAMES  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -137,7 +133,6 @@ def node_texts(store: Store) -> list[NodeText]:
     """The text of every searchable node, in a stable order (type, then IRI)."""
     from rdflib import URIRef
 
-    from .vocab import RD
 
     classes = {"paper": RD.Paper, "attack": RD.Attack, "method": RD.DefenseMethod,
                "evaluation": RD.DefenseEvaluation, "threat": RD.ThreatCategory,
@@ -160,7 +155,7 @@ def node_texts(store: Store) -> list[NodeText]:
     for n, (kind, label) in nodes.items():
         fs = sorted(fields[n], key=lambda p: (_FIELD_ORDER.get(p[0], 99), p[1]))
         out.append(NodeText(n, kind, label, (("label", label), *fs)))
-    order = list(TYPES)
+    order = list(NODE_TYPES)
     return sorted(out, key=lambda t: (order.index(t.type), t.iri))
 
 

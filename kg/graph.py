@@ -19,6 +19,7 @@ from rdflib import RDF, RDFS, SKOS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV
 
 from . import settings
+from .additions import load_additions
 from .bibliography import Bibliography, load_bibliography
 from .crosswalk import THREATS_QUERY, known_threats, load_crosswalk, to_graph
 from .curated import Aliases, Definition, ModelEntry, load_aliases, load_definitions, load_models, norm
@@ -26,7 +27,7 @@ from .curated_facts import add_bibliography, add_definitions, add_venue_aliases,
 from .derive import materialise
 from .errors import SourceError, UnknownLabelError
 from .files import display_path
-from .ingest import Row, Survey, Table
+from .ingest import Row, Survey, Table, read_survey
 from .sparql_text import with_prefixes
 from .survey import (
     ATTACKS,
@@ -365,8 +366,6 @@ def graph_from_files(source: Path | None = None, additions_dir: Path | None = No
                      report: AdditionReport | None = None) -> Graph:
     """Read the survey, curated files and additions (default data/additions/) and build
     the graph (the I/O edge)."""
-    from .additions import load_additions
-    from .ingest import read_survey
 
     source = source or settings.path("source")
     additions = load_additions(additions_dir) if with_additions else None

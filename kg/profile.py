@@ -36,6 +36,7 @@ from .export.labels import Resolver
 from .export.spec import selection_spec
 from .export.views import make_view
 from .files import display_path, load_yaml
+from .markup import md_text
 from .query import Cond, Form, Term, context, run
 
 ACCESS_FILE = settings.DATA_DIR / "access.yaml"
@@ -312,7 +313,6 @@ def profile(store, model: str, access: list[str], fine_tuned: bool = False,
 # ------------------------------------------------------------------ rendering
 
 def _md(text: str) -> str:
-    from .markup import md_text
 
     return md_text(text)
 

@@ -15,9 +15,11 @@ from collections import deque
 import networkx as nx
 
 from .coverage.links import evaluated_against
+from .derive import EVALUATED_AGAINST, derivation_path
 from .errors import KGError
 from .explain import qname
-from .stores.base import Store
+from .sparql_text import values_block, values_blocks
+from .stores.base import Store, select_values
 
 TYPES = ("Paper", "Attack", "DefenseEvaluation", "DefenseMethod", "ThreatCategory",
          "AttackerKnowledge", "TargetModel")
@@ -125,8 +127,6 @@ def local_graph(store: Store, center: str, depth: int = 1,
     neighbours it has: a view drawn from it must say so."""
     from rdflib import URIRef
 
-    from .derive import EVALUATED_AGAINST
-    from .stores.base import select_values
 
     G = nx.MultiDiGraph()
     _add_nodes(store, G, [center])
@@ -196,9 +196,6 @@ EDGES_AMONG = ("SELECT ?s ?p ?o WHERE {\n  {s_values}\n  "
 def _edges_among(store: Store, G: nx.MultiDiGraph, keep: list[str],
                  derived: list[tuple[str, str, str, str]]) -> None:
     """Add the stated and derived edges among ``keep`` (and the derived edges' paths)."""
-    from .derive import EVALUATED_AGAINST, derivation_path
-    from .sparql_text import values_block
-    from .stores.base import select_values
 
     block = values_block(["s"], [(n,) for n in keep])
     q = EDGES_AMONG.replace("{s_values}", block).replace("{o_values}", block.replace("?s", "?o"))
@@ -219,8 +216,6 @@ def _edges_among(store: Store, G: nx.MultiDiGraph, keep: list[str],
 
 def _add_nodes(store: Store, G: nx.MultiDiGraph, nodes: list[str]) -> None:
     """Add ``nodes`` with their type and label (as NODES gives them)."""
-    from .sparql_text import values_blocks
-    from .stores.base import select_values
 
     for block in values_blocks(["node"], [(n,) for n in nodes]):
         q = NODES.replace("?node a ?type .", "?node a ?type .\n  " + block)

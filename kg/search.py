@@ -22,13 +22,16 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 
-from .embed import TYPES, NodeText, embed_nodes, node_texts, query_embedder
+from . import settings
+from .embed import NodeText, embed_nodes, node_texts, query_embedder
 from .errors import KGError, UnknownLabelError
-from .lexicon import STOPWORDS, Entity, Lexicon, tokens
+from .files import replacing
+from .lexicon import STOPWORDS, Entity, Lexicon, osa_distance, tokens
 from .lexicon_cache import StoredLexicon, content_key, lexicon
 from .linking import Mention, check_words, keep_person, link
 from .sentence_model import Embedder, lazy_embedder
 from .stores.base import Store, select_values
+from .vocab import NODE_TYPES
 
 _PAPERS_OF = """
 SELECT ?n ?p ?title WHERE {
@@ -66,7 +69,7 @@ class SearchIndex:
     _deletions: dict[str, set[str]] | None = None
 
 
-TYPE_LIST = list(TYPES)
+TYPE_LIST = list(NODE_TYPES)
 
 
 def content_tokens(text: str) -> list[str]:
@@ -122,7 +125,6 @@ def _vocab_deletions(index: SearchIndex) -> dict[str, set[str]]:
 def query_terms(index: SearchIndex, query: str) -> list[str]:
     """The query's content words in the index vocabulary; a misspelt word (one edit)
     stands for the vocabulary word it is closest to."""
-    from .lexicon import osa_distance
 
     out = []
     for t in content_tokens(query):
@@ -143,8 +145,8 @@ def type_mask(index: SearchIndex, types: Sequence[str] | None) -> np.ndarray | N
     if not types:
         return None
     for t in types:
-        if t not in TYPES:
-            raise UnknownLabelError("node type", t, TYPES)
+        if t not in NODE_TYPES:
+            raise UnknownLabelError("node type", t, NODE_TYPES)
     codes = [TYPE_LIST.index(t) for t in types]
     return np.isin(index.type_codes, codes)
 
@@ -315,8 +317,6 @@ def _search_data(store: Store, cache_dir=None) -> tuple[list[NodeText], Lexicon 
     build's graph, an Oxigraph version) — from a JSON cache file keyed by that content, the
     curated aliases and this code (the lexicon from its own cache, kg.lexicon_cache), so a warm
     ``kg search`` runs no query and never parses the graph."""
-    from . import settings
-    from .files import replacing
 
     key = _search_data_key(store)
     path = None
@@ -370,7 +370,6 @@ def searcher(store: Store, model: str | None = None, max_uncached: int | None = 
     """The store's searcher with the configured model, built once per process.
     ``max_uncached``: see :class:`Searcher` (the app passes one; the CLI embeds anything).
     ``progress``: embedding progress on stderr — the CLI asks for it, the app never."""
-    from . import settings
 
     return _searcher(store, model or settings.get("model"), max_uncached, progress)
 

@@ -24,6 +24,7 @@ from rdflib import Graph
 
 from . import settings
 from .curated import load_aliases, load_models, norm
+from .graph import build_graph
 from .ingest import Cell, Row, Survey, Table, read_survey
 from .survey import ATTACKS, CODE, DEFENSES, KNOWLEDGE, METHODS, MODELS, REF
 
@@ -167,7 +168,6 @@ def _swap_knowledge(rng: random.Random, prof: _Profile, text: str) -> list[str]:
 
 def generate_graph(n_papers: int, seed: int = 0) -> Graph:
     """A survey-shaped graph of ``n_papers`` papers (ontology, models, provenance included)."""
-    from .graph import build_graph
 
     return build_graph(synthetic_survey(n_papers, seed))
 
@@ -176,7 +176,6 @@ def generate_ntriples(n_papers: int, seed: int = 0, chunk: int = 2000) -> Iterat
     """The triples of ``generate_graph(n_papers, seed)`` as N-Triples text, ``chunk`` papers
     at a time, so a store can load 100k papers without one rdflib graph of them all.
     Chunks repeat the shared nodes (ontology, models, methods): load them as a set."""
-    from .graph import build_graph
 
     batch: list[dict[str, list[Row]]] = []
     for paper in _papers(n_papers, seed):

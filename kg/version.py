@@ -29,6 +29,7 @@ from pathlib import Path
 from rdflib import Graph
 
 from . import settings, snapshot
+from .additions import addition_files
 from .errors import KGError
 from .files import display_path
 
@@ -52,7 +53,6 @@ def graph_hash(g: Graph) -> str:
 def source_files(source: Path | None = None, additions_dir: Path | None = None,
                  *, with_additions: bool = True) -> list[Path]:
     """Every file the graph is built from: survey, curated files, ontology, additions."""
-    from .additions import addition_files
 
     files = [source or settings.path("source")]
     files += [settings.DATA_DIR / "aliases.yaml", settings.DATA_DIR / "models.yaml",

@@ -3,8 +3,9 @@ import json
 import numpy as np
 import pytest
 
-from kg.embed import TYPES, cache_files, chunk_dir, content_hash, embed_nodes, node_texts
+from kg.embed import cache_files, chunk_dir, content_hash, embed_nodes, node_texts
 from kg.search import Searcher
+from kg.vocab import NODE_TYPES
 from tests.fake_embed import CountingEmbedder
 
 
@@ -19,7 +20,7 @@ def test_every_searchable_node_has_a_text(texts, graph):
     from kg.vocab import RD
 
     kinds = {t.type for t in texts}
-    assert kinds == set(TYPES)
+    assert kinds == set(NODE_TYPES)
     attacks = set(graph.subjects(RDF.type, RD.Attack))
     assert {t.iri for t in texts if t.type == "attack"} == {str(a) for a in attacks}
     for t in texts:

@@ -32,22 +32,6 @@ from ..stores.base import Store, select_values
 BYS = ("model", "knowledge", "defense")
 LEVELS = ("model", "family")
 
-# A model's family: its nearest ancestor-or-self typed rd:ModelFamily, else itself.
-# ``{m}`` / ``{f}`` are the variable names used by the query that embeds it.
-FAMILY_PATTERN = """
-  {{ SELECT ?{m} ?{f} WHERE {{
-    {{ ?{m} a rd:TargetModel . ?{m} skos:broader* ?{f} . ?{f} a rd:ModelFamily .
-       FILTER NOT EXISTS {{ ?{m} skos:broader* ?closer . ?closer a rd:ModelFamily .
-                           ?closer skos:broader+ ?{f} . }} }}
-    UNION
-    {{ ?{m} a rd:TargetModel .
-       FILTER NOT EXISTS {{ ?{m} skos:broader* ?anyFamily . ?anyFamily a rd:ModelFamily . }}
-       BIND(?{m} AS ?{f}) }}
-  }} }}
-"""
-
-FAMILY_OF = "SELECT ?model ?family WHERE {" + FAMILY_PATTERN.format(m="model", f="family") + "}"
-
 THREATS = """
 SELECT ?node ?label WHERE { ?node a rd:ThreatCategory ; skos:prefLabel ?label . }
 """
@@ -73,9 +57,7 @@ SELECT ?node ?label WHERE {
 }
 """
 
-# The model tree (small): every skos:broader edge, and the typed families and models.
-BROADER = "SELECT ?node ?broader WHERE { ?node skos:broader ?broader . }"
-MODEL_FAMILIES = "SELECT ?node WHERE { ?node a rd:ModelFamily . }"
+# The target models, and their labels.
 TARGET_MODELS = "SELECT ?node WHERE { ?node a rd:TargetModel . }"
 MODEL_LABELS = "SELECT ?node ?label WHERE { ?node a rd:TargetModel ; skos:prefLabel ?label . }"
 

@@ -335,7 +335,7 @@ class _Placing:
             t, it, paper = r[i_t], r[i_item], r[i_paper]
             if i_on is None:
                 targets = (r[i_col],)
-            elif self.level == "family":  # FAMILY_PATTERN: only typed models roll up
+            elif self.level == "family":  # only typed models roll up (kg.family)
                 targets = self.fam[r[i_on]] if r[i_on] in self.models else ()
             else:
                 targets = (r[i_on],)

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import KGError
+from ..errors import KGError, UnknownLabelError
 from ..files import atomic_write
 from .bibtex import to_bibtex
 from .document import document_files, to_main, to_zip
@@ -73,7 +73,6 @@ ALIASES = {"tex": "latex", "md": "markdown", "bib": "bibtex", "ttl": "turtle",
 
 
 def format_named(name: str) -> Format:
-    from ..errors import UnknownLabelError
 
     name = ALIASES.get(name.lower(), name.lower())
     if name not in FORMATS:

@@ -24,8 +24,11 @@ from dataclasses import dataclass
 
 from rdflib import URIRef
 
+from ..ask import ask
 from ..errors import KGError, QueryError
+from ..query import Cond, Form, Term, row_ids, run
 from ..stores.base import Store
+from ..worker import check_in_worker
 from .labels import Resolver
 
 PARTS = ("all", "attacks", "defenses")
@@ -160,7 +163,6 @@ def view_spec(store: Store, *, threats: Iterable[str] = (), knowledge: Iterable[
 
 def construct_spec(query: str) -> ViewSpec:
     """A view given by a read-only SPARQL CONSTRUCT (refused: updates, SERVICE, FROM, ...)."""
-    from ..worker import check_in_worker
 
     if not query or not query.strip():
         raise QueryError("empty query")
@@ -174,7 +176,6 @@ def construct_spec(query: str) -> ViewSpec:
 def view_forms(spec: ViewSpec, iri_of: dict[str, dict[str, URIRef]]):
     """The logical forms of a filter view: (attack rows, defense rows), None for a part the
     view leaves out. Knowledge constrains attack rows only; a method selects defense rows."""
-    from ..query import Cond, Form, Term
 
     def cond(kind: str, labels: tuple[str, ...], single: str):
         if not labels:
@@ -208,8 +209,6 @@ def question_spec(store: Store, question: str) -> ViewSpec:
     question is not answered by a query: an unknown name, a condition that cannot apply)."""
     from dataclasses import replace as _replace
 
-    from ..ask import ask
-    from ..query import row_ids, run
 
     a = ask(store, question)
     if a.intent != "query" or a.form is None:

@@ -17,10 +17,11 @@ from rdflib import Graph, URIRef
 from ..bibliography import BibEntry, Bibliography, load_bibliography
 from ..errors import QueryError
 from ..family import model_tree
+from ..query import row_ids, run
 from ..sparql import run_query
 from ..stores.base import Store
-from ..version import version_line
-from ..vocab import PREFIXES
+from ..version import stamp, version_line
+from ..vocab import PREFIXES, slug
 from .labels import KIND_CLASS, labels_of
 from .spec import ViewSpec, view_forms
 from .subgraph import subgraph
@@ -148,7 +149,6 @@ def _n(count: int, noun: str) -> str:
 def graph_version(store: Store) -> dict:
     """The version stamp of the full graph (kg.version: the build directory's record when
     it holds this very graph), with ``graph_sha256`` as `kg build` records it."""
-    from ..version import stamp
 
     g = getattr(store, "graph", None)
     if not isinstance(g, Graph):
@@ -254,13 +254,11 @@ def _s(v) -> str | None:
 
 
 def _fallback_key(title: str) -> str:
-    from ..vocab import slug
 
     return "kg-" + slug(title)[:40]
 
 
 def _selected_rows(store: Store, spec: ViewSpec, iri_of) -> tuple[list, list]:
-    from ..query import row_ids, run
 
     out = []
     for form in view_forms(spec, iri_of):
