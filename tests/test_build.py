@@ -9,6 +9,7 @@ import pytest
 
 from kg.build import build, write_lock
 from kg.errors import SourceChangedError
+from tests.built import copy_build
 from tests.tiers import first_fast, slow
 
 from .conftest import SURVEY
@@ -56,9 +57,9 @@ def _bad_copy(tmp_path, old, new):
     ('rowspan="11"', 'rowspan="40"', "runs past"),
     (">PriSampler: Mitigating Property Inference of Diffusion Models<", "><", "empty title"),
 ]))
-def test_bad_input_exits_nonzero_and_writes_nothing(kg_cli, tmp_path, old, new, needle):
-    out = tmp_path / "out"
-    assert kg_cli("build", "--build-dir", str(out)).exit_code == 0
+def test_bad_input_exits_nonzero_and_writes_nothing(kg_cli, survey_build, tmp_path, old, new,
+                                                   needle):
+    out = copy_build(survey_build, tmp_path / "out")  # a complete kg build, to be left alone
     before = _built(out)
     bad = _bad_copy(tmp_path, old, new)
     r = kg_cli("build", "--source", str(bad), "--build-dir", str(out))
