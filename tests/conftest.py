@@ -8,8 +8,6 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tests.built import shared_build
-
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
@@ -29,6 +27,8 @@ def _keep_bytecode() -> None:
 
 
 _keep_bytecode()
+
+from tests.built import SharedStore, shared_build  # noqa: E402  (kg compiled with bytecode kept)
 
 
 def _scan_component_manifests_once() -> None:
@@ -80,19 +80,41 @@ def survey_build(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def graph(survey_build):
-    """The survey's graph: the shared build's graph.nt (validated; tests/golden/graph.nt),
-    parsed once per worker. Read only: copy it to change it."""
-    from kg.build import load_built
+def graph(survey):
+    """The survey's graph, built once per worker: the graph of the shared build's graph.nt
+    (validated; tests/golden/graph.nt, test_graph checks both), in the order the builder
+    adds its triples. (Parsing graph.nt would be as fast, but a few outputs list rows in
+    the graph's insertion order, e.g. kg profile's JSON: they differ between a graph built
+    from the sources and one read from a build.) Read only: copy it to change it."""
+    from kg.graph import build_graph
 
-    return load_built(survey_build)
+    return build_graph(survey)
 
 
 @pytest.fixture(scope="session")
 def store(graph):
-    from kg.stores.memory import MemoryStore
+    """The survey's graph as a memory store, one per worker (tests/built.py: SharedStore):
+    the tests, the kg commands (CliRunner) and the app pages (AppTest) of a worker all
+    read this one store (see _one_survey_store)."""
+    return SharedStore(graph)
 
-    return MemoryStore(graph)
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_survey_store(store):
+    """``open_store('memory')`` of the survey (a kg command, an app page) gives the session
+    store instead of a second copy of the same graph built from the same sources: the
+    opener makes one memory store per source and process (kg.stores.open), and here the
+    process already has it. Another source (KG_SOURCE, --source) is built as usual."""
+    import kg.stores.open as opener
+
+    made = opener._memory_store
+
+    def memory_store(source: Path):
+        return store if source == SURVEY.resolve() else made(source)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(opener, "_memory_store", memory_store)
+        yield
 
 
 EXAMPLE_ADDITIONS = Path(__file__).parent / "fixtures" / "additions" / "example.yaml"
