@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -16,14 +15,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def _keep_bytecode() -> None:
     """With PYTHONDONTWRITEBYTECODE set (as in this project's shells) every worker compiled
-    each test module (assertion rewriting) and each kg module anew on every run: collection
-    took 11-14 s per worker here instead of 7 s. Bytecode is kept outside the source tree
-    (``sys.pycache_prefix``, which pytest's rewriter honours too); Python checks each file's
-    source stamp, so a changed file is compiled again. Subprocesses are not affected."""
-    if sys.dont_write_bytecode:
-        sys.pycache_prefix = sys.pycache_prefix or str(
-            Path(tempfile.gettempdir()) / f"kg-tests-pycache-{os.getuid()}")
-        sys.dont_write_bytecode = False
+    each test module (assertion rewriting) and each kg module anew on every run, and so did
+    every kg subprocess a test starts: collection took 11-14 s per worker here instead of 7 s.
+    The test process writes bytecode as Python does by default (__pycache__ beside the
+    sources, ignored by git; the installed packages have theirs); Python checks each file's
+    source stamp, so a changed file is compiled again."""
+    sys.dont_write_bytecode = False
 
 
 _keep_bytecode()

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
 
-from kg.coverage import gaps as gaps_mod
 from kg.bibliography import load_bibliography
+from kg.coverage import gaps as gaps_mod
 from kg.curated import load_definitions, load_models
 from kg.graph import build_graph, load_ontology
 from kg.ingest import Cell, Row, Survey, Table
