@@ -78,9 +78,9 @@ def survey_build(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def graph(survey):
-    """The survey's graph, built once per worker: the graph of the shared build's graph.nt
-    (validated; tests/golden/graph.nt, test_graph checks both), in the order the builder
-    adds its triples. (Parsing graph.nt would be as fast, but a few outputs list rows in
+    """The survey's graph, built once per worker: the triples of the shared build's
+    graph.nt (validated) and of tests/golden/graph.nt (test_graph checks both), in the
+    order the builder adds them. (Parsing graph.nt would be as fast, but a few outputs list rows in
     the graph's insertion order, e.g. kg profile's JSON: they differ between a graph built
     from the sources and one read from a build.) Read only: copy it to change it."""
     from kg.graph import build_graph
