@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,21 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def _keep_bytecode() -> None:
+    """With PYTHONDONTWRITEBYTECODE set (as in this project's shells) every worker compiled
+    each test module (assertion rewriting) and each kg module anew on every run, and so did
+    every kg subprocess a test starts: collection took 11-14 s per worker here instead of 7 s.
+    The test process writes bytecode as Python does by default (__pycache__ beside the
+    sources, ignored by git; the installed packages have theirs); Python checks each file's
+    source stamp, so a changed file is compiled again."""
+    sys.dont_write_bytecode = False
+
+
+_keep_bytecode()
+
+from tests.built import SharedStore, shared_build  # noqa: E402  (kg compiled with bytecode kept)
 
 
 def _scan_component_manifests_once() -> None:
@@ -54,7 +70,19 @@ def survey():
 
 
 @pytest.fixture(scope="session")
+def survey_build(tmp_path_factory) -> Path:
+    """The survey's validated build directory, made once per test run (tests/built.py).
+    Read only: copy it (tests.built.copy_build) to build over it or change it."""
+    return shared_build(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
 def graph(survey):
+    """The survey's graph, built once per worker: the triples of the shared build's
+    graph.nt (validated) and of tests/golden/graph.nt (test_graph checks both), in the
+    order the builder adds them. (Parsing graph.nt would be as fast, but a few outputs list rows in
+    the graph's insertion order, e.g. kg profile's JSON: they differ between a graph built
+    from the sources and one read from a build.) Read only: copy it to change it."""
     from kg.graph import build_graph
 
     return build_graph(survey)
@@ -62,9 +90,42 @@ def graph(survey):
 
 @pytest.fixture(scope="session")
 def store(graph):
-    from kg.stores.memory import MemoryStore
+    """The survey's graph as a memory store, one per worker (tests/built.py: SharedStore):
+    the tests, the kg commands (CliRunner) and the app pages (AppTest) of a worker all
+    read this one store (see _one_survey_store)."""
+    return SharedStore(graph)
 
-    return MemoryStore(graph)
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_survey_store(store):
+    """``open_store('memory')`` of the survey (a kg command, an app page) gives the session
+    store instead of a second copy of the same graph built from the same sources: the
+    opener makes one memory store per source and process (kg.stores.open), and here the
+    process already has it. Another source (KG_SOURCE, --source) is built as usual."""
+    import kg.stores.open as opener
+
+    made = opener._memory_store
+
+    def memory_store(source: Path):
+        return store if source == SURVEY.resolve() else made(source)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(opener, "_memory_store", memory_store)
+        yield
+
+
+EXAMPLE_ADDITIONS = Path(__file__).parent / "fixtures" / "additions" / "example.yaml"
+
+
+@pytest.fixture(scope="session")
+def example_additions(survey):
+    """(graph, report) of the survey built with the example additions
+    (tests/fixtures/additions/example.yaml), once per worker. Read only."""
+    from kg.additions import AdditionReport, load_additions
+    from kg.graph import build_graph
+
+    report = AdditionReport()
+    return build_graph(survey, additions=load_additions(EXAMPLE_ADDITIONS), report=report), report
 
 
 @pytest.fixture

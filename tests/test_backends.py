@@ -291,16 +291,16 @@ def test_cli_load_and_query_virtuoso(kg_cli, virtuoso_server):
 
 
 @slow  # a whole build and two loads through the CLI
-def test_cli_load_reads_the_build_only_while_it_is_current(kg_cli, tmp_path, monkeypatch, store):
+def test_cli_load_reads_the_build_only_while_it_is_current(kg_cli, survey_build, tmp_path,
+                                                           monkeypatch, store):
     """`kg load` without --graph loads the build's graph.nt only when it is a build of the
     current sources by this code (the graph memory queries read); a stale build is said,
     and the graph is built from the sources instead."""
     import json as json_
 
-    from kg.build import build
+    from tests.built import copy_build
 
-    out = tmp_path / "build"
-    build(build_dir=out)
+    out = copy_build(survey_build, tmp_path / "build")
     monkeypatch.setenv("KG_BUILD_DIR", str(out))
     setting = f"oxigraph:{tmp_path / 'ox'}"
     r = kg_cli("load", "--store", setting, "--json")

@@ -12,6 +12,7 @@ from kg.build import build
 from kg.diff import changes_since_previous, diff_graphs, render_text
 from kg.graph import build_graph
 from kg.ingest import parse_survey
+from tests.built import copy_build
 from tests.tiers import slow
 
 from .conftest import SURVEY
@@ -114,12 +115,11 @@ def test_cli_diff_between_two_survey_files_text_and_json(kg_cli, tmp_path):
 
 
 @slow
-def test_cli_diff_between_two_builds_and_since_previous(kg_cli, tmp_path):
+def test_cli_diff_between_two_builds_and_since_previous(kg_cli, survey_build, tmp_path):
     new = tmp_path / "new.md"
     new.write_text(modified_survey(SURVEY.read_text(encoding="utf-8")), encoding="utf-8")
-    a, b = tmp_path / "a", tmp_path / "b"
+    a, b = copy_build(survey_build, tmp_path / "a"), tmp_path / "b"  # a: a build of data/
     empty = tmp_path / "no-additions"
-    build(build_dir=a, additions_dir=empty)
     assert changes_since_previous(a) is None  # first build: nothing to compare with
     build(source=new, build_dir=b, additions_dir=empty)
     r = kg_cli("diff", str(a), str(b), "--json", "--no-gaps")
@@ -143,15 +143,13 @@ def test_cli_diff_bad_input_is_one_line(kg_cli, tmp_path):
 
 
 @slow
-def test_app_overview_data_shows_changes_since_previous_build(tmp_path):
+def test_app_overview_data_shows_changes_since_previous_build(survey_build, tmp_path):
     """The app's overview reads what the last build changed (kg.app.overview)."""
     from kg.app import overview as app_overview
 
     src = tmp_path / "survey.md"
     text = SURVEY.read_text(encoding="utf-8")
-    src.write_text(text, encoding="utf-8")
-    out = tmp_path / "build"
-    build(source=src, build_dir=out)
+    out = copy_build(survey_build, tmp_path / "build")  # a build of this text
     assert app_overview.changes_since_previous_build(out) is None
     src.write_text(text.replace("Single batch size", "Batch size of one"), encoding="utf-8")
     build(source=src, build_dir=out)

@@ -112,12 +112,6 @@ def _edited_survey(tmp_path: Path) -> Path:
     return p
 
 
-def _copy_survey(tmp_path: Path) -> Path:
-    p = tmp_path / "survey-old.md"
-    p.write_text(SURVEY.read_text(encoding="utf-8"), encoding="utf-8")
-    return p
-
-
 # ------------------------------------------------------------------ build
 
 
@@ -143,15 +137,14 @@ def _no_stage_outside(root: Path, out: Path) -> None:
 
 
 @pytest.mark.slow
-def test_kill_9_during_build_leaves_the_old_or_the_new_build(tmp_path):
-    old_src, new_src = _copy_survey(tmp_path), _edited_survey(tmp_path)
+def test_kill_9_during_build_leaves_the_old_or_the_new_build(survey_build, tmp_path):
+    new_src = _edited_survey(tmp_path)
     work = tmp_path / "work"
     work.mkdir()
     out = work / "build"
-    subprocess.run(_kg("build", "--source", str(old_src), "--build-dir", str(out)),
-                   env=_env(), check=True, capture_output=True)
-    pristine = tmp_path / "pristine"
-    shutil.copytree(out, pristine, symlinks=True)
+    pristine = tmp_path / "pristine"  # the old build: kg build of data/ (the shared one)
+    shutil.copytree(survey_build, pristine, symlinks=True)
+    shutil.copytree(pristine, out, symlinks=True)
     old = build_state(out)
     _consistent(old)
 
@@ -243,10 +236,9 @@ def store_state(location: Path) -> tuple[int, int]:
 
 
 @pytest.fixture
-def old_graph_file(graph, tmp_path):
-    p = tmp_path / "old.nt"
-    p.write_bytes(graph.serialize(format="nt", encoding="utf-8"))
-    return p
+def old_graph_file(survey_build):
+    """The survey's graph as N-Triples (the shared build's graph.nt; read only)."""
+    return survey_build / "graph.nt"
 
 
 @pytest.mark.slow
@@ -257,6 +249,8 @@ def test_kill_9_during_load_leaves_the_old_or_the_new_graph(tmp_path, old_graph_
     load_new = _kg("load", "--store", setting, "--synthetic", "300")
     subprocess.run(load_old, env=_env(), check=True, capture_output=True)
     old = store_state(location)
+    pristine = tmp_path / "pristine"  # the store holding the old graph (closed: copied whole)
+    shutil.copytree(location, pristine, symlinks=True)
 
     def writing() -> bool:  # a new version directory beside the live one
         live = os.readlink(location / "active")
@@ -271,7 +265,8 @@ def test_kill_9_during_load_leaves_the_old_or_the_new_graph(tmp_path, old_graph_
     rng = random.Random(SEED + 1)
     outcomes = []
     for moment in _anchors() + _moments(phases, rng):
-        subprocess.run(load_old, env=_env(), check=True, capture_output=True)
+        shutil.rmtree(location)
+        shutil.copytree(pristine, location, symlinks=True)
         assert store_state(location) == old
         live_before = os.readlink(location / "active")
         status = _kill_at(load_new, moment, writing,
@@ -286,6 +281,9 @@ def test_kill_9_during_load_leaves_the_old_or_the_new_graph(tmp_path, old_graph_
         live = os.readlink(location / "active")
         assert [p.name for p in location.glob(".v-*")] == [live]
         outcomes.append(("new" if state == new else "old", moment[0]))
+    # a load over what the last kill left switches to its graph
+    subprocess.run(load_old, env=_env(), check=True, capture_output=True)
+    assert store_state(location) == old
     print("load kill outcomes:", outcomes)
 
 

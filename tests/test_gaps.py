@@ -11,8 +11,9 @@ from hypothesis import strategies as st
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
 
+from kg.bibliography import load_bibliography
 from kg.coverage import gaps as gaps_mod
-from kg.curated import load_models
+from kg.curated import load_definitions, load_models
 from kg.graph import build_graph, load_ontology
 from kg.ingest import Cell, Row, Survey, Table
 from kg.stores.memory import MemoryStore
@@ -153,6 +154,8 @@ def test_cli_gaps_json(kg_cli):
 MODEL_FILE, MODELS = load_models()
 MODEL_LABELS = [m.label for m in MODELS]
 ONTOLOGY = load_ontology()
+# the curated files every synthetic build reads, read once (the builder only reads them)
+BIBLIOGRAPHY, DEFINITIONS = load_bibliography(), load_definitions()
 
 
 def _families(label: str) -> list[str]:
@@ -201,7 +204,8 @@ def _survey(attacks, defenses) -> Survey:
 
 def _store(attacks, defenses) -> MemoryStore:
     return MemoryStore(build_graph(_survey(attacks, defenses), models=(MODEL_FILE, MODELS),
-                                   ontology=ONTOLOGY))
+                                   ontology=ONTOLOGY, bibliography=BIBLIOGRAPHY,
+                                   definitions=DEFINITIONS))
 
 
 THREATS = [MI, TDE, GI, PI]

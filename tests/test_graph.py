@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
+from pathlib import Path
 
+import pytest
 from rdflib import RDF, RDFS, SKOS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV
 
 from kg.validate import check
 from kg.vocab import RD, iri
-from tests.tiers import slow
+
+GOLDEN_NT = Path(__file__).parent / "golden" / "graph.nt"
+UPDATE_GOLDENS = os.environ.get("KG_UPDATE_GOLDENS") == "1"
 
 
 def _count(g, cls):
@@ -165,9 +170,36 @@ def test_curated_facts_are_labelled_with_their_file(graph):
                    for s in graph.objects(m, PROV.wasDerivedFrom)), m
 
 
-def test_graph_conforms_to_shapes(graph):
-    ok, report = check(graph)
-    assert ok, report
+def test_graph_conforms_to_shapes(survey_build, graph):
+    """The graph every test reads passed SHACL: it is the graph.nt of the shared kg build
+    (tests/built.py), and kg build validates before it writes (kg.validate.require_valid
+    raises with the report otherwise)."""
+    from kg.version import canonical_nt
+
+    assert (survey_build / "version.json").is_file()
+    assert (survey_build / "graph.nt").read_text(encoding="utf-8") == canonical_nt(graph)
+
+
+def test_the_built_graph_is_the_golden_graph(survey_build, graph):
+    """kg build's graph.nt (sorted N-Triples, IRIs minted from labels: byte-stable) is
+    tests/golden/graph.nt byte for byte, and so is the graph every test reads (built in
+    memory from the parsed survey). A change to the survey, a curated file, the ontology or
+    the builder shows here as triples added or removed; regenerate on purpose with
+    KG_UPDATE_GOLDENS=1."""
+    from kg.version import canonical_nt
+
+    built = (survey_build / "graph.nt").read_text(encoding="utf-8")
+    if UPDATE_GOLDENS:
+        GOLDEN_NT.write_text(built, encoding="utf-8")
+    assert GOLDEN_NT.exists(), f"no golden file {GOLDEN_NT}; create it with KG_UPDATE_GOLDENS=1"
+    golden = GOLDEN_NT.read_text(encoding="utf-8")
+    if built != golden:
+        new, old = set(built.splitlines()), set(golden.splitlines())
+        pytest.fail(f"the built graph differs from {GOLDEN_NT} ({len(new - old)} triples added, "
+                    f"{len(old - new)} removed), e.g.\n+ " + "\n+ ".join(sorted(new - old)[:5])
+                    + "\n- " + "\n- ".join(sorted(old - new)[:5])
+                    + "\nif the change is intended, regenerate with KG_UPDATE_GOLDENS=1")
+    assert canonical_nt(graph) == built
 
 
 def _copy(graph) -> Graph:
@@ -177,65 +209,115 @@ def _copy(graph) -> Graph:
     return g
 
 
-def test_shapes_catch_a_paper_without_title(graph):
+# ------------------------------------------------------------------ what the shapes catch
+# One copy of the graph with one kind of defect on each node named below, validated once:
+# SHACL checks each focus node against each shape on its own, so each defect is found as
+# it would be alone, and test_every_violation_is_one_of_the_defects shows that no defect
+# set off another (every result is on a node broken here).
+
+PRISAMPLER = "PriSampler: Mitigating Property Inference of Diffusion Models"
+LINKED_NO_REPO = "Gradient Inversion of Federated Diffusion Models"  # code marked, no link
+NONE_WITH_REPO = "Membership Inference Attacks Against Diffusion Models"  # code marked, no link
+OTHER_STATE = "Model Will Tell: Training Membership Inference for Diffusion Models"
+
+
+def _results(report: str) -> list[dict[str, str]]:
+    """The results of a pyshacl text report: severity, focus node, path, message each."""
+    out: list[dict[str, str]] = []
+    for line in report.splitlines():
+        if line and not line[0].isspace() and line.startswith("Constraint Violation"):
+            out.append({})
+        elif out and line.startswith("\t") and ": " in line:
+            key, value = line.strip().split(": ", 1)
+            out[-1][key] = value
+    return out
+
+
+def _on(result: dict[str, str]) -> set[str]:
+    """The nodes a result is about: its focus node, and its value node (a SPARQL
+    constraint of a class reports each bad instance as a value of the class)."""
+    return {result[k] for k in ("Focus Node", "Value Node") if k in result}
+
+
+def _caught(results, node, *needles: str) -> list[dict[str, str]]:
+    """The violations about ``node`` whose message holds every needle."""
+    return [r for r in results if f"<{node}>" in _on(r) and r.get("Severity") == "sh:Violation"
+            and all(n in r.get("Message", "") for n in needles)]
+
+
+@pytest.fixture(scope="module")
+def broken(graph):
+    """(the nodes broken, the violations of the one validation of the broken copy)."""
     g = _copy(graph)
-    p = iri("paper", "PriSampler: Mitigating Property Inference of Diffusion Models")
+    nodes = {}
+    # a paper without a title, and (code marked, no link) yet naming a repository
+    p = nodes["no title"] = iri("paper", PRISAMPLER)
+    assert g.value(p, RD.codeAvailability) == RD.CodeWithoutLink
     g.remove((p, DCTERMS.title, None))
-    ok, report = check(g)
-    assert not ok and "title" in report
-
-
-def test_shapes_catch_an_attack_without_knowledge_and_code_contradictions(graph):
-    g = _copy(graph)
-    a = next(g.subjects(RDF.type, RD.Attack))
-    g.remove((a, RD.assumesKnowledge, None))
-    p = iri("paper", "PriSampler: Mitigating Property Inference of Diffusion Models")
     g.add((p, RD.codeRepository, URIRef("https://example.org/x")))
-    ok, report = check(g)
-    assert not ok
-    assert "assumesKnowledge" in report and "names its repository" in report
-
-
-@slow
-def test_shapes_catch_a_code_state_that_contradicts_its_repositories(graph):
-    side = iri("paper", SIDE)
-    assert graph.value(side, RD.codeAvailability) == RD.CodeWithoutLink
-    g = _copy(graph)
+    # an attack without attacker knowledge
+    a = nodes["no knowledge"] = sorted(g.subjects(RDF.type, RD.Attack))[0]
+    g.remove((a, RD.assumesKnowledge, None))
+    # the code states against the repositories, one paper each
+    side = nodes["marked with repo"] = iri("paper", SIDE)
+    assert g.value(side, RD.codeAvailability) == RD.CodeWithoutLink
     g.add((side, RD.codeRepository, URIRef("https://example.org/side")))
-    ok, report = check(g)
-    assert not ok and "names its repository" in report
-    g = _copy(graph)  # code linked but no repository named
-    g.set((side, RD.codeAvailability, RD.CodeLinked))
-    ok, report = check(g)
-    assert not ok and "names its repository" in report
-    g = _copy(graph)  # no code marked, yet a repository
-    g.set((side, RD.codeAvailability, RD.NoCodeMarked))
-    g.add((side, RD.codeRepository, URIRef("https://example.org/side")))
-    assert not check(g)[0]
-    g = _copy(graph)  # a state outside the three
-    g.set((side, RD.codeAvailability, URIRef(str(RD._NS) + "PublicCode")))
-    ok, report = check(g)
-    assert not ok and "one code availability" in report
-
-
-def test_shapes_catch_a_definition_without_its_verified_source(graph):
+    p = nodes["linked, no repo"] = iri("paper", LINKED_NO_REPO)
+    assert g.value(p, RD.codeRepository) is None
+    g.set((p, RD.codeAvailability, RD.CodeLinked))
+    p = nodes["none marked with repo"] = iri("paper", NONE_WITH_REPO)
+    g.set((p, RD.codeAvailability, RD.NoCodeMarked))
+    g.add((p, RD.codeRepository, URIRef("https://example.org/none")))
+    p = nodes["other state"] = iri("paper", OTHER_STATE)
+    g.set((p, RD.codeAvailability, URIRef(str(RD._NS) + "PublicCode")))
+    # a definition whose verification names no public source, and one of no entry at all
     defined = sorted(graph.subjects(SKOS.definition, None))
-    assert defined
-    node = defined[0]
+    node = nodes["definition unsourced"] = defined[0]
     checks = [v for e in graph.objects(node, PROV.wasDerivedFrom)
               for v in graph.objects(e, RD.hasVerification)
               if (v, RD.verifiesProperty, SKOS.definition) in graph]
     assert checks
-    g = _copy(graph)  # the verification's citation gone: no public source named
-    for v in checks:
+    for i, v in enumerate(checks):
         g.remove((v, RD.citation, None))
-    ok, report = check(g)
-    assert not ok and "paraphrases" in report and str(node) in report
-    g = _copy(graph)  # a definition on a node whose entry verifies no definition
-    fresh = URIRef(str(node) + "-copy")
+        nodes[f"verification {i} unsourced"] = v
+    fresh = nodes["definition of no entry"] = URIRef(str(node) + "-copy")
     g.add((fresh, SKOS.definition, Literal("A node with a definition of no source.")))
     ok, report = check(g)
-    assert not ok and "paraphrases" in report and str(fresh) in report
+    assert not ok
+    return nodes, _results(report)
+
+
+def test_every_violation_is_one_of_the_defects(broken):
+    nodes, results = broken
+    broken_nodes = {f"<{n}>" for n in nodes.values()}
+    assert results and all(_on(r) & broken_nodes for r in results)
+
+
+def test_shapes_catch_a_paper_without_title(broken):
+    nodes, results = broken
+    assert _caught(results, nodes["no title"], "title")
+
+
+def test_shapes_catch_an_attack_without_knowledge_and_code_contradictions(broken):
+    nodes, results = broken
+    assert [r for r in results if r.get("Focus Node") == f"<{nodes['no knowledge']}>"
+            and r.get("Result Path") == "rd:assumesKnowledge"
+            and r.get("Severity") == "sh:Violation"]
+    assert _caught(results, nodes["no title"], "names its repository")
+
+
+def test_shapes_catch_a_code_state_that_contradicts_its_repositories(broken):
+    nodes, results = broken
+    assert _caught(results, nodes["marked with repo"], "names its repository")
+    assert _caught(results, nodes["linked, no repo"], "names its repository")
+    assert _caught(results, nodes["none marked with repo"])
+    assert _caught(results, nodes["other state"], "one code availability")
+
+
+def test_shapes_catch_a_definition_without_its_verified_source(broken):
+    nodes, results = broken
+    assert _caught(results, nodes["definition unsourced"], "paraphrases")
+    assert _caught(results, nodes["definition of no entry"], "paraphrases")
 
 
 def test_vocab_terms_are_the_ontology_terms():

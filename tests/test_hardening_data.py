@@ -27,6 +27,7 @@ from markdown_it import MarkdownIt
 from kg.errors import KGError
 from kg.ingest import parse_survey
 from kg.urls import is_web_url, url_problem
+from tests.built import copy_build
 from tests.tiers import first_fast, slow
 
 from .conftest import SURVEY
@@ -107,9 +108,9 @@ def _bad_link_copy(tmp_path, old: str, new: str) -> tuple[Path, tuple[str, int, 
     ("https://github.com/YuxinWenRick/diffusion_memorization", "file:///etc/passwd",
      "has the scheme 'file'"),
 ]))
-def test_bad_survey_link_stops_the_build_and_writes_nothing(kg_cli, tmp_path, old, new, why):
-    out = tmp_path / "out"
-    assert kg_cli("build", "--build-dir", str(out)).exit_code == 0
+def test_bad_survey_link_stops_the_build_and_writes_nothing(kg_cli, survey_build, tmp_path, old,
+                                                           new, why):
+    out = copy_build(survey_build, tmp_path / "out")  # a complete kg build, to be left alone
     before = snapshot(out)
     bad, (table, row, column) = _bad_link_copy(tmp_path, old, new)
     r = kg_cli("build", "--source", str(bad), "--build-dir", str(out))
@@ -181,11 +182,12 @@ def test_an_additions_file_with_a_bad_url_stops_the_build(kg_cli, tmp_path):
 
 @pytest.mark.parametrize("node", first_fast(["http://x y", "https://x/a}b", "rdi:a b", "rdi:a{b",
                                   "rd:x%zz"]))
-def test_explain_bad_iri_is_one_line_on_memory_and_oxigraph(kg_cli, tmp_path, node):
+def test_explain_bad_iri_is_one_line_on_memory_and_oxigraph(kg_cli, survey_build, tmp_path,
+                                                           node):
     r = kg_cli("explain", node)
     one_line_error(r, "is not a valid IRI")
     ox = f"oxigraph:{tmp_path / 'ox'}"
-    assert kg_cli("load", "--store", ox).exit_code == 0
+    assert kg_cli("load", "--store", ox, "--graph", str(survey_build / "graph.nt")).exit_code == 0
     r = kg_cli("explain", "--store", ox, node)
     one_line_error(r, "is not a valid IRI")
 

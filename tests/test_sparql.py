@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from rdflib import Literal
 
 from kg.errors import QueryError
 from kg.sparql import format_result, run_query
@@ -30,13 +29,6 @@ def test_refused(q, needle):
 def test_syntax_error_names_line_and_column():
     with pytest.raises(QueryError, match=r"syntax error at line 2, column \d+"):
         check_read_only("SELECT ?s\nWHERE { ?s ?p }")
-
-
-def test_select_with_bound_value(store):
-    rows = store.select("SELECT ?t WHERE { ?th skos:prefLabel ?l . ?a rd:threat ?th ; "
-                        "rd:fromPaper/dcterms:title ?t }",
-                        {"l": Literal("Gradient inversion", lang="en")})
-    assert [str(r["t"]) for r in rows] == ["Gradient Inversion of Federated Diffusion Models"]
 
 
 def test_formats_and_limit(store):

@@ -89,15 +89,8 @@ def test_other_formats(kg_cli, fmt):
     assert r.output.count("\n") >= 17
 
 
-def test_addition_rows_follow_the_survey_rows(survey):
-    from pathlib import Path
-
-    from kg.additions import load_additions
-
-    fixtures = Path(__file__).parent / "fixtures" / "additions" / "example.yaml"
-    g = build_graph(survey, additions=load_additions(fixtures))
-    s = MemoryStore(g)
-    base = MemoryStore(build_graph(survey))
+def test_addition_rows_follow_the_survey_rows(example_additions, store):
+    s, base = MemoryStore(example_additions[0]), store
     for n in (ATTACKS, DEFENSES):
         rows, before = table_rows(s, n), table_rows(base, n)
         assert rows[: len(before)] == before
@@ -210,16 +203,11 @@ def test_survey_words_on_oxigraph(graph, store):
         assert survey_rows(ox, n) == survey_rows(store, n)
 
 
-def test_survey_words_with_additions(survey):
+def test_survey_words_with_additions(survey, example_additions, store):
     """Addition rows (no survey words) follow the survey rows, written from the graph."""
-    from pathlib import Path
-
-    from kg.additions import load_additions
     from kg.table import survey_rows
 
-    fixtures = Path(__file__).parent / "fixtures" / "additions" / "example.yaml"
-    s = MemoryStore(build_graph(survey, additions=load_additions(fixtures)))
-    base = MemoryStore(build_graph(survey))
+    s, base = MemoryStore(example_additions[0]), store
     rows, before = survey_rows(s, ATTACKS), survey_rows(base, ATTACKS)
     assert rows[: len(before)] == before
     extra = rows[len(before):]

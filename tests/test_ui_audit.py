@@ -14,6 +14,7 @@ from tests.test_ui_e2e import (  # noqa: F401 - fixtures
     _shot,
     app_url,
     browser,
+    context,
     page,
 )
 

@@ -32,9 +32,11 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def app_url():
+def app_url(survey_build):
+    """The app as scripts/start.sh runs it: after kg build (the run's shared build)."""
     port = _free_port()
-    env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
+    env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1",
+               KG_BUILD_DIR=str(survey_build))
     log = open(ARTIFACTS.mkdir(parents=True, exist_ok=True) or ARTIFACTS / "server.log", "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "ui" / "app.py"),
@@ -73,14 +75,23 @@ def browser():
         b.close()
 
 
-@pytest.fixture
-def page(browser):
+@pytest.fixture(scope="module")
+def context(browser):
+    """One browser context per module: each test opens a page of its own (a session of
+    its own on the server), and the app's scripts load from the browser's cache after
+    the first page (a fresh context fetched them anew each test: ~1 s)."""
     ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
-    pg = ctx.new_page()
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def page(context):
+    pg = context.new_page()
     errors: list[str] = []
     pg.on("pageerror", lambda e: errors.append(str(e)))
     yield pg
-    ctx.close()
+    pg.close()
     assert not errors, f"JavaScript errors in the page: {errors}"
 
 

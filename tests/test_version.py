@@ -61,6 +61,8 @@ def test_rebuild_of_unchanged_input_changes_no_byte_even_after_touch(tmp_path, m
     r = build(build_dir=b, additions_dir=d)
     assert {n: (b / n).read_bytes() for n in FILES} == before
     assert not r.previous_kept and not (b / "previous.nt").exists()
+    # the graph in memory, additions included, gets the stamp of its build
+    assert stamp(r.graph, additions_dir=d, build_dir=b) == r.version
 
 
 @slow
@@ -77,11 +79,10 @@ def test_changed_input_changes_the_version_and_keeps_the_previous_graph(tmp_path
     assert r.previous_kept and (b / "previous.nt").read_bytes() == old_nt
 
 
-def test_stamp_of_an_in_memory_graph_matches_its_build(tmp_path):
-    d = _additions(tmp_path)
-    b = tmp_path / "b"
-    r = build(build_dir=b, additions_dir=d)
-    assert stamp(r.graph, additions_dir=d, build_dir=b) == r.version
+def test_stamp_of_an_in_memory_graph_matches_its_build(graph, survey_build):
+    """The survey's graph built in memory gets the stamp of its kg build (the shared one);
+    with additions: test_rebuild_of_unchanged_input_changes_no_byte_even_after_touch."""
+    assert stamp(graph, build_dir=survey_build) == read_version(survey_build)
 
 
 @slow
