@@ -283,7 +283,7 @@ def profile(store, model: str, access: list[str], fine_tuned: bool = False,
     words = tuple(dict.fromkeys(w for a in access for w in levels[a].words))
     sel = _Selections(store)
     where, reach = sel.by_level(lineage, kterms, words)
-    view = make_view(store, selection_spec(f"audit profile of {label}", where))
+    view = make_view(store, selection_spec(f"audit profile of {label}", where), with_graph=False)
     attacks, defenses = _rows(view, label, where, reach, sel.picked,
                               [levels[a] for a in access])
     # every threat with a row on the lineage: an attack, or a defense evaluated on it
@@ -346,7 +346,7 @@ def sections(rep: Report):
         for ok, head in ((True, "reachable with this access"), (False, "needs more access")):
             for a in rep.attacks:
                 if a["threat"] == t["threat"] and a["reachable"] == ok:
-                    why = f" ({'; '.join(a['reachable_because'])})" if ok else ""
+                    why = f": {'; '.join(a['reachable_because'])}" if ok else ""
                     items.append(
                         f"attack ({head}{why}) — {a['paper']} [{a['citation_key']}], row "
                         f"{a['row']}; knowledge {', '.join(a['knowledge'])}; evaluated on "

@@ -181,8 +181,9 @@ def _collect_rows(store: Store, query: str) -> dict[URIRef, dict]:
 
 
 def make_view(store: Store, spec: ViewSpec, bibliography: Bibliography | None = None,
-              limit: int = 10000, timeout: float = 10.0) -> View:
-    """Select the view's rows and subgraph from the store."""
+              limit: int = 10000, timeout: float = 10.0, with_graph: bool = True) -> View:
+    """Select the view's rows and subgraph from the store (``with_graph`` False: rows only,
+    an empty subgraph, for a reader that never exports RDF: the audit report)."""
     bib = bibliography or load_bibliography()
     attacks = _collect_rows(store, ATTACK_ROWS)
     defenses = _collect_rows(store, DEFENSE_ROWS)
@@ -244,8 +245,10 @@ def make_view(store: Store, spec: ViewSpec, bibliography: Bibliography | None = 
 
     if constructed is not None:
         sub = constructed
-    else:
+    elif with_graph:
         sub = subgraph(store, [r.iri for r in (*a_rows, *d_rows)], ancestors)
+    else:
+        sub = Graph()
     for p, ns in PREFIXES.items():
         sub.bind(p, ns, override=True)
 
