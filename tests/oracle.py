@@ -66,6 +66,7 @@ class Rec:
     effectiveness: str
     limitation: str
     code: str  # the row's Code cell: "linked" (a link), "marked" (text, no link), "none" (empty)
+    row: int = 0  # the row's number in its table (as kg explain and rows.csv give it)
 
 
 def _split(text: str) -> list[str]:
@@ -95,7 +96,8 @@ class Oracle:
                     if part == ATTACKS else frozenset(),
                     frozenset(al.require("models", m) for m in _split(c["Target Models"])),
                     method, c["Effectiveness"], c["Limitations"] if part == ATTACKS else "",
-                    "linked" if r["cells"]["Code"]["links"] else "marked" if c["Code"] else "none"))
+                    "linked" if r["cells"]["Code"]["links"] else "marked" if c["Code"] else "none",
+                    r["row"]))
         self.rows = rows
         # the curated bibliography, read as plain YAML: survey title -> authors, venue, year
         bib = yaml.safe_load((DATA / "bibliography.yaml").read_text(encoding="utf-8"))
