@@ -41,6 +41,7 @@ from . import build as build_module
 from . import diff as diff_module
 from . import explain as explain_module
 from . import export as export_module
+from . import linking
 from . import profile as profile_module
 from . import search as search_module
 from . import sparql as sparql_module
@@ -91,7 +92,7 @@ class KG:
 
     def explain(self, node: str) -> explain_module.Explanation:
         """Every fact of a node (label, alias or IRI) with the source it came from."""
-        return explain_module.explain(self.store, explain_module.resolve_node(self.store, node))
+        return explain_module.explain(self.store, linking.resolve(self.store, node))
 
     def sparql(self, query: str, limit: int | None = None,
                timeout: float | None = None) -> sparql_module.QueryResult:

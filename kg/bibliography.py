@@ -79,8 +79,15 @@ class BibEntry:
             return [f"derived from the verified venue name {self.venue!r}"]
         if name in ("venue", "venue_short") and self.arxiv and \
                 "peer_reviewed_venue" in self.unverified and self.sources_of("arxiv"):
-            return [f"preprint: arXiv {self.arxiv} (no peer-reviewed venue found)"]
+            return [f"derived from the verified arXiv id {self.arxiv}: a preprint (no "
+                    "peer-reviewed venue found)"]
         return out
+
+    @staticmethod
+    def verification_text(source: str) -> str:
+        """How a source reads for people: "verified against <the record>", or the
+        derivation itself ("derived from the verified venue name …")."""
+        return source if source.startswith("derived from") else f"verified against {source}"
 
     def citation_label(self) -> str:
         """'SecMI — Duan et al., 2023': a short name (if any), first authors, year."""

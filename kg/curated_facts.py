@@ -80,7 +80,7 @@ def add_bibliography(g: Graph, bib: Bibliography) -> None:
             g.add((entry, RD.hasVerification, v))
             g.add((v, RDF.type, RD.Verification))
             g.add((v, RD.citation, Literal(src)))
-            g.add((v, RDFS.label, Literal(f"{e.key}: verified against {src}")))
+            g.add((v, RDFS.label, Literal(f"{e.key}: {BibEntry.verification_text(src)}")))
             for prop in dict.fromkeys(props):
                 g.add((v, RD.verifiesProperty, prop))
 

@@ -116,3 +116,17 @@ class AdditionError(KGError, ValueError):
                 if len(self.problems) > 1 else "")
         super().__init__(f"{first}{more}; fix the entry, or build without bad entries "
                          "with --skip-bad-additions")
+
+
+class AmbiguousNameError(KGError, LookupError):
+    """A name with several readings (a threat's abbreviation that is also a paper's short
+    name): each reading (kind, label, IRI), so the user can give one."""
+
+    def __init__(self, name: str, readings: Sequence[tuple[str, str, str]]) -> None:
+        self.name, self.readings = name, list(readings)
+        listed = "; ".join(f"the {kind} {label!r} ({iri})" for kind, label, iri in self.readings)
+        super().__init__(f"{name!r} can mean {len(self.readings)} things: {listed}; "
+                         "give the label or IRI of the one you mean")
+
+    def __str__(self) -> str:
+        return self.args[0]

@@ -14,7 +14,7 @@ from .vocab import ID, PREFIXES, qname
 
 LABELS_QUERY = """
 SELECT ?node ?label WHERE {
-  ?node rdfs:label|skos:prefLabel|skos:altLabel|dcterms:title ?label .
+  ?node rdfs:label|skos:prefLabel|skos:altLabel|dcterms:title|rd:shortName|rd:citationLabel ?label .
   FILTER NOT EXISTS { ?node a rd:SourceCell }
   FILTER NOT EXISTS { ?node a rd:SourceRow }
   FILTER NOT EXISTS { ?node a rd:CuratedEntry }
@@ -60,7 +60,8 @@ SOURCE_QUERIES = (
       ?v rd:verifiesProperty ?p ; rd:citation ?cited .
       BIND("curated" AS ?kind)
       BIND(CONCAT(?file, ": ", ?key) AS ?where)
-      BIND(CONCAT("verified against ", ?cited) AS ?text)
+      BIND(IF(STRSTARTS(?cited, "derived from"), ?cited, CONCAT("verified against ", ?cited))
+           AS ?text)
     }""",
     """SELECT ?p ?kind ?where WHERE {
       ?node prov:wasDerivedFrom ?source . ?source a rd:AdditionEntry ;

@@ -14,8 +14,11 @@ from dataclasses import dataclass
 
 from rdflib import URIRef
 
-from .errors import KGError
+from .errors import AmbiguousNameError, KGError
+from .explain import resolve_node
 from .lexicon import STOPWORDS, Entity, Lexicon, tokens
+from .lexicon_cache import lexicon
+from .stores.base import Store
 
 KINDS = ("threat", "knowledge", "model", "method", "paper", "author", "venue")
 
@@ -102,6 +105,31 @@ def keep_person(text: str, m: Mention, query: bool = False) -> bool:
     if query:
         return m.text[:1].isupper() or len(m.text) >= 4
     return m.text[:1].isupper() and bool(text[:m.start].strip())
+
+
+def resolve(store: Store, text: str, scan: bool = True) -> URIRef:
+    """The node a name names: the one resolver of ``kg explain``, the graph commands, the
+    entity page and the front door, reading names as ``kg ask`` does.
+
+    An IRI or prefixed name is looked up as it is. Other text is read with the question
+    lexicon (labels, aliases, abbreviations, short names such as SecMI, "Kong et al.",
+    authors, venues) when one exact name spans all of it; a name with several readings
+    (PIA: a threat's abbreviation and a paper's short name) is an
+    :class:`AmbiguousNameError` listing them. Else it is a local name or a label (any case;
+    a paper's short name or citation label too), with "did you mean" hints unless ``scan``
+    is False (a large graph's caller searches its own index)."""
+    name = " ".join((text or "").split())
+    toks = tokens(name)
+    if not toks or name.startswith(("http://", "https://")) or re.match(r"\w+:\S", name):
+        return resolve_node(store, text, scan=scan)
+    whole = [m for m in link(name, lexicon(store)) if m.exact and m.start <= toks[0][1]
+             and m.end >= toks[-1][2]]
+    readings = list(dict.fromkeys(m.entity for m in whole))
+    if len(readings) == 1:
+        return URIRef(readings[0].iri)
+    if len(readings) > 1:
+        raise AmbiguousNameError(name, [(e.kind, e.label, e.iri) for e in readings])
+    return resolve_node(store, text, scan=scan)
 
 
 def entities(mentions: Iterable[Mention], kind: str) -> list[Entity]:

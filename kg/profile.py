@@ -13,8 +13,11 @@ Semantics:
 * lineage = the model and every model above it (``skos:broader*``); an attack or a defense
   *applies* when it was evaluated on one of them — selected per level with an exact model
   condition, so the report says where it was evaluated (the model itself or a family);
-* an attack is *reachable* when any knowledge level it assumes is satisfied by the exposed
-  access (``knowledge ∈ {…}``), else it *needs more access* (``knowledge ∉ {…}``);
+* an attack is *reachable* when any knowledge level the survey gives it is satisfied by the
+  exposed access or an access it includes (``knowledge ∈ {…}``), or when its own row says
+  it works from what the access exposes (``effectiveness or limitation contains 'gradient'``:
+  the evidence words of ``data/access.yaml``), else it *needs more access* (``knowledge ∉
+  {…}`` and none of those words); stronger access never reaches fewer attacks;
 * an open risk is a (threat, access) with reachable attacks on the lineage and no defense
   evaluated on the lineage against that threat.
 """
@@ -29,49 +32,18 @@ import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import settings
+from .access import Access, load_access
 from .crosswalk import load_crosswalk
-from .errors import KGError, NotInGraph, SourceError, UnknownLabelError
+from .errors import KGError, NotInGraph, UnknownLabelError
 from .export.labels import Resolver
 from .export.spec import selection_spec
 from .export.views import make_view
-from .files import display_path, load_yaml
 from .markup import md_text
 from .query import Cond, Form, Term, context, run
 
-ACCESS_FILE = settings.DATA_DIR / "access.yaml"
 FORMATS = ("md", "html", "json", "pdf")
-
-
-@dataclass(frozen=True)
-class Access:
-    name: str
-    label: str
-    satisfies: tuple[str, ...]
-    reasoning: str
-    source: str
-
-
-def load_access(path: Path | None = None) -> dict[str, Access]:
-    path = path or ACCESS_FILE
-    file = display_path(path)
-    data = load_yaml(path)
-    out = {}
-    for name, e in (data.get("access") or {}).items():
-        if not isinstance(e, dict):
-            raise SourceError(f"access {name!r}: expected a mapping", file=file)
-        for key in ("label", "reasoning", "source"):
-            if not isinstance(e.get(key), str) or not e[key].strip():
-                raise SourceError(f"access {name!r}: {key!r} must be a non-empty string",
-                                  file=file)
-        sat = e.get("satisfies")
-        if not isinstance(sat, list) or not sat:
-            raise SourceError(f"access {name!r}: 'satisfies' must list knowledge levels",
-                              file=file)
-        out[name] = Access(name, e["label"], tuple(sat), e["reasoning"], e["source"])
-    if not out:
-        raise SourceError("no access levels", file=file)
-    return out
+#: The version of the report's JSON shape ("schema"; the README's JSON changelog).
+SCHEMA = 1
 
 
 @dataclass
@@ -107,8 +79,11 @@ class Report:
     notes: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
-        return {"model": self.model, "lineage": self.lineage,
+        return {"schema": SCHEMA, "model": self.model, "lineage": self.lineage,
                 "access": [{"name": a.name, "label": a.label, "satisfies": list(a.satisfies),
+                            "includes": list(a.includes), "exposes": list(a.exposes),
+                            "reaches_knowledge": list(a.knowledge),
+                            "evidence_words": list(a.words),
                             "reasoning": a.reasoning, "source": a.source} for a in self.access],
                 "satisfied_knowledge": self.satisfied, "fine_tuned": self.fine_tuned,
                 "attacks": self.attacks, "defenses": self.defenses, "threats": self.threats,
@@ -198,20 +173,29 @@ class _Selections:
             self.picked.setdefault(r, []).append(len(self.lines))
         return rows
 
-    def by_level(self, lineage: list[dict], kterms: tuple[Term, ...]
+    def by_level(self, lineage: list[dict], kterms: tuple[Term, ...], words: tuple[str, ...]
                  ) -> tuple[dict[str, list[str]], dict[str, bool]]:
-        """Per lineage level (an exact model condition): the attacks the access reaches, the
-        attacks that need more access, the defense evaluations. Returns row -> the levels
-        it was evaluated on, and attack row -> reachable."""
+        """Per lineage level (an exact model condition): the attacks the access reaches by
+        their knowledge, those it reaches by their own words (``words``: what it exposes),
+        those that need more access, the defense evaluations. Returns row -> the levels it
+        was evaluated on, and attack row -> reachable."""
         where: dict[str, list[str]] = {}
         reach: dict[str, bool] = {}
         for lv in lineage:
             mc = Cond("model", (Term(lv["iri"], lv["label"]),), mode="exact")
-            for ok in (True, False):
-                kc = Cond("knowledge", kterms, negated=not ok)
-                title = (f"attacks evaluated on {lv['label']} that the access reaches" if ok else
-                         f"attacks evaluated on {lv['label']} that need more access")
-                for r in self.select(title, Form("attacks", (mc, kc))):
+            known = Cond("knowledge", kterms)
+            other = Cond("knowledge", kterms, negated=True)
+            picks = [(f"attacks evaluated on {lv['label']} that the access reaches",
+                      Form("attacks", (mc, known)), True)]
+            picks += [(f"attacks evaluated on {lv['label']} that the access reaches by what "
+                       f"their rows say they work from ({w!r})",
+                       Form("attacks", (mc, other, Cond("text", words=(w,)))), True)
+                      for w in words]
+            picks.append((f"attacks evaluated on {lv['label']} that need more access",
+                          Form("attacks", (mc, other, *(Cond("text", words=(w,), negated=True)
+                                                        for w in words))), False))
+            for title, form, ok in picks:
+                for r in self.select(title, form):
                     where.setdefault(r, []).append(lv["label"])
                     reach[r] = ok
             for r in self.select(f"defense evaluations on {lv['label']}",
@@ -221,15 +205,17 @@ class _Selections:
 
 
 def _rows(view, label: str, where: dict[str, list[str]], reach: dict[str, bool],
-          picked: dict[str, list[int]]) -> tuple[list[dict], list[dict]]:
+          picked: dict[str, list[int]], access: list[Access]) -> tuple[list[dict], list[dict]]:
     """The report's attack and defense rows: the view's details (kg.export.views) with
     where each was evaluated on the lineage, the selections that picked it and, for an
-    attack, whether the access reaches it."""
+    attack, whether the access reaches it and why."""
     attacks = [{"row": a.row, "iri": str(a.iri), "threat": a.threat, "paper": a.paper.title,
                 "citation_key": a.paper.key, "knowledge": list(a.knowledge),
                 "models": list(a.models), "effectiveness": a.effectiveness,
                 "limitation": a.limitation, "code": list(a.code_urls),
                 "reference_url": a.reference_url, "reachable": reach[str(a.iri)],
+                "reachable_because": [why for x in access if (why := x.reason(
+                    a.knowledge, (a.effectiveness, a.limitation)))],
                 "evaluated_on": where[str(a.iri)], "selections": picked[str(a.iri)],
                 "exact_model": label in where[str(a.iri)]} for a in view.attacks]
     defenses = [{"row": d.row, "iri": str(d.iri), "threat": d.threat, "paper": d.paper.title,
@@ -242,7 +228,8 @@ def _rows(view, label: str, where: dict[str, list[str]], reach: dict[str, bool],
 
 
 def _threats(threat_order: list[str], attacks: list[dict], defenses: list[dict]) -> list[dict]:
-    """Per threat with attacks: its curated ATLAS mappings and the rows counted."""
+    """Per threat with a row on the lineage: its curated ATLAS mappings and the rows
+    counted (every row counted is listed in the report's body)."""
     cw = load_crosswalk()
     threats = []
     for t in threat_order:
@@ -259,15 +246,16 @@ def _threats(threat_order: list[str], attacks: list[dict], defenses: list[dict])
 
 def _open_risks(threat_order: list[str], attacks: list[dict], defenses: list[dict],
                 access: list[str], levels: dict[str, Access], label: str) -> list[dict]:
-    """(threat, access) pairs with attacks the access reaches on the lineage and no defense
+    """(threat, access) pairs with attacks the access reaches on the lineage (the rule of
+    :meth:`Access.reason`, the selections' rule) and no defense
     evaluated on the lineage against that threat, with the attack rows as evidence."""
     risks = []
     for t in threat_order:
         if any(d["threat"] == t for d in defenses):
             continue
         for a in access:
-            sat = set(levels[a].satisfies)
-            ev = [x for x in attacks if x["threat"] == t and sat & set(x["knowledge"])]
+            ev = [x for x in attacks if x["threat"] == t and levels[a].reason(
+                x["knowledge"], (x["effectiveness"], x["limitation"]))]
             if ev:
                 risks.append({"threat": t, "access": a,
                               "reason": f"{len(ev)} attack row(s) reachable with {a} access "
@@ -290,13 +278,17 @@ def profile(store, model: str, access: list[str], fine_tuned: bool = False,
     res = Resolver(store)
     label = resolve_model(store, model, res)
     lineage = _lineage(context(store).tree, str(res.iri("models", label)))
-    satisfied = list(dict.fromkeys(k for a in access for k in levels[a].satisfies))
+    satisfied = list(dict.fromkeys(k for a in access for k in levels[a].knowledge))
     kterms = tuple(Term(str(res.iri("knowledge", k)), k) for k in satisfied)
+    words = tuple(dict.fromkeys(w for a in access for w in levels[a].words))
     sel = _Selections(store)
-    where, reach = sel.by_level(lineage, kterms)
-    view = make_view(store, selection_spec(f"audit profile of {label}", where))
-    attacks, defenses = _rows(view, label, where, reach, sel.picked)
-    threat_order = list(dict.fromkeys(a["threat"] for a in attacks))
+    where, reach = sel.by_level(lineage, kterms, words)
+    view = make_view(store, selection_spec(f"audit profile of {label}", where), with_graph=False)
+    attacks, defenses = _rows(view, label, where, reach, sel.picked,
+                              [levels[a] for a in access])
+    # every threat with a row on the lineage: an attack, or a defense evaluated on it
+    threat_order = list(dict.fromkeys([a["threat"] for a in attacks]
+                                      + [d["threat"] for d in defenses]))
     notes = ["Family semantics here: a row applies when it was evaluated on the model or on "
              "a model above it (each level selected with an exact model condition)."]
     if fine_tuned:
@@ -335,8 +327,10 @@ def sections(rep: Report):
     md and html render alike."""
     out = []
     out.append(("Access exposed", [
-        f"{a.name}: {a.label} — satisfies {', '.join(a.satisfies)}. {a.reasoning} "
-        f"(source: {a.source})" for a in rep.access]))
+        f"{a.name}: {a.label} — satisfies {', '.join(a.knowledge)}"
+        f"{' (with ' + ', '.join(a.includes) + ')' if a.includes else ''}; exposes "
+        f"{', '.join(a.exposes) or 'nothing more'}. {a.reasoning} (source: {a.source})"
+        for a in rep.access]))
     out.append(("Lineage", [
         f"{lv['label']}{' (family)' if lv['family'] else ''}"
         f"{' — the model' if lv['level'] == 0 else ''}: "
@@ -346,11 +340,15 @@ def sections(rep: Report):
     for t in rep.threats:
         atlas = ", ".join(f"{m['technique']} {m['name']} ({m['match']})" for m in t["atlas"])
         items = [f"ATLAS: {atlas or 'no curated ATLAS mapping'}"]
+        if not t["attacks_reachable"] and not t["attacks_need_more"]:
+            items.append("no attack evaluated on this lineage applies to this threat; the "
+                         "defenses below were evaluated on it")
         for ok, head in ((True, "reachable with this access"), (False, "needs more access")):
             for a in rep.attacks:
                 if a["threat"] == t["threat"] and a["reachable"] == ok:
+                    why = f": {'; '.join(a['reachable_because'])}" if ok else ""
                     items.append(
-                        f"attack ({head}) — {a['paper']} [{a['citation_key']}], row "
+                        f"attack ({head}{why}) — {a['paper']} [{a['citation_key']}], row "
                         f"{a['row']}; knowledge {', '.join(a['knowledge'])}; evaluated on "
                         f"{', '.join(a['models'])} (counts here via "
                         f"{', '.join(a['evaluated_on'])}); effectiveness: "
@@ -445,6 +443,5 @@ def to_pdf(rep: Report) -> bytes:
         return out.read_bytes()
 
 
-__all__ = ["ACCESS_FILE", "Access", "FORMATS", "Line", "NotInGraph", "Report", "header",
-           "load_access", "profile", "render", "resolve_model", "sections", "to_html", "to_json", "to_md",
-           "to_pdf"]
+__all__ = ["FORMATS", "Line", "Report", "header", "profile", "render", "resolve_model",
+           "sections", "to_html", "to_json", "to_md", "to_pdf"]

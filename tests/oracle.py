@@ -1,21 +1,58 @@
-"""A plain-Python oracle over the survey rows: no rdflib, no SPARQL, no kg.query.
+"""A plain-Python oracle over the survey rows, independent of the product: no rdflib, no
+SPARQL, no kg.query, no kg.ingest, no kg.curated.
 
-It reads the survey's row records (kg.ingest), resolves labels through data/aliases.yaml and
-walks the model tree of data/models.yaml itself, then evaluates a logical form by the
-semantics written in kg.query's docstring. Answers are labels (paper titles, method and
-concept labels), so a test compares them with the labels the query core returns.
+It reads the survey's rows from tests/fixtures/survey_rows.json (a second reading of the
+survey's HTML tables with the standard library's parser, checked in and compared once by
+hand: tests/fixtures/survey_rows.py), resolves labels through data/aliases.yaml read as
+plain YAML, walks the model tree of data/models.yaml itself, then evaluates a logical form
+by the semantics written in kg.query's docstring. Answers are labels (paper titles, method
+and concept labels), so a test compares them with the labels the query core returns.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
 
 import yaml
 
-from kg import settings
-from kg.curated import load_aliases
-from kg.ingest import Survey
-from kg.survey import ATTACKS, DEFENSES
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "data"
+ROWS = Path(__file__).resolve().parent / "fixtures" / "survey_rows.json"
+ATTACKS, DEFENSES = "attacks", "defenses"
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+class Aliases:
+    """data/aliases.yaml as plain YAML: kind -> any spelling -> canonical label."""
+
+    def __init__(self) -> None:
+        data = yaml.safe_load((DATA / "aliases.yaml").read_text(encoding="utf-8"))
+        self.canonical: dict[str, dict[str, str]] = {}
+        self.labels: dict[str, list[str]] = {}
+        for kind in ("knowledge", "threats", "models", "methods"):
+            for label, alts in (data.get(kind) or {}).items():
+                self.add(kind, label)
+                for alt in alts or []:
+                    self.canonical[kind].setdefault(_norm(alt), label)
+
+    def add(self, kind: str, label: str) -> None:
+        self.canonical.setdefault(kind, {}).setdefault(_norm(label), label)
+        self.labels.setdefault(kind, [])
+        if label not in self.labels[kind]:
+            self.labels[kind].append(label)
+
+    def resolve(self, kind: str, text: str) -> str | None:
+        return self.canonical.get(kind, {}).get(_norm(text))
+
+    def require(self, kind: str, text: str) -> str:
+        label = self.resolve(kind, text)
+        assert label is not None, f"the oracle knows no {kind} {text!r}"
+        return label
 
 
 @dataclass(frozen=True)
@@ -29,6 +66,7 @@ class Rec:
     effectiveness: str
     limitation: str
     code: str  # the row's Code cell: "linked" (a link), "marked" (text, no link), "none" (empty)
+    row: int = 0  # the row's number in its table (as kg explain and rows.csv give it)
 
 
 def _split(text: str) -> list[str]:
@@ -36,37 +74,33 @@ def _split(text: str) -> list[str]:
 
 
 class Oracle:
-    def __init__(self, survey: Survey) -> None:
-        al = load_aliases()
-        tree = yaml.safe_load((settings.DATA_DIR / "models.yaml").read_text(encoding="utf-8"))
+    def __init__(self, rows_file: Path = ROWS) -> None:
+        al = self.aliases = Aliases()
+        tree = yaml.safe_load((DATA / "models.yaml").read_text(encoding="utf-8"))
         self.parent = {m["label"]: m.get("broader") for m in tree["models"]}
         for m in tree["models"]:
-            al.add_canonical("models", m["label"])
+            al.add("models", m["label"])
         self.t2i = {m["label"] for m in tree["models"] if m.get("text_to_image")}
         self.families = {m["label"] for m in tree["models"] if m.get("family")}
-        self.knowledge_levels = set(load_yaml_section(al, "knowledge"))
+        self.knowledge_levels = set(al.labels["knowledge"])
+        survey = json.loads(rows_file.read_text(encoding="utf-8"))
         rows = []
-        for part, table, threat_col in ((ATTACKS, "attacks", "Category"),
-                                        (DEFENSES, "defenses", "Threats")):
-            for r in survey.tables[table].rows:
-                method = ""
-                if part == DEFENSES:
-                    text = r["Key Methods"].text
-                    method = al.resolve("methods", text) or text
+        for part, threat_col in ((ATTACKS, "Category"), (DEFENSES, "Threats")):
+            for r in survey[part]["rows"]:
+                c = {h: v["text"] for h, v in r["cells"].items()}
+                method = al.resolve("methods", c["Key Methods"]) or c["Key Methods"] \
+                    if part == DEFENSES else ""
                 rows.append(Rec(
-                    part, " ".join(r["Ref."].text.split()),
-                    al.require("threats", r[threat_col].text),
-                    frozenset(al.require("knowledge", k)
-                              for k in _split(r["Attacker's knowledge"].text))
+                    part, c["Ref."], al.require("threats", c[threat_col]),
+                    frozenset(al.require("knowledge", k) for k in _split(c["Attacker's knowledge"]))
                     if part == ATTACKS else frozenset(),
-                    frozenset(al.require("models", m) for m in _split(r["Target Models"].text)),
-                    method, r["Effectiveness"].text,
-                    r["Limitations"].text if part == ATTACKS else "",
-                    "linked" if r["Code"].links else "marked" if r["Code"].text else "none"))
+                    frozenset(al.require("models", m) for m in _split(c["Target Models"])),
+                    method, c["Effectiveness"], c["Limitations"] if part == ATTACKS else "",
+                    "linked" if r["cells"]["Code"]["links"] else "marked" if c["Code"] else "none",
+                    r["row"]))
         self.rows = rows
         # the curated bibliography, read as plain YAML: survey title -> authors, venue, year
-        bib = yaml.safe_load((settings.DATA_DIR / "bibliography.yaml").read_text(
-            encoding="utf-8"))
+        bib = yaml.safe_load((DATA / "bibliography.yaml").read_text(encoding="utf-8"))
         self.bib = {" ".join(e["survey_title"].split()).casefold(): e for e in bib["papers"]}
         # a paper's code state over its rows: linked > marked without a link > none marked
         rank = {"none": 0, "marked": 1, "linked": 2}
@@ -244,6 +278,3 @@ class Oracle:
             out = {k: n for k, n in out.items() if n < form.agg.n}
         return out
 
-
-def load_yaml_section(aliases, kind: str) -> list[str]:
-    return list(aliases.variants.get(kind, {}))

@@ -154,6 +154,23 @@ def test_loaders_refuse_a_field_or_definition_without_a_source(tmp_path):
         load_definitions(bad)
 
 
+#: What a reader cannot open: a search tool's stored-copy or find_string id, or an
+#: owner/repo:path@hash reference instead of the URL of that file.
+INTERNAL_REFERENCE = re.compile(r"stored cop|find_string|[A-Za-z0-9_-]+/[A-Za-z0-9_.-]+:[^ ]+@[0-9a-f]{7}")
+
+
+def test_every_source_names_its_record_by_title_and_url():
+    """Issue 28 item 7: a source is a record's title (or a short description) and a URL one
+    can open, or the survey file itself; never an internal identifier of a search tool."""
+    defs = yaml.safe_load((settings.DATA_DIR / "definitions.yaml").read_text("utf-8"))
+    sources = [s["source"] for e in _bib() for s in e["sources"]] + \
+        [d["source"] for entries in defs["definitions"].values() for d in entries.values()
+         if d.get("source")]
+    assert len(sources) > 100
+    for s in sources:
+        assert re.search(r"https?://", s) or "data/privacy-taxonomy.md" in s, s
+        assert not INTERNAL_REFERENCE.search(s), s
+
 def test_every_concept_has_a_definition_and_every_definition_a_node(graph):
     defs = yaml.safe_load((settings.DATA_DIR / "definitions.yaml").read_text("utf-8"))
     for cls in (RD.ThreatCategory, RD.AttackerKnowledge, RD.DefenseMethod, RD.TargetModel):
@@ -173,7 +190,8 @@ def test_explain_shows_authors_in_order_sources_and_unverified_fields(store):
     creators = [f.value for f in e.facts if f.predicate == "dcterms:creator"]
     assert creators[:2] == ["rdi:person-duan--jinhao", "rdi:person-kong--fei"]
     year = next(f for f in e.facts if f.predicate == "rd:publicationYear")
-    assert any("verified against mlresearch/v202" in t for _, _, t in year.sources)
+    assert any("verified against PMLR v202 site source of Duan et al. 2023: https://github.com/"
+               "mlresearch/v202/blob/" in t for _, _, t in year.sources)
     assert ("doi", "data/bibliography.yaml: duan2023diffusion") in e.unverified
     text = render_text(e)
     assert "not verified against a public record (left empty):" in text

@@ -162,7 +162,7 @@ def test_gaps_coverage_ask_and_export_agree_with_the_survey_oracle(store, survey
     from kg.query import Cond, Form, Term, run
     from tests.oracle import Oracle
 
-    oracle = Oracle(survey)
+    oracle = Oracle()
     found = find_gaps(store)
     ident = set()
     for g in found:

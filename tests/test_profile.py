@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from kg.errors import KGError, NotInGraph
-from kg.profile import profile, render, to_html, to_json, to_md
+from kg.profile import profile, render, to_html, to_json
 
 from .oracle import Oracle
 from .oracle_profile import expected
@@ -39,8 +39,8 @@ def mask(text: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def oracle(survey):
-    return Oracle(survey)
+def oracle():
+    return Oracle()
 
 
 @pytest.fixture(scope="module")
@@ -125,21 +125,26 @@ def test_line_by_line_against_the_oracle(reports, oracle, name):
     a_lines = [i for i in items if i.startswith("attack (")]
     assert len(a_lines) == len(want["attacks"])
     for row, paper, _threat, ok, levels, eff, lim in want["attacks"]:
-        head = "attack (reachable with this access)" if ok else "attack (needs more access)"
+        head = "attack (reachable with this access: " if ok else "attack (needs more access)"
         line = next(i for i in a_lines if f"{paper} [" in i and f"row {row};" in i)
         assert line.startswith(head) and f"effectiveness: {eff}; limitation: {lim}" in line
         assert f"counts here via {', '.join(levels)}" in line
         assert "selected by selection " in line
+    # every defense the lineage counts is listed, whether or not an attack applies to it
     d_lines = [i for i in items if i.startswith("defense ") and "reported effectiveness" in i]
-    assert len(d_lines) == len([d for d in want["defenses"]
-                                if d[3] in {a[2] for a in want["attacks"]}])
-    for row, paper, method, threat, levels, eff in want["defenses"]:
-        if threat in {a[2] for a in want["attacks"]}:
-            line = next(i for i in d_lines if i.startswith(f"defense {method} — {paper} [")
-                        and f"row {row};" in i)
-            assert f"reported effectiveness and cost: {eff}; selected by selection " in line
-            where = "the model itself" if model in levels else "via the family"
-            assert where in line
+    assert len(d_lines) == len(want["defenses"])
+    for row, paper, method, _threat, levels, eff in want["defenses"]:
+        line = next(i for i in d_lines if i.startswith(f"defense {method} — {paper} [")
+                    and f"row {row};" in i)
+        assert f"reported effectiveness and cost: {eff}; selected by selection " in line
+        where = "the model itself" if model in levels else "via the family"
+        assert where in line
+    # the lineage's counts are the rows the body lists under each level
+    for lv in want["lineage"]:
+        line = next(i for i in items if i.startswith(lv) and "attack row(s), " in i)
+        n_a, n_d = (int(p.strip().split(" ")[0]) for p in line.split(": ", 1)[1].split(","))
+        assert n_a == sum(1 for a in want["attacks"] if lv in a[4])
+        assert n_d == sum(1 for d in want["defenses"] if lv in d[4])
     risk_lines = [i for i in items if " × " in i and "evidence:" in i]
     assert [ln.split(":")[0] for ln in risk_lines] == [f"{t} × {a}" for t, a, _ in
                                                        want["risks"]]
@@ -216,9 +221,104 @@ def test_cli(kg_cli, runner, tmp_path):
     assert r.exit_code == 2 and "-f pdf needs -o" in r.output
 
 
-def test_md_matches_renderer(store):
-    rep = profile(store, "TabDDPM", ["outputs"])
-    assert to_md(rep).encode() == render(rep, "md")
+def test_the_command_writes_the_renderers_bytes(store, kg_cli, tmp_path):
+    """`kg profile -f md -o F` writes exactly what the app's download gives (render)."""
+    out = tmp_path / "r.md"
+    assert kg_cli("profile", "--model", "TabDDPM", "--access", "outputs", "-o",
+                  str(out)).exit_code == 0
+    assert out.read_bytes() == render(profile(store, "TabDDPM", ["outputs"]), "md")
+    assert out.read_text(encoding="utf-8").startswith("# Exposure report: TabDDPM")
+
+
+# ------------------------------------------------------------------ access from the survey
+
+ACCESS = ("api", "outputs", "intermediate", "weights", "gradients")
+
+
+def _reached(rep) -> dict[str, set[int]]:
+    """Access level -> the attack rows (survey row numbers) its reason reaches."""
+    return {a: {x["row"] for x in rep.attacks
+                if any(w.startswith(f"{a} access") or f"what {a} access" in w
+                       for w in x["reachable_because"])} for a in ACCESS}
+
+
+def _check_profile(store, oracle, model: str) -> None:
+    rep = profile(store, model, list(ACCESS))
+    reached = _reached(rep)
+    for a in ACCESS:
+        want = expected(oracle, model, [a])
+        assert reached[a] == {x[0] for x in want["attacks"] if x[3]}, (model, a)
+        assert [(r["threat"], tuple(e["row"] for e in r["evidence"]))
+                for r in rep.open_risks if r["access"] == a] == [
+            (t, ev) for t, _, ev in want["risks"]], (model, a)
+    union = expected(oracle, model, list(ACCESS))
+    assert sorted((x["row"], x["reachable"]) for x in rep.attacks) == sorted(
+        (x[0], x[3]) for x in union["attacks"])
+    assert sorted(d["row"] for d in rep.defenses) == sorted(d[0] for d in union["defenses"])
+
+
+def test_gradient_inversion_is_reached_with_every_access(store, oracle):
+    """The survey labels gradient inversion gray-box / black-box and says it works from the
+    gradients: every access reaches it (gradients by the row's own words), and an auditor
+    of federated training sees it as an open risk (no defense is evaluated against it)."""
+    rep = profile(store, "DDPM", list(ACCESS))
+    gidm = next(x for x in rep.attacks if x["threat"] == "Gradient inversion")
+    assert gidm["reachable"] and _reached(rep)["gradients"] >= {gidm["row"]}
+    assert all(gidm["row"] in rows for rows in _reached(rep).values())
+    only = profile(store, "DDPM", ["gradients"])
+    assert any(r["threat"] == "Gradient inversion" and r["access"] == "gradients"
+               for r in only.open_risks)
+    _check_profile(store, oracle, "DDPM")
+
+
+@pytest.mark.slow
+def test_every_model_and_access_agrees_with_the_oracle(store, oracle):
+    """Every model of the graph, every access level: reachable rows, defenses and open
+    risks equal the oracle's (one report per model with every access, read per access
+    through each row's reasons)."""
+    for model in sorted(oracle.parent):
+        _check_profile(store, oracle, model)
+
+
+def test_stronger_access_never_reaches_fewer_attacks(oracle):
+    """An access reaches every attack row an access it includes reaches, on every row of
+    the survey (so on every model), and weights reach every row."""
+    from kg.access import load_access
+
+    levels = load_access()
+    rows = [r for r in oracle.rows if r.part == "attacks"]
+
+    def reach(a):
+        return {i for i, r in enumerate(rows)
+                if levels[a].reason(r.knowledge, (r.effectiveness, r.limitation))}
+
+    for a, level in levels.items():
+        for b in level.includes:
+            assert reach(a) >= reach(b), (a, b)
+    assert reach("weights") == set(range(len(rows)))
+
+
+def test_the_access_mapping_agrees_with_each_rows_own_words(oracle):
+    """A row whose cells say it works from something (gradients, intermediate outputs) is
+    reached by every access that exposes it, whatever knowledge level the survey gives it;
+    the gray-box rows of SecMI and PIA are reached by intermediate access."""
+    import yaml
+
+    from kg.access import ACCESS_FILE, load_access
+
+    levels = load_access()
+    evidence = yaml.safe_load(ACCESS_FILE.read_text(encoding="utf-8"))["evidence"]
+    seen = 0
+    for r in (r for r in oracle.rows if r.part == "attacks"):
+        text = f"{r.effectiveness} {r.limitation}".lower()
+        for thing, words in evidence.items():
+            if any(w.lower() in text for w in words):
+                seen += 1
+                for a in levels.values():
+                    if thing in a.exposes:
+                        assert a.reason(r.knowledge, (r.effectiveness, r.limitation)), (
+                            r.paper, a.name)
+    assert seen >= 3  # gradient inversion, SecMI, PIA
 
 
 @pytest.mark.slow

@@ -20,8 +20,8 @@ SETTINGS = settings(max_examples=60, deadline=None, derandomize=True,
 
 
 @pytest.fixture(scope="session")
-def oracle(survey):
-    return Oracle(survey)
+def oracle():
+    return Oracle()
 
 
 @pytest.fixture(scope="session")

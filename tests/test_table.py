@@ -6,48 +6,55 @@ import json
 
 import pytest
 
-from kg.curated import load_aliases
-from kg.graph import build_graph, split_multi
+from kg.graph import build_graph
 from kg.ingest import parse_survey
 from kg.stores.memory import MemoryStore
 from kg.survey import ATTACKS, DEFENSES
 from kg.table import render, table_rows
 
-ALIASES = load_aliases()
+from .oracle import ROWS, Aliases
+
+SURVEY_ROWS = json.loads(ROWS.read_text(encoding="utf-8"))
 
 
-def canon(kind: str, text: str) -> str:
-    return ALIASES.resolve(kind, text) or text
+def expected_rows(name: str) -> list[dict]:
+    """The source table as the independent reading (tests/fixtures/survey_rows.json: the
+    standard library's HTML parser, not kg.ingest) gives it, through the alias file read as
+    plain YAML (tests/oracle.Aliases), lists split at commas."""
+    al = Aliases()
 
+    def canon(kind: str, text: str) -> str:
+        return al.resolve(kind, text) or text
 
-def expected_rows(survey, name: str) -> list[dict]:
-    """The source table read straight from the parsed HTML, through the alias file only."""
+    def split(text: str) -> list[str]:
+        return [p.strip() for p in text.split(",") if p.strip()]
+
     out = []
-    for row in survey.tables[name].rows:
-        c = row.cells
+    for row in SURVEY_ROWS[name]["rows"]:
+        c = row["cells"]
         d = {
-            "Ref.": c["Ref."].text,
-            "Target Models": sorted(canon("models", m) for m in split_multi(c["Target Models"].text)),
-            "Effectiveness": c["Effectiveness"].text,
-            "Paper URL": c["Ref."].links[0] if c["Ref."].links else None,
-            "Code URL": c["Code"].links[0] if c["Code"].links else None,
+            "Ref.": c["Ref."]["text"],
+            "Target Models": sorted(canon("models", m) for m in split(c["Target Models"]["text"])),
+            "Effectiveness": c["Effectiveness"]["text"],
+            "Paper URL": c["Ref."]["links"][0] if c["Ref."]["links"] else None,
+            "Code URL": c["Code"]["links"][0] if c["Code"]["links"] else None,
         }
         if name == ATTACKS:
-            d["Category"] = c["Category"].text
+            d["Category"] = c["Category"]["text"]
             d["Attacker's knowledge"] = sorted(
-                canon("knowledge", k) for k in split_multi(c["Attacker's knowledge"].text))
-            d["Limitations"] = c["Limitations"].text
+                canon("knowledge", k) for k in split(c["Attacker's knowledge"]["text"]))
+            d["Limitations"] = c["Limitations"]["text"]
         else:
-            d["Threats"] = c["Threats"].text
-            d["Key Methods"] = canon("methods", c["Key Methods"].text)
+            d["Threats"] = c["Threats"]["text"]
+            d["Key Methods"] = canon("methods", c["Key Methods"]["text"])
         out.append(d)
     return out
 
 
 @pytest.mark.parametrize("name", [ATTACKS, DEFENSES])
-def test_regenerated_table_equals_source_cell_by_cell(store, survey, name):
+def test_regenerated_table_equals_source_cell_by_cell(store, name):
     got = table_rows(store, name)
-    want = expected_rows(survey, name)
+    want = expected_rows(name)
     assert len(got) == len(want)
     for i, (g, w) in enumerate(zip(got, want, strict=True), start=1):
         for col in w:
@@ -104,36 +111,38 @@ JS_TITLE = "Extracting Training Data from Diffusion Models"
 JS_HREF = "https://www.usenix.org/conference/usenixsecurity23/presentation/carlini"
 
 
-def survey_cells(table) -> list[dict]:
-    """An independent reading of a parsed survey table: per row, per header, the cell's
-    text, links (sorted: the graph keeps no order) and the row it is written in."""
-    return [{h: {"text": c.text, "links": sorted(c.links), "written_in_row": c.written_in_row}
-             for h, c in row.cells.items()} for row in table.rows]
+def survey_cells(name: str) -> list[dict]:
+    """The independent reading of a survey table (tests/fixtures/survey_rows.json): per row,
+    per header, the cell's text, links (sorted: the graph keeps no order) and the row it
+    is written in."""
+    return [{h: {"text": c["text"], "links": sorted(c["links"]),
+                 "written_in_row": c["written_in_row"]} for h, c in row["cells"].items()}
+            for row in SURVEY_ROWS[name]["rows"]]
 
 
 @pytest.mark.parametrize("name", [ATTACKS, DEFENSES])
-def test_json_is_the_survey_cell_for_cell(kg_cli, survey, name):
-    """`kg table NAME --json` (the default wording) equals the survey as parse_survey reads
-    data/privacy-taxonomy.md: every row, every column, text and links, rowspans expanded."""
+def test_json_is_the_survey_cell_for_cell(kg_cli, name):
+    """`kg table NAME --json` (the default wording) equals the survey as the independent
+    reading gives it: every row, every column, text and links, rowspans expanded."""
     r = kg_cli("table", name, "--json")
     assert r.exit_code == 0, r.output
     doc = json.loads(r.output)
-    table = survey.tables[name]
+    table = SURVEY_ROWS[name]
     assert doc["table"] == name and doc["words"] == "survey"
-    assert doc["headers"] == list(table.headers)
+    assert doc["headers"] == table["headers"]
     rows = doc["rows"]
-    assert [row["row"] for row in rows] == [row.number for row in table.rows]
-    assert [row["source"] for row in rows] == [f"{name} table, row {row.number}"
-                                               for row in table.rows]
-    want = survey_cells(table)
+    assert [row["row"] for row in rows] == [row["row"] for row in table["rows"]]
+    assert [row["source"] for row in rows] == [f"{name} table, row {row['row']}"
+                                               for row in table["rows"]]
+    want = survey_cells(name)
     assert len(rows) == len(want)
     for i, (got, w) in enumerate(zip(rows, want, strict=True), start=1):
-        assert list(got["cells"]) == list(table.headers), f"{name} row {i}"
-        for h in table.headers:
+        assert list(got["cells"]) == table["headers"], f"{name} row {i}"
+        for h in table["headers"]:
             assert got["cells"][h] == w[h], f"{name} row {i} column {h!r}"
     # rowspan-carried cells appear in every row they span
-    carried = [(i, h) for i, row in enumerate(table.rows, start=1)
-               for h, c in row.cells.items() if c.written_in_row != i]
+    carried = [(i, h) for i, row in enumerate(want, start=1)
+               for h, c in row.items() if c["written_in_row"] != i]
     assert len(carried) > 10
     # --format json prints the same
     assert json.loads(kg_cli("table", name, "--format", "json").output) == doc
@@ -160,7 +169,11 @@ def test_canonical_is_todays_output(kg_cli, store):
     for name in (ATTACKS, DEFENSES):
         for fmt in ("md", "html", "csv", "json"):
             got = kg_cli("table", name, "--format", fmt, "--canonical").output
-            assert got == render(table_rows(store, name), name, fmt), (name, fmt)
+            want = render(table_rows(store, name), name, fmt)
+            if fmt == "json":  # the command's JSON leads with its schema number
+                assert json.loads(got) == {"schema": 1, **json.loads(want)}, name
+            else:
+                assert got == want, (name, fmt)
 
 
 def test_survey_html_round_trips_through_the_ingester(kg_cli, survey):
@@ -172,8 +185,14 @@ def test_survey_html_round_trips_through_the_ingester(kg_cli, survey):
     again = parse_survey(doc, file="regenerated.md")
     for n in (ATTACKS, DEFENSES):
         assert again.tables[n].headers == survey.tables[n].headers
-        assert survey_cells(again.tables[n]) == survey_cells(survey.tables[n]), n
+        assert _ingested(again.tables[n]) == _ingested(survey.tables[n]), n
     assert '<a href="https://github.com/jinhaoduan/SecMI">code</a>' in html_tables[ATTACKS]
+
+
+def _ingested(table) -> list[dict]:
+    """A table as kg.ingest reads it (the round trip goes through the ingester)."""
+    return [{h: (c.text, sorted(c.links), c.written_in_row) for h, c in row.cells.items()}
+            for row in table.rows]
 
 
 @pytest.mark.parametrize("fmt", ["md", "csv"])

@@ -6,7 +6,8 @@ Each function is one call into kg.profile, so the page shows, and downloads, exa
 
 from __future__ import annotations
 
-from ..profile import Access, Report, load_access, profile
+from ..access import Access, load_access
+from ..profile import Report, profile
 from ..profile import header as profile_header
 from ..profile import render as profile_render
 from ..profile import sections as profile_sections

@@ -19,6 +19,7 @@ from ..coverage.counts import fingerprint_counts
 from ..errors import KGError as KGError
 from ..errors import UnknownLabelError
 from ..explain import checked_iri, qname, resolve_node
+from ..linking import resolve
 from ..markup import md_url as md_url
 from ..stores.base import Store, select_values
 from ..stores.open import available_stores, open_store
@@ -288,7 +289,7 @@ def find_entity(store: Store, text: str, index=None) -> str:
     if len(text) > 500:
         raise KGError("node name too long (more than 500 characters)")
     if index is None or small_graph(store):
-        return ref(resolve_node(store, text))
+        return ref(resolve(store, text))
     try:
         return ref(resolve_node(store, text, scan=False))
     except UnknownLabelError:

@@ -42,12 +42,7 @@ def coverage(by, level, as_json, items, cells, source):
         from ..coverage.page import page
 
         d = page(store, by=by, level=level, items=items, cells=cells).as_dict()
-        if d["cells_total"] > COMPACT_CELLS:  # indented, Python's JSON encoder is 3x slower
-            import json
-
-            click.echo(json.dumps(d, ensure_ascii=False))
-        else:
-            echo_json(d)
+        echo_json(d, compact=d["cells_total"] > COMPACT_CELLS)  # indented: 3x slower
     else:
         from ..coverage.summary import render_text
 
@@ -110,11 +105,11 @@ def consistency(as_json, source):
 
 
 def _projection(store, *names: str):
-    from ..explain import resolve_node
+    from ..linking import resolve
     from ..project import to_networkx
 
     G = to_networkx(store)
-    return G, [str(resolve_node(store, n)) for n in names]
+    return G, [str(resolve(store, n)) for n in names]
 
 
 @click.command()

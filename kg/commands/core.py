@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import click
@@ -82,10 +83,11 @@ def stats(source, as_json):
 def explain(node, source, as_json):
     """Where NODE's facts came from (NODE: label, IRI, rdi:local-name)."""
     from ..explain import explain as do_explain
-    from ..explain import render_text, resolve_node
+    from ..explain import render_text
+    from ..linking import resolve
 
     store = open_store(source=source)
-    e = do_explain(store, resolve_node(store, node))
+    e = do_explain(store, resolve(store, node))
     if as_json:
         echo_json(e.as_dict())
     else:
@@ -106,7 +108,10 @@ def table(name, fmt, as_json, canonical, source):
 
     text = table_text(open_store(source=source), name, "json" if as_json else fmt,
                       words="canonical" if canonical else "survey")
-    click.echo(text, nl=False)
+    if as_json or fmt == "json":
+        echo_json(json.loads(text))
+    else:
+        click.echo(text, nl=False)
 
 
 @click.command()

@@ -120,8 +120,7 @@ def _run(store, spec, fmt: str, output: Path | None, as_json: bool,
     if done.content is not None and not as_json:
         click.echo(done.content, nl=not done.content.endswith("\n"))
     if as_json:
-        extra = {} if done.content is None else {"content": done.content}
-        echo_json({**done.record, **extra})
+        echo_json({**done.record, "content": done.content})  # null when written to a file
     elif done.summary:
         click.echo(done.summary)
     if done.missing_bibliography and not as_json:

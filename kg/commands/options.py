@@ -65,6 +65,22 @@ def seconds(ctx: click.Context, param: click.Parameter, value):
     return None if value is None else settings.seconds(value, _option_name(param))
 
 
-def echo_json(data) -> None:
-    """``data`` as indented JSON, non-ASCII kept (every command's ``--json``)."""
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+#: The version of each command's ``--json`` shape ("schema" in every JSON object a command
+#: prints). A change of a command's shape bumps its number and is listed in the README's
+#: "JSON changelog"; tests/test_json_schema.py holds the keys of each (command, schema).
+JSON_SCHEMAS = {
+    "add": 1, "ask": 1, "build": 1, "centrality": 1, "consistency": 1, "coverage": 1,
+    "crosswalk": 1, "diff": 1, "explain": 1, "export construct": 1, "export question": 1,
+    "export view": 1, "gaps": 1, "load": 1, "neighbors": 1, "path": 1, "search": 1,
+    "stats": 1, "stores": 1, "summarize": 1, "table": 1, "version": 1,
+}
+
+
+def echo_json(data: dict, compact: bool = False) -> None:
+    """``data`` as JSON, non-ASCII kept, led by the running command's ``schema`` number
+    (every command's ``--json``); ``compact``: on one line (a large answer)."""
+    ctx = click.get_current_context()
+    name = " ".join(ctx.command_path.split()[1:])
+    out = {"schema": JSON_SCHEMAS[name], **data}
+    click.echo(json.dumps(out, ensure_ascii=False) if compact
+               else json.dumps(out, indent=2, ensure_ascii=False))

@@ -71,8 +71,8 @@ def stores(as_json):
 
     found = available_stores()
     if as_json:
-        echo_json([{"store": s.setting, "kind": s.kind, "description": s.description}
-                   for s in found])
+        echo_json({"stores": [{"store": s.setting, "kind": s.kind,
+                               "description": s.description} for s in found]})
         return
     for s in found:
         click.echo(f"{s.setting}\t{s.kind}\t{s.description}")

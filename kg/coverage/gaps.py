@@ -89,7 +89,14 @@ def _plural(n: int, word: str) -> str:
 
 def _family_covered(family: str, n: int, names: list[str]) -> str:
     return (f"; its family {family} has {_plural(n, 'defense evaluation')} (on "
-            f"{', '.join(names)}), so the family-level view shows no gap here")
+            f"{', '.join(names)}), so the family-level view shows no gap for {family}")
+
+
+def _family_open(families: list[str]) -> str:
+    """The families covering the model that have no defense: the family-level view shows
+    this gap under each of them (a model that is itself a family is one of them)."""
+    return (f"; the family-level view shows the gap under {', '.join(families)}"
+            if families else "")
 
 
 def _threat_reason(threat: str, attacks: int, papers: int) -> str:
@@ -193,8 +200,8 @@ def _model_gaps(cells: list[CellCount], look: Lookup, s: Summary, fam, models: s
     for c in cells:
         t, mn = look.node(c.threat), look.node(c.column)
         reason = _model_reason(t["label"], mn["label"], c.attacks)
-        covered = [f for f in fam[c.column] if f != c.column or f in fam.tree.families]
-        covered = [f for f in covered if s.defenses_in("model/family", c.threat, f)]
+        columns = [f for f in fam[c.column] if f != c.column or f in fam.tree.families]
+        covered = [f for f in columns if s.defenses_in("model/family", c.threat, f)]
         if covered:
             f = covered[0]  # the nearest family with a defense
             context[(c.threat, c.column)] = f
@@ -202,6 +209,7 @@ def _model_gaps(cells: list[CellCount], look: Lookup, s: Summary, fam, models: s
                             and s.defenses_in("model/model", c.threat, dm)})
             reason += _family_covered(look.lab.get(f, f),
                                       s.defenses_in("model/family", c.threat, f), names)
+            reason += _family_open([look.lab.get(g, g) for g in columns if g not in covered])
         else:
             others = [look.lab.get(f, f) for f in fam[c.column] if f != c.column]
             if others:

@@ -55,10 +55,20 @@ def cite(keys: list[str] | tuple[str, ...]) -> str:
     return "\\cite{" + ",".join(dict.fromkeys(keys)) + "}"
 
 
-def _code(urls: tuple[str, ...]) -> str:
-    """The first valid http(s) repository URL as a link (kg.urls); no other is linked."""
+#: How a table shows a paper's code in each state (kg.export.views.CODE_STATES), and the
+#: legend its caption gives, so "--" is never read as "no code" where the survey marks some.
+CODE_MARK = {"marked": "code\\textsuperscript{\\dag}", "none": "--"}
+CODE_KEY = ("Code: a link to the repository; code\\textsuperscript{\\dag}: the survey marks "
+            "code but gives no link; --: the survey marks no code.")
+
+
+def _code(urls: tuple[str, ...], state: str = "none") -> str:
+    """The first valid http(s) repository URL as a link (kg.urls; no other is linked);
+    without one, the state the survey gives (code marked without a link, or none)."""
     web = [u for u in urls if is_web_url(u)]
-    return "\\href{" + escape_url(web[0]) + "}{code}" if web else "--"
+    if web:
+        return "\\href{" + escape_url(web[0]) + "}{code}"
+    return CODE_MARK["marked" if state == "linked" else state]
 
 
 # A table with more rows than this is long: one column, a longtable (xltabular) that breaks
@@ -172,7 +182,7 @@ def attacks_table(rows: tuple[AttackRow, ...], caption: str,
             f"\\textbf{{{escape(r.threat)}}}" if new_threat else "",
             cite([r.paper.key]) if new_paper else "",
             escape(", ".join(r.knowledge)), escape(", ".join(r.models)),
-            escape(r.effectiveness), escape(r.limitation), _code(r.code_urls)])
+            escape(r.effectiveness), escape(r.limitation), _code(r.code_urls, r.paper.code)])
         groups.append(r.threat)
     return _table(columns, body, groups, caption, "tab:kg-attacks", layout)
 
@@ -189,7 +199,7 @@ def defenses_table(rows: tuple[DefenseRow, ...], caption: str,
             f"\\textbf{{{escape(r.threat)}}}" if new_threat else "",
             cite([r.paper.key]) if new_paper else "",
             escape(r.method), escape(", ".join(r.models)), escape(r.effectiveness),
-            _code(r.code_urls) if new_paper else ""])
+            _code(r.code_urls, r.paper.code) if new_paper else ""])
         groups.append(r.threat)
     return _table(columns, body, groups, caption, "tab:kg-defenses", layout)
 
@@ -222,10 +232,12 @@ def to_latex(view: View, layout: Layout = ONE_COLUMN) -> str:
         "needs: " + " ".join(packages(view, layout))]).rstrip("\n")]
     if view.attacks:
         out += [""] + attacks_table(view.attacks,
-                                    f"Privacy attacks on diffusion models ({what}).", layout)
+                                    f"Privacy attacks on diffusion models ({what}). {CODE_KEY}",
+                                    layout)
     if view.defenses:
         out += [""] + defenses_table(view.defenses,
-                                     f"Defenses and their evaluation ({what}).", layout)
+                                     f"Defenses and their evaluation ({what}). {CODE_KEY}",
+                                     layout)
     if not view.attacks and not view.defenses:
         out += ["% the view selects no attack or defense row"]
     return "\n".join(out) + "\n"

@@ -84,6 +84,7 @@ def _record(view: View, spec: ViewSpec, fmt: str, layout: Layout) -> dict:
             {"key": e.key, "field": e.field, "reason": e.reason}
             for e in empty_fields(p.entry for p in view.papers if p.entry)],
         "missing_bibliography": view.missing_bibliography,
+        "path": None, "paths": None,  # the file written (-o FILE), the files (-f all -o DIR)
     }
 
 

@@ -77,11 +77,14 @@ NUMBERS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight",
 @dataclass(frozen=True)
 class Sentence:
     """One sentence: its plain text (quotes marked by phrasing.QUOTE_OPEN/CLOSE), the
-    citation keys it ends with, and the survey rows it rests on."""
+    citation keys it ends with, the survey rows it rests on and, when it states a number,
+    the selection that number counts (``counts``: the rows of the view it counts, in
+    words; the number is the size of ``rows``)."""
 
     text: str
     keys: tuple[str, ...]
     rows: tuple[str, ...]
+    counts: str = ""
 
 
 @dataclass(frozen=True)
@@ -189,17 +192,24 @@ def _attack_sentences(a: AttackRow, i: int, with_knowledge: bool) -> list[Senten
     return out
 
 
-def _knowledge_lead(levels: tuple[str, ...], rows: list[AttackRow], j: int) -> Sentence:
+def _knowledge_lead(threat: str, levels: tuple[str, ...], rows: list[AttackRow],
+                    j: int) -> Sentence:
+    """The group's lead: how many of the threat's attacks assume exactly these knowledge
+    levels (the survey gives some attacks several: those are counted in their own group,
+    never in a single level's)."""
     n = len(rows)
     keys = tuple(dict.fromkeys(a.paper.key for a in rows))
     ids = tuple(row_id(a) for a in rows)
     if len(levels) > 1:
-        text = f"{number(n, True)} attacks are evaluated in {knowledge_setting(levels)}"
+        text = (f"{number(n, True)} attacks are evaluated in {knowledge_setting(levels)}, and "
+                "in no other")
     elif j % 2 == 0 or n >= len(NUMBERS):
-        text = f"Under {levels[0].lower()} access, {number(n)} attacks have been proposed"
+        text = f"Under {levels[0].lower()} access alone, {number(n)} attacks have been proposed"
     else:
-        text = f"{number(n, True)} attacks assume {levels[0].lower()} access"
-    return Sentence(text, keys, ids)
+        text = f"{number(n, True)} attacks assume only {levels[0].lower()} access"
+    counts = (f"attack rows of this view with threat {threat} and attacker knowledge exactly "
+              f"{' + '.join(levels)}")
+    return Sentence(text, keys, ids, counts)
 
 
 def method_name(label: str) -> str:
@@ -222,10 +232,11 @@ def _defense_subject(methods: list[str]) -> tuple[str, bool]:
 
 def _defense_sentences(threat: str, defenses: list[DefenseRow]) -> list[Block]:
     keys = tuple(dict.fromkeys(d.paper.key for d in defenses))
-    n = len(defenses)
+    n = len(dict.fromkeys(d.method for d in defenses))
     out: list[Block] = [Sentence(
-        f"Against {threat.lower()}, {number(n)} {_plural(n, 'defense')} "
-        f"{'has' if n == 1 else 'have'} been evaluated", keys, tuple(map(row_id, defenses)))]
+        f"Against {threat.lower()}, {number(n)} defense {_plural(n, 'method')} "
+        f"{'has' if n == 1 else 'have'} been evaluated", keys, tuple(map(row_id, defenses)),
+        f"distinct defense methods of the defense rows of this view with threat {threat}")]
     by_paper: dict[Paper, list[DefenseRow]] = {}
     for d in defenses:
         by_paper.setdefault(d.paper, []).append(d)
@@ -260,8 +271,9 @@ def blocks(attacks: Sequence[AttackRow], defenses: Sequence[DefenseRow]) -> list
         if mine:
             keys = tuple(dict.fromkeys(a.paper.key for a in mine))
             out.append(Sentence(f"We review {number(len(mine))} {threat.lower()} "
-                                f"{_plural(len(mine), 'attack')} on diffusion models",
-                                keys, tuple(map(row_id, mine))))
+                                f"{_plural(len(mine), 'attack')}",
+                                keys, tuple(map(row_id, mine)),
+                                f"attack rows of this view with threat {threat}"))
             i = 0
             groups = _group_by_knowledge(mine)
             for j, (levels, rows) in enumerate(groups):
@@ -269,7 +281,7 @@ def blocks(attacks: Sequence[AttackRow], defenses: Sequence[DefenseRow]) -> list
                     out.append(Break())
                 lead = len(rows) > 1
                 if lead:
-                    out.append(_knowledge_lead(levels, rows, j))
+                    out.append(_knowledge_lead(threat, levels, rows, j))
                 for a in rows:
                     out += _attack_sentences(a, i, with_knowledge=not lead)
                     i += 1
@@ -300,7 +312,8 @@ def render(items: list[Block], s: _Syntax) -> list[str]:
         elif isinstance(b, Break):
             out.append("")
         else:
-            out.append(s.comment(["rows: " + " ".join(b.rows)]))
+            out.append(s.comment(["rows: " + " ".join(b.rows)]
+                                 + ([f"counts: {b.counts}"] if b.counts else [])))
             out.append(render_sentence(s, b))
     return out
 

@@ -20,7 +20,7 @@ from .views import View
 
 CSV_COLUMNS = ("kind", "survey_row", "threat", "citation_key", "title", "attacker_knowledge",
                "target_models", "method", "effectiveness", "limitation", "paper_url",
-               "code_url", "node")
+               "code_url", "code_availability", "node")
 
 
 def _md_cell(text: str) -> str:
@@ -32,9 +32,17 @@ def _ref(title: str, url: str | None, key: str) -> str:
     return md_link(title, url) + f" [@{key}]"
 
 
-def _code(urls: tuple[str, ...]) -> str:
+#: How the table shows a paper's code without a link, and the legend under each table.
+CODE_MARK = {"marked": "code (no link in the survey)", "none": "—"}
+CODE_KEY = ("_Code: a link to the repository; “code (no link in the survey)”: the survey marks "
+            "code but gives no link; “—”: the survey marks no code._")
+
+
+def _code(urls: tuple[str, ...], state: str = "none") -> str:
     web = [u for u in urls if is_web_url(u)]
-    return f"[code]({md_url(web[0])})" if web else "no code link"
+    if web:
+        return f"[code]({md_url(web[0])})"
+    return CODE_MARK["marked" if state == "linked" else state]
 
 
 def to_markdown(view: View) -> str:
@@ -47,7 +55,8 @@ def to_markdown(view: View) -> str:
             out.append("| " + " | ".join([
                 _md_cell(a.threat), _ref(a.paper.title, a.reference_url, a.paper.key),
                 _md_cell(", ".join(a.knowledge)), _md_cell(", ".join(a.models)),
-                _md_cell(a.effectiveness), _md_cell(a.limitation), _code(a.code_urls)]) + " |")
+                _md_cell(a.effectiveness), _md_cell(a.limitation), _code(a.code_urls, a.paper.code)])
+                + " |")
     if view.defenses:
         out += ["", "**Defenses**", "",
                 "| Threats | Ref. | Key Methods | Target Models | Effectiveness | Code |",
@@ -56,8 +65,10 @@ def to_markdown(view: View) -> str:
             out.append("| " + " | ".join([
                 _md_cell(d.threat), _ref(d.paper.title, d.reference_url, d.paper.key),
                 _md_cell(d.method), _md_cell(", ".join(d.models)), _md_cell(d.effectiveness),
-                _code(d.code_urls)]) + " |")
-    if not view.attacks and not view.defenses:
+                _code(d.code_urls, d.paper.code)]) + " |")
+    if view.attacks or view.defenses:
+        out += ["", CODE_KEY]
+    else:
         out += ["", "_The view selects no attack or defense row._"]
     return "\n".join(out) + "\n"
 
@@ -70,10 +81,10 @@ def to_csv(view: View) -> str:
         w.writerow([csv_cell(v) for v in (
             "attack", a.row, a.threat, a.paper.key, a.paper.title, "; ".join(a.knowledge),
             "; ".join(a.models), "", a.effectiveness, a.limitation,
-            a.reference_url or "", "; ".join(a.code_urls), str(a.iri))])
+            a.reference_url or "", "; ".join(a.code_urls), a.paper.code, str(a.iri))])
     for d in view.defenses:
         w.writerow([csv_cell(v) for v in (
             "defense", d.row, d.threat, d.paper.key, d.paper.title, "",
             "; ".join(d.models), d.method, d.effectiveness, "",
-            d.reference_url or "", "; ".join(d.code_urls), str(d.iri))])
+            d.reference_url or "", "; ".join(d.code_urls), d.paper.code, str(d.iri))])
     return buf.getvalue()

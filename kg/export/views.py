@@ -21,13 +21,13 @@ from ..query import row_ids, run
 from ..sparql import run_query
 from ..stores.base import Store
 from ..version import stamp, version_line
-from ..vocab import PREFIXES, slug
+from ..vocab import PREFIXES, RD, slug
 from .labels import KIND_CLASS, labels_of
 from .spec import ViewSpec, view_forms
 from .subgraph import subgraph
 
 ATTACK_ROWS = """
-SELECT ?node ?n ?threat ?paper ?title ?eff ?lim ?ref ?k ?m ?code WHERE {
+SELECT ?node ?n ?threat ?paper ?title ?eff ?lim ?ref ?k ?m ?code ?codeState WHERE {
   ?node a rd:Attack ; rd:fromPaper ?paper ; rd:threat ?threat ;
         rd:effectiveness ?eff ; rd:limitation ?lim ; prov:wasDerivedFrom ?row ;
         rd:assumesKnowledge ?k ; rd:evaluatedOn ?m .
@@ -35,11 +35,12 @@ SELECT ?node ?n ?threat ?paper ?title ?eff ?lim ?ref ?k ?m ?code WHERE {
   ?paper dcterms:title ?title .
   OPTIONAL { ?node rd:referenceURL ?ref }
   OPTIONAL { ?paper rd:codeRepository ?code }
+  OPTIONAL { ?paper rd:codeAvailability ?codeState }
 }
 """
 
 DEFENSE_ROWS = """
-SELECT ?node ?n ?threat ?paper ?title ?eff ?ref ?method ?m ?code WHERE {
+SELECT ?node ?n ?threat ?paper ?title ?eff ?ref ?method ?m ?code ?codeState WHERE {
   ?node a rd:DefenseEvaluation ; rd:fromPaper ?paper ; rd:mitigates ?threat ;
         rd:method ?method ; rd:effectiveness ?eff ; prov:wasDerivedFrom ?row ;
         rd:evaluatedOn ?m .
@@ -47,11 +48,21 @@ SELECT ?node ?n ?threat ?paper ?title ?eff ?ref ?method ?m ?code WHERE {
   ?paper dcterms:title ?title .
   OPTIONAL { ?node rd:referenceURL ?ref }
   OPTIONAL { ?paper rd:codeRepository ?code }
+  OPTIONAL { ?paper rd:codeAvailability ?codeState }
 }
 """
 
 BROADER = "SELECT ?m ?b WHERE { ?m a rd:TargetModel ; skos:broader ?b }"
 FULL_GRAPH = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
+
+
+#: A paper's code as its source says (rd:codeAvailability), in three states.
+CODE_STATES = {str(RD.CodeLinked): "linked", str(RD.CodeWithoutLink): "marked",
+               str(RD.NoCodeMarked): "none"}
+#: What each state means, for the legend of a table that shows it.
+CODE_LEGEND = {"linked": "the survey links the code",
+               "marked": "the survey marks code but gives no link",
+               "none": "the survey marks no code"}
 
 
 @dataclass(frozen=True)
@@ -60,6 +71,7 @@ class Paper:
     title: str  # as the survey writes it
     key: str  # citation key (data/bibliography.yaml), or a fallback if the paper has none
     entry: BibEntry | None
+    code: str = "none"  # linked | marked | none (CODE_STATES)
 
     def short(self) -> str:
         return self.entry.short_authors() if self.entry else self.title
@@ -169,8 +181,9 @@ def _collect_rows(store: Store, query: str) -> dict[URIRef, dict]:
 
 
 def make_view(store: Store, spec: ViewSpec, bibliography: Bibliography | None = None,
-              limit: int = 10000, timeout: float = 10.0) -> View:
-    """Select the view's rows and subgraph from the store."""
+              limit: int = 10000, timeout: float = 10.0, with_graph: bool = True) -> View:
+    """Select the view's rows and subgraph from the store (``with_graph`` False: rows only,
+    an empty subgraph, for a reader that never exports RDF: the audit report)."""
     bib = bibliography or load_bibliography()
     attacks = _collect_rows(store, ATTACK_ROWS)
     defenses = _collect_rows(store, DEFENSE_ROWS)
@@ -206,33 +219,36 @@ def make_view(store: Store, spec: ViewSpec, bibliography: Bibliography | None = 
 
     papers: dict[URIRef, Paper] = {}
 
-    def paper(node: URIRef, title: str) -> Paper:
+    def paper(node: URIRef, title: str, state=None) -> Paper:
         if node not in papers:
             entry = bib.for_title(title)
-            papers[node] = Paper(node, title, entry.key if entry else _fallback_key(title), entry)
+            papers[node] = Paper(node, title, entry.key if entry else _fallback_key(title), entry,
+                                 CODE_STATES.get(str(state), "none"))
         return papers[node]
 
     a_rows = sorted((AttackRow(
-        n, int(d["n"]), label[d["threat"]], paper(d["paper"], str(d["title"])),
+        n, int(d["n"]), label[d["threat"]], paper(d["paper"], str(d["title"]), d["codeState"]),
         tuple(sorted(label[k] for k in d["k"])), tuple(sorted(label[m] for m in d["m"])),
         str(d["eff"]), str(d["lim"]), _s(d["ref"]), tuple(sorted(d["code"])))
         for n, d in attacks.items() if n in set(a_sel)), key=lambda r: r.row)
     d_rows = sorted((DefenseRow(
-        n, int(d["n"]), label[d["threat"]], paper(d["paper"], str(d["title"])),
+        n, int(d["n"]), label[d["threat"]], paper(d["paper"], str(d["title"]), d["codeState"]),
         label[d["method"]], tuple(sorted(label[m] for m in d["m"])), str(d["eff"]),
         _s(d["ref"]), tuple(sorted(d["code"])))
         for n, d in defenses.items() if n in set(d_sel)), key=lambda r: r.row)
     # papers in order of first appearance: attack rows, then defense rows
     order = [r.paper.iri for r in a_rows] + [r.paper.iri for r in d_rows]
     for p in extra_papers:
-        paper(p, _title(store, p))
+        paper(p, *_title(store, p))
         order.append(p)
     ordered = tuple(papers[p] for p in dict.fromkeys(order))
 
     if constructed is not None:
         sub = constructed
-    else:
+    elif with_graph:
         sub = subgraph(store, [r.iri for r in (*a_rows, *d_rows)], ancestors)
+    else:
+        sub = Graph()
     for p, ns in PREFIXES.items():
         sub.bind(p, ns, override=True)
 
@@ -244,9 +260,11 @@ def make_view(store: Store, spec: ViewSpec, bibliography: Bibliography | None = 
                 tuple(broader), version_line(version))
 
 
-def _title(store: Store, node: URIRef) -> str:
-    rows = store.select("SELECT ?t WHERE { ?p dcterms:title ?t }", {"p": node})
-    return str(rows.rows[0]["t"]) if rows.rows else str(node)
+def _title(store: Store, node: URIRef) -> tuple[str, object]:
+    """A paper's title and code state (None when it has none)."""
+    rows = store.select("SELECT ?t ?c WHERE { ?p dcterms:title ?t "
+                        "OPTIONAL { ?p rd:codeAvailability ?c } }", {"p": node})
+    return (str(rows.rows[0]["t"]), rows.rows[0]["c"]) if rows.rows else (str(node), None)
 
 
 def _s(v) -> str | None:
