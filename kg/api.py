@@ -41,7 +41,7 @@ from . import build as build_module
 from . import diff as diff_module
 from . import explain as explain_module
 from . import export as export_module
-from . import linking
+from . import linking, settings
 from . import profile as profile_module
 from . import search as search_module
 from . import sparql as sparql_module
@@ -50,7 +50,7 @@ from .coverage import cells, counts
 from .coverage import gaps as gaps_module
 from .stores.base import Store
 from .stores.memory import MemoryStore
-from .stores.open import current_setting, open_store
+from .stores.open import open_store
 
 
 class KG:
@@ -135,9 +135,8 @@ class KG:
 def open(store: str | None = None, *, source: str | Path | None = None) -> KG:
     """The graph a store setting names: ``"memory"`` (the survey's graph in memory, from
     the current build or built from ``source``), ``"oxigraph:DIR"`` or an endpoint URL;
-    default the ``store`` setting (KG_STORE)."""
-
-    setting = store or current_setting()
+    default the ``store`` setting (KG_STORE; a command's ``--store`` is the CLI's own)."""
+    setting = (store or settings.get("store")).strip()
     return KG(open_store(setting, source=Path(source) if source else None), setting)
 
 

@@ -67,12 +67,14 @@ class KGGroup(click.Group):
                 e.command_name, possibilities=self.list_commands(ctx), ctx=ctx) from None
 
     def invoke(self, ctx: click.Context):
-        use_store(None)  # each invocation starts from KG_STORE
+        use_store(None)  # each invocation starts from KG_STORE, and leaves it so
         try:
             return super().invoke(ctx)
         except KGError as e:
             click.echo(f"error: {e}", err=True)
             sys.exit(1)
+        finally:
+            use_store(None)
 
 
 @click.group(cls=KGGroup, context_settings={"help_option_names": ["-h", "--help"]})

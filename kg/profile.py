@@ -167,7 +167,7 @@ class _Selections:
 
     def select(self, title: str, form: Form) -> list[str]:
         result = run(self.store, form, cap=None)
-        rows = list(dict.fromkeys(r for it in result.items for r in it.get("rows", ())))
+        rows = sorted({r for it in result.items for r in it.get("rows", ())})  # not store order
         self.lines.append(Line(title, result.understood_as, form.as_dict(), result.sparql, rows))
         for r in rows:
             self.picked.setdefault(r, []).append(len(self.lines))

@@ -78,7 +78,8 @@ def test_cli_search_json_contract(kg_cli, monkeypatch, store, tmp_path):
     assert r.exit_code == 0, r.output
     assert asked == [True]  # kg search asks for embedding progress (on stderr)
     data = json.loads(r.output)
-    assert set(data) == {"query", "results"} and data["query"] == "membership inference"
+    assert set(data) == {"schema", "query", "results"}
+    assert data["query"] == "membership inference"
     assert len(data["results"]) == 3
     for h in data["results"]:
         assert set(h) == {"iri", "label", "type", "score", "why"}
