@@ -34,7 +34,9 @@ def to_main(view: View, layout: Layout = ONE_COLUMN) -> str:
         "In an existing paper: copy the \\usepackage lines below into its preamble, "
         "\\input{related-work} and \\input{table} where the section goes, and add the "
         "entries of references.bib to its bibliography."]).rstrip("\n"),
-        cls, *packages(view, layout), "", "\\begin{document}", "",
+        cls, *packages(view, layout),
+        # \cite lists never break inside: let a line stretch rather than stick out
+        "\\setlength{\\emergencystretch}{1.5em}", "", "\\begin{document}", "",
         "\\section{Related work}\\label{sec:related-work}",
         "\\input{" + PIECES["related-work"].removesuffix(".tex") + "}",
         "\\input{" + PIECES["table"].removesuffix(".tex") + "}", "",
