@@ -531,7 +531,13 @@ def test_ask_shows_answer_understanding_sparql_and_hits(store):
 def test_ask_hostile_input(text):
     at = ask(run_page("ask", timeout=300), text)
     assert_clean(at)
-    assert at.error or at.subheader  # a message or an answer, never a traceback
+    errors = [e.value for e in at.error]
+    said = [m.value for m in at.markdown if m.value.startswith("**Answered by:**")]
+    # exactly one of: a message that names the problem, or an answer that says how it was reached
+    assert bool(errors) != bool(said), (errors, said)
+    assert all(len(e) > 20 for e in errors), errors
+    if said:
+        assert "The SPARQL that ran" in [s.value for s in at.subheader]
 
 
 # ------------------------------------------------------------------ large graphs (summary)

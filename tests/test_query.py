@@ -151,8 +151,9 @@ def forms(draw, vocab, targets=("attacks", "methods", "papers", "models", "threa
              "models": ["threat", "knowledge", "model", "venue"],
              "threats": ["knowledge", "model", "defended", "year"]}[target]
     conds = []
-    for kind in draw(st.lists(st.sampled_from(kinds), min_size=0, max_size=3, unique=True)):
-        negated = draw(st.booleans())
+    # weighted toward answers that are not empty: few conditions, mostly not negated
+    for kind in draw(st.lists(st.sampled_from(kinds), min_size=0, max_size=2, unique=True)):
+        negated = draw(st.sampled_from([False, False, False, True]))
         if kind == "code":
             conds.append(Cond("code", code=draw(st.sampled_from(["linked", "unlinked"])),
                               negated=negated))
@@ -172,8 +173,8 @@ def forms(draw, vocab, targets=("attacks", "methods", "papers", "models", "threa
         else:
             values = tuple(draw(st.lists(st.sampled_from(vocab[kind]), min_size=1, max_size=2,
                                          unique=True)))
-            mode = draw(st.sampled_from(["any", "all"] + (["only"] if kind == "knowledge"
-                                                         else [])))
+            mode = draw(st.sampled_from(["any", "any", "all"] + (["only"] if kind == "knowledge"
+                                                                else [])))
             conds.append(Cond(kind, values, mode=mode, negated=negated))
     agg = draw(st.sampled_from([None, None, Agg("per_item"), Agg("top"), Agg("bottom"),
                                 Agg("more_than", 1), Agg("earliest"), Agg("latest")]))
@@ -181,6 +182,8 @@ def forms(draw, vocab, targets=("attacks", "methods", "papers", "models", "threa
 
 
 def _forms_equal_the_oracle(store, vocab, oracle, examples: int) -> None:
+    answered: list[bool] = []
+
     @settings(SETTINGS, max_examples=examples)
     @given(forms(vocab))
     def check(form):
@@ -190,8 +193,11 @@ def _forms_equal_the_oracle(store, vocab, oracle, examples: int) -> None:
             return
         want = oracle.answer(form)
         assert by_label(res) == want, (res.understood_as, res.sparql)
+        answered.append(bool(want))
 
     check()
+    # most drawn forms must have an answer, or the comparison proves little
+    assert sum(answered) >= 0.6 * len(answered), f"{sum(answered)}/{len(answered)} non-empty"
 
 
 def test_drawn_forms_equal_the_oracle(store, vocab, oracle):
