@@ -110,8 +110,12 @@ class Lexicon:
             if not exact_case:
                 strict = self.case_sensitive.get(key, set())
                 strict.discard((entity.iri, old[1]))
-            if priority < old[2]:
-                lst[lst.index(old)] = (entity, old[1], priority)
+            # the surface shown is the same whatever order the names came in: the shorter,
+            # then the first alphabetically ("MIA" before "MIAs")
+            better = not exact_case and (len(surface), surface) < (len(old[1]), old[1])
+            if priority < old[2] or better:
+                lst[lst.index(old)] = (entity, surface if better else old[1],
+                                       min(priority, old[2]))
                 lst.sort(key=lambda x: x[2])
             return
         lst.append((entity, surface, priority))

@@ -13,7 +13,8 @@ a child process forked for that query alone:
 * the caller only waits on a pipe, so other users' queries (other threads of the app)
   go on while one query runs out its time.
 
-The child inherits the store by fork: an rdflib graph is shared copy-on-write; an embedded
+The child inherits the store by fork: the in-memory store's Oxigraph engine is shared
+copy-on-write; an embedded
 Oxigraph directory is reopened read-only in the child (the parent's handle holds the lock);
 an endpoint is reached over HTTP as in the parent. Results come back pickled: rdflib terms,
 or N-Triples for graphs.
@@ -33,7 +34,7 @@ from . import settings
 from .errors import QueryError
 from .sparql_text import check_read_only, with_prefixes
 from .stores.base import Store
-from .stores.memory import MemoryStore, _prepared
+from .stores.memory import MemoryStore
 from .stores.oxigraph import OxigraphStore, from_oxigraph
 
 _CTX = mp.get_context("fork")
@@ -91,18 +92,9 @@ def _oxigraph_handle(store: OxigraphStore):
 
 def _stream(store: Store, text: str, form: str, limits: Limits):
     """(form, payload) of the query, reading at most limit + 1 rows / max + 1 triples."""
-    if isinstance(store, MemoryStore):
-        res = store.graph.query(_prepared(text))
-        if form == "select":
-            names = [str(v) for v in (res.vars or [])]
-            rows = [{n: r[i] for i, n in enumerate(names)}
-                    for r in itertools.islice(res, limits.rows + 1)]
-            return names, rows
-        if form == "ask":
-            return bool(res.askAnswer)
-        return list(itertools.islice(iter(res), limits.max_triples + 1))
-    if isinstance(store, OxigraphStore):
-        res = _oxigraph_handle(store).query(with_prefixes(text))
+    if isinstance(store, MemoryStore | OxigraphStore):
+        handle = store.engine.ox if isinstance(store, MemoryStore) else _oxigraph_handle(store)
+        res = handle.query(with_prefixes(text))
         if form == "select":
             names = [v.value for v in res.variables]
             rows = [{n: from_oxigraph(sol[n]) for n in names}
@@ -150,7 +142,7 @@ def run_in_worker(store: Store | None, text: str, limits: Limits):
         raise QueryError(f"the query is {len(text):,} characters long; the most accepted is "
                          f"{limits.max_chars:,} (KG_QUERY_MAX_CHARS)")
     if isinstance(store, MemoryStore):
-        store.graph  # noqa: B018  (a lazily parsed graph: parse it here, not in every child)
+        store.engine  # noqa: B018  (loaded on first use: load it here, not in every child)
     parent, child = _CTX.Pipe(duplex=False)
     proc = _CTX.Process(target=_child, args=(child, store, text, limits), daemon=True)
     start = time.monotonic()

@@ -49,8 +49,9 @@ _RELATED = """
                   rd:AttackerKnowledge rd:TargetModel } }
 """
 RELATED_QUERY = "SELECT DISTINCT ?s ?p WHERE {" + _RELATED + "}\n"
-RELATED_COUNT = ("SELECT (COUNT(*) AS ?n) WHERE { { SELECT DISTINCT ?s ?p WHERE {" + _RELATED
-                 + "} } }")
+# one group, no subquery: a value bound to ?node opens the group and reaches every pattern
+RELATED_COUNT = ("SELECT (COUNT(DISTINCT CONCAT(STR(?s), \" \", STR(?p))) AS ?n) WHERE {"
+                 + _RELATED + "}")
 #: An entity page lists at most this many incoming links (a threat has 100k attacks at
 #: 100k papers); the page says how many there are.
 RELATED_MAX = 500

@@ -1,46 +1,45 @@
-"""The embedded default store: an rdflib Graph in memory; values bound by ``initBindings``."""
+"""The embedded default store: the graph in memory, answered by Oxigraph's engine.
+
+Queries run on an in-memory pyoxigraph store (values bound as in
+:class:`~kg.stores.oxigraph.OxigraphStore`): the native engine parses and evaluates a small
+query in a fraction of rdflib's time, and a build's ``graph.nt`` is bulk-loaded into it
+without rdflib parsing a triple. The rdflib Graph of the same triples (:attr:`graph`) stays
+for what needs rdflib: exports, SHACL, the console's worker. Both are made on first use; a
+load or a new :attr:`graph` replaces both.
+"""
 
 from __future__ import annotations
 
-import functools
 import threading
 from collections.abc import Callable, Iterable
 
-import rdflib.plugins.sparql as rdflib_sparql
 from rdflib import Graph
 
-from ..sparql_text import with_prefixes
 from .base import Bindings, Prepare, Rows
-from .oxigraph import check_ntriples
-
-# rdflib would otherwise fetch any URL named in FROM / FROM NAMED.
-rdflib_sparql.SPARQL_LOAD_GRAPHS = False
-
-
-@functools.lru_cache(maxsize=512)
-def _prepared(sparql: str):
-    """The parsed and translated query (rdflib's parser, not its evaluation, is most of the
-    cost of a small query: ~50 ms each); bindings are applied per call, so one parse serves
-    every call of the same text. A parse error is raised each time (not cached)."""
-    return rdflib_sparql.prepareQuery(with_prefixes(sparql))
+from .oxigraph import OxigraphStore, bulk_load, check_ntriples
 
 
 class MemoryStore:
-    """The embedded default: an rdflib Graph in memory."""
+    """The embedded default: the graph in memory, queried through Oxigraph."""
 
     name = "memory"
     kind = "memory"
 
     def __init__(self, graph: Graph | None = None, *,
                  loader: Callable[[], Graph] | None = None,
+                 ntriples: Callable[[], bytes] | None = None,
                  content_id: str | None = None) -> None:
         """``graph``, or ``loader`` to make it on first use (a command whose answer is
-        cached never parses the graph). ``content_id`` names the graph's exact content
-        (the build's graph SHA-256) so derived data can be cached against it."""
+        cached never parses the graph). ``ntriples`` gives the same graph's N-Triples for
+        the query engine (a build's graph.nt: no rdflib parse on the query path).
+        ``content_id`` names the graph's exact content (the build's graph SHA-256) so
+        derived data can be cached against it."""
         if graph is None and loader is None:
             raise ValueError("a MemoryStore needs a graph or a loader")
         self._graph = graph
         self._loader = loader
+        self._ntriples = ntriples
+        self._engine: OxigraphStore | None = None
         self._lock = threading.Lock()  # the app's sessions share one store
         self.content_id = content_id
 
@@ -55,34 +54,47 @@ class MemoryStore:
 
     @graph.setter
     def graph(self, value: Graph) -> None:
-        self._graph, self._loader = value, None
+        with self._lock:
+            self._graph, self._loader, self._ntriples, self._engine = value, None, None, None
 
-    def _query(self, sparql: str, bindings: Bindings | None):
-        return self.graph.query(_prepared(sparql), initBindings=dict(bindings or {}))
+    @property
+    def engine(self) -> OxigraphStore:
+        """The in-memory Oxigraph store that answers queries (made on first use)."""
+        engine = self._engine
+        if engine is None:
+            data = self._ntriples() if self._ntriples is not None else \
+                self.graph.serialize(format="nt", encoding="utf-8")
+            with self._lock:
+                if self._engine is None:
+                    fresh = OxigraphStore(None)
+                    bulk_load(fresh.ox, [data])
+                    self._engine = fresh
+                engine = self._engine
+        return engine
 
     def select(self, sparql: str, bindings: Bindings | None = None) -> Rows:
-        res = self._query(sparql, bindings)
-        names = [str(v) for v in (res.vars or [])]
-        return Rows(names, [{n: r[i] for i, n in enumerate(names)} for r in res])
+        return self.engine.select(sparql, bindings)
+
+    def select_values(self, sparql: str,
+                      bindings: Bindings | None = None) -> tuple[list[str], list[tuple]]:
+        return self.engine.select_values(sparql, bindings)
 
     def ask(self, sparql: str, bindings: Bindings | None = None) -> bool:
-        return bool(self._query(sparql, bindings).askAnswer)
+        return self.engine.ask(sparql, bindings)
 
     def construct(self, sparql: str, bindings: Bindings | None = None) -> Graph:
-        res = self._query(sparql, bindings)
-        out = Graph()
-        for t in res:
-            out.add(t)
-        return out
+        return self.engine.construct(sparql, bindings)
 
     def load(self, graph: Graph, prepare: Prepare | None = None) -> int:
         """Replace the graph's content by ``graph`` (idempotent)."""
         self.content_id = None
-        self.graph.remove((None, None, None))
-        self.graph += graph
+        g = self.graph  # replaced in place: who holds the Graph sees the new content
+        g.remove((None, None, None))
+        g += graph
+        self.graph = g
         if prepare is not None:
-            prepare(self, len(self.graph))
-        return len(self.graph)
+            prepare(self, len(g))
+        return len(g)
 
     def load_ntriples(self, chunks: Iterable[bytes | str], prepare: Prepare | None = None) -> int:
         """Replace the graph's content by the triples of ``chunks`` (checked first)."""
@@ -95,9 +107,8 @@ class MemoryStore:
         return self.load(g, prepare)
 
     def triple_count(self) -> int:
-        return len(self.graph)
+        return len(self.graph) if self._engine is None else len(self._engine.ox)
 
     def put_named_graph(self, name: str, ntriples: bytes) -> bool:
-        """An rdflib Graph has no named graphs: nothing is kept (callers compute live)."""
+        """Nothing is kept beside the graph in memory (callers compute live)."""
         return False
-

@@ -63,7 +63,8 @@ def oxigraph_path(setting: str) -> Path:
 def _memory_store(source: Path) -> MemoryStore:
     """The graph of ``source``: the build directory's graph.nt when it is a complete build
     of exactly the current sources by the current code (kg.version.current_build: the same
-    triples, parsed in a fraction of the time), else built from the sources."""
+    triples, bulk-loaded by the query engine and parsed by rdflib only when asked for),
+    else built from the sources."""
     from ..graph import graph_from_files
     from ..version import current_build, read_version
 
@@ -83,7 +84,8 @@ def _memory_store(source: Path) -> MemoryStore:
 
             # parsed on first use: a search answered from its cache never needs it
             rec = read_version(nt.parent) or {}
-            return MemoryStore(loader=parse, content_id=rec.get("graph_sha256"))
+            return MemoryStore(loader=parse, ntriples=nt.read_bytes,
+                               content_id=rec.get("graph_sha256"))
     return MemoryStore(graph_from_files(source))
 
 
