@@ -65,7 +65,6 @@ def _memory_store(source: Path) -> MemoryStore:
     of exactly the current sources by the current code (kg.version.current_build: the same
     triples, bulk-loaded by the query engine and parsed by rdflib only when asked for),
     else built from the sources."""
-    from ..graph import graph_from_files
     from ..version import current_build, read_version
 
     if source == settings.path("source").resolve():
@@ -86,6 +85,8 @@ def _memory_store(source: Path) -> MemoryStore:
             rec = read_version(nt.parent) or {}
             return MemoryStore(loader=parse, ntriples=nt.read_bytes,
                                content_id=rec.get("graph_sha256"))
+    from ..graph import graph_from_files  # the builders (bs4, the ingest) only to build
+
     return MemoryStore(graph_from_files(source))
 
 
