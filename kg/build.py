@@ -17,6 +17,8 @@ from .errors import SourceChangedError, SourceError
 from .files import atomic_write, display_path
 from .graph import build_graph
 from .ingest import read_survey
+from .lexicon_cache import prepare as prepare_lexicon
+from .stores.memory import MemoryStore
 from .validate import require_valid
 from .version import (
     canonical_nt,
@@ -219,6 +221,8 @@ def build(source: Path | None = None, build_dir: Path | None = None,
         else:  # same content: the previous graph of the build it replaces stays
             carry[PREVIOUS] = current / PREVIOUS
     write_dir_atomically(build_dir, files, carry)
+    if "builder" in version:  # what the first question needs, made now (kg.lexicon_cache)
+        prepare_lexicon(MemoryStore(g, content_id=version["graph_sha256"]))
     return BuildResult(g, build_dir, version, counts(g), report, kept)
 
 

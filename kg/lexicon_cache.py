@@ -13,6 +13,7 @@ import functools
 import hashlib
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -204,6 +205,18 @@ def _lexicon_for(store: Store) -> Lexicon | StoredLexicon:
         except Exception:  # noqa: BLE001  (a cache that cannot be written costs time only)
             pass
     return lex
+
+
+def prepare(store: Store) -> float:
+    """Write the lexicon file of a store that names its content now — ``kg build`` and
+    ``kg load`` call this, so the first question after them opens the file instead of
+    building it (23.5 s at 100k papers); the seconds it took (0 for a store without a
+    content id: its lexicon lives in the asking process only)."""
+    if getattr(store, "content_id", None) is None:
+        return 0.0
+    t = time.perf_counter()
+    _lexicon_for(store)
+    return time.perf_counter() - t
 
 
 def lexicon(store: Store) -> Lexicon | StoredLexicon:

@@ -24,6 +24,7 @@ from . import settings
 from .coverage.summary import materialize
 from .errors import GraphDataError, KGError
 from .graph import graph_from_files
+from .lexicon_cache import prepare as prepare_lexicon
 from .snapshot import resolve
 from .stores.memory import MemoryStore
 from .stores.open import open_store, store_kind
@@ -44,12 +45,14 @@ class Loaded:
     summary_cells: int
     summary_seconds: float
     fingerprint: str
+    lexicon_seconds: float = 0.0  # the lexicon file written for the first question
 
     def as_dict(self) -> dict:
         return {"store": self.store, "kind": self.kind, "triples": self.triples,
                 "from": self.origin, "seconds": round(self.seconds, 3),
                 "summary_cells": self.summary_cells,
-                "summary_seconds": round(self.summary_seconds, 3)}
+                "summary_seconds": round(self.summary_seconds, 3),
+                "lexicon_seconds": round(self.lexicon_seconds, 3)}
 
 
 def load(setting: str, *, source: Path | None = None, graph_file: Path | None = None,
@@ -87,8 +90,9 @@ def load(setting: str, *, source: Path | None = None, graph_file: Path | None = 
         n = store.load(graph_from_files(source or settings.path("source")),
                        prepare=summarize_staged)
     s, summary_seconds = done["summary"], done["seconds"]
-    return Loaded(store.name, store.kind, n, origin, time.perf_counter() - t0 - summary_seconds,
-                  len(s.cells), summary_seconds, s.fingerprint)
+    seconds = time.perf_counter() - t0 - summary_seconds
+    return Loaded(store.name, store.kind, n, origin, seconds, len(s.cells), summary_seconds,
+                  s.fingerprint, prepare_lexicon(store))
 
 
 def _sources_origin(source: Path | None) -> str:

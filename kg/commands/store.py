@@ -36,6 +36,8 @@ def load(setting, source, graph_file, synthetic, seed, as_json):
                "(its default graph was replaced)")
     click.echo(f"Coverage summary: {r.summary_cells} cells counted and stored in "
                f"{r.summary_seconds:.1f} s ({r.fingerprint})")
+    if r.lexicon_seconds:
+        click.echo(f"Names indexed for questions in {r.lexicon_seconds:.1f} s")
 
 
 @click.command()
