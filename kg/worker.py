@@ -125,8 +125,10 @@ def _child(conn, store: Store | None, text: str, limits: Limits) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         _cap_memory(limits.memory_mb)
-        form = check_read_only(text)
-        conn.send(("ok", form, None if store is None else _stream(store, text, form, limits)))
+        checked = check_read_only(text)  # the text that runs is the text that was checked
+        conn.send(("ok", checked.form,
+                   None if store is None else _stream(store, checked.text, checked.form,
+                                                      limits)))
     except MemoryError:
         conn.send(("error", f"the query needed more than {limits.memory_mb} MB of memory and "
                             "was stopped; narrow it (KG_QUERY_MEMORY_MB sets the cap)"))
