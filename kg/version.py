@@ -289,6 +289,7 @@ def version_line(record: dict) -> str:
             f"built {record['build_date']})")
 
 
-__all__ = ["BUILDER_ROOTS", "CURATED_INPUTS", "BuildState", "build_date", "build_state", "builder_hash", "builder_modules",
-           "canonical_nt", "current_build", "describe_build", "graph_hash", "read_version",
-           "render_text", "source_files", "stamp", "version_line", "version_record"]
+__all__ = ["BUILDER_ROOTS", "CURATED_INPUTS", "BuildState", "build_date", "build_state",
+           "builder_hash", "builder_modules", "canonical_nt", "current_build", "describe_build",
+           "graph_hash", "read_version", "render_text", "source_files", "stamp", "version_line",
+           "version_record"]
