@@ -57,3 +57,62 @@ def test_an_endless_answer_is_cut_at_the_byte_cap(monkeypatch):
     assert server.sent < 8_000_000  # it stopped reading near the cap, not at the end
     server.thread.join(10)
     server.sock.close()
+
+
+# ------------------------------------------------------------------ console workers
+
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+
+
+def _in_thread(fn):
+    box: dict = {}
+
+    def run():
+        try:
+            box["result"] = fn()
+        except Exception as e:  # the test reads it
+            box["error"] = e
+    t = threading.Thread(target=run)
+    t.start()
+    return t, box
+
+
+def _wait_running(owner, seconds: float = 10):
+    from kg import worker
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        proc = worker._running.get(owner)
+        if proc is not None and proc.is_alive():
+            return proc
+        time.sleep(0.02)
+    raise AssertionError("the worker did not start")
+
+
+def test_a_superseded_run_stops_its_worker(store):
+    from kg.sparql import run_query
+
+    t, box = _in_thread(lambda: run_query(store, RUNAWAY, timeout=60, owner="tab-1"))
+    old = _wait_running("tab-1")
+    start = time.monotonic()
+    res = run_query(store, "ASK { ?s ?p ?o }", owner="tab-1")
+    assert res.boolean is True
+    t.join(10)
+    assert not t.is_alive() and time.monotonic() - start < 10
+    assert "newer query" in str(box["error"])
+    assert not old.is_alive()
+
+
+def test_workers_per_server_are_capped(store, monkeypatch):
+    from kg import worker
+    from kg.errors import QueryError
+    from kg.sparql import run_query
+
+    monkeypatch.setattr(worker, "_slots", threading.BoundedSemaphore(1))
+    t, box = _in_thread(lambda: run_query(store, RUNAWAY, timeout=60, owner="tab-a"))
+    _wait_running("tab-a")
+    with pytest.raises(QueryError, match="query workers of this server were busy"):
+        run_query(store, "ASK { ?s ?p ?o }", timeout=0.5, owner="tab-b")
+    assert run_query(store, "ASK { ?s ?p ?o }", owner="tab-a").boolean is True  # stops it
+    t.join(10)
+    assert "newer query" in str(box["error"])
