@@ -18,6 +18,7 @@ entries of other files are reported with the result, not refused here (they stop
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -84,8 +85,10 @@ class Curation:
         file, once it passes every check of the module's rule; KGError otherwise."""
         target = _target(file_name, self.directory, fields["title"])
         rel = display_path(target)
-        # one writer at a time: the check reads every file of the directory
-        with locked(self.directory), locked(target):
+        # one writer at a time: the check reads every file of the directory, so its lock
+        # (beside it) covers them; a --file outside the directory takes its own lock too
+        inside = target.resolve().parent == self.directory.resolve()
+        with locked(self.directory), (contextlib.nullcontext() if inside else locked(target)):
             old_text = target.read_text(encoding="utf-8") if target.is_file() else None
             existing = parse_additions(old_text or "", rel)
             taken = {e.key for e in existing.entries}
