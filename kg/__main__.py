@@ -1,5 +1,5 @@
-"""``python -m kg``: the `kg` command."""
+"""``python -m kg``: the `kg` command (named ``kg``, so ``--json`` finds its schema)."""
 
 from .cli import main
 
-main()
+main(prog_name="kg")

@@ -9,13 +9,16 @@ unless given; its file named after the title unless given; parsed as a file's en
 :func:`kg.additions.parse_entry`) and refuses it unless the additions directory as it would
 be — the other files, and this file with the entry — builds on the survey with this entry
 in the graph (not skipped, not an exact duplicate of a row the graph has) and the graph
-conforms to the SHACL shapes. Then the file is written atomically (:mod:`kg.files`); bad
+conforms to the SHACL shapes. Then the file is written atomically (:mod:`kg.files`); the
+read, the check and the write hold the directory's and the file's locks
+(:func:`kg.files.locked`), so concurrent writers run one after another and lose nothing; bad
 entries of other files are reported with the result, not refused here (they stop
 ``kg build``).
 """
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,7 +37,7 @@ from .additions import (
 )
 from .curated import Aliases, load_aliases
 from .errors import AdditionError, KGError
-from .files import atomic_write, display_path
+from .files import atomic_write, display_path, locked
 from .graph import build_graph, split_multi
 from .ingest import Survey, read_survey
 from .validate import require_valid
@@ -82,14 +85,19 @@ class Curation:
         file, once it passes every check of the module's rule; KGError otherwise."""
         target = _target(file_name, self.directory, fields["title"])
         rel = display_path(target)
-        old_text = target.read_text(encoding="utf-8") if target.is_file() else None
-        existing = parse_additions(old_text or "", rel)
-        taken = {e.key for e in existing.entries}
-        key = key if key is not None else _new_key(fields, taken)
-        entry = parse_entry({"key": key, **fields}, rel, len(existing.entries) + 1, set(taken))
-        new_text = with_entry(old_text, entry)
-        report = self._check(target, new_text, key)
-        atomic_write(target, new_text)
+        # one writer at a time: the check reads every file of the directory, so its lock
+        # (beside it) covers them; a --file outside the directory takes its own lock too
+        inside = target.resolve().parent == self.directory.resolve()
+        with locked(self.directory), (contextlib.nullcontext() if inside else locked(target)):
+            old_text = target.read_text(encoding="utf-8") if target.is_file() else None
+            existing = parse_additions(old_text or "", rel)
+            taken = {e.key for e in existing.entries}
+            key = key if key is not None else _new_key(fields, taken)
+            entry = parse_entry({"key": key, **fields}, rel, len(existing.entries) + 1,
+                                set(taken))
+            new_text = with_entry(old_text, entry)
+            report = self._check(target, new_text, key)
+            atomic_write(target, new_text)
         return Added(rel, key, entry, list(report.skipped))
 
     def _check(self, target: Path, new_text: str, key: str) -> AdditionReport:

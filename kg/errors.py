@@ -130,3 +130,8 @@ class AmbiguousNameError(KGError, LookupError):
 
     def __str__(self) -> str:
         return self.args[0]
+
+
+class BusyError(KGError):
+    """Another writer held a curated file's lock longer than a writer waits; nothing was
+    written."""

@@ -1,22 +1,27 @@
-"""Files: read a curated YAML file, name a path for people, write a file whole or not at all.
+"""Files: read a curated YAML file, name a path for people, write a file whole or not at all,
+and let one writer at a time change a curated file.
 
 Every module that reads a data file or writes one goes through here, so an unreadable file
 is one :class:`~kg.errors.SourceError` naming it, a path is shown relative to the project,
-and a reader never sees half a file.
+a reader never sees half a file, and every writer of a curated file (``kg add``, the app's
+form, the vocabulary commands) reads, checks and writes under :func:`locked`, so two
+writers never lose each other's entries.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import yaml
 
 from . import settings
-from .errors import SourceError
+from .errors import BusyError, SourceError
 
 #: libyaml's safe loader where PyYAML was built with it (10x faster), else the Python one.
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -94,3 +99,33 @@ def atomic_write(path: Path, text: str | bytes) -> None:
     normal mode of a new file (0o644 under umask 022)."""
     with replacing(path) as tmp:
         tmp.write_bytes(text.encode("utf-8") if isinstance(text, str) else text)
+
+
+#: Seconds a writer waits for another writer of the same curated file before giving up.
+LOCK_WAIT = 300.0
+
+
+@contextlib.contextmanager
+def locked(path: Path, wait: float = LOCK_WAIT) -> Iterator[None]:
+    """Hold the write lock of ``path`` (a curated file, or a directory of them) for the
+    block: an exclusive ``flock`` on ``.NAME.lock`` beside it. A writer reads, checks and
+    writes inside the block, so concurrent writers run one after another; one that waited
+    ``wait`` seconds gets a BusyError naming the path, having written nothing. The lock goes
+    with the process (a killed writer holds nothing)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path.parent / f".{path.name}.lock", os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise BusyError(f"{display_path(path)}: another writer has been changing "
+                                    f"it for over {wait:g} s; nothing written, try again"
+                                    ) from None
+                time.sleep(0.05)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock

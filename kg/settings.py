@@ -101,6 +101,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Longest SPARQL query text accepted from a user (characters).", whole_number),
     Setting("construct_max_triples", "KG_CONSTRUCT_MAX_TRIPLES", "100000",
             "Most triples a user's CONSTRUCT or DESCRIBE query returns.", whole_number),
+    Setting("response_max_mb", "KG_RESPONSE_MAX_MB", "256",
+            "Most megabytes a SPARQL endpoint's answer may have; a longer one is cut off with "
+            "an error.", whole_number),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

@@ -41,14 +41,15 @@ class QueryResult:
 
 
 def run_query(store: Store, text: str, limit: int | None = None,
-              timeout: float | None = None) -> QueryResult:
+              timeout: float | None = None, owner: object = None) -> QueryResult:
     """Run a user's read-only query in a worker process that is killed at the deadline
     (parse and read-only check included), with a memory cap, the text size capped, rows
-    cut at ``limit`` and CONSTRUCT/DESCRIBE at ``construct_max_triples`` (kg.worker)."""
+    cut at ``limit`` and CONSTRUCT/DESCRIBE at ``construct_max_triples`` (kg.worker); a run
+    for an ``owner`` (a browser session) stops that owner's previous one."""
     if not text or not text.strip():
         raise QueryError("empty query")
     limits = Limits.from_settings(timeout=timeout, rows=limit)
-    form, payload = run_in_worker(store, text, limits)
+    form, payload = run_in_worker(store, text, limits, owner)
     if form == "select":
         names, rows = payload
         return QueryResult(form, names, rows[:limits.rows], truncated=len(rows) > limits.rows)

@@ -8,14 +8,18 @@
   :func:`projected_vars` reads the variables a SELECT projects; :func:`skip_token` and
   :func:`blanked` step over strings, IRIs and comments.
 * :func:`with_prefixes` prepends the package's standard prefixes.
-* :func:`check_read_only` refuses what a user's query may not do (updates, LOAD, SERVICE,
-  FROM) and names the query form.
+* :func:`check_read_only` is the one read-only guard of a user's query, whatever engine runs
+  it: it writes the query canonically (:func:`canonical_query`, read alike by rdflib,
+  Oxigraph and Virtuoso), refuses updates, LOAD, SERVICE, FROM, BASE, vendor built-ins and
+  functions off the allow-list, and returns the form and the text to run (the checked one).
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 
 from rdflib import Literal, URIRef
 from rdflib.term import Node
@@ -199,10 +203,124 @@ def projected_vars(sparql: str) -> set[str] | None:
 
 
 # ------------------------------------------------------------------ the read-only check
+#
+# The engines that run a user's query (rdflib, Oxigraph embedded or served, Virtuoso) read
+# the same text differently where SPARQL's lexical rules leave room: rdflib expands
+# ``\u0022`` before parsing while Oxigraph keeps it inside a string; a ``#`` comment ends at
+# ``\r`` for Oxigraph and at ``\n`` for rdflib. So the check never looks at the text a user
+# typed: :func:`canonical_query` rewrites it into a form every engine reads alike (comments
+# dropped, strings re-escaped, no codepoint escapes, no odd characters between tokens), the
+# check parses THAT text, and that text is the one the engine runs (CheckedQuery.text).
 
 QUERY_FORMS = {"SelectQuery": "select", "AskQuery": "ask", "ConstructQuery": "construct",
                "DescribeQuery": "describe"}
 _PREFIX_LINES = SPARQL_PREFIXES.count("\n")
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+
+#: Functions called by IRI that a user's query may use: the XSD casts of SPARQL 1.1 (17.5)
+#: and the other XSD types Oxigraph and Virtuoso cast to. Every other function IRI is
+#: refused (SPARQL's own built-ins, STR, REGEX, COUNT, ..., are keywords, not IRIs).
+ALLOWED_FUNCTIONS = frozenset(_XSD + t for t in (
+    "string", "boolean", "integer", "decimal", "float", "double", "dateTime", "date", "time"))
+
+#: IRI schemes and namespaces of vendor built-ins, refused wherever they appear (Virtuoso's
+#: ``bif:http_get`` fetches any URL the server reaches; ``sql:`` calls stored procedures).
+VENDOR_NAMESPACES = ("bif:", "sql:", "http://www.openlinksw.com/schemas/bif#",
+                     "http://www.openlinksw.com/schemas/sql#")
+
+_IRIREF = re.compile(r"<[^<>\"{}|^`\\\x00-\x20]*>")
+_STRING_ESCAPES = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"',
+                   "'": "'", "\\": "\\"}
+_WRITE_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t",
+                  "\b": "\\b", "\f": "\\f"}
+
+
+@dataclass(frozen=True)
+class CheckedQuery:
+    """A query the check allowed: its form and the text that was checked, which is the
+    text to run (the standard prefixes are prepended when it runs, as for every query)."""
+
+    form: str  # select | ask | construct | describe
+    text: str
+
+
+def _where(text: str, i: int) -> str:
+    line = text.count("\n", 0, i) + text.count("\r", 0, i) - text.count("\r\n", 0, i)
+    col = i - max(text.rfind("\n", 0, i), text.rfind("\r", 0, i))
+    return f"line {line + 1}, column {col}"
+
+
+def _string(text: str, i: int) -> tuple[str, int]:
+    """(value, index after) of the SPARQL string literal starting at ``text[i]``."""
+    q = text[i]
+    long = text.startswith(q * 3, i)
+    j = i + (3 if long else 1)
+    value = []
+    while True:
+        if j >= len(text):
+            raise QueryError(f"SPARQL syntax error at {_where(text, i)}: a string is not closed")
+        ch = text[j]
+        if long and text.startswith(q * 3, j):
+            return "".join(value), j + 3
+        if not long and ch == q:
+            return "".join(value), j + 1
+        if not long and ch in "\n\r":
+            raise QueryError(f"SPARQL syntax error at {_where(text, i)}: a line break inside "
+                             "a one-line string (use \"\"\"...\"\"\" or \\n)")
+        if ch == "\\":
+            esc = text[j + 1:j + 2]
+            if esc not in _STRING_ESCAPES:
+                raise QueryError(
+                    f"refused at {_where(text, j)}: the escape \\{esc} is not accepted "
+                    "(engines read \\u escapes differently); write the character itself")
+            value.append(_STRING_ESCAPES[esc])
+            j += 2
+            continue
+        value.append(ch)
+        j += 1
+
+
+def _plain_char(text: str, i: int) -> str:
+    """A character between tokens as it is written again; QueryError for one the engines may
+    read differently (a backslash, a control or an invisible character)."""
+    ch = text[i]
+    if ch == "\r":
+        return "\n"
+    if ch == "\\":
+        raise QueryError(f"refused at {_where(text, i)}: a backslash outside a string "
+                         "(\\u escapes are not accepted; write the character itself)")
+    if ch in "\t\n" or " " <= ch <= "~":
+        return ch
+    if ch > "\x7f" and unicodedata.category(ch)[0] in "LNM" or ch == "\u00b7":
+        return ch
+    raise QueryError(f"refused at {_where(text, i)}: the character U+{ord(ch):04X} "
+                     f"({unicodedata.name(ch, 'a control character')}) outside a string")
+
+
+def canonical_query(text: str) -> str:
+    """``text`` written so every engine reads it alike: comments dropped (a comment ends at
+    ``\r`` or ``\n``), strings written again with ``"`` and the escapes of N-Triples, line
+    ends as ``\n``, IRIs as typed. QueryError for a codepoint escape (``\\u``), a backslash
+    outside a string, a control or invisible character between tokens, an open string."""
+    out, i, n = [], 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "#":
+            while i < n and text[i] not in "\r\n":
+                i += 1
+            out.append(" ")
+        elif ch in "'\"":
+            value, i = _string(text, i)
+            out.append('"' + "".join(_WRITE_ESCAPES.get(c, c) for c in value) + '"')
+        elif ch == "\r" and text.startswith("\r\n", i):
+            i += 1  # one line end, written as the \n that follows
+        elif ch == "<" and (m := _IRIREF.match(text, i)):
+            out.append(m.group(0))
+            i = m.end()
+        else:
+            out.append(_plain_char(text, i))
+            i += 1
+    return "".join(out)
 
 
 def _walk(node):
@@ -217,19 +335,15 @@ def _walk(node):
             yield from _walk(v)
 
 
-def check_read_only(text: str) -> str:
-    """The query form ('select', 'ask', 'construct', 'describe') of an allowed query;
-    QueryError for anything else."""
+def _parse(full: str):
+    """rdflib's parse of a canonical query (with the standard prefixes); QueryError for an
+    update or a syntax error, located in the user's text."""
     # rdflib's SPARQL parser is imported here, by the check alone: writing a query needs none
     from pyparsing import ParseException
     from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
-    from rdflib.plugins.sparql.parserutils import CompValue
 
-    if not text or not text.strip():
-        raise QueryError("empty query")
-    full = with_prefixes(text)
     try:
-        parsed = parseQuery(full)
+        return parseQuery(full)
     except ParseException as e:
         try:
             parseUpdate(full)
@@ -243,17 +357,63 @@ def check_read_only(text: str) -> str:
                          f"{e.msg} (near {e.line.strip()[:60]!r})") from None
     except Exception as e:  # rdflib raises assorted errors on odd input
         raise QueryError(f"SPARQL syntax error: {e}") from None
+
+
+def _iri(node, prefixes: dict[str, str]) -> str:
+    """The IRI a parse node names (a prefixed name resolved by the query's prologue)."""
+    if getattr(node, "name", None) == "pname":
+        prefix = node.prefix or ""
+        if prefix not in prefixes:
+            raise QueryError(f"refused: the prefix {prefix}: is not declared "
+                             f"(PREFIX {prefix}: <...>)")
+        return prefixes[prefix] + (node.localname or "")
+    return str(node)
+
+
+def _check_node(n, prefixes: dict[str, str]) -> None:
+    from rdflib import URIRef as _U
+
+    name = getattr(n, "name", None)
+    if name == "ServiceGraphPattern":
+        raise QueryError("refused: SERVICE is not allowed (it would fetch a remote URL)")
+    if name == "DatasetClause" or (name in QUERY_FORMS and "datasetClause" in n):
+        raise QueryError("refused: FROM / FROM NAMED is not allowed (it would load a URL); "
+                         "queries run on the knowledge graph as it is")
+    if name == "Base":
+        raise QueryError("refused: BASE is not allowed (write full IRIs or prefixed names)")
+    if name == "Function":
+        fn = _iri(n.iri, prefixes)
+        if fn not in ALLOWED_FUNCTIONS:
+            raise QueryError(f"refused: the function <{fn}> is not allowed; a query may call "
+                             "SPARQL 1.1's built-in functions and the XSD casts")
+    iri = _iri(n, prefixes) if name == "pname" else str(n) if isinstance(n, _U) else None
+    if iri is not None and iri.lower().startswith(VENDOR_NAMESPACES):
+        raise QueryError(f"refused: <{iri}> names a vendor built-in (bif:, sql:), which "
+                         "may reach other servers or change the store")
+
+
+def check_read_only(text: str) -> CheckedQuery:
+    """The one read-only guard for a user's query, whatever engine runs it: the query
+    written canonically (:func:`canonical_query`), parsed, and refused (QueryError) unless it
+    is a SELECT, ASK, CONSTRUCT or DESCRIBE without SERVICE, FROM, BASE, vendor built-ins
+    (``bif:``, ``sql:``) or a function outside SPARQL's built-ins and
+    :data:`ALLOWED_FUNCTIONS`. The caller runs ``.text``: the text that was checked."""
+    if not text or not text.strip():
+        raise QueryError("empty query")
+    canon = canonical_query(text)
+    parsed = _parse(with_prefixes(canon))
+    prefixes = {}
+    for decl in parsed[0]:
+        if decl.name == "PrefixDecl":
+            prefixes[decl.prefix or ""] = str(decl.iri)
+            if str(decl.iri).lower().startswith(VENDOR_NAMESPACES):
+                raise QueryError(f"refused: the prefix {decl.prefix}: names vendor built-ins "
+                                 f"(<{decl.iri}>)")
     form = None
     for n in _walk(parsed):
-        if isinstance(n, CompValue):
-            if n.name == "ServiceGraphPattern":
-                raise QueryError("refused: SERVICE is not allowed (it would fetch a remote URL)")
-            if n.name == "DatasetClause" or (n.name in QUERY_FORMS and "datasetClause" in n):
-                raise QueryError("refused: FROM / FROM NAMED is not allowed (it would load a URL); "
-                                 "queries run on the knowledge graph as it is")
-            if n.name in QUERY_FORMS and form is None:
-                form = QUERY_FORMS[n.name]
+        _check_node(n, prefixes)
+        if getattr(n, "name", None) in QUERY_FORMS and form is None:
+            form = QUERY_FORMS[n.name]
     if form is None:
         raise QueryError("not a SELECT, ASK, CONSTRUCT or DESCRIBE query")
-    return form
-
+    return CheckedQuery(form, canon)

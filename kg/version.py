@@ -19,6 +19,7 @@ addition, by this code from exactly the current sources. The in-memory store and
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import os
@@ -50,13 +51,18 @@ def graph_hash(g: Graph) -> str:
     return hashlib.sha256(canonical_nt(g).encode("utf-8")).hexdigest()
 
 
+#: The curated files of data/ a build reads besides the survey and the additions (a test
+#: traces the files a build opens and holds this list to them).
+CURATED_INPUTS = ("aliases.yaml", "models.yaml", "atlas_crosswalk.yaml", "bibliography.yaml",
+                  "definitions.yaml", "survey.lock.json")
+
+
 def source_files(source: Path | None = None, additions_dir: Path | None = None,
                  *, with_additions: bool = True) -> list[Path]:
     """Every file the graph is built from: survey, curated files, ontology, additions."""
 
     files = [source or settings.path("source")]
-    files += [settings.DATA_DIR / "aliases.yaml", settings.DATA_DIR / "models.yaml",
-              settings.DATA_DIR / "atlas_crosswalk.yaml"]
+    files += [settings.DATA_DIR / name for name in CURATED_INPUTS]
     files += sorted(settings.ONTOLOGY_DIR.glob("*.ttl"))
     if with_additions:
         files += addition_files(additions_dir)
@@ -98,17 +104,69 @@ def version_record(g: Graph, files: list[Path], previous: dict | None = None) ->
     }
 
 
-# The modules that turn the sources into the graph: a build made by other code is not current.
-BUILDER_MODULES = ("ingest", "survey", "curated", "files", "additions", "additions_graph",
-                   "graph", "curated_facts", "vocab", "crosswalk", "derive", "sparql_text")
+#: Where the code that builds the graph starts: the graph builder and the SHACL check.
+BUILDER_ROOTS = ("graph", "validate")
+_KG_DIR = Path(__file__).resolve().parent
 
 
-def builder_hash() -> str:
-    """SHA-256 of the code that builds the graph (kg.ingest, kg.graph, ...)."""
+def _module_file(kg_dir: Path, name: str) -> Path | None:
+    base = kg_dir.joinpath(*name.split("."))
+    for p in (base.with_suffix(".py"), base / "__init__.py"):
+        if p.is_file():
+            return p
+    return None
+
+
+def _imported(kg_dir: Path, name: str, tree: ast.AST, package: bool) -> set[str]:
+    """The kg modules a module's source imports, anywhere in it (function-local too)."""
+    here = name.split(".") if package else name.split(".")[:-1]
+    out = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = here[:len(here) - node.level + 1]
+            elif node.module and node.module.split(".")[0] == "kg":
+                base = []
+                node = ast.ImportFrom(module=node.module.partition(".")[2] or None,
+                                      names=node.names, level=1)
+            else:
+                continue
+            mod = base + (node.module.split(".") if node.module else [])
+            if mod:
+                out.add(".".join(mod))
+            out |= {".".join(mod + [a.name]) for a in node.names
+                    if _module_file(kg_dir, ".".join(mod + [a.name]))}
+        elif isinstance(node, ast.Import):
+            out |= {a.name.partition(".")[2] for a in node.names
+                    if a.name.startswith("kg.")}
+    return {m for m in out if m and _module_file(kg_dir, m)}
+
+
+def builder_modules(kg_dir: Path = _KG_DIR) -> list[str]:
+    """The modules that turn the sources into the graph and judge it: :data:`BUILDER_ROOTS`
+    and every kg module they import at any depth (read from their source, function-local
+    imports included), and the package's ``__init__``; sorted."""
+    seen: set[str] = set()
+    todo = list(BUILDER_ROOTS)
+    while todo:
+        name = todo.pop()
+        path = _module_file(kg_dir, name)
+        if name in seen or path is None:
+            continue
+        seen.add(name)
+        tree = ast.parse(path.read_bytes(), filename=str(path))
+        todo += _imported(kg_dir, name, tree, path.name == "__init__.py")
+    return sorted(seen | {"__init__"})
+
+
+def builder_hash(kg_dir: Path = _KG_DIR) -> str:
+    """SHA-256 of the code that builds the graph (:func:`builder_modules`): editing any of
+    those modules makes a build not current."""
     h = hashlib.sha256()
-    here = Path(__file__).resolve().parent
-    for name in BUILDER_MODULES:
-        h.update((here / f"{name}.py").read_bytes())
+    for name in builder_modules(kg_dir):
+        path = _module_file(kg_dir, name)
+        assert path is not None
+        h.update(name.encode() + b"\0" + path.read_bytes())
     return h.hexdigest()
 
 
@@ -231,6 +289,7 @@ def version_line(record: dict) -> str:
             f"built {record['build_date']})")
 
 
-__all__ = ["BUILDER_MODULES", "BuildState", "build_date", "build_state", "builder_hash",
-           "canonical_nt", "current_build", "describe_build", "graph_hash", "read_version",
-           "render_text", "source_files", "stamp", "version_line", "version_record"]
+__all__ = ["BUILDER_ROOTS", "CURATED_INPUTS", "BuildState", "build_date", "build_state",
+           "builder_hash", "builder_modules", "canonical_nt", "current_build", "describe_build",
+           "graph_hash", "read_version", "render_text", "source_files", "stamp", "version_line",
+           "version_record"]

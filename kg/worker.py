@@ -11,7 +11,11 @@ a child process forked for that query alone:
 * rows are streamed and cut at the row limit (SELECT), CONSTRUCT/DESCRIBE stop at
   ``construct_max_triples``; the text is capped at ``query_max_chars`` before anything;
 * the caller only waits on a pipe, so other users' queries (other threads of the app)
-  go on while one query runs out its time.
+  go on while one query runs out its time;
+* a server process runs at most :data:`WORKER_SLOTS` workers at once (one per CPU): a
+  further query waits for a free one within its own deadline, then is refused;
+* a query run for an ``owner`` (the app's browser session) stops that owner's previous
+  query's worker: a superseded run holds no CPU.
 
 The child inherits the store by fork: the in-memory store's Oxigraph engine is shared
 copy-on-write; an embedded
@@ -27,6 +31,7 @@ import multiprocessing as mp
 import os
 import resource
 import signal
+import threading
 import time
 from dataclasses import dataclass
 
@@ -38,6 +43,13 @@ from .stores.memory import MemoryStore
 from .stores.oxigraph import OxigraphStore, from_oxigraph
 
 _CTX = mp.get_context("fork")
+
+
+#: Workers one server process runs at once (its CPUs): more would only slow them all.
+WORKER_SLOTS = max(1, os.cpu_count() or 1)
+_slots = threading.BoundedSemaphore(WORKER_SLOTS)
+_running: dict[object, object] = {}  # owner -> its running worker process
+_running_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -117,8 +129,10 @@ def _child(conn, store: Store | None, text: str, limits: Limits) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         _cap_memory(limits.memory_mb)
-        form = check_read_only(text)
-        conn.send(("ok", form, None if store is None else _stream(store, text, form, limits)))
+        checked = check_read_only(text)  # the text that runs is the text that was checked
+        conn.send(("ok", checked.form,
+                   None if store is None else _stream(store, checked.text, checked.form,
+                                                      limits)))
     except MemoryError:
         conn.send(("error", f"the query needed more than {limits.memory_mb} MB of memory and "
                             "was stopped; narrow it (KG_QUERY_MEMORY_MB sets the cap)"))
@@ -134,37 +148,74 @@ def _child(conn, store: Store | None, text: str, limits: Limits) -> None:
         os._exit(0)
 
 
-def run_in_worker(store: Store | None, text: str, limits: Limits):
+def _supersede(owner: object, proc) -> None:
+    """Register ``proc`` as ``owner``'s running worker, killing the one it replaces."""
+    with _running_lock:
+        old = _running.get(owner)
+        _running[owner] = proc
+    if old is not None and old.is_alive():
+        old.kill()
+
+
+def _superseded(owner: object, proc) -> bool:
+    with _running_lock:
+        mine = _running.get(owner) is proc
+        if mine:
+            del _running[owner]
+    return not mine
+
+
+def run_in_worker(store: Store | None, text: str, limits: Limits, owner: object = None):
     """(form, payload) of a user's query run in a killable child; QueryError when refused,
-    malformed, over a limit, or stopped at the deadline. ``store=None``: only the read-only
-    check (payload None), under the same deadline and caps."""
+    malformed, over a limit, stopped at the deadline, refused for want of a free worker
+    (:data:`WORKER_SLOTS`), or replaced by a newer query of the same ``owner`` (whose run
+    kills this one's worker). ``store=None``: only the read-only check (payload None),
+    under the same deadline and caps."""
     if len(text) > limits.max_chars:
         raise QueryError(f"the query is {len(text):,} characters long; the most accepted is "
                          f"{limits.max_chars:,} (KG_QUERY_MAX_CHARS)")
     if isinstance(store, MemoryStore):
         store.engine  # noqa: B018  (loaded on first use: load it here, not in every child)
+    start = time.monotonic()
+    if owner is not None:
+        _supersede(owner, None)  # the owner's previous query stops before this one waits
+    if not _slots.acquire(timeout=limits.timeout):
+        raise QueryError(f"all {WORKER_SLOTS} query workers of this server were busy for "
+                         f"{limits.timeout:g} s; try again in a moment")
     parent, child = _CTX.Pipe(duplex=False)
     proc = _CTX.Process(target=_child, args=(child, store, text, limits), daemon=True)
-    start = time.monotonic()
-    proc.start()
-    child.close()
     try:
-        if not parent.poll(max(0.0, limits.timeout - (time.monotonic() - start))):
-            raise QueryError(f"the query ran longer than {limits.timeout:g} s and was stopped; "
-                             "narrow it or raise the timeout (KG_QUERY_TIMEOUT)")
-        try:
-            msg = parent.recv()
-        except EOFError:
-            raise QueryError("the query's worker ended without an answer (killed, or out of "
-                             f"memory above {limits.memory_mb} MB); narrow the query") from None
+        proc.start()
+        if owner is not None:
+            _supersede(owner, proc)
+        child.close()
+        msg = _wait(parent, proc, limits, start)
     finally:
         if proc.is_alive():
             proc.kill()
         proc.join(5)
         parent.close()
+        _slots.release()
+        replaced = owner is not None and _superseded(owner, proc)
+    if msg is None:
+        if replaced:
+            raise QueryError("stopped: a newer query from the same page replaced this one")
+        raise QueryError("the query's worker ended without an answer (killed, or out of "
+                         f"memory above {limits.memory_mb} MB); narrow the query")
     if msg[0] == "error":
         raise QueryError(msg[1])
     return msg[1], msg[2]
+
+
+def _wait(parent, proc, limits: Limits, start: float):
+    """The worker's message, or None when it ended without one; QueryError at the deadline."""
+    if not parent.poll(max(0.0, limits.timeout - (time.monotonic() - start))):
+        raise QueryError(f"the query ran longer than {limits.timeout:g} s and was stopped; "
+                         "narrow it or raise the timeout (KG_QUERY_TIMEOUT)")
+    try:
+        return parent.recv()
+    except EOFError:
+        return None
 
 
 def check_in_worker(text: str, limits: Limits | None = None) -> str:
@@ -173,4 +224,4 @@ def check_in_worker(text: str, limits: Limits | None = None) -> str:
     return run_in_worker(None, text, limits or Limits.from_settings())[0]
 
 
-__all__ = ["Limits", "check_in_worker", "run_in_worker"]
+__all__ = ["WORKER_SLOTS", "Limits", "check_in_worker", "run_in_worker"]

@@ -100,13 +100,14 @@ def _cell(t: Node | None) -> str:
 
 
 def console_query(store: Store, text: str, limit: int | None = None,
-                  timeout: float | None = None) -> ConsoleResult:
+                  timeout: float | None = None, owner: object = None) -> ConsoleResult:
     """A user's read-only query, bounded in rows and time (settings row_limit,
-    query_timeout); QueryError (a KGError) on a refused or malformed query."""
+    query_timeout); QueryError (a KGError) on a refused or malformed query. ``owner`` (the
+    browser session) stops that session's previous query, still running or not."""
     limit = limit or row_limit()
     timeout = timeout or query_timeout()
     t0 = time.perf_counter()
-    res = run_query(store, text or "", limit=limit, timeout=timeout)
+    res = run_query(store, text or "", limit=limit, timeout=timeout, owner=owner)
     seconds = time.perf_counter() - t0
     out = ConsoleResult(res.form, truncated=res.truncated, seconds=seconds)
     if res.form == "select":

@@ -73,6 +73,8 @@ class RemoteStore:
         self.update_url = update_url or (base + "/update" if base else url)
         self.store_url = store_url or (base + "/store" if base else None)
         self.timeout = float(timeout if timeout is not None else settings.get("query_timeout"))
+        #: bytes an answer may have: a longer one is an error, never read to the end
+        self.max_bytes = int(settings.number("response_max_mb")) * 1_000_000
         if dialect is not None and dialect not in DIALECTS:
             raise StoreError(f"store {url!r}: unknown SPARQL dialect {dialect!r} (one of "
                              f"{', '.join(sorted(DIALECTS))})")
@@ -113,9 +115,15 @@ class RemoteStore:
             with opener.open(req, timeout=self.timeout) as resp:
                 if answer_headers is not None:
                     answer_headers.update({k.lower(): v for k, v in resp.headers.items()})
-                chunks = []
+                chunks, size, cap = [], 0, self.max_bytes
                 while chunk := resp.read(1 << 16):
                     chunks.append(chunk)
+                    size += len(chunk)
+                    if size > cap:
+                        raise EndpointError(
+                            f"SPARQL endpoint {url} answered the {what} with more than "
+                            f"{cap / 1e6:g} MB and was cut off there; narrow the query, or "
+                            "raise the cap (KG_RESPONSE_MAX_MB)")
                     deadline_http.left(deadline)
                 return b"".join(chunks)
         except urllib.error.HTTPError as e:

@@ -1,5 +1,7 @@
 """SPARQL console: read-only, bounded in time and rows; example queries to start from."""
 
+import uuid
+
 import resources
 import streamlit as st
 
@@ -7,8 +9,8 @@ from kg.app import console as app_console
 from kg.app.names import KGError
 
 st.title("SPARQL console")
-st.caption("Read-only: updates, LOAD, SERVICE and FROM are refused. Prefixes rd:, rdi:, skos:, "
-           f"dcterms:, prov:, rdfs:, rdf:, xsd:, owl: are predeclared. At most "
+st.caption("Read-only: updates, LOAD, SERVICE, FROM and vendor built-ins are refused. "
+           "Prefixes rd:, rdi:, skos:, dcterms:, prov:, rdfs:, rdf:, xsd:, owl: are predeclared. At most "
            f"{app_console.row_limit():,} rows and {app_console.query_timeout():g} s "
            "per query (KG_ROW_LIMIT, KG_QUERY_TIMEOUT).")
 
@@ -32,7 +34,9 @@ def _run(query: str):
     last = st.session_state.get("sparql_last")
     if last is None or last[0] != query:
         try:
-            last = (query, app_console.console_query(resources.store(), query), None)
+            owner = st.session_state.setdefault("sparql_owner", uuid.uuid4().hex)
+            last = (query, app_console.console_query(resources.store(), query, owner=owner),
+                    None)
         except KGError as e:
             last = (query, None, str(e))
         st.session_state["sparql_last"] = last
