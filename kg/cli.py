@@ -36,6 +36,7 @@ COMMANDS = {
     "path": "kg.commands.analysis:path",
     "profile": "kg.commands.analysis:profile",
     "search": "kg.commands.search:search",
+    "serve": "kg.commands.share:serve",
     "sparql": "kg.commands.core:sparql",
     "stats": "kg.commands.core:stats",
     "stores": "kg.commands.store:stores",
