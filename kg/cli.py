@@ -35,6 +35,7 @@ COMMANDS = {
     "neighbors": "kg.commands.analysis:neighbors",
     "path": "kg.commands.analysis:path",
     "profile": "kg.commands.analysis:profile",
+    "release": "kg.commands.share:release",
     "search": "kg.commands.search:search",
     "serve": "kg.commands.share:serve",
     "sparql": "kg.commands.core:sparql",

@@ -130,3 +130,7 @@ class AmbiguousNameError(KGError, LookupError):
 
     def __str__(self) -> str:
         return self.args[0]
+
+
+class ReleaseError(KGError, ValueError):
+    """A dataset release that cannot be written or does not verify; names the file."""

@@ -71,7 +71,7 @@ def seconds(ctx: click.Context, param: click.Parameter, value):
 JSON_SCHEMAS = {
     "add": 1, "ask": 1, "build": 1, "centrality": 1, "consistency": 1, "coverage": 1,
     "crosswalk": 1, "diff": 1, "explain": 1, "export construct": 1, "export question": 1,
-    "export view": 1, "gaps": 1, "load": 1, "neighbors": 1, "path": 1, "search": 1,
+    "export view": 1, "gaps": 1, "load": 1, "neighbors": 1, "path": 1, "release": 1, "search": 1,
     "stats": 1, "stores": 1, "summarize": 1, "table": 1, "version": 1,
 }
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from ..stores.open import open_store
-from .options import seconds, store_options, whole_number
+from .options import echo_json, seconds, store_options, whole_number
 
 
 def _port(ctx: click.Context, param: click.Parameter, value):
@@ -40,3 +42,31 @@ def serve(host, port, cors, limit, timeout, max_queries, source):
     click.echo(f"kg serve: {config.store.name} at http://{host}:{port}/sparql "
                "(Ctrl-C stops)", err=True)
     run(config, host, port)
+
+
+@click.command()
+@click.option("-o", "--output", "out", type=click.Path(path_type=Path), default=None,
+              help="The directory to write the release into (new, empty, or a previous "
+                   "release, which is replaced).")
+@click.option("--check", "check_dir", type=click.Path(path_type=Path), default=None,
+              metavar="DIR", help="Verify the release in DIR instead (exit 1 naming a bad file).")
+@click.option("--endpoint", default=None, metavar="URL",
+              help="The SPARQL endpoint that serves this version (named in the description).")
+@click.option("--json", "as_json", is_flag=True)
+@store_options
+def release(out, check_dir, endpoint, as_json, source):
+    """Release the graph as a citable dataset: dumps (N-Triples, Turtle; gzip), VoID/DCAT,
+    CITATION.cff, README and SHA256SUMS, named by the graph's version hash."""
+    from ..release import check_release
+    from ..release import release as write
+
+    if (out is None) == (check_dir is None):
+        raise click.UsageError("give -o DIR (write a release) or --check DIR (verify one)")
+    rec = (check_release(check_dir) if check_dir is not None
+           else write(open_store(source=source), out, endpoint))
+    if as_json:
+        echo_json(rec)
+    else:
+        click.echo(f"release {rec['directory']}: " + (
+            f"{len(rec['files'])} files verified" if check_dir is not None else
+            f"version {rec['version']}, {rec['triples']} triples, {len(rec['files']) + 1} files"))
