@@ -79,8 +79,11 @@ JSON_SCHEMAS = {
 def echo_json(data: dict, compact: bool = False) -> None:
     """``data`` as JSON, non-ASCII kept, led by the running command's ``schema`` number
     (every command's ``--json``); ``compact``: on one line (a large answer)."""
-    ctx = click.get_current_context()
-    name = " ".join(ctx.command_path.split()[1:])
+    ctx, names = click.get_current_context(), []
+    while ctx.parent is not None:  # the command's names below the group, whatever the
+        names.insert(0, ctx.info_name)  # program is called (`kg`, `python -m kg`)
+        ctx = ctx.parent
+    name = " ".join(names)
     out = {"schema": JSON_SCHEMAS[name], **data}
     click.echo(json.dumps(out, ensure_ascii=False) if compact
                else json.dumps(out, indent=2, ensure_ascii=False))
