@@ -135,3 +135,7 @@ class AmbiguousNameError(KGError, LookupError):
 class BusyError(KGError):
     """Another writer held a curated file's lock longer than a writer waits; nothing was
     written."""
+
+
+class ReleaseError(KGError, ValueError):
+    """A dataset release that cannot be written or does not verify; names the file."""

@@ -6,12 +6,17 @@ Start it with ``bash scripts/start.sh`` (or ``streamlit run ui/app.py``). Pages 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import resources
 import streamlit as st
 
 from kg.app import names
 
-st.set_page_config(page_title="Responsible Diffusion privacy KG", page_icon=":material/hub:",
+# The page icon is a file the server sends: a ":material/…:" page icon is fetched by the
+# browser from a font server on the internet (an emoji from a CDN), and the app is offline.
+ICON = Path(__file__).resolve().parent / "icon.png"
+st.set_page_config(page_title="Responsible Diffusion privacy KG", page_icon=str(ICON),
                    layout="wide")
 
 P = resources.PAGES

@@ -71,7 +71,8 @@ def seconds(ctx: click.Context, param: click.Parameter, value):
 JSON_SCHEMAS = {
     "add": 1, "ask": 1, "build": 1, "centrality": 1, "consistency": 1, "coverage": 1,
     "crosswalk": 1, "diff": 1, "explain": 1, "export construct": 1, "export question": 1,
-    "export view": 1, "gaps": 1, "load": 2, "neighbors": 1, "path": 1, "search": 1,
+    "export view": 1, "gaps": 1, "load": 2, "neighbors": 1, "path": 1, "release": 1,
+    "search": 1,
     "stats": 1, "stores": 1, "summarize": 1, "table": 1, "version": 1,
 }
 
@@ -79,8 +80,11 @@ JSON_SCHEMAS = {
 def echo_json(data: dict, compact: bool = False) -> None:
     """``data`` as JSON, non-ASCII kept, led by the running command's ``schema`` number
     (every command's ``--json``); ``compact``: on one line (a large answer)."""
-    ctx = click.get_current_context()
-    name = " ".join(ctx.command_path.split()[1:])
+    ctx, names = click.get_current_context(), []
+    while ctx.parent is not None:  # the command's names below the group, whatever the
+        names.insert(0, ctx.info_name)  # program is called (`kg`, `python -m kg`)
+        ctx = ctx.parent
+    name = " ".join(names)
     out = {"schema": JSON_SCHEMAS[name], **data}
     click.echo(json.dumps(out, ensure_ascii=False) if compact
                else json.dumps(out, indent=2, ensure_ascii=False))

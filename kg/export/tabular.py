@@ -20,7 +20,7 @@ from .views import View
 
 CSV_COLUMNS = ("kind", "survey_row", "threat", "citation_key", "title", "attacker_knowledge",
                "target_models", "method", "effectiveness", "limitation", "paper_url",
-               "code_url", "code_availability", "node")
+               "code_url", "code_availability", "node", "graph_sha256")
 
 
 def _md_cell(text: str) -> str:
@@ -74,6 +74,8 @@ def to_markdown(view: View) -> str:
 
 
 def to_csv(view: View) -> str:
+    """The view's rows as CSV, one row per attack or defense evaluation; each row names the
+    graph hash it came from (`graph_sha256`: CSV has no comments for the export header)."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(CSV_COLUMNS)
@@ -81,10 +83,12 @@ def to_csv(view: View) -> str:
         w.writerow([csv_cell(v) for v in (
             "attack", a.row, a.threat, a.paper.key, a.paper.title, "; ".join(a.knowledge),
             "; ".join(a.models), "", a.effectiveness, a.limitation,
-            a.reference_url or "", "; ".join(a.code_urls), a.paper.code, str(a.iri))])
+            a.reference_url or "", "; ".join(a.code_urls), a.paper.code, str(a.iri),
+            view.graph_sha256)])
     for d in view.defenses:
         w.writerow([csv_cell(v) for v in (
             "defense", d.row, d.threat, d.paper.key, d.paper.title, "",
             "; ".join(d.models), d.method, d.effectiveness, "",
-            d.reference_url or "", "; ".join(d.code_urls), d.paper.code, str(d.iri))])
+            d.reference_url or "", "; ".join(d.code_urls), d.paper.code, str(d.iri),
+            view.graph_sha256)])
     return buf.getvalue()

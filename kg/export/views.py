@@ -158,14 +158,18 @@ def _n(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
-def graph_version(store: Store) -> dict:
-    """The version stamp of the full graph (kg.version: the build directory's record when
-    it holds this very graph), with ``graph_sha256`` as `kg build` records it."""
-
+def full_graph(store: Store) -> Graph:
+    """The store's default graph as an rdflib Graph (the memory store's own, else a
+    CONSTRUCT of every triple): what the version stamp hashes and a release dumps."""
     g = getattr(store, "graph", None)
-    if not isinstance(g, Graph):
-        g = store.construct(FULL_GRAPH)
-    return stamp(g)
+    return g if isinstance(g, Graph) else store.construct(FULL_GRAPH)
+
+
+def graph_version(store: Store, graph: Graph | None = None) -> dict:
+    """The version stamp of the full graph (kg.version: the build directory's record when
+    it holds this very graph), with ``graph_sha256`` as `kg build` records it; ``graph``:
+    the store's :func:`full_graph` when the caller has it already."""
+    return stamp(graph if graph is not None else full_graph(store))
 
 
 def _collect_rows(store: Store, query: str) -> dict[URIRef, dict]:
