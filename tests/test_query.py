@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from kg.ask import ask
 from kg.errors import NotApplicable
-from kg.query import Agg, Cond, Form, Term, compile_form, context, run
+from kg.query import Agg, Cond, Form, Term, compile_form, context, render_cond, run
 from tests.oracle import Oracle
 
 from .conftest import benchmark_questions
@@ -32,7 +32,8 @@ def vocab(store):
                          ("model", "rd:TargetModel", "skos:prefLabel"),
                          ("method", "rd:DefenseMethod", "rdfs:label"),
                          ("author", "rd:Person", "foaf:name"),
-                         ("venue", "rd:Venue", "skos:prefLabel")):
+                         ("venue", "rd:Venue", "skos:prefLabel"),
+                         ("paper", "rd:Paper", "dcterms:title")):
         rows = store.select(f"SELECT ?n ?l WHERE {{ ?n a {cls} ; {p} ?l }}")
         out[kind] = sorted((Term(str(r["n"]), str(r["l"])) for r in rows), key=lambda t: t.iri)
     return out
@@ -361,3 +362,61 @@ def test_compiled_forms_bind_only_graph_terms(store, vocab):
     f = Form("attacks", (Cond("model", (label(vocab, "model", "Stable Diffusion"),)),))
     sparql = compile_form(f, context(store)).sparql
     assert "VALUES ?model1 {" in sparql and "sd-v1-5>" in sparql  # the family, expanded
+
+
+# ---------------------------------------------------------------- empty conditions stay
+
+def _empty_forms(vocab, oracle):
+    """For each condition kind, a form whose answer (by the oracle) is empty: the kind's
+    condition alone where some value matches nothing, else beside a threat."""
+    gi = label(vocab, "threat", "Gradient inversion")
+    simple = {"code": [Cond("code", code="linked")], "defended": [Cond("defended")],
+              "t2i": [Cond("t2i")], "year": [Cond("year", years=(2019, 2019))],
+              "text": [Cond("text", words=("zebra",))]}
+    for kind in ("threat", "knowledge", "model", "method", "paper", "author", "venue", "code",
+                 "text", "defended", "t2i", "year"):
+        if kind in simple:
+            cands = simple[kind]
+        else:
+            cands = [Cond(kind, (v,)) for v in vocab[kind]]
+        found = None
+        for target in ("methods", "attacks", "models"):
+            for c in cands:
+                for extra in ((), (Cond("threat", (gi,)),)):
+                    f = Form(target, extra + (c,))
+                    try:
+                        compile_form(f, context_of_store[0])
+                    except NotApplicable:
+                        continue
+                    if not oracle.answer(f):
+                        found = f
+                        break
+                if found:
+                    break
+            if found:
+                break
+        assert found is not None, kind
+        yield kind, found
+
+
+context_of_store: list = []
+
+
+def test_a_condition_that_matches_nothing_stays_a_condition(store, vocab, oracle):
+    """Issue 29, item 3: an empty value set gives an empty answer with the reason, never
+    the rows without the condition — for every condition kind."""
+    from kg.query import why_empty
+
+    context_of_store[:] = [context(store)]
+    kinds = set()
+    for kind, form in _empty_forms(vocab, oracle):
+        res = run(store, form)
+        assert res.items == [], (kind, res.understood_as)
+        why = why_empty(store, form)
+        assert why.startswith("no ") and "in the graph" in why, why
+        if len(form.conds) == 1:
+            assert render_cond(form.conds[0], context(store).tree) in why
+        kinds.add(kind)
+    assert len(kinds) == 12
+    a = ask(store, "papers published in 2019")
+    assert a.answers == [] and "no papers in the graph match year = 2019" in a.message

@@ -65,6 +65,19 @@ def unattached_answer(q: str, p: Parse, understood_as: str,
                   logical_form=logical_form, not_understood=p.unattached + p.not_understood)
 
 
+def blocked_answer(q: str, p: Parse, understood_as: str,
+                   logical_form: dict | None = None) -> Answer:
+    """No answer: a number or a comparison word of the question ("four or more", "every")
+    was not understood, and an answer without it would answer a different question."""
+    words = ", ".join(repr(w) for w in p.blocking)
+    return Answer(q, "not_understood", "", [], p.mentions,
+                  message=f"Not answered: I did not understand what {words} "
+                          f"{'says' if len(p.blocking) == 1 else 'say'} here; what I understood "
+                          f"was: {understood_as}, and answering that would answer a different "
+                          "question.", understood_as=understood_as, logical_form=logical_form,
+                  not_understood=p.not_understood)
+
+
 def answer_item(x: dict, form: Form, cites: dict[str, str]) -> dict:
     """One answer row: the item, its citation label (papers), its row count or its rows."""
     d = {"iri": x["iri"], "label": x["label"], "type": x["type"]}

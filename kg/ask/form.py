@@ -48,6 +48,8 @@ class Parse:
     unattached: list[str] = field(default_factory=list)  # negations with nothing to negate
     negated: set[int] = field(default_factory=set)  # gaps: start offsets of negated names
     notes: list[str] = field(default_factory=list)  # how ambiguous names were read
+    #: numbers and comparison words no rule consumed: no confident answer
+    blocking: list[str] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- target
@@ -162,6 +164,9 @@ def shape_of(q: str, toks: list[Tok], target: Target) -> Shape:
     if asks_count:
         used |= {i for i, t in enumerate(toks)
                  if t.norm in ("how", "many", "number", "count", "often")}
+        used |= {i for i, t in enumerate(toks)  # "how many different models"
+                 if t.norm in ("different", "distinct", "unique", "separate") and i > 0
+                 and toks[i - 1].norm in ("many", "of")}
     return Shape(name, agg, parts, asks_count, used | more_used | extreme_used)
 
 
