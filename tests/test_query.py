@@ -420,3 +420,71 @@ def test_a_condition_that_matches_nothing_stays_a_condition(store, vocab, oracle
     assert len(kinds) == 12
     a = ask(store, "papers published in 2019")
     assert a.answers == [] and "no papers in the graph match year = 2019" in a.message
+
+
+# ---------------------------------------------------------------- attribute values
+
+@st.composite
+def attribute_forms(draw, vocab):
+    """A form of positive any-of conditions (a named paper, method or threat, maybe one
+    more condition) and an attribute of kg.query.ATTRIBUTES."""
+    from kg.query import ATTRIBUTES
+
+    target = draw(st.sampled_from(["attacks", "evaluations", "papers"]))
+    kind = draw(st.sampled_from(["paper", "threat"] + (["method"] if target != "attacks"
+                                                         else [])))
+    conds = [Cond(kind, (draw(st.sampled_from(vocab[kind])),))]
+    if draw(st.booleans()):
+        extra = draw(st.sampled_from(["model", "threat"] + (["knowledge"] if target ==
+                                                             "attacks" else [])))
+        conds.append(Cond(extra, (draw(st.sampled_from(vocab[extra])),)))
+    attr = draw(st.sampled_from(sorted(ATTRIBUTES)))
+    parts = {"papers": draw(st.sampled_from([("attacks",), ("defenses",),
+                                             ("attacks", "defenses")]))}.get(target, ())
+    return Form(target, tuple(conds), None, parts), attr
+
+
+def _values(store, form, attr):
+    from kg.query import attribute
+
+    return {" ".join(v["value"].split()) for v in attribute(store, form, attr).values}
+
+
+def test_attribute_values_equal_the_oracle_on_memory_and_oxigraph(graph, store, vocab, oracle):
+    """Issue 29, item 4: venue, year, authors, first author, arXiv id, DOI, code link,
+    effectiveness and limitation of the rows a form selects, each value with its source."""
+    from kg.stores.oxigraph import OxigraphStore
+
+    ox = OxigraphStore()
+    ox.load(graph)
+    seen: list[bool] = []
+
+    @settings(SETTINGS, max_examples=40)
+    @given(attribute_forms(vocab))
+    def check(drawn):
+        form, attr = drawn
+        try:
+            got = _values(store, form, attr)
+        except NotApplicable:
+            return
+        assert got == oracle.attribute(form, attr), (attr, form)
+        assert _values(ox, form, attr) == got
+        seen.append(bool(got))
+
+    check()
+    assert sum(seen) >= 0.4 * len(seen), f"{sum(seen)}/{len(seen)} with values"
+
+
+@pytest.mark.parametrize("q,value", [
+    ("Which venue published SecMI?", ["ICML"]),
+    ("who wrote PIA?", None),
+    ("find the first author of the Model Will Tell paper", ["Xiaomeng Fu"]),
+    ("What's the limitation of the gradient inversion attack?", ["Single batch size"]),
+    ("what is the arXiv id of SIDE?", ["2410.02467"]),
+])
+def test_attribute_questions_answer_the_value_with_its_source(store, q, value):
+    a = ask(store, q)
+    assert a.intent == "attribute" and a.answers and not a.not_understood, a.understood_as
+    if value is not None:
+        assert [x["value"] for x in a.answers] == value
+    assert all(x["via"] and x["papers"] for x in a.answers)  # the source of each value

@@ -50,6 +50,7 @@ class Parse:
     notes: list[str] = field(default_factory=list)  # how ambiguous names were read
     #: numbers and comparison words no rule consumed: no confident answer
     blocking: list[str] = field(default_factory=list)
+    attribute: str = ""  # an attribute question: the value asked for (kg.query.ATTRIBUTES)
 
 
 # --------------------------------------------------------------------------- target

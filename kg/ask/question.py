@@ -15,7 +15,17 @@ from ..lexicon_cache import lexicon
 from ..query import Cond, Form, context, describe, run, why_empty
 from ..stores.base import Store
 from .account import determiners, preamble, rest_of, strange_chars
-from .answer import Answer, answer_item, blocked_answer, noun, row_noun, unattached_answer
+from .answer import (
+    Answer,
+    answer_attribute,
+    answer_item,
+    attribute_parse,
+    blocked_answer,
+    noun,
+    row_noun,
+    unattached_answer,
+)
+from .attribute import attribute_cue
 from .conditions import (
     code_condition,
     entity_conditions,
@@ -46,10 +56,15 @@ def parse(store: Store, question: str) -> Parse:
     names = read_names(q, lex)
     if GAP_CUE.search(q):
         return gap_parse(q, lex, names, text_vocabulary(store))
-    return _query_parse(q, lex, names, text_vocabulary(store))
+    cue = attribute_cue(q, names.toks, {m.entity.kind for m in names.mentions})
+    if cue is None:
+        return _query_parse(q, lex, names, text_vocabulary(store))
+    p = _query_parse(q, lex, names, text_vocabulary(store), cue[1])
+    return attribute_parse(p, cue[0])
 
 
-def _query_parse(q: str, lex, names: Names, vocab: frozenset[str]) -> Parse:
+def _query_parse(q: str, lex, names: Names, vocab: frozenset[str],
+                 extra_used: set[int] | frozenset[int] = frozenset()) -> Parse:
     """The stages of a question that selects rows, each on the tokens and what the stages
     before it found; every word is then consumed, a function word, or reported
     (:mod:`kg.ask.account`)."""
@@ -68,7 +83,8 @@ def _query_parse(q: str, lex, names: Names, vocab: frozenset[str]) -> Parse:
     used = ({i for i, t in enumerate(toks) if t.mention is not None} | year_tok | neg.cues
             | code.used | no_defense_used | target.used | shape.used | named.used | t2i.used
             | knowledge_followers(toks, mentions) | preamble(q, toks)
-            | {i for i, t in enumerate(toks) for a, b in names.versioned if a <= t.start < b})
+            | {i for i, t in enumerate(toks) for a, b in names.versioned if a <= t.start < b}
+            | set(extra_used))
     text = text_conditions(q, toks, used, shape.target, neg.at)
     used |= text.used | determiners(toks, target.used)
     rest = rest_of(toks, used, vocab)
@@ -103,6 +119,8 @@ def ask(store: Store, question: str, search=None) -> Answer:
         return a
     if p.gaps:
         return answer_gaps(store, q, p)
+    if p.attribute and not p.unattached and not p.blocking:
+        return answer_attribute(store, q, p)
     form = p.form
     assert form is not None
     if p.unattached:
