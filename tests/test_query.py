@@ -488,3 +488,35 @@ def test_attribute_questions_answer_the_value_with_its_source(store, q, value):
     if value is not None:
         assert [x["value"] for x in a.answers] == value
     assert all(x["via"] and x["papers"] for x in a.answers)  # the source of each value
+
+
+# ---------------------------------------------------------------- fuzz: unknown conditions
+
+#: conditions the parser has no rule for (and numbers it must not drop)
+UNKNOWN_PHRASES = ["that use score distillation", "with at least 3 target models",
+                   "tested on every model", "that reconstruct faces", "cited over 100 times",
+                   "published in Nature", "from 2019", "with 2 or more knowledge levels",
+                   "run on a single GPU", "that most people use", "with fewer than four authors"]
+
+
+def test_an_inserted_unknown_condition_never_leaves_the_answer_unchanged_and_unflagged(
+        store, vocab):
+    """Issue 29 (done when): a phrase of a condition the parser does not know, inserted into
+    a question it answers, changes the answer or flags it; an inserted number is never
+    dropped (it is consumed into the form, or the answer is flagged)."""
+    import re as re_
+
+    @settings(SETTINGS, max_examples=30)
+    @given(questions(vocab), st.sampled_from(UNKNOWN_PHRASES))
+    def check(drawn, phrase):
+        _, text = drawn
+        base = ask(store, text)
+        a = ask(store, text.rstrip("?") + " " + phrase + "?")
+        flagged = bool(a.not_understood or a.not_in_graph) or a.intent != "query"
+        same = {x["label"] for x in a.answers} == {x["label"] for x in base.answers} and \
+            a.understood_as == base.understood_as
+        assert flagged or not same, (text, phrase, a.understood_as)
+        for n in re_.findall(r"\d+|\b(?:four|three)\b", phrase):
+            assert flagged or n in a.understood_as or "year" in a.understood_as, (phrase, a)
+
+    check()

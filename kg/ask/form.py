@@ -189,6 +189,12 @@ def _more_than(q: str, toks: list[Tok]) -> tuple[Agg | None, set[int]]:
                                            q, re.I)
     if not more:
         return None, set()
+    after = [t.norm for t in toks if t.start >= more.end()][:2]
+    if after and after[0] == "target":
+        after = after[1:]
+    if after and TARGET_NOUN.get(after[0]) in ("models", "threats", "knowledge", "papers") \
+            or after and after[0] in ("author", "venue", "year"):
+        return None, set()  # "at least 3 target models": not rows per item (not consumed)
     n_text = more.group(more.lastindex).lower()
     n = int(n_text) if n_text.isdigit() else NUMBERS[n_text]
     op = "fewer_than" if more.group(0).lower().startswith(("fewer", "less")) else "more_than"
