@@ -15,7 +15,7 @@ from kg.profile import SCHEMA as PROFILE_SCHEMA
 # (command, schema) -> the top-level keys of its --json object, in order
 KEYS = {
     ("add", 1): ["schema", "file", "key", "entry", "other_bad_entries"],
-    ("ask", 1): ["schema", "question", "intent", "sparql", "answers", "count", "understood_as",
+    ("ask", 2): ["schema", "question", "intent", "sparql", "answers", "count", "understood_as",
                  "logical_form", "not_understood", "not_in_graph", "linked", "message"],
     ("build", 1): ["schema", "build_dir", "version", "counts", "conforms", "additions",
                    "previous_kept"],
