@@ -132,7 +132,10 @@ class _DeadlineHTTPS(urllib.request.HTTPSHandler):
 
 
 
-def opener(deadline: float) -> urllib.request.OpenerDirector:
+def opener(deadline: float, *handlers: urllib.request.BaseHandler
+           ) -> urllib.request.OpenerDirector:
     """A urllib opener whose http and https connections end by ``deadline``
-    (time.monotonic), redirects included."""
-    return urllib.request.build_opener(_DeadlineHTTP(deadline), _DeadlineHTTPS(deadline))
+    (time.monotonic), redirects included; ``handlers`` are added (e.g. one that records
+    the redirects)."""
+    return urllib.request.build_opener(_DeadlineHTTP(deadline), _DeadlineHTTPS(deadline),
+                                       *handlers)
