@@ -101,6 +101,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Longest SPARQL query text accepted from a user (characters).", whole_number),
     Setting("construct_max_triples", "KG_CONSTRUCT_MAX_TRIPLES", "100000",
             "Most triples a user's CONSTRUCT or DESCRIBE query returns.", whole_number),
+    Setting("app_writes", "KG_APP_WRITES", "off",
+            "'on' lets the app's Add a paper page write data/additions and rebuild (off on a "
+            "shared deployment).", lambda v, env: choice(v, env, ("on", "off"))),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
