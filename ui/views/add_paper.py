@@ -81,12 +81,14 @@ rows += [{"change": "changed", "section": k, "row": f"{x['label']}: {ch_['column
          for k in ("papers", "attacks", "defense_evaluations")
          for x in p.review[k]["changed"] for ch_ in x["changes"]]
 st.markdown("**Rows and cells**")
-st.dataframe(rows, hide_index=True, use_container_width=True)
-gaps = [{"gap": sign, "type": g["type"], "level": g["level"] or "", "reason": g["reason"]}
-        for sign, gs in (("opened", p.review["gaps"]["opened"]),
-                         ("closed", p.review["gaps"]["closed"])) for g in gs]
+for r in rows or [{"change": "no", "section": "rows", "row": "change"}]:
+    st.markdown("- " + resources.plain(f"{r['change']} ({r['section']}): {r['row']}"))
 st.markdown("**Gaps opened and closed**")
-st.dataframe(gaps, hide_index=True, use_container_width=True)
+for sign, gs in (("opened", p.review["gaps"]["opened"]), ("closed", p.review["gaps"]["closed"])):
+    for g in gs:
+        st.markdown("- " + resources.plain(f"{sign} {g['type']}"
+                                           f"{'@' + g['level'] if g['level'] else ''}: "
+                                           f"{g['reason']}"))
 st.markdown("**Coverage cells whose counts change** (attacks, defenses, papers)")
 st.dataframe([{"view": x.view, "threat": x.threat, "column": x.column,
                "before": "/".join(map(str, x.before)), "after": "/".join(map(str, x.after))}
