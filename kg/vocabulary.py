@@ -15,9 +15,8 @@ known are read from the curated files and the survey, built tolerating its unkno
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
-
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
