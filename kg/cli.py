@@ -31,6 +31,7 @@ COMMANDS = {
     "explain": "kg.commands.core:explain",
     "export": "kg.commands.export:export_group",
     "gaps": "kg.commands.analysis:gaps",
+    "graph": "kg.commands.analysis:graph",
     "load": "kg.commands.store:load",
     "neighbors": "kg.commands.analysis:neighbors",
     "path": "kg.commands.analysis:path",

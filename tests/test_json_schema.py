@@ -20,6 +20,7 @@ KEYS = {
     ("build", 1): ["schema", "build_dir", "version", "counts", "conforms", "additions",
                    "previous_kept"],
     ("centrality", 1): ["schema", "papers", "methods"],
+    ("centrality", 2): ["schema", "papers", "methods"],  # each node with its display name
     ("consistency", 1): ["schema", "count", "findings"],
     ("coverage", 1): ["schema", "by", "level", "level_note", "rows", "columns", "cells_total",
                       "items_limit", "cells_listed", "truncated_cells", "cells", "unknown"],
@@ -38,7 +39,9 @@ KEYS = {
     ("load", 1): ["schema", "store", "kind", "triples", "from", "seconds", "summary_cells",
                   "summary_seconds"],
     ("neighbors", 1): ["schema", "node", "depth", "neighbors"],
+    ("neighbors", 2): ["schema", "node", "depth", "neighbors"],
     ("path", 1): ["schema", "from", "to", "length", "steps"],
+    ("path", 2): ["schema", "from", "to", "length", "steps"],
     ("search", 1): ["schema", "query", "results"],
     ("stats", 1): ["schema", "triples", "counts"],
     ("stores", 1): ["schema", "stores"],
