@@ -115,3 +115,25 @@ def test_kg_graph_writes_the_same_figure(kg_cli, store, tmp_path):
     bad = tmp_path / "no.svg"
     r = kg_cli("graph", "no such node at all", "-o", str(bad))
     assert r.exit_code == 1 and not bad.exists() and "no such node" in r.output
+
+
+# ------------------------------------------------------------------ no cut text (CLI)
+
+def test_coverage_grid_prints_every_name_in_full(kg_cli):
+    import json
+
+    r = kg_cli("coverage", "--by", "model", "--level", "family")
+    assert r.exit_code == 0
+    head = r.output.splitlines()[2]
+    cols = json.loads(kg_cli("coverage", "--by", "model", "--level", "family",
+                             "--json").output)["columns"]
+    labels = [c["label"] if isinstance(c, dict) else c for c in cols]
+    assert "Diffusion Transformer" in labels and "Score-based SDE model" in labels
+    assert all(f" {label} " in f" {head} " for label in labels), head
+
+
+def test_sparql_table_never_cuts_a_value(kg_cli):
+    r = kg_cli("sparql", "SELECT ?t WHERE { ?p <http://purl.org/dc/terms/title> ?t }")
+    assert r.exit_code == 0
+    assert "Dual-Model Defense: Safeguarding Diffusion Models from Membership Inference " \
+           "Attacks through Disjoint Data Splitting" in r.output
