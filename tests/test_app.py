@@ -73,6 +73,11 @@ def frames(at) -> list:
     return [d.value for d in at.dataframe]
 
 
+def tables(at) -> list:
+    """The static tables (st.table) of a page, as DataFrames."""
+    return [t.value for t in at.table]
+
+
 # ------------------------------------------------------------------ overview
 
 def test_overview_shows_counts_threats_models_source(store):
@@ -422,7 +427,7 @@ def test_gaps_page_lists_every_gap_with_reason(store):
     assert_clean(at)
     assert f"{len(rows)} gaps" in [s.value for s in at.subheader]
     assert len(at.expander) == len(rows)
-    assert set(frames(at)[0]["reason"]) == {g.reason for g in rows}
+    assert set(tables(at)[0]["reason"]) == {g.reason for g in rows}
 
 
 def test_gaps_filters(store):
@@ -431,10 +436,10 @@ def test_gaps_filters(store):
     at = run_page("gaps")
     at.selectbox(key="gap_threat").set_value(threat).run()
     assert_clean(at)
-    assert set(frames(at)[0]["threat"]) == {threat}
+    assert set(tables(at)[0]["threat"]) == {threat}
     kinds = sorted({g.type for g in rows})
     at.multiselect(key="gap_types").set_value([kinds[0]]).run()
-    assert set(frames(at)[0]["type"]) == {kinds[0]}
+    assert set(tables(at)[0]["type"]) == {kinds[0]}
     at.multiselect(key="gap_types").set_value([]).run()
     assert_clean(at)
     assert any("No gap matches" in i.value for i in at.info)
