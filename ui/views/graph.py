@@ -59,7 +59,8 @@ edges = alt.Chart(alt.Data(values=nb.edges)).mark_rule(opacity=0.45).encode(
 points = alt.Chart(alt.Data(values=nodes)).mark_circle(stroke="black", strokeWidth=0.6,
                                                        opacity=1).encode(
     x=x, y=y,
-    color=alt.Color("type:N", scale=palette, legend=alt.Legend(title="type", orient="right")),
+    color=alt.Color("type:N", scale=palette,
+                    legend=alt.Legend(title="type", orient="bottom", direction="horizontal")),
     size=alt.condition("datum.distance == 0", alt.value(314), alt.value(79)),
     tooltip=[alt.Tooltip("label:N", title="name"), alt.Tooltip("full:N", title="full name"),
              alt.Tooltip("type:N"), alt.Tooltip("distance:Q")],
@@ -71,7 +72,8 @@ text = alt.Chart(alt.Data(values=nodes)).mark_text(
 # the points (which hold the click selection) are drawn once: a layer that repeats them
 # defines the selection's signals twice (a Vega error)
 chart = (edges + points + text).properties(width=nb.drawing.width, height=nb.drawing.height,
-                                           padding=0)
+                                           padding=0,
+                                           usermeta={"embedOptions": {"renderer": "svg"}})
 event = st.altair_chart(chart, on_select="rerun", key="graph_chart", width="content")
 
 picked = (event.selection.get("node") or [None])[0] if event else None
