@@ -32,6 +32,7 @@ COMMANDS = {
     "explain": "kg.commands.core:explain",
     "export": "kg.commands.export:export_group",
     "gaps": "kg.commands.analysis:gaps",
+    "graph": "kg.commands.analysis:graph",
     "links": "kg.commands.curate:links",
     "load": "kg.commands.store:load",
     "neighbors": "kg.commands.analysis:neighbors",

@@ -21,17 +21,30 @@ import re
 
 from .urls import is_web_url
 
-# Markdown's inline and block punctuation (CommonMark lets any ASCII punctuation be
-# backslash-escaped, so escaping more than needed changes nothing shown), and the ':' of
-# '://' so a GFM viewer does not turn a written URL into a link.
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~&$]|(?<=[A-Za-z0-9]):(?=//))")
+# Only what Markdown needs escaped, so the text reads well as text too: the inline
+# punctuation that starts markup anywhere (emphasis, code, links — with "[" and "]"
+# escaped, "(", ")" and "!" can start nothing —, HTML, entities, table pipes,
+# strikethrough, math), the ':' of '://' so a GFM viewer does not turn a written URL into a
+# link, and a block marker at the start of the text (heading, list, quote, rule).
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&$]|(?<=[A-Za-z0-9]):(?=//))")
+_MD_BLOCK_START = re.compile(r"^(\s*)(\d+)?([#+\->=.)])(?=\s|$)")
 _MD_URL = {c: f"%{ord(c):02X}" for c in " ()<>|\\`[]"}
 
 
 def md_text(text: str) -> str:
     """``text`` for Markdown (a table cell, a sentence): Markdown's special characters
     backslash-escaped, line breaks as spaces; shown as written, never rendered as markup."""
-    return _MD_SPECIAL.sub(r"\\\1", re.sub(r"\s*[\r\n]+\s*", " ", text))
+    text = _MD_SPECIAL.sub(r"\\\1", re.sub(r"\s*[\r\n]+\s*", " ", text))
+    return _MD_BLOCK_START.sub(_block_escaped, text, count=1)
+
+
+def _block_escaped(m: re.Match) -> str:
+    """A block marker at the start of a text escaped ("\\# x", "1\\. x"); a "." or ")"
+    only after a number (a list item), the other markers alone."""
+    space, number, mark = m.group(1), m.group(2) or "", m.group(3)
+    if bool(number) != (mark in ".)"):
+        return m.group(0)
+    return f"{space}{number}\\{mark}"
 
 
 def md_url(url: str) -> str:

@@ -2,8 +2,10 @@
 neighbourhood, the shortest explanation path between two nodes, centrality.
 
 Nodes are the domain nodes (papers, attacks, defense evaluations, defense methods,
-threats, attacker knowledge, target models), keyed by IRI, with attributes ``type`` and
-``label``. Edges carry ``predicate`` (a qname) and ``derived``; the derived
+threats, attacker knowledge, target models), keyed by IRI, with attributes ``type``,
+``label`` (the graph's own: a paper's title) and ``name`` (the display name of kg.display,
+unique in the projection: what a table or figure shows). Edges carry ``predicate`` (a
+qname) and ``derived``; the derived
 ``rd:evaluatedAgainst`` edges (same paper, same threat) also carry their ``path``.
 The projection is built from store queries, so it works on any store backend.
 """
@@ -16,6 +18,7 @@ import networkx as nx
 
 from .coverage.links import evaluated_against
 from .derive import EVALUATED_AGAINST, derivation_path
+from .display import names_of
 from .errors import KGError
 from .explain import qname
 from .sparql_text import values_block, values_blocks
@@ -73,6 +76,14 @@ def to_networkx(store: Store, derived: bool = True) -> nx.MultiDiGraph:
         for d in evaluated_against(store):
             G.add_edge(d.evaluation.iri, d.attack.iri, key="rd:evaluatedAgainst",
                        predicate="rd:evaluatedAgainst", derived=True, path=list(d.path))
+    return _named(store, G)
+
+
+def _named(store: Store, G: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """``G`` with each node's display name (kg.display, unique among G's nodes) as
+    ``name``."""
+    for n, name in names_of(store, list(G)).items():
+        G.nodes[n]["name"] = name.short
     return G
 
 
@@ -172,7 +183,7 @@ def local_graph(store: Store, center: str, depth: int = 1,
                 found += not wanted or G.nodes[m]["type"] in wanted
     keep = {center} | {x["iri"] for x in neighbors(G, center, depth, types)[:max_nodes]}
     _edges_among(store, G, sorted(keep), derived)
-    return G
+    return _named(store, G)
 
 
 def _stated(G: nx.MultiDiGraph, s: str, p: str, o: str) -> None:
@@ -262,7 +273,8 @@ def _step(G: nx.MultiDiGraph, U: nx.Graph, a: str, b: str) -> dict:
 
 
 def _node(G: nx.MultiDiGraph, n: str) -> dict:
-    return {"iri": n, "label": G.nodes[n]["label"], "type": G.nodes[n]["type"]}
+    return {"iri": n, "label": G.nodes[n]["label"],
+            "name": G.nodes[n].get("name", G.nodes[n]["label"]), "type": G.nodes[n]["type"]}
 
 
 def neighbors(G: nx.MultiDiGraph, node: str, depth: int = 1,
@@ -302,8 +314,8 @@ def shortest_path(G: nx.MultiDiGraph, a: str, b: str) -> list[dict]:
     try:
         nodes = nx.shortest_path(U, a, b, weight="weight")
     except nx.NetworkXNoPath:
-        raise KGError(f"no path between {G.nodes[a]['label']!r} and "
-                      f"{G.nodes[b]['label']!r} in the projection") from None
+        raise KGError(f"no path between {_node(G, a)['name']!r} and "
+                      f"{_node(G, b)['name']!r} in the projection") from None
     return [_step(G, U, x, y) for x, y in zip(nodes, nodes[1:], strict=False)]
 
 
@@ -324,11 +336,11 @@ def centrality(G: nx.MultiDiGraph, top: int | None = None) -> dict[str, list[dic
 def render_path(steps: list[dict]) -> str:
     if not steps:
         return "(same node)"
-    out = [f"{steps[0]['from']['label']} [{steps[0]['from']['type']}]"]
+    out = [f"{steps[0]['from']['name']} [{steps[0]['from']['type']}]"]
     for s in steps:
         arrow = f"--{s['predicate']}-->" if s["direction"] == "forward" else f"<--{s['predicate']}--"
         tag = "  (derived: " + " ; ".join(s["path"]) + ")" if s["derived"] else ""
-        out.append(f"  {arrow} {s['to']['label']} [{s['to']['type']}]{tag}")
+        out.append(f"  {arrow} {s['to']['name']} [{s['to']['type']}]{tag}")
     return "\n".join(out)
 
 

@@ -99,10 +99,12 @@ def format_result(res: QueryResult, fmt: str = "table") -> str:
         w.writerow(res.vars)
         w.writerows(cells)
         return buf.getvalue()
-    widths = [min(60, max([len(v)] + [len(c[i]) for c in cells])) for i, v in enumerate(res.vars)]
+    # every column as wide as its longest value: a value is never cut (use --format csv
+    # or json for a narrower output)
+    widths = [max([len(v)] + [len(c[i]) for c in cells]) for i, v in enumerate(res.vars)]
 
     def line(values: list[str]) -> str:
-        return "  ".join(v[:60].ljust(w) for v, w in zip(values, widths, strict=True)).rstrip()
+        return "  ".join(v.ljust(w) for v, w in zip(values, widths, strict=True)).rstrip()
 
     out = [line(res.vars), line(["-" * w for w in widths])] + [line(c) for c in cells]
     out.append(f"({len(res.rows)} row{'s' if len(res.rows) != 1 else ''}"

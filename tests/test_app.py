@@ -73,6 +73,11 @@ def frames(at) -> list:
     return [d.value for d in at.dataframe]
 
 
+def tables(at) -> list:
+    """The static tables (st.table) of a page, as DataFrames."""
+    return [t.value for t in at.table]
+
+
 # ------------------------------------------------------------------ overview
 
 def test_overview_shows_counts_threats_models_source(store):
@@ -232,12 +237,18 @@ def test_entity_picker_opens_another_page(store):
 def test_picker_search_is_bounded_and_counts_every_match(store):
     ents = names.entities(store)
     index = names.EntityIndex(ents)
+    def named(e, word):  # a node is found by its display name or its long form
+        return word in e.label.casefold() or word in e.full.casefold()
+
     m = index.search("dp-s")
     assert m.entities[0].label == "DP-SGD" and m.entities[0].type == "Defense method"
-    assert m.total == sum("dp-s" in e.label.casefold() for e in ents) and not m.cut
+    assert m.total == sum(named(e, "dp-s") for e in ents) and not m.cut
     few = index.search("membership", limit=2)
     assert len(few.entities) == 2 and few.cut
-    assert few.total == sum("membership" in e.label.casefold() for e in ents)
+    assert few.total == sum(named(e, "membership") for e in ents)
+    # a paper is found by its title, listed by its citation label
+    title = index.search("Extracting Training Data from Diffusion Models", ["Paper"]).entities
+    assert [e.label for e in title] == ["Carlini et al., 2023"]
     assert few.entities[0].label == "Membership inference"  # the threat, not a paper
     assert index.search("inference membership").total == few.total  # words in any order
     assert index.search("zzz qqq").total == 0
@@ -293,7 +304,10 @@ def test_entity_picker_searches_as_you_type(store):
     target = names.find_entity(store, "Extracting Training Data from Diffusion Models")
     label = names.entity_of(store, target).label
     assert picker.options[0] == f"{label}  ·  Paper"  # the best match first
-    assert all("extracting" in o.casefold() and "train" in o.casefold() for o in picker.options)
+    # each option's node has the words in its display name or its long form (the title)
+    found = names.entity_index(store).search("extracting train").entities
+    assert picker.options == [f"{e.label}  ·  {e.type}" for e in found]
+    assert all("extracting" in f"{e.label} {e.full}".casefold() for e in found)
     assert any("match" in c.value for c in at.caption)
     picker.set_value(target).run()
     assert_clean(at)
@@ -413,7 +427,7 @@ def test_gaps_page_lists_every_gap_with_reason(store):
     assert_clean(at)
     assert f"{len(rows)} gaps" in [s.value for s in at.subheader]
     assert len(at.expander) == len(rows)
-    assert set(frames(at)[0]["reason"]) == {g.reason for g in rows}
+    assert set(tables(at)[0]["reason"]) == {g.reason for g in rows}
 
 
 def test_gaps_filters(store):
@@ -422,10 +436,10 @@ def test_gaps_filters(store):
     at = run_page("gaps")
     at.selectbox(key="gap_threat").set_value(threat).run()
     assert_clean(at)
-    assert set(frames(at)[0]["threat"]) == {threat}
+    assert set(tables(at)[0]["threat"]) == {threat}
     kinds = sorted({g.type for g in rows})
     at.multiselect(key="gap_types").set_value([kinds[0]]).run()
-    assert set(frames(at)[0]["type"]) == {kinds[0]}
+    assert set(tables(at)[0]["type"]) == {kinds[0]}
     at.multiselect(key="gap_types").set_value([]).run()
     assert_clean(at)
     assert any("No gap matches" in i.value for i in at.info)
@@ -437,7 +451,7 @@ def test_graph_explorer_neighbourhood(store):
     at = run_page("graph", {"node": "DP-SGD"})
     assert_clean(at)
     frame = frames(at)[0]
-    assert "DP-SGD" in set(frame["label"])
+    assert "DP-SGD" in set(frame["name"])
     assert set(frame["distance"]) <= {0, 1}
     at.slider[0].set_value(2).run()
     assert_clean(at)
@@ -595,21 +609,24 @@ def test_coverage_cell_lists_only_the_cell_with_counts(store, by, level):
     """A cell's page: the matrix's counts, at most ``limit`` of its items (each the matrix's
     item: same paper, models, derivation path), all of them when they fit."""
     from kg.coverage.cells import matrix
+    from kg.display import names_of
+    from kg.project import to_networkx
 
     m = matrix(store, by, level)
+    shown = {n: x.short for n, x in names_of(store, list(to_networkx(store))).items()}
     for (t, c), cell in m.cells.items():
-        full = {i.node.label: i for i in cell.attacks + cell.defenses}
+        full = {shown[i.node.iri]: i for i in cell.attacks + cell.defenses}
         d = app_coverage.coverage_cell(store, by, level, t, c, limit=1)
         assert (d.n_attacks, d.n_defenses) == (len(cell.attacks), len(cell.defenses))
         assert len(d.attacks) == min(1, len(cell.attacks))
         assert len(d.defenses) == min(1, len(cell.defenses))
         for row in d.attacks + d.defenses:
             item = full[row["label"]]
-            assert row["paper"] == item.paper.label and row["derived"] == item.derived
+            assert row["paper"] == shown[item.paper.iri] and row["derived"] == item.derived
             assert row["path"] == list(item.path)
         whole = app_coverage.coverage_cell(store, by, level, t, c)
-        assert [r["label"] for r in whole.attacks] == [i.node.label for i in cell.attacks]
-        assert [r["label"] for r in whole.defenses] == [i.node.label for i in cell.defenses]
+        assert [r["label"] for r in whole.attacks] == [shown[i.node.iri] for i in cell.attacks]
+        assert [r["label"] for r in whole.defenses] == [shown[i.node.iri] for i in cell.defenses]
 
 
 def test_export_page_on_a_large_graph_asks_for_a_filter(store, monkeypatch):

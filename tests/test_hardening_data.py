@@ -625,3 +625,21 @@ def test_exports_get_the_normal_file_mode(kg_cli, tmp_path, umask, mode):
         assert {p.stat().st_mode & 0o777 for p in bundle.iterdir()} == {mode}
     finally:
         os.umask(old)
+
+
+def test_markdown_escapes_only_what_markdown_needs():
+    """Text reads well as text (no "\\(") and still never renders as markup: no link,
+    image, emphasis, heading or list item from a cell."""
+    from markdown_it import MarkdownIt
+
+    from kg.markup import md_text
+
+    assert md_text("row(s) of 1.5 AUC (!)") == "row(s) of 1.5 AUC (!)"
+    md = MarkdownIt("commonmark").enable("table").enable("strikethrough")
+    for hostile in ["[x](https://e.org)", "![i](https://e.org/i.png)", "*em* _em_ `c`",
+                    "# heading", "1. item", "- item", "> quote", "<b>x</b>", "a | b", "~~s~~",
+                    "+ item", "https://e.org", "&amp;"]:
+        tokens = [t for t in md.parse(md_text(hostile)) if t.children]
+        kinds = {c.type for t in tokens for c in t.children}
+        assert kinds <= {"text", "softbreak"}, (hostile, kinds)
+        assert md.parse(md_text(hostile))[0].type == "paragraph_open", hostile

@@ -221,6 +221,16 @@ def test_cli(kg_cli, runner, tmp_path):
     assert r.exit_code == 2 and "-f pdf needs -o" in r.output
 
 
+def test_markdown_reads_well_as_text(kg_cli, tmp_path):
+    """Markdown escapes only what Markdown needs: "row(s)", not "row\\(s\\)"."""
+    out = tmp_path / "r.md"
+    assert kg_cli("profile", "--model", "DDPM", "--access", "weights", "-f", "md", "-o",
+                  str(out)).exit_code == 0
+    text = out.read_text(encoding="utf-8")
+    assert "row(s)" in text
+    assert not any(f"\\{c}" in text for c in "()!{}")
+
+
 def test_the_command_writes_the_renderers_bytes(store, kg_cli, tmp_path):
     """`kg profile -f md -o F` writes exactly what the app's download gives (render)."""
     out = tmp_path / "r.md"

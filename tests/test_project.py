@@ -33,7 +33,8 @@ def test_projection_is_typed_and_labelled(G, graph):
     assert sum(1 for _, d in G.nodes(data=True) if d["type"] == "Attack") == len(
         set(graph.subjects(RDF.type, RD.Attack)))
     assert G.nodes[_i("model", "Stable Diffusion")] == {
-        "type": "TargetModel", "label": "Stable Diffusion", "family": True}
+        "type": "TargetModel", "label": "Stable Diffusion", "name": "Stable Diffusion",
+        "family": True}
     assert G.nodes[_i("paper", "SIDE: Surrogate Conditional Data Extraction from Diffusion Models")
                    ]["code"] == "CodeWithoutLink"
     preds = {d["predicate"] for *_, d in G.edges(data=True)}

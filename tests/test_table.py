@@ -269,7 +269,7 @@ def _with_hrefs(graph, replace: dict[str, str]):
 def test_cell_text_is_text_in_md_and_html(kg_cli, hostile_survey):
     src = str(hostile_survey)
     md = kg_cli("table", "attacks", "--source", src).output
-    assert "| a \\<script\\> \\| \\*b\\* \\[c\\]\\(d\\) \\& e\\_f |" in md
+    assert "| a \\<script\\> \\| \\*b\\* \\[c\\](d) \\& e\\_f |" in md
     html = kg_cli("table", "attacks", "--source", src, "--format", "html").output
     assert "<td>a &lt;script&gt; | *b* [c](d) &amp; e_f</td>" in html
     assert "<script>" not in html

@@ -186,13 +186,14 @@ def test_entity_picker_searches_as_you_type(app_url, page):
     _settle(page)
     page.get_by_role("combobox", name="Open a page").click()
     option = page.get_by_role("option").first
-    assert "Extracting Training Data from Diffusion Models" in option.inner_text()
+    # found by its title, listed by its display name (the citation label)
+    assert "Carlini et al., 2023" in option.inner_text()
     option.click()
     page.get_by_role("heading", name="Provenance").wait_for(timeout=60_000)
     _settle(page)
     _no_traceback(page)
-    assert "Extracting Training Data from Diffusion Models" in page.get_by_role(
-        "heading", level=2).first.inner_text()
+    assert "Carlini et al., 2023" in page.get_by_role("heading", level=2).first.inner_text()
+    assert "Extracting Training Data from Diffusion Models" in page.inner_text("body")
     assert "node=rdi" in page.url  # the page is a link
     _shot(page, "entity-picker-search")
 
@@ -224,3 +225,65 @@ def test_sparql_syntax_error_is_a_message(app_url, page):
     page.get_by_text("syntax error").first.wait_for(timeout=30_000)
     _no_traceback(page)
     _shot(page, "sparql-error")
+
+
+# A visible element whose own text is cut: its content is wider than its box and it hides
+# the overflow (ellipsis or clipping). Canvas-drawn grids are skipped (they draw no DOM text).
+CLIPPED_JS = """
+() => {
+  const out = [];
+  for (const el of document.querySelectorAll('[data-testid="stMain"] *')) {
+    if (el.closest('[data-testid="stDataFrame"], [data-testid="stVegaLiteChart"], svg, canvas'))
+      continue;
+    const own = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+    if (!own) continue;
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0) continue;
+    const s = getComputedStyle(el);
+    if (s.visibility === 'hidden' || s.display === 'none') continue;
+    const hides = ['hidden', 'clip'].includes(s.overflowX) || s.textOverflow === 'ellipsis';
+    if (hides && el.scrollWidth > el.clientWidth + 1)
+      out.push(el.textContent.trim().slice(0, 80));
+  }
+  return out;
+}
+"""
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_no_visible_text_is_cut(app_url, page, name):
+    """Every page at 1400x1000: no text element is clipped (its content fits or wraps)."""
+    path, expected = PAGES[name]
+    page.goto(f"{app_url}/{path}")
+    page.get_by_text(expected).first.wait_for(timeout=60_000)
+    _settle(page)
+    _no_traceback(page)
+    _shot(page, f"text-{name}")
+    assert page.evaluate(CLIPPED_JS) == []
+
+
+def test_graph_explorer_labels_are_unique_and_exported_alike(app_url, page):
+    """The explorer's labels (as the chart draws them) are unique, and the SVG the page
+    exports shows exactly those labels."""
+    import re
+    from xml.etree import ElementTree
+
+    page.goto(f"{app_url}/graph")
+    page.get_by_text("neighbour(s) within").first.wait_for(timeout=60_000)
+    _settle(page)
+    _no_traceback(page)
+    with page.expect_download() as info:
+        page.get_by_role("button", name="SVG").click()
+    svg = Path(info.value.path()).read_text(encoding="utf-8")
+    (ARTIFACTS / "graph-explorer.svg").write_text(svg, encoding="utf-8")
+    ns = "{http://www.w3.org/2000/svg}"
+    labels = [t.text for t in ElementTree.fromstring(svg).iter(ns + "text")
+              if t.get("class") == "label"]
+    assert labels and len(labels) == len(set(labels))
+    assert "SecMI (membership inference)" in labels
+    assert not any(re.search(r"attack: .*…$", x) for x in labels)
+    # the chart (drawn as SVG) shows the same names, once each
+    marks = '[data-testid="stVegaLiteChart"] svg g.mark-text.role-mark text'
+    drawn = page.locator(marks).all_text_contents()
+    assert sorted(drawn) == sorted(labels)
+    _shot(page, "graph-explorer-labels")

@@ -15,6 +15,7 @@ from ..coverage import page as coverage_page
 from ..coverage import summary
 from ..coverage.cells import DEFENSES_UNKNOWN_KNOWLEDGE
 from ..coverage.counts import THREAT_VIEW, view_name
+from ..display import names_of
 from ..sparql_text import values_blocks
 from ..stores.base import Store, select_values
 from .names import expand, ref
@@ -164,10 +165,12 @@ def coverage_cell(store: Store, by: str, level: str, threat: str, column: str,
     cell = coverage_page.cell(store, by, level, t, c, items=limit)
     attacks, defenses = cell.attacks[:limit], cell.defenses[:limit]
     details = _item_details(store, sorted({i.node.iri for i in attacks + defenses}))
+    shown = names_of(store, {x.iri for i in attacks + defenses for x in (i.node, i.paper)})
 
     def row(i) -> dict:
         d = details.get(i.node.iri, {})
-        out = {"label": i.node.label, "ref": ref(i.node.iri), "paper": i.paper.label,
+        out = {"label": shown[i.node.iri].short, "ref": ref(i.node.iri),
+               "paper": shown[i.paper.iri].short, "paper_title": shown[i.paper.iri].full,
                "paper_ref": ref(i.paper.iri),
                "effectiveness": _s(d.get("eff")), "limitation": _s(d.get("lim")),
                "knowledge": ", ".join(sorted(d.get("knowledge", ()))),

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from ..display import names_of
 from ..explain import explain, resolve_node
 from ..sparql_text import values_blocks
 from ..stores.base import Store, select_values
 from .names import (
-    ENTITIES_QUERY,
     ENTITY_CLASSES,
     ENTITY_TYPES,
     Entity,
@@ -56,10 +56,9 @@ RELATED_COUNT = ("SELECT (COUNT(DISTINCT CONCAT(STR(?s), \" \", STR(?p))) AS ?n)
 #: 100k papers); the page says how many there are.
 RELATED_MAX = 500
 
-# The picker entries (label, types) of given nodes ({values}: a VALUES block of ?node).
-ENTITIES_OF = ENTITIES_QUERY.replace("?node a ?cls .", "{values}\n  ?node a ?cls .\n  VALUES ?cls { "
-                                     + " ".join(f"rd:{c.split('#')[-1]}" for _, c in ENTITY_CLASSES)
-                                     + " }").replace("SELECT ?node ?label", "SELECT ?node ?cls ?label")
+# The page types of given nodes ({values}: a VALUES block of ?node).
+ENTITIES_OF = ("SELECT ?node ?cls WHERE {\n  {values}\n  ?node a ?cls .\n  VALUES ?cls { "
+               + " ".join(f"rd:{c.split('#')[-1]}" for _, c in ENTITY_CLASSES) + " }\n}\n")
 
 #: How an incoming link reads from the target's side ("FastDPM is a narrower model of DDPM").
 INVERSE_LABELS = {"skos:broader": "narrower model", "rd:fromPaper": "reported in this paper",
@@ -92,7 +91,7 @@ class SourceRow:
 class EntityPage:
     ref: str
     iri: str
-    label: str
+    label: str  # the display name (kg.display)
     types: list[str]
     facts: list[FactRow]
     related: list[tuple[str, str, str, str]]  # (relation, type, short name, label)
@@ -102,6 +101,7 @@ class EntityPage:
     derived: list[tuple[str, str, str, str, str]] = field(default_factory=list)
     #: incoming links in all; ``related`` lists at most RELATED_MAX of them
     related_total: int = 0
+    full: str = ""  # the long form of the name (a paper's title), shown under the header
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -114,12 +114,13 @@ def _entries(store: Store, nodes) -> dict[str, Entity]:
     order = {n: i for i, n in enumerate(ENTITY_TYPES)}
     nodes = sorted(set(nodes))
     out: dict[str, Entity] = {}
-    for block in values_blocks(["node"], [(n,) for n in nodes]):
-        q = ENTITIES_OF.replace("{values}", block)
-        for n, cls, label in select_values(store, q)[1]:
-            e = Entity(ref(n), label, names[cls])
-            if n not in out or order[e.type] < order[out[n].type]:
-                out[n] = e
+    rows = [r for block in values_blocks(["node"], [(n,) for n in nodes])
+            for r in select_values(store, ENTITIES_OF.replace("{values}", block))[1]]
+    shown = names_of(store, {n for n, _ in rows})
+    for n, cls in rows:
+        e = Entity(ref(n), shown[n].short, names[cls], shown[n].full)
+        if n not in out or order[e.type] < order[out[n].type]:
+            out[n] = e
     return out
 
 
@@ -184,5 +185,6 @@ def entity_page(store: Store, short: str) -> EntityPage:
     source_rows, curated = _provenance(store, node)
     derived = [(relation, ref(other), label, rule, path)
                for relation, other, label, rule, path in e.derived_links]
-    return EntityPage(ref(node), str(node), e.label, types, facts, related, source_rows, curated,
-                      derived, related_total)
+    shown = names_of(store, [str(node)])[str(node)]
+    return EntityPage(ref(node), str(node), shown.short, types, facts, related, source_rows,
+                      curated, derived, related_total, shown.full)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..coverage.gaps import find_gaps, from_summary
+from ..display import names_of
 from ..stores.base import Store
 from .names import ref, small_graph
 
@@ -36,16 +37,19 @@ GAP_TYPE_NAMES = {"threat_without_defense": "threat without defense",
                   "no_code_link": "no code link"}
 
 
-def _evidence(g) -> list[dict]:
-    """A gap's evidence as plain rows (kind, label, ref, paper, paper_ref, cells, path)."""
+def _evidence(g, shown: dict) -> list[dict]:
+    """A gap's evidence as plain rows (kind, label, ref, paper, paper_ref, cells, path),
+    each node by its display name (``shown``: IRI -> kg.display.Name)."""
     evidence = []
     for e in g.evidence:
         cells = [f"{c['where']} — “{c['text']}”" for c in e.get("cells", [])]
         if e.get("kind") == "absent":
             cells = [f"{e.get('where', '')}: {e.get('text', '')}"]
-        evidence.append({"kind": e.get("kind", ""), "label": e.get("label", ""),
+        paper = e.get("paper") or {}
+        evidence.append({"kind": e.get("kind", ""),
+                         "label": _name(shown, e.get("iri"), e.get("label", "")),
                          "ref": ref(e["iri"]) if e.get("iri") else "",
-                         "paper": (e.get("paper") or {}).get("label", ""),
+                         "paper": _name(shown, paper.get("iri"), paper.get("label", "")),
                          "paper_ref": ref(e["paper"]["iri"]) if e.get("paper") else "",
                          "cells": cells, "path": e.get("path", [])})
     return evidence
@@ -57,12 +61,15 @@ def gap_rows(store: Store, evidence: bool | None = None) -> list[GapRow]:
     kg.coverage.gaps.from_summary (reasons and cells, no evidence)."""
     listed = small_graph(store) if evidence is None else evidence
     out = []
-    for g in (find_gaps(store) if listed else from_summary(store)):
+    gaps = find_gaps(store) if listed else from_summary(store)
+    shown = names_of(store, {n["iri"] for g in gaps for n in _named(g)})
+    for g in gaps:
         cell = g.cells[0] if g.cells else {}
-        evidence = _evidence(g)
+        evidence = _evidence(g, shown)
         if not g.cells:  # "… and N more papers": nothing to link
             evidence = []
-        refs = [(v["label"], ref(v["iri"])) for c in g.cells for v in c.values()]
+        refs = [(_name(shown, v["iri"], v["label"]), ref(v["iri"]))
+                for c in g.cells for v in c.values()]
         where = None
         if "model" in cell:
             where = ("model", g.level or "model", cell["threat"]["iri"], cell["model"]["iri"])
@@ -72,6 +79,19 @@ def gap_rows(store: Store, evidence: bool | None = None) -> list[GapRow]:
                           cell.get("threat", {}).get("label", ""),
                           cell.get("model", {}).get("label", ""),
                           cell.get("knowledge", {}).get("label", ""),
-                          cell.get("paper", {}).get("label", ""), refs, evidence,
+                          _name(shown, cell.get("paper", {}).get("iri"),
+                                cell.get("paper", {}).get("label", "")), refs, evidence,
                           on_demand=not listed and bool(g.cells), cell=where))
     return out
+
+
+def _named(g) -> list[dict]:
+    """The nodes (dicts with an ``iri``) a gap names: its cells' and its evidence's."""
+    out = [v for c in g.cells for v in c.values()]
+    for e in g.evidence:
+        out += [x for x in (e, e.get("paper") or {}) if x.get("iri")]
+    return out
+
+
+def _name(shown: dict, iri: str | None, label: str) -> str:
+    return shown[iri].short if iri in shown else label

@@ -16,6 +16,7 @@ from rdflib.term import Node
 
 from .. import settings
 from ..coverage.counts import fingerprint_counts
+from ..display import names_of, names_of_class
 from ..errors import KGError as KGError
 from ..errors import UnknownLabelError
 from ..explain import checked_iri, qname, resolve_node
@@ -71,15 +72,9 @@ TYPE_NAMES = {"Paper": "Paper", "Attack": "Attack", "DefenseEvaluation": "Defens
               "DefenseMethod": "Defense method", "ThreatCategory": "Threat category",
               "AttackerKnowledge": "Attacker knowledge", "TargetModel": "Target model"}
 
-ENTITIES_QUERY = """
-SELECT ?node ?label WHERE {
-  ?node a ?cls .
-  OPTIONAL { ?node skos:prefLabel ?pl }
-  OPTIONAL { ?node rdfs:label ?rl }
-  OPTIONAL { ?node rd:citationLabel ?cite }
-  BIND(COALESCE(?pl, CONCAT(?cite, " · ", ?rl), ?rl, STR(?node)) AS ?label)
-}
-"""
+# The nodes of a class (?cls bound), for the pickers: their names are read apart
+# (kg.display), so a picker lists each node by the one name every page shows.
+ENTITY_IDS_QUERY = "SELECT ?node WHERE { ?node a ?cls }"
 
 TERM_LABELS_QUERY = """
 SELECT ?p ?label WHERE {
@@ -92,8 +87,9 @@ SELECT ?p ?label WHERE {
 @dataclass(frozen=True)
 class Entity:
     ref: str  # a short, URL-safe name: the prefixed name (rdi:...)
-    label: str
+    label: str  # the display name (kg.display): what every page shows for the node
     type: str
+    full: str = ""  # the long form (a paper's title, the graph's label), for hover text
 
 
 def ref(node: Node | str) -> str:
@@ -111,15 +107,16 @@ def expand(short: str) -> URIRef:
 
 
 def entities(store: Store, kind: str | None = None) -> list[Entity]:
-    """Every node a page exists for, sorted by type then label; ``kind`` picks one type."""
+    """Every node a page exists for, by its display name (kg.display), sorted by type then
+    name; ``kind`` picks one type."""
     if kind is not None and kind not in ENTITY_TYPES:
         raise KGError(f"unknown entity type {kind!r}; expected one of {', '.join(ENTITY_TYPES)}")
     out: dict[str, Entity] = {}
     for name, cls in ENTITY_CLASSES:
         if kind is not None and name != kind:
             continue
-        for node, label in select_values(store, ENTITIES_QUERY, {"cls": cls})[1]:
-            e = Entity(ref(node), label, name)  # plain values: no rdflib term per row
+        for node, n in names_of_class(store, cls).items():
+            e = Entity(ref(node), n.short, name, n.full)
             out.setdefault(e.ref, e)  # a model family is listed once, as a target model
     order = {n: i for i, n in enumerate(ENTITY_TYPES)}
     return sorted(out.values(), key=lambda e: (order[e.type], e.label.casefold()))
@@ -187,8 +184,9 @@ def browse_entities(store: Store, kinds=None, limit: int = PICKER_MAX) -> Matche
         room = limit - len(out)
         if room <= 0:
             continue
-        q = ENTITIES_QUERY.rstrip() + f"\nLIMIT {int(room)}"
-        got = [Entity(ref(n), label, name) for n, label in select_values(store, q, {"cls": cls})[1]]
+        q = ENTITY_IDS_QUERY + f"\nLIMIT {int(room)}"
+        ids = [n for n, in select_values(store, q, {"cls": cls})[1]]
+        got = [Entity(ref(n), x.short, name, x.full) for n, x in names_of(store, ids).items()]
         for e in sorted(got, key=lambda e: e.label.casefold()):
             out.setdefault(e.ref, e)
     return Matches(list(out.values()), total)
@@ -200,17 +198,19 @@ class EntityIndex:
 
     def __init__(self, ents: list[Entity]) -> None:
         self.entities = ents
-        self.folded = [e.label.casefold() for e in ents]
+        self.folded = [f"{e.label}\n{e.full}".casefold() for e in ents]
         self.order = {n: i for i, n in enumerate(ENTITY_TYPES)}
 
     def __len__(self) -> int:
         return len(self.entities)
 
     def search(self, text: str, kinds=None, limit: int = PICKER_MAX) -> Matches:
-        """The nodes whose label contains ``text`` (case-insensitive; every word of it, in
-        any order), best first: the label equal to it, then starting with it, then a word
-        starting with it, then containing its words; ties: shorter labels first (a threat
-        before the papers named after it), then by type (ENTITY_TYPES order) and label.
+        """The nodes whose display name or long form (a paper's title) contains ``text``
+        (case-insensitive; every word of it, in any order), best first: the name or long
+        form equal to it, then the name starting with it, then a word of the name starting
+        with it, then the name containing its words, then the long form containing them;
+        ties: shorter names first (a threat before the papers named after it), then by type
+        (ENTITY_TYPES order) and name.
         At most ``limit`` are listed; ``total`` counts them all. KGError on text over 500
         characters."""
         if len(text) > 500:
@@ -222,9 +222,11 @@ class EntityIndex:
         for i, (e, label) in enumerate(zip(self.entities, self.folded, strict=True)):
             if e.type not in types or not all(w in label for w in words):
                 continue
-            rank = (0 if label == q else 1 if label.startswith(q) else
-                    2 if f" {q}" in label else 3)
-            hits.append((rank, len(label), self.order[e.type], label, i))
+            short = e.label.casefold()
+            rank = (0 if q in (short, label.split("\n", 1)[1]) else
+                    1 if short.startswith(q) else
+                    2 if f" {q}" in short else 3 if all(w in short for w in words) else 4)
+            hits.append((rank, len(short), self.order[e.type], short, i))
         hits.sort()
         return Matches([self.entities[h[-1]] for h in hits[:limit]], len(hits), text.strip())
 
@@ -239,8 +241,9 @@ def entity_of(store: Store, short: str) -> Entity | None:
     one bound query per entity type."""
     node = expand(short)
     for name, cls in ENTITY_CLASSES:
-        for _n, label in select_values(store, ENTITIES_QUERY, {"cls": cls, "node": node})[1]:
-            return Entity(ref(node), label, name)
+        if store.ask("ASK { ?node a ?cls }", {"cls": cls, "node": node}):
+            n = names_of(store, [str(node)])[str(node)]
+            return Entity(ref(node), n.short, name, n.full)
     return None
 
 
@@ -296,7 +299,7 @@ def find_entity(store: Store, text: str, index=None) -> str:
         pass
     want = " ".join(text.casefold().split())
     found = index().search(text, limit=PICKER_MAX)
-    same = [e for e in found.entities if e.label.casefold() == want]
+    same = [e for e in found.entities if want in (e.label.casefold(), e.full.casefold())]
     if len(same) == 1:
         return same[0].ref
     if same:

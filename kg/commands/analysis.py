@@ -1,4 +1,4 @@
-"""kg coverage | gaps | consistency | neighbors | path | centrality | crosswalk | profile."""
+"""kg coverage | gaps | consistency | neighbors | graph | path | centrality | crosswalk | profile."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from ..errors import KGError
 from ..stores.open import open_store
 from .options import echo_json, store_options
 
+PROJECTED_TYPES = ("Paper", "Attack", "DefenseEvaluation", "DefenseMethod", "ThreatCategory",
+                   "AttackerKnowledge", "TargetModel")
 COMPACT_CELLS = 2000  # kg coverage --json: one line above this many cells
 
 
@@ -129,16 +131,45 @@ def neighbors(node, depth, types, as_json, source):
     G, (n,) = _projection(store, node)
     rows = nbrs(G, n, depth=depth, types=types or None)
     if as_json:
-        echo_json({"node": {"iri": n, "label": G.nodes[n]["label"], "type": G.nodes[n]["type"]},
-                   "depth": depth, "neighbors": rows})
+        echo_json({"node": {"iri": n, "label": G.nodes[n]["label"], "name": G.nodes[n]["name"],
+                            "type": G.nodes[n]["type"]}, "depth": depth, "neighbors": rows})
         return
-    click.echo(f"{G.nodes[n]['label']} [{G.nodes[n]['type']}]")
+    click.echo(f"{G.nodes[n]['name']} [{G.nodes[n]['type']}]")
     for r in rows:
         v = r["via"]
         arrow = f"--{v['predicate']}-->" if v["direction"] == "forward" else f"<--{v['predicate']}--"
         tag = " (derived)" if v["derived"] else ""
-        click.echo(f"  {'  ' * (r['distance'] - 1)}{arrow} {r['label']} [{r['type']}]{tag}")
+        click.echo(f"  {'  ' * (r['distance'] - 1)}{arrow} {r['name']} [{r['type']}]{tag}")
     click.echo(f"({len(rows)} neighbour{'s' if len(rows) != 1 else ''} within {depth})")
+
+
+@click.command()
+@click.argument("node")
+@click.option("--depth", type=click.IntRange(1, 3), default=1, show_default=True,
+              help="How many edges away.")
+@click.option("--type", "types", multiple=True, type=click.Choice(list(PROJECTED_TYPES)),
+              help="Only neighbours of this type (repeatable).")
+@click.option("-f", "--format", "fmt", type=click.Choice(["svg", "pdf", "graphml"]),
+              default="svg", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The file to write (whole or not at all).")
+@store_options
+def graph(node, depth, types, fmt, output, source):
+    """The Graph explorer's view of NODE as a figure: the same display names, layout and
+    colours as the app's "Export this view" (SVG, PDF or GraphML)."""
+    from ..drawing import cut_notes, render, store_view
+    from ..export import check_output
+    from ..files import atomic_write
+    from ..linking import resolve
+
+    check_output(output)
+    store = open_store(source=source)
+    d, G, more = store_view(store, str(resolve(store, node)), depth, types or None)
+    atomic_write(output, render(d, fmt))
+    click.echo(f"wrote {output} ({len(d.nodes)} nodes, {len(d.edges)} edges"
+               + (f"; the {len(d.nodes) - 1} nearest neighbours shown)" if more else ")"))
+    for note in cut_notes(G):
+        click.echo(f"note: {note}", err=True)
 
 
 @click.command()
@@ -177,7 +208,7 @@ def centrality(top, as_json, source):
     for name, rows in c.items():
         click.echo(f"{name}:")
         for r in rows:
-            click.echo(f"  {r['betweenness']:.4f}  degree {r['degree']:>2}  {r['label']}")
+            click.echo(f"  {r['betweenness']:.4f}  degree {r['degree']:>2}  {r['name']}")
 
 
 @click.command()

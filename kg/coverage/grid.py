@@ -20,18 +20,20 @@ def render_text(m: Matrix) -> str:
 
 def render_counts(by: str, level: str, rows: list[Node], cols: list[Node],
                   counts: dict[tuple[str, str], tuple[int, int]], unknown: dict[str, int]) -> str:
-    """A plain-text grid of (attacks, defenses) per (threat IRI, column IRI) cell."""
+    """A plain-text grid of (attacks, defenses) per (threat IRI, column IRI) cell; each
+    column as wide as its name and its cells, so no name is cut."""
     width = max([len(r.label) for r in rows] + [6])
-    colw = [max(5, min(18, len(c.label))) for c in cols]
-    head = "threat".ljust(width) + "  " + "  ".join(c.label[:w].ljust(w)
+    cell = {k: f"{n[0]}a/{n[1]}d" for k, n in counts.items()}
+    colw = [max([5, len(c.label)] + [len(cell.get((r.iri, c.iri), "")) for r in rows])
+            for c in cols]
+    head = "threat".ljust(width) + "  " + "  ".join(c.label.ljust(w)
                                                     for c, w in zip(cols, colw, strict=True))
     out = [f"coverage by {by} ({LEVEL_NOTES[(by, level)]})", "", head.rstrip(),
            "-" * len(head.rstrip())]
     for r in rows:
         parts = []
         for c, w in zip(cols, colw, strict=True):
-            n = counts.get((r.iri, c.iri))
-            parts.append(("." if n is None else f"{n[0]}a/{n[1]}d").ljust(w))
+            parts.append(cell.get((r.iri, c.iri), ".").ljust(w))
         line = r.label.ljust(width) + "  " + "  ".join(parts)
         if unknown.get(r.iri):
             line += f"   +{unknown[r.iri]}d unknown knowledge"

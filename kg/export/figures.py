@@ -113,12 +113,14 @@ def _dot_binary() -> str:
     return exe
 
 
-def render_dot(dot: str, fmt: str, timeout: float = 60.0) -> bytes:
-    """DOT text rendered by Graphviz (``svg`` or ``pdf``)."""
+def render_dot(dot: str, fmt: str, timeout: float = 60.0, engine: str = "dot") -> bytes:
+    """DOT text rendered by Graphviz (``svg`` or ``pdf``); ``engine`` "neato" keeps the
+    positions the DOT text pins (``neato -n2``) instead of laying it out."""
     if fmt not in ("svg", "pdf"):
         raise KGError(f"cannot render DOT as {fmt!r}; expected svg or pdf")
+    pinned = ["-Kneato", "-n2"] if engine == "neato" else []
     try:
-        r = subprocess.run([_dot_binary(), f"-T{fmt}"], input=dot.encode("utf-8"),
+        r = subprocess.run([_dot_binary(), *pinned, f"-T{fmt}"], input=dot.encode("utf-8"),
                            capture_output=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
         raise KGError(f"Graphviz took longer than {timeout:g} s to render the figure") from None

@@ -15,10 +15,11 @@ st.caption("Which attacks and which defense evaluations the survey reports for e
            "no defense: a gap.")
 
 VIEWS = {"Target model": "model", "Attacker knowledge": "knowledge", "Defense method": "defense"}
-c1, c2, c3 = st.columns([3, 2, 3])
-view = c1.segmented_control("Columns", list(VIEWS), default="Target model", key="cov_view",
+# the columns control on a row of its own: its three names fit in full
+view = st.segmented_control("Columns", list(VIEWS), default="Target model", key="cov_view",
                             required=True)
 by = VIEWS[view or "Target model"]
+c2, c3 = st.columns(2)
 level_name = c2.segmented_control("Models", ["model", "family"], default="model", key="cov_level",
                                   required=True, disabled=by != "model",
                                   help="family: each model counts under its model family")

@@ -40,6 +40,8 @@ except KGError as e:
 # Every value below comes from data: text (resources.plain, st.text), never markup; a
 # link only to a valid http(s) URL.
 st.header(resources.plain(page.label))
+if page.full and page.full != page.label:
+    st.markdown(f"*{resources.plain(page.full)}*")
 st.caption(resources.plain(f"{' · '.join(page.types)}  —  {page.ref}"))
 
 st.subheader("Facts")

@@ -24,8 +24,9 @@ for col, t in zip(cols, types, strict=False):
     col.metric(t, counts[t])
 
 ANY = "any"
-f1, f2, f3, f4 = st.columns(4)
-chosen_types = f1.multiselect("Gap type", types, default=types, key="gap_types")
+# the gap types on a row of their own, wide enough for every name in full
+chosen_types = st.multiselect("Gap type", types, default=types, key="gap_types")
+f2, f3, f4 = st.columns(3)
 threat = f2.selectbox("Threat", [ANY, *sorted({g.threat for g in gaps if g.threat})],
                       key="gap_threat")
 model = f3.selectbox("Model / family", [ANY, *sorted({g.model for g in gaps if g.model})],
@@ -48,9 +49,9 @@ if not shown:
     st.info("No gap matches these filters.")
     st.stop()
 
-st.dataframe([{"type": g.type, "level": g.level, "threat": g.threat, "model": g.model,
-               "knowledge": g.knowledge, "paper": g.paper, "reason": g.reason} for g in shown],
-             hide_index=True, width="stretch", height=min(420, 38 + 35 * len(shown)))
+# a static table: every reason and name wraps in full (a data grid cuts long cells)
+st.table([{"type": g.type, "level": g.level, "threat": g.threat, "model": g.model,
+           "knowledge": g.knowledge, "paper": g.paper, "reason": g.reason} for g in shown])
 
 st.subheader("Reasons and evidence")
 if any(g.on_demand for g in gaps):
