@@ -126,6 +126,8 @@ class AdditionReport:
     added: list[Entry] = field(default_factory=list)
     unchanged: list[tuple[Entry, str]] = field(default_factory=list)  # (entry, already in)
     skipped: list[Rejected] = field(default_factory=list)
+    # held back until a name they use is curated (each is a curation task, kg.tasks)
+    pending: list[Rejected] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return {
@@ -133,6 +135,7 @@ class AdditionReport:
             "unchanged": [{"file": e.file, "entry": e.key, "already_in": w}
                           for e, w in self.unchanged],
             "skipped": [r.as_dict() for r in self.skipped],
+            "pending": [r.as_dict() for r in self.pending],
         }
 
 

@@ -22,6 +22,7 @@ from rdflib.namespace import DCTERMS, PROV
 from .additions import AdditionReport, Additions, Entry, Rejected, collapse
 from .curated import Aliases, load_aliases, norm
 from .errors import AdditionError, UnknownLabelError
+from .tasks import Tasks
 from .vocab import RD, iri
 
 
@@ -29,9 +30,17 @@ from .vocab import RD, iri
 class _Vocab:
     aliases: Aliases
     concepts: dict[str, dict[str, URIRef]]  # alias kind -> canonical label -> IRI
+    tasks: Tasks | None = None  # unknown names noted here: the entry is held back
 
 
-def _vocab(g: Graph, aliases: Aliases) -> _Vocab:
+class _Pending(Exception):
+    """An entry naming what the vocabulary does not know yet (its tasks are noted)."""
+
+    def __init__(self, problems: list[Rejected]) -> None:
+        self.problems = problems
+
+
+def _vocab(g: Graph, aliases: Aliases, tasks: Tasks | None = None) -> _Vocab:
     concepts: dict[str, dict[str, URIRef]] = {}
     for kind, cls in (("threats", RD.ThreatCategory), ("knowledge", RD.AttackerKnowledge),
                       ("models", RD.TargetModel)):
@@ -39,7 +48,7 @@ def _vocab(g: Graph, aliases: Aliases) -> _Vocab:
                           for lbl in g.objects(s, SKOS.prefLabel)}
         for label in concepts[kind]:
             aliases.add_canonical(kind, label)
-    return _Vocab(aliases, concepts)
+    return _Vocab(aliases, concepts, tasks)
 
 
 def _where(g: Graph, node: URIRef) -> str:
@@ -66,11 +75,18 @@ def _resolve(g: Graph, e: Entry, v: _Vocab, papers: dict[str, URIRef]) -> _Resol
     def fail(fld: str, msg: str) -> AdditionError:
         return AdditionError([Rejected(e.file, e.key, fld, msg)])
 
-    def concept(kind: str, fld: str, text: str) -> URIRef:
+    unknown: list[Rejected] = []
+
+    def concept(kind: str, fld: str, text: str) -> URIRef | None:
         try:
             label = v.aliases.require(kind, text)
         except UnknownLabelError as err:
-            raise fail(fld, str(err)) from None
+            if v.tasks is None:
+                raise fail(fld, str(err)) from None
+            v.tasks.note(kind, text, f"file {e.file}, entry {e.key!r}, field {fld!r}",
+                         v.aliases.variants.get(kind, {}), addition=True)
+            unknown.append(Rejected(e.file, e.key, fld, str(err)))
+            return None  # type: ignore[return-value]  (the entry is held back below)
         return v.concepts[kind][label]
 
     title = v.aliases.resolve("papers", e.title) or e.title
@@ -78,6 +94,8 @@ def _resolve(g: Graph, e: Entry, v: _Vocab, papers: dict[str, URIRef]) -> _Resol
     threat = concept("threats", "threat", e.threat)
     knowledge = [concept("knowledge", "knowledge", t) for t in e.knowledge]
     models = [concept("models", "models", t) for t in e.models]
+    if unknown:
+        raise _Pending(unknown)
     method_label = None
     if e.kind == "defense":
         method_label = v.aliases.resolve("methods", e.method or "") or e.method
@@ -202,8 +220,8 @@ def _add(g: Graph, e: Entry, r: _Resolved, papers: dict[str, URIRef]) -> None:
 
 
 def add_additions(g: Graph, additions: Additions, aliases: Aliases | None = None, *,
-                  skip_bad: bool = False, report: AdditionReport | None = None
-                  ) -> AdditionReport:
+                  skip_bad: bool = False, report: AdditionReport | None = None,
+                  tasks: Tasks | None = None) -> AdditionReport:
     """Add the entries to ``g`` (which already holds the survey), each with provenance.
 
     An entry must use known labels (aliases, ontology concepts, data/models.yaml) and
@@ -211,10 +229,12 @@ def add_additions(g: Graph, additions: Additions, aliases: Aliases | None = None
     (attacks) or paper and method (defenses); an exact duplicate adds nothing and is
     reported as unchanged. Without ``skip_bad`` the first bad entry raises
     :class:`AdditionError` and nothing of the additions is kept in the report's sense
-    (the caller discards ``g``); with it, bad entries are left out and listed.
+    (the caller discards ``g``); with it, bad entries are left out and listed. With
+    ``tasks``, an entry naming an unknown threat, knowledge level or model is held back
+    (``report.pending``) and each unknown name noted as a curation task, not refused.
     """
     report = report if report is not None else AdditionReport()
-    v = _vocab(g, aliases or load_aliases())
+    v = _vocab(g, aliases or load_aliases(), tasks)
     papers = {norm(str(t)): p for p in g.subjects(RDF.type, RD.Paper)
               for t in g.objects(p, DCTERMS.title)}
     problems = list(additions.rejected)
@@ -223,6 +243,9 @@ def add_additions(g: Graph, additions: Additions, aliases: Aliases | None = None
             r = _resolve(g, e, v, papers)
         except AdditionError as err:
             problems += err.problems
+            continue
+        except _Pending as held:
+            report.pending += held.problems
             continue
         dup = _existing(g, e, r)
         if dup is not None:

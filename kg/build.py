@@ -13,12 +13,13 @@ from rdflib import RDF, Graph
 from . import settings, snapshot
 from .additions import AdditionReport, load_additions
 from .coverage.counts import SUMMARY_CLASSES
-from .errors import SourceChangedError, SourceError
+from .errors import CurationNeeded, SourceChangedError, SourceError
 from .files import atomic_write, display_path
 from .graph import build_graph
 from .ingest import read_survey
 from .lexicon_cache import prepare as prepare_lexicon
 from .stores.memory import MemoryStore
+from .tasks import Tasks, render_tasks
 from .validate import require_valid
 from .version import (
     canonical_nt,
@@ -134,13 +135,15 @@ class BuildResult:
     counts: list[tuple[str, int]]
     additions: AdditionReport | None = None
     previous_kept: bool = False  # the old graph.nt was kept as previous.nt (content changed)
+    tasks: Tasks | None = None  # curation tasks of the additions held back
 
     def as_dict(self) -> dict:
         """The build's summary as ``kg build --json`` prints it."""
         return {"build_dir": str(self.build_dir), "version": self.version,
                 "counts": dict(self.counts), "conforms": True,
                 "additions": self.additions.as_dict() if self.additions else None,
-                "previous_kept": self.previous_kept}
+                "previous_kept": self.previous_kept,
+                "tasks": self.tasks.as_list() if self.tasks else []}
 
 
 def render_text(r: BuildResult) -> str:
@@ -155,6 +158,9 @@ def render_text(r: BuildResult) -> str:
         lines += [f"addition already in the graph, nothing added: file {e.file}, "
                   f"entry {e.key!r} ({where})" for e, where in r.additions.unchanged]
         lines += [f"skipped bad addition: {s}" for s in r.additions.skipped]
+        lines += [f"held back until curated: {s}" for s in r.additions.pending]
+    if r.tasks:
+        lines += render_tasks(list(r.tasks))
     if r.previous_kept:
         lines.append("content changed: the previous graph is kept as previous.nt "
                      f"('kg diff {r.build_dir}/previous.nt {r.build_dir}' shows what changed)")
@@ -174,10 +180,18 @@ def version_record(g: Graph, source: Path, additions_dir: Path | None = None,
 
 
 def load_and_validate(source: Path | None = None, additions_dir: Path | None = None,
-                      skip_bad: bool = False, report: AdditionReport | None = None) -> Graph:
+                      skip_bad: bool = False, report: AdditionReport | None = None,
+                      tasks: Tasks | None = None) -> Graph:
+    """The graph of the survey and the additions, validated. A name the vocabulary does not
+    know is a curation task: in the survey it stops the build (CurationNeeded listing every
+    one); in an addition the entry is held back and the task noted in ``tasks``."""
     source = source or settings.path("source")
+    tasks = tasks if tasks is not None else Tasks()
     g = build_graph(read_survey(source, display_path(source)),
-                    additions=load_additions(additions_dir), skip_bad=skip_bad, report=report)
+                    additions=load_additions(additions_dir), skip_bad=skip_bad, report=report,
+                    tasks=tasks)
+    if tasks.in_survey:
+        raise CurationNeeded(tasks.in_survey)
     require_valid(g)
     return g
 
@@ -198,14 +212,15 @@ def build(source: Path | None = None, build_dir: Path | None = None,
     else:
         check_lock(source)
     report = AdditionReport()
-    g = load_and_validate(source, additions_dir, skip_bad_additions, report)
+    tasks = Tasks()
+    g = load_and_validate(source, additions_dir, skip_bad_additions, report, tasks)
     files: dict[str, str | bytes] = {name: serialize(g, fmt) for name, fmt in FORMATS.items()}
     # The current build is read from the one directory its link names (a consistent set);
     # a concurrent build switching it between these reads only makes this stamp's date or
     # previous.nt come from the build it replaces.
     current = snapshot.resolve(build_dir)
     version = version_record(g, source, additions_dir, read_version(current))
-    if not report.skipped:  # a complete build of these sources by this code (current_build)
+    if not report.skipped and not report.pending:  # complete: these sources, this code
         from .version import builder_hash
 
         version = {**version, "builder": builder_hash()}
@@ -223,7 +238,7 @@ def build(source: Path | None = None, build_dir: Path | None = None,
     write_dir_atomically(build_dir, files, carry)
     if "builder" in version:  # what the first question needs, made now (kg.lexicon_cache)
         prepare_lexicon(MemoryStore(g, content_id=version["graph_sha256"]))
-    return BuildResult(g, build_dir, version, counts(g), report, kept)
+    return BuildResult(g, build_dir, version, counts(g), report, kept, tasks)
 
 
 def load_built(build_dir: Path | None = None) -> Graph:

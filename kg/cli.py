@@ -20,17 +20,19 @@ from .stores.open import use_store
 
 # command name -> "module:attribute" of its click command
 COMMANDS = {
-    "add": "kg.commands.maintain:add",
+    "add": "kg.commands.curate:add_group",
     "ask": "kg.commands.search:ask",
     "build": "kg.commands.core:build",
     "centrality": "kg.commands.analysis:centrality",
     "consistency": "kg.commands.analysis:consistency",
     "coverage": "kg.commands.analysis:coverage",
     "crosswalk": "kg.commands.analysis:crosswalk",
+    "curate": "kg.commands.curate:curate",
     "diff": "kg.commands.maintain:diff",
     "explain": "kg.commands.core:explain",
     "export": "kg.commands.export:export_group",
     "gaps": "kg.commands.analysis:gaps",
+    "links": "kg.commands.curate:links",
     "load": "kg.commands.store:load",
     "neighbors": "kg.commands.analysis:neighbors",
     "path": "kg.commands.analysis:path",

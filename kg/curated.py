@@ -53,9 +53,13 @@ _KIND_NAMES = {"knowledge": "attacker-knowledge label", "threats": "threat categ
 
 
 def load_aliases(path: Path | None = None) -> Aliases:
+    """data/aliases.yaml (or ``path``), checked: SourceError naming file and entry."""
     path = path or settings.DATA_DIR / "aliases.yaml"
-    rel = display_path(path)
-    data = load_yaml(path)
+    return aliases_from_data(load_yaml(path), display_path(path))
+
+
+def aliases_from_data(data: dict, rel: str) -> Aliases:
+    """The aliases of a parsed aliases file (``rel``: its name in errors), checked."""
     out = Aliases(file=rel)
     for kind in ALIAS_KINDS:
         section = data.get(kind) or {}
@@ -92,9 +96,16 @@ class ModelEntry:
 
 
 def load_models(path: Path | None = None) -> tuple[str, list[ModelEntry]]:
+    """data/models.yaml (or ``path``), checked: SourceError naming file and entry."""
     path = path or settings.DATA_DIR / "models.yaml"
     rel = display_path(path)
-    data = load_yaml(path)
+    return rel, models_from_data(load_yaml(path), rel)
+
+
+def models_from_data(data: dict, rel: str) -> list[ModelEntry]:
+    """The entries of a parsed models file, checked: a label, a kind, a citation, no label
+    twice, every ``broader`` a label of the file, and the tree a tree (no ``broader`` chain
+    comes back to where it started)."""
     entries: list[ModelEntry] = []
     seen: set[str] = set()
     for i, e in enumerate(data.get("models") or [], start=1):
@@ -117,7 +128,17 @@ def load_models(path: Path | None = None) -> tuple[str, list[ModelEntry]]:
         if e.broader is not None and e.broader not in seen:
             raise UnknownLabelError("broader model", e.broader, seen,
                                     f"{rel}, entry {e.label!r}")
-    return rel, entries
+    parent = {e.label: e.broader for e in entries}
+    for e in entries:
+        chain, at = [e.label], e.broader
+        while at is not None:
+            if at in chain:
+                raise SourceError(f"entry {e.label!r}: the broader chain "
+                                  f"{' -> '.join([*chain, at])} is a cycle; the models "
+                                  "form a tree", file=rel)
+            chain.append(at)
+            at = parent[at]
+    return entries
 
 
 DEFINITION_KINDS = ("threats", "knowledge", "methods", "models")

@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import settings
 from .additions import (
@@ -40,8 +41,12 @@ from .errors import AdditionError, KGError
 from .files import atomic_write, display_path, locked
 from .graph import build_graph, split_multi
 from .ingest import Survey, read_survey
+from .tasks import Tasks
 from .validate import require_valid
 from .vocab import slug
+
+if TYPE_CHECKING:
+    from rdflib import Graph
 
 # entry field -> the alias kind its labels must belong to (a closed vocabulary)
 LABEL_KINDS = {"threat": "threats", "knowledge": "knowledge", "models": "models"}
@@ -60,6 +65,27 @@ class Added:
     def as_dict(self) -> dict:
         return {"file": self.file, "key": self.key, "entry": self.entry.as_yaml_dict(),
                 "other_bad_entries": [r.as_dict() for r in self.other_bad]}
+
+
+@dataclass
+class Prepared:
+    """An entry checked and ready to write: its file, the file's new text, the entry, and
+    the graph of the survey with every addition and this one (``tasks``: names it uses that
+    the vocabulary does not know, when asked to note them; then it is held back)."""
+
+    target: Path
+    text: str
+    key: str
+    entry: Entry
+    graph: Graph
+    report: AdditionReport
+    tasks: Tasks
+
+    @property
+    def held(self) -> bool:
+        """The entry names what the vocabulary does not know: it would not enter the graph."""
+        return any(r.key == self.key and r.file == display_path(self.target)
+                   for r in self.report.pending)
 
 
 @dataclass
@@ -82,27 +108,44 @@ class Curation:
     def add(self, fields: dict, *, key: str | None = None,
             file_name: str | None = None) -> Added:
         """Write the entry of ``fields`` (kind, title, ... as in a file) into its additions
-        file, once it passes every check of the module's rule; KGError otherwise."""
+        file, once it passes every check of the module's rule; KGError otherwise. One writer
+        at a time: the check reads every file of the directory, so its lock (beside it)
+        covers them; a file outside the directory takes its own lock too."""
         target = _target(file_name, self.directory, fields["title"])
-        rel = display_path(target)
-        # one writer at a time: the check reads every file of the directory, so its lock
-        # (beside it) covers them; a --file outside the directory takes its own lock too
         inside = target.resolve().parent == self.directory.resolve()
         with locked(self.directory), (contextlib.nullcontext() if inside else locked(target)):
-            old_text = target.read_text(encoding="utf-8") if target.is_file() else None
-            existing = parse_additions(old_text or "", rel)
-            taken = {e.key for e in existing.entries}
-            key = key if key is not None else _new_key(fields, taken)
-            entry = parse_entry({"key": key, **fields}, rel, len(existing.entries) + 1,
-                                set(taken))
-            new_text = with_entry(old_text, entry)
-            report = self._check(target, new_text, key)
-            atomic_write(target, new_text)
-        return Added(rel, key, entry, list(report.skipped))
+            return self.write(self.prepare(fields, key=key, file_name=file_name))
 
-    def _check(self, target: Path, new_text: str, key: str) -> AdditionReport:
+    def write(self, p: Prepared) -> Added:
+        """Write a prepared entry's file whole (refused when the entry is held back)."""
+        if p.held:
+            raise KGError(f"entry {p.key!r} names what the vocabulary does not know "
+                          f"({', '.join(t.label for t in p.tasks.blocking)}); resolve the "
+                          "curation tasks first; nothing written")
+        atomic_write(p.target, p.text)
+        return Added(display_path(p.target), p.key, p.entry, list(p.report.skipped))
+
+    def prepare(self, fields: dict, *, key: str | None = None, file_name: str | None = None,
+                tasks: Tasks | None = None) -> Prepared:
+        """The entry of ``fields`` checked as :meth:`add` checks it, nothing written; with
+        ``tasks``, an unknown label is noted there (the entry held back) instead of refused."""
+        target = _target(file_name, self.directory, fields["title"])
+        rel = display_path(target)
+        old_text = target.read_text(encoding="utf-8") if target.is_file() else None
+        existing = parse_additions(old_text or "", rel)
+        taken = {e.key for e in existing.entries}
+        key = key if key is not None else _new_key(fields, taken)
+        entry = parse_entry({"key": key, **fields}, rel, len(existing.entries) + 1, set(taken))
+        new_text = with_entry(old_text, entry)
+        report, g = self._check(target, new_text, key, tasks)
+        return Prepared(target, new_text, key, entry, g, report,
+                        tasks if tasks is not None else Tasks())
+
+    def _check(self, target: Path, new_text: str, key: str,
+               tasks: Tasks | None = None) -> tuple[AdditionReport, Graph]:
         """The whole additions directory as it would be, built on the survey and validated;
-        raises unless the entry ``key`` of ``target`` enters the graph."""
+        raises unless the entry ``key`` of ``target`` enters the graph (or, with ``tasks``,
+        is held back for the names it uses that the vocabulary does not know)."""
         rel = display_path(target)
         others = Additions()
         for p in addition_files(self.directory):
@@ -117,7 +160,7 @@ class Curation:
         report = AdditionReport()
         g = build_graph(self.survey, aliases=load_aliases(), additions=Additions(
             others.files + mine.files, others.entries + mine.entries, others.rejected),
-            skip_bad=True, report=report)
+            skip_bad=True, report=report, tasks=tasks)
         bad = [r for r in report.skipped if r.file == rel]
         if bad:
             raise AdditionError(bad)
@@ -126,7 +169,14 @@ class Curation:
                 raise KGError(f"file {rel}, entry {key!r}: already in the graph ({where}); "
                               "nothing written")
         require_valid(g)
-        return report
+        return report, g
+
+    def current_graph(self) -> Graph:
+        """The graph of the survey with the additions as they are (the side a preview
+        compares against)."""
+        return build_graph(self.survey, aliases=load_aliases(),
+                           additions=load_additions(self.directory), skip_bad=True,
+                           tasks=Tasks())
 
 
 def open_curation(source: Path | None = None, directory: Path | None = None) -> Curation:
@@ -136,7 +186,8 @@ def open_curation(source: Path | None = None, directory: Path | None = None) -> 
     source = source or settings.path("source")
     survey = read_survey(source, display_path(source))
     aliases = load_aliases()
-    build_graph(survey, aliases=aliases)  # registers the ontology's and models' labels
+    build_graph(survey, aliases=aliases, tasks=Tasks())  # registers the ontology's and
+    # models' labels (a survey name the vocabulary does not know is a task, not a stop)
     return Curation(survey, aliases, directory or default_dir())
 
 
@@ -163,4 +214,4 @@ def _new_key(fields: dict, taken: set[str]) -> str:
     return key
 
 
-__all__ = ["Added", "Curation", "LABEL_KINDS", "open_curation"]
+__all__ = ["Added", "Curation", "LABEL_KINDS", "Prepared", "open_curation"]

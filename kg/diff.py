@@ -10,6 +10,13 @@ identity (type, level and cells): opened or closed.
 :func:`diff_graphs` is pure over two graphs; :func:`load_side` reads a survey file,
 a build directory or an RDF file; :func:`changes_since_previous` compares a build
 with the graph it replaced (``previous.nt``, kept by ``kg build``).
+
+A survey side is built tolerating names the curated vocabulary does not know: each is a
+curation task (:mod:`kg.tasks`, the cells that name it, the closest known names, the
+command that resolves it), left out of the graph, and the rest of the diff is shown. A
+method new to the new side whose name is close to an old one's is a task too (perhaps
+another name). :meth:`Diff.as_dict` is the one review structure: ``kg diff --json``,
+``kg curate --json`` and the app's preview of an addition print it.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ from .graph import COLUMN_PROPERTIES, graph_from_files
 from .stores.base import Store
 from .stores.memory import MemoryStore
 from .survey import ATTACKS, CODE, DEFENSES, REF
+from .tasks import Task, Tasks, method_tasks, render_tasks
 from .version import read_version, sha256_file
 from .vocab import RD, qname
 
@@ -60,6 +68,13 @@ SELECT ?node ?p ?o WHERE { ?node a ?cls ; ?p ?o . }
 
 LABELS_QUERY = """
 SELECT ?n ?label WHERE { ?n skos:prefLabel|rdfs:label ?label . }
+"""
+
+METHODS_QUERY = """
+SELECT ?label ?where WHERE {
+  ?m a rd:DefenseMethod ; rdfs:label ?label .
+  OPTIONAL { ?m prov:wasDerivedFrom ?src . ?src rdfs:label ?where }
+}
 """
 
 SOURCES_QUERY = """
@@ -154,27 +169,47 @@ class Diff:
     sections: dict[str, dict]
     gaps_opened: list[dict] | None
     gaps_closed: list[dict] | None
+    tasks: list[Task] = field(default_factory=list)  # the new side's open curation tasks
 
     @property
     def empty(self) -> bool:
         return not any(v for s in self.sections.values() for v in s.values()) and \
-            not self.gaps_opened and not self.gaps_closed
+            not self.gaps_opened and not self.gaps_closed and not self.tasks
 
     def summary(self) -> dict:
         out = {name: {k: len(v) for k, v in s.items()} for name, s in self.sections.items()}
         if self.gaps_opened is not None:
             out["gaps"] = {"opened": len(self.gaps_opened), "closed": len(self.gaps_closed or [])}
+        out["tasks"] = len(self.tasks)
         return out
 
     def as_dict(self) -> dict:
+        """The review structure: both sides, the counts, each section's rows added /
+        removed / changed cell by cell, gaps opened / closed, and the curation tasks."""
         return {"old": self.old, "new": self.new, "summary": self.summary(),
                 **self.sections,
                 "gaps": (None if self.gaps_opened is None else
-                         {"opened": self.gaps_opened, "closed": self.gaps_closed})}
+                         {"opened": self.gaps_opened, "closed": self.gaps_closed}),
+                "tasks": [t.as_dict() for t in self.tasks]}
+
+
+def _methods(store: Store) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for r in store.select(METHODS_QUERY):
+        where = out.setdefault(str(r["label"]), [])
+        if r["where"] is not None and str(r["where"]) not in where:
+            where.append(str(r["where"]))
+    return out
 
 
 def diff_stores(old: Store, new: Store, old_info: dict | None = None,
-                new_info: dict | None = None, gaps: bool = True) -> Diff:
+                new_info: dict | None = None, gaps: bool = True,
+                tasks: Tasks | None = None) -> Diff:
+    """The diff of two stores; ``tasks``: the new side's curation tasks (unknown names met
+    while it was built), to which the new methods close to an old one's are added."""
+    tasks = tasks if tasks is not None else Tasks()
+    mo, mn = _methods(old), _methods(new)
+    method_tasks({m: sorted(w) or [m] for m, w in mn.items() if m not in mo}, mo, tasks)
     sections = {}
     lo, ln = labels(old), labels(new)
     for name, (cls, props) in SECTIONS.items():
@@ -186,14 +221,15 @@ def diff_stores(old: Store, new: Store, old_info: dict | None = None,
         if go is not None and gn is not None:
             opened = [_gap_item(gn[k]) for k in gn if k not in go]
             closed = [_gap_item(go[k]) for k in go if k not in gn]
-    return Diff(old_info or {}, new_info or {}, sections, opened, closed)
+    return Diff(old_info or {}, new_info or {}, sections, opened, closed, list(tasks))
 
 
 def diff_graphs(old: Graph, new: Graph, old_info: dict | None = None,
-                new_info: dict | None = None, gaps: bool = True) -> Diff:
+                new_info: dict | None = None, gaps: bool = True,
+                tasks: Tasks | None = None) -> Diff:
     """Papers, attacks and defense evaluations added / removed / changed cell by cell,
-    and gaps opened / closed, from ``old`` to ``new``."""
-    return diff_stores(MemoryStore(old), MemoryStore(new), old_info, new_info, gaps)
+    gaps opened / closed, and the curation tasks, from ``old`` to ``new``."""
+    return diff_stores(MemoryStore(old), MemoryStore(new), old_info, new_info, gaps, tasks)
 
 
 # ------------------------------------------------------------------ the I/O edge
@@ -212,11 +248,14 @@ def _parse_rdf(path: Path, fmt: str) -> Graph:
 
 
 def load_side(path: Path, *, with_additions: bool = False,
-              additions_dir: Path | None = None) -> tuple[Graph, dict]:
+              additions_dir: Path | None = None,
+              tasks: Tasks | None = None) -> tuple[Graph, dict]:
     """A graph to diff, from a build directory, an RDF file or a survey file.
 
     A survey file is built as ``kg build`` would (without the lock check), by default
-    without data/additions, so two survey versions are compared as they are.
+    without data/additions, so two survey versions are compared as they are; a name the
+    vocabulary does not know is a curation task noted in ``tasks`` (a new Tasks when None)
+    and left out.
     """
 
     if path.is_dir():
@@ -233,16 +272,35 @@ def load_side(path: Path, *, with_additions: bool = False,
         return _parse_rdf(path, RDF_SUFFIXES[path.suffix]), {
             "path": display_path(path), "kind": "rdf", "sha256": sha256_file(path)}
 
-    g = graph_from_files(path, additions_dir, with_additions=with_additions)
+    tasks = tasks if tasks is not None else Tasks()
+    g = graph_from_files(path, additions_dir, with_additions=with_additions, tasks=tasks)
     return g, {"path": display_path(path), "kind": "survey", "sha256": sha256_file(path),
-               "with_additions": with_additions}
+               "with_additions": with_additions, "tasks": len(tasks)}
 
 
 def diff_paths(old: Path, new: Path, *, with_additions: bool = False,
                gaps: bool = True) -> Diff:
+    """The diff of two sides (:func:`load_side`), with the new side's curation tasks."""
     go, io = load_side(old, with_additions=with_additions)
-    gn, inn = load_side(new, with_additions=with_additions)
-    return diff_graphs(go, gn, io, inn, gaps=gaps)
+    tasks = Tasks()
+    gn, inn = load_side(new, with_additions=with_additions, tasks=tasks)
+    return diff_graphs(go, gn, io, inn, gaps=gaps, tasks=tasks)
+
+
+def review_sources(source: Path | None = None, additions_dir: Path | None = None,
+                   build_dir: Path | None = None, gaps: bool = True) -> Diff:
+    """``kg curate``: what the next build would change — the sources as they are now (the
+    survey with the additions) against the current build (before any build: against the
+    survey alone) — with every open curation task."""
+    source = source or settings.path("source")
+    build_dir = build_dir or settings.path("build_dir")
+    if (snapshot.resolve(build_dir) / "graph.nt").is_file():
+        go, io = load_side(build_dir)
+    else:
+        go, io = load_side(source, tasks=Tasks())
+    tasks = Tasks()
+    gn, inn = load_side(source, with_additions=True, additions_dir=additions_dir, tasks=tasks)
+    return diff_graphs(go, gn, io, inn, gaps=gaps, tasks=tasks)
 
 
 def changes_since_previous(build_dir: Path | None = None, gaps: bool = True) -> Diff | None:
@@ -280,6 +338,7 @@ def render_text(d: Diff) -> str:
     if d.empty:
         out.append("no changes")
         return "\n".join(out) + "\n"
+    out += render_tasks(d.tasks)
     for key, title in SECTION_TITLES.items():
         s = d.sections[key]
         out.append(f"{title}: {len(s['added'])} added, {len(s['removed'])} removed, "
@@ -306,4 +365,4 @@ def render_text(d: Diff) -> str:
 
 
 __all__ = ["Diff", "changes_since_previous", "diff_graphs", "diff_paths", "diff_stores",
-           "load_side", "node_facts", "render_text"]
+           "load_side", "node_facts", "render_text", "review_sources"]

@@ -6,6 +6,17 @@ import difflib
 from collections.abc import Iterable, Sequence
 
 
+def closest(label: str, known: Iterable[str], n: int = 3) -> list[str]:
+    """The known labels closest to ``label`` (at most ``n``; as written, else ignoring case):
+    the "did you mean" of every unknown name."""
+    known = sorted(set(known))
+    close = difflib.get_close_matches(label, known, n=n, cutoff=0.5)
+    if not close:
+        lowered = {k.lower(): k for k in known}
+        close = [lowered[m] for m in difflib.get_close_matches(label.lower(), lowered, n=n)]
+    return close
+
+
 class KGError(Exception):
     """Base class: every error a user can cause. The CLI prints it in one line, exit 1."""
 
@@ -46,11 +57,7 @@ class UnknownLabelError(KGError, LookupError):
 
     def __init__(self, kind: str, label: str, known: Iterable[str], where: str = "") -> None:
         self.kind, self.label = kind, label
-        known = sorted(set(known))
-        close = difflib.get_close_matches(label, known, n=3, cutoff=0.5)
-        if not close:
-            lowered = {k.lower(): k for k in known}
-            close = [lowered[m] for m in difflib.get_close_matches(label.lower(), lowered, n=3)]
+        close = closest(label, known)
         hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
         loc = f"{where}: " if where else ""
         super().__init__(f"{loc}unknown {kind} {label!r}{hint}")
@@ -100,6 +107,20 @@ class NotInGraph(KGError, LookupError):
         hint = f"; closest known models: {', '.join(closest)}" if closest else ""
         super().__init__(f"model {model!r} is not in the graph{hint} (no report is made for "
                          "another model)")
+
+    def __str__(self) -> str:
+        return self.args[0]
+
+
+class CurationNeeded(KGError, LookupError):
+    """The survey names what the curated vocabulary does not know: every such name with
+    the cells that name it and the command that resolves it (``tasks``: kg.tasks.Task)."""
+
+    def __init__(self, tasks: Sequence[object]) -> None:
+        self.tasks = list(tasks)
+        lines = "\n".join(f"  {t}" for t in self.tasks)
+        super().__init__(f"{len(self.tasks)} name(s) the curated vocabulary does not know "
+                         f"(curation tasks; 'kg curate' lists them):\n{lines}")
 
     def __str__(self) -> str:
         return self.args[0]

@@ -48,6 +48,7 @@ from .vocab import PREFIXES, RD, iri
 
 if TYPE_CHECKING:
     from .additions import AdditionReport, Additions
+    from .tasks import Tasks
 
 # Which property each survey column maps to (the provenance link column -> fact).
 COLUMN_PROPERTIES: dict[str, dict[str, tuple[URIRef, ...]]] = {
@@ -94,6 +95,7 @@ class _Ctx:
     survey: Survey
     aliases: Aliases
     concept_by_label: dict[str, dict[str, URIRef]]  # alias kind -> label -> IRI
+    tasks: Tasks | None = None  # unknown names noted here (and left out) instead of raised
 
     def where(self, row: Row, column: str) -> str:
         return f"file {self.survey.file}, table {row.table!r}, row {row.number}, column {column!r}"
@@ -114,11 +116,14 @@ def build_graph(
     report: AdditionReport | None = None,
     bibliography: Bibliography | None = None,
     definitions: tuple[str, list[Definition]] | None = None,
+    tasks: Tasks | None = None,
 ) -> Graph:
     """The knowledge graph of one survey: ontology + curated models + survey facts
     (+ curated additions, each with its file and entry as provenance; bad additions
     raise, or with ``skip_bad`` are left out and listed in ``report``), then the derived
-    links (kg.derive) materialised from them."""
+    links (kg.derive) materialised from them. With ``tasks``, an unknown threat, knowledge
+    level or model (of a row or an addition) is noted there as a curation task and left out
+    (an addition naming one is held back), instead of raised."""
     aliases = aliases or load_aliases()
     models_file, model_entries = models or load_models()
     onto = ontology if ontology is not None else load_ontology()
@@ -133,7 +138,7 @@ def build_graph(
     for kind, labels in concept_by_label.items():
         for label in labels:
             aliases.add_canonical(kind, label)
-    ctx = _Ctx(g, survey, aliases, concept_by_label)
+    ctx = _Ctx(g, survey, aliases, concept_by_label, tasks)
 
     _add_curated_aliases(ctx)
     _add_models(g, models_file, model_entries)
@@ -145,7 +150,7 @@ def build_graph(
     if additions is not None:
         from .additions_graph import add_additions
 
-        add_additions(g, additions, aliases, skip_bad=skip_bad, report=report)
+        add_additions(g, additions, aliases, skip_bad=skip_bad, report=report, tasks=tasks)
     add_bibliography(g, bibliography or load_bibliography())
     add_venue_aliases(g, aliases)
     add_definitions(g, definitions or load_definitions(), concept_by_label)
@@ -245,20 +250,23 @@ def _add_row(ctx: _Ctx, t: URIRef, columns: dict[str, URIRef], row: Row,
     paper = _add_paper(ctx, row, r, papers)
     threat_col = THREAT_COLUMN[row.table]
     threat = _concept(ctx, "threats", row, threat_col)
-    models = [_concept(ctx, "models", row, MODELS, text)
-              for text in _nonempty_multi(ctx, row, MODELS)]
+    models = [m for text in _nonempty_multi(ctx, row, MODELS)
+              if (m := _concept(ctx, "models", row, MODELS, text)) is not None]
+    threat_label = _label(g, threat) if threat is not None else row[threat_col].text
     effectiveness = _text(ctx, row, EFFECTIVENESS)
     ref = row[REF].links[0] if row[REF].links else None
 
     if row.table == ATTACKS:
         node = iri("attack", row[REF].text)
         g.add((node, RDF.type, RD.Attack))
-        g.add((node, RD.threat, threat))
+        if threat is not None:
+            g.add((node, RD.threat, threat))
         for text in _nonempty_multi(ctx, row, KNOWLEDGE):
-            g.add((node, RD.assumesKnowledge,
-                   _concept(ctx, "knowledge", row, KNOWLEDGE, text)))
+            k = _concept(ctx, "knowledge", row, KNOWLEDGE, text)
+            if k is not None:
+                g.add((node, RD.assumesKnowledge, k))
         g.add((node, RD.limitation, Literal(_text(ctx, row, LIMITATIONS))))
-        g.add((node, RDFS.label, Literal(f"{_label(g, threat)} attack: {row['Ref.'].text}")))
+        g.add((node, RDFS.label, Literal(f"{threat_label} attack: {row['Ref.'].text}")))
     else:
         method_label = _text(ctx, row, METHODS)
         method_label = ctx.aliases.resolve("methods", method_label) or method_label
@@ -279,7 +287,8 @@ def _add_row(ctx: _Ctx, t: URIRef, columns: dict[str, URIRef], row: Row,
                               column=METHODS)
         g.add((node, RDF.type, RD.DefenseEvaluation))
         g.add((node, RD.method, method))
-        g.add((node, RD.mitigates, threat))
+        if threat is not None:
+            g.add((node, RD.mitigates, threat))
         g.add((node, RDFS.label, Literal(f"{method_label} ({row['Ref.'].text})")))
     g.add((node, RD.fromPaper, paper))
     for m in models:
@@ -320,9 +329,19 @@ def _nonempty_multi(ctx: _Ctx, row: Row, column: str) -> list[str]:
     return parts
 
 
-def _concept(ctx: _Ctx, kind: str, row: Row, column: str, text: str | None = None) -> URIRef:
+def _concept(ctx: _Ctx, kind: str, row: Row, column: str,
+             text: str | None = None) -> URIRef | None:
+    """The concept a cell's label names; an unknown one raises, or with ``ctx.tasks`` is
+    noted there as a curation task (None: the row goes on without it)."""
     text = _text(ctx, row, column) if text is None else text
-    label = ctx.aliases.require(kind, text, ctx.where(row, column))
+    label = ctx.aliases.resolve(kind, text)
+    if label is None:
+        if ctx.tasks is None:
+            label = ctx.aliases.require(kind, text, ctx.where(row, column))  # raises
+        else:
+            ctx.tasks.note(kind, text, ctx.where(row, column),
+                           ctx.aliases.variants.get(kind, {}))
+            return None
     return ctx.concept_by_label[kind][label]
 
 
@@ -363,14 +382,14 @@ def _add_paper(ctx: _Ctx, row: Row, r: URIRef, papers: dict[str, URIRef]) -> URI
 
 def graph_from_files(source: Path | None = None, additions_dir: Path | None = None,
                      *, with_additions: bool = True, skip_bad: bool = False,
-                     report: AdditionReport | None = None) -> Graph:
+                     report: AdditionReport | None = None, tasks: Tasks | None = None) -> Graph:
     """Read the survey, curated files and additions (default data/additions/) and build
     the graph (the I/O edge)."""
 
     source = source or settings.path("source")
     additions = load_additions(additions_dir) if with_additions else None
     return build_graph(read_survey(source, display_path(source)), additions=additions,
-                       skip_bad=skip_bad, report=report)
+                       skip_bad=skip_bad, report=report, tasks=tasks)
 
 
 __all__ = ["build_graph", "graph_from_files", "COLUMN_PROPERTIES"]

@@ -3,7 +3,8 @@ venues a text names, found in the graph's lexicon (:mod:`kg.lexicon`).
 
 The text is normalised as the lexicon's surface forms are, then matched longest-first;
 spans that match nothing exactly may match a surface form within a small edit distance
-(typos). A bare family name is a person only where the text says so (:func:`keep_person`).
+(typos), never one whose numbers differ ("DALL-E 1" is not DALL-E 2). A bare family name
+is a person only where the text says so (:func:`keep_person`).
 """
 
 from __future__ import annotations
@@ -83,9 +84,15 @@ def link(text: str, lex: Lexicon, kinds: Iterable[str] = KINDS) -> list[Mention]
                 continue
             key = " ".join(parts)
             for cand, _ in lex.fuzzy(key):
+                if _digits(parts) != _digits(cand.split()):
+                    continue  # never across a number or version: "DALL-E 1" is not DALL-E 2
                 if emit(i, i + n, key, lex.forms[cand], False):
                     break
     return sorted(out, key=lambda m: (m.start, m.entity.kind, m.entity.iri))
+
+
+def _digits(parts: list[str]) -> list[str]:
+    return [p for p in parts if p.isdigit()]
 
 
 # "by", "authored by", "co-authored by", "with": a bare family name after these is an author

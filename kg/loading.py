@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,10 +79,10 @@ def load(setting: str, *, source: Path | None = None, graph_file: Path | None = 
         n = store.load_ntriples(generate_ntriples(synthetic, seed), prepare=summarize_staged)
     elif graph_file is not None or built is not None:
         path = graph_file or settings.path("build_dir") / "graph.nt"
-        data = _read_graph(graph_file or built, shown=path, store=store.name)
+        chunks = _read_graph(graph_file or built, shown=path, store=store.name)
         origin = str(path)
         try:
-            n = store.load_ntriples([data], prepare=summarize_staged)
+            n = store.load_ntriples(chunks, prepare=summarize_staged)
         except GraphDataError as e:
             raise KGError(f"file {path}, {e}; nothing was loaded: {store.name} is "
                           "unchanged") from None
@@ -117,21 +118,46 @@ def _built_graph() -> Path:
     return resolve(settings.path("build_dir")) / "graph.nt"
 
 
-def _read_graph(path: Path, shown: Path, store: str) -> bytes:
-    """The bytes of an N-Triples file to load; a build's graph.nt must have the hash its
-    version.json records (a truncated copy can still parse, one line short)."""
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise KGError(f"file {shown}: cannot read the graph: {e.strerror}") from None
+#: The bytes read and handed to the bulk loader at a time: the file is never held whole.
+CHUNK_BYTES = 64 * 1024 * 1024
+
+
+def _read_graph(path: Path, shown: Path, store: str) -> Iterator[bytes]:
+    """The N-Triples file to load, in chunks of whole lines, hashed as it is read: a build's
+    graph.nt must have the hash its version.json records (a truncated copy can still parse,
+    one line short), so the last chunk is followed by the check, which raises before the
+    load is switched in (the store's all-or-nothing load discards what it staged)."""
     record = path.resolve().parent / "version.json"
+    expected = None
     if path.name == "graph.nt" and record.is_file():
         try:
             expected = json.loads(record.read_text(encoding="utf-8")).get("graph_sha256")
         except (OSError, ValueError, AttributeError):
             expected = None
-        if expected and hashlib.sha256(data).hexdigest() != expected:
-            raise KGError(f"file {shown}: its SHA-256 is not the graph_sha256 its build "
-                          f"recorded in {record} (truncated or edited?); rebuild it with "
-                          f"'kg build'; nothing was loaded: {store} is unchanged")
-    return data
+    try:
+        f = path.open("rb")
+    except OSError as e:
+        raise KGError(f"file {shown}: cannot read the graph: {e.strerror}") from None
+    digest, rest = hashlib.sha256(), b""
+    with f:
+        while True:
+            try:
+                block = f.read(CHUNK_BYTES)
+            except OSError as e:
+                raise KGError(f"file {shown}: cannot read the graph: {e.strerror}; nothing "
+                              f"was loaded: {store} is unchanged") from None
+            if not block:
+                break
+            digest.update(block)
+            cut = block.rfind(b"\n") + 1
+            if cut == 0:
+                rest += block
+                continue
+            yield rest + block[:cut]
+            rest = block[cut:]
+    if expected and digest.hexdigest() != expected:
+        raise KGError(f"file {shown}: its SHA-256 is not the graph_sha256 its build "
+                      f"recorded in {record} (truncated or edited?); rebuild it with "
+                      f"'kg build'; nothing was loaded: {store} is unchanged")
+    if rest:
+        yield rest

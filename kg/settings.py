@@ -104,6 +104,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("response_max_mb", "KG_RESPONSE_MAX_MB", "256",
             "Most megabytes a SPARQL endpoint's answer may have; a longer one is cut off with "
             "an error.", whole_number),
+    Setting("app_writes", "KG_APP_WRITES", "off",
+            "'on' lets the app's Add a paper page write data/additions and rebuild (off on a "
+            "shared deployment).", lambda v, env: choice(v, env, ("on", "off"))),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

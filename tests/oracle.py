@@ -67,6 +67,7 @@ class Rec:
     limitation: str
     code: str  # the row's Code cell: "linked" (a link), "marked" (text, no link), "none" (empty)
     row: int = 0  # the row's number in its table (as kg explain and rows.csv give it)
+    code_links: tuple[str, ...] = ()  # the links of the row's Code cell
 
 
 def _split(text: str) -> list[str]:
@@ -97,7 +98,7 @@ class Oracle:
                     frozenset(al.require("models", m) for m in _split(c["Target Models"])),
                     method, c["Effectiveness"], c["Limitations"] if part == ATTACKS else "",
                     "linked" if r["cells"]["Code"]["links"] else "marked" if c["Code"] else "none",
-                    r["row"]))
+                    r["row"], tuple(r["cells"]["Code"]["links"])))
         self.rows = rows
         # the curated bibliography, read as plain YAML: survey title -> authors, venue, year
         bib = yaml.safe_load((DATA / "bibliography.yaml").read_text(encoding="utf-8"))
@@ -278,3 +279,28 @@ class Oracle:
             out = {k: n for k, n in out.items() if n < form.agg.n}
         return out
 
+
+    # -------------------------------------------------------------- attribute values
+
+    def attribute(self, form, attribute: str) -> set[str]:
+        """The values of ``attribute`` over the rows a form of positive any-of conditions
+        selects (as kg.query.attribute): the row's cells, or its paper's curated fields."""
+        assert all(not c.negated and (c.mode != "all" or len(c.values) < 2)
+                   for c in form.conds), "the oracle reads attributes of positive forms"
+        own = {"methods": "method", "papers": "paper", "models": "model",
+               "threats": "threat", "knowledge": "knowledge"}.get(form.target)
+        rows = [r for r in self.rows if r.part in form.parts and all(
+            self.applies(c, r.part) and self.holds(c, r) for c in form.conds
+            if c.kind != own or own in ("paper", "method", "threat"))]
+        out: set[str] = set()
+        for r in rows:
+            e = self.bib.get(r.paper.casefold(), {})
+            names = [" ".join(reversed([p.strip() for p in a.split(",", 1)]))
+                     for a in e.get("authors") or []]
+            value = {"venue": [e.get("venue_short")], "year": [e.get("year")],
+                     "authors": names, "first_author": names[:1], "arxiv": [e.get("arxiv")],
+                     "doi": [e.get("doi")],
+                     "code": [lk for x in self.rows if x.paper == r.paper for lk in x.code_links],
+                     "effectiveness": [r.effectiveness], "limitation": [r.limitation]}[attribute]
+            out.update(" ".join(str(v).split()) for v in value if v not in (None, ""))
+        return out

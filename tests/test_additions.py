@@ -217,11 +217,15 @@ def test_cli_build_refuses_bad_additions_unless_asked_to_skip(kg_cli, tmp_path):
                "--skip-bad-additions", "--json")
     assert r.exit_code == 0, r.output
     data = json.loads(r.output)
-    assert len(data["additions"]["skipped"]) == 3 and len(data["additions"]["added"]) == 2
+    # an unknown threat is a curation task: that entry is held back, not skipped as bad
+    assert len(data["additions"]["skipped"]) == 2 and len(data["additions"]["added"]) == 2
+    assert [p["entry"] for p in data["additions"]["pending"]] == ["bad-threat"]
+    assert [(t["kind"], t["blocking"]) for t in data["tasks"]] == [("threat", True)]
     assert data["counts"]["Addition entries"] == 2
     r = kg_cli("build", "--build-dir", str(out), "--additions", str(FIXTURES),
                "--skip-bad-additions")
-    assert r.output.count("skipped bad addition: file tests/fixtures/additions/") == 3
+    assert r.output.count("skipped bad addition: file tests/fixtures/additions/") == 2
+    assert r.output.count("held back until curated: file tests/fixtures/additions/") == 1
 
 
 def test_parse_is_pure_and_collects_problems():

@@ -544,6 +544,15 @@ def test_ask_hostile_input(text):
     assert all(len(e) > 20 for e in errors), errors
     if said:
         assert "The SPARQL that ran" in [s.value for s in at.subheader]
+    if text == "MIA" or errors:
+        return
+    # hostile text that is not refused says which of its words were not understood (or are
+    # not in the graph), never an answer as if they had been (issue 29, item 1)
+    warned = [w.value for w in at.warning
+              if w.value.startswith("Not understood") or "is not in the graph" in w.value]
+    assert warned, [w.value for w in at.warning]
+    words = [t for t in re.findall(r"[^\W\d_]{3,}", text) if t.lower() not in ("attacks",)]
+    assert all(any(w in x for x in warned) for w in words), (words, warned)
 
 
 # ------------------------------------------------------------------ large graphs (summary)

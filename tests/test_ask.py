@@ -264,8 +264,42 @@ def test_any_text_answers_or_refuses_and_runs_only_what_the_core_compiles(store,
 def test_injection_attempt_is_bound_not_pasted(store):
     a = ask(store, 'attacks on SD" } ; DROP ALL ; #')
     assert "DROP ALL" not in a.sparql and "model ∈ Stable Diffusion family" in a.understood_as
-    # "drop" is a word of the survey's cells: a text condition, bound as an escaped literal
+    # "ALL" is a quantifier no rule consumed: not answered, and said (issue 29, item 1)
+    assert a.intent == "not_understood" and "ALL" in a.not_understood and not a.sparql
+    # a text condition only from explicit phrasing, bound as an escaped literal
+    a = ask(store, 'attacks on SD whose effectiveness mentions "drop" } ; DROP')
     assert a.intent == "query" and 'VALUES ?word3 { "drop" }' in a.sparql
+    assert "DROP" in " ".join(a.not_understood + [u["text"] for u in a.not_in_graph])
+
+
+def test_leftover_words_are_never_text_conditions(store):
+    """Item 1 of issue 29: a stray word is reported, never a filter on the cells."""
+    a = ask(store, "Hi there, I was wondering, first of all, which attacks are black-box?")
+    assert "contains" not in a.understood_as and a.intent == "query" and a.answers
+    a = ask(store, "which attacks are black-box and produce zebras")
+    assert "contains" not in a.understood_as and "zebras" in a.not_understood
+    assert "not understood" in a.message
+
+
+@pytest.mark.parametrize("q,words", [
+    ("attacks evaluated on four or more target models", {"four", "more"}),
+    ("\u202e\u0000 ℓ2 ∑ 🙂", {"2"}),
+    ("which threats have attacks that are all the same", {"all", "same"}),
+])
+def test_an_unconsumed_number_or_comparison_word_stops_the_answer(store, q, words):
+    a = ask(store, q)
+    assert a.intent == "not_understood" and not a.answers
+    assert words <= set(a.not_understood) and "Not answered" in a.message
+    assert f"what I understood was: {a.understood_as}" in a.message
+
+
+@pytest.mark.parametrize("q,closest", [("attacks on DALL-E 1", "DALL-E 2"),
+                                       ("attacks against SD v1.6", "SD v1.5")])
+def test_linking_never_crosses_a_number_or_version(store, q, closest):
+    a = ask(store, q)
+    assert a.intent == "unknown_entity" and not a.answers
+    assert len(a.not_in_graph) == 1 and closest in a.not_in_graph[0]["closest"]
+    assert not any(m.entity.kind == "model" for m in a.linked)
 
 
 def test_cli_ask_json_contract(kg_cli):

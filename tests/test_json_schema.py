@@ -14,19 +14,21 @@ from kg.profile import SCHEMA as PROFILE_SCHEMA
 
 # (command, schema) -> the top-level keys of its --json object, in order
 KEYS = {
-    ("add", 1): ["schema", "file", "key", "entry", "other_bad_entries"],
-    ("ask", 1): ["schema", "question", "intent", "sparql", "answers", "count", "understood_as",
+    ("add paper", 1): ["schema", "file", "key", "entry", "other_bad_entries"],
+    ("add model", 1): ["schema", "files", "entry", "what"],
+    ("add alias", 1): ["schema", "files", "entry", "what"],
+    ("ask", 2): ["schema", "question", "intent", "sparql", "answers", "count", "understood_as",
                  "logical_form", "not_understood", "not_in_graph", "linked", "message"],
-    ("build", 1): ["schema", "build_dir", "version", "counts", "conforms", "additions",
-                   "previous_kept"],
+    ("build", 2): ["schema", "build_dir", "version", "counts", "conforms", "additions",
+                   "previous_kept", "tasks"],
     ("centrality", 1): ["schema", "papers", "methods"],
     ("consistency", 1): ["schema", "count", "findings"],
     ("coverage", 1): ["schema", "by", "level", "level_note", "rows", "columns", "cells_total",
                       "items_limit", "cells_listed", "truncated_cells", "cells", "unknown"],
     ("crosswalk", 1): ["schema", "curated", "file", "source", "atlas_version", "verified_in",
                        "mappings", "unmapped", "coverage"],
-    ("diff", 1): ["schema", "old", "new", "summary", "papers", "attacks",
-                  "defense_evaluations", "gaps"],
+    ("diff", 2): ["schema", "old", "new", "summary", "papers", "attacks",
+                  "defense_evaluations", "gaps", "tasks"],
     ("explain", 1): ["schema", "iri", "label", "facts", "mentioned_in", "derived_from",
                      "derived_links", "unverified"],
     ("export construct", 1): ["schema", "format", "columns", "graph_sha256", "view", "command",
@@ -35,6 +37,7 @@ KEYS = {
                               "paths", "content"],
     ("gaps", 1): ["schema", "count", "listed", "summary", "code_limit", "evidence_limit",
                   "truncated_gaps", "gaps"],
+    ("links", 1): ["schema", "offline", "timeout", "workers", "counts", "links"],
     ("load", 2): ["schema", "store", "kind", "triples", "from", "seconds", "summary_cells",
                   "summary_seconds", "lexicon_seconds"],
     ("neighbors", 1): ["schema", "node", "depth", "neighbors"],
@@ -50,6 +53,7 @@ KEYS = {
 }
 for _cmd in ("export view", "export question"):
     KEYS[(_cmd, 1)] = KEYS[("export construct", 1)]
+KEYS[("curate", 1)] = KEYS[("diff", 2)]  # the one review structure (kg.diff.Diff.as_dict)
 PROFILE_KEYS = {1: ["schema", "model", "lineage", "access", "satisfied_knowledge", "fine_tuned",
                     "attacks", "defenses", "threats", "open_risks", "selections",
                     "graph_version", "graph_sha256", "regenerate", "notes"]}
@@ -64,10 +68,14 @@ def test_every_command_with_json_has_a_schema():
 
 def invocations(tmp):
     return {
-        "add": ["add", "--kind", "attack", "--title", "A paper", "--url",
+        "add paper": ["add", "--kind", "attack", "--title", "A paper", "--url",
                 "https://example.org/a", "--code", "none", "--threat", "MIA", "--knowledge",
                 "black-box", "--model", "DDPM", "--effectiveness", "E", "--limitations", "L",
                 "--dir", str(tmp / "additions"), "--no-input", "--json"],
+        "add model": ["add", "model", "Imagen", "--broader", "DDPM", "--source",
+                      "https://arxiv.org/abs/2205.11487", "--json"],
+        "add alias": ["add", "alias", "Imagen v1", "--for", "Imagen", "--json"],
+        "curate": ["curate", "--build-dir", str(tmp / "build"), "--no-gaps", "--json"],
         "ask": ["ask", "membership inference attacks on DDIM", "--json"],
         "build": ["build", "--build-dir", str(tmp / "build"), "--json"],
         "centrality": ["centrality", "--top", "2", "--json"],
@@ -104,6 +112,12 @@ def test_each_commands_json_has_its_schemas_keys(kg_cli, tmp_path, monkeypatch):
 
     (tmp_path.parent / "data" / "privacy-taxonomy.md").write_bytes(
         (ROOT / "data" / "privacy-taxonomy.md").read_bytes())
+    import shutil
+
+    from kg import settings
+
+    shutil.copytree(ROOT / "data", tmp_path / "data")  # kg add model / alias write here
+    monkeypatch.setattr(settings, "DATA_DIR", tmp_path / "data")
     for name, args in invocations(tmp_path).items():
         out = json.loads(kg_cli(*args).output)
         assert out["schema"] == JSON_SCHEMAS[name], name

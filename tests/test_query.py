@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from kg.ask import ask
 from kg.errors import NotApplicable
-from kg.query import Agg, Cond, Form, Term, compile_form, context, run
+from kg.query import Agg, Cond, Form, Term, compile_form, context, render_cond, run
 from tests.oracle import Oracle
 
 from .conftest import benchmark_questions
@@ -32,7 +32,8 @@ def vocab(store):
                          ("model", "rd:TargetModel", "skos:prefLabel"),
                          ("method", "rd:DefenseMethod", "rdfs:label"),
                          ("author", "rd:Person", "foaf:name"),
-                         ("venue", "rd:Venue", "skos:prefLabel")):
+                         ("venue", "rd:Venue", "skos:prefLabel"),
+                         ("paper", "rd:Paper", "dcterms:title")):
         rows = store.select(f"SELECT ?n ?l WHERE {{ ?n a {cls} ; {p} ?l }}")
         out[kind] = sorted((Term(str(r["n"]), str(r["l"])) for r in rows), key=lambda t: t.iri)
     return out
@@ -361,3 +362,161 @@ def test_compiled_forms_bind_only_graph_terms(store, vocab):
     f = Form("attacks", (Cond("model", (label(vocab, "model", "Stable Diffusion"),)),))
     sparql = compile_form(f, context(store)).sparql
     assert "VALUES ?model1 {" in sparql and "sd-v1-5>" in sparql  # the family, expanded
+
+
+# ---------------------------------------------------------------- empty conditions stay
+
+def _empty_forms(vocab, oracle):
+    """For each condition kind, a form whose answer (by the oracle) is empty: the kind's
+    condition alone where some value matches nothing, else beside a threat."""
+    gi = label(vocab, "threat", "Gradient inversion")
+    simple = {"code": [Cond("code", code="linked")], "defended": [Cond("defended")],
+              "t2i": [Cond("t2i")], "year": [Cond("year", years=(2019, 2019))],
+              "text": [Cond("text", words=("zebra",))]}
+    for kind in ("threat", "knowledge", "model", "method", "paper", "author", "venue", "code",
+                 "text", "defended", "t2i", "year"):
+        if kind in simple:
+            cands = simple[kind]
+        else:
+            cands = [Cond(kind, (v,)) for v in vocab[kind]]
+        found = None
+        for target in ("methods", "attacks", "models"):
+            for c in cands:
+                for extra in ((), (Cond("threat", (gi,)),)):
+                    f = Form(target, extra + (c,))
+                    try:
+                        compile_form(f, context_of_store[0])
+                    except NotApplicable:
+                        continue
+                    if not oracle.answer(f):
+                        found = f
+                        break
+                if found:
+                    break
+            if found:
+                break
+        assert found is not None, kind
+        yield kind, found
+
+
+context_of_store: list = []
+
+
+def test_a_condition_that_matches_nothing_stays_a_condition(store, vocab, oracle):
+    """Issue 29, item 3: an empty value set gives an empty answer with the reason, never
+    the rows without the condition — for every condition kind."""
+    from kg.query import why_empty
+
+    context_of_store[:] = [context(store)]
+    kinds = set()
+    for kind, form in _empty_forms(vocab, oracle):
+        res = run(store, form)
+        assert res.items == [], (kind, res.understood_as)
+        why = why_empty(store, form)
+        assert why.startswith("no ") and "in the graph" in why, why
+        if len(form.conds) == 1:
+            assert render_cond(form.conds[0], context(store).tree) in why
+        kinds.add(kind)
+    assert len(kinds) == 12
+    a = ask(store, "papers published in 2019")
+    assert a.answers == [] and "no papers in the graph match year = 2019" in a.message
+
+
+# ---------------------------------------------------------------- attribute values
+
+@st.composite
+def attribute_forms(draw, vocab):
+    """A form of positive any-of conditions (a named paper, method or threat, maybe one
+    more condition) and an attribute of kg.query.ATTRIBUTES."""
+    from kg.query import ATTRIBUTES
+
+    target = draw(st.sampled_from(["attacks", "evaluations", "papers"]))
+    kind = draw(st.sampled_from(["paper", "threat"] + (["method"] if target != "attacks"
+                                                         else [])))
+    conds = [Cond(kind, (draw(st.sampled_from(vocab[kind])),))]
+    if draw(st.booleans()):
+        extra = draw(st.sampled_from(["model", "threat"] + (["knowledge"] if target ==
+                                                             "attacks" else [])))
+        conds.append(Cond(extra, (draw(st.sampled_from(vocab[extra])),)))
+    attr = draw(st.sampled_from(sorted(ATTRIBUTES)))
+    parts = {"papers": draw(st.sampled_from([("attacks",), ("defenses",),
+                                             ("attacks", "defenses")]))}.get(target, ())
+    return Form(target, tuple(conds), None, parts), attr
+
+
+def _values(store, form, attr):
+    from kg.query import attribute
+
+    return {" ".join(v["value"].split()) for v in attribute(store, form, attr).values}
+
+
+def test_attribute_values_equal_the_oracle_on_memory_and_oxigraph(graph, store, vocab, oracle):
+    """Issue 29, item 4: venue, year, authors, first author, arXiv id, DOI, code link,
+    effectiveness and limitation of the rows a form selects, each value with its source."""
+    from kg.stores.oxigraph import OxigraphStore
+
+    ox = OxigraphStore()
+    ox.load(graph)
+    seen: list[bool] = []
+
+    @settings(SETTINGS, max_examples=40)
+    @given(attribute_forms(vocab))
+    def check(drawn):
+        form, attr = drawn
+        try:
+            got = _values(store, form, attr)
+        except NotApplicable:
+            return
+        assert got == oracle.attribute(form, attr), (attr, form)
+        assert _values(ox, form, attr) == got
+        seen.append(bool(got))
+
+    check()
+    assert sum(seen) >= 0.4 * len(seen), f"{sum(seen)}/{len(seen)} with values"
+
+
+@pytest.mark.parametrize("q,value", [
+    ("Which venue published SecMI?", ["ICML"]),
+    ("who wrote PIA?", None),
+    ("find the first author of the Model Will Tell paper", ["Xiaomeng Fu"]),
+    ("What's the limitation of the gradient inversion attack?", ["Single batch size"]),
+    ("what is the arXiv id of SIDE?", ["2410.02467"]),
+])
+def test_attribute_questions_answer_the_value_with_its_source(store, q, value):
+    a = ask(store, q)
+    assert a.intent == "attribute" and a.answers and not a.not_understood, a.understood_as
+    if value is not None:
+        assert [x["value"] for x in a.answers] == value
+    assert all(x["via"] and x["papers"] for x in a.answers)  # the source of each value
+
+
+# ---------------------------------------------------------------- fuzz: unknown conditions
+
+#: conditions the parser has no rule for (and numbers it must not drop)
+UNKNOWN_PHRASES = ["that use score distillation", "with at least 3 target models",
+                   "tested on every model", "that reconstruct faces", "cited over 100 times",
+                   "published in Nature", "from 2019", "with 2 or more knowledge levels",
+                   "run on a single GPU", "that most people use", "with fewer than four authors"]
+
+
+def test_an_inserted_unknown_condition_never_leaves_the_answer_unchanged_and_unflagged(
+        store, vocab):
+    """Issue 29 (done when): a phrase of a condition the parser does not know, inserted into
+    a question it answers, changes the answer or flags it; an inserted number is never
+    dropped (it is consumed into the form, or the answer is flagged)."""
+    import re as re_
+
+    @settings(SETTINGS, max_examples=30)
+    @given(questions(vocab), st.sampled_from(UNKNOWN_PHRASES))
+    def check(drawn, phrase):
+        _, text = drawn
+        base = ask(store, text)
+        a = ask(store, text.rstrip("?") + " " + phrase + "?")
+        flagged = bool(a.not_understood or a.not_in_graph) or a.intent != "query"
+        same = {x["label"] for x in a.answers} == {x["label"] for x in base.answers} and \
+            a.understood_as == base.understood_as
+        assert flagged or not same, (text, phrase, a.understood_as)
+        for n in re_.findall(r"\d+|\b(?:four|three)\b", phrase):
+            assert flagged or n in a.understood_as or "year" in a.understood_as, (phrase, a)
+
+    check()

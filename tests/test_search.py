@@ -96,8 +96,11 @@ def test_cli_bad_query_is_one_line_error(runner):
 
 @pytest.mark.slow
 def test_real_model_quality_targets():
-    """The closing-note targets on the held-out split (real model): ask and compositional
-    F1 >= 0.9 (each bibliographic kind too), search MRR@10 >= 0.9 and Recall@5 = 1.0."""
+    """The closing-note targets on the tune split (real model): ask and compositional
+    F1 >= 0.9 (each bibliographic kind too), search MRR@10 >= 0.9 and Recall@5 = 1.0.
+    Issue 29: this gate read the held-out split, so the held-out figures were tuned ones; it
+    gates on the tune split now, and the untouched held-out set is the phrasing benchmark's
+    held-out file, which no test reads."""
     import subprocess
     import sys
     from pathlib import Path
@@ -106,9 +109,9 @@ def test_real_model_quality_targets():
 
     def heldout(*extra: str) -> list[str]:
         out = subprocess.run([sys.executable, str(root / "benchmarks/quality/run.py"),
-                              "--split", "heldout", *extra], capture_output=True, text=True,
+                              "--split", "tune", *extra], capture_output=True, text=True,
                              check=True, cwd=root).stdout
-        line = next(ln for ln in out.splitlines() if ln.startswith("heldout"))
+        line = next(ln for ln in out.splitlines() if ln.startswith("tune"))
         return line.split()  # split questions askF1 comp compF1 queries mrr(d,s) r5(d,s)
 
     cols = heldout()

@@ -34,6 +34,7 @@ pages = {
         st.Page(P["export"], title="Export", icon=":material/download:"),
         st.Page(P["audit"], title="Model audit", icon=":material/policy:"),
     ],
+    "Curate": [st.Page(P["add_paper"], title="Add a paper", icon=":material/note_add:")],
 }
 page = st.navigation(pages)
 

@@ -36,6 +36,7 @@ PAGES = {
     "entity": "views/entity.py",
     "export": "views/export.py",
     "audit": "views/audit.py",
+    "add_paper": "views/add_paper.py",
 }
 
 

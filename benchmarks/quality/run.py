@@ -2,6 +2,13 @@
 
     .venv/bin/python benchmarks/quality/run.py [--split tune|heldout|all] [-v] [--model M]
 
+Held-out misses are never printed by default, `-v` lists the tune split's only
+(`--show-heldout-misses` to read them; reading them makes the held-out figures tuned ones).
+Seven held-out questions that unit tests ask were moved to the tune split (issue 29), and
+the CI test (tests/test_search.py) gates on the tune split: the held-out split of these files
+had been read and tuned on, so its figures are tuned figures; the untouched held-out set is
+benchmarks' phrasing benchmark (phrasing.py), run once by the lead.
+
 Prints answer-set F1 for ask on questions.yaml and on the compositional split
 (compositional.yaml: an answer scores 0 unless its count, per-group counts and unknown
 names are right too), and MRR@10 / Recall@5 for search, dense-only against the shipped
@@ -21,6 +28,7 @@ import yaml
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 HERE = Path(__file__).resolve().parent
+SHOW_HELDOUT = False  # set by --show-heldout-misses
 
 
 def resolve_names(store) -> dict[str, str]:
@@ -81,7 +89,7 @@ def score(a, item: dict, names: dict[str, str], label: dict[str, str], verbose: 
         got = {label.get(x["iri"], x["iri"]): x.get("n") for x in a.answers}
         if got != item["groups"]:
             s, why = 0.0, f"groups {got} != {item['groups']}"
-    if verbose and s < 1:
+    if verbose and s < 1 and (split.startswith("tune") or SHOW_HELDOUT):
         print(f"[ask {split}] F1={s:.2f} {item['q']!r} intent={a.intent} {why}\n"
               f"    understood as: {a.understood_as}\n"
               f"    missing {sorted(label.get(i, i) for i in gold - pred)}\n"
@@ -97,7 +105,11 @@ def main() -> None:
     ap.add_argument("--model", default=None, help="sentence-transformers name or path")
     ap.add_argument("--ask-only", action="store_true", help="ask F1 only (no search model)")
     ap.add_argument("--kind", default=None, help="compositional questions of one kind only")
+    ap.add_argument("--show-heldout-misses", action="store_true",
+                    help="with -v, list the held-out misses too (then no longer held out)")
     args = ap.parse_args()
+    global SHOW_HELDOUT
+    SHOW_HELDOUT = args.show_heldout_misses
 
     from kg.ask import ask
     from kg.search import searcher
@@ -133,7 +145,8 @@ def main() -> None:
                 gold = {names[g] for g in item["gold"]}
                 m.append(mrr(ranked, gold))
                 r.append(recall(ranked, gold))
-                if args.verbose and mode == "shipped" and m[-1] < 1:
+                if args.verbose and mode == "shipped" and m[-1] < 1 and (
+                        split == "tune" or SHOW_HELDOUT):
                     top = [label.get(h.iri, h.label[:30]) for h in hits[:3]]
                     print(f"[search {split}] RR={m[-1]:.2f} {item['q']!r} top3={top}")
             res[mode] = (statistics.mean(m), statistics.mean(r)) if m else (float("nan"),) * 2

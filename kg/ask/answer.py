@@ -9,10 +9,11 @@ bound). :func:`render_text` is what ``kg ask`` prints; :meth:`Answer.as_dict` it
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..linking import Mention
-from ..query import Form
+from ..query import ATTRIBUTES, Form, attribute
+from ..stores.base import Store
 from .form import Parse
 
 
@@ -63,6 +64,19 @@ def unattached_answer(q: str, p: Parse, understood_as: str,
                           + " negates, and answering without it would answer a different "
                             "question.", understood_as=understood_as,
                   logical_form=logical_form, not_understood=p.unattached + p.not_understood)
+
+
+def blocked_answer(q: str, p: Parse, understood_as: str,
+                   logical_form: dict | None = None) -> Answer:
+    """No answer: a number or a comparison word of the question ("four or more", "every")
+    was not understood, and an answer without it would answer a different question."""
+    words = ", ".join(repr(w) for w in p.blocking)
+    return Answer(q, "not_understood", "", [], p.mentions,
+                  message=f"Not answered: I did not understand what {words} "
+                          f"{'says' if len(p.blocking) == 1 else 'say'} here; what I understood "
+                          f"was: {understood_as}, and answering that would answer a different "
+                          "question.", understood_as=understood_as, logical_form=logical_form,
+                  not_understood=p.not_understood)
 
 
 def answer_item(x: dict, form: Form, cites: dict[str, str]) -> dict:
@@ -122,3 +136,37 @@ def render_text(a: Answer) -> str:
         out.append("SPARQL:")
         out.extend("  " + line for line in a.sparql.splitlines())
     return "\n".join(out)
+
+
+def attribute_parse(p: Parse, name: str) -> Parse:
+    """An attribute question's parse: the question's conditions select the rows (defense
+    rows when it names a defense method, else attack rows for a row's cells, papers for a
+    paper's fields), the value asked for is ``name``."""
+    assert p.form is not None
+    kinds = {c.kind for c in p.form.conds}
+    row_level = ATTRIBUTES[name][0] == "row"
+    target = "evaluations" if "method" in kinds else "attacks" if row_level else "papers"
+    parts = ("defenses",) if target == "evaluations" else ("attacks",) if (
+        target == "attacks" or "knowledge" in kinds) else ("attacks", "defenses")
+    conds = tuple(c for c in p.form.conds if not (  # "the arXiv id of SIDE": not a venue
+        name == "arxiv" and c.kind == "venue" and all(v.label == "arXiv" for v in c.values)))
+    return replace(p, form=Form(target, conds, None, parts), attribute=name,
+                   asks_count=False)
+
+
+def answer_attribute(store: Store, q: str, p: Parse) -> Answer:
+    """The value asked for, each with the rows and papers it comes from."""
+    assert p.form is not None
+    res = attribute(store, p.form, p.attribute)
+    answers = [{"iri": v["rows"][0], "label": v["value"], "type": "value",
+                "value": v["value"], "via": v["rows"], "papers": v["papers"]}
+               for v in res.values]
+    msgs = list(p.notes)
+    if not answers:
+        msgs.append(f"no {p.attribute.replace('_', ' ')} is recorded for these rows")
+    if p.not_understood:
+        msgs.append("not understood (not used): " + ", ".join(repr(w) for w in p.not_understood))
+    return Answer(q, "attribute", res.sparql, answers, p.mentions, message="; ".join(msgs),
+                  understood_as=res.understood_as, logical_form=dict(
+                      p.form.as_dict(), attribute=p.attribute),
+                  not_understood=p.not_understood, form=p.form)

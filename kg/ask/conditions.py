@@ -15,8 +15,7 @@ used, so the words no stage used can be reported. The rules:
   knowledge level makes it the attack's only knowledge.
 * Years ("in 2023", "since 2024", "before 2025", "between 2023 and 2024") are conditions on
   the paper's publication year; a year inside a name ("Li et al. 2025") belongs to the name.
-* Words of the effectiveness and limitation cells are one text condition (all must occur),
-  on the limitation column when the question speaks of needs or limits.
+* Text conditions come only from explicit phrasing (:mod:`kg.ask.text`).
 """
 
 from __future__ import annotations
@@ -30,9 +29,7 @@ from ..query import Cond, Term
 from .mentions import entities_of
 from .tokens import (
     CODE_WORD,
-    EFFECT_CUE,
     GENERIC,
-    LIMIT_CUE,
     NEGATIONS,
     ONLY,
     UNDEFENDED,
@@ -46,8 +43,6 @@ _EXCEPT = rx(r"\b(except(?: for)?|other than|excluding|exclude|apart from|beside
 _CODE_NOUNS = ("code", "implementation", "github", "repo", "repository", "source", "sourced")
 _CODE_WORDS = ("closed", "unreleased", "public", "available", "released", "publicly", "with",
                "has", "have")
-_FIELD_WORDS = ("limitation", "effectiveness", "weakness", "drawback", "shortcoming", "caveat",
-                "mention", "say", "contain", "word", "phrase")
 _KNOWLEDGE_FOLLOWERS = ("access", "setting", "scenario", "knowledge", "attacker", "adversary",
                         "threat", "model", "assumption")
 
@@ -138,6 +133,8 @@ def negation(toks: list[Tok], year_tok: set[int], vocab: frozenset[str]) -> Nega
         if w in NEGATIONS or (w == "but" and i + 1 < len(toks) and toks[i + 1].norm == "not"):
             if w == "other" and not (i + 1 < len(toks) and toks[i + 1].norm == "than"):
                 continue
+            if w == "other":
+                neg.cues.add(i + 1)  # "other than"
             if not pending:
                 cue_at = i
             pending = True
@@ -247,6 +244,39 @@ def _only(toks: list[Tok], pos: list[Mention], only_at: set[int]) -> bool:
     return False
 
 
+def _only_needs(toks: list[Tok], i: int, pos: list[Mention]) -> bool:
+    """"only need(s) / require(s) / use(s) … <knowledge>": what the attack needs at least."""
+    if i + 1 >= len(toks) or not re.match(r"(need|require|use|rely|assum|work)", toks[i + 1].norm):
+        return False
+    return any(any(m.start <= toks[k].start < m.end for m in pos)
+               for k in range(i + 2, min(len(toks), i + 6)) if toks[k].mention is not None)
+
+
+#: kinds a row (or its paper) has exactly one of: "only" beside them says nothing more
+_ONE_PER_ROW = ("threat", "venue", "paper", "method")
+
+
+def _next_to(toks: list[Tok], i: int, pos: list[Mention]) -> bool:
+    """A mention of ``pos`` right before "only" or within three words after it."""
+    near = [k for k in range(i + 1, min(len(toks), i + 4))]
+    first = next((k for k in near if toks[k].mention is not None), None)
+    between_ok = first is not None and all(toks[k].norm in STOPWORDS or toks[k].norm in (
+        "published", "evaluated", "tested", "appeared", "about", "concerning")
+        for k in range(i + 1, first))
+    cand = ([first] if between_ok else []) + ([i - 1] if i > 0 else [])
+    return any(toks[k].mention is not None and any(m.start <= toks[k].start < m.end
+                                                   for m in pos) for k in cand)
+
+
+def _mode_words(toks: list[Tok], mode: str, n: int) -> set[int]:
+    """The words that said how names combine: "both", "all of", "as well as" (all-of),
+    "either" (any-of)."""
+    if n < 2:
+        return set()
+    words = {"all": ("both", "all"), "any": ("either",)}.get(mode, ())
+    return {i for i, t in enumerate(toks) if t.norm in words and t.mention is None}
+
+
 def _mode(q: str, kind: str, pos: list[Mention]) -> str:
     """any-of, or all-of ("both DDIM and DALL-E 2"; models and authors joined by "and")."""
     if len(pos) < 2:
@@ -276,6 +306,11 @@ def entity_conditions(q: str, toks: list[Tok], mentions: list[Mention], neg_at: 
             if kind == "knowledge" and _only(toks, pos, only_at):
                 mode = "only"
                 found.used.update(only_at)
+            elif kind == "knowledge":  # "only need API access": the least it needs
+                found.used.update(i for i in only_at if _only_needs(toks, i, pos))
+            if kind in _ONE_PER_ROW:  # "only on arXiv": a row has one venue anyway
+                found.used.update(i for i in only_at if _next_to(toks, i, pos))
+            found.used.update(_mode_words(toks, mode, len(pos)))
             groups = [tuple(Term(e.iri, e.label) for e in entities_of(m, same)) for m in pos]
             values = tuple(dict.fromkeys(t for g in groups for t in g))
             if mode == "all" and any(len(g) > 1 for g in groups):
@@ -294,35 +329,14 @@ def entity_conditions(q: str, toks: list[Tok], mentions: list[Mention], neg_at: 
 def t2i_condition(q: str, toks: list[Tok], named_kinds: set[str]) -> Found:
     """"text-to-image" / "T2I" without a model named: the row's model is text-to-image."""
     found = Found()
-    if re.search(r"\bt2i\b|text[- ]to[- ]image", q, re.I) and "model" not in named_kinds:
+    m = re.search(r"\bt2i\b|text[- ]to[- ]image", q, re.I)
+    if m and "model" not in named_kinds:
         found.conds.append(Cond("t2i"))
-        found.used = {i for i, t in enumerate(toks) if t.norm in ("t2i", "text", "to", "image")}
+        found.used = {i for i, t in enumerate(toks) if m.start() <= t.start < m.end()}
     return found
 
 
-# --------------------------------------------------------------------------- text
-
-def text_field(words: list[str], target: str) -> tuple[str, set[int]]:
-    """The text column the question's words are sought in: "limitation" when it speaks of
-    needs or limits, "effectiveness" of results, else "any" (defense rows have no
-    limitation column); with the cue tokens."""
-    field_ = "any"
-    limit_cue = [i for i, w in enumerate(words) if LIMIT_CUE.match(w)]
-    effect_cue = [i for i, w in enumerate(words) if EFFECT_CUE.match(w)]
-    if limit_cue and not effect_cue:
-        field_ = "limitation"
-    elif effect_cue and not limit_cue:
-        field_ = "effectiveness"
-    if field_ == "limitation" and target in ("methods", "evaluations"):
-        field_ = "any"
-    return field_, set(limit_cue + effect_cue)
-
-
-def explicit_field(words: list[str]) -> bool:
-    """The question names a text column or quotes words ("whose limitation mentions …"):
-    its generic words that the cells hold are then text words too."""
-    return any(w in _FIELD_WORDS for w in words)
-
+# --------------------------------------------------------------------------- followers
 
 def knowledge_followers(toks: list[Tok], mentions: list[Mention]) -> set[int]:
     """Words that complete a knowledge level: "white-box access", "gray-box setting"."""
@@ -330,13 +344,3 @@ def knowledge_followers(toks: list[Tok], mentions: list[Mention]) -> set[int]:
             if i > 0 and toks[i - 1].mention is not None and t.mention is None
             and mentions[toks[i - 1].mention].entity.kind == "knowledge"
             and t.norm in _KNOWLEDGE_FOLLOWERS}
-
-
-def text_condition(text_words: list[tuple[int, str]], field_: str,
-                   neg_at: set[int]) -> list[Cond]:
-    """One condition: every text word in the field (negated when a cue negates one)."""
-    if not text_words:
-        return []
-    negated = any(i in neg_at for i, _ in text_words)
-    return [Cond("text", words=tuple(dict.fromkeys(w for _, w in text_words)), field=field_,
-                 negated=negated)]

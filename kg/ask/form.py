@@ -48,6 +48,9 @@ class Parse:
     unattached: list[str] = field(default_factory=list)  # negations with nothing to negate
     negated: set[int] = field(default_factory=set)  # gaps: start offsets of negated names
     notes: list[str] = field(default_factory=list)  # how ambiguous names were read
+    #: numbers and comparison words no rule consumed: no confident answer
+    blocking: list[str] = field(default_factory=list)
+    attribute: str = ""  # an attribute question: the value asked for (kg.query.ATTRIBUTES)
 
 
 # --------------------------------------------------------------------------- target
@@ -162,6 +165,9 @@ def shape_of(q: str, toks: list[Tok], target: Target) -> Shape:
     if asks_count:
         used |= {i for i, t in enumerate(toks)
                  if t.norm in ("how", "many", "number", "count", "often")}
+        used |= {i for i, t in enumerate(toks)  # "how many different models"
+                 if t.norm in ("different", "distinct", "unique", "separate") and i > 0
+                 and toks[i - 1].norm in ("many", "of")}
     return Shape(name, agg, parts, asks_count, used | more_used | extreme_used)
 
 
@@ -183,6 +189,12 @@ def _more_than(q: str, toks: list[Tok]) -> tuple[Agg | None, set[int]]:
                                            q, re.I)
     if not more:
         return None, set()
+    after = [t.norm for t in toks if t.start >= more.end()][:2]
+    if after and after[0] == "target":
+        after = after[1:]
+    if after and TARGET_NOUN.get(after[0]) in ("models", "threats", "knowledge", "papers") \
+            or after and after[0] in ("author", "venue", "year"):
+        return None, set()  # "at least 3 target models": not rows per item (not consumed)
     n_text = more.group(more.lastindex).lower()
     n = int(n_text) if n_text.isdigit() else NUMBERS[n_text]
     op = "fewer_than" if more.group(0).lower().startswith(("fewer", "less")) else "more_than"

@@ -8,7 +8,7 @@ paper) is read by the question's other words (:func:`_disambiguate`), and the re
 said in a note. A model name with a version the graph does not hold ("Stable Diffusion
 3") is an unknown name, never the model it starts with. The words no stage of the parse
 used are sorted into unknown names (reported with the closest known names), words of the
-text cells (a text condition) and words not understood (:func:`rest_of`).
+text cells (a text condition) and words not understood (:mod:`kg.ask.account`).
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ import difflib
 import re
 from dataclasses import dataclass
 
-from ..lexicon import STOPWORDS, Entity, normal, tokens
+from ..lexicon import Entity, normal, tokens
 from ..linking import Mention, keep_person, link
-from .tokens import ATTACK_CUE, ENTITY_PREP, GENERIC, Tok, has_defense, name_like, rx, tokenise
+from .tokens import ATTACK_CUE, Tok, has_defense, rx, tokenise
 
 KIND_NOUNS = {"threat": "threats", "knowledge": "knowledge levels", "model": "models",
               "method": "defense methods", "paper": "papers", "author": "authors",
@@ -91,11 +91,19 @@ def _versioned(toks: list[Tok], mentions: list[Mention]) -> list[tuple[int, int]
     versioned: list[tuple[int, int]] = []
     for i, t in enumerate(toks[1:], 1):
         prev = toks[i - 1]
-        if prev.mention is not None and t.mention is None and \
-                mentions[prev.mention].entity.kind == "model" and t.start - prev.end <= 1 and (
-                t.norm.isdigit() or t.norm in _VERSION_WORDS or re.fullmatch(r"v\d+", t.norm)):
-            m = mentions[prev.mention]
-            versioned.append((m.start, t.end))
+        if prev.mention is None or t.mention is not None or t.start - prev.end > 1 or \
+                mentions[prev.mention].entity.kind not in ("model", "method"):
+            continue
+        nxt = toks[i + 1] if i + 1 < len(toks) else None
+        vee = t.norm in ("v", "version") and nxt is not None and nxt.norm.isdigit()
+        if t.norm.isdigit() or t.norm in _VERSION_WORDS or vee:
+            end = (nxt.end if vee else t.end)
+            j = i + (2 if vee else 1)  # "v1.6": the decimals too
+            while j < len(toks) and toks[j].norm.isdigit() and \
+                    toks[j - 1].end < toks[j].start and toks[j - 1].end + 1 == toks[j].start:
+                end = toks[j].end
+                j += 1
+            versioned.append((mentions[prev.mention].start, end))
     return versioned
 
 
@@ -188,72 +196,6 @@ def closest(lex, text: str) -> list[str]:
     by_lower = {f.lower(): f for f in forms}
     close = difflib.get_close_matches(text.lower(), list(by_lower), n=3, cutoff=0.4)
     return [by_lower[c] for c in close]
-
-
-@dataclass
-class Rest:
-    """The words no stage used, sorted: token indexes of each unknown name, the words of the
-    text cells (with their token index), and the words not understood."""
-
-    unknown: list[list[int]]
-    text_words: list[tuple[int, str]]
-    leftover: list[int]
-
-
-def rest_of(toks: list[Tok], used: set[int], vocab: frozenset[str],
-            explicit_field: bool) -> Rest:
-    """Sort the words of the question that no stage ``used``: a word the text cells do not
-    hold that looks like a name, or any strange word after a preposition that introduces a
-    name ("against prompt injection"), is part of an unknown name; a word of the cells is a
-    text word; any other content word is not understood."""
-    rest = Rest([], [], [])
-    unknown = rest.unknown
-    for i, t in enumerate(toks):
-        w = t.norm
-        if i in used or w in STOPWORDS or t.mention is not None or w.isdigit():
-            continue
-        prev = next((toks[j] for j in range(i - 1, -1, -1) if toks[j].norm not in
-                     ("the", "a", "an")), None)
-        after_prep = prev is not None and prev.norm in ENTITY_PREP and prev.mention is None
-        run_ = [j for j in range(i, len(toks)) if j not in used and toks[j].mention is None
-                and toks[j].norm not in STOPWORDS]
-        run_ = run_[:next((k for k, j in enumerate(run_) if j != i + k), len(run_))]
-        strange = [j for j in run_ if toks[j].norm not in vocab and toks[j].norm not in GENERIC
-                   and not toks[j].norm.isdigit()]
-        if w not in vocab and name_like(t, i == 0) or (after_prep and strange
-                                                         and w not in GENERIC):
-            # a name the graph does not hold: "Imagen", "against prompt injection"
-            if unknown and unknown[-1][-1] == i - 1:
-                unknown[-1].append(i)
-            else:
-                unknown.append([i])
-            continue
-        if (w in GENERIC and not (explicit_field and w in vocab)) or len(w) <= 2:
-            continue
-        if w in vocab:
-            rest.text_words.append((i, w))
-        else:
-            rest.leftover.append(i)
-    _extend_unknown(toks, rest)
-    return rest
-
-
-def _extend_unknown(toks: list[Tok], rest: Rest) -> None:
-    """A word right after an unknown name continues it ("prompt injection"), and so do a
-    number joined to it ("GPT-4") and "et al." ("Smith et al.")."""
-    for i in list(rest.leftover):
-        for grp in rest.unknown:
-            if grp[-1] == i - 1:
-                grp.append(i)
-                rest.leftover.remove(i)
-                break
-    for grp in rest.unknown:
-        while grp[-1] + 1 < len(toks) and toks[grp[-1] + 1].norm.isdigit() and \
-                toks[grp[-1] + 1].start - toks[grp[-1]].end <= 1:
-            grp.append(grp[-1] + 1)
-        j = grp[-1]
-        if j + 2 < len(toks) and toks[j + 1].norm == "et" and toks[j + 2].norm == "al":
-            grp += [j + 1, j + 2]
 
 
 def not_in_graph(q: str, lex, toks: list[Tok], versioned: list[tuple[int, int]],

@@ -12,18 +12,26 @@ from __future__ import annotations
 
 from ..errors import NotApplicable
 from ..lexicon_cache import lexicon
-from ..query import Cond, Form, context, describe, run
+from ..query import Cond, Form, context, describe, run, why_empty
 from ..stores.base import Store
-from .answer import Answer, answer_item, noun, row_noun, unattached_answer
+from .account import determiners, preamble, rest_of, strange_chars
+from .answer import (
+    Answer,
+    answer_attribute,
+    answer_item,
+    attribute_parse,
+    blocked_answer,
+    noun,
+    row_noun,
+    unattached_answer,
+)
+from .attribute import attribute_cue
 from .conditions import (
     code_condition,
     entity_conditions,
-    explicit_field,
     knowledge_followers,
     negation,
     t2i_condition,
-    text_condition,
-    text_field,
     unattached,
     undefended,
     year_conditions,
@@ -31,7 +39,8 @@ from .conditions import (
 )
 from .form import Parse, parts_of, shape_of, target_of
 from .gaps import answer_gaps, gap_parse
-from .mentions import Names, not_in_graph, read_names, rest_of
+from .mentions import Names, not_in_graph, read_names
+from .text import text_conditions
 from .tokens import GAP_CUE, check_question, text_vocabulary
 
 #: Rows an answer lists (its total is counted apart, up to COUNT_CAP): at 100k papers a
@@ -47,12 +56,18 @@ def parse(store: Store, question: str) -> Parse:
     names = read_names(q, lex)
     if GAP_CUE.search(q):
         return gap_parse(q, lex, names, text_vocabulary(store))
-    return _query_parse(q, lex, names, text_vocabulary(store))
+    cue = attribute_cue(q, names.toks, {m.entity.kind for m in names.mentions})
+    if cue is None:
+        return _query_parse(q, lex, names, text_vocabulary(store))
+    p = _query_parse(q, lex, names, text_vocabulary(store), cue[1])
+    return attribute_parse(p, cue[0])
 
 
-def _query_parse(q: str, lex, names: Names, vocab: frozenset[str]) -> Parse:
+def _query_parse(q: str, lex, names: Names, vocab: frozenset[str],
+                 extra_used: set[int] | frozenset[int] = frozenset()) -> Parse:
     """The stages of a question that selects rows, each on the tokens and what the stages
-    before it found; the words no stage used are sorted last."""
+    before it found; every word is then consumed, a function word, or reported
+    (:mod:`kg.ask.account`)."""
     toks, mentions = names.toks, names.mentions
     words = [t.norm for t in toks]
     years = years_of(q, toks)
@@ -65,19 +80,25 @@ def _query_parse(q: str, lex, names: Names, vocab: frozenset[str]) -> Parse:
     parts = parts_of(q, target, shape, no_defense)
     named, named_kinds = entity_conditions(q, toks, mentions, neg.at, names.same)
     t2i = t2i_condition(q, toks, named_kinds)
-    field_, field_used = text_field(words, shape.target)
     used = ({i for i, t in enumerate(toks) if t.mention is not None} | year_tok | neg.cues
             | code.used | no_defense_used | target.used | shape.used | named.used | t2i.used
-            | field_used | knowledge_followers(toks, mentions))
-    rest = rest_of(toks, used, vocab, explicit_field(words))
+            | knowledge_followers(toks, mentions) | preamble(q, toks)
+            | {i for i, t in enumerate(toks) for a, b in names.versioned if a <= t.start < b}
+            | set(extra_used))
+    text = text_conditions(q, toks, used, shape.target, neg.at)
+    used |= text.used | determiners(toks, target.used)
+    rest = rest_of(toks, used, vocab)
     conds = (code.conds + ([Cond("defended", negated=True)] if no_defense else [])
-             + named.conds + year_conditions(years, neg.at) + t2i.conds
-             + text_condition(rest.text_words, field_, neg.at))
+             + named.conds + year_conditions(years, neg.at) + t2i.conds + text.conds)
+    negated_rest = [i for i in rest.leftover + rest.blocking if i in neg.at]
     return Parse(Form(shape.target, tuple(conds), shape.agg, parts), mentions,
-                 [toks[i].text for i in rest.leftover],
+                 [toks[i].text for i in sorted(rest.leftover + rest.blocking)]
+                 + strange_chars(q),
                  not_in_graph(q, lex, toks, names.versioned, rest.unknown),
-                 asks_count=shape.asks_count, unattached=unattached(q, toks, neg.dangling),
-                 notes=names.notes)
+                 asks_count=shape.asks_count,
+                 unattached=unattached(q, toks, neg.dangling)
+                 + [toks[i].text for i in negated_rest],
+                 notes=names.notes, blocking=[toks[i].text for i in rest.blocking])
 
 
 def ask(store: Store, question: str, search=None) -> Answer:
@@ -98,10 +119,14 @@ def ask(store: Store, question: str, search=None) -> Answer:
         return a
     if p.gaps:
         return answer_gaps(store, q, p)
+    if p.attribute and not p.unattached and not p.blocking:
+        return answer_attribute(store, q, p)
     form = p.form
     assert form is not None
     if p.unattached:
         return unattached_answer(q, p, describe(form), form.as_dict())
+    if p.blocking:
+        return blocked_answer(q, p, describe(form, context(store).tree), form.as_dict())
     if not form.conds and form.agg is None and not p.mentions and p.not_understood:
         return _fallback(q, p, search, "no word of the question names a threat, attacker "
                          "knowledge, model, defense method or paper of the graph",
@@ -144,6 +169,8 @@ def _run(store: Store, q: str, p: Parse, form: Form) -> Answer:
         n = answers[0]["n"]
         msgs.append(f"{', '.join(x['label'] for x in answers)}: {n} "
                     f"{row_noun(form, n)}")
+    if not answers and form.conds:
+        msgs.append(f"no answer: {why_empty(store, form)}")
     if p.not_understood:
         msgs.append("not understood (not used): " + ", ".join(repr(w) for w in p.not_understood))
     msgs += res.not_applied

@@ -32,12 +32,14 @@ with the reason. Values reach the query only as RDF terms written by
 text shown is exactly the text run, and it runs unchanged through ``kg sparql``.
 """
 
+from .attribute import ATTRIBUTES, Values, attribute
 from .compiler import Compiled, Context, applicable_parts, compile_form, context
 from .counts import bounded_count, summary_cell, summary_grouped
 from .form import AGGREGATES, KINDS, TARGETS, Agg, Cond, Form, Term, describe, render_cond
-from .result import ROW_CAP, Result, row_ids, run
+from .result import ROW_CAP, Result, row_ids, run, why_empty
 
-__all__ = ["AGGREGATES", "Agg", "Compiled", "Cond", "Context", "Form", "KINDS", "ROW_CAP",
+__all__ = ["AGGREGATES", "ATTRIBUTES", "Agg", "Compiled", "Cond", "Context", "Form", "KINDS",
+           "ROW_CAP", "Values", "attribute",
            "Result", "TARGETS", "Term", "applicable_parts", "bounded_count", "compile_form",
            "context", "describe", "summary_cell", "summary_grouped", "render_cond", "row_ids",
-           "run"]
+           "run", "why_empty"]

@@ -128,7 +128,8 @@ def _cond_lines(c: Cond, r: str, part: str, ctx: Context, v: _Vars) -> list[str]
                     if (lo is None or year >= lo) and (hi is None or year <= hi)]
             return [f"{r} rd:fromPaper {p} .", f"{p} rd:publicationYear {y} .",
                     f"VALUES {y} {{ " + " ".join(sparql_term(t) for t in held) + " }"
-                    if held else "FILTER(false)"]  # (rdflib cannot read an empty VALUES)
+                    if held else f"FILTER({y} != {y})"]  # no year in range: no row (rdflib
+            # cannot read an empty VALUES, and it ignores a constant FILTER(false) in a UNION)
         if lo is not None:
             tests.append(f"{y} >= {sparql_term(Literal(lo))}")
         if hi is not None:

@@ -11,10 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..coverage import summary
+from ..errors import NotApplicable
 from ..stores.base import Store, select_values
 from .compiler import compile_form, context, why_not
 from .counts import bounded_count, summary_count, summary_grouped
-from .form import ANSWER_TYPE, PART_NOUN, Form, describe, render_cond
+from .form import ANSWER_TYPE, PART_NOUN, TARGET_NOUN, Form, describe, render_cond
 
 #: Rows a listing returns; past it the total comes from a COUNT query.
 ROW_CAP = 1000
@@ -95,3 +96,27 @@ def row_ids(result: Result) -> list[str]:
     """The rows an answer rests on (listing results), in first-seen order."""
     return list(dict.fromkeys(r for item in result.items for r in item.get("rows", ())))
 
+
+
+def why_empty(store: Store, form: Form) -> str:
+    """Why a form's answer is empty, in words: each positive condition that matches no row
+    of the target on its own ("no papers in the graph have year = 2019"), else that no item
+    meets the conditions together. A condition that matches nothing stays a condition: the
+    answer is empty, never the rows without it."""
+    ctx = context(store)
+    alone = [c for c in form.conds if not c.negated]
+    empty = []
+    for c in alone:
+        try:
+            probe = run(store, Form(form.target, (c,), None, form.parts), cap=1)
+        except NotApplicable as e:
+            empty.append(f"{render_cond(c, ctx.tree)} ({e})")
+            continue
+        if not probe.items:
+            empty.append(render_cond(c, ctx.tree))
+    noun = TARGET_NOUN[form.target]
+    if empty:
+        return "; ".join(f"no {noun} in the graph match {c}" for c in empty)
+    if len(form.conds) > 1:
+        return f"no {noun} in the graph meet these conditions together"
+    return f"no {noun} in the graph match this"

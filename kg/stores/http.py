@@ -12,6 +12,7 @@ import functools
 import http.client
 import io
 import socket
+import ssl
 import time
 import urllib.request
 
@@ -121,9 +122,16 @@ class _DeadlineHTTP(urllib.request.HTTPHandler):
         return self.do_open(functools.partial(_DeadlineConnection, deadline=self._deadline), req)
 
 
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """The default TLS context, made once per process (loading the CA certificates takes
+    ~0.1 s; a context is safe to share between threads)."""
+    return ssl.create_default_context()
+
+
 class _DeadlineHTTPS(urllib.request.HTTPSHandler):
     def __init__(self, deadline: float) -> None:
-        super().__init__()
+        super().__init__(context=_tls_context())
         self._deadline = deadline
 
     def https_open(self, req):
@@ -132,7 +140,10 @@ class _DeadlineHTTPS(urllib.request.HTTPSHandler):
 
 
 
-def opener(deadline: float) -> urllib.request.OpenerDirector:
+def opener(deadline: float, *handlers: urllib.request.BaseHandler
+           ) -> urllib.request.OpenerDirector:
     """A urllib opener whose http and https connections end by ``deadline``
-    (time.monotonic), redirects included."""
-    return urllib.request.build_opener(_DeadlineHTTP(deadline), _DeadlineHTTPS(deadline))
+    (time.monotonic), redirects included; ``handlers`` are added (e.g. one that records
+    the redirects)."""
+    return urllib.request.build_opener(_DeadlineHTTP(deadline), _DeadlineHTTPS(deadline),
+                                       *handlers)

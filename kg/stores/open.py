@@ -90,6 +90,15 @@ def _memory_store(source: Path) -> MemoryStore:
     return MemoryStore(graph_from_files(source))
 
 
+_MEMORY_STORES = _memory_store  # the cache itself (a test may wrap the function)
+
+
+def forget_memory_stores() -> None:
+    """Drop the memory stores made so far: after a rebuild, the next open reads the new
+    build (the app's Add a paper page, once it has written and rebuilt)."""
+    _MEMORY_STORES.cache_clear()
+
+
 _OX_HANDLES: dict[Path, OxigraphStore] = {}
 
 

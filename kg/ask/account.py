@@ -1,0 +1,161 @@
+"""Every word of a question accounted for: consumed by a stage of the parse, a word of the
+one closed list of function words (:data:`FUNCTION_WORDS`), or reported.
+
+The words no stage used are sorted (:func:`rest_of`): a word that looks like a name, or a
+strange word after a preposition that introduces a name ("against prompt injection"), is
+part of an unknown name (reported as not in the graph with the closest known names); a
+number or a comparison / quantifier word (:data:`CRITICAL`: more, at least, every, all,
+only, most …) that no rule consumed is a *blocking* word — the question is not answered
+confidently, since an answer without it answers a different question; any other word is
+listed as not understood and the answer says so. Leftover words never become text
+conditions: those come only from explicit phrasing (:mod:`kg.ask.text`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..lexicon import STOPWORDS, tokens
+from .tokens import ENTITY_PREP, GENERIC, NUMBERS, TARGET_NOUN, Tok, name_like, rx
+
+
+def _norms(text: str) -> set[str]:
+    return {t for t, _, _ in tokens(text)}
+
+
+#: Numbers in words and comparison / quantifier words: never dropped unsaid.
+CRITICAL = _norms("""
+more most fewer fewest less least every each all only both either than over under above
+below exactly top bottom highest lowest largest biggest smallest maximum minimum majority
+multiple several single first last same different always twice half none
+""") | set(NUMBERS)
+
+#: Politeness and preamble: words that carry no part of what is asked.
+CHAT = _norms("""
+hi hello hey there wondering wonder curious know knew like would could can please thanks
+thank quick question tell interested want wanted help really actually kindly anyone someone
+somebody im am looking look see check idea ok okay well hmm um currently right now here
+just let us s t ve ll re d m nt i me my mine you your yours we our ours us one's its
+something anything everything stuff thing things kind sort info information details detail
+basically simply guys folks dear again also he she him her his hers they them their theirs
+""")
+
+#: The one closed list of function words: a word of it needs no rule and is never
+#: reported. Comparison and quantifier words are not in it (they must be consumed).
+FUNCTION_WORDS = frozenset((_norms(" ".join(STOPWORDS)) | STOPWORDS | GENERIC | CHAT) - CRITICAL)
+
+#: Preamble phrases whose words are all consumed ("first of all", "by the way").
+PREAMBLE = rx(r"\bfirst(ly)? of all\b|\bby the way\b|\bout of curiosity\b|"
+              r"\bif (you|possible)\b[^,?]*,|\bi('d| would) (like|love) to (know|see)\b|"
+              r"\b(can|could) you (please )?(tell|show|give|list) me\b|\bfor my\b[^,?]*,")
+
+
+def preamble(q: str, toks: list[Tok]) -> set[int]:
+    """The tokens of the question's preamble phrases."""
+    spans = [(m.start(), m.end()) for m in PREAMBLE.finditer(q)]
+    return {i for i, t in enumerate(toks) if any(a <= t.start < b for a, b in spans)}
+
+
+def determiners(toks: list[Tok], target_used: set[int]) -> set[int]:
+    """"all attacks", "every paper", "each of the threats", "list all the models": a
+    quantifier that only says the whole target is listed (no condition, no group)."""
+    out = set()
+    for i, t in enumerate(toks):
+        if t.norm not in ("all", "every", "any", "each") or t.mention is not None:
+            continue
+        j = i + 1
+        while j < len(toks) and toks[j].norm in ("the", "of", "these", "those", "known"):
+            j += 1
+        if j < len(toks) and (j in target_used or TARGET_NOUN.get(toks[j].norm)):
+            out.update(range(i, j))
+    return out
+
+
+@dataclass
+class Rest:
+    """The words no stage used, sorted: token indexes of each unknown name, the blocking
+    words (numbers, comparison words) and the other words not understood."""
+
+    unknown: list[list[int]] = field(default_factory=list)
+    blocking: list[int] = field(default_factory=list)
+    leftover: list[int] = field(default_factory=list)
+
+
+def is_number(t: Tok) -> bool:
+    return t.norm.isdigit() or t.norm in NUMBERS
+
+
+def rest_of(toks: list[Tok], used: set[int], vocab: frozenset[str]) -> Rest:
+    """Sort the words of the question that no stage ``used`` (see the module's rule)."""
+    rest = Rest()
+    for i, t in enumerate(toks):
+        w = t.norm
+        if i in used or t.mention is not None:
+            continue
+        if t.text.lower() == "ones":  # "black-box ones": a pronoun
+            continue
+        if is_number(t) or w in CRITICAL:
+            rest.blocking.append(i)
+            continue
+        if w in FUNCTION_WORDS:
+            continue
+        if w not in vocab and name_like(t, i == 0) or _after_prep(toks, used, vocab, i):
+            if rest.unknown and rest.unknown[-1][-1] == i - 1:
+                rest.unknown[-1].append(i)
+            else:
+                rest.unknown.append([i])
+            continue
+        rest.leftover.append(i)
+    _extend_unknown(toks, rest)
+    return rest
+
+
+def _after_prep(toks: list[Tok], used: set[int], vocab: frozenset[str], i: int) -> bool:
+    """A strange word (no cell holds it, not a function word) right after a preposition
+    that introduces a name: "against prompt injection"."""
+    prev = next((toks[j] for j in range(i - 1, -1, -1) if toks[j].norm not in
+                 ("the", "a", "an")), None)
+    if prev is None or prev.norm not in ENTITY_PREP or prev.mention is not None:
+        return False
+    run_ = [j for j in range(i, len(toks)) if j not in used and toks[j].mention is None
+            and toks[j].norm not in STOPWORDS]
+    run_ = run_[:next((k for k, j in enumerate(run_) if j != i + k), len(run_))]
+    return any(toks[j].norm not in vocab and toks[j].norm not in FUNCTION_WORDS
+               and not is_number(toks[j]) and toks[j].norm not in CRITICAL for j in run_)
+
+
+def _extend_unknown(toks: list[Tok], rest: Rest) -> None:
+    """A word right after an unknown name continues it ("prompt injection"), and so do a
+    number joined to it ("GPT-4") and "et al." ("Smith et al.")."""
+    for i in list(rest.leftover):
+        for grp in rest.unknown:
+            if grp[-1] == i - 1:
+                grp.append(i)
+                rest.leftover.remove(i)
+                break
+    for grp in rest.unknown:
+        while grp[-1] + 1 < len(toks) and toks[grp[-1] + 1].norm.isdigit() and \
+                toks[grp[-1] + 1].start - toks[grp[-1]].end <= 1:
+            grp.append(grp[-1] + 1)
+            if grp[-1] in rest.blocking:
+                rest.blocking.remove(grp[-1])
+        j = grp[-1]
+        if j + 2 < len(toks) and toks[j + 1].norm == "et" and toks[j + 2].norm == "al":
+            grp += [j + 1, j + 2]
+
+
+def words_of(q: str, toks: list[Tok], idx: list[int]) -> list[str]:
+    """The question's own words at token indexes ``idx`` (a number with its decimals)."""
+    out: list[str] = []
+    for i in sorted(idx):
+        out.append(q[toks[i].start:toks[i].end])
+    return out
+
+
+def strange_chars(q: str) -> list[str]:
+    """Characters that are neither letters, digits, spaces nor common punctuation
+    ("∑", "🙂", control characters): reported, never silently ignored."""
+    return list(dict.fromkeys(ch for ch in q if not (ch.isalnum() or ch.isspace()
+                                                      or re.match(r"[-'\".,;:!?()/&+%*]", ch)
+                                                      or ch in "“”‘’–—")))
