@@ -1,6 +1,7 @@
 """Ask & search: one box. The answer table, how the question was understood, the SPARQL
 that ran (copyable) and the semantic-search hits."""
 
+import links
 import resources
 import streamlit as st
 
@@ -33,11 +34,18 @@ def _example() -> None:
         st.session_state["ask_q"] = pick
 
 
+linked = links.first(links.incoming("ask"), "q")
+if linked and len(linked) > 2000:
+    links.refuse("q", linked[:40] + "…", "a question of at most 2000 characters")
+elif linked:
+    st.session_state["ask_q"] = linked
+
 st.pills("Examples", EXAMPLES, key="ask_example", on_change=_example)
 with st.form("ask_form"):
     question = st.text_input("Question or search words", key="ask_q", max_chars=2000,
                              placeholder="e.g. which defenses protect against MIA on SD?")
     st.form_submit_button("Ask", type="primary", icon=":material/search:")
+links.share("ask", {"q": (question or "").strip()})
 
 if not question or not question.strip():
     st.info("Type a question, or pick an example above.")

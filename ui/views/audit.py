@@ -1,6 +1,7 @@
 """Model audit: pick a model and the access it exposes, read its exposure report (kg
 profile), download it as Markdown, HTML or PDF — the same bytes the CLI writes."""
 
+import links
 import resources
 import streamlit as st
 
@@ -25,12 +26,20 @@ def _rendered(setting: str, model: str, access: tuple, fine_tuned: bool, fmt: st
 
 levels = app_audit.access_levels()
 models = resources.type_labels("Target model")
+linked = links.incoming("audit")
+if (linked_model := links.pick(linked, "model", models, "a target model of the graph")):
+    st.session_state["audit_model"] = linked_model
+if (linked_access := links.pick_all(linked, "access", levels, "an access level")):
+    st.session_state["audit_access"] = linked_access
+if (tuned := links.first(linked, "fine_tuned")) is not None:
+    st.session_state["audit_fine_tuned"] = tuned.lower() in links.TRUE
 c1, c2, c3 = st.columns([2, 2, 1])
 model = c1.selectbox("Model", models, index=None, key="audit_model",
                      placeholder="Pick the audited model")
 access = c2.multiselect("Access the model exposes", list(levels), key="audit_access",
                         format_func=lambda a: f"{a} — {levels[a].label}")
 fine_tuned = c3.checkbox("Fine-tuned", key="audit_fine_tuned")
+links.share("audit", {"model": model, "access": access, "fine_tuned": "1" if fine_tuned else None})
 if not model or not access:
     st.info("Pick a model and at least one access level to read its exposure report.")
     st.stop()

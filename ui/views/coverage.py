@@ -3,6 +3,7 @@ method); selecting a cell lists its attacks and defenses with links, effectivene
 limitations."""
 
 import altair as alt
+import links
 import resources
 import streamlit as st
 
@@ -15,6 +16,11 @@ st.caption("Which attacks and which defense evaluations the survey reports for e
            "no defense: a gap.")
 
 VIEWS = {"Target model": "model", "Attacker knowledge": "knowledge", "Defense method": "defense"}
+linked = links.incoming("coverage")
+if (by_param := links.pick(linked, "by", list(VIEWS.values()), "model, knowledge or defense")):
+    st.session_state["cov_view"] = next(k for k, v in VIEWS.items() if v == by_param)
+if (level_param := links.pick(linked, "level", ["model", "family"], "model or family")):
+    st.session_state["cov_level"] = level_param
 # the columns control on a row of its own: its three names fit in full
 view = st.segmented_control("Columns", list(VIEWS), default="Target model", key="cov_view",
                             required=True)
@@ -78,13 +84,19 @@ if picked and picked != st.session_state.get(f"{t_key}_last_click"):
     st.session_state[f"{t_key}_last_click"] = picked
     if picked.get("threat") in table.threats and picked.get("column") in table.columns:
         st.session_state[t_key], st.session_state[c_key] = picked["threat"], picked["column"]
+for name, key, options in (("threat", t_key, table.threats), ("column", c_key, table.columns)):
+    if (value := links.pick(linked, name, options, f"a {name} of this map")):
+        st.session_state[key] = value
 if t_key not in st.session_state and table.cells:
     first = max(table.cells, key=lambda c: (c["attacks"] + c["defenses"], c["threat"]))
-    st.session_state[t_key], st.session_state[c_key] = first["threat"], first["column"]
+    st.session_state[t_key] = first["threat"]
+    st.session_state.setdefault(c_key, first["column"])  # a link may have named the column
 
 s1, s2 = st.columns(2)
 threat = s1.selectbox("Threat", table.threats, key=t_key)
 column = s2.selectbox(app_coverage.COVERAGE_VIEWS[by].capitalize(), table.columns, key=c_key)
+links.share("coverage", {"by": by, "level": level if by == "model" else None,
+                         "threat": threat, "column": column})
 if not threat or not column:
     st.info("Click a cell of the map, or pick a threat and a column.")
     st.stop()

@@ -1,6 +1,7 @@
 """Entity pages: everything about one paper / attack / defense / method / threat / model,
 with provenance back to the survey row (or the curated entry) each fact came from."""
 
+import links
 import resources
 import streamlit as st
 
@@ -9,7 +10,7 @@ from kg.app.names import KGError
 
 st.title("Entity")
 
-wanted = st.query_params.get("node", "")
+wanted = links.current("entity", "node")  # the URL is this page's state: read every run
 current = None
 if wanted:
     try:  # a short name, an IRI or a label (bounded lookups)
@@ -25,7 +26,7 @@ with c2:
         placeholder="Pick a paper, attack, method, threat, model…")
 if choice and choice != current:
     current = choice
-    st.query_params["node"] = choice
+links.share("entity", {"node": current})
 
 if current is None:
     st.info("Pick a node above, or follow a link from another page.")

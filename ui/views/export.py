@@ -2,6 +2,7 @@
 every export format: BibTeX, LaTeX, related-work paragraphs, Markdown, CSV, DOT/SVG/PDF,
 Mermaid, GraphML, Turtle, JSON-LD."""
 
+import links
 import resources
 import streamlit as st
 
@@ -18,6 +19,23 @@ if preset:
     for key, values in preset.items():
         st.session_state[f"export_{key}"] = values
 
+# the URL's parameter -> the picker's key (labels: any spelling the resolver knows; an
+# unknown one is said by the view below)
+PICKERS = {"threat": "export_threats", "knowledge": "export_knowledge",
+           "model": "export_models", "method": "export_methods", "author": "export_authors",
+           "venue": "export_venues"}
+PARTS = ["all", "attacks", "defenses"]
+linked = links.incoming("export")
+for name, key in PICKERS.items():
+    if linked.get(name):
+        st.session_state[key] = list(dict.fromkeys(v.strip() for v in linked[name]))
+if (linked_years := links.first(linked, "years")):
+    st.session_state["export_years"] = linked_years
+if (linked_part := links.pick(linked, "rows", PARTS, "all, attacks or defenses")):
+    st.session_state["export_part"] = linked_part
+if (linked_format := links.pick(linked, "format", list(app_export.FORMATS), "an export format")):
+    st.session_state["export_format"] = linked_format
+
 # each picker reads at most kg.app.names.PICKER_MAX labels (a large type is searched as you type)
 c1, c2 = st.columns(2)
 threats = resources.labels_picker("Threats", "Threat category", "export_threats", c1)
@@ -32,7 +50,13 @@ venues = resources.labels_picker("Venues", "Venue", "export_venues", c4)
 years = c5.text_input("Years", key="export_years", placeholder="2023, 2023-2024, 2024-",
                       help="Publication year: 2023, a range 2023-2024, 2024- (from 2024) or "
                            "-2023 (up to 2023).")
-part = st.radio("Rows", ["all", "attacks", "defenses"], horizontal=True, key="export_part")
+part = st.radio("Rows", PARTS, horizontal=True, key="export_part")
+
+chosen_format = st.session_state.get("export_format") or "bibtex"  # its picker is below
+links.share("export", {"threat": threats, "knowledge": knowledge, "model": models,
+                       "method": methods, "author": authors, "venue": venues,
+                       "years": years.strip(), "rows": None if part == "all" else part,
+                       "format": None if chosen_format == "bibtex" else chosen_format})
 
 refused = app_export.export_limit(resources.paper_count(),
                                filtered=bool(threats or knowledge or models or methods

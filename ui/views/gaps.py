@@ -1,6 +1,7 @@
 """Gaps: where the survey has attacks but nothing defends — typed, with the reason and the
 evidence (survey cells, derived links); filter by threat, model and knowledge."""
 
+import links
 import resources
 import streamlit as st
 
@@ -24,18 +25,30 @@ for col, t in zip(cols, types, strict=False):
     col.metric(t, counts[t])
 
 ANY = "any"
+OPTIONS = {"threat": sorted({g.threat for g in gaps if g.threat}),
+           "model": sorted({g.model for g in gaps if g.model}),
+           "knowledge": sorted({g.knowledge for g in gaps if g.knowledge}),
+           "level": ["model", "family", "both"]}
+linked = links.incoming("gaps")
+if (linked_types := links.pick_all(linked, "type", types, "a gap type here")):
+    st.session_state["gap_types"] = linked_types
+for name, options in OPTIONS.items():
+    if (value := links.pick(linked, name, options, f"a {name} with a gap")):
+        st.session_state[f"gap_{name}"] = value
 # the gap types on a row of their own, wide enough for every name in full
 chosen_types = st.multiselect("Gap type", types, default=types, key="gap_types")
 f2, f3, f4 = st.columns(3)
-threat = f2.selectbox("Threat", [ANY, *sorted({g.threat for g in gaps if g.threat})],
-                      key="gap_threat")
-model = f3.selectbox("Model / family", [ANY, *sorted({g.model for g in gaps if g.model})],
-                     key="gap_model")
-knowledge = f4.selectbox("Attacker knowledge",
-                         [ANY, *sorted({g.knowledge for g in gaps if g.knowledge})],
+threat = f2.selectbox("Threat", [ANY, *OPTIONS["threat"]], key="gap_threat")
+model = f3.selectbox("Model / family", [ANY, *OPTIONS["model"]], key="gap_model")
+knowledge = f4.selectbox("Attacker knowledge", [ANY, *OPTIONS["knowledge"]],
                          key="gap_knowledge")
-level = st.segmented_control("Model gaps at", ["model", "family", "both"], default="both",
+level = st.segmented_control("Model gaps at", OPTIONS["level"], default="both",
                              required=True, key="gap_level") or "both"
+links.share("gaps", {"type": chosen_types if set(chosen_types) != set(types) else None,
+                     "threat": None if threat == ANY else threat,
+                     "model": None if model == ANY else model,
+                     "knowledge": None if knowledge == ANY else knowledge,
+                     "level": None if level == "both" else level})
 
 shown = [g for g in gaps
          if g.type in chosen_types

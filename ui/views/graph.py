@@ -2,6 +2,7 @@
 type filter; clicking a node opens its entity page."""
 
 import altair as alt
+import links
 import resources
 import streamlit as st
 
@@ -14,7 +15,7 @@ st.caption("The neighbourhood of a node in the graph (papers, attacks, defense e
            "methods, threats, knowledge levels, models). Click a node to open its page; "
            "dashed edges are derived links (same paper, same threat).")
 
-wanted = st.query_params.get("node", "")
+wanted = links.current("graph", "node")  # the URL is this page's state: read every run
 if wanted:
     try:  # a short name, an IRI or a label (bounded lookups)
         wanted = resources.find_entity(wanted)
@@ -31,8 +32,8 @@ c1, c2, c3 = st.columns([3, 1, 3])
 with c1:
     center = resources.node_picker("Centre node", names.GRAPH_TYPES, default,
                                    "graph") or default
-if center != default:  # the centre is in the URL: a link to this view, kept on reruns
-    st.query_params["node"] = center
+# the centre is in the URL (when not the default): a link to this view, kept on reruns
+links.share("graph", {"node": center if center != default or wanted else None})
 depth = c2.slider("Depth", 1, 3, 1)
 types = c3.multiselect("Show only these types", list(names.GRAPH_TYPES),
                        placeholder="all types")

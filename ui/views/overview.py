@@ -62,7 +62,10 @@ elif changes["empty"]:
     st.caption("The last build changed no paper, attack, defense evaluation or gap.")
 else:
     summary = changes["summary"]
-    st.dataframe([{"what": name, **counts} for name, counts in summary.items()],
-                 hide_index=True, width="stretch")
+    st.dataframe([{"what": name, **counts} for name, counts in summary.items()
+                  if isinstance(counts, dict)], hide_index=True, width="stretch")
+    if summary.get("tasks"):
+        st.warning(f"{summary['tasks']} curation task(s): names the vocabulary does not know "
+                   "(`kg curate` lists them and the command that resolves each).")
     with st.expander("Every change, cell by cell"):
         st.code(changes["text"], language=None)
