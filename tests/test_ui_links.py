@@ -14,7 +14,7 @@ from kg.app import coverage as app_coverage
 from kg.app import export as app_export
 from kg.app import gaps as app_gaps
 from kg.errors import KGError
-from tests.test_app import assert_clean, frames, page_codes, run_page, shown, texts
+from tests.test_app import assert_clean, frames, page_codes, run_page, shown, tables, texts
 
 
 def params(at) -> dict[str, list[str]]:
@@ -125,13 +125,13 @@ def test_gap_filter_from_the_url(store):
     assert at.selectbox(key="gap_threat").value == threat
     assert at.multiselect(key="gap_types").value == [kind]
     assert f"{len(expected)} gap" in [s.value for s in at.subheader][0]
-    assert len(frames(at)[0]) == len(expected)
+    assert len(tables(at)[0]) == len(expected)
     assert_link_is_the_url(at, "gaps")
     at.segmented_control(key="gap_level").set_value("family").run()
     assert params(at)["level"] == ["family"]
     again = round_trip("gaps", at)
     family = [g for g in expected if not g.level or g.level == "family"]
-    assert len(frames(again)[0]) == len(family) if family else not frames(again)
+    assert len(tables(again)[0]) == len(family) if family else not tables(again)
 
 
 # ------------------------------------------------------------------ entity, graph
@@ -150,7 +150,7 @@ def test_graph_link_centres_the_node(store):
     assert_clean(at)
     assert params(at) == {"node": ["rdi:method-dp-sgd"]}
     assert_link_is_the_url(at, "graph")
-    assert "DP-SGD" in set(frames(at)[0]["label"])
+    assert "DP-SGD" in set(frames(at)[0]["name"])
 
 
 # ------------------------------------------------------------------ audit
