@@ -137,5 +137,10 @@ class BusyError(KGError):
     written."""
 
 
+class WriteError(KGError, OSError):
+    """A file could not be written (disk full, read-only file system, no permission): one
+    line naming the path and saying that nothing was changed."""
+
+
 class ReleaseError(KGError, ValueError):
     """A dataset release that cannot be written or does not verify; names the file."""

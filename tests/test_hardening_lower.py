@@ -4,6 +4,8 @@ of a file holding no paper refused unless --force, the store left as it was."""
 
 from __future__ import annotations
 
+import errno
+
 import pytest
 
 from kg.errors import SourceError
@@ -84,3 +86,44 @@ def test_kg_load_refuses_a_graph_without_papers_unless_forced(kg_cli, loaded, tm
     r = kg_cli("load", "--store", loaded, "--graph", str(f), "--force")
     assert r.exit_code == 0, r.output
     assert _papers(loaded) == 0
+
+
+def _enospc(*a, **k):
+    raise OSError(errno.ENOSPC, "No space left on device", a[-1] if a else None)
+
+
+def test_a_full_disk_in_kg_add_is_one_line_and_changes_nothing(kg_cli, tmp_path, monkeypatch):
+    import kg.files
+
+    d = tmp_path / "additions"
+    d.mkdir()
+    f = d / "mine.yaml"
+    f.write_text("entries: []\n", encoding="utf-8")
+    monkeypatch.setattr(kg.files.os, "replace", _enospc)
+    r = kg_cli(*ADD, "--url", "https://x.org/p", "--code", "none", "--dir", str(d),
+               "--file", "mine.yaml")
+    one_line_error(r, f"cannot write {f}", "No space left on device", "nothing was changed")
+    assert f.read_text(encoding="utf-8") == "entries: []\n"
+    assert sorted(p.name for p in d.iterdir() if not p.name.startswith(".")) == ["mine.yaml"]
+
+
+def test_a_full_disk_in_kg_build_is_one_line_and_keeps_the_build(kg_cli, survey_build, tmp_path,
+                                                                monkeypatch):
+    import kg.snapshot
+    from tests.built import copy_build
+    from tests.test_hardening_data import snapshot
+
+    out = copy_build(survey_build, tmp_path / "out")
+    before = snapshot(out)
+    real = open
+
+    def full(path, mode="r", *a, **k):
+        if "w" in mode and ".stage-" in str(path):
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        return real(path, mode, *a, **k)
+
+    monkeypatch.setattr(kg.snapshot, "open", full, raising=False)
+    r = kg_cli("build", "--build-dir", str(out))
+    one_line_error(r, "cannot write", ".stage-", "No space left on device", "nothing was changed",
+                   "is as it was")
+    assert snapshot(out) == before
