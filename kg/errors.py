@@ -68,7 +68,8 @@ class ValidationError(KGError, ValueError):
 
     def __init__(self, report: str) -> None:
         self.report = report
-        super().__init__("the graph does not conform to the SHACL shapes:\n" + report)
+        sep = "\n" if "\n" in report else " "  # a report of results: one line
+        super().__init__("the graph does not conform to the SHACL shapes:" + sep + report)
 
 
 class SourceChangedError(KGError, ValueError):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import errno
 
 import pytest
+from rdflib.namespace import PROV
 
 from kg.errors import SourceError
 from kg.ingest import parse_survey
@@ -127,3 +128,25 @@ def test_a_full_disk_in_kg_build_is_one_line_and_keeps_the_build(kg_cli, survey_
     one_line_error(r, "cannot write", ".stage-", "No space left on device", "nothing was changed",
                    "is as it was")
     assert snapshot(out) == before
+
+
+def test_a_shacl_failure_names_the_file_and_row(graph):
+    from rdflib import Graph, Literal
+
+    from kg.errors import ValidationError
+    from kg.validate import require_valid
+    from kg.vocab import RD
+
+    g = Graph()
+    for t in graph:
+        g.add(t)
+    attack = sorted(g.subjects(RD.threat, None))[0]
+    row = g.value(attack, PROV.wasDerivedFrom)
+    number = int(g.value(row, RD.rowNumber))
+    g.add((attack, RD.effectiveness, Literal("a second effectiveness")))
+    with pytest.raises(ValidationError) as e:
+        require_valid(g)
+    msg = str(e.value)
+    assert "\n" not in msg
+    assert f"file {SURVEY.relative_to(SURVEY.parents[1])}, attacks table, row {number}:" in msg
+    assert "effectiveness" in msg and "More than 1 values" in msg
