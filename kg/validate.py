@@ -18,7 +18,7 @@ from .errors import ValidationError
 from .vocab import RD
 
 #: Results named one by one in a failure's message; the rest are counted.
-SHOWN_RESULTS = 5
+SHOWN_RESULTS = 10
 
 
 def load_shapes(path: Path | None = None) -> Graph:
@@ -46,7 +46,7 @@ def _where(graph: Graph, node) -> str:
             doc = next((graph.value(d, RD.sourceFile)
                         for d in graph.subjects(RDF.type, RD.SourceDocument)), None)
             return (f"file {doc}, " if doc is not None else "") + str(label or origin)
-    return f"node {node}"
+    return "a node of no survey row or curated entry"
 
 
 def failures(graph: Graph, results: Graph) -> list[str]:
@@ -58,7 +58,12 @@ def failures(graph: Graph, results: Graph) -> list[str]:
         path = results.value(r, SH.resultPath)
         msg = " ".join(str(results.value(r, SH.resultMessage) or "violates a shape").split())
         prop = f" {path.n3(graph.namespace_manager)}" if isinstance(path, URIRef) else ""
-        out.add(f"{_where(graph, node)}:{prop} {msg}")
+        value = results.value(r, SH.value)
+        where = _where(graph, node)
+        if where.startswith("a node of no") and isinstance(value, URIRef):
+            where = _where(graph, value)  # a SPARQL constraint's node is its value
+        shown = f"node {node}" + (f", value {value}" if isinstance(value, URIRef) else "")
+        out.add(f"{where} ({shown}):{prop} {msg}")
     return sorted(out)
 
 

@@ -148,5 +148,6 @@ def test_a_shacl_failure_names_the_file_and_row(graph):
         require_valid(g)
     msg = str(e.value)
     assert "\n" not in msg
-    assert f"file {SURVEY.relative_to(SURVEY.parents[1])}, attacks table, row {number}:" in msg
+    assert f"file {SURVEY.relative_to(SURVEY.parents[1])}, attacks table, row {number} " \
+        f"(node {attack})" in msg
     assert "effectiveness" in msg and "More than 1 values" in msg
