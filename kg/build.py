@@ -13,7 +13,7 @@ from rdflib import RDF, Graph
 from . import settings, snapshot
 from .additions import AdditionReport, load_additions
 from .coverage.counts import SUMMARY_CLASSES
-from .errors import CurationNeeded, SourceChangedError, SourceError
+from .errors import CurationNeeded, KGError, SourceChangedError, SourceError, WriteError
 from .files import atomic_write, display_path
 from .graph import build_graph
 from .ingest import read_survey
@@ -100,8 +100,12 @@ def write_dir_atomically(target: Path, files: dict[str, str | bytes],
             snapshot.fsync_dir(stage)
             version = snapshot.new_version(target, _label(files))
             os.rename(stage, version)
-        except BaseException:
+        except BaseException as e:
             shutil.rmtree(stage, ignore_errors=True)
+            if isinstance(e, OSError) and not isinstance(e, KGError):  # disk full, read-only
+                where = display_path(Path(e.filename)) if e.filename else display_path(target)
+                raise WriteError(f"cannot write {where}: {e.strerror or e}; nothing was "
+                                 f"changed: {display_path(target)} is as it was") from None
             raise
         # build/graph.nt -> current/graph.nt: stable paths, made once, before the switch (a
         # link to a file the old build lacks, previous.nt, dangles until then); plain files

@@ -75,7 +75,8 @@ class ValidationError(KGError, ValueError):
 
     def __init__(self, report: str) -> None:
         self.report = report
-        super().__init__("the graph does not conform to the SHACL shapes:\n" + report)
+        sep = "\n" if "\n" in report else " "  # a report of results: one line
+        super().__init__("the graph does not conform to the SHACL shapes:" + sep + report)
 
 
 class SourceChangedError(KGError, ValueError):
@@ -156,6 +157,11 @@ class AmbiguousNameError(KGError, LookupError):
 class BusyError(KGError):
     """Another writer held a curated file's lock longer than a writer waits; nothing was
     written."""
+
+
+class WriteError(KGError, OSError):
+    """A file could not be written (disk full, read-only file system, no permission): one
+    line naming the path and saying that nothing was changed."""
 
 
 class ReleaseError(KGError, ValueError):

@@ -21,7 +21,7 @@ from pathlib import Path
 import yaml
 
 from . import settings
-from .errors import BusyError, SourceError
+from .errors import BusyError, SourceError, WriteError
 
 #: libyaml's safe loader where PyYAML was built with it (10x faster), else the Python one.
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -81,17 +81,32 @@ def new_file_mode() -> int:
 def replacing(path: Path, prefix: str | None = None, suffix: str = "") -> Iterator[Path]:
     """A temporary file beside ``path`` to write; renamed over ``path`` when the block
     ends without error (readers see the old file or the new one, never a half), removed
-    otherwise. The file gets the normal mode of a new file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=prefix if prefix is not None else f".{path.name}.",
-                               suffix=suffix, dir=path.parent)
-    os.close(fd)
+    otherwise. The file gets the normal mode of a new file. An OS error while writing (disk
+    full, read-only file system, no permission) is a WriteError naming ``path``: nothing
+    was changed."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=prefix if prefix is not None else f".{path.name}.",
+                                   suffix=suffix, dir=path.parent)
+        os.close(fd)
+    except OSError as e:
+        raise _write_error(path, e) from None
     try:
         yield Path(tmp)
         os.chmod(tmp, new_file_mode())
         os.replace(tmp, path)
+    except WriteError:
+        raise
+    except OSError as e:
+        raise _write_error(path, e) from None
     finally:
         Path(tmp).unlink(missing_ok=True)
+
+
+def _write_error(path: Path, e: OSError) -> WriteError:
+    why = e.strerror or str(e)
+    return WriteError(f"cannot write {display_path(path)}: {why}; nothing was changed "
+                      f"({'it is as it was' if path.exists() else 'it was not created'})")
 
 
 def atomic_write(path: Path, text: str | bytes) -> None:

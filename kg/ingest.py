@@ -57,6 +57,21 @@ def collapse(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+#: C0 control characters (but tab, line feed, carriage return), DEL and C1: never text. In a
+#: cell (written, or as an HTML character reference) they would reach terminals (escape
+#: sequences) and LaTeX (which stops on them): refused, naming the cell.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _cell_text(td: Tag, file: str, table: str, row: int, column: str) -> str:
+    raw = td.get_text()
+    bad = _CONTROL.search(raw)
+    if bad:
+        raise SourceError(f"cell has the control character U+{ord(bad.group()):04X}, which is "
+                          "not text (remove it)", file=file, table=table, row=row, column=column)
+    return collapse(raw)
+
+
 def _heading_before(text: str, pos: int) -> str:
     headings = re.findall(r"^#+\s*(.+?)\s*$", text[:pos], flags=re.M)
     return headings[-1] if headings else ""
@@ -125,7 +140,7 @@ def _parse_table(el: Tag, name: str, title: str, file: str) -> Table:
                     file=file, table=name, row=number, column=header)
             cell = Cell(
                 column=header,
-                text=collapse(td.get_text()),
+                text=_cell_text(td, file, name, number, header),
                 links=tuple(_link(a, file, name, number, header)
                             for a in td.find_all("a", href=True)),
                 written_in_row=number,

@@ -47,6 +47,18 @@ class StoredLexicon:
         with self._lock:
             return self._db.execute(sql, args).fetchall()
 
+    def named(self, words: list[str], limit: int) -> list[tuple[Entity, int]]:
+        """(entity, how many of ``words`` its label contains), best first (more words, then
+        shorter labels), at most ``limit``: one scan of the entities table (SQLite's LIKE,
+        case-insensitive), however large the graph. ``words``: letters and digits only."""
+        if not words:
+            return []
+        score = " + ".join("(label LIKE ?)" for _ in words)
+        rows = self._q(f"SELECT iri, kind, label, {score} AS s FROM entities WHERE s > 0 "
+                       "ORDER BY s DESC, length(label), label LIMIT ?",
+                       [f"%{w}%" for w in words] + [limit])
+        return [(Entity(iri, kind, label), s) for iri, kind, label, s in rows]
+
     def hits(self, key: str) -> list[tuple[Entity, str, int]]:
         got = self._hits.get(key)
         if got is None:

@@ -57,14 +57,20 @@ class Loaded:
 
 
 def load(setting: str, *, source: Path | None = None, graph_file: Path | None = None,
-         synthetic: int | None = None, seed: int = 0) -> Loaded:
+         synthetic: int | None = None, seed: int = 0, force: bool = False) -> Loaded:
     """Replace the default graph of the store ``setting`` names by the chosen input (see
-    the module's rule) and store its coverage summary; the store is unchanged on error."""
+    the module's rule) and store its coverage summary; the store is unchanged on error.
+    A ``graph_file`` holding no paper (empty, or another graph) is refused before the
+    switch unless ``force``."""
     store = (MemoryStore(Graph()) if store_kind(setting) == "memory"
              else open_store(setting, check=False))
     done: dict = {}
 
     def summarize_staged(staged, triples: int) -> None:  # on the new graph, before the switch
+        if graph_file is not None and not force and not staged.ask("ASK { ?p a rd:Paper }"):
+            raise KGError(f"file {graph_file}: holds no paper (rd:Paper) in its {triples:,} "
+                          f"triples, so it is not a graph of the survey; nothing was loaded: "
+                          f"{store.name} is unchanged (--force loads it anyway)")
         t = time.perf_counter()
         done["summary"] = materialize(staged, triples=triples)
         done["seconds"] = time.perf_counter() - t

@@ -52,6 +52,7 @@ class Hit:
     type: str
     score: float
     why: str
+    source: str = "semantic search"  # or "name search" (:func:`name_hits`)
 
     def as_dict(self) -> dict:
         return {"iri": self.iri, "label": self.label, "type": self.type,
@@ -278,6 +279,13 @@ class Searcher:
                               progress=progress)
         self.index = build_index(nodes, vectors)
         _vocab_deletions(self.index)  # typo lookups ready before the first query
+        ready = _ready_file(store, cache_dir)
+        if ready is not None:
+            try:
+                ready.parent.mkdir(parents=True, exist_ok=True)
+                ready.write_text(model_id, encoding="utf-8")
+            except OSError:
+                pass  # the app then searches names on a large graph: slower to find, not wrong
 
     def query_vector(self, query: str) -> np.ndarray:
         return np.asarray(self.embed([query]), dtype=np.float32)[0]
@@ -304,6 +312,75 @@ class Searcher:
             else:
                 out.append(m)
         return out
+
+
+#: Above this many papers an answer's fallback (:func:`fallback_hits`) searches node names
+#: (the lexicon written at load), never the embeddings, unless the caller holds a searcher
+#: already: a fresh searcher at 100k papers reads ~300k node texts and their vectors.
+SEMANTIC_FALLBACK_MAX_PAPERS = 2000
+
+#: The question's words a name search uses (the first ones): one scan each of the labels.
+NAME_SEARCH_WORDS = 8
+
+_PAPERS_UP_TO = """SELECT (COUNT(*) AS ?n) WHERE {
+  { SELECT ?p WHERE { ?p a rd:Paper } LIMIT %d } }"""
+
+
+def more_papers_than(store: Store, n: int) -> bool:
+    """Whether ``store`` holds more than ``n`` papers (a count that stops at n + 1)."""
+    rows = select_values(store, _PAPERS_UP_TO % (int(n) + 1))[1]
+    return int(rows[0][0]) > n
+
+
+def name_words(query: str) -> list[str]:
+    """The words a name search looks for: the query's content words (normalised, stemmed)
+    of three characters or more ("et al." is not a name), the first NAME_SEARCH_WORDS."""
+    words = [w for w in content_tokens(query) if len(w) >= 3 or w.isdigit()]
+    return list(dict.fromkeys(words))[:NAME_SEARCH_WORDS]
+
+
+def name_hits(store: Store, query: str, k: int = 5) -> list[Hit]:
+    """The nodes whose names hold the most words of ``query`` (shorter names first), from
+    the store's lexicon (kg.lexicon_cache: written by ``kg load``): bounded by one scan of
+    the names per word, with no model and no embedding, whatever the graph's size."""
+    words = name_words(check_query(query))
+    lex = lexicon(store)
+    if isinstance(lex, StoredLexicon):
+        found = lex.named(words, k)
+    else:
+        scored = []
+        for e in lex.entities.values():
+            folded = e.label.casefold()
+            n = sum(w in folded for w in words)
+            if n:
+                scored.append((-n, len(e.label), e.label, e))
+        found = [(e, -n) for n, _, _, e in sorted(scored, key=lambda t: t[:3])[:k]]
+    out = []
+    for e, n in found:
+        hit = [w for w in words if w in e.label.casefold()]
+        out.append(Hit(e.iri, e.label, e.kind, n / len(words),
+                       "name holds " + ", ".join(repr(w) for w in hit), source="name search"))
+    return out
+
+
+#: A fallback's semantic searcher embeds at most this many uncached texts (~1.5 min).
+FALLBACK_EMBED_MAX = 2000
+
+
+def fallback_hits(store: Store, query: str, k: int = 5, held: Searcher | None = None,
+                  max_uncached: int = FALLBACK_EMBED_MAX) -> list[Hit]:
+    """Hits for a question answered by no query, bounded on any graph: the searcher the
+    caller holds (``held``, the app's), else a semantic searcher on a graph of at most
+    SEMANTIC_FALLBACK_MAX_PAPERS papers (embedding at most ``max_uncached`` texts), else —
+    and when that searcher cannot be had — :func:`name_hits`."""
+    if held is not None:
+        return held.search(query, k)
+    if not more_papers_than(store, SEMANTIC_FALLBACK_MAX_PAPERS):
+        try:
+            return searcher(store, max_uncached=max_uncached).search(query, k)
+        except KGError:
+            pass  # no model, or too much to embed: the names still answer
+    return name_hits(store, query, k)
 
 
 #: Bump when what _search_data stores changes shape.
@@ -350,6 +427,22 @@ def _search_data(store: Store, cache_dir=None) -> tuple[list[NodeText], Lexicon 
     return nodes, lex, papers
 
 
+def _ready_file(store: Store, cache_dir=None) -> Path | None:
+    """Marks a graph whose search data and vectors are all cached (a searcher was built)."""
+    key = _search_data_key(store)
+    if key is None:
+        return None
+    base = Path(cache_dir) if cache_dir is not None else settings.path("cache_dir")
+    return base / "search" / f"{key[:32]}.ready"
+
+
+def search_ready(store: Store) -> bool:
+    """Whether a searcher of ``store``'s exact content was built before (its node texts and
+    vectors are cached), so building one costs reading them, not embedding."""
+    ready = _ready_file(store)
+    return ready is not None and ready.is_file()
+
+
 def _search_data_key(store: Store) -> str | None:
     return content_key(store, "search", SEARCH_DATA_VERSION,
                        ("embed.py", "lexicon.py", "linking.py", "search.py"))
@@ -375,4 +468,4 @@ def searcher(store: Store, model: str | None = None, max_uncached: int | None = 
 
 
 __all__ = ["Hit", "SearchIndex", "Searcher", "build_index", "rank", "dense_rank", "searcher",
-           "check_query"]
+           "check_query", "fallback_hits", "name_hits"]

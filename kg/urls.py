@@ -29,6 +29,10 @@ _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*")
 _HOST = re.compile(r"[^\s/?#@:\[\]]+|\[[0-9A-Fa-f:.]+\]")
 MAX_LENGTH = 2000
+# Invisible and bidirectional formatting characters: a link showing one address and opening
+# another (U+202E reverses what follows); refused though RFC 3987 would percent-encode them.
+_INVISIBLE = re.compile("[\u00ad\u061c\u115f\u1160\u180e\u200b-\u200f\u202a-\u202e"
+                        "\u2060-\u2064\u2066-\u206f\u3164\ufe00-\ufe0f\uffa0\ufff9-\ufffb]")
 
 
 def _shown(c: str) -> str:
@@ -45,6 +49,10 @@ def iri_problem(text: str) -> str | None:
     bad = _FORBIDDEN.search(text)
     if bad:
         return f"has a character not allowed in a URL: {_shown(bad.group(0))}"
+    bad = _INVISIBLE.search(text)
+    if bad:
+        return ("has an invisible or text-direction character, not allowed in a URL: "
+                f"{_shown(bad.group(0))}")
     if _BAD_PERCENT.search(text):
         return "has a '%' that does not start a %XX escape"
     scheme, colon, _ = text.partition(":")

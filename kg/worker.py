@@ -176,6 +176,8 @@ def run_in_worker(store: Store | None, text: str, limits: Limits, owner: object 
                          f"{limits.max_chars:,} (KG_QUERY_MAX_CHARS)")
     if isinstance(store, MemoryStore):
         store.engine  # noqa: B018  (loaded on first use: load it here, not in every child)
+    elif isinstance(store, OxigraphStore):
+        store.follow()  # the child reopens the live version, not the one last queried here
     start = time.monotonic()
     if owner is not None:
         _supersede(owner, None)  # the owner's previous query stops before this one waits

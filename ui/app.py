@@ -51,6 +51,13 @@ with st.sidebar:
                      format_func=lambda s: s if len(s) < 40 else s[:37] + "…",
                      help="Where queries run: " + "; ".join(f"{k} ({v})" for k, v in choices.items()))
     try:
+        key = resources.store_key()
+        seen = st.session_state.get("store_seen")
+        if seen is not None and seen[0] == key[0] and seen[1] != key[1]:
+            # every page is keyed by the version (resources.store_key): all of them switched
+            st.info("A new version of the graph was loaded into this store: every page now "
+                    "shows it.", icon=":material/update:")
+        st.session_state["store_seen"] = key
         ov = resources.overview()
         st.caption(f"{ov.triples:,} triples · source {resources.plain(ov.source.get('file', '?'))}")
         if ov.version.get("version"):

@@ -2,8 +2,9 @@
 
 The store, the networkx projection and the search index (model + embeddings from the
 disk cache) live in ``st.cache_resource``: one copy per process, never mutated. Page data
-derived from them is cached with ``st.cache_data``, keyed by plain arguments (the store
-setting first). Nothing here holds SPARQL or graph logic: it only calls ``kg.app``.
+derived from them is cached with ``st.cache_data``, keyed by plain arguments: the store
+setting and the version of the graph it holds first (:func:`store_key`), so every page reads
+one version, the live one. Nothing here holds SPARQL or graph logic: it only calls ``kg.app``.
 """
 
 from __future__ import annotations
@@ -57,8 +58,17 @@ def store():
     return _store(store_setting())
 
 
-@st.cache_resource(show_spinner="Loading the search model and the cached embeddings…")
-def _searcher(setting: str):
+def store_key() -> tuple[str, str]:
+    """(setting, version) of the graph this session reads now: every cached page datum is
+    keyed by both, so a ``kg load`` into the store (another process) is seen by every page
+    at once, none kept from an earlier version (kg.app.names.store_version)."""
+    setting = store_setting()
+    return setting, names.store_version(_store(setting))
+
+
+@st.cache_resource(show_spinner="Loading the search model and the cached embeddings…",
+                   max_entries=2)
+def _searcher(setting: str, version: str):
     from kg.app.ask import searcher
 
     # a large graph with no cached embeddings: say how to build them, do not embed here
@@ -69,7 +79,7 @@ def _searcher(setting: str):
 def searcher():
     """The semantic searcher, or None (with a warning shown) when the model cannot load."""
     try:
-        return _searcher(store_setting())
+        return _searcher(*store_key())
     except KGError as e:
         st.warning(f"Semantic search is unavailable: {e}")
         return None
@@ -79,12 +89,12 @@ def searcher():
 
 
 @st.cache_data(show_spinner=False)
-def _overview(setting: str) -> app_overview.Overview:
+def _overview(setting: str, version: str) -> app_overview.Overview:
     return app_overview.overview(_store(setting))
 
 
 def overview() -> app_overview.Overview:
-    return _overview(store_setting())
+    return _overview(*store_key())
 
 
 @st.cache_data(show_spinner="Comparing with the previous build…", ttl=60)
@@ -98,38 +108,38 @@ def changes_since_previous_build() -> dict | None:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _browse(setting: str, kinds: tuple[str, ...], limit: int) -> names.Matches:
+def _browse(setting: str, version: str, kinds: tuple[str, ...], limit: int) -> names.Matches:
     return names.browse_entities(_store(setting), list(kinds), limit=limit)
 
 
 @st.cache_resource(show_spinner="Indexing the graph's node names for search (once per server "
-                                "process)…")
-def _entity_index(setting: str) -> names.EntityIndex:
+                                "process)…", max_entries=2)
+def _entity_index(setting: str, version: str) -> names.EntityIndex:
     return names.entity_index(_store(setting))
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def _entity_of(setting: str, short: str) -> names.Entity | None:
+def _entity_of(setting: str, version: str, short: str) -> names.Entity | None:
     return names.entity_of(_store(setting), short)
 
 
 @st.cache_data(show_spinner=False)
-def _default_centre(setting: str) -> str:
+def _default_centre(setting: str, version: str) -> str:
     return names.default_centre(_store(setting))
 
 
 def default_centre() -> str:
-    return _default_centre(store_setting())
+    return _default_centre(*store_key())
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def _find_entity(setting: str, text: str) -> str:
-    return names.find_entity(_store(setting), text, index=lambda: _entity_index(setting))
+def _find_entity(setting: str, version: str, text: str) -> str:
+    return names.find_entity(_store(setting), text, index=lambda: _entity_index(setting, version))
 
 
 def find_entity(text: str) -> str:
     """The node a page's ?node= names (kg.app.names.find_entity; KGError if none)."""
-    return _find_entity(store_setting(), text)
+    return _find_entity(*store_key(), text)
 
 
 def node_picker(label: str, kinds: tuple[str, ...], current: str | None, key: str,
@@ -139,19 +149,19 @@ def node_picker(label: str, kinds: tuple[str, ...], current: str | None, key: st
     of matches is said when the list is cut. Nothing typed: the first nodes of each type
     (bounded queries); typed: the store's node names, indexed once per process. Returns the
     chosen node's short name (or ``current``)."""
-    setting = store_setting()
+    setting, version = store_key()
     text = st.text_input(f"Search {label.lower()}", key=f"{key}_search", type="search",
                          live="400ms", max_chars=500, placeholder="type part of a name…")
     try:
-        found = (_entity_index(setting).search(text, kinds, limit=names.PICKER_MAX)
-                 if text.strip() else _browse(setting, kinds, names.PICKER_MAX))
+        found = (_entity_index(setting, version).search(text, kinds, limit=names.PICKER_MAX)
+                 if text.strip() else _browse(setting, version, kinds, names.PICKER_MAX))
     except KGError as e:
         st.error(plain(str(e)))
         found = names.Matches([], 0, text)
     by_ref = {e.ref: e for e in found.entities}
     options = list(by_ref)
     if current and current not in by_ref:
-        here = _entity_of(setting, current)
+        here = _entity_of(setting, version, current)
         if here is not None:  # the current node stays pickable, first
             by_ref[current] = here
             options.insert(0, current)
@@ -172,10 +182,10 @@ def node_picker(label: str, kinds: tuple[str, ...], current: str | None, key: st
 def type_labels(kind: str) -> list[str]:
     """Every label of one node type, sorted: one bounded query when the type has at most
     ``names.PICKER_MAX`` nodes (the target models, threats), else from the picker index."""
-    setting = store_setting()
-    found = _browse(setting, (kind,), names.PICKER_MAX)
+    setting, version = store_key()
+    found = _browse(setting, version, (kind,), names.PICKER_MAX)
     ents = found.entities if not found.cut else [
-        e for e in _entity_index(setting).entities if e.type == kind]
+        e for e in _entity_index(setting, version).entities if e.type == kind]
     return sorted({e.label for e in ents}, key=str.casefold)
 
 
@@ -185,8 +195,8 @@ def labels_picker(label: str, kind: str, key: str, column=st) -> list[str]:
     defense methods at 100k papers) gets a search box over them (the picker index) and
     lists the matches and what is chosen, so a page never sends every label to the
     browser. The chosen labels stay pickable whatever is searched."""
-    setting = store_setting()
-    first = _browse(setting, (kind,), names.PICKER_MAX)
+    setting, version = store_key()
+    first = _browse(setting, version, (kind,), names.PICKER_MAX)
     chosen = [c for c in st.session_state.get(key, []) if isinstance(c, str)]
     if not first.cut:
         options = sorted({e.label for e in first.entities}, key=str.casefold)
@@ -194,7 +204,7 @@ def labels_picker(label: str, kind: str, key: str, column=st) -> list[str]:
     text = column.text_input(f"Search {label.lower()}", key=f"{key}_search", type="search",
                              live="400ms", max_chars=500, placeholder="type part of a name…")
     try:
-        found = (_entity_index(setting).search(text, (kind,), limit=names.PICKER_MAX)
+        found = (_entity_index(setting, version).search(text, (kind,), limit=names.PICKER_MAX)
                  if text.strip() else first)
     except KGError as e:
         column.error(plain(str(e)))
@@ -207,43 +217,43 @@ def labels_picker(label: str, kind: str, key: str, column=st) -> list[str]:
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def _entity_page(setting: str, short: str) -> app_entity.EntityPage:
+def _entity_page(setting: str, version: str, short: str) -> app_entity.EntityPage:
     return app_entity.entity_page(_store(setting), short)
 
 
 def entity_page(short: str) -> app_entity.EntityPage:
-    return _entity_page(store_setting(), short)
+    return _entity_page(*store_key(), short)
 
 
 @st.cache_data(show_spinner=False)
-def _coverage_table(setting: str, by: str, level: str) -> app_coverage.CoverageTable:
+def _coverage_table(setting: str, version: str, by: str, level: str) -> app_coverage.CoverageTable:
     return app_coverage.coverage_table(_store(setting), by, level)
 
 
 def coverage_table(by: str, level: str) -> app_coverage.CoverageTable:
-    return _coverage_table(store_setting(), by, level)
+    return _coverage_table(*store_key(), by, level)
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
-def _coverage_cell(setting: str, by: str, level: str, threat: str, column: str):
+def _coverage_cell(setting: str, version: str, by: str, level: str, threat: str, column: str):
     return app_coverage.coverage_cell(_store(setting), by, level, threat, column)
 
 
 def coverage_cell(by: str, level: str, threat: str, column: str) -> app_coverage.CellDetail:
-    return _coverage_cell(store_setting(), by, level, threat, column)
+    return _coverage_cell(*store_key(), by, level, threat, column)
 
 
 @st.cache_data(show_spinner=False)
-def _gap_rows(setting: str) -> list[app_gaps.GapRow]:
+def _gap_rows(setting: str, version: str) -> list[app_gaps.GapRow]:
     return app_gaps.gap_rows(_store(setting))
 
 
 def gap_rows() -> list[app_gaps.GapRow]:
-    return _gap_rows(store_setting())
+    return _gap_rows(*store_key())
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def _neighbourhood(setting: str, center: str, depth: int, types: tuple[str, ...]):
+def _neighbourhood(setting: str, version: str, center: str, depth: int, types: tuple[str, ...]):
     # only the part of the graph around the centre is read (the same view as projecting
     # everything, which takes minutes and gigabytes at 100k papers)
     return app_graph.store_neighbourhood(_store(setting), center, depth, list(types) or None,
@@ -251,7 +261,7 @@ def _neighbourhood(setting: str, center: str, depth: int, types: tuple[str, ...]
 
 
 def neighbourhood(center: str, depth: int, types: tuple[str, ...]) -> app_graph.Neighbourhood:
-    return _neighbourhood(store_setting(), center, depth, types)
+    return _neighbourhood(*store_key(), center, depth, types)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -310,22 +320,22 @@ def show_error(e: Exception) -> None:
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
-def _export_view(setting: str, threats: tuple, knowledge: tuple, models: tuple, methods: tuple,
+def _export_view(setting: str, version: str, threats: tuple, knowledge: tuple, models: tuple, methods: tuple,
                  part: str, authors: tuple = (), venues: tuple = (), years: str = ""):
     return app_export.export_view(_store(setting), threats, knowledge, models, methods, part,
                                authors, venues, years)
 
 
 @st.cache_data(show_spinner=False)
-def _paper_count(setting: str) -> int:
+def _paper_count(setting: str, version: str) -> int:
     return names.paper_count(_store(setting))
 
 
 def paper_count() -> int:
-    return _paper_count(store_setting())
+    return _paper_count(*store_key())
 
 
 def export_view(threats, knowledge, models, methods, part, authors=(), venues=(), years=""):
     """The export view of a filter (shared, never mutated: exports are pure functions)."""
-    return _export_view(store_setting(), tuple(threats), tuple(knowledge), tuple(models),
+    return _export_view(*store_key(), tuple(threats), tuple(knowledge), tuple(models),
                         tuple(methods), part, tuple(authors), tuple(venues), years.strip())

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from ..ask import ask
 from ..errors import KGError
-from ..search import Searcher
+from ..search import SEMANTIC_FALLBACK_MAX_PAPERS, Searcher, fallback_hits, more_papers_than, search_ready
 from ..search import searcher as make_searcher
 from ..stores.base import Store
 from ..vocab import PREFIXES
@@ -30,6 +30,11 @@ def searcher(store: Store) -> Searcher:
     """The semantic searcher of ``store`` for the app (kg.search.searcher): embeds at most
     APP_EMBED_MAX uncached texts; KGError when the model cannot load or a large graph has
     no cached embeddings (the message says how to build them)."""
+    if more_papers_than(store, SEMANTIC_FALLBACK_MAX_PAPERS) and not search_ready(store):
+        raise KGError(f"this graph has more than {SEMANTIC_FALLBACK_MAX_PAPERS:,} papers and its "
+                      "node embeddings are not cached: run `kg search \"membership inference\" "
+                      "--store <this store>` once to build them; meanwhile the answers' "
+                      "fallback searches node names")
     return make_searcher(store, max_uncached=APP_EMBED_MAX)
 
 
@@ -52,10 +57,10 @@ def ask_view(store: Store, question: str, search=None, k: int = 10) -> AskView:
     """Answer ``question`` (kg.ask) and rank the graph for it (``search``: a kg.search
     Searcher, or None when the model is not available). KGError on bad input."""
 
-    def fallback(text, n):
-        return search.search(text, n) if search is not None else []
+    def fallback(text, n):  # the app's searcher, else bounded (kg.search.fallback_hits)
+        return fallback_hits(store, text, n, held=search)
 
-    a = ask(store, question, fallback if search is not None else None)
+    a = ask(store, question, fallback)
     answers = []
     for d in a.answers:
         row = {"label": d.get("label", ""), "type": d.get("type", ""),

@@ -37,6 +37,14 @@ def open_app_store(setting: str | None = None) -> Store:
     return open_store(setting)
 
 
+def store_version(store: Store) -> str:
+    """What names the graph ``store`` holds now, for keying what the app caches: its
+    content id (an Oxigraph directory's live version, following a switch another process
+    made; the build's graph hash for the memory store), else "" (an endpoint, or a memory
+    store built from the sources: one graph for the life of the process)."""
+    return getattr(store, "content_id", None) or ""
+
+
 def store_choices() -> list[tuple[str, str]]:
     """(setting, description) of the stores a user can pick."""
     return [(c.setting, f"{c.kind}: {c.description}" if c.description else c.kind)

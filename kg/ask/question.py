@@ -183,9 +183,10 @@ def _run(store: Store, q: str, p: Parse, form: Form) -> Answer:
 def _fallback(q: str, p: Parse, search, why: str, intent: str) -> Answer:
     """No answer by query: semantic-search hits instead, labelled as such."""
     hits = search(q, 5) if search is not None else []
-    answers = [dict(h.as_dict(), source="semantic search") for h in hits]
+    answers = [dict(h.as_dict(), source=h.source) for h in hits]
+    kind = (hits[0].source if hits else "semantic search").replace(" ", "-")
     msg = f"No answer by query: {why}; " + (
-        "showing semantic-search hits instead (not answers to the question)."
-        if answers else "no semantic-search hits either.")
+        f"showing {kind} hits instead (not answers to the question)."
+        if answers else f"no {kind} hits either.")
     return Answer(q, intent, "", answers, p.mentions, message=msg,
                   not_understood=p.not_understood, not_in_graph=p.not_in_graph)

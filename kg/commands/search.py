@@ -47,10 +47,10 @@ def ask(question, source, as_json):
 
     store = open_store(source=source)
 
-    def fallback(text, k):  # the model loads only when the question needs search hits
-        from ..search import searcher
+    def fallback(text, k):  # bounded on any graph; the model loads only when it is used
+        from ..search import fallback_hits
 
-        return searcher(store, progress=None).search(text, k)  # progress on a terminal
+        return fallback_hits(store, text, k)
 
     a = do_ask(store, question, fallback)
     if as_json:

@@ -20,15 +20,16 @@ from .options import echo_json, source_option, store_options
 @click.option("--synthetic", type=int, default=None, metavar="N",
               help="Load a synthetic survey-shaped graph of N papers instead (benchmarks).")
 @click.option("--seed", type=int, default=0, help="Seed of --synthetic.")
+@click.option("--force", is_flag=True, help="Load a --graph that holds no paper.")
 @click.option("--json", "as_json", is_flag=True)
-def load(setting, source, graph_file, synthetic, seed, as_json):
+def load(setting, source, graph_file, synthetic, seed, force, as_json):
     """Push the graph into a store, replacing its default graph (idempotent). All or
     nothing: the input is parsed in full first, and the store switches to the new graph,
     with its coverage summary, only when all of it is in."""
     from ..loading import load as load_graph
 
     r = load_graph(setting, source=source, graph_file=graph_file, synthetic=synthetic,
-                   seed=seed)
+                   seed=seed, force=force)
     if as_json:
         echo_json(r.as_dict())
         return

@@ -115,6 +115,20 @@ _ROCKSDB_FILE = re.compile(r"(CURRENT|IDENTITY|LOCK|LOG(\.old\..*)?|MANIFEST-\d+
                            r"|\d+\.(sst|log|blob)|.*\.dbtmp)")
 
 
+def _open_reader(directory: Path):
+    """The Oxigraph directory opened for reading and writing, or read-only when another
+    process holds it (the app, a load that has just switched to it): a reader keeps
+    answering, on the version it opened, while others write (RocksDB's read-only mode takes
+    no lock). A read-only handle refuses writes (:meth:`OxigraphStore.put_named_graph`)."""
+    ox = _ox()
+    try:
+        return ox.Store(str(directory))
+    except OSError as e:
+        if "lock" not in str(e).lower():
+            raise
+        return ox.Store.read_only(str(directory))
+
+
 def _key(path: Path) -> str:
     return os.path.abspath(path)
 
@@ -174,12 +188,7 @@ class OxigraphStore:
             elif live is None:
                 self._create()
             else:
-                try:
-                    self._open(live)
-                except OSError as e:  # another process has it open: a load can still
-                    if "lock" not in str(e).lower():  # switch; a query opens it (_follow)
-                        raise
-                    self.ox, self.path = None, live
+                self._open(live)
         except OSError as e:
             raise self._open_error(e) from None
         self._tidy()
@@ -200,9 +209,15 @@ class OxigraphStore:
         return StoreError(f"store {self.name}: cannot open the Oxigraph directory{hint}: {msg}")
 
     def _open(self, directory: Path) -> None:
-        self.ox = _ox().Store(str(directory))
+        self.ox = _open_reader(directory)
         self.path = directory
         _OPEN_DIRS.add(_key(directory))
+
+    def follow(self) -> Path | None:
+        """The Oxigraph directory this handle reads after following a switch another
+        process made (what a forked worker reopens): every reader reads the live version."""
+        self._follow()
+        return self.path
 
     def _create(self) -> None:
         """A new, empty store: an empty version and the link to it."""
@@ -230,7 +245,7 @@ class OxigraphStore:
             if live == self.path and self.ox is not None:
                 return
             try:
-                new = _ox().Store(str(live))
+                new = _open_reader(live)
             except OSError as e:
                 if self.ox is None:
                     raise self._open_error(e) from None
@@ -380,13 +395,17 @@ class OxigraphStore:
         self._follow()
         graph = iri_ref(name)
         ox = _ox()
-        if not self.ox.query(f"ASK {{ GRAPH {graph} {{ ?s ?p ?o }} }}"):
-            self.ox.load(ntriples, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(name))
+        try:
+            if not self.ox.query(f"ASK {{ GRAPH {graph} {{ ?s ?p ?o }} }}"):
+                self.ox.load(ntriples, format=ox.RdfFormat.N_TRIPLES,
+                             to_graph=ox.NamedNode(name))
+            else:
+                self.ox.update(f"DROP SILENT GRAPH {graph} ;\nINSERT DATA {{ GRAPH {graph} {{\n"
+                               + ntriples.decode("utf-8") + "\n} }")
             self.ox.flush()
-            return True
-        self.ox.update(f"DROP SILENT GRAPH {graph} ;\nINSERT DATA {{ GRAPH {graph} {{\n"
-                       + ntriples.decode("utf-8") + "\n} }")
-        self.ox.flush()
+        except (OSError, RuntimeError) as e:  # read-only: another process holds the directory
+            raise StoreError(f"store {self.name}: cannot write: it is in use by another process "
+                             f"(stop that process, or use `kg load`): {e}; nothing changed") from None
         return True
 
     def close(self) -> None:

@@ -15,13 +15,14 @@ st.caption("Which attacks apply to a model (evaluated on it or on a family above
 
 
 @st.cache_resource(show_spinner="Building the report…", max_entries=32)
-def _report(setting: str, model: str, access: tuple, fine_tuned: bool):
+def _report(setting: str, version: str, model: str, access: tuple, fine_tuned: bool):
     return app_audit.report(resources.store(), model, list(access), fine_tuned)
 
 
 @st.cache_resource(show_spinner="Rendering…", max_entries=32)
-def _rendered(setting: str, model: str, access: tuple, fine_tuned: bool, fmt: str) -> bytes:
-    return app_audit.render(_report(setting, model, access, fine_tuned), fmt)
+def _rendered(setting: str, version: str, model: str, access: tuple, fine_tuned: bool,
+              fmt: str) -> bytes:
+    return app_audit.render(_report(setting, version, model, access, fine_tuned), fmt)
 
 
 levels = app_audit.access_levels()
@@ -44,8 +45,7 @@ if not model or not access:
     st.info("Pick a model and at least one access level to read its exposure report.")
     st.stop()
 
-setting = resources.store_setting()
-key = (setting, model, tuple(access), fine_tuned)
+key = (*resources.store_key(), model, tuple(access), fine_tuned)
 try:
     rep = _report(*key)
 except KGError as e:

@@ -30,15 +30,16 @@ with st.form("sparql_form"):
 
 
 def _run(query: str):
-    """The result for ``query`` (remembered per session, so a rerun does not re-run it)."""
+    """The result for ``query`` (remembered per session and graph version, so a rerun does
+    not re-run it, and a new version loaded into the store does)."""
+    at = (query, resources.store_key())
     last = st.session_state.get("sparql_last")
-    if last is None or last[0] != query:
+    if last is None or last[0] != at:
         try:
             owner = st.session_state.setdefault("sparql_owner", uuid.uuid4().hex)
-            last = (query, app_console.console_query(resources.store(), query, owner=owner),
-                    None)
+            last = (at, app_console.console_query(resources.store(), query, owner=owner), None)
         except KGError as e:
-            last = (query, None, str(e))
+            last = (at, None, str(e))
         st.session_state["sparql_last"] = last
     return last[1], last[2]
 
