@@ -282,7 +282,7 @@ def test_leftover_words_are_never_text_conditions(store):
 
 
 @pytest.mark.parametrize("q,words", [
-    ("attacks evaluated on four or more target models", {"four", "more"}),
+    ("attacks evaluated on four target models", {"four"}),  # "four or more": a condition
     ("\u202e\u0000 ℓ2 ∑ 🙂", {"2"}),
     ("which threats have attacks that are all the same", {"all", "same"}),
 ])
@@ -347,3 +347,49 @@ def test_large_answer_sets_are_capped_with_an_exact_count(store, graph, monkeypa
     # a question that asks for the number is counted exactly, never bounded
     c = ask(store, "how many black-box membership inference attacks are there?")
     assert c.count == len(want) and c.total_exact
+
+
+def test_shorthand_is_written_out_and_noted(store):
+    """Issue 29: "w/o", "excl.", "atks", "defs", "#", "&" and the curated initials (TDE, GI,
+    PI, BB/GB/WB) read as their words, each reading said; unread before (declined)."""
+    p = parse(store, "# of TDE atks w/ both WB & BB")
+    assert p.form.target == "attacks" and p.form.agg.op == "count"
+    kinds = {(c.kind, tuple(v.label for v in c.values), c.mode) for c in p.form.conds}
+    assert ("threat", ("Training data extraction",), "any") in kinds
+    assert ("knowledge", ("Black-box", "White-box"), "all") in {
+        (k, tuple(sorted(v)), m) for k, v, m in kinds}
+    assert not p.not_understood and not p.not_in_graph
+    assert "read 'w/' as 'with'" in p.notes and "read 'atks' as 'attacks'" in p.notes
+    neg = parse(store, "MIA defs excl. DP-SGD")  # a threat modifying "defenses": methods
+    assert neg.form.target == "methods"
+    assert [(c.kind, c.negated) for c in neg.form.conds if c.kind == "method"] == [
+        ("method", True)]
+    assert parse(store, "MIAs w/o public code").form.conds[0].code == "unlinked" or any(
+        c.kind == "code" and (c.code == "unlinked") != c.negated
+        for c in parse(store, "MIAs w/o public code").form.conds)
+    gi = parse(store, "GI atks")
+    assert [v.label for c in gi.form.conds for v in c.values] == ["Gradient inversion"]
+
+
+def test_per_a_word_that_is_not_a_group_is_not_dropped(store):
+    """"MIA attacks per venue": venue is no group of the query core, so "per" stops a
+    confident answer (it answered the ungrouped listing once "atks" was read)."""
+    p = parse(store, "MIA atks per venue")
+    assert "per" in p.blocking
+
+
+def test_a_count_of_values_per_row_is_a_condition_not_dropped(store):
+    """Issue 29: "evaluated on four or more target models" listed all 16 attacks; "more than
+    one knowledge level" answered 0 (read as rows per item). Now a distinct-values condition."""
+    p = parse(store, "which attacks were evaluated on four or more target models?")
+    assert p.form.target == "attacks" and not p.blocking and not p.not_understood
+    assert [(c.kind, c.of, c.span) for c in p.form.conds] == [("distinct", "model", (4, None))]
+    k = parse(store, "attacks that assume more than one knowledge level")
+    assert [(c.of, c.span) for c in k.form.conds] == [("knowledge", (2, None))]
+    assert k.form.agg is None
+    assert len(ask(store, "attacks that assume more than one knowledge level").answers) == 4
+    e = parse(store, "which attacks were evaluated on exactly one target model")
+    assert [(c.of, c.span) for c in e.form.conds] == [("model", (1, 1))]
+    t = parse(store, "show defense methods that were evaluated against more than one threat")
+    assert t.form.target == "methods" and [(c.of, c.span) for c in t.form.conds] == [
+        ("threat", (2, None))]

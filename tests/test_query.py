@@ -145,12 +145,13 @@ def test_a_condition_that_cannot_hold_is_refused_not_dropped(store, vocab):
 def forms(draw, vocab, targets=("attacks", "methods", "papers", "models", "threats")):
     target = draw(st.sampled_from(targets))
     parts = {"models": ("attacks",), "threats": ("attacks",)}.get(target, ())
-    kinds = {"attacks": ["threat", "knowledge", "model", "code", "text", "author", "year"],
-             "methods": ["threat", "model", "code", "method", "venue", "year"],
+    kinds = {"attacks": ["threat", "knowledge", "model", "code", "text", "author", "year",
+                         "distinct"],
+             "methods": ["threat", "model", "code", "method", "venue", "year", "distinct"],
              "papers": ["threat", "model", "code", "knowledge", "method", "author", "venue",
-                        "year"],
-             "models": ["threat", "knowledge", "model", "venue"],
-             "threats": ["knowledge", "model", "defended", "year"]}[target]
+                        "year", "distinct"],
+             "models": ["threat", "knowledge", "model", "venue", "distinct"],
+             "threats": ["knowledge", "model", "defended", "year", "distinct"]}[target]
     conds = []
     # weighted toward answers that are not empty: few conditions, mostly not negated
     for kind in draw(st.lists(st.sampled_from(kinds), min_size=0, max_size=2, unique=True)):
@@ -166,6 +167,14 @@ def forms(draw, vocab, targets=("attacks", "methods", "papers", "models", "threa
             if lo is not None and hi is not None and lo > hi:
                 lo, hi = hi, lo
             conds.append(Cond("year", years=(lo, hi), negated=negated))
+        elif kind == "distinct":  # values per row / item: never negated
+            lo = draw(st.sampled_from([None, 1, 2, 3, 4]))
+            hi = draw(st.sampled_from([None, 1, 2, 5] if lo is not None else [1, 2, 5]))
+            if lo is not None and hi is not None and lo > hi:
+                lo, hi = hi, lo
+            conds.append(Cond("distinct", of=draw(st.sampled_from(["model", "knowledge",
+                                                                   "threat"])),
+                              span=(lo, hi)))
         elif kind == "text":
             conds.append(Cond("text", words=(draw(st.sampled_from(
                 ["auxiliary", "access", "data", "model", "gap"])),),
@@ -520,3 +529,26 @@ def test_an_inserted_unknown_condition_never_leaves_the_answer_unchanged_and_unf
             assert flagged or n in a.understood_as or "year" in a.understood_as, (phrase, a)
 
     check()
+
+
+def test_distinct_values_per_row_and_per_item(graph, store, vocab, oracle):
+    """Issue 29: "attacks evaluated on four or more target models" (per attack row),
+    "attacks that assume more than one knowledge level", "methods evaluated against more than
+    one threat" (over the method's rows): the same answer as the oracle, on both engines."""
+    from kg.stores.oxigraph import OxigraphStore
+
+    forms_ = [Form("attacks", (Cond("distinct", of="model", span=(4, None)),)),
+              Form("attacks", (Cond("distinct", of="knowledge", span=(2, None)),)),
+              Form("methods", (Cond("distinct", of="threat", span=(2, None)),)),
+              Form("threats", (Cond("distinct", of="model", span=(4, None)),),
+                   parts=("attacks",)),
+              Form("attacks", (Cond("distinct", of="model", span=(1, 1)),
+                               Cond("threat", (label(vocab, "threat", "Membership inference"),)))),
+              ]
+    ox = OxigraphStore()
+    ox.load(graph)
+    for f in forms_:
+        want = oracle.answer(f)
+        assert want, f
+        assert by_label(run(store, f)) == want == by_label(run(ox, f)), render_cond(f.conds[0])
+    assert len(oracle.answer(forms_[1])) == 4

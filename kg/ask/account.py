@@ -28,7 +28,7 @@ def _norms(text: str) -> set[str]:
 CRITICAL = _norms("""
 more most fewer fewest less least every each all only both either than over under above
 below exactly top bottom highest lowest largest biggest smallest maximum minimum majority
-multiple several single first last same different always twice half none
+multiple several single first last same different always twice half none per
 """) | set(NUMBERS)
 
 #: Politeness and preamble: words that carry no part of what is asked.

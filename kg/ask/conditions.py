@@ -31,8 +31,10 @@ from .tokens import (
     CODE_WORD,
     GENERIC,
     NEGATIONS,
+    NUMBERS,
     ONLY,
     UNDEFENDED,
+    VALUE_COUNT,
     Tok,
     has_defense,
     rx,
@@ -344,3 +346,33 @@ def knowledge_followers(toks: list[Tok], mentions: list[Mention]) -> set[int]:
             if i > 0 and toks[i - 1].mention is not None and t.mention is None
             and mentions[toks[i - 1].mention].entity.kind == "knowledge"
             and t.norm in _KNOWLEDGE_FOLLOWERS}
+
+
+def value_counts(q: str, toks: list[Tok]) -> Found:
+    """"evaluated on four or more target models", "more than one knowledge level", "exactly
+    one target model": a count of distinct values per row or item (a ``distinct``
+    condition); a bare number ("two models") is not one (it stays unconsumed)."""
+    found = Found()
+    for m in VALUE_COUNT.finditer(q):
+        n_text = m.group(5).lower()
+        n = int(n_text) if n_text.isdigit() else NUMBERS[n_text]
+        plus = (m.group("plus") or "").strip()
+        if m.group("cmp"):
+            more = m.group("cmp").lower() in ("more", "greater")
+            span = (n + 1, None) if more else (None, n - 1)
+        elif m.group("least") or plus in ("+", "or more"):
+            span = (n, None)
+        elif m.group("most") or plus.startswith("or"):
+            span = (None, n)
+        elif m.group("exact"):
+            span = (n, n)
+        else:
+            continue
+        if span[1] is not None and span[1] < 0 or span == (None, None):
+            continue
+        noun = m.group("noun").lower()
+        of = "threat" if noun.startswith("threat") else "model" if noun.startswith(
+            ("model", "architecture")) else "knowledge"
+        found.conds.append(Cond("distinct", of=of, span=span))
+        found.used |= {i for i, t in enumerate(toks) if m.start() <= t.start < m.end()}
+    return found

@@ -34,6 +34,7 @@ from .conditions import (
     t2i_condition,
     unattached,
     undefended,
+    value_counts,
     year_conditions,
     years_of,
 )
@@ -41,7 +42,7 @@ from .form import Parse, parts_of, shape_of, target_of
 from .gaps import answer_gaps, gap_parse
 from .mentions import Names, not_in_graph, read_names
 from .text import text_conditions
-from .tokens import GAP_CUE, check_question, text_vocabulary
+from .tokens import GAP_CUE, check_question, expand_shorthand, text_vocabulary
 
 #: Rows an answer lists (its total is counted apart, up to COUNT_CAP): at 100k papers a
 #: listing of 100 rows reads in ~10 ms on Oxigraph, a full count in ~1 s per 25k rows.
@@ -50,8 +51,15 @@ COUNT_CAP = 1000
 
 
 def parse(store: Store, question: str) -> Parse:
-    """The logical form of ``question`` and what of it could not be used."""
-    q = check_question(question)
+    """The logical form of ``question`` (its shorthand written out first, each noted:
+    :func:`kg.ask.tokens.expand_shorthand`) and what of it could not be used."""
+    q, short = expand_shorthand(check_question(question))
+    p = _parse(store, q)
+    p.notes = short + p.notes
+    return p
+
+
+def _parse(store: Store, q: str) -> Parse:
     lex = lexicon(store)
     names = read_names(q, lex)
     if GAP_CUE.search(q):
@@ -80,7 +88,8 @@ def _query_parse(q: str, lex, names: Names, vocab: frozenset[str],
     parts = parts_of(q, target, shape, no_defense)
     named, named_kinds = entity_conditions(q, toks, mentions, neg.at, names.same)
     t2i = t2i_condition(q, toks, named_kinds)
-    used = ({i for i, t in enumerate(toks) if t.mention is not None} | year_tok | neg.cues
+    counts = value_counts(q, toks)
+    used = (counts.used | {i for i, t in enumerate(toks) if t.mention is not None} | year_tok | neg.cues
             | code.used | no_defense_used | target.used | shape.used | named.used | t2i.used
             | knowledge_followers(toks, mentions) | preamble(q, toks)
             | {i for i, t in enumerate(toks) for a, b in names.versioned if a <= t.start < b}
@@ -89,7 +98,7 @@ def _query_parse(q: str, lex, names: Names, vocab: frozenset[str],
     used |= text.used | determiners(toks, target.used)
     rest = rest_of(toks, used, vocab)
     conds = (code.conds + ([Cond("defended", negated=True)] if no_defense else [])
-             + named.conds + year_conditions(years, neg.at) + t2i.conds + text.conds)
+             + named.conds + year_conditions(years, neg.at) + t2i.conds + text.conds + counts.conds)
     negated_rest = [i for i in rest.leftover + rest.blocking if i in neg.at]
     return Parse(Form(shape.target, tuple(conds), shape.agg, parts), mentions,
                  [toks[i].text for i in sorted(rest.leftover + rest.blocking)]

@@ -93,6 +93,8 @@ def why_not(c: Cond, part: str) -> str | None:
         return "'has a defense' is a condition on attack rows"
     if part == "defenses" and c.kind == "text" and c.field == "limitation":
         return "defense rows have no limitation column"
+    if part == "defenses" and c.kind == "distinct" and c.of == "knowledge":
+        return "defense rows carry no attacker knowledge (the survey gives it for attacks)"
     if part == "attacks" and c.kind == "method":
         return "defense methods are named by defense rows, not attack rows"
     return None
@@ -205,7 +207,7 @@ def _branch(form: Form, part: str, ctx: Context, v: _Vars, key: str = "?key") ->
     else:
         lines.append(_link(form.target, part, "?row", key))
     item_conds = [c for c in form.conds if c.kind == own]
-    row_conds = [c for c in form.conds if c.kind != own]
+    row_conds = [c for c in form.conds if c.kind not in (own, "distinct")]
     for c in item_conds:
         iris = _iris(c, ctx)
         if c.negated:
@@ -219,6 +221,10 @@ def _branch(form: Form, part: str, ctx: Context, v: _Vars, key: str = "?key") ->
               for s in _split(c, row_target)]
     for c in positive:
         lines += _cond_lines(c, "?row", part, ctx, v)
+    for c in form.conds:
+        if c.kind == "distinct":
+            lines.append(_distinct(c, form, positive, ctx, v, "?row" if row_target else key,
+                                   part if row_target else None))
     for c in all_of:
         if row_target:
             lines += _cond_lines(c, "?row", part, ctx, v)
@@ -266,6 +272,38 @@ def _branch(form: Form, part: str, ctx: Context, v: _Vars, key: str = "?key") ->
         # without public code" at 100k papers: 4.1 s; with MINUS 0.4 s)
         lines.append("MINUS { " + inner + " }")
     return _seeded(lines)
+
+
+_DISTINCT_PRED = {"model": "rd:evaluatedOn", "knowledge": "rd:assumesKnowledge"}
+
+
+def _distinct(c: Cond, form: Form, positive: list[Cond], ctx: Context, v: _Vars, key: str,
+              part: str | None) -> str:
+    """A sub-select of the keys whose rows name a number of distinct ``c.of`` values in
+    ``c.span``: per row (``key`` = ?row of ``part``), or per item over its rows of every
+    part the form ranges over that carry the value, each meeting the ``positive``
+    conditions it can hold (rows of a part where one cannot hold do not count)."""
+    alts = []
+    x = v.new("counted")  # one counted variable over every part
+    for other in ((part,) if part else form.parts):
+        if why_not(c, other) or any(why_not(p, other) for p in positive):
+            continue
+        r = key if part else v.new("crow")
+        pred = _DISTINCT_PRED.get(c.of) or _THREAT[other]
+        inner = [] if part else [f"{r} a {_ROW_CLASS[other]} .",
+                                 _link(form.target, other, r, key)]
+        for p in ([] if part else positive):
+            inner += _cond_lines(p, r, other, ctx, v)
+        alts.append(" ".join(_seeded(inner + [f"{r} {pred} {x} ."])))
+    if not alts:
+        raise NotApplicable(f"{render_cond(c)}: no row the form ranges over carries it")
+    n = v.new("n")
+    lo, hi = c.span
+    tests = ([f"{n} >= {sparql_term(Literal(lo))}"] if lo is not None else []) + (
+        [f"{n} <= {sparql_term(Literal(hi))}"] if hi is not None else [])
+    where = alts[0] if len(alts) == 1 else " UNION ".join("{ " + a + " }" for a in alts)
+    return (f"{{ SELECT {key} WHERE {{ {{ SELECT {key} (COUNT(DISTINCT {x}) AS {n}) "
+            f"WHERE {{ {where} }} GROUP BY {key} }} FILTER({' && '.join(tests)}) }} }}")
 
 
 def _seeded(lines: list[str]) -> list[str]:

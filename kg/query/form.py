@@ -15,7 +15,9 @@ from ..family import ModelTree
 
 TARGETS = ("attacks", "evaluations", "methods", "papers", "models", "threats", "knowledge")
 KINDS = ("threat", "knowledge", "model", "method", "paper", "code", "text", "defended", "t2i",
-         "author", "venue", "year")
+         "author", "venue", "year", "distinct")
+#: what a ``distinct`` condition counts on the item's rows: the values they name
+DISTINCT_OF = ("model", "knowledge", "threat")
 #: Conditions on the row's paper (its curated bibliographic facts): any row of the paper.
 PAPER_KINDS = ("author", "venue", "year")
 MODES = ("any", "all", "only", "exact")  # exact: a model itself, not the models below it
@@ -55,7 +57,10 @@ class Cond:
     "unlinked" (it links none: rd:CodeWithoutLink or rd:NoCodeMarked); ``words``
     are lower-case words a text ``field`` must all contain; ``author`` values are people
     (a paper with any of them among its authors), ``venue`` values venues; ``year`` is the
-    publication year within ``years`` = (first, last), either end open (None)."""
+    publication year within ``years`` = (first, last), either end open (None); a
+    ``distinct`` condition holds when the item's rows (for attacks the row itself) meeting the
+    form's positive one-value conditions name a number of distinct ``of`` values (models as
+    the rows name them, knowledge levels, threats) within ``span`` = (least, most)."""
 
     kind: str
     values: tuple[Term, ...] = ()
@@ -65,6 +70,8 @@ class Cond:
     field: str = "any"
     code: str = ""
     years: tuple[int | None, int | None] = (None, None)
+    of: str = ""
+    span: tuple[int | None, int | None] = (None, None)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -82,6 +89,12 @@ class Cond:
             lo, hi = self.years
             if lo is None and hi is None or lo is not None and hi is not None and lo > hi:
                 raise ValueError(f"a year condition needs a range, not {self.years}")
+        if self.kind == "distinct":
+            lo, hi = self.span
+            if self.of not in DISTINCT_OF or self.negated or lo is None and hi is None or (
+                    lo is not None and hi is not None and lo > hi):
+                raise ValueError(f"a distinct condition counts {DISTINCT_OF} within a range, "
+                                 f"not {self.of!r} in {self.span}")
 
     def as_dict(self) -> dict:
         d: dict = {"kind": self.kind}
@@ -98,6 +111,8 @@ class Cond:
             d["code"] = self.code
         if self.kind == "year":
             d["years"] = list(self.years)
+        if self.kind == "distinct":
+            d["of"], d["span"] = self.of, list(self.span)
         return d
 
 
@@ -175,6 +190,13 @@ def render_cond(c: Cond, tree: ModelTree | None = None) -> str:
         else:
             span = f"∈ {lo}–{hi}"
         return f"year {'not ' if c.negated else ''}{span}"
+    if c.kind == "distinct":
+        lo, hi = c.span
+        what = {"model": "target models", "knowledge": "knowledge levels",
+                "threat": "threats"}[c.of]
+        span = (f"= {lo}" if lo == hi else f"≥ {lo}" if hi is None else f"≤ {hi}"
+                if lo is None else f"∈ {lo}–{hi}")
+        return f"number of distinct {what} {span}"
     if c.kind == "text":
         where = {"any": "effectiveness or limitation", "effectiveness": "effectiveness",
                  "limitation": "limitation"}[c.field]
