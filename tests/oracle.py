@@ -276,6 +276,11 @@ class Oracle:
                         counts.pop(item, None)
                 if any(self.applies(c, r.part) and self.holds(c, r) for c in neg for r in mine):
                     counts.pop(item, None)
+                for c in [c for c in pos if c.mode == "every"]:  # every row of the group
+                    others = [b for b in base if b is not c]
+                    if not all(self.holds(c, r) for r in mine
+                               if self.applies(c, r.part) and row_ok(r, others)):
+                        counts.pop(item, None)
                 for c in distinct:  # distinct values over the item's rows meeting base
                     named = set().union(*(self.named(c.of, r) for r in mine
                                           if self.applies(c, r.part) and row_ok(r, base)))

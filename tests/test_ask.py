@@ -393,3 +393,19 @@ def test_a_count_of_values_per_row_is_a_condition_not_dropped(store):
     t = parse(store, "show defense methods that were evaluated against more than one threat")
     assert t.form.target == "methods" and [(c.of, c.span) for c in t.form.conds] == [
         ("threat", (2, None))]
+
+
+def test_quantifiers_over_the_rows_of_a_group(store):
+    """Issue 29: "threats whose attacks are all black-box" was read per row (any black-box
+    attack); "every access level" left "every" unconsumed (declined)."""
+    p = parse(store, "threats whose attacks are all black-box")
+    assert [(c.kind, c.mode) for c in p.form.conds] == [("knowledge", "every")]
+    assert not p.blocking and not p.not_understood
+    e = parse(store, "Is there a threat with attacks at every access level?")
+    assert [(c.kind, c.mode, len(c.values)) for c in e.form.conds] == [("knowledge", "all", 3)]
+    assert not e.blocking
+    # a quantifier on a row target says nothing a condition does not: left to block
+    assert "all" in parse(store, "attacks that are all the same").blocking
+    assert not parse(store, "For which threats is there no defense at all?").not_understood
+    d = parse(store, "defense methods evaluated on a DDPM-family model")
+    assert not d.not_understood

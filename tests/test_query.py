@@ -184,8 +184,9 @@ def forms(draw, vocab, targets=("attacks", "methods", "papers", "models", "threa
             values = tuple(draw(st.lists(st.sampled_from(vocab[kind]), min_size=1, max_size=2,
                                          unique=True)))
             mode = draw(st.sampled_from(["any", "any", "all"] + (["only"] if kind == "knowledge"
-                                                                else [])))
-            conds.append(Cond(kind, values, mode=mode, negated=negated))
+                                                                else [])
+                                        + (["every"] if kind != "method" else [])))
+            conds.append(Cond(kind, values, mode=mode, negated=negated and mode != "every"))
     agg = draw(st.sampled_from([None, None, Agg("per_item"), Agg("top"), Agg("bottom"),
                                 Agg("more_than", 1), Agg("earliest"), Agg("latest")]))
     return Form(target, tuple(conds), agg, parts)
@@ -552,3 +553,19 @@ def test_distinct_values_per_row_and_per_item(graph, store, vocab, oracle):
         assert want, f
         assert by_label(run(store, f)) == want == by_label(run(ox, f)), render_cond(f.conds[0])
     assert len(oracle.answer(forms_[1])) == 4
+
+
+def test_every_row_of_a_group(graph, store, vocab, oracle):
+    """Issue 29: "threats whose attacks are all black-box" = each attack row of the threat
+    has Black-box among its levels (read per row before: any black-box attack)."""
+    from kg.stores.oxigraph import OxigraphStore
+
+    bb = label(vocab, "knowledge", "Black-box")
+    every = Form("threats", (Cond("knowledge", (bb,), mode="every"),), parts=("attacks",))
+    some = Form("threats", (Cond("knowledge", (bb,)),), parts=("attacks",))
+    ox = OxigraphStore()
+    ox.load(graph)
+    want = oracle.answer(every)
+    assert by_label(run(store, every)) == want == by_label(run(ox, every))
+    assert set(want) < set(oracle.answer(some))  # a real restriction on this survey
+    assert "on every row" in render_cond(every.conds[0])

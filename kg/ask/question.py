@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from ..errors import NotApplicable
 from ..lexicon_cache import lexicon
-from ..query import Cond, Form, context, describe, run, why_empty
+from ..query import Cond, Form, Term, context, describe, run, why_empty
 from ..stores.base import Store
 from .account import determiners, preamble, rest_of, strange_chars
 from .answer import (
@@ -29,6 +29,7 @@ from .attribute import attribute_cue
 from .conditions import (
     code_condition,
     entity_conditions,
+    group_quantifiers,
     knowledge_followers,
     negation,
     t2i_condition,
@@ -96,9 +97,13 @@ def _query_parse(q: str, lex, names: Names, vocab: frozenset[str],
             | set(extra_used))
     text = text_conditions(q, toks, used, shape.target, neg.at)
     used |= text.used | determiners(toks, target.used)
+    named_conds, group_used = group_quantifiers(q, toks, mentions, named.conds, shape.target,
+                                                used, _levels(lex))
+    used |= group_used
     rest = rest_of(toks, used, vocab)
     conds = (code.conds + ([Cond("defended", negated=True)] if no_defense else [])
-             + named.conds + year_conditions(years, neg.at) + t2i.conds + text.conds + counts.conds)
+             + named_conds + year_conditions(years, neg.at) + t2i.conds + text.conds
+             + counts.conds)
     negated_rest = [i for i in rest.leftover + rest.blocking if i in neg.at]
     return Parse(Form(shape.target, tuple(conds), shape.agg, parts), mentions,
                  [toks[i].text for i in sorted(rest.leftover + rest.blocking)]
@@ -108,6 +113,12 @@ def _query_parse(q: str, lex, names: Names, vocab: frozenset[str],
                  unattached=unattached(q, toks, neg.dangling)
                  + [toks[i].text for i in negated_rest],
                  notes=names.notes, blocking=[toks[i].text for i in rest.blocking])
+
+
+def _levels(lex) -> list[Term]:
+    """The graph's attacker-knowledge levels ("every access level")."""
+    return sorted((Term(e.iri, e.label) for e in lex.entities.values()
+                   if e.kind == "knowledge"), key=lambda t: t.label)
 
 
 def ask(store: Store, question: str, search=None) -> Answer:

@@ -21,6 +21,12 @@ Semantics (the same everywhere, tested against a plain-Python oracle over the su
   itself. Knowledge ``only`` = the attack's knowledge set lies within the values.
 * A condition on the target's own kind constrains the item ("which SD models are
   attacked" = attacked models under SD).
+* ``distinct`` conditions: the number of distinct models / knowledge levels / threats a row
+  names (attacks, evaluations) or the item's rows name together (other targets, over the
+  rows meeting the positive one-value conditions) lies in a span ("attacks on four or more
+  models"). Mode ``every``: each row of the item meeting the other positive conditions, in
+  the parts where the condition can hold, satisfies it ("threats whose attacks are all
+  black-box").
 * Aggregates: ``count`` (the number of items the listing returns), ``per_item`` (rows
   per item), ``top`` / ``bottom`` (the items with the most / fewest rows, ties kept),
   ``more_than`` / ``fewer_than`` N rows.

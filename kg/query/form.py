@@ -20,7 +20,11 @@ KINDS = ("threat", "knowledge", "model", "method", "paper", "code", "text", "def
 DISTINCT_OF = ("model", "knowledge", "threat")
 #: Conditions on the row's paper (its curated bibliographic facts): any row of the paper.
 PAPER_KINDS = ("author", "venue", "year")
-MODES = ("any", "all", "only", "exact")  # exact: a model itself, not the models below it
+MODES = ("any", "all", "only", "exact", "every")  # exact: a model itself, not the models
+# below it; every: each row of the item (among those meeting the other positive conditions)
+#: kinds a condition can hold on every row of a group for ("threats whose attacks are all
+#: black-box")
+EVERY_KINDS = ("threat", "knowledge", "model", "method")
 AGGREGATES = ("count", "per_item", "top", "bottom", "more_than", "fewer_than", "earliest",
               "latest")
 FIELDS = ("any", "effectiveness", "limitation")
@@ -89,6 +93,8 @@ class Cond:
             lo, hi = self.years
             if lo is None and hi is None or lo is not None and hi is not None and lo > hi:
                 raise ValueError(f"a year condition needs a range, not {self.years}")
+        if self.mode == "every" and (self.kind not in EVERY_KINDS or self.negated):
+            raise ValueError(f"'every' applies to a positive {EVERY_KINDS} condition")
         if self.kind == "distinct":
             lo, hi = self.span
             if self.of not in DISTINCT_OF or self.negated or lo is None and hi is None or (
@@ -206,6 +212,9 @@ def render_cond(c: Cond, tree: ModelTree | None = None) -> str:
         names = _names(c.values, None, c.kind)
         return f"{c.kind} {'≠' if c.negated else '='} {names} (exactly, not the models below it)"
     names = _names(c.values, tree, c.kind)
+    if c.mode == "every":
+        symbol = "∈" if len(c.values) > 1 or "family" in names else "="
+        return f"{c.kind} {symbol} {names} on every row"
     if c.mode == "only":
         return f"{c.kind} {'not ' if c.negated else ''}= {names} only"
     if c.mode == "all" and len(c.values) > 1:
