@@ -389,7 +389,8 @@ def value_counts(q: str, toks: list[Tok]) -> Found:
 # --------------------------------------------------------------------------- groups
 
 #: "every access level", "all three knowledge levels", "each level of attacker knowledge"
-_EVERY_LEVEL = rx(r"\b(?:(?:under|at|across|in|with|for) )?(?:every|each|all(?: the)?(?: three| 3)?) (?:(?:access|knowledge|attacker "
+_EVERY_LEVEL = rx(r"\b(?:(?:under|at|across|in|with|for) )?(?:every|each|all(?: the)?"
+                  r"(?: three| 3)?) (?:(?:access|knowledge|attacker "
                   r"knowledge) levels?|levels? of (?:attacker )?knowledge|(?:access|knowledge) "
                   r"settings?)\b")
 #: words between a quantifier and the name it quantifies ("all of their attacks are")
