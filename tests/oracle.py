@@ -252,11 +252,22 @@ class Oracle:
                     return False
             return True
 
+        across = [c for c in form.conds if c.kind == "rows"]
+        pos = [c for c in pos if c.kind != "rows"]
+        neg = [c for c in neg if c.kind != "rows"]
+        link = {"attacks": "papers", "evaluations": "methods"}.get(form.target, form.target)
+
+        def across_ok(item: str) -> bool:  # a row of the other table for the item
+            return all(any(o.part == c.of and item in self.items_of(link, o)
+                           and all(self.holds(s, o) for s in c.sub) for o in self.rows)
+                       != c.negated for c in across)
+
         counts: dict[str, set[int]] = {}
         if form.target in ("attacks", "evaluations"):  # the item is the row
             for i, r in enumerate(rows):
                 if row_ok(r, pos) and not any(self.applies(c, r.part) and self.holds(c, r)
-                                              for c in neg):
+                                              for c in neg) and across_ok(
+                        self.items_of(link, r)[0]):
                     counts.setdefault(self.items_of(form.target, r)[0], set()).add(i)
         else:
             distinct = [c for c in pos if c.kind == "distinct"]
@@ -265,7 +276,7 @@ class Oracle:
             for i, r in enumerate(rows):
                 if row_ok(r, base) and all(self.applies(c, r.part) for c in distinct):
                     for item in self.items_of(form.target, r):
-                        if item_ok(item):
+                        if item_ok(item) and across_ok(item):
                             counts.setdefault(item, set()).add(i)
             for item in list(counts):
                 mine = [r for r in rows if item in self.items_of(form.target, r)]

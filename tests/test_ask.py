@@ -409,3 +409,25 @@ def test_quantifiers_over_the_rows_of_a_group(store):
     assert not parse(store, "For which threats is there no defense at all?").not_understood
     d = parse(store, "defense methods evaluated on a DDPM-family model")
     assert not d.not_understood
+
+
+def test_relations_across_the_tables(store):
+    """Issue 29: "papers that report both an attack and a defense" answered 16 (either
+    table); "attacked by property inference but no property inference defense" read
+    "threat = PI · threat ≠ PI" (always empty: confidently wrong)."""
+    a = ask(store, "papers that report both an attack and a defense")
+    assert len(a.answers) == 4 and "has a defense row" in a.understood_as
+    p = parse(store, "Which models are attacked by property inference but have no property "
+                     "inference defense?")
+    rows = [c for c in p.form.conds if c.kind == "rows"]
+    assert len(rows) == 1 and rows[0].negated and [
+        v.label for s in rows[0].sub for v in s.values] == ["Property inference"]
+    assert not any(c.kind == "threat" and c.negated for c in p.form.conds)
+    it = parse(store, "which models are attacked by membership inference but never defended "
+                      "against it")
+    assert [(s.kind, s.values[0].label) for c in it.form.conds if c.kind == "rows"
+            for s in c.sub] == [("threat", "Membership inference")]
+    assert not it.not_understood and not it.blocking
+    # a bare "no defense" keeps its meaning: no defense for the row's threat
+    assert [c.kind for c in parse(store, "which threats have no defense").form.conds] == [
+        "defended"]

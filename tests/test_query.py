@@ -152,6 +152,7 @@ def forms(draw, vocab, targets=("attacks", "methods", "papers", "models", "threa
                         "year", "distinct"],
              "models": ["threat", "knowledge", "model", "venue", "distinct"],
              "threats": ["knowledge", "model", "defended", "year", "distinct"]}[target]
+    kinds = kinds + ["rows"]
     conds = []
     # weighted toward answers that are not empty: few conditions, mostly not negated
     for kind in draw(st.lists(st.sampled_from(kinds), min_size=0, max_size=2, unique=True)):
@@ -167,6 +168,12 @@ def forms(draw, vocab, targets=("attacks", "methods", "papers", "models", "threa
             if lo is not None and hi is not None and lo > hi:
                 lo, hi = hi, lo
             conds.append(Cond("year", years=(lo, hi), negated=negated))
+        elif kind == "rows":  # a row of the other table (or this one) for the item
+            sub_kind = draw(st.sampled_from(["threat", "model", "method", None]))
+            of = draw(st.sampled_from(["attacks", "defenses"]))
+            sub = () if sub_kind is None or sub_kind == "method" and of == "attacks" else (
+                Cond(sub_kind, (draw(st.sampled_from(vocab[sub_kind])),)),)
+            conds.append(Cond("rows", of=of, sub=sub, negated=negated))
         elif kind == "distinct":  # values per row / item: never negated
             lo = draw(st.sampled_from([None, 1, 2, 3, 4]))
             hi = draw(st.sampled_from([None, 1, 2, 5] if lo is not None else [1, 2, 5]))
@@ -185,7 +192,8 @@ def forms(draw, vocab, targets=("attacks", "methods", "papers", "models", "threa
                                          unique=True)))
             mode = draw(st.sampled_from(["any", "any", "all"] + (["only"] if kind == "knowledge"
                                                                 else [])
-                                        + (["every"] if kind != "method" else [])))
+                                        + (["every"] if kind in ("threat", "knowledge",
+                                                                 "model") else [])))
             conds.append(Cond(kind, values, mode=mode, negated=negated and mode != "every"))
     agg = draw(st.sampled_from([None, None, Agg("per_item"), Agg("top"), Agg("bottom"),
                                 Agg("more_than", 1), Agg("earliest"), Agg("latest")]))
@@ -569,3 +577,24 @@ def test_every_row_of_a_group(graph, store, vocab, oracle):
     assert by_label(run(store, every)) == want == by_label(run(ox, every))
     assert set(want) < set(oracle.answer(some))  # a real restriction on this survey
     assert "on every row" in render_cond(every.conds[0])
+
+
+def test_rows_across_the_tables(graph, store, vocab, oracle):
+    """Issue 29: "papers that report both an attack and a defense" (4, not the 16 of either
+    table); "models attacked by membership inference but never defended against it" equals
+    the model-level gap cells of the oracle's coverage rule."""
+    from kg.stores.oxigraph import OxigraphStore
+
+    mi = label(vocab, "threat", "Membership inference")
+    both = Form("papers", (Cond("rows", of="defenses"),), parts=("attacks",))
+    gap = Form("models", (Cond("threat", (mi,)),
+                          Cond("rows", of="defenses", sub=(Cond("threat", (mi,)),),
+                               negated=True)), parts=("attacks",))
+    ox = OxigraphStore()
+    ox.load(graph)
+    for f in (both, gap):
+        assert by_label(run(store, f)) == oracle.answer(f) == by_label(run(ox, f))
+    assert len(oracle.answer(both)) == 4
+    cells = {g[3] for g in oracle.gaps()
+             if g[:3] == ("model_without_defense", "model", "Membership inference")}
+    assert set(oracle.answer(gap)) == cells

@@ -15,6 +15,7 @@ from ..lexicon_cache import lexicon
 from ..query import Cond, Form, Term, context, describe, run, why_empty
 from ..stores.base import Store
 from .account import determiners, preamble, rest_of, strange_chars
+from .across import across_tables
 from .answer import (
     Answer,
     answer_attribute,
@@ -90,8 +91,8 @@ def _query_parse(q: str, lex, names: Names, vocab: frozenset[str],
     named, named_kinds = entity_conditions(q, toks, mentions, neg.at, names.same)
     t2i = t2i_condition(q, toks, named_kinds)
     counts = value_counts(q, toks)
-    used = (counts.used | {i for i, t in enumerate(toks) if t.mention is not None} | year_tok | neg.cues
-            | code.used | no_defense_used | target.used | shape.used | named.used | t2i.used
+    used = ({i for i, t in enumerate(toks) if t.mention is not None} | year_tok | neg.cues
+            | counts.used | code.used | no_defense_used | target.used | shape.used | named.used | t2i.used
             | knowledge_followers(toks, mentions) | preamble(q, toks)
             | {i for i, t in enumerate(toks) for a, b in names.versioned if a <= t.start < b}
             | set(extra_used))
@@ -100,10 +101,12 @@ def _query_parse(q: str, lex, names: Names, vocab: frozenset[str],
     named_conds, group_used = group_quantifiers(q, toks, mentions, named.conds, shape.target,
                                                 used, _levels(lex))
     used |= group_used
-    rest = rest_of(toks, used, vocab)
     conds = (code.conds + ([Cond("defended", negated=True)] if no_defense else [])
              + named_conds + year_conditions(years, neg.at) + t2i.conds + text.conds
              + counts.conds)
+    across = across_tables(q, toks, mentions, conds, shape.target, parts)
+    conds, parts, used = across.conds, across.parts, used | across.used
+    rest = rest_of(toks, used, vocab)
     negated_rest = [i for i in rest.leftover + rest.blocking if i in neg.at]
     return Parse(Form(shape.target, tuple(conds), shape.agg, parts), mentions,
                  [toks[i].text for i in sorted(rest.leftover + rest.blocking)]

@@ -15,7 +15,9 @@ from ..family import ModelTree
 
 TARGETS = ("attacks", "evaluations", "methods", "papers", "models", "threats", "knowledge")
 KINDS = ("threat", "knowledge", "model", "method", "paper", "code", "text", "defended", "t2i",
-         "author", "venue", "year", "distinct")
+         "author", "venue", "year", "distinct", "rows")
+#: the conditions a ``rows`` condition puts on the other table's rows
+ROWS_SUB_KINDS = ("threat", "model", "method")
 #: what a ``distinct`` condition counts on the item's rows: the values they name
 DISTINCT_OF = ("model", "knowledge", "threat")
 #: Conditions on the row's paper (its curated bibliographic facts): any row of the paper.
@@ -64,7 +66,11 @@ class Cond:
     publication year within ``years`` = (first, last), either end open (None); a
     ``distinct`` condition holds when the item's rows (for attacks the row itself) meeting the
     form's positive one-value conditions name a number of distinct ``of`` values (models as
-    the rows name them, knowledge levels, threats) within ``span`` = (least, most)."""
+    the rows name them, knowledge levels, threats) within ``span`` = (least, most); a ``rows``
+    condition holds when the item (an attack's paper, an evaluation's method) has a row of
+    the table ``of`` ("attacks" / "defenses") meeting every condition of ``sub`` — across
+    the tables: "papers with both an attack and a defense", negated "models attacked by
+    membership inference and never defended against it"."""
 
     kind: str
     values: tuple[Term, ...] = ()
@@ -76,6 +82,7 @@ class Cond:
     years: tuple[int | None, int | None] = (None, None)
     of: str = ""
     span: tuple[int | None, int | None] = (None, None)
+    sub: tuple[Cond, ...] = ()
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -95,6 +102,10 @@ class Cond:
                 raise ValueError(f"a year condition needs a range, not {self.years}")
         if self.mode == "every" and (self.kind not in EVERY_KINDS or self.negated):
             raise ValueError(f"'every' applies to a positive {EVERY_KINDS} condition")
+        if self.kind == "rows" and (self.of not in PARTS or any(
+                c.kind not in ROWS_SUB_KINDS or c.negated or c.kind == "rows" for c in self.sub)):
+            raise ValueError(f"a rows condition names a table {PARTS} and positive "
+                             f"{ROWS_SUB_KINDS} conditions, not {self.of!r}")
         if self.kind == "distinct":
             lo, hi = self.span
             if self.of not in DISTINCT_OF or self.negated or lo is None and hi is None or (
@@ -119,6 +130,8 @@ class Cond:
             d["years"] = list(self.years)
         if self.kind == "distinct":
             d["of"], d["span"] = self.of, list(self.span)
+        if self.kind == "rows":
+            d["of"], d["sub"] = self.of, [c.as_dict() for c in self.sub]
         return d
 
 
@@ -196,6 +209,11 @@ def render_cond(c: Cond, tree: ModelTree | None = None) -> str:
         else:
             span = f"∈ {lo}–{hi}"
         return f"year {'not ' if c.negated else ''}{span}"
+    if c.kind == "rows":
+        what = {"attacks": "an attack row", "defenses": "a defense row"}[c.of]
+        cond = "".join(f" with {render_cond(x, tree)}" for x in c.sub)
+        return f"{'no' if c.negated else 'has'} {what}{cond}".replace(
+            "no an ", "no ").replace("no a ", "no ")
     if c.kind == "distinct":
         lo, hi = c.span
         what = {"model": "target models", "knowledge": "knowledge levels",
