@@ -52,6 +52,9 @@ class Parse:
     #: numbers and comparison words no rule consumed: no confident answer
     blocking: list[str] = field(default_factory=list)
     attribute: str = ""  # an attribute question: the value asked for (kg.query.ATTRIBUTES)
+    #: a gaps question that asks for one kind of its cells' values ("which model families
+    #: have a gap"): (kind, level: "model" / "family" / "" for any)
+    gap_target: tuple[str, str] | None = None
 
 
 # --------------------------------------------------------------------------- target
