@@ -431,3 +431,21 @@ def test_relations_across_the_tables(store):
     # a bare "no defense" keeps its meaning: no defense for the row's threat
     assert [c.kind for c in parse(store, "which threats have no defense").form.conds] == [
         "defended"]
+
+
+def test_a_name_of_two_kinds_no_word_decides_is_asked_back(store):
+    """Issue 29 item 5: "PIA on DDPM" (the threat property inference, or Kong et al.'s PIA
+    paper) was answered for the threat alone; the readings answer differently, so the
+    answer asks back with both, each answer the one its reading gives on its own."""
+    a = ask(store, "PIA on DDPM")
+    assert a.intent == "ask_back" and not a.answers and a.message.startswith("Did you mean")
+    assert len(a.readings) == 2
+    assert {r["logical_form"]["conditions"][0]["kind"] for r in a.readings} == {"threat",
+                                                                              "paper"}
+    threat = ask(store, "property inference attacks on DDPM")
+    got = next(r for r in a.readings if "threat" in r["reading"])
+    assert {x["iri"] for x in got["answers"]} == {x["iri"] for x in threat.answers}
+    assert json.loads(json.dumps(a.as_dict()))["readings"][1]["count"] >= 1
+    # a word that decides the reading: no asking back
+    decided = ask(store, "which models does PIA attack")
+    assert decided.intent == "query" and decided.readings == []

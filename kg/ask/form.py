@@ -55,6 +55,8 @@ class Parse:
     #: a gaps question that asks for one kind of its cells' values ("which model families
     #: have a gap"): (kind, level: "model" / "family" / "" for any)
     gap_target: tuple[str, str] | None = None
+    #: names of several kinds no cue of the question decided: span -> the other readings
+    others: dict = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- target

@@ -52,23 +52,26 @@ ASK_ROWS = 100
 COUNT_CAP = 1000
 
 
-def parse(store: Store, question: str) -> Parse:
+def parse(store: Store, question: str, prefer: dict[tuple[int, int], str] | None = None
+          ) -> Parse:
     """The logical form of ``question`` (its shorthand written out first, each noted:
     :func:`kg.ask.tokens.expand_shorthand`) and what of it could not be used."""
     q, short = expand_shorthand(check_question(question))
-    p = _parse(store, q)
+    p = _parse(store, q, prefer)
     p.notes = short + p.notes
     return p
 
 
-def _parse(store: Store, q: str) -> Parse:
+def _parse(store: Store, q: str, prefer: dict[tuple[int, int], str] | None) -> Parse:
     lex = lexicon(store)
-    names = read_names(q, lex)
+    names = read_names(q, lex, prefer)
     if GAP_CUE.search(q):
         return gap_parse(q, lex, names, text_vocabulary(store))
     cue = attribute_cue(q, names.toks, {m.entity.kind for m in names.mentions})
     if cue is None:
-        return _query_parse(q, lex, names, text_vocabulary(store))
+        p = _query_parse(q, lex, names, text_vocabulary(store))
+        p.others = names.others
+        return p
     p = _query_parse(q, lex, names, text_vocabulary(store), cue[1])
     return attribute_parse(p, cue[0])
 
@@ -126,8 +129,44 @@ def _levels(lex) -> list[Term]:
 
 def ask(store: Store, question: str, search=None) -> Answer:
     """Answer ``question``; ``search(text, k)`` gives labelled fallback hits when nothing of
-    the question could be used."""
+    the question could be used. A name of two kinds that no word of the question decides
+    ("PIA": the threat or the paper) is read both ways; when the readings answer differently
+    the answer asks back ("Did you mean A or B?", intent ``ask_back``) with each reading and
+    its answer in ``readings``, never picking one."""
     p = parse(store, question)
+    a = _answer(store, question, p, search)
+    if a.intent != "query" or not p.others:
+        return a
+    return _ask_back(store, question, p, a, search)
+
+
+def _ask_back(store: Store, question: str, p: Parse, a: Answer, search) -> Answer:
+    """The question asked back when another reading of its ambiguous name answers
+    differently (see :func:`ask`); ``a`` itself when every reading gives its answer."""
+    readings = [("", a)]
+    for span, alts in p.others.items():
+        for m in alts:
+            p2 = parse(store, question, prefer={span: m.entity.kind})
+            a2 = _answer(store, question, p2, search)
+            if a2.intent == "query":
+                readings.append((f"{m.text!r} as the {m.entity.kind} {m.entity.label!r}", a2))
+    if len({frozenset(x["iri"] for x in r.answers) for _, r in readings}) < 2:
+        return a
+    first = next(mm for mm in p.mentions if (mm.start, mm.end) in p.others)
+    readings[0] = (f"{first.text!r} as the {first.entity.kind} {first.entity.label!r}", a)
+    ask_back = "Did you mean " + " or ".join(r for r, _ in readings) + "? The readings " \
+        "answer differently, so both are given; name the one you mean in full."
+    return Answer(check_question(question), "ask_back", "", [], p.mentions,
+                  message=ask_back, understood_as=" | ".join(r.understood_as for _, r in readings),
+                  not_understood=p.not_understood,
+                  readings=[{"reading": r, "understood_as": x.understood_as,
+                             "logical_form": x.logical_form, "sparql": x.sparql,
+                             "answers": x.answers, "count": x.count, "message": x.message}
+                            for r, x in readings])
+
+
+def _answer(store: Store, question: str, p: Parse, search) -> Answer:
+    """The answer of one parse of ``question``."""
     q = check_question(question)
     if p.not_in_graph:
         names = ", ".join(f"{u['text']!r}" + (f" (closest known: {', '.join(u['closest'])})"
