@@ -449,3 +449,17 @@ def test_a_name_of_two_kinds_no_word_decides_is_asked_back(store):
     # a word that decides the reading: no asking back
     decided = ask(store, "which models does PIA attack")
     assert decided.intent == "query" and decided.readings == []
+
+
+def test_values_the_core_does_not_list_and_attack_papers_venues(store):
+    """Issue 29 misses of the tune split (general rules): "which publication year has the
+    most papers" answered papers (confidently wrong): now not answered; "venues with
+    membership inference attack papers" counted defense papers' venues; "other then" (a
+    misspelt "other than") negates."""
+    y = ask(store, "Which publication year has the most papers?")
+    assert y.intent == "not_understood" and not y.answers and "'year'" in y.message
+    v = parse(store, "list venues with membership inference attack papers")
+    assert v.form.parts == ("attacks",)
+    o = parse(store, "membership inference defenses other then DP-SGD on DDPM")
+    assert [(c.kind, c.negated) for c in o.form.conds if c.kind == "method"] == [
+        ("method", True)]

@@ -155,6 +155,8 @@ def attribute_parse(p: Parse, name: str) -> Parse:
     target = "evaluations" if "method" in kinds else "attacks" if row_level else "papers"
     parts = ("defenses",) if target == "evaluations" else ("attacks",) if (
         target == "attacks" or "knowledge" in kinds) else ("attacks", "defenses")
+    if target == "papers" and p.form.target == "papers" and len(p.form.parts) == 1:
+        parts = p.form.parts  # "venues of membership inference attack papers": attack rows
     conds = tuple(c for c in p.form.conds if not (  # "the arXiv id of SIDE": not a venue
         name == "arxiv" and c.kind == "venue" and all(v.label == "arXiv" for v in c.values)))
     return replace(p, form=Form(target, conds, None, parts), attribute=name,

@@ -41,7 +41,9 @@ from .tokens import (
     rx,
 )
 
-_EXCEPT = rx(r"\b(except(?: for)?|other than|excluding|exclude|apart from|besides|but not)"
+#: "than", and its common misspelling ("other then"), as the comparison words read it
+_THAN = ("than", "then")
+_EXCEPT = rx(r"\b(except(?: for)?|other th[ae]n|excluding|exclude|apart from|besides|but not)"
              r"\s*(the\s+)?$")
 _CODE_NOUNS = ("code", "implementation", "github", "repo", "repository", "source", "sourced")
 _CODE_WORDS = ("closed", "unreleased", "public", "available", "released", "publicly", "with",
@@ -134,7 +136,7 @@ def negation(toks: list[Tok], year_tok: set[int], vocab: frozenset[str]) -> Nega
     for i, t in enumerate(toks):
         w = t.norm
         if w in NEGATIONS or (w == "but" and i + 1 < len(toks) and toks[i + 1].norm == "not"):
-            if w == "other" and not (i + 1 < len(toks) and toks[i + 1].norm == "than"):
+            if w == "other" and not (i + 1 < len(toks) and toks[i + 1].norm in _THAN):
                 continue
             if w == "other":
                 neg.cues.add(i + 1)  # "other than"

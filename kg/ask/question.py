@@ -44,7 +44,7 @@ from .form import Parse, parts_of, shape_of, target_of
 from .gaps import answer_gaps, gap_parse
 from .mentions import Names, not_in_graph, read_names
 from .text import text_conditions
-from .tokens import GAP_CUE, check_question, expand_shorthand, text_vocabulary
+from .tokens import GAP_CUE, check_question, expand_shorthand, rx, text_vocabulary
 
 #: Rows an answer lists (its total is counted apart, up to COUNT_CAP): at 100k papers a
 #: listing of 100 rows reads in ~10 ms on Oxigraph, a full count in ~1 s per 25k rows.
@@ -62,6 +62,12 @@ def parse(store: Store, question: str, prefer: dict[tuple[int, int], str] | None
     return p
 
 
+#: a question asking for a value the query core does not list (years, venues, authors) that
+#: is not an attribute question of a named paper
+_ASKS_FOR_VALUES = rx(r"\b(?:which|what)\s+(?:publication\s+)?(years?|venues?|conferences?|"
+                      r"journals?)\b")
+
+
 def _parse(store: Store, q: str, prefer: dict[tuple[int, int], str] | None) -> Parse:
     lex = lexicon(store)
     names = read_names(q, lex, prefer)
@@ -71,6 +77,9 @@ def _parse(store: Store, q: str, prefer: dict[tuple[int, int], str] | None) -> P
     if cue is None:
         p = _query_parse(q, lex, names, text_vocabulary(store))
         p.others = names.others
+        asks = _ASKS_FOR_VALUES.search(q)
+        if asks:  # "which publication year has the most papers": the query core lists no
+            p.blocking.append(asks.group(1))  # years or venues: never answered with papers
         return p
     p = _query_parse(q, lex, names, text_vocabulary(store), cue[1])
     return attribute_parse(p, cue[0])
