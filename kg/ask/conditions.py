@@ -403,19 +403,21 @@ _GROUP_TARGETS = ("threats", "models", "papers", "methods")
 
 def group_quantifiers(q: str, toks: list[Tok], mentions: list[Mention], conds: list[Cond],
                       target: str, used: set[int],
-                      knowledge: list[Term]) -> tuple[list[Cond], set[int]]:
+                      knowledge) -> tuple[list[Cond], set[int]]:
     """Quantifiers over the rows of a group (threat, model, paper, method): "threats whose
     attacks are all black-box" (the condition on every row: mode ``every``), "a threat with
-    attacks at every access level" (each of ``knowledge``, the graph's levels, on some row:
+    attacks at every access level" (each of ``knowledge()``, the graph's levels — read only
+    then: the lexicon holds every paper —, on some row:
     all-of). Only for a group target and a positive one-name condition the quantifier stands
     next to; anything else leaves the quantifier unconsumed (it then stops the answer)."""
     if target not in _GROUP_TARGETS:
         return conds, set()
     out, took = list(conds), set()
     m = _EVERY_LEVEL.search(q)
-    if m and knowledge:
+    levels = knowledge() if m else []
+    if m and levels:
         out = [c for c in out if c.kind != "knowledge" or c.negated]
-        out.append(Cond("knowledge", tuple(knowledge), mode="all"))
+        out.append(Cond("knowledge", tuple(levels), mode="all"))
         took |= {i for i, t in enumerate(toks) if m.start() <= t.start < m.end()}
     for i, t in enumerate(toks):
         if t.norm not in ("all", "every", "each", "always", "exclusively") or i in used | took \

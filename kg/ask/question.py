@@ -111,7 +111,7 @@ def _query_parse(q: str, lex, names: Names, vocab: frozenset[str],
     text = text_conditions(q, toks, used, shape.target, neg.at)
     used |= text.used | determiners(toks, target.used)
     named_conds, group_used = group_quantifiers(q, toks, mentions, named.conds, shape.target,
-                                                used, _levels(lex))
+                                                used, lambda: _levels(lex))
     used |= group_used
     conds = (code.conds + ([Cond("defended", negated=True)] if no_defense else [])
              + named_conds + year_conditions(years, neg.at) + t2i.conds + text.conds
