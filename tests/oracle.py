@@ -168,13 +168,28 @@ class Oracle:
             return any(m in self.t2i for m in r.models)
         if c.kind == "defended":
             return any(d.part == DEFENSES and d.threat == r.threat for d in self.rows)
+        if c.kind == "distinct":  # per row (attacks); items are counted in answer()
+            return self.in_span(len(self.named(c.of, r)), c.span)
         if c.kind == "text":
             texts = {"effectiveness": [r.effectiveness], "limitation": [r.limitation],
                      "any": [r.effectiveness, r.limitation]}[c.field]
             return any(all(w in t.lower() for w in c.words) for t in texts if t)
         raise ValueError(c.kind)
 
+    @staticmethod
+    def named(of: str, r: Rec) -> set[str]:
+        """The values of kind ``of`` row ``r`` names (models as written, not rolled up)."""
+        return {"model": set(r.models), "knowledge": set(r.knowledge),
+                "threat": {r.threat}}[of]
+
+    @staticmethod
+    def in_span(n: int, span) -> bool:
+        lo, hi = span
+        return (lo is None or n >= lo) and (hi is None or n <= hi)
+
     def applies(self, c, part: str) -> bool:
+        if part == DEFENSES and c.kind == "distinct":
+            return c.of != "knowledge"
         if part == DEFENSES:
             return c.kind not in ("knowledge", "defended") and not (
                 c.kind == "text" and c.field == "limitation")
@@ -237,18 +252,31 @@ class Oracle:
                     return False
             return True
 
+        across = [c for c in form.conds if c.kind == "rows"]
+        pos = [c for c in pos if c.kind != "rows"]
+        neg = [c for c in neg if c.kind != "rows"]
+        link = {"attacks": "papers", "evaluations": "methods"}.get(form.target, form.target)
+
+        def across_ok(item: str) -> bool:  # a row of the other table for the item
+            return all(any(o.part == c.of and item in self.items_of(link, o)
+                           and all(self.holds(s, o) for s in c.sub) for o in self.rows)
+                       != c.negated for c in across)
+
         counts: dict[str, set[int]] = {}
         if form.target in ("attacks", "evaluations"):  # the item is the row
             for i, r in enumerate(rows):
                 if row_ok(r, pos) and not any(self.applies(c, r.part) and self.holds(c, r)
-                                              for c in neg):
+                                              for c in neg) and across_ok(
+                        self.items_of(link, r)[0]):
                     counts.setdefault(self.items_of(form.target, r)[0], set()).add(i)
         else:
+            distinct = [c for c in pos if c.kind == "distinct"]
+            pos = [c for c in pos if c.kind != "distinct"]
             base = [c for c in pos if single(c)]
             for i, r in enumerate(rows):
-                if row_ok(r, base):
+                if row_ok(r, base) and all(self.applies(c, r.part) for c in distinct):
                     for item in self.items_of(form.target, r):
-                        if item_ok(item):
+                        if item_ok(item) and across_ok(item):
                             counts.setdefault(item, set()).add(i)
             for item in list(counts):
                 mine = [r for r in rows if item in self.items_of(form.target, r)]
@@ -259,6 +287,16 @@ class Oracle:
                         counts.pop(item, None)
                 if any(self.applies(c, r.part) and self.holds(c, r) for c in neg for r in mine):
                     counts.pop(item, None)
+                for c in [c for c in pos if c.mode == "every"]:  # every row of the group
+                    others = [b for b in base if b is not c]
+                    if not all(self.holds(c, r) for r in mine
+                               if self.applies(c, r.part) and row_ok(r, others)):
+                        counts.pop(item, None)
+                for c in distinct:  # distinct values over the item's rows meeting base
+                    named = set().union(*(self.named(c.of, r) for r in mine
+                                          if self.applies(c, r.part) and row_ok(r, base)))
+                    if not self.in_span(len(named), c.span):
+                        counts.pop(item, None)
         agg = form.agg.op if form.agg else ""
         if agg in ("earliest", "latest"):  # rows whose paper has the first / last year
             def year(i: int):

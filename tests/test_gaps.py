@@ -355,3 +355,24 @@ def test_same_gaps_and_coverage_on_oxigraph(graph, store, real_gaps):
     assert [g.as_dict() for g in gaps_mod.find_gaps(ox)] == [g.as_dict() for g in real_gaps]
     for by, level in (("model", "family"), ("knowledge", "model")):
         assert matrix(ox, by, level).as_dict() == matrix(store, by, level).as_dict()
+
+
+def test_a_gap_question_asking_for_models_lists_the_models_of_the_cells(store):
+    """Issue 29: "which models have a membership inference gap" listed gap cells, not models;
+    the models equal the oracle's model-level cells, and the query core's cross-table form
+    ("attacked by MI but never defended against it") gives the same models."""
+    from kg.ask import ask
+    from tests.oracle import Oracle
+
+    o = Oracle()
+    a = ask(store, "which models have a membership inference gap")
+    cells = {g[3] for g in o.gaps()
+             if g[:3] == ("model_without_defense", "model", "Membership inference")}
+    assert {x["label"] for x in a.answers} == cells and all(x["gaps"] for x in a.answers)
+    b = ask(store, "which models are attacked by membership inference but never defended "
+                   "against it")
+    assert {x["label"] for x in b.answers} == cells
+    fam = ask(store, "Which model families have a gradient inversion gap?")
+    assert {x["label"] for x in fam.answers} == {
+        g[3] for g in o.gaps() if g[:3] == ("model_without_defense", "family",
+                                            "Gradient inversion")}

@@ -145,12 +145,14 @@ def test_a_condition_that_cannot_hold_is_refused_not_dropped(store, vocab):
 def forms(draw, vocab, targets=("attacks", "methods", "papers", "models", "threats")):
     target = draw(st.sampled_from(targets))
     parts = {"models": ("attacks",), "threats": ("attacks",)}.get(target, ())
-    kinds = {"attacks": ["threat", "knowledge", "model", "code", "text", "author", "year"],
-             "methods": ["threat", "model", "code", "method", "venue", "year"],
+    kinds = {"attacks": ["threat", "knowledge", "model", "code", "text", "author", "year",
+                         "distinct"],
+             "methods": ["threat", "model", "code", "method", "venue", "year", "distinct"],
              "papers": ["threat", "model", "code", "knowledge", "method", "author", "venue",
-                        "year"],
-             "models": ["threat", "knowledge", "model", "venue"],
-             "threats": ["knowledge", "model", "defended", "year"]}[target]
+                        "year", "distinct"],
+             "models": ["threat", "knowledge", "model", "venue", "distinct"],
+             "threats": ["knowledge", "model", "defended", "year", "distinct"]}[target]
+    kinds = kinds + ["rows"]
     conds = []
     # weighted toward answers that are not empty: few conditions, mostly not negated
     for kind in draw(st.lists(st.sampled_from(kinds), min_size=0, max_size=2, unique=True)):
@@ -166,6 +168,20 @@ def forms(draw, vocab, targets=("attacks", "methods", "papers", "models", "threa
             if lo is not None and hi is not None and lo > hi:
                 lo, hi = hi, lo
             conds.append(Cond("year", years=(lo, hi), negated=negated))
+        elif kind == "rows":  # a row of the other table (or this one) for the item
+            sub_kind = draw(st.sampled_from(["threat", "model", "method", None]))
+            of = draw(st.sampled_from(["attacks", "defenses"]))
+            sub = () if sub_kind is None or sub_kind == "method" and of == "attacks" else (
+                Cond(sub_kind, (draw(st.sampled_from(vocab[sub_kind])),)),)
+            conds.append(Cond("rows", of=of, sub=sub, negated=negated))
+        elif kind == "distinct":  # values per row / item: never negated
+            lo = draw(st.sampled_from([None, 1, 2, 3, 4]))
+            hi = draw(st.sampled_from([None, 1, 2, 5] if lo is not None else [1, 2, 5]))
+            if lo is not None and hi is not None and lo > hi:
+                lo, hi = hi, lo
+            conds.append(Cond("distinct", of=draw(st.sampled_from(["model", "knowledge",
+                                                                   "threat"])),
+                              span=(lo, hi)))
         elif kind == "text":
             conds.append(Cond("text", words=(draw(st.sampled_from(
                 ["auxiliary", "access", "data", "model", "gap"])),),
@@ -175,8 +191,10 @@ def forms(draw, vocab, targets=("attacks", "methods", "papers", "models", "threa
             values = tuple(draw(st.lists(st.sampled_from(vocab[kind]), min_size=1, max_size=2,
                                          unique=True)))
             mode = draw(st.sampled_from(["any", "any", "all"] + (["only"] if kind == "knowledge"
-                                                                else [])))
-            conds.append(Cond(kind, values, mode=mode, negated=negated))
+                                                                else [])
+                                        + (["every"] if kind in ("threat", "knowledge",
+                                                                 "model") else [])))
+            conds.append(Cond(kind, values, mode=mode, negated=negated and mode != "every"))
     agg = draw(st.sampled_from([None, None, Agg("per_item"), Agg("top"), Agg("bottom"),
                                 Agg("more_than", 1), Agg("earliest"), Agg("latest")]))
     return Form(target, tuple(conds), agg, parts)
@@ -520,3 +538,63 @@ def test_an_inserted_unknown_condition_never_leaves_the_answer_unchanged_and_unf
             assert flagged or n in a.understood_as or "year" in a.understood_as, (phrase, a)
 
     check()
+
+
+def test_distinct_values_per_row_and_per_item(graph, store, vocab, oracle):
+    """Issue 29: "attacks evaluated on four or more target models" (per attack row),
+    "attacks that assume more than one knowledge level", "methods evaluated against more than
+    one threat" (over the method's rows): the same answer as the oracle, on both engines."""
+    from kg.stores.oxigraph import OxigraphStore
+
+    forms_ = [Form("attacks", (Cond("distinct", of="model", span=(4, None)),)),
+              Form("attacks", (Cond("distinct", of="knowledge", span=(2, None)),)),
+              Form("methods", (Cond("distinct", of="threat", span=(2, None)),)),
+              Form("threats", (Cond("distinct", of="model", span=(4, None)),),
+                   parts=("attacks",)),
+              Form("attacks", (Cond("distinct", of="model", span=(1, 1)),
+                               Cond("threat", (label(vocab, "threat", "Membership inference"),)))),
+              ]
+    ox = OxigraphStore()
+    ox.load(graph)
+    for f in forms_:
+        want = oracle.answer(f)
+        assert want, f
+        assert by_label(run(store, f)) == want == by_label(run(ox, f)), render_cond(f.conds[0])
+    assert len(oracle.answer(forms_[1])) == 4
+
+
+def test_every_row_of_a_group(graph, store, vocab, oracle):
+    """Issue 29: "threats whose attacks are all black-box" = each attack row of the threat
+    has Black-box among its levels (read per row before: any black-box attack)."""
+    from kg.stores.oxigraph import OxigraphStore
+
+    bb = label(vocab, "knowledge", "Black-box")
+    every = Form("threats", (Cond("knowledge", (bb,), mode="every"),), parts=("attacks",))
+    some = Form("threats", (Cond("knowledge", (bb,)),), parts=("attacks",))
+    ox = OxigraphStore()
+    ox.load(graph)
+    want = oracle.answer(every)
+    assert by_label(run(store, every)) == want == by_label(run(ox, every))
+    assert set(want) < set(oracle.answer(some))  # a real restriction on this survey
+    assert "on every row" in render_cond(every.conds[0])
+
+
+def test_rows_across_the_tables(graph, store, vocab, oracle):
+    """Issue 29: "papers that report both an attack and a defense" (4, not the 16 of either
+    table); "models attacked by membership inference but never defended against it" equals
+    the model-level gap cells of the oracle's coverage rule."""
+    from kg.stores.oxigraph import OxigraphStore
+
+    mi = label(vocab, "threat", "Membership inference")
+    both = Form("papers", (Cond("rows", of="defenses"),), parts=("attacks",))
+    gap = Form("models", (Cond("threat", (mi,)),
+                          Cond("rows", of="defenses", sub=(Cond("threat", (mi,)),),
+                               negated=True)), parts=("attacks",))
+    ox = OxigraphStore()
+    ox.load(graph)
+    for f in (both, gap):
+        assert by_label(run(store, f)) == oracle.answer(f) == by_label(run(ox, f))
+    assert len(oracle.answer(both)) == 4
+    cells = {g[3] for g in oracle.gaps()
+             if g[:3] == ("model_without_defense", "model", "Membership inference")}
+    assert set(oracle.answer(gap)) == cells

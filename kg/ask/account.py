@@ -28,7 +28,7 @@ def _norms(text: str) -> set[str]:
 CRITICAL = _norms("""
 more most fewer fewest less least every each all only both either than over under above
 below exactly top bottom highest lowest largest biggest smallest maximum minimum majority
-multiple several single first last same different always twice half none
+multiple several single first last same different always twice half none per
 """) | set(NUMBERS)
 
 #: Politeness and preamble: words that carry no part of what is asked.
@@ -48,7 +48,8 @@ FUNCTION_WORDS = frozenset((_norms(" ".join(STOPWORDS)) | STOPWORDS | GENERIC | 
 #: Preamble phrases whose words are all consumed ("first of all", "by the way").
 PREAMBLE = rx(r"\bfirst(ly)? of all\b|\bby the way\b|\bout of curiosity\b|"
               r"\bif (you|possible)\b[^,?]*,|\bi('d| would) (like|love) to (know|see)\b|"
-              r"\b(can|could) you (please )?(tell|show|give|list) me\b|\bfor my\b[^,?]*,")
+              r"\b(can|could) you (please )?(tell|show|give|list) me\b|\bfor my\b[^,?]*,|"
+              r"\bat all\b(?=\s*(?:[?.!,]|$))")  # "no defense at all": emphasis
 
 
 def preamble(q: str, toks: list[Tok]) -> set[int]:

@@ -20,7 +20,7 @@ from .form import Parse
 @dataclass
 class Answer:
     question: str
-    intent: str  # query | gaps | unknown_entity | not_applicable | search
+    intent: str  # query | gaps | unknown_entity | not_applicable | search | ask_back
     sparql: str
     answers: list[dict]
     linked: list[Mention] = field(default_factory=list)
@@ -35,6 +35,8 @@ class Answer:
     count_sparql: str = ""
     count_source: str = ""  # of ``total``: "query" (count_sparql over the rows) | "summary"
     form: Form | None = None  # the logical form that ran (query answers)
+    #: intent ask_back: each reading of the question with its answer (schema 3)
+    readings: list[dict] = field(default_factory=list)
 
     @property
     def count(self) -> int:
@@ -45,7 +47,8 @@ class Answer:
              "answers": self.answers, "count": self.count,
              "understood_as": self.understood_as, "logical_form": self.logical_form,
              "not_understood": self.not_understood, "not_in_graph": self.not_in_graph,
-             "linked": [m.as_dict() for m in self.linked], "message": self.message}
+             "linked": [m.as_dict() for m in self.linked], "message": self.message,
+             "readings": self.readings}
         if self.count_sparql:
             d["truncated"] = True
             d["count_exact"] = self.total_exact
@@ -123,6 +126,10 @@ def render_text(a: Answer) -> str:
     if a.intent in ("search", "unknown_entity") and a.answers:
         head = f"{a.count} semantic-search hits (not answers)"
     out.append(head)
+    for r in a.readings:
+        out.append(f"* {r['reading']}: understood as {r['understood_as']}; {r['count']} "
+                   f"{'answer' if r['count'] == 1 else 'answers'}")
+        out.extend(f"    - {x['label']}  <{x['iri']}>" for x in r["answers"])
     for x in a.answers:
         extra = f"  [{x['gap_type']}] {x['reason']}" if x.get("type") == "gap" else ""
         score = f"  (score {x['score']}; {x['why']})" if "why" in x else ""
@@ -148,6 +155,8 @@ def attribute_parse(p: Parse, name: str) -> Parse:
     target = "evaluations" if "method" in kinds else "attacks" if row_level else "papers"
     parts = ("defenses",) if target == "evaluations" else ("attacks",) if (
         target == "attacks" or "knowledge" in kinds) else ("attacks", "defenses")
+    if target == "papers" and p.form.target == "papers" and len(p.form.parts) == 1:
+        parts = p.form.parts  # "venues of membership inference attack papers": attack rows
     conds = tuple(c for c in p.form.conds if not (  # "the arXiv id of SIDE": not a venue
         name == "arxiv" and c.kind == "venue" and all(v.label == "arXiv" for v in c.values)))
     return replace(p, form=Form(target, conds, None, parts), attribute=name,

@@ -21,24 +21,29 @@ used, so the words no stage used can be reported. The rules:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..lexicon import STOPWORDS
 from ..linking import Mention
 from ..query import Cond, Term
+from ..query.form import EVERY_KINDS
 from .mentions import entities_of
 from .tokens import (
     CODE_WORD,
     GENERIC,
     NEGATIONS,
+    NUMBERS,
     ONLY,
     UNDEFENDED,
+    VALUE_COUNT,
     Tok,
     has_defense,
     rx,
 )
 
-_EXCEPT = rx(r"\b(except(?: for)?|other than|excluding|exclude|apart from|besides|but not)"
+#: "than", and its common misspelling ("other then"), as the comparison words read it
+_THAN = ("than", "then")
+_EXCEPT = rx(r"\b(except(?: for)?|other th[ae]n|excluding|exclude|apart from|besides|but not)"
              r"\s*(the\s+)?$")
 _CODE_NOUNS = ("code", "implementation", "github", "repo", "repository", "source", "sourced")
 _CODE_WORDS = ("closed", "unreleased", "public", "available", "released", "publicly", "with",
@@ -131,7 +136,7 @@ def negation(toks: list[Tok], year_tok: set[int], vocab: frozenset[str]) -> Nega
     for i, t in enumerate(toks):
         w = t.norm
         if w in NEGATIONS or (w == "but" and i + 1 < len(toks) and toks[i + 1].norm == "not"):
-            if w == "other" and not (i + 1 < len(toks) and toks[i + 1].norm == "than"):
+            if w == "other" and not (i + 1 < len(toks) and toks[i + 1].norm in _THAN):
                 continue
             if w == "other":
                 neg.cues.add(i + 1)  # "other than"
@@ -339,8 +344,95 @@ def t2i_condition(q: str, toks: list[Tok], named_kinds: set[str]) -> Found:
 # --------------------------------------------------------------------------- followers
 
 def knowledge_followers(toks: list[Tok], mentions: list[Mention]) -> set[int]:
-    """Words that complete a knowledge level: "white-box access", "gray-box setting"."""
-    return {i for i, t in enumerate(toks)
-            if i > 0 and toks[i - 1].mention is not None and t.mention is None
-            and mentions[toks[i - 1].mention].entity.kind == "knowledge"
-            and t.norm in _KNOWLEDGE_FOLLOWERS}
+    """Words that complete a name: a knowledge level ("white-box access", "gray-box
+    setting"), a model's family ("DDPM-family": a model condition covers the models below
+    it anyway)."""
+    out = set()
+    for i, t in enumerate(toks):
+        if i == 0 or toks[i - 1].mention is None or t.mention is not None:
+            continue
+        kind = mentions[toks[i - 1].mention].entity.kind
+        if kind == "knowledge" and t.norm in _KNOWLEDGE_FOLLOWERS or (
+                kind == "model" and t.norm == "family"):
+            out.add(i)
+    return out
+
+
+def value_counts(q: str, toks: list[Tok]) -> Found:
+    """"evaluated on four or more target models", "more than one knowledge level", "exactly
+    one target model": a count of distinct values per row or item (a ``distinct``
+    condition); a bare number ("two models") is not one (it stays unconsumed)."""
+    found = Found()
+    for m in VALUE_COUNT.finditer(q):
+        n_text = m.group(5).lower()
+        n = int(n_text) if n_text.isdigit() else NUMBERS[n_text]
+        plus = (m.group("plus") or "").strip()
+        if m.group("cmp"):
+            more = m.group("cmp").lower() in ("more", "greater")
+            span = (n + 1, None) if more else (None, n - 1)
+        elif m.group("least") or plus in ("+", "or more"):
+            span = (n, None)
+        elif m.group("most") or plus.startswith("or"):
+            span = (None, n)
+        elif m.group("exact"):
+            span = (n, n)
+        else:
+            continue
+        if span[1] is not None and span[1] < 0 or span == (None, None):
+            continue
+        noun = m.group("noun").lower()
+        of = "threat" if noun.startswith("threat") else "model" if noun.startswith(
+            ("model", "architecture")) else "knowledge"
+        found.conds.append(Cond("distinct", of=of, span=span))
+        found.used |= {i for i, t in enumerate(toks) if m.start() <= t.start < m.end()}
+    return found
+
+
+# --------------------------------------------------------------------------- groups
+
+#: "every access level", "all three knowledge levels", "each level of attacker knowledge"
+_EVERY_LEVEL = rx(r"\b(?:(?:under|at|across|in|with|for) )?(?:every|each|all(?: the)?"
+                  r"(?: three| 3)?) (?:(?:access|knowledge|attacker "
+                  r"knowledge) levels?|levels? of (?:attacker )?knowledge|(?:access|knowledge) "
+                  r"settings?)\b")
+#: words between a quantifier and the name it quantifies ("all of their attacks are")
+_BETWEEN = frozenset({"of", "the", "their", "its", "them", "are", "were", "is", "was", "be",
+                      "attack", "row", "defense", "defence", "evaluation", "mia", "in", "a"})
+_GROUP_TARGETS = ("threats", "models", "papers", "methods")
+
+
+def group_quantifiers(q: str, toks: list[Tok], mentions: list[Mention], conds: list[Cond],
+                      target: str, used: set[int],
+                      knowledge) -> tuple[list[Cond], set[int]]:
+    """Quantifiers over the rows of a group (threat, model, paper, method): "threats whose
+    attacks are all black-box" (the condition on every row: mode ``every``), "a threat with
+    attacks at every access level" (each of ``knowledge()``, the graph's levels — read only
+    then: the lexicon holds every paper —, on some row:
+    all-of). Only for a group target and a positive one-name condition the quantifier stands
+    next to; anything else leaves the quantifier unconsumed (it then stops the answer)."""
+    if target not in _GROUP_TARGETS:
+        return conds, set()
+    out, took = list(conds), set()
+    m = _EVERY_LEVEL.search(q)
+    levels = knowledge() if m else []
+    if m and levels:
+        out = [c for c in out if c.kind != "knowledge" or c.negated]
+        out.append(Cond("knowledge", tuple(levels), mode="all"))
+        took |= {i for i, t in enumerate(toks) if m.start() <= t.start < m.end()}
+    for i, t in enumerate(toks):
+        if t.norm not in ("all", "every", "each", "always", "exclusively") or i in used | took \
+                or t.mention is not None:
+            continue
+        j = i + 1
+        while j < len(toks) and toks[j].mention is None and toks[j].norm in _BETWEEN:
+            j += 1
+        if j >= len(toks) or toks[j].mention is None:
+            continue
+        kind = mentions[toks[j].mention].entity.kind
+        at = [k for k, c in enumerate(out) if not c.negated and c.mode == "any"
+              and len(c.values) == 1 and c.kind == kind in EVERY_KINDS]
+        if len(at) == 1:
+            out[at[0]] = replace(out[at[0]], mode="every")
+            took.add(i)
+    return out, took
+

@@ -28,6 +28,7 @@ from .tokens import (
     MOST,
     NUMBERS,
     TARGET_NOUN,
+    VALUE_COUNT,
     Tok,
     has_defense,
 )
@@ -51,6 +52,11 @@ class Parse:
     #: numbers and comparison words no rule consumed: no confident answer
     blocking: list[str] = field(default_factory=list)
     attribute: str = ""  # an attribute question: the value asked for (kg.query.ATTRIBUTES)
+    #: a gaps question that asks for one kind of its cells' values ("which model families
+    #: have a gap"): (kind, level: "model" / "family" / "" for any)
+    gap_target: tuple[str, str] | None = None
+    #: names of several kinds no cue of the question decided: span -> the other readings
+    others: dict = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- target
@@ -106,15 +112,17 @@ def _named_target(q: str, toks: list[Tok], mentions: list[Mention],
     wh = [i for i, w in enumerate(words) if w in _QUESTION_WORDS]
     paper_of = re.search(r"\b(defen[cs]es?|attacks?|mias?)\s+(papers?|stud(y|ies)|"
                          r"publications?|articles?)\b", q, re.I)
+    counted = [(m.start(), m.end()) for m in VALUE_COUNT.finditer(q)]
     for i in range(wh[0] if wh else 0, len(toks)):
         w = words[i]
         if paper_of and paper_of.start() <= toks[i].start < paper_of.end():
             return "papers", i  # "defense papers", "attack papers"
-        if i in defended_tokens:
-            continue
+        if i in defended_tokens or any(a <= toks[i].start < b for a, b in counted):
+            continue  # "no defense"; "on four or more models" (a count, not the target)
         if toks[i].mention is not None:
             m = mentions[toks[i].mention]
-            if m.entity.kind == "threat" and re.search(r"\bmias?\b|attacks?\b", m.text, re.I):
+            if m.entity.kind == "threat" and re.search(r"\bmias?\b|attacks?\b", m.text, re.I) \
+                    and not _modifies_noun(toks, i):
                 return "attacks", None  # "MIAs", "membership inference attacks"
             continue
         noun = TARGET_NOUN.get(w)
@@ -125,6 +133,23 @@ def _named_target(q: str, toks: list[Tok], mentions: list[Mention],
         if noun:
             return noun, i
     return None, None
+
+
+def _modifies_noun(toks: list[Tok], i: int) -> bool:
+    """Whether the mention at token ``i`` is followed at once by a target noun or a defense
+    word that it modifies ("MIA defenses", "MIA papers"): then that noun is the target."""
+    j = i
+    while j < len(toks) and toks[j].mention == toks[i].mention:
+        j += 1
+    if j >= len(toks) or toks[j].mention is not None:
+        return False
+    return toks[j].norm in _MODIFIED_NOUNS
+
+
+#: nouns a threat name modifies ("MIA defenses", "TDE papers"): never verbs ("MIAs work")
+_MODIFIED_NOUNS = frozenset({"defense", "defence", "method", "countermeasure", "mitigation",
+                             "safeguard", "protection", "paper", "study", "publication",
+                             "article", "reference"})
 
 
 # --------------------------------------------------------------------------- aggregate
@@ -187,8 +212,8 @@ def _more_than(q: str, toks: list[Tok]) -> tuple[Agg | None, set[int]]:
     more = re.search(r"\b(more|greater|fewer|less) than (\d+|" + "|".join(NUMBERS) + r")\b",
                      q, re.I) or re.search(r"\bat least (\d+|" + "|".join(NUMBERS) + r")\b",
                                            q, re.I)
-    if not more:
-        return None, set()
+    if not more or any(m.start() <= more.start() < m.end() for m in VALUE_COUNT.finditer(q)):
+        return None, set()  # a count of values per row (kg.ask.conditions.value_counts)
     after = [t.norm for t in toks if t.start >= more.end()][:2]
     if after and after[0] == "target":
         after = after[1:]

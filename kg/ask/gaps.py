@@ -4,7 +4,10 @@ answered from the coverage counts.
 A question with a gap cue (:data:`kg.ask.tokens.GAP_CUE`: "gaps", "understudied", "not yet
 covered" …) is answered by the gaps of :func:`kg.coverage.gaps.from_summary` — the same gaps
 and reasons as ``kg gaps``, from the coverage counts, so the answer costs the same at 100k
-papers as on the survey. Its names select the gaps whose cell holds them (a threat, an
+papers as on the survey. A question that asks for one kind of the cells' values ("which
+models / model families / threats have a … gap") lists those values (each with the gaps
+that hold it): "model families" the family-level model gaps, "models" the model-level ones
+(the cells as the rows name the models). Its names select the gaps whose cell holds them (a threat, an
 attacker-knowledge level, a paper, or a model with every model below it), a negated name
 the gaps whose cells hold none; a name of another kind stops the answer (a gap cannot be
 selected by it). A word that is neither a name, the question's shape nor filler is reported
@@ -63,7 +66,27 @@ def gap_parse(q: str, lex, names: Names, vocab: frozenset[str]) -> Parse:
             leftover.append(t.text)
     return Parse(None, mentions, leftover, not_in_graph, gaps=True, notes=names.notes,
                  unattached=[q[pending.start:]] if pending is not None else [],
-                 negated=negated)
+                 negated=negated, gap_target=_gap_target(
+                     [t for t in toks if not cue or t.start < cue[0][0]]))
+
+
+#: the noun a gaps question asks for -> the cell kind it lists
+_GAP_NOUNS = {"model": "model", "threat": "threat", "paper": "paper", "knowledge": "knowledge",
+              "level": "knowledge", "family": "model"}
+
+
+def _gap_target(toks: list[Tok]) -> tuple[str, str] | None:
+    """The kind of cell value a gaps question asks for, from its first noun of a kind
+    outside a name before the gap cue ("which model families have …" -> model, family
+    level; not "gaps on the DDPM family")."""
+    for i, t in enumerate(toks):
+        if t.mention is not None or t.norm not in _GAP_NOUNS or (
+                i > 0 and toks[i - 1].mention is not None):
+            continue
+        family = t.norm == "family" or i + 1 < len(toks) and toks[i + 1].norm == "family"
+        kind = _GAP_NOUNS[t.norm]
+        return kind, ("family" if family else "model") if kind == "model" else ""
+    return None
 
 
 def answer_gaps(store: Store, q: str, p: Parse) -> Answer:
@@ -93,8 +116,29 @@ def answer_gaps(store: Store, q: str, p: Parse) -> Answer:
             "`kg gaps --json` gives the evidence)"]
     if p.not_understood:
         msgs.append("not understood (not used): " + ", ".join(repr(w) for w in p.not_understood))
-    return Answer(q, "gaps", _gaps_sparql(s), [_gap_row(g) for g in found], p.mentions,
+    rows = [_gap_row(g) for g in found]
+    if p.gap_target:
+        rows = _values_of(found, *p.gap_target)
+        under += f" · their {p.gap_target[0]} values" + (
+            f" ({p.gap_target[1]} level)" if p.gap_target[1] else "")
+    return Answer(q, "gaps", _gaps_sparql(s), rows, p.mentions,
                   understood_as=under, message="; ".join(msgs), not_understood=p.not_understood)
+
+
+def _values_of(found, kind: str, level: str) -> list[dict]:
+    """The distinct ``kind`` values of the gaps' cells (model gaps of ``level`` only), each
+    with the reasons of the gaps that hold it."""
+    out: dict[str, dict] = {}
+    for g in found:
+        if kind == "model" and g.level not in (None, level):
+            continue
+        for c in g.cells:
+            v = c.get(kind)
+            if v:
+                row = out.setdefault(v["iri"], {"iri": v["iri"], "label": v["label"],
+                                                "type": kind, "derived": True, "gaps": []})
+                row["gaps"].append(g.reason)
+    return sorted(out.values(), key=lambda r: r["label"])
 
 
 def _selection(p: Parse, tree: ModelTree) -> tuple[dict[str, set[str]], dict[str, set[str]],

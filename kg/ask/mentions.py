@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..lexicon import Entity, normal, tokens
 from ..linking import Mention, keep_person, link
@@ -43,11 +43,15 @@ class Names:
     versioned: list[tuple[int, int]]  # spans of model names with a version not in the graph
     notes: list[str]  # how names with two meanings were read
     same: dict[tuple[int, int], list[Entity]]  # spans that name several entities of one kind
+    #: spans of a name of several kinds read by no cue of the question: the other readings
+    others: dict[tuple[int, int], list[Mention]] = field(default_factory=dict)
 
 
-def read_names(q: str, lex) -> Names:
-    """The names of ``q``: linked, one reading per span, versions and quoted words apart."""
-    mentions, same, notes = _one_per_span(q, lex, [m for m in link(q, lex) if keep_person(q, m)])
+def read_names(q: str, lex, prefer: dict[tuple[int, int], str] | None = None) -> Names:
+    """The names of ``q``: linked, one reading per span (``prefer``: the kind to read a span
+    as), versions and quoted words apart."""
+    mentions, same, notes, others = _one_per_span(
+        q, lex, [m for m in link(q, lex) if keep_person(q, m)], prefer or {})
     toks = tokenise(q, mentions)
     versioned = _versioned(toks, mentions)
     quoted = _QUOTED.search(q)
@@ -57,24 +61,33 @@ def read_names(q: str, lex) -> Names:
     if versioned or quoted:
         mentions = [m for m in mentions if not any(a <= m.start < b for a, b in versioned)]
         toks = tokenise(q, mentions)
-    return Names(mentions, toks, versioned, notes, same)
+    return Names(mentions, toks, versioned, notes, same, others)
 
 
-def _one_per_span(q: str, lex, mentions: list[Mention]) -> tuple[
-        list[Mention], dict[tuple[int, int], list[Entity]], list[str]]:
+def _one_per_span(q: str, lex, mentions: list[Mention], prefer: dict[tuple[int, int], str]
+                  ) -> tuple[list[Mention], dict[tuple[int, int], list[Entity]], list[str],
+                             dict[tuple[int, int], list[Mention]]]:
     """One mention per span (in text order), the spans that name several entities of one
-    kind, and the notes that say how each such name was read."""
+    kind, the notes that say how each such name was read, and the other readings of each
+    name of several kinds no cue decided (kg.ask asks back when they answer differently)."""
     spans: dict[tuple[int, int], list[Mention]] = {}
     for m in mentions:
         spans.setdefault((m.start, m.end), []).append(m)
     notes: list[str] = []
     same: dict[tuple[int, int], list[Entity]] = {}
+    others: dict[tuple[int, int], list[Mention]] = {}
     chosen = []
     for span, ms in spans.items():
         pick = ms[0]
-        if len({m.entity.kind for m in ms}) > 1:
-            pick, note = _disambiguate(q, ms, mentions)
+        if len({m.entity.kind for m in ms}) > 1 and span in prefer:
+            pick = next(m for m in ms if m.entity.kind == prefer[span])
+            notes.append(f"{pick.text!r} read as the {KIND_ONE[pick.entity.kind]} "
+                         f"{pick.entity.label!r} (the other reading)")
+        elif len({m.entity.kind for m in ms}) > 1:
+            pick, note, weak = _disambiguate(q, ms, mentions)
             notes.append(note)
+            if weak:
+                others[span] = [m for m in ms if m.entity.kind != pick.entity.kind]
         group = list(dict.fromkeys(m.entity for m in ms if m.entity.kind == pick.entity.kind))
         if len(group) > 1:
             same[span] = group
@@ -82,7 +95,7 @@ def _one_per_span(q: str, lex, mentions: list[Mention]) -> tuple[
                          + "; ".join(_entity_name(lex, e) for e in group)
                          + ": the answer covers any of them")
         chosen.append(pick)
-    return sorted(chosen, key=lambda m: m.start), same, notes
+    return sorted(chosen, key=lambda m: m.start), same, notes, others
 
 
 def _versioned(toks: list[Tok], mentions: list[Mention]) -> list[tuple[int, int]]:
@@ -140,10 +153,16 @@ def paper_label(lex, iri: str, title: str) -> str:
     return f"{cite}: {title}" if cite else title
 
 
-def _disambiguate(q: str, ms: list[Mention], all_mentions: list[Mention]) -> tuple[Mention, str]:
+#: reasons that are no cue of the question: the pick is a default, so the other reading is
+#: offered too
+_WEAK = ("with no other cue, the threat category is its usual meaning", "the first reading")
+
+
+def _disambiguate(q: str, ms: list[Mention], all_mentions: list[Mention]
+                  ) -> tuple[Mention, str, bool]:
     """Pick one reading of a name several kinds of node carry ("PIA": the threat property
     inference, or Kong et al.'s Proximal Initialization Attack paper) by the question's
-    other words; the note says which was picked and why."""
+    other words; the note says which was picked and why, and whether no cue decided it."""
     by_kind = {m.entity.kind: m for m in ms}
     m0 = ms[0]
     before, after = q[:m0.start].lower(), q[m0.end:].lower()
@@ -176,7 +195,7 @@ def _disambiguate(q: str, ms: list[Mention], all_mentions: list[Mention]) -> tup
         f"the {KIND_ONE[m.entity.kind]} {m.entity.label!r}" for m in [chosen] + rest)
         + f"; read as the {KIND_ONE[pick]} ({why}); name the other one in full to ask "
           "about it")
-    return chosen, note
+    return chosen, note, why in _WEAK
 
 
 # --------------------------------------------------------------------------- unknown names

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from ..errors import NotApplicable
 from ..lexicon_cache import lexicon
-from ..query import Cond, Form, context, describe, run, why_empty
+from ..query import Cond, Form, Term, context, describe, run, why_empty
 from ..stores.base import Store
 from .account import determiners, preamble, rest_of, strange_chars
+from .across import across_tables
 from .answer import (
     Answer,
     answer_attribute,
@@ -29,11 +30,13 @@ from .attribute import attribute_cue
 from .conditions import (
     code_condition,
     entity_conditions,
+    group_quantifiers,
     knowledge_followers,
     negation,
     t2i_condition,
     unattached,
     undefended,
+    value_counts,
     year_conditions,
     years_of,
 )
@@ -41,7 +44,7 @@ from .form import Parse, parts_of, shape_of, target_of
 from .gaps import answer_gaps, gap_parse
 from .mentions import Names, not_in_graph, read_names
 from .text import text_conditions
-from .tokens import GAP_CUE, check_question, text_vocabulary
+from .tokens import GAP_CUE, check_question, expand_shorthand, rx, text_vocabulary
 
 #: Rows an answer lists (its total is counted apart, up to COUNT_CAP): at 100k papers a
 #: listing of 100 rows reads in ~10 ms on Oxigraph, a full count in ~1 s per 25k rows.
@@ -49,16 +52,35 @@ ASK_ROWS = 100
 COUNT_CAP = 1000
 
 
-def parse(store: Store, question: str) -> Parse:
-    """The logical form of ``question`` and what of it could not be used."""
-    q = check_question(question)
+def parse(store: Store, question: str, prefer: dict[tuple[int, int], str] | None = None
+          ) -> Parse:
+    """The logical form of ``question`` (its shorthand written out first, each noted:
+    :func:`kg.ask.tokens.expand_shorthand`) and what of it could not be used."""
+    q, short = expand_shorthand(check_question(question))
+    p = _parse(store, q, prefer)
+    p.notes = short + p.notes
+    return p
+
+
+#: a question asking for a value the query core does not list (years, venues, authors) that
+#: is not an attribute question of a named paper
+_ASKS_FOR_VALUES = rx(r"\b(?:which|what)\s+(?:publication\s+)?(years?|venues?|conferences?|"
+                      r"journals?)\b")
+
+
+def _parse(store: Store, q: str, prefer: dict[tuple[int, int], str] | None) -> Parse:
     lex = lexicon(store)
-    names = read_names(q, lex)
+    names = read_names(q, lex, prefer)
     if GAP_CUE.search(q):
         return gap_parse(q, lex, names, text_vocabulary(store))
     cue = attribute_cue(q, names.toks, {m.entity.kind for m in names.mentions})
     if cue is None:
-        return _query_parse(q, lex, names, text_vocabulary(store))
+        p = _query_parse(q, lex, names, text_vocabulary(store))
+        p.others = names.others
+        asks = _ASKS_FOR_VALUES.search(q)
+        if asks:  # "which publication year has the most papers": the query core lists no
+            p.blocking.append(asks.group(1))  # years or venues: never answered with papers
+        return p
     p = _query_parse(q, lex, names, text_vocabulary(store), cue[1])
     return attribute_parse(p, cue[0])
 
@@ -80,16 +102,23 @@ def _query_parse(q: str, lex, names: Names, vocab: frozenset[str],
     parts = parts_of(q, target, shape, no_defense)
     named, named_kinds = entity_conditions(q, toks, mentions, neg.at, names.same)
     t2i = t2i_condition(q, toks, named_kinds)
+    counts = value_counts(q, toks)
     used = ({i for i, t in enumerate(toks) if t.mention is not None} | year_tok | neg.cues
-            | code.used | no_defense_used | target.used | shape.used | named.used | t2i.used
+            | counts.used | code.used | no_defense_used | target.used | shape.used | named.used | t2i.used
             | knowledge_followers(toks, mentions) | preamble(q, toks)
             | {i for i, t in enumerate(toks) for a, b in names.versioned if a <= t.start < b}
             | set(extra_used))
     text = text_conditions(q, toks, used, shape.target, neg.at)
     used |= text.used | determiners(toks, target.used)
-    rest = rest_of(toks, used, vocab)
+    named_conds, group_used = group_quantifiers(q, toks, mentions, named.conds, shape.target,
+                                                used, lambda: _levels(lex))
+    used |= group_used
     conds = (code.conds + ([Cond("defended", negated=True)] if no_defense else [])
-             + named.conds + year_conditions(years, neg.at) + t2i.conds + text.conds)
+             + named_conds + year_conditions(years, neg.at) + t2i.conds + text.conds
+             + counts.conds)
+    across = across_tables(q, toks, mentions, conds, shape.target, parts)
+    conds, parts, used = across.conds, across.parts, used | across.used
+    rest = rest_of(toks, used, vocab)
     negated_rest = [i for i in rest.leftover + rest.blocking if i in neg.at]
     return Parse(Form(shape.target, tuple(conds), shape.agg, parts), mentions,
                  [toks[i].text for i in sorted(rest.leftover + rest.blocking)]
@@ -101,10 +130,52 @@ def _query_parse(q: str, lex, names: Names, vocab: frozenset[str],
                  notes=names.notes, blocking=[toks[i].text for i in rest.blocking])
 
 
+def _levels(lex) -> list[Term]:
+    """The graph's attacker-knowledge levels ("every access level")."""
+    return sorted((Term(e.iri, e.label) for e in lex.entities.values()
+                   if e.kind == "knowledge"), key=lambda t: t.label)
+
+
 def ask(store: Store, question: str, search=None) -> Answer:
     """Answer ``question``; ``search(text, k)`` gives labelled fallback hits when nothing of
-    the question could be used."""
+    the question could be used. A name of two kinds that no word of the question decides
+    ("PIA": the threat or the paper) is read both ways; when the readings answer differently
+    the answer asks back ("Did you mean A or B?", intent ``ask_back``) with each reading and
+    its answer in ``readings``, never picking one."""
     p = parse(store, question)
+    a = _answer(store, question, p, search)
+    if a.intent != "query" or not p.others:
+        return a
+    return _ask_back(store, question, p, a, search)
+
+
+def _ask_back(store: Store, question: str, p: Parse, a: Answer, search) -> Answer:
+    """The question asked back when another reading of its ambiguous name answers
+    differently (see :func:`ask`); ``a`` itself when every reading gives its answer."""
+    readings = [("", a)]
+    for span, alts in p.others.items():
+        for m in alts:
+            p2 = parse(store, question, prefer={span: m.entity.kind})
+            a2 = _answer(store, question, p2, search)
+            if a2.intent == "query":
+                readings.append((f"{m.text!r} as the {m.entity.kind} {m.entity.label!r}", a2))
+    if len({frozenset(x["iri"] for x in r.answers) for _, r in readings}) < 2:
+        return a
+    first = next(mm for mm in p.mentions if (mm.start, mm.end) in p.others)
+    readings[0] = (f"{first.text!r} as the {first.entity.kind} {first.entity.label!r}", a)
+    ask_back = "Did you mean " + " or ".join(r for r, _ in readings) + "? The readings " \
+        "answer differently, so both are given; name the one you mean in full."
+    return Answer(check_question(question), "ask_back", "", [], p.mentions,
+                  message=ask_back, understood_as=" | ".join(r.understood_as for _, r in readings),
+                  not_understood=p.not_understood,
+                  readings=[{"reading": r, "understood_as": x.understood_as,
+                             "logical_form": x.logical_form, "sparql": x.sparql,
+                             "answers": x.answers, "count": x.count, "message": x.message}
+                            for r, x in readings])
+
+
+def _answer(store: Store, question: str, p: Parse, search) -> Answer:
+    """The answer of one parse of ``question``."""
     q = check_question(question)
     if p.not_in_graph:
         names = ", ".join(f"{u['text']!r}" + (f" (closest known: {', '.join(u['closest'])})"

@@ -58,6 +58,15 @@ TARGET_NOUN = {
     "threat": "threats", "risk": "threats", "vulnerability": "threats", "category": "threats",
     "knowledge": "knowledge", "setting": "knowledge", "level": "knowledge",
 }
+_N = r"(\d+|" + "|".join(NUMBERS) + r")"
+#: "four or more target models", "more than one knowledge level", "exactly one model",
+#: "at most 2 threats": a number of distinct values per row or item (kg.query distinct)
+VALUE_COUNT = rx(r"\b(?:(?P<cmp>more|greater|fewer|less) th[ae]n |(?P<least>at least |no fewer "
+                 r"than )|(?P<most>at most |no more than )|(?P<exact>exactly ))?" + _N
+                 + r"(?P<plus>\+| or more| or (?:fewer|less))? (?:(?:distinct|different|"
+                 r"separate|unique) )?(?:(?:target|victim) )?(?P<noun>models?|architectures?|"
+                 r"(?:attacker |access )?knowledge levels?|access levels?|levels? of "
+                 r"(?:attacker )?knowledge|threats?|threat types?)\b")
 GROUP_CUE = {"per", "each", "every", "by"}
 MOST = {"most", "maximum", "max", "highest", "largest", "biggest", "often", "frequently"}
 LEAST = {"least", "fewest", "minimum", "min", "lowest", "smallest", "rarely"}
@@ -117,6 +126,31 @@ def check_question(question: str) -> str:
         raise KGError("this looks like a SPARQL query, not a question; run it with "
                       "kg sparql (read-only)")
     return q
+
+
+#: Shorthand read as its words before a question is parsed (one closed list): English
+#: abbreviations (Merriam-Webster: "w/" with, "w/o" without, "excl." excluding, "vs." versus,
+#: "@" at, "#" number, "&" and, "'24" 2024) and the note-taking forms of ML-security
+#: writing ("atk(s)" attack(s), "def(s)" defense(s), "eval'd" evaluated, "refs" references).
+SHORTHAND = (
+    (rx(r"(?<![\w/])w/o(?![\w/])"), "without"), (rx(r"(?<![\w/])w/(?=\s|$)"), "with"),
+    (rx(r"\bexcl\.?(?=\s|$)"), "excluding"), (rx(r"\batks?\b"), "attacks"),
+    (rx(r"\bdefs\b"), "defenses"), (rx(r"\beval'?d\b"), "evaluated"),
+    (rx(r"\brefs\b"), "references"), (rx(r"(?<!\w)#(?= ?of\b)"), "number"),
+    (rx(r"(?<!\w)#(?=\s)"), "number of"), (rx(r"(?<=\s)@(?=\s)"), "at"),
+    (rx(r"(?<=\s)&(?=\s)"), "and"), (rx(r"(?<![\w'])'(\d\d)\b"), r"20\1"),
+)
+
+
+def expand_shorthand(q: str) -> tuple[str, list[str]]:
+    """``q`` with each shorthand of :data:`SHORTHAND` written out, and a note per form read
+    ("read 'w/o' as 'without'")."""
+    notes = []
+    for pattern, words in SHORTHAND:
+        for m in pattern.finditer(q):
+            notes.append(f"read {m.group(0)!r} as {m.expand(words)!r}")
+        q = pattern.sub(words, q)
+    return q, notes
 
 
 _TEXTS = """SELECT DISTINCT ?t WHERE { { ?r rd:effectiveness ?t } UNION { ?r rd:limitation ?t } }"""

@@ -21,6 +21,15 @@ Semantics (the same everywhere, tested against a plain-Python oracle over the su
   itself. Knowledge ``only`` = the attack's knowledge set lies within the values.
 * A condition on the target's own kind constrains the item ("which SD models are
   attacked" = attacked models under SD).
+* ``distinct`` conditions: the number of distinct models / knowledge levels / threats a row
+  names (attacks, evaluations) or the item's rows name together (other targets, over the
+  rows meeting the positive one-value conditions) lies in a span ("attacks on four or more
+  models"). Mode ``every``: each row of the item meeting the other positive conditions, in
+  the parts where the condition can hold, satisfies it ("threats whose attacks are all
+  black-box"). A ``rows`` condition: the item (an attack's paper, an evaluation's method)
+  has a row of the table ``of`` meeting the ``sub`` conditions (negated: none), across the
+  tables ("papers with both an attack and a defense"; "models attacked by MI and never
+  defended against it" = the model-level gap cells of kg.coverage).
 * Aggregates: ``count`` (the number of items the listing returns), ``per_item`` (rows
   per item), ``top`` / ``bottom`` (the items with the most / fewest rows, ties kept),
   ``more_than`` / ``fewer_than`` N rows.

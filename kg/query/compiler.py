@@ -93,6 +93,8 @@ def why_not(c: Cond, part: str) -> str | None:
         return "'has a defense' is a condition on attack rows"
     if part == "defenses" and c.kind == "text" and c.field == "limitation":
         return "defense rows have no limitation column"
+    if part == "defenses" and c.kind == "distinct" and c.of == "knowledge":
+        return "defense rows carry no attacker knowledge (the survey gives it for attacks)"
     if part == "attacks" and c.kind == "method":
         return "defense methods are named by defense rows, not attack rows"
     return None
@@ -205,7 +207,7 @@ def _branch(form: Form, part: str, ctx: Context, v: _Vars, key: str = "?key") ->
     else:
         lines.append(_link(form.target, part, "?row", key))
     item_conds = [c for c in form.conds if c.kind == own]
-    row_conds = [c for c in form.conds if c.kind != own]
+    row_conds = [c for c in form.conds if c.kind not in (own, "distinct", "rows")]
     for c in item_conds:
         iris = _iris(c, ctx)
         if c.negated:
@@ -219,6 +221,7 @@ def _branch(form: Form, part: str, ctx: Context, v: _Vars, key: str = "?key") ->
               for s in _split(c, row_target)]
     for c in positive:
         lines += _cond_lines(c, "?row", part, ctx, v)
+    lines += _item_lines(form, part, positive, row_target, ctx, v, key)
     for c in all_of:
         if row_target:
             lines += _cond_lines(c, "?row", part, ctx, v)
@@ -266,6 +269,103 @@ def _branch(form: Form, part: str, ctx: Context, v: _Vars, key: str = "?key") ->
         # without public code" at 100k papers: 4.1 s; with MINUS 0.4 s)
         lines.append("MINUS { " + inner + " }")
     return _seeded(lines)
+
+
+#: the item a ``rows`` condition links the other table's rows to: an attack by its paper,
+#: an evaluation by its method
+_ROWS_ITEM = {"attacks": "papers", "evaluations": "methods"}
+
+
+def _rows(c: Cond, form: Form, ctx: Context, v: _Vars, key: str) -> str:
+    """The items with a row of table ``c.of`` meeting ``c.sub`` (a DISTINCT sub-select),
+    or, negated, MINUS them."""
+    item = _ROWS_ITEM.get(form.target, form.target)
+    if item == "knowledge" and c.of == "defenses" or item == "methods" and c.of == "attacks":
+        raise NotApplicable(f"{render_cond(c)}: {c.of} rows do not name "
+                            f"{TARGET_NOUN[form.target]}")
+    for s in c.sub:
+        if why_not(s, c.of):
+            raise NotApplicable(f"{render_cond(s)}: {why_not(s, c.of)}")
+    r = v.new("otherrow")
+    inner = [f"{r} a {_ROW_CLASS[c.of]} .", _link(item, c.of, r, key)]
+    for s in c.sub:
+        inner += _cond_lines(s, r, c.of, ctx, v)
+    body = " ".join(_seeded(inner))
+    return f"MINUS {{ {body} }}" if c.negated else \
+        f"{{ SELECT DISTINCT {key} WHERE {{ {body} }} }}"
+
+
+def _item_lines(form: Form, part: str, positive: list[Cond], row_target: bool, ctx: Context,
+                v: _Vars, key: str) -> list[str]:
+    """The conditions on the item as a whole: every row of it (mode ``every``), a row of
+    the other table (``rows``), a number of distinct values (``distinct``)."""
+    lines: list[str] = []
+    for c in positive:
+        if c.mode == "every" and not row_target:
+            lines += _every(c, form, [p for p in positive if p is not c], ctx, v, key)
+    for c in form.conds:
+        if c.kind == "rows" and row_target:  # the row's own paper / method (the count
+            # query leaves the row's link to ?key out: see compile_form)
+            item = v.new("rowitem")
+            pred = "rd:fromPaper" if form.target == "attacks" else "rd:method"
+            lines += [f"?row {pred} {item} .", _rows(c, form, ctx, v, item)]
+        elif c.kind == "rows":
+            lines.append(_rows(c, form, ctx, v, key))
+    for c in form.conds:
+        if c.kind == "distinct":
+            lines.append(_distinct(c, form, positive, ctx, v, "?row" if row_target else key,
+                                   part if row_target else None))
+    return lines
+
+
+def _every(c: Cond, form: Form, others: list[Cond], ctx: Context, v: _Vars,
+           key: str) -> list[str]:
+    """The item's rows meeting the ``others`` (positive) conditions, in every part where
+    ``c`` can hold, all satisfy ``c``: MINUS the items with such a row that does not."""
+    out = []
+    for part in form.parts:
+        if why_not(c, part) or any(why_not(p, part) for p in others):
+            continue
+        r = v.new("everyrow")
+        inner = [f"{r} a {_ROW_CLASS[part]} .", _link(form.target, part, r, key)]
+        for p in others:
+            inner += _cond_lines(p, r, part, ctx, v)
+        test = _cond_lines(replace(c, mode="any"), r, part, ctx, v)
+        out.append("MINUS { " + " ".join(_seeded(inner)) + " FILTER NOT EXISTS { "
+                   + " ".join(_seeded(test)) + " } }")
+    return out
+
+
+_DISTINCT_PRED = {"model": "rd:evaluatedOn", "knowledge": "rd:assumesKnowledge"}
+
+
+def _distinct(c: Cond, form: Form, positive: list[Cond], ctx: Context, v: _Vars, key: str,
+              part: str | None) -> str:
+    """A sub-select of the keys whose rows name a number of distinct ``c.of`` values in
+    ``c.span``: per row (``key`` = ?row of ``part``), or per item over its rows of every
+    part the form ranges over that carry the value, each meeting the ``positive``
+    conditions it can hold (rows of a part where one cannot hold do not count)."""
+    alts = []
+    x = v.new("counted")  # one counted variable over every part
+    for other in ((part,) if part else form.parts):
+        if why_not(c, other) or any(why_not(p, other) for p in positive):
+            continue
+        r = key if part else v.new("crow")
+        pred = _DISTINCT_PRED.get(c.of) or _THREAT[other]
+        inner = [] if part else [f"{r} a {_ROW_CLASS[other]} .",
+                                 _link(form.target, other, r, key)]
+        for p in ([] if part else positive):
+            inner += _cond_lines(p, r, other, ctx, v)
+        alts.append(" ".join(_seeded(inner + [f"{r} {pred} {x} ."])))
+    if not alts:
+        raise NotApplicable(f"{render_cond(c)}: no row the form ranges over carries it")
+    n = v.new("n")
+    lo, hi = c.span
+    tests = ([f"{n} >= {sparql_term(Literal(lo))}"] if lo is not None else []) + (
+        [f"{n} <= {sparql_term(Literal(hi))}"] if hi is not None else [])
+    where = alts[0] if len(alts) == 1 else " UNION ".join("{ " + a + " }" for a in alts)
+    return (f"{{ SELECT {key} WHERE {{ {{ SELECT {key} (COUNT(DISTINCT {x}) AS {n}) "
+            f"WHERE {{ {where} }} GROUP BY {key} }} FILTER({' && '.join(tests)}) }} }}")
 
 
 def _seeded(lines: list[str]) -> list[str]:

@@ -15,10 +15,18 @@ from ..family import ModelTree
 
 TARGETS = ("attacks", "evaluations", "methods", "papers", "models", "threats", "knowledge")
 KINDS = ("threat", "knowledge", "model", "method", "paper", "code", "text", "defended", "t2i",
-         "author", "venue", "year")
+         "author", "venue", "year", "distinct", "rows")
+#: the conditions a ``rows`` condition puts on the other table's rows
+ROWS_SUB_KINDS = ("threat", "model", "method")
+#: what a ``distinct`` condition counts on the item's rows: the values they name
+DISTINCT_OF = ("model", "knowledge", "threat")
 #: Conditions on the row's paper (its curated bibliographic facts): any row of the paper.
 PAPER_KINDS = ("author", "venue", "year")
-MODES = ("any", "all", "only", "exact")  # exact: a model itself, not the models below it
+MODES = ("any", "all", "only", "exact", "every")  # exact: a model itself, not the models
+# below it; every: each row of the item (among those meeting the other positive conditions)
+#: kinds a condition can hold on every row of a group for ("threats whose attacks are all
+#: black-box")
+EVERY_KINDS = ("threat", "knowledge", "model", "method")
 AGGREGATES = ("count", "per_item", "top", "bottom", "more_than", "fewer_than", "earliest",
               "latest")
 FIELDS = ("any", "effectiveness", "limitation")
@@ -55,7 +63,14 @@ class Cond:
     "unlinked" (it links none: rd:CodeWithoutLink or rd:NoCodeMarked); ``words``
     are lower-case words a text ``field`` must all contain; ``author`` values are people
     (a paper with any of them among its authors), ``venue`` values venues; ``year`` is the
-    publication year within ``years`` = (first, last), either end open (None)."""
+    publication year within ``years`` = (first, last), either end open (None); a
+    ``distinct`` condition holds when the item's rows (for attacks the row itself) meeting the
+    form's positive one-value conditions name a number of distinct ``of`` values (models as
+    the rows name them, knowledge levels, threats) within ``span`` = (least, most); a ``rows``
+    condition holds when the item (an attack's paper, an evaluation's method) has a row of
+    the table ``of`` ("attacks" / "defenses") meeting every condition of ``sub`` — across
+    the tables: "papers with both an attack and a defense", negated "models attacked by
+    membership inference and never defended against it"."""
 
     kind: str
     values: tuple[Term, ...] = ()
@@ -65,6 +80,9 @@ class Cond:
     field: str = "any"
     code: str = ""
     years: tuple[int | None, int | None] = (None, None)
+    of: str = ""
+    span: tuple[int | None, int | None] = (None, None)
+    sub: tuple[Cond, ...] = ()
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -82,6 +100,18 @@ class Cond:
             lo, hi = self.years
             if lo is None and hi is None or lo is not None and hi is not None and lo > hi:
                 raise ValueError(f"a year condition needs a range, not {self.years}")
+        if self.mode == "every" and (self.kind not in EVERY_KINDS or self.negated):
+            raise ValueError(f"'every' applies to a positive {EVERY_KINDS} condition")
+        if self.kind == "rows" and (self.of not in PARTS or any(
+                c.kind not in ROWS_SUB_KINDS or c.negated or c.kind == "rows" for c in self.sub)):
+            raise ValueError(f"a rows condition names a table {PARTS} and positive "
+                             f"{ROWS_SUB_KINDS} conditions, not {self.of!r}")
+        if self.kind == "distinct":
+            lo, hi = self.span
+            if self.of not in DISTINCT_OF or self.negated or lo is None and hi is None or (
+                    lo is not None and hi is not None and lo > hi):
+                raise ValueError(f"a distinct condition counts {DISTINCT_OF} within a range, "
+                                 f"not {self.of!r} in {self.span}")
 
     def as_dict(self) -> dict:
         d: dict = {"kind": self.kind}
@@ -98,6 +128,10 @@ class Cond:
             d["code"] = self.code
         if self.kind == "year":
             d["years"] = list(self.years)
+        if self.kind == "distinct":
+            d["of"], d["span"] = self.of, list(self.span)
+        if self.kind == "rows":
+            d["of"], d["sub"] = self.of, [c.as_dict() for c in self.sub]
         return d
 
 
@@ -175,6 +209,18 @@ def render_cond(c: Cond, tree: ModelTree | None = None) -> str:
         else:
             span = f"∈ {lo}–{hi}"
         return f"year {'not ' if c.negated else ''}{span}"
+    if c.kind == "rows":
+        what = {"attacks": "an attack row", "defenses": "a defense row"}[c.of]
+        cond = "".join(f" with {render_cond(x, tree)}" for x in c.sub)
+        return f"{'no' if c.negated else 'has'} {what}{cond}".replace(
+            "no an ", "no ").replace("no a ", "no ")
+    if c.kind == "distinct":
+        lo, hi = c.span
+        what = {"model": "target models", "knowledge": "knowledge levels",
+                "threat": "threats"}[c.of]
+        span = (f"= {lo}" if lo == hi else f"≥ {lo}" if hi is None else f"≤ {hi}"
+                if lo is None else f"∈ {lo}–{hi}")
+        return f"number of distinct {what} {span}"
     if c.kind == "text":
         where = {"any": "effectiveness or limitation", "effectiveness": "effectiveness",
                  "limitation": "limitation"}[c.field]
@@ -184,6 +230,9 @@ def render_cond(c: Cond, tree: ModelTree | None = None) -> str:
         names = _names(c.values, None, c.kind)
         return f"{c.kind} {'≠' if c.negated else '='} {names} (exactly, not the models below it)"
     names = _names(c.values, tree, c.kind)
+    if c.mode == "every":
+        symbol = "∈" if len(c.values) > 1 or "family" in names else "="
+        return f"{c.kind} {symbol} {names} on every row"
     if c.mode == "only":
         return f"{c.kind} {'not ' if c.negated else ''}= {names} only"
     if c.mode == "all" and len(c.values) > 1:

@@ -1,0 +1,90 @@
+"""Relations across the two tables in a question: an item with rows in both, or attacked and
+never defended against the same threat / on the same model.
+
+A question about papers, models or threats that says "both an attack and a defense" ("in
+both the attack table and the defense table", "attacked and defended") asks for items with
+attack rows and a defense row (kg.query ``rows`` condition). One that says the item is not
+defended ("never defended against it", "no property inference defense", "no defense
+evaluated on DDIM") names what the missing defense rows would hold: the names inside that
+phrase, or "it" / "them" — the question's threat after "against" / "for", its model after
+"on". It becomes a negated ``rows`` condition over defense rows, replacing the negated name
+the negation stage read ("threat ≠ Property inference", which contradicts the attacked
+threat). A bare "no defense" keeps its meaning (no defense for the row's threat).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..linking import Mention
+from ..query import Cond, Term
+from .tokens import Tok, rx
+
+_BOTH = rx(r"\b(?:both|also) (?:an? |the )?(?:attacks?|attacked)(?: table| rows?)? and (?:an? |the )?"
+           r"(?:defen[cs]es?|defended)(?: table| rows?| evaluations?)?\b|\b(?:both|also) (?:an? |"
+           r"the )?defen[cs]es?(?: table| rows?)? and (?:an? |the )?attacks?(?: table| rows?)?\b|"
+           r"\battacked and (?:also )?defended\b")
+_NOT_DEFENDED = rx(r"\b(?:never|not|no|without(?: any)?)\s+(?:(?P<pre>[\w\-. ]+?)\s+)?"
+                   r"(?:defen[cs]es?|defended|protected|mitigated|countermeasures?)"
+                   r"(?:\s+(?:(?:evaluated|tested|applied) )?(?P<prep>against|for|on)\s+"
+                   r"(?P<post>it|them|[\w\-. ]+?))?(?=\s*[?.!,;]|\s+(?:and|but)\b|$)")
+_ITEMS = ("papers", "models", "threats")
+
+
+@dataclass
+class Across:
+    """The conditions after the cross-table reading, the rows the form ranges over, and the
+    tokens used."""
+
+    conds: list[Cond]
+    parts: tuple[str, ...]
+    used: set[int]
+
+
+def across_tables(q: str, toks: list[Tok], mentions: list[Mention], conds: list[Cond],
+                  target: str, parts: tuple[str, ...]) -> Across:
+    """The question's cross-table conditions (see the module docstring)."""
+    out = Across(list(conds), parts, set())
+    if target not in _ITEMS:
+        return out
+    both = _BOTH.search(q)
+    if both:
+        out.conds.append(Cond("rows", of="defenses"))
+        out.parts = ("attacks",)
+        out.used |= _span(toks, both.start(), both.end())
+    m = _NOT_DEFENDED.search(q)
+    if m is None:
+        return out
+    sub = _named_in(m, toks, mentions, out.conds)
+    if not sub:
+        return out
+    named = {(c.kind, c.values) for c in sub}
+    out.conds = [c for c in out.conds if not (c.negated and (
+        c.kind == "defended" or (c.kind, c.values) in named))]
+    out.conds.append(Cond("rows", of="defenses", sub=tuple(sub), negated=True))
+    out.parts = ("attacks",)
+    out.used |= _span(toks, m.start(), m.end())
+    return out
+
+
+def _span(toks: list[Tok], a: int, b: int) -> set[int]:
+    return {i for i, t in enumerate(toks) if a <= t.start < b}
+
+
+def _named_in(m, toks: list[Tok], mentions: list[Mention], conds: list[Cond]) -> list[Cond]:
+    """The conditions a missing defense row would hold: each threat, model or method named
+    inside the phrase, or the question's threat / model that "it" / "them" stands for."""
+    out: list[Cond] = []
+    seen = set()
+    for t in toks:
+        if m.start() <= t.start < m.end() and t.mention is not None and t.mention not in seen:
+            seen.add(t.mention)
+            e = mentions[t.mention].entity
+            if e.kind in ("threat", "model", "method"):
+                out.append(Cond(e.kind, (Term(e.iri, e.label),)))
+    post = (m.group("post") or "").lower()
+    if post in ("it", "them"):
+        kind = "model" if m.group("prep").lower() == "on" else "threat"
+        out += [Cond(kind, c.values) for c in conds
+                if c.kind == kind and not c.negated and c.mode == "any"]
+    return out
