@@ -17,8 +17,6 @@ from .errors import CurationNeeded, KGError, SourceChangedError, SourceError, Wr
 from .files import atomic_write, display_path
 from .graph import build_graph
 from .ingest import read_survey
-from .lexicon_cache import prepare as prepare_lexicon
-from .stores.memory import MemoryStore
 from .tasks import Tasks, render_tasks
 from .validate import require_valid
 from .version import (
@@ -240,8 +238,6 @@ def build(source: Path | None = None, build_dir: Path | None = None,
         else:  # same content: the previous graph of the build it replaces stays
             carry[PREVIOUS] = current / PREVIOUS
     write_dir_atomically(build_dir, files, carry)
-    if "builder" in version:  # what the first question needs, made now (kg.lexicon_cache)
-        prepare_lexicon(MemoryStore(g, content_id=version["graph_sha256"]))
     return BuildResult(g, build_dir, version, counts(g), report, kept, tasks)
 
 

@@ -60,6 +60,19 @@ class Source:
     url: str | None
 
 
+def _project_relative(rel: str) -> str:
+    """A recorded source's path as sources.yaml names it (``data/…``, ``ontology/…``),
+    also when the data directory was set elsewhere (the record then holds an absolute path)."""
+    p = Path(rel)
+    if p.is_absolute():
+        for base in (settings.DATA_DIR.parent, settings.ONTOLOGY_DIR.parent):
+            try:
+                return p.relative_to(base).as_posix()
+            except ValueError:
+                pass
+    return rel
+
+
 def sources_of(record: dict, sources_file: Path | None = None) -> tuple[dict, list[Source]]:
     """(the survey's citation, each recorded source with its licence) from sources.yaml."""
     path = sources_file or settings.DATA_DIR / "sources.yaml"
@@ -67,8 +80,9 @@ def sources_of(record: dict, sources_file: Path | None = None) -> tuple[dict, li
     entries = data.get("sources") or []
     out = []
     for rel, digest in sorted(record["sources"].items()):
+        key = _project_relative(rel)
         entry = next((e for e in entries
-                      if any(fnmatch.fnmatch(rel, p) for p in e.get("paths", []))), None)
+                      if any(fnmatch.fnmatch(key, p) for p in e.get("paths", []))), None)
         if entry is None:
             raise ReleaseError(f"file {display_path(path)}: no entry names the source {rel} "
                                "(its licence and origin); add its path to an entry")

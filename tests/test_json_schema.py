@@ -120,7 +120,9 @@ def test_each_commands_json_has_its_schemas_keys(kg_cli, tmp_path, monkeypatch):
     shutil.copytree(ROOT / "data", tmp_path / "data")  # kg add model / alias write here
     monkeypatch.setattr(settings, "DATA_DIR", tmp_path / "data")
     for name, args in invocations(tmp_path).items():
-        out = json.loads(kg_cli(*args).output)
+        r = kg_cli(*args)
+        assert r.exit_code == 0, (name, r.output[-500:])
+        out = json.loads(r.output)
         assert out["schema"] == JSON_SCHEMAS[name], name
         assert list(out) == KEYS[(name, JSON_SCHEMAS[name])], name
 

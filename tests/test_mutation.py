@@ -17,8 +17,8 @@ from .conftest import ROOT
 from .tiers import slow
 
 FIXTURE = ROOT / "tests" / "fixtures" / "survey_rows.json"
-FIRST_MODEL_ONLY = ("for text in _nonempty_multi(ctx, row, MODELS)]",
-                    "for text in _nonempty_multi(ctx, row, MODELS)[:1]]")
+FIRST_MODEL_ONLY = ("for text in _nonempty_multi(ctx, row, MODELS)\n",
+                    "for text in _nonempty_multi(ctx, row, MODELS)[:1]\n")
 TESTS = ["tests/test_table.py::test_regenerated_table_equals_source_cell_by_cell",
          "tests/test_query.py::test_drawn_forms_equal_the_oracle",
          "tests/test_sentences.py::test_gap_reasons_count_what_the_oracle_counts",

@@ -79,10 +79,14 @@ def oxigraph_dir(env, tmp_path_factory) -> str:
     return setting
 
 
+DEADLINE = 10
+
+
 @pytest.fixture(scope="module", params=["memory", "oxigraph"])
 def endpoint(request, env, oxigraph_dir) -> Iterator[str]:
     store = "memory" if request.param == "memory" else oxigraph_dir
-    with serving(store, env, "--timeout", "4") as url:
+    # a deadline an ordinary query meets on a loaded machine (4 s was missed under load)
+    with serving(store, env, "--timeout", str(DEADLINE)) as url:
         yield url
 
 
@@ -161,7 +165,7 @@ def test_curl_csv_tsv_and_refusals(endpoint, expected):
 
 
 def test_a_runaway_query_does_not_stop_another_clients_queries(endpoint, expected):
-    """One client's cartesian query runs out its 4 s deadline while a second client keeps
+    """One client's cartesian query runs out its deadline while a second client keeps
     asking; each of the second client's answers is right, and they came while the runaway
     was still running (the timing ratio is benchmarks/bench_serve.py's)."""
     from SPARQLWrapper import JSON, SPARQLWrapper
@@ -183,7 +187,7 @@ def test_a_runaway_query_does_not_stop_another_clients_queries(endpoint, expecte
         n = int(sw.query().convert()["results"]["bindings"][0]["n"]["value"])
         answered.append((n, time.monotonic()))
     t.join(30)
-    assert runaway["code"] == 400 and ("ran longer than 4 s" in runaway["body"]
+    assert runaway["code"] == 400 and (f"ran longer than {DEADLINE} s" in runaway["body"]
                                        or "MB" in runaway["body"])
     during = [n for n, at in answered if at < runaway["end"]]
     assert during, answered  # answered before the runaway's end (how fast: bench_serve.py;

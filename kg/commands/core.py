@@ -28,9 +28,13 @@ def build(source, build_dir, update_lock, additions_dir, skip_bad_additions, as_
     """Build the graph, validate it against the SHACL shapes, write it atomically."""
     from ..build import build as do_build
     from ..build import render_text
+    from ..lexicon_cache import prepare as prepare_lexicon
+    from ..stores.memory import MemoryStore
 
     r = do_build(source, build_dir, update_lock=update_lock, additions_dir=additions_dir,
                  skip_bad_additions=skip_bad_additions)
+    if "builder" in r.version:  # a complete build: the first question's lexicon, made now
+        prepare_lexicon(MemoryStore(r.graph, content_id=r.version["graph_sha256"]))
     if as_json:
         echo_json(r.as_dict())
     else:
