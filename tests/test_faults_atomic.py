@@ -341,7 +341,7 @@ for line in sys.stdin:
 @slow
 def test_a_load_while_another_process_reads_switches_it_over(tmp_path, graph):
     """The load does not wait for a reader, nor delete the directory it reads; the reader
-    moves to the new graph at its next query once the loader has let go of it."""
+    moves to the new graph at a next query (read-only while the loader holds it)."""
     location = tmp_path / "ox"
     st = OxigraphStore(location)
     st.load(graph)
@@ -364,7 +364,8 @@ def test_a_load_while_another_process_reads_switches_it_over(tmp_path, graph):
             small.add(t)
         assert loader.load(small) == 10 and loader.path.name != first
         assert (location / first).is_dir()  # still read: kept
-        assert ask() == (len(graph), first)  # the new one is the loader's until it lets go
+        # old or new, never an error: a reader opens the loader's new version read-only
+        assert ask() in {(len(graph), first), (10, loader.path.name)}
         loader.close()
         n, name = ask()
         assert (n, name) == (10, loader.path.name)

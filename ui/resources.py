@@ -265,14 +265,15 @@ def neighbourhood(center: str, depth: int, types: tuple[str, ...]) -> app_graph.
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _graph_file(setting: str, center: str, depth: int, types: tuple[str, ...],
+def _graph_file(setting: str, version: str, center: str, depth: int, types: tuple[str, ...],
                 fmt: str) -> bytes:
-    return app_graph.export_view(_neighbourhood(setting, center, depth, types), fmt)
+    return app_graph.export_view(_neighbourhood(setting, version, center, depth, types), fmt)
 
 
 def graph_file(center: str, depth: int, types: tuple[str, ...], fmt: str) -> bytes:
-    """The Graph explorer's view as a file (kg.app.graph.export_view), made once per view."""
-    return _graph_file(store_setting(), center, depth, types, fmt)
+    """The Graph explorer's view as a file (kg.app.graph.export_view), made once per view
+    and graph version."""
+    return _graph_file(*store_key(), center, depth, types, fmt)
 
 
 # ------------------------------------------------------------------ links and messages

@@ -15,12 +15,12 @@ if not enabled:
 
 
 @st.cache_data(show_spinner=False)
-def _choices(setting: str) -> add_paper.Choices:
+def _choices(setting: str, version: str) -> add_paper.Choices:
     return add_paper.choices(resources.store())
 
 
 try:
-    ch = _choices(resources.store_setting())
+    ch = _choices(*resources.store_key())
 except KGError as e:
     st.error(resources.plain(str(e)))
     st.stop()
