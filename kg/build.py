@@ -223,9 +223,10 @@ def build(source: Path | None = None, build_dir: Path | None = None,
     current = snapshot.resolve(build_dir)
     version = version_record(g, source, additions_dir, read_version(current))
     if not report.skipped and not report.pending:  # complete: these sources, this code
-        from .version import builder_hash
+        from .version import BUILDER_FILE, builder_record
 
-        version = {**version, "builder": builder_hash()}
+        digest, files[BUILDER_FILE] = builder_record()
+        version = {**version, "builder": digest}
     files["version.json"] = version_dumps(version)
     old = current / "graph.nt"
     kept = False

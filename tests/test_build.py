@@ -22,9 +22,18 @@ def test_build_writes_validated_graph_and_summary(kg_cli, tmp_path):
     assert "SHACL: conforms" in r.output and "Papers" in r.output
     # build/current -> one complete version; the files are reached through it (kg.snapshot)
     assert {p.name for p in out.iterdir() if not p.name.startswith(".")} == {
-        "current", "graph.ttl", "graph.nt", "version.json"}
+        "current", "graph.ttl", "graph.nt", "version.json", "builder.json"}
     version = out / os.readlink(out / "current")
-    assert {p.name for p in version.iterdir()} == {"graph.ttl", "graph.nt", "version.json"}
+    assert {p.name for p in version.iterdir()} == {"graph.ttl", "graph.nt", "version.json",
+                                                   "builder.json"}
+    # the modules the build hashed: a later check hashes those files, the same hash
+    from kg.version import builder_hash, builder_modules
+
+    modules = json.loads((version / "builder.json").read_text())["modules"]
+    assert modules == builder_modules()
+    assert json.loads((version / "version.json").read_text())["builder"] == \
+        builder_hash(modules=modules)
+    assert builder_hash(modules=[*modules, "no_such_module"]) != builder_hash(modules=modules)
     assert not list(out.glob(".stage-*")) and not list(tmp_path.glob(".*stage*"))
     v = json.loads((out / "version.json").read_text())
     assert v["sources"]["data/privacy-taxonomy.md"] == json.loads(
