@@ -29,6 +29,36 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def start_streamlit(app: Path, env: dict, log_path: Path, timeout: float = 60):
+    """``streamlit run app`` headless on a free local port with ``env``, its output in
+    ``log_path``; (url, process, log file) once its health route answers "ok", else the
+    process is stopped and RuntimeError names the log."""
+    import sys
+
+    port = free_port()
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    log = open(log_path, "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(app),
+         "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
+         "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
+        cwd=app.parent.parent, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                if r.read().strip() == b"ok":
+                    return url, proc, log
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            stop(proc)
+            log.close()
+            raise RuntimeError(f"streamlit did not start; see {log_path}")
+        time.sleep(0.3)
+
+
 VIRTUOSO_INI = """\
 [Database]
 DatabaseFile = {d}/virtuoso.db

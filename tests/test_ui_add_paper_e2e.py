@@ -6,15 +6,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
-import time
-import urllib.request
 
 import pytest
 
-from tests.procs import stop
-from tests.test_ui_e2e import ARTIFACTS, ROOT, _free_port, _no_traceback, _settle, _shot
+from tests.procs import start_streamlit, stop
+from tests.test_ui_e2e import ARTIFACTS, ROOT, _no_traceback, _settle, _shot
 
 pytestmark = pytest.mark.slow
 
@@ -22,29 +18,8 @@ TITLE = "Example: Guarding SD v1.4 against Membership Inference"
 
 
 def _serve(env_extra: dict, log_name: str):
-    port = _free_port()
     env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", **env_extra)
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    log = open(ARTIFACTS / log_name, "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "ui" / "app.py"),
-         "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
-                if r.read().strip() == b"ok":
-                    return url, proc, log
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            stop(proc)
-            log.close()
-            raise RuntimeError(f"streamlit did not start; see {ARTIFACTS / log_name}")
-        time.sleep(0.3)
+    return start_streamlit(ROOT / "ui" / "app.py", env, ARTIFACTS / log_name)
 
 
 def _sandbox(tmp_path) -> dict:

@@ -6,14 +6,10 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
-import time
-import urllib.request
 
 import pytest
 
-from tests.procs import free_port, stop
+from tests.procs import start_streamlit, stop
 from tests.test_ui_e2e import ARTIFACTS, ROOT, _no_traceback, _settle, browser, context, page  # noqa: F401  (fixtures)
 from tests.test_versions import kg_load
 
@@ -24,29 +20,11 @@ pytestmark = pytest.mark.slow
 def ox_app(tmp_path):
     setting = f"oxigraph:{tmp_path / 'ox'}"
     first = kg_load(setting, 12, 1)
-    port = free_port()
     env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", KG_STORE=setting,
                PYTHONPATH=str(ROOT))
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    log = open(ARTIFACTS / "server-versions.log", "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "ui" / "app.py"),
-         "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
+    url, proc, log = start_streamlit(ROOT / "ui" / "app.py", env,
+                                     ARTIFACTS / "server-versions.log")
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
-                    if r.read().strip() == b"ok":
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("streamlit did not start; see server-versions.log")
-            time.sleep(0.3)
         yield url, setting, first
     finally:
         stop(proc)
