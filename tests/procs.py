@@ -29,10 +29,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_streamlit(app: Path, env: dict, log_path: Path, timeout: float = 60):
-    """``streamlit run app`` headless on a free local port with ``env``, its output in
-    ``log_path``; (url, process, log file) once its health route answers "ok", else the
-    process is stopped and RuntimeError names the log."""
+def start_streamlit(app: Path, env: dict, log_path: Path, *extra: str, timeout: float = 60):
+    """``streamlit run app`` headless on a free local port with ``env`` and the options
+    ``extra``, its output in ``log_path``; (url, process, log file) once its health route
+    answers "ok", else the process is stopped and RuntimeError names the log."""
     import sys
 
     port = free_port()
@@ -41,7 +41,7 @@ def start_streamlit(app: Path, env: dict, log_path: Path, timeout: float = 60):
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(app),
          "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
+         "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false", *extra],
         cwd=app.parent.parent, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout

@@ -6,15 +6,11 @@ from __future__ import annotations
 
 import os
 import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from tests.procs import stop
+from tests.procs import start_streamlit, stop
 
 pytestmark = pytest.mark.slow
 
@@ -34,29 +30,11 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def app_url(survey_build):
     """The app as scripts/start.sh runs it: after kg build (the run's shared build)."""
-    port = _free_port()
     env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1",
                KG_BUILD_DIR=str(survey_build))
-    log = open(ARTIFACTS.mkdir(parents=True, exist_ok=True) or ARTIFACTS / "server.log", "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "ui" / "app.py"),
-         "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false",
-         "--client.toolbarMode", "minimal"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
+    url, proc, log = start_streamlit(ROOT / "ui" / "app.py", env, ARTIFACTS / "server.log",
+                                     "--client.toolbarMode", "minimal")
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
-                    if r.read().strip() == b"ok":
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"streamlit did not start; see {ARTIFACTS / 'server.log'}")
-            time.sleep(0.3)
         yield url
     finally:
         stop(proc)
