@@ -145,6 +145,11 @@ class Lexicon:
         kinds = set(kinds)
         return sorted({e.label for e in self.entities.values() if e.kind in kinds})
 
+    def of_kind(self, kind: str) -> list[Entity]:
+        """The entities of one kind, by label."""
+        return sorted((e for e in self.entities.values() if e.kind == kind),
+                      key=lambda e: (e.label, e.iri))
+
     def candidates(self, dels: set[str]) -> set[str]:
         """The surface forms that share a deletion with the query's ``dels``."""
         out: set[str] = set()

@@ -94,6 +94,11 @@ class StoredLexicon:
                 f"SELECT label FROM entities WHERE kind IN ({marks})", kinds)})
         return got
 
+    def of_kind(self, kind: str) -> list[Entity]:
+        """The entities of one kind, by label (as :meth:`Lexicon.of_kind`)."""
+        return [Entity(iri, k, label) for iri, k, label in self._q(
+            "SELECT iri, kind, label FROM entities WHERE kind = ? ORDER BY label, iri", (kind,))]
+
     def candidates(self, dels: set[str]) -> set[str]:
         out: set[str] = set()
         ds = sorted(dels)

@@ -4,7 +4,7 @@ from kg.lexicon import build_lexicon, normal, osa_distance
 from kg.linking import link
 from tests.tiers import slow
 
-from .conftest import benchmark_questions
+from .conftest import ROOT, benchmark_questions
 
 
 @pytest.fixture(scope="module")
@@ -112,12 +112,22 @@ def test_stored_lexicon_links_as_the_built_one(store, tmp_path):
         assert _links(stored, text) == _links(built, text), text
     kinds = ("threat", "knowledge", "model", "method")
     assert stored.labels(kinds) == built.labels(kinds) and stored.max_len == built.max_len
+    for kind in kinds:  # "at every knowledge level" lists them (an AttributeError once)
+        assert stored.of_kind(kind) == built.of_kind(kind) != [], kind
     for iri, label in built.citation_labels.items():
         assert stored.citation_labels.get(iri) == label
     assert stored.citation_labels.get("urn:nothing") is None
     assert "urn:nothing" not in stored.citation_labels
     iri, label = next(iter(built.citation_labels.items()))
     assert iri in stored.citation_labels and stored.citation_labels[iri] == label
+
+
+def phrasing_questions() -> list[str]:
+    """The tune half of the phrasing benchmark (group quantifiers, attributes, typos)."""
+    import yaml
+
+    path = ROOT / "benchmarks" / "quality" / "phrasing_tune.yaml"
+    return [q["q"] for q in yaml.safe_load(path.read_text(encoding="utf-8"))["questions"]]
 
 
 @slow
@@ -135,7 +145,7 @@ def test_ask_answers_alike_with_the_stored_lexicon(graph, tmp_path, monkeypatch)
     assert isinstance(lexicon_cache.lexicon(built_store), Lexicon)
     stored_store = MemoryStore(graph, content_id="same-graph")
     assert isinstance(lexicon_cache.lexicon(stored_store), lexicon_cache.StoredLexicon)
-    for q in benchmark_questions()[::3]:
+    for q in benchmark_questions()[::3] + phrasing_questions():
         assert ask(stored_store, q).as_dict() == ask(built_store, q).as_dict(), q
     lexicon_cache._lexicon_for.cache_clear()
 

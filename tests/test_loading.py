@@ -27,13 +27,17 @@ def test_small_chunks_load_every_triple(survey_build, tmp_path, monkeypatch, gra
     assert len(chunks) > 100
     assert all(c.endswith(b"\n") for c in chunks)
     assert b"".join(chunks) == nt.read_bytes()
+    # the load itself in chunks of 64 KiB (each chunk is one bulk load, ~30 ms: 997-byte
+    # chunks would take ~40 s); still many chunks, lines still cut across them
+    monkeypatch.setattr(loading, "CHUNK_BYTES", 65_521)
+    assert nt.stat().st_size > 10 * 65_521
     r = loading.load(f"oxigraph:{tmp_path / 'ox'}", graph_file=nt)
     assert r.triples == len(graph)
 
 
 def test_a_graph_without_its_recorded_hash_loads_nothing(survey_build, tmp_path, monkeypatch):
     nt = _graph_copy(survey_build, tmp_path)
-    monkeypatch.setattr(loading, "CHUNK_BYTES", 4096)
+    monkeypatch.setattr(loading, "CHUNK_BYTES", 65_521)  # several chunks
     lines = nt.read_bytes().splitlines(keepends=True)
     nt.write_bytes(b"".join(lines[:-1]))  # one line short: still parses
     setting = f"oxigraph:{tmp_path / 'ox'}"

@@ -132,8 +132,7 @@ def _query_parse(q: str, lex, names: Names, vocab: frozenset[str],
 
 def _levels(lex) -> list[Term]:
     """The graph's attacker-knowledge levels ("every access level")."""
-    return sorted((Term(e.iri, e.label) for e in lex.entities.values()
-                   if e.kind == "knowledge"), key=lambda t: t.label)
+    return [Term(e.iri, e.label) for e in lex.of_kind("knowledge")]
 
 
 def ask(store: Store, question: str, search=None) -> Answer:
