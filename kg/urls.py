@@ -61,6 +61,37 @@ def iri_problem(text: str) -> str | None:
     return None
 
 
+_ARXIV_HOSTS = {"arxiv.org", "www.arxiv.org", "export.arxiv.org"}
+# arXiv identifiers: YYMM.NNNN from April 2007, YYMM.NNNNN from January 2015 on;
+# archive(.XX)/YYMMNNN before; a version vN may follow
+_ARXIV_NEW = re.compile(r"([0-9]{2})(0[1-9]|1[0-2])\.([0-9]{4,5})(?:v[0-9]+)?")
+_ARXIV_OLD = re.compile(r"[a-z]+(?:-[a-z]+)*(?:\.[A-Z]{2})?/[0-9]{2}(?:0[1-9]|1[0-2])[0-9]{3}"
+                        r"(?:v[0-9]+)?")
+
+
+def _arxiv_id(ident: str) -> bool:
+    new = _ARXIV_NEW.fullmatch(ident)
+    if new:
+        yymm = int(new.group(1) + new.group(2))
+        return yymm >= 704 and len(new.group(3)) == (5 if yymm >= 1501 else 4)
+    return bool(_ARXIV_OLD.fullmatch(ident))
+
+
+def arxiv_problem(host: str, path: str) -> str | None:
+    """Why an arxiv.org ``/abs/`` or ``/pdf/`` link names no arXiv identifier (a typo such
+    as 24O5.2038 would link a reader to nothing), or None."""
+    if host.lower() not in _ARXIV_HOSTS:
+        return None
+    kind, _, rest = path.lstrip("/").partition("/")
+    if kind not in ("abs", "pdf"):
+        return None
+    ident = rest.rstrip("/").removesuffix(".pdf") if kind == "pdf" else rest.rstrip("/")
+    if _arxiv_id(ident):
+        return None
+    return (f"is an arXiv link whose identifier {ident!r} is not an arXiv identifier "
+            "(YYMM.NNNNN since 2015, YYMM.NNNN from 2007, archive/YYMMNNN before)")
+
+
 def url_problem(url: str) -> str | None:
     """Why ``url`` is not a valid http(s) URL (RFC 3986, with a host), or None."""
     if not isinstance(url, str):
@@ -85,7 +116,7 @@ def url_problem(url: str) -> str | None:
     host = re.sub(r":[0-9]*$", "", host) if not host.endswith("]") else host
     if not host or not _HOST.fullmatch(host):
         return "has no valid host (expected http(s)://host/...)"
-    return None
+    return arxiv_problem(host, parts.path)
 
 
 def is_web_url(url: object) -> bool:
@@ -93,4 +124,4 @@ def is_web_url(url: object) -> bool:
     return isinstance(url, str) and url_problem(url) is None
 
 
-__all__ = ["WEB_SCHEMES", "iri_problem", "is_web_url", "url_problem"]
+__all__ = ["WEB_SCHEMES", "arxiv_problem", "iri_problem", "is_web_url", "url_problem"]

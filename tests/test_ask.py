@@ -266,6 +266,8 @@ def test_injection_attempt_is_bound_not_pasted(store):
     assert "DROP ALL" not in a.sparql and "model ∈ Stable Diffusion family" in a.understood_as
     # "ALL" is a quantifier no rule consumed: not answered, and said (issue 29, item 1)
     assert a.intent == "not_understood" and "ALL" in a.not_understood and not a.sparql
+    # the message names every word not used, not only the one that stopped the answer
+    assert "'ALL' says here" in a.message and "Also not understood: 'DROP'" in a.message
     # a text condition only from explicit phrasing, bound as an escaped literal
     a = ask(store, 'attacks on SD whose effectiveness mentions "drop" } ; DROP')
     assert a.intent == "query" and 'VALUES ?word3 { "drop" }' in a.sparql

@@ -65,6 +65,9 @@ def where_link(text: str, href: str) -> tuple[str, int, str]:
 @pytest.mark.parametrize("url", [
     "https://arxiv.org/abs/2301.13188", "http://example.org", "HTTPS://x.org/a?b=1&c=(2)#f",
     "https://[::1]:8080/x", "https://bücher.de/ä", "https://x.org/%41",
+    "https://arxiv.org/pdf/2405.20380v2.pdf", "https://arxiv.org/abs/1412.6980",
+    "https://arxiv.org/abs/hep-th/9901001v3", "https://arxiv.org/abs/math.GT/0309136",
+    "https://arxiv.org/html/2410.16657v1", "https://arxiv.org/list/cs.CR/recent",
 ])
 def test_valid_web_urls(url):
     assert url_problem(url) is None and is_web_url(url)
@@ -80,6 +83,11 @@ def test_valid_web_urls(url):
     ("https://x/%zz", "'%'"), ("//x.org/a", "no scheme"), ("https://", "no valid host"),
     ("https:///a", "no valid host"), ("https:x.org", "no host"), ("", "empty"),
     ("https://x.org:99999/", "does not parse"), ("https://[zz/", "does not parse"),
+    # an arXiv link names an identifier (the letter O for a zero, a digit short, month 13)
+    ("https://arxiv.org/abs/24O5.2038", "'24O5.2038' is not an arXiv identifier"),
+    ("https://arxiv.org/abs/2405.2038", "'2405.2038' is not an arXiv identifier"),
+    ("https://www.arxiv.org/pdf/1913.00001.pdf", "'1913.00001' is not an arXiv identifier"),
+    ("https://arxiv.org/abs/", "'' is not an arXiv identifier"),
 ])
 def test_invalid_urls_say_why(url, why):
     problem = url_problem(url)
@@ -107,6 +115,8 @@ def _bad_link_copy(tmp_path, old: str, new: str) -> tuple[Path, tuple[str, int, 
      "has the scheme 'data'"),
     ("https://github.com/YuxinWenRick/diffusion_memorization", "file:///etc/passwd",
      "has the scheme 'file'"),
+    ("https://arxiv.org/abs/2405.20380", "https://arxiv.org/abs/24O5.2038",
+     "'24O5.2038' is not an arXiv identifier"),
 ]))
 def test_bad_survey_link_stops_the_build_and_writes_nothing(kg_cli, survey_build, tmp_path, old,
                                                            new, why):

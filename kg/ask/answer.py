@@ -57,6 +57,13 @@ class Answer:
         return d
 
 
+def _also(named: list[str], words: list[str]) -> str:
+    """" Also not understood: 'DROP', '#'." — the other words no rule used, so a declined
+    answer names every word it did not use, not only the one that stopped it."""
+    rest = [w for w in dict.fromkeys(words) if w not in named]
+    return f" Also not understood: {', '.join(repr(w) for w in rest)}." if rest else ""
+
+
 def unattached_answer(q: str, p: Parse, understood_as: str,
                       logical_form: dict | None = None) -> Answer:
     """No answer: a negation of the question negates nothing the parse could use, and an
@@ -65,7 +72,8 @@ def unattached_answer(q: str, p: Parse, understood_as: str,
                   message="Not answered: I did not understand what "
                           + " and ".join(repr(u) for u in p.unattached)
                           + " negates, and answering without it would answer a different "
-                            "question.", understood_as=understood_as,
+                            "question." + _also(p.unattached, p.not_understood),
+                  understood_as=understood_as,
                   logical_form=logical_form, not_understood=p.unattached + p.not_understood)
 
 
@@ -78,7 +86,8 @@ def blocked_answer(q: str, p: Parse, understood_as: str,
                   message=f"Not answered: I did not understand what {words} "
                           f"{'says' if len(p.blocking) == 1 else 'say'} here; what I understood "
                           f"was: {understood_as}, and answering that would answer a different "
-                          "question.", understood_as=understood_as, logical_form=logical_form,
+                          "question." + _also(p.blocking, p.not_understood),
+                  understood_as=understood_as, logical_form=logical_form,
                   not_understood=p.not_understood)
 
 
