@@ -8,6 +8,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyoxigraph
 from rdflib import RDF, Graph
 
 from . import settings, snapshot
@@ -31,8 +32,6 @@ from .version import version_record as _version_record
 from .vocab import PREFIXES
 
 LOCK_FILE = settings.DATA_DIR / "survey.lock.json"
-FORMATS = {"graph.ttl": "turtle", "graph.nt": "nt"}
-
 PREVIOUS = "previous.nt"  # the graph of the last build whose content differed (kg.diff)
 
 
@@ -64,10 +63,22 @@ def check_lock(source: Path, lock: Path = LOCK_FILE) -> None:
             "(kg diff) and run 'kg build --update-lock' to accept it")
 
 
-def serialize(g: Graph, fmt: str) -> str:
-    if fmt == "nt":
-        return canonical_nt(g)
-    return g.serialize(format=fmt)
+def turtle_of(nt: str) -> str:
+    """graph.ttl from the canonical N-Triples: pyoxigraph's Turtle writer (~20x faster
+    than rdflib's), subjects in the sorted order of the N-Triples, the project's prefixes
+    that the graph uses in sorted order (the writer's own order is a hash map's), a blank
+    line before each subject. Byte-stable; the same triples as graph.nt (tests/test_build.py)."""
+    data = nt.encode("utf-8")
+    used = {p: str(ns) for p, ns in PREFIXES.items() if f"<{ns}".encode() in data}
+    quads = pyoxigraph.parse(data, format=pyoxigraph.RdfFormat.N_TRIPLES)
+    text = pyoxigraph.serialize(quads, format=pyoxigraph.RdfFormat.TURTLE,
+                                prefixes=used).decode("utf-8")
+    # every literal is one line (N-Triples escapes): a line not indented starts a subject
+    lines = text.splitlines()
+    head = sorted(x for x in lines if x.startswith("@prefix "))
+    body = [("\n" + x if not x.startswith((" ", "\t")) else x)
+            for x in lines if not x.startswith("@prefix ")]
+    return "\n".join(head) + "\n" + "\n".join(body) + "\n"
 
 
 def write_dir_atomically(target: Path, files: dict[str, str | bytes],
@@ -216,7 +227,8 @@ def build(source: Path | None = None, build_dir: Path | None = None,
     report = AdditionReport()
     tasks = Tasks()
     g = load_and_validate(source, additions_dir, skip_bad_additions, report, tasks)
-    files: dict[str, str | bytes] = {name: serialize(g, fmt) for name, fmt in FORMATS.items()}
+    nt = canonical_nt(g)
+    files: dict[str, str | bytes] = {"graph.ttl": turtle_of(nt), "graph.nt": nt}
     # The current build is read from the one directory its link names (a consistent set);
     # a concurrent build switching it between these reads only makes this stamp's date or
     # previous.nt come from the build it replaces.

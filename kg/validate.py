@@ -27,11 +27,18 @@ def load_shapes(path: Path | None = None) -> Graph:
     return g
 
 
+def _run(graph: Graph, shapes: Graph | None):
+    """pyshacl on ``graph`` itself (``inplace``: no copy of it first — with no inference
+    and no SHACL rules in the shapes nothing is added to it; tests/test_build.py holds
+    that the graph is unchanged): (conforms, results graph, report text)."""
+    return _shacl(graph, shacl_graph=shapes or load_shapes(), inference="none",
+                  advanced=True, allow_warnings=True, inplace=True)
+
+
 def check(graph: Graph, shapes: Graph | None = None) -> tuple[bool, str]:
     """(conforms, report text). The graph carries its ontology, so rdfs subclass
     targets resolve without inference."""
-    conforms, _, text = _shacl(graph, shacl_graph=shapes or load_shapes(), inference="none",
-                               advanced=True, allow_warnings=True)
+    conforms, _, text = _run(graph, shapes)
     return bool(conforms), str(text)
 
 
@@ -70,8 +77,7 @@ def failures(graph: Graph, results: Graph) -> list[str]:
 def require_valid(graph: Graph, shapes: Graph | None = None) -> None:
     """ValidationError unless ``graph`` conforms: the failures, each naming the file and
     row (or entry) it came from, at most SHOWN_RESULTS of them, then how many more."""
-    conforms, results, report = _shacl(graph, shacl_graph=shapes or load_shapes(),
-                                       inference="none", advanced=True, allow_warnings=True)
+    conforms, results, report = _run(graph, shapes)
     if conforms:
         return
     lines = failures(graph, results) if isinstance(results, Graph) else []

@@ -40,6 +40,33 @@ def test_build_writes_validated_graph_and_summary(kg_cli, tmp_path):
         (SURVEY.parent / "survey.lock.json").read_text())["sha256"]
 
 
+def test_turtle_holds_the_triples_of_the_ntriples(survey_build, graph):
+    """graph.ttl (pyoxigraph's writer, prefixes sorted, a blank line per subject) parses to
+    the graph of graph.nt, with the project's prefixes and no others."""
+    from rdflib import Graph
+    from rdflib.compare import isomorphic
+
+    text = (survey_build / "graph.ttl").read_text(encoding="utf-8")
+    ttl = Graph().parse(data=text, format="turtle")
+    assert len(ttl) == len(graph) and isomorphic(ttl, graph)
+    heads = [x for x in text.splitlines() if x.startswith("@prefix ")]
+    assert heads == sorted(heads) and any(h.startswith("@prefix rd: ") for h in heads)
+    assert "@prefix brick:" not in text
+
+
+def test_shacl_validation_leaves_the_graph_as_it_was(graph):
+    """Validation runs in place (no copy of the graph): it must add or remove nothing."""
+    from rdflib import Graph
+
+    from kg.validate import check
+
+    g = Graph()
+    g += graph
+    before = set(g)
+    conforms, _ = check(g)
+    assert conforms and set(g) == before
+
+
 @slow
 def test_rebuild_of_unchanged_input_changes_no_byte(survey_build, tmp_path):
     """A second build of unchanged input (the first: the run's shared build) is the same
