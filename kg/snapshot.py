@@ -28,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import filecmp
 import os
 import secrets
 import shutil
@@ -202,7 +203,7 @@ def check(location: Path, what: str = "build dir", link: str = LINK) -> None:
         if entry.is_symlink() or not entry.is_file():
             raise _refused(location, what, f"'{link}' is a directory, not a link, and holds "
                            f"{entry.name!r}, which is not a plain file", link)
-        if not _plain(own) or own.read_bytes() != entry.read_bytes():
+        if not _plain(own) or not filecmp.cmp(own, entry, shallow=False):
             how = "differs from the one beside it" if _plain(own) else "is not beside it"
             raise _refused(location, what, f"'{link}' is a directory, not a link (copied with "
                            f"cp -rL?), and its {entry.name} {how}", link)
@@ -246,7 +247,7 @@ def adopt(location: Path, names: Iterable[str], link: str = LINK) -> Path | None
     for n in names:
         f = location / n
         if _plain(f) and (_stub(f, link) or (live is not None and _plain(live / n)
-                                             and f.read_bytes() == (live / n).read_bytes())):
+                                             and filecmp.cmp(f, live / n, shallow=False))):
             link_file(location, n, link)
     return adopted
 

@@ -134,7 +134,8 @@ def test_a_current_file_that_names_no_version_is_refused(tmp_path):
     d = tmp_path / "b"
     d.mkdir()
     (d / "current").write_text("my notes\n")
-    with pytest.raises(WriteError, match="'current' is a file, not a link; rename or remove 'current', or use a fresh"):
+    with pytest.raises(WriteError, match="'current' is a file, not a link; rename or remove "
+                                         "'current', or use a fresh directory"):
         write_dir_atomically(d, dict(NEW))
     assert sorted(p.name for p in d.iterdir()) == ["current"]
 
