@@ -219,10 +219,10 @@ def adopt(location: Path, names: Iterable[str], link: str = LINK) -> Path | None
     """Give a location copied or written without its link (see the module docstring) the
     linked layout, without changing what any of its paths reads: a plain ``link`` directory
     (a copy, :func:`check` passed) becomes a version and the link points at it; a link
-    stored as a file becomes a link; plain files
-    of ``names`` with no live link become a version (hard links); then each plain file of
-    ``names`` equal to the linked version's (or holding the link's text) is replaced by its
-    link. Call under :func:`locked`. Returns the version adopted, else None."""
+    stored as a file becomes a link; plain files of ``names`` with no live link become a
+    version (hard links); then each plain file of ``names`` equal to the linked version's
+    (or holding the link's text) is replaced by its link. Call under :func:`locked`.
+    Returns the version adopted, else None."""
     p, adopted, live = location / link, None, target(location, link)
     if live is not None and _plain(p):  # a link stored as a file: a link again
         switch(location, live, link)
@@ -280,6 +280,16 @@ def publish(location: Path, files: dict[str, str | bytes], carry: dict[str, Path
     except OSError as e:
         raise _write_error(e, location) from None
     check(location, what)
+    try:
+        return _publish(location, files, carry, label, names)
+    except WriteError:
+        raise
+    except OSError as e:  # the lock or the stage could not be made (read-only, full)
+        raise _write_error(e, location) from None
+
+
+def _publish(location: Path, files: dict[str, str | bytes], carry: dict[str, Path] | None,
+             label: str, names: list[str]) -> Path:
     with locked(location):
         clean_stages(location)
         before = target(location)

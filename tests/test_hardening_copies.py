@@ -140,6 +140,22 @@ def test_a_current_file_that_names_no_version_is_refused(tmp_path):
     assert sorted(p.name for p in d.iterdir()) == ["current"]
 
 
+@pytest.mark.parametrize("where", ["locked", "new_stage"])
+def test_a_read_only_build_directory_is_one_line(tmp_path, monkeypatch, where):
+    d = _built(tmp_path / "b")
+    before = files_under(d)
+
+    def read_only(location, *a, **k):
+        raise OSError(errno.EROFS, "Read-only file system", str(location / ".lock"))
+
+    monkeypatch.setattr(snapshot, where, read_only)
+    with pytest.raises(WriteError) as e:
+        write_dir_atomically(d, dict(NEW))
+    assert str(e.value) == (f"cannot write {d / '.lock'}: Read-only file system; nothing was "
+                            f"changed: {d} is as it was")
+    assert files_under(d) == before
+
+
 def test_kg_build_repairs_a_cp_rL_copy(kg_cli, survey_build, tmp_path):
     cp = _cp_L(survey_build, tmp_path / "cp")
     r = kg_cli("build", "--build-dir", str(cp))
