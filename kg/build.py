@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +13,7 @@ from rdflib import RDF, Graph
 from . import settings, snapshot
 from .additions import AdditionReport, load_additions
 from .coverage.counts import SUMMARY_CLASSES
-from .errors import CurationNeeded, KGError, SourceChangedError, SourceError, WriteError
+from .errors import CurationNeeded, SourceChangedError, SourceError
 from .files import atomic_write, display_path
 from .graph import build_graph
 from .ingest import read_survey
@@ -83,53 +82,16 @@ def turtle_of(nt: str) -> str:
 
 def write_dir_atomically(target: Path, files: dict[str, str | bytes],
                          carry: dict[str, Path] | None = None) -> Path:
-    """Publish ``files`` as the new content of ``target`` in one atomic step (kg.snapshot):
-    they are written into a stage directory inside ``target``, renamed to a version
-    directory, and ``target/current`` is switched to it by one rename; readers following
-    the link see the old set or the new one, never a mix. ``carry``: files of the old
-    version kept in the new one (hard-linked). Stage directories left by a killed build
-    (and the ``.<name>.stage.*`` siblings older versions made) are removed first. Returns
+    """Publish ``files`` as the new content of the build directory ``target`` in one atomic
+    step (:func:`kg.snapshot.publish`: a version directory switched in by the rename of
+    ``target/current``; a copied build directory repaired or refused in one line, the new
+    version removed on any failure). ``carry``: files of the old version kept in the new
+    one. The ``.<name>.stage.*`` siblings older versions made are removed first. Returns
     the new version directory."""
-    target.mkdir(parents=True, exist_ok=True)
-    with snapshot.locked(target):
-        snapshot.clean_stages(target)
-        for old in target.parent.glob(f".{target.name}.stage.*"):  # left by older versions
-            if old.is_dir():
-                shutil.rmtree(old, ignore_errors=True)
-        before = snapshot.target(target)
-        stage = snapshot.new_stage(target)
-        try:
-            snapshot.write_files(stage, files)
-            for name, src in (carry or {}).items():
-                if name not in files and src.is_file():
-                    try:
-                        os.link(src, stage / name)
-                    except OSError:
-                        shutil.copyfile(src, stage / name)
-            snapshot.fsync_dir(stage)
-            version = snapshot.new_version(target, _label(files))
-            os.rename(stage, version)
-        except BaseException as e:
-            shutil.rmtree(stage, ignore_errors=True)
-            if isinstance(e, OSError) and not isinstance(e, KGError):  # disk full, read-only
-                where = display_path(Path(e.filename)) if e.filename else display_path(target)
-                raise WriteError(f"cannot write {where}: {e.strerror or e}; nothing was "
-                                 f"changed: {display_path(target)} is as it was") from None
-            raise
-        # build/graph.nt -> current/graph.nt: stable paths, made once, before the switch (a
-        # link to a file the old build lacks, previous.nt, dangles until then); plain files
-        # of a build directory older versions wrote are replaced only after it
-        names = sorted(set(files) | {n for n in (carry or {}) if (version / n).is_file()})
-        flat = [n for n in names if (target / n).is_file() and not (target / n).is_symlink()]
-        for name in names:
-            if name not in flat:
-                snapshot.link_file(target, name)
-        snapshot.switch(target, version)
-        for name in flat:
-            snapshot.link_file(target, name)
-        # the version replaced stays for readers still reading it; older ones go
-        snapshot.prune(target, keep=[version] + ([before] if before else []))
-    return version
+    for old in target.parent.glob(f".{target.name}.stage.*"):  # left by older versions
+        if old.is_dir():
+            shutil.rmtree(old, ignore_errors=True)
+    return snapshot.publish(target, files, carry, _label(files), what="build dir")
 
 
 def _label(files: dict[str, str | bytes]) -> str:
@@ -220,6 +182,7 @@ def build(source: Path | None = None, build_dir: Path | None = None,
     """
     source = source or settings.path("source")
     build_dir = build_dir or settings.path("build_dir")
+    snapshot.check(build_dir)  # a copied build directory that cannot be repaired: refused now
     if update_lock:
         write_lock(source)
     else:

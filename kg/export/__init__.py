@@ -4,7 +4,7 @@
 :mod:`kg.export.spec`); one pure function per format turns it into text or bytes
 (``to_bibtex(view) -> str`` ...); :func:`export` dispatches by format name,
 :func:`write_export` writes one result atomically and :func:`write_bundle` writes every
-format of a view into a directory.
+format of a view into a directory, switched in as one set (kg.snapshot).
 
 >>> import kg
 >>> from kg.export import make_view, view_spec, export
@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import snapshot
 from ..errors import KGError, UnknownLabelError
 from ..files import atomic_write
 from .bibtex import to_bibtex
@@ -100,6 +101,7 @@ def check_output(path: Path, directory: bool = False) -> Path:
     if directory and path.exists():
         if not path.is_dir():
             raise fail("it exists and is not a directory")
+        snapshot.check(path, "export directory")  # a 'current' that is not the set's link
         parent = path
     else:
         if not directory and path.is_dir():
@@ -128,11 +130,24 @@ def write_export(path: Path, content: str | bytes) -> Path:
 def write_bundle(view: View, directory: Path, formats: list[str] | None = None,
                  layout: Layout | None = None) -> list[Path]:
     """Every format (or the given ones) of a view into ``directory`` — with main.tex,
-    which compiles next to the pieces, and related.zip —, rendered first so a failing
-    format writes nothing; each file is written atomically."""
+    which compiles next to the pieces, and related.zip —, rendered first, then switched in
+    as one set (:func:`kg.snapshot.publish`): ``directory/current`` links the set's
+    version directory and each file is a link through it (``directory/table.tex ->
+    current/table.tex``), so a reader that reads through ``current`` sees the old set or
+    the new one. Other files in ``directory`` are kept. On any failure no path in it reads
+    differently (a directory made for this export is removed again) and an OS error is
+    one WriteError naming the path."""
     chosen = [format_named(f) for f in (formats or list(FORMATS))]
-    rendered = [(f, render(f, view, layout)) for f in chosen]
-    return [write_export(directory / f.file_name, content) for f, content in rendered]
+    rendered = {f.file_name: render(f, view, layout) for f in chosen}
+    fresh = not directory.exists()
+    try:
+        snapshot.publish(directory, rendered, what="export directory")
+    except BaseException:
+        if fresh and directory.is_dir() and set(os.listdir(directory)) <= {snapshot.LOCK}:
+            (directory / snapshot.LOCK).unlink(missing_ok=True)
+            directory.rmdir()
+        raise
+    return [directory / name for name in rendered]
 
 
 __all__ = ["ALIASES", "AttackRow", "DefenseRow", "FORMATS", "Format", "Layout", "Paper",
