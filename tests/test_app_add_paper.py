@@ -41,6 +41,7 @@ def test_confirm_refuses_when_writing_is_off(sandbox, monkeypatch):
     assert list((sandbox / "additions").iterdir()) == []
 
 
+@slow  # tiers.py: an app page driven through several interactions, two validations
 def test_the_preview_shows_rows_gaps_cells_and_tasks_and_writes_nothing(sandbox):
     p = add_paper.preview(FIELDS)
     assert p.error is None and p.ready

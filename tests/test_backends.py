@@ -113,8 +113,8 @@ def test_loaded_graph_is_the_graph(backend, graph):
     assert len(got ^ graph) == 0  # no blank nodes: set equality is isomorphism
 
 
-@pytest.mark.parametrize("kind", ["oxigraph", pytest.param("remote", marks=pytest.mark.slow),
-                                  pytest.param("virtuoso", marks=pytest.mark.slow)])
+@slow  # tiers.py: two whole loads (one load: test_loaded_graph_is_the_graph)
+@pytest.mark.parametrize("kind", ["oxigraph", "remote", "virtuoso"])
 def test_load_is_idempotent(kind, graph, request, tmp_path):
     s = (OxigraphStore(tmp_path / "ox") if kind == "oxigraph"
          else request.getfixturevalue(f"{kind}_store"))

@@ -287,6 +287,7 @@ def test_kill_9_during_load_leaves_the_old_or_the_new_graph(tmp_path, old_graph_
     print("load kill outcomes:", outcomes)
 
 
+@slow  # tiers.py: whole loads through the CLI (the hash check: tests/test_loading.py)
 def test_truncated_graph_file_is_a_one_line_error_and_the_store_is_unchanged(
         kg_cli, tmp_path, old_graph_file):
     location = tmp_path / "ox"
@@ -310,6 +311,7 @@ def test_truncated_graph_file_is_a_one_line_error_and_the_store_is_unchanged(
     assert kg_cli("table", "attacks", "--store", setting).exit_code == 0
 
 
+@slow  # tiers.py: whole loads through the CLI (the hash check: tests/test_loading.py)
 def test_build_graph_cut_at_a_line_end_is_refused_by_its_hash(kg_cli, tmp_path, old_graph_file):
     """A build's graph.nt cut between two lines still parses: its version.json's hash says."""
     location = tmp_path / "ox"

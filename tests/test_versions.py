@@ -48,6 +48,7 @@ def _papers(store) -> int:
 PAGE_QUERY = "SELECT ?t WHERE { ?p a rd:Paper ; dcterms:title ?t } ORDER BY ?t"
 
 
+@pytest.mark.slow  # tiers.py: app pages driven while another process loads
 def test_every_page_switches_to_a_version_loaded_by_another_process(ox_store):
     store = open_store(ox_store)
     pages = {p: run_page(p) for p in ("overview", "coverage", "gaps", "export", "sparql")}
@@ -77,6 +78,7 @@ def test_every_page_switches_to_a_version_loaded_by_another_process(ox_store):
     assert "A new version of the graph was loaded" not in texts(again)
 
 
+@pytest.mark.slow  # tiers.py: a second process, two whole loads
 def test_readers_answer_during_a_load_with_old_or_new_results(tmp_path):
     setting = f"oxigraph:{tmp_path / 'ox'}"
     load(setting, synthetic=10, seed=1)
