@@ -22,13 +22,24 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 
-from . import settings
+from . import name_search, settings
 from .embed import NodeText, embed_nodes, node_texts, query_embedder
 from .errors import KGError, UnknownLabelError
 from .files import replacing
-from .lexicon import STOPWORDS, Entity, Lexicon, osa_distance, tokens
+from .lexicon import Entity, Lexicon, osa_distance
 from .lexicon_cache import StoredLexicon, content_key, lexicon
-from .linking import Mention, check_words, keep_person, link
+from .linking import Mention, keep_person, link
+from .name_search import (  # noqa: F401  (re-exported: kg.search is where callers look)
+    MAX_QUERY_CHARS,
+    NAME_SEARCH_WORDS,
+    SEMANTIC_FALLBACK_MAX_PAPERS,
+    Hit,
+    check_query,
+    content_tokens,
+    more_papers_than,
+    name_hits,
+    name_words,
+)
 from .sentence_model import Embedder, lazy_embedder
 from .stores.base import Store, select_values
 from .vocab import NODE_TYPES
@@ -42,21 +53,6 @@ SELECT ?n ?p ?title WHERE {
 W_LEX = 0.35
 W_NAME = 0.6
 K1, B = 1.2, 0.75
-MAX_QUERY_CHARS = 1000
-
-
-@dataclass(frozen=True)
-class Hit:
-    iri: str
-    label: str
-    type: str
-    score: float
-    why: str
-    source: str = "semantic search"  # or "name search" (:func:`name_hits`)
-
-    def as_dict(self) -> dict:
-        return {"iri": self.iri, "label": self.label, "type": self.type,
-                "score": round(self.score, 4), "why": self.why}
 
 
 @dataclass
@@ -71,10 +67,6 @@ class SearchIndex:
 
 
 TYPE_LIST = list(NODE_TYPES)
-
-
-def content_tokens(text: str) -> list[str]:
-    return [t for t, _, _ in tokens(text) if (t not in STOPWORDS and len(t) > 1) or t.isdigit()]
 
 
 def build_index(nodes: Sequence[NodeText], vectors: np.ndarray) -> SearchIndex:
@@ -252,14 +244,6 @@ def _short(text: str, n: int = 90) -> str:
 # --------------------------------------------------------------------------- edge
 
 
-def check_query(query: str) -> str:
-    """The query to search for, or KGError for one there is nothing to search in."""
-    return check_words(query, "query", MAX_QUERY_CHARS,
-                       "empty query: give some words to search for, e.g. "
-                       "kg search \"membership inference on Stable Diffusion\"",
-                       "has no letters or digits to search for")
-
-
 class Searcher:
     """A store's nodes, their cached embeddings and the model that embeds queries."""
 
@@ -314,73 +298,23 @@ class Searcher:
         return out
 
 
-#: Above this many papers an answer's fallback (:func:`fallback_hits`) searches node names
-#: (the lexicon written at load), never the embeddings, unless the caller holds a searcher
-#: already: a fresh searcher at 100k papers reads ~300k node texts and their vectors.
-SEMANTIC_FALLBACK_MAX_PAPERS = 2000
-
-#: The question's words a name search uses (the first ones): one scan each of the labels.
-NAME_SEARCH_WORDS = 8
-
-_PAPERS_UP_TO = """SELECT (COUNT(*) AS ?n) WHERE {
-  { SELECT ?p WHERE { ?p a rd:Paper } LIMIT %d } }"""
-
-
-def more_papers_than(store: Store, n: int) -> bool:
-    """Whether ``store`` holds more than ``n`` papers (a count that stops at n + 1)."""
-    rows = select_values(store, _PAPERS_UP_TO % (int(n) + 1))[1]
-    return int(rows[0][0]) > n
-
-
-def name_words(query: str) -> list[str]:
-    """The words a name search looks for: the query's content words (normalised, stemmed)
-    of three characters or more ("et al." is not a name), the first NAME_SEARCH_WORDS."""
-    words = [w for w in content_tokens(query) if len(w) >= 3 or w.isdigit()]
-    return list(dict.fromkeys(words))[:NAME_SEARCH_WORDS]
-
-
-def name_hits(store: Store, query: str, k: int = 5) -> list[Hit]:
-    """The nodes whose names hold the most words of ``query`` (shorter names first), from
-    the store's lexicon (kg.lexicon_cache: written by ``kg load``): bounded by one scan of
-    the names per word, with no model and no embedding, whatever the graph's size."""
-    words = name_words(check_query(query))
-    lex = lexicon(store)
-    if isinstance(lex, StoredLexicon):
-        found = lex.named(words, k)
-    else:
-        scored = []
-        for e in lex.entities.values():
-            folded = e.label.casefold()
-            n = sum(w in folded for w in words)
-            if n:
-                scored.append((-n, len(e.label), e.label, e))
-        found = [(e, -n) for n, _, _, e in sorted(scored, key=lambda t: t[:3])[:k]]
-    out = []
-    for e, n in found:
-        hit = [w for w in words if w in e.label.casefold()]
-        out.append(Hit(e.iri, e.label, e.kind, n / len(words),
-                       "name holds " + ", ".join(repr(w) for w in hit), source="name search"))
-    return out
-
-
 #: A fallback's semantic searcher embeds at most this many uncached texts (~1.5 min).
 FALLBACK_EMBED_MAX = 2000
 
 
+def semantic_hits(store: Store, query: str, k: int,
+                  max_uncached: int = FALLBACK_EMBED_MAX) -> list[Hit]:
+    """A fallback's semantic search: the store's searcher, embedding at most
+    ``max_uncached`` texts (KGError beyond: the caller falls back to names)."""
+    return searcher(store, max_uncached=max_uncached).search(query, k)
+
+
 def fallback_hits(store: Store, query: str, k: int = 5, held: Searcher | None = None,
                   max_uncached: int = FALLBACK_EMBED_MAX) -> list[Hit]:
-    """Hits for a question answered by no query, bounded on any graph: the searcher the
-    caller holds (``held``, the app's), else a semantic searcher on a graph of at most
-    SEMANTIC_FALLBACK_MAX_PAPERS papers (embedding at most ``max_uncached`` texts), else —
-    and when that searcher cannot be had — :func:`name_hits`."""
-    if held is not None:
-        return held.search(query, k)
-    if not more_papers_than(store, SEMANTIC_FALLBACK_MAX_PAPERS):
-        try:
-            return searcher(store, max_uncached=max_uncached).search(query, k)
-        except KGError:
-            pass  # no model, or too much to embed: the names still answer
-    return name_hits(store, query, k)
+    """kg.name_search.fallback_hits with this module's semantic search on a small graph."""
+    return name_search.fallback_hits(
+        store, query, k, held,
+        semantic=lambda s, q, n: semantic_hits(s, q, n, max_uncached=max_uncached))
 
 
 #: Bump when what _search_data stores changes shape.

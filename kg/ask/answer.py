@@ -133,7 +133,8 @@ def render_text(a: Answer) -> str:
         head = (f"{len(a.answers)} answers shown; " + ("" if a.total_exact else "more than ")
                 + f"{a.total:,} in all")
     if a.intent in ("search", "unknown_entity") and a.answers:
-        head = f"{a.count} semantic-search hits (not answers)"
+        named = all(x.get("source") == "name search" for x in a.answers)
+        head = f"{a.count} {'name' if named else 'semantic'}-search hits (not answers)"
     out.append(head)
     for r in a.readings:
         out.append(f"* {r['reading']}: understood as {r['understood_as']}; {r['count']} "

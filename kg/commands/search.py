@@ -36,6 +36,13 @@ def search(query, k, types, dense_only, source, as_json):
         click.echo(f"    why: {h.why}")
 
 
+def _semantic(store, text: str, k: int):
+    """kg.search's semantic fallback, imported only on a small graph (numpy, the model)."""
+    from ..search import semantic_hits
+
+    return semantic_hits(store, text, k)
+
+
 @click.command()
 @click.argument("question")
 @store_options
@@ -47,10 +54,10 @@ def ask(question, source, as_json):
 
     store = open_store(source=source)
 
-    def fallback(text, k):  # bounded on any graph; the model loads only when it is used
-        from ..search import fallback_hits
+    def fallback(text, k):  # bounded on any graph; numpy and the model load only when used
+        from ..name_search import fallback_hits
 
-        return fallback_hits(store, text, k)
+        return fallback_hits(store, text, k, semantic=_semantic)
 
     a = do_ask(store, question, fallback)
     if as_json:
