@@ -140,10 +140,17 @@ class Lexicon:
         """Every (entity, surface, priority) indexed under the normal form ``key``."""
         return self.forms.get(key, [])
 
-    def labels(self, kinds: Iterable[str]) -> list[str]:
-        """The labels of the entities of these kinds."""
+    def labels(self, kinds: Iterable[str], head: str = "") -> list[str]:
+        """The labels of the entities of these kinds (that begin with ``head``,
+        case-insensitive)."""
+        kinds, head = set(kinds), head.casefold()
+        return sorted({e.label for e in self.entities.values()
+                       if e.kind in kinds and e.label.casefold().startswith(head)})
+
+    def label_count(self, kinds: Iterable[str]) -> int:
+        """How many entities of these kinds."""
         kinds = set(kinds)
-        return sorted({e.label for e in self.entities.values() if e.kind in kinds})
+        return sum(e.kind in kinds for e in self.entities.values())
 
     def of_kind(self, kind: str) -> list[Entity]:
         """The entities of one kind, by label."""

@@ -42,6 +42,7 @@ class StoredLexicon:
         self.citation_labels = _Column(self, "SELECT label FROM cites WHERE iri = ?")
         self._hits: dict[str, list[tuple[Entity, str, int]]] = {}
         self._labels: dict[tuple[str, ...], list[str]] = {}
+        self._counts: dict[tuple[str, ...], int] = {}
 
     def _q(self, sql: str, args: tuple | list = ()) -> list[tuple]:
         with self._lock:
@@ -85,14 +86,27 @@ class StoredLexicon:
     def forms(self) -> _Forms:
         return _Forms(self)
 
-    def labels(self, kinds: Iterable[str]) -> list[str]:
+    def labels(self, kinds: Iterable[str], head: str = "") -> list[str]:
+        """The labels of these kinds (that begin with ``head``, case-insensitive: SQLite's
+        LIKE, one scan — a large graph's unknown name reads only its candidates)."""
         kinds = tuple(sorted(set(kinds)))
-        got = self._labels.get(kinds)
+        got = self._labels.get((*kinds, "\0" + head))
         if got is None:  # read once: the closest names of every unknown name scan them
             marks = ",".join("?" * len(kinds))
-            got = self._labels[kinds] = sorted({lab for lab, in self._q(
-                f"SELECT label FROM entities WHERE kind IN ({marks})", kinds)})
+            like = head.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            got = self._labels[(*kinds, "\0" + head)] = sorted({lab for lab, in self._q(
+                f"SELECT label FROM entities WHERE kind IN ({marks}) "
+                "AND label LIKE ? ESCAPE '\\'", (*kinds, like))})
         return got
+
+    def label_count(self, kinds: Iterable[str]) -> int:
+        """How many entities of these kinds (distinct labels may be fewer)."""
+        kinds = tuple(sorted(set(kinds)))
+        if kinds not in self._counts:  # read once (a read-only file)
+            marks = ",".join("?" * len(kinds))
+            self._counts[kinds] = int(self._q(
+                f"SELECT COUNT(*) FROM entities WHERE kind IN ({marks})", kinds)[0][0])
+        return self._counts[kinds]
 
     def of_kind(self, kind: str) -> list[Entity]:
         """The entities of one kind, by label (as :meth:`Lexicon.of_kind`)."""

@@ -112,6 +112,9 @@ def test_stored_lexicon_links_as_the_built_one(store, tmp_path):
         assert _links(stored, text) == _links(built, text), text
     kinds = ("threat", "knowledge", "model", "method")
     assert stored.labels(kinds) == built.labels(kinds) and stored.max_len == built.max_len
+    for head in ("me", "ST", "d", "zz", "%", "_"):  # an unknown name's candidates at 100k
+        assert stored.labels(kinds, head=head) == built.labels(kinds, head=head), head
+    assert stored.label_count(kinds) == built.label_count(kinds) > 0
     for kind in kinds:  # "at every knowledge level" lists them (an AttributeError once)
         assert stored.of_kind(kind) == built.of_kind(kind) != [], kind
     for iri, label in built.citation_labels.items():

@@ -208,10 +208,11 @@ CLOSEST_SCAN = 5000
 def closest(lex, text: str) -> list[str]:
     """Up to three known names of threats, knowledge levels, models and methods close to
     ``text`` (difflib, ratio 0.4 or more)."""
-    forms = lex.labels(("threat", "knowledge", "model", "method"))
-    if len(forms) > CLOSEST_SCAN:  # a large graph (84k method names at 100k papers): the
-        head = text.strip().lower()[:2]  # names that start as the text does
-        forms = [f for f in forms if f.lower().startswith(head)]
+    kinds = ("threat", "knowledge", "model", "method")
+    if lex.label_count(kinds) <= CLOSEST_SCAN:
+        forms = lex.labels(kinds)
+    else:  # a large graph (84k method names at 100k papers): the names that start as the
+        forms = lex.labels(kinds, head=text.strip()[:2])  # text does (one scan in SQLite)
     by_lower = {f.lower(): f for f in forms}
     close = difflib.get_close_matches(text.lower(), list(by_lower), n=3, cutoff=0.4)
     return [by_lower[c] for c in close]
