@@ -123,7 +123,9 @@ def _named_target(q: str, toks: list[Tok], mentions: list[Mention],
             m = mentions[toks[i].mention]
             if m.entity.kind == "threat" and re.search(r"\bmias?\b|attacks?\b", m.text, re.I) \
                     and not _modifies_noun(toks, i):
-                return "attacks", None  # "MIAs", "membership inference attacks"
+                last = max(k for k, t in enumerate(toks) if t.mention == toks[i].mention)
+                head, at = _compound_head(toks, last, "attacks")  # "… attack target models"
+                return (head, at) if at != last else ("attacks", None)  # "MIAs"
             continue
         noun = TARGET_NOUN.get(w)
         if noun is None and has_defense(w):
@@ -131,8 +133,25 @@ def _named_target(q: str, toks: list[Tok], mentions: list[Mention],
         if noun is None and ATTACK_NOUN.match(w):
             noun = "attacks"
         if noun:
-            return noun, i
+            return _compound_head(toks, i, noun)
     return None, None
+
+
+def _compound_head(toks: list[Tok], i: int, noun: str) -> tuple[str, int]:
+    """A noun compound names its last noun: "attack target models" asks for models,
+    "attack knowledge levels" for knowledge levels (the last noun plural, right after)."""
+    j = i + 1
+    while j < len(toks) and toks[j].norm in ("target", "victim") and toks[j].mention is None:
+        j += 1
+    k = j  # the run of target nouns after it
+    while k < len(toks) and toks[k].mention is None and TARGET_NOUN.get(toks[k].norm) and \
+            toks[k].start - toks[k - 1].end <= 1:
+        k += 1
+    if k > j and toks[k - 1].text.lower().endswith("s"):
+        head = TARGET_NOUN[toks[k - 1].norm]
+        if head != noun:
+            return head, k - 1
+    return noun, i
 
 
 def _modifies_noun(toks: list[Tok], i: int) -> bool:
