@@ -96,3 +96,83 @@ def test_a_context_sentence_a_question_refers_back_to_keeps_its_names(store):
 ])
 def test_a_noun_compound_asks_for_its_last_noun(store, q, target):
     assert parse(store, q).form.target == target
+
+
+# ------------------------------------------------------------------ forms of issue 29 item 4
+
+@pytest.fixture(scope="module")
+def oracle():
+    from tests.oracle import Oracle
+
+    return Oracle()
+
+
+def labelled(a):
+    return {x["label"]: x.get("n") for x in a.answers}
+
+
+@pytest.mark.parametrize("q,target,op,of,parts", [
+    ("which attack is evaluated on the most models", "attacks", "top", "model", ()),
+    ("Which attacks were tested on the fewest target models?", "attacks", "bottom", "model",
+     ()),
+    ("which defense method was evaluated against the most threats", "methods", "top",
+     "threat", ()),
+    ("the threat whose attacks hit the highest number of distinct models", "threats", "top",
+     "model", ("attacks",)),
+    ("which paper's attacks assume the most knowledge levels", "papers", "top", "knowledge",
+     ("attacks",)),
+])
+def test_most_and_fewest_by_a_count_of_values(store, oracle, q, target, op, of, parts):
+    """Ranked by the distinct values the rows name (not by rows), ties all listed, each
+    with its count, the count said; equal to the oracle."""
+    from kg.query import Agg, Form
+
+    a = ask(store, q)
+    assert a.intent == "query" and not a.not_understood, a.message
+    assert a.logical_form["aggregate"] == {"op": op, "of": of}
+    want = oracle.answer(Form(target, (), Agg(op, of=of), parts))
+    assert labelled(a) == want
+    n = next(iter(want.values()))
+    assert f": {n} distinct" in a.message
+
+
+def test_rows_still_rank_by_rows(store):
+    """"the most attacks", "the fewest defense evaluations": rows, not values."""
+    assert "of" not in parse(store, "which model has the most attacks").form.agg.as_dict()
+    assert parse(store, "the threat with the fewest defense evaluations").form.agg.of == ""
+
+
+@pytest.mark.parametrize("q,target", [
+    ("attacks on models no defense covers", "attacks"),
+    ("list the models that no defense covers", "models"),
+    ("which models does no defense cover", "models"),
+    ("which threats have attacks on models no defense is evaluated on", "threats"),
+])
+def test_models_no_defense_covers(store, oracle, q, target):
+    """A model is covered by a defense evaluated on it or on a family above it (kg.family,
+    the coverage engine's rule); the "no defense" inside the phrase is no threat condition."""
+    from kg.query import Cond, Form
+
+    a = ask(store, q)
+    assert a.intent == "query" and not a.not_understood, a.message
+    assert [c["kind"] for c in a.logical_form["conditions"]] == ["uncovered"]
+    parts = () if target == "attacks" else ("attacks",)
+    assert set(labelled(a)) == set(oracle.answer(Form(target, (Cond("uncovered"),), None,
+                                                      parts)))
+
+
+def test_gap_questions_list_what_they_ask_for(store, oracle):
+    """"gaps DDIM" listed the cells (threat × DDIM at two levels); it lists the threats and
+    says so. "which threats have attacks on DDIM but no defense evaluated on DDIM" (a query
+    core form) gives the same threats as the coverage engine's cells."""
+    ddim = {g[2] for g in oracle.gaps()
+            if g[0] == "model_without_defense" and oracle.under(g[3], "DDIM")}
+    assert ddim
+    a = ask(store, "gaps DDIM")
+    assert {x["label"] for x in a.answers} == ddim and all(
+        x["type"] == "threat" for x in a.answers)
+    assert "listing the threats" in a.message
+    b = ask(store, "which threats have attacks on DDIM but no defense evaluated on DDIM")
+    assert b.intent == "query" and {x["label"] for x in b.answers} == ddim
+    c = ask(store, "gaps for membership inference")  # names a threat: the cells
+    assert all(x["type"] == "gap" for x in c.answers) and "one per cell" in c.message

@@ -260,8 +260,26 @@ def _extreme(q: str, toks: list[Tok], ranked: bool) -> tuple[Agg | None, set[int
                      if when.start() <= t.start < when.end() or t.norm == "the"}
     if any(w in MOST for w in words) or any(w in LEAST for w in words):
         agg = None if ranked else Agg("bottom" if any(w in LEAST for w in words) else "top")
-        return agg, {i for i, w in enumerate(words) if w in MOST | LEAST | {"the"}}
+        by_values = _RANK_BY_VALUES.search(q)
+        if agg is not None and by_values:  # "evaluated on the most models": distinct values
+            noun = by_values.group("noun").lower()
+            of = "model" if noun.startswith(("model", "arch")) else (
+                "threat" if noun.startswith("threat") else "knowledge")
+            agg = Agg(agg.op, of=of)
+        return agg, {i for i, w in enumerate(words) if w in MOST | LEAST | {"the"}} | (
+            {i for i, t in enumerate(toks) if by_values.start() <= t.start < by_values.end()}
+            if agg is not None and by_values else set())
     return None, set()
+
+
+#: "the most models", "the fewest distinct threats", "the highest number of knowledge
+#: levels": items ranked by the distinct values their rows name (kg.query Agg ``of``)
+_RANK_BY_VALUES = re.compile(
+    r"\b(?:most|fewest|least|max(?:imum)?|min(?:imum)?|(?:highest|largest|greatest|smallest|"
+    r"lowest) number of)\s+(?:number of\s+)?(?:(?:distinct|different|unique|separate)\s+)?"
+    r"(?:(?:target|victim)\s+)?(?P<noun>models?|architectures?|threat types?|threats?|"
+    r"(?:attacker |access )?knowledge levels?|access levels?|levels of (?:attacker )?"
+    r"knowledge)\b", re.I)
 
 
 # --------------------------------------------------------------------------- rows
