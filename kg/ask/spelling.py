@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import functools
 import re
+from dataclasses import dataclass
 
-from ..lexicon import STOPWORDS, osa_distance, tokens
+from ..lexicon import STOPWORDS, deletions, osa_distance, tokens
 from .account import CHAT_WORDS, CRITICAL_WORDS
 from .tokens import (
     ENTITY_PREP,
@@ -58,25 +59,61 @@ _NEVER = frozenset({"image", "images", "imaging", "data", "privacy", "generative
                     "graph"})
 
 
-def _label_words(lex) -> set[str]:
-    out: set[str] = set()
+@dataclass(frozen=True)
+class Words:
+    """The words a misspelt word may be read as: all of them, a name's words alone, and a
+    deletion index of each (a word's one- and two-letter deletions -> the words)."""
+
+    all: frozenset[str]
+    labels: frozenset[str]
+    index: dict[str, frozenset[str]]
+
+    def near(self, word: str, names_only: bool) -> set[str]:
+        """The words that share a deletion with ``word`` (candidates within two edits)."""
+        out: set[str] = set()
+        for d in deletions(word, 2 if len(word) >= 9 else 1):
+            out |= self.index.get(d, frozenset())
+        return out & self.labels if names_only else out
+
+
+#: the vocabulary of each lexicon (a process holds a few): built once, never per question
+_WORDS: dict[int, tuple[object, Words]] = {}
+
+
+def words_of(lex) -> Words:
+    """The vocabulary of :func:`correct_spelling` for ``lex`` (see the module's rule)."""
+    held = _WORDS.get(id(lex))
+    if held is not None and held[0] is lex:
+        return held[1]
+    labels: set[str] = set()
     for kind in ("threat", "knowledge", "model"):
         for e in lex.of_kind(kind):
-            out.update(w.lower() for w in re.findall(r"[A-Za-z]+", e.label))
-    return out
+            labels.update(w.lower() for w in re.findall(r"[A-Za-z]+", e.label))
+    labels -= _NEVER
+    every = frozenset(parser_words() | labels)
+    index: dict[str, set[str]] = {}
+    for w in every:
+        for d in deletions(w, 2 if len(w) >= 8 else 1):
+            index.setdefault(d, set()).add(w)
+    words = Words(every, frozenset(labels), {k: frozenset(v) for k, v in index.items()})
+    if len(_WORDS) > 4:
+        _WORDS.clear()
+    _WORDS[id(lex)] = (lex, words)
+    return words
 
 
-def _known(word: str, lex, vocab: frozenset[str], words: set[str]) -> bool:
+def _known(word: str, lex, vocab: frozenset[str], words: frozenset[str]) -> bool:
     stem = next((t for t, _, _ in tokens(word)), word)
-    return word in words or stem in words or stem in vocab or bool(lex.hits(stem))
+    return word in words or stem in words or word in _NEVER or stem in vocab or \
+        bool(lex.hits(stem))
 
 
-def correction(word: str, words: set[str]) -> str | None:
-    """The one word of ``words`` nearest to ``word`` within reach (see the module's rule),
-    or None."""
+def correction(word: str, candidates: set[str]) -> str | None:
+    """The one word of ``candidates`` nearest to ``word`` within reach (see the module's
+    rule), or None."""
     limit = 2 if len(word) >= 9 else 1
     best: dict[str, int] = {}
-    for w in words:
+    for w in candidates:
         if abs(len(w) - len(word)) > limit or len(w) < MIN_LETTERS - 1:
             continue
         d = osa_distance(word, w, limit)
@@ -101,18 +138,19 @@ def correct_spelling(q: str, lex, vocab: frozenset[str]) -> tuple[str, list[str]
     and a note per word read ("read 'atacks' as 'attacks'"). ``vocab``: the words of the
     text cells, which are never corrected."""
     quoted = [(m.start(), m.end()) for m in _QUOTES.finditer(q)]
-    labels = _label_words(lex) - _NEVER
-    words = set(parser_words()) | labels
+    words: Words | None = None
     out, notes, last = [], [], 0
     for m in _WORD.finditer(q):
         w = m.group()
-        if len(w) < MIN_LETTERS or any(a <= m.start() < b for a, b in quoted) or \
-                _known(w, lex, vocab, words | _NEVER):
+        if len(w) < MIN_LETTERS or any(a <= m.start() < b for a, b in quoted):
+            continue
+        words = words or words_of(lex)
+        if _known(w, lex, vocab, words.all):
             continue
         prev = re.findall(r"[A-Za-z]+", q[:m.start()])
         prev = [x.lower() for x in prev if x.lower() not in ("the", "a", "an")]
         # after "on", "against", "by" … a name is expected: only a name's word is read
-        fix = correction(w, labels if prev and prev[-1] in ENTITY_PREP else words)
+        fix = correction(w, words.near(w, bool(prev) and prev[-1] in ENTITY_PREP))
         if fix is None:
             continue
         out += [q[last:m.start()], fix]
