@@ -199,6 +199,12 @@ def _deletes(word: str, depth: int) -> set[str]:
     return out
 
 
+def deletions(word: str, depth: int) -> set[str]:
+    """``word`` and each form of it with up to ``depth`` letters deleted (the keys of a
+    typo index: two words within ``depth`` edits share one)."""
+    return _deletes(word, depth)
+
+
 def osa_distance(a: str, b: str, limit: int = 2) -> int:
     """Optimal string alignment distance (edits incl. adjacent transposition), capped."""
     if abs(len(a) - len(b)) > limit:

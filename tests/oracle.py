@@ -168,6 +168,8 @@ class Oracle:
             return any(m in self.t2i for m in r.models)
         if c.kind == "defended":
             return any(d.part == DEFENSES and d.threat == r.threat for d in self.rows)
+        if c.kind == "uncovered":  # a model of the row no defense row covers
+            return any(not self.covered(m) for m in r.models)
         if c.kind == "distinct":  # per row (attacks); items are counted in answer()
             return self.in_span(len(self.named(c.of, r)), c.span)
         if c.kind == "text":
@@ -175,6 +177,11 @@ class Oracle:
                      "any": [r.effectiveness, r.limitation]}[c.field]
             return any(all(w in t.lower() for w in c.words) for t in texts if t)
         raise ValueError(c.kind)
+
+    def covered(self, model: str) -> bool:
+        """A defense row is evaluated on the model or on a family above it."""
+        return any(d.part == DEFENSES and any(self.under(model, dm) for dm in d.models)
+                   for d in self.rows)
 
     @staticmethod
     def named(of: str, r: Rec) -> set[str]:
@@ -191,7 +198,7 @@ class Oracle:
         if part == DEFENSES and c.kind == "distinct":
             return c.of != "knowledge"
         if part == DEFENSES:
-            return c.kind not in ("knowledge", "defended") and not (
+            return c.kind not in ("knowledge", "defended", "uncovered") and not (
                 c.kind == "text" and c.field == "limitation")
         return c.kind != "method"
 
@@ -234,7 +241,10 @@ class Oracle:
                "knowledge": "knowledge"}.get(form.target)
         pos = [c for c in form.conds if not c.negated and c.kind != own]
         neg = [c for c in form.conds if c.negated and c.kind != own]
-        item_conds = [c for c in form.conds if c.kind == own]
+        item_conds = [c for c in form.conds if c.kind == own or own == "model"
+                      and c.kind == "uncovered"]
+        pos = [c for c in pos if c not in item_conds]
+        neg = [c for c in neg if c not in item_conds]
         rows = [r for r in self.rows if r.part in form.parts]
 
         def single(c) -> bool:
@@ -245,6 +255,10 @@ class Oracle:
 
         def item_ok(item: str) -> bool:
             for c in item_conds:
+                if c.kind == "uncovered":  # the model asked for itself
+                    if self.covered(item) != c.negated:
+                        return False
+                    continue
                 labels = [v.label for v in c.values]
                 inside = any(self.under(item, f) for f in labels) if own == "model" else (
                     item in labels)
@@ -308,6 +322,13 @@ class Oracle:
             counts = {k: {i for i in idx if year(i) == best} for k, idx in counts.items()}
             counts = {k: idx for k, idx in counts.items() if idx}
         out = {item: len(idx) for item, idx in counts.items()}
+        of = getattr(form.agg, "of", "") if form.agg else ""
+        if of:  # distinct values the item's matching rows name, in parts that carry them
+            out = {item: len(set().union(*(self.named(of, rows[i]) for i in idx
+                                           if of != "knowledge" or rows[i].part == ATTACKS)))
+                   for item, idx in counts.items()}
+            out = {k: n for k, n in out.items() if n or any(
+                of != "knowledge" or rows[i].part == ATTACKS for i in counts[k])}
         if agg in ("top", "bottom") and out:
             best = (max if agg == "top" else min)(out.values())
             out = {k: n for k, n in out.items() if n == best}

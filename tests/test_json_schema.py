@@ -17,7 +17,7 @@ KEYS = {
     ("add paper", 1): ["schema", "file", "key", "entry", "other_bad_entries"],
     ("add model", 1): ["schema", "files", "entry", "what"],
     ("add alias", 1): ["schema", "files", "entry", "what"],
-    ("ask", 3): ["schema", "question", "intent", "sparql", "answers", "count", "understood_as",
+    ("ask", 4): ["schema", "question", "intent", "sparql", "answers", "count", "understood_as",
                  "logical_form", "not_understood", "not_in_graph", "linked", "message",
                  "readings"],
     ("build", 2): ["schema", "build_dir", "version", "counts", "conforms", "additions",

@@ -123,6 +123,41 @@ def test_aggregates(store, vocab, oracle):
     assert by_label(run(store, least)) == oracle.answer(least) == {"Property inference": 1}
 
 
+def test_most_and_fewest_by_a_count_of_values(store, vocab, oracle):
+    """Issue 29 item 4: items ranked by the distinct values their rows name, not by their
+    rows ("the attack evaluated on the most models"; the threat whose attacks name the
+    fewest models), ties all listed, the count of each; equal to the oracle."""
+    most = Form("attacks", agg=Agg("top", of="model"))
+    got = by_label(run(store, most))
+    assert got == oracle.answer(most) and len(set(got.values())) == 1
+    assert max(got.values()) >= 4  # more than one model: rows would rank every attack 1
+    mi = label(vocab, "threat", "Membership inference")
+    few = Form("threats", agg=Agg("bottom", of="model"), parts=("attacks",))
+    assert by_label(run(store, few)) == oracle.answer(few)
+    methods = Form("methods", (Cond("threat", (mi,)),), Agg("top", of="model"))
+    assert by_label(run(store, methods)) == oracle.answer(methods)
+    with pytest.raises(NotApplicable, match="no attacker knowledge"):
+        run(store, Form("methods", agg=Agg("top", of="knowledge")))
+    with pytest.raises(ValueError):
+        Agg("count", of="model")
+
+
+def test_models_no_defense_covers(store, vocab, oracle):
+    """Issue 29 item 4: "attacks on models no defense covers" — a model is covered by a
+    defense evaluated on it or on a family above it (kg.family, the coverage engine's rule);
+    equal to the oracle for rows, papers and the models themselves, negated too."""
+    for target in ("attacks", "papers", "threats", "models"):
+        for negated in (False, True):
+            f = Form(target, (Cond("uncovered", negated=negated),),
+                     parts=("attacks",) if target != "attacks" else ())
+            got = by_label(run(store, f))
+            assert got == oracle.answer(f), (target, negated)
+            assert got, (target, negated)  # both sides hold somewhere in the survey
+    models = set(by_label(run(store, Form("models", (Cond("uncovered"),), parts=("attacks",)))))
+    assert "DDIM" in models and "FastDPM" not in models  # a defense on DDPM covers FastDPM
+    assert "Latent diffusion model" in models  # a defense below a family covers not it
+
+
 def test_text_condition_is_a_bound_literal_in_the_query(store):
     f = Form("attacks", (Cond("text", words=('aux" } ; DROP ALL ; #',), field="limitation"),))
     res = run(store, f)
@@ -152,7 +187,7 @@ def forms(draw, vocab, targets=("attacks", "methods", "papers", "models", "threa
                         "year", "distinct"],
              "models": ["threat", "knowledge", "model", "venue", "distinct"],
              "threats": ["knowledge", "model", "defended", "year", "distinct"]}[target]
-    kinds = kinds + ["rows"]
+    kinds = kinds + ["rows"] + (["uncovered"] if target != "methods" else [])
     conds = []
     # weighted toward answers that are not empty: few conditions, mostly not negated
     for kind in draw(st.lists(st.sampled_from(kinds), min_size=0, max_size=2, unique=True)):
@@ -160,8 +195,8 @@ def forms(draw, vocab, targets=("attacks", "methods", "papers", "models", "threa
         if kind == "code":
             conds.append(Cond("code", code=draw(st.sampled_from(["linked", "unlinked"])),
                               negated=negated))
-        elif kind == "defended":
-            conds.append(Cond("defended", negated=negated))
+        elif kind in ("defended", "uncovered"):
+            conds.append(Cond(kind, negated=negated))
         elif kind == "year":
             lo = draw(st.sampled_from([None, 2022, 2023, 2024, 2025]))
             hi = draw(st.sampled_from([2023, 2024, 2025] + ([None] if lo is not None else [])))
@@ -196,7 +231,10 @@ def forms(draw, vocab, targets=("attacks", "methods", "papers", "models", "threa
                                                                  "model") else [])))
             conds.append(Cond(kind, values, mode=mode, negated=negated and mode != "every"))
     agg = draw(st.sampled_from([None, None, Agg("per_item"), Agg("top"), Agg("bottom"),
-                                Agg("more_than", 1), Agg("earliest"), Agg("latest")]))
+                                Agg("more_than", 1), Agg("earliest"), Agg("latest"),
+                                Agg("top", of=draw(st.sampled_from(["model", "knowledge",
+                                                                    "threat"]))),
+                                Agg("bottom", of=draw(st.sampled_from(["model", "threat"])))]))
     return Form(target, tuple(conds), agg, parts)
 
 

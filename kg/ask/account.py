@@ -24,22 +24,30 @@ def _norms(text: str) -> set[str]:
     return {t for t, _, _ in tokens(text)}
 
 
-#: Numbers in words and comparison / quantifier words: never dropped unsaid.
-CRITICAL = _norms("""
+CRITICAL_WORDS = """
 more most fewer fewest less least every each all only both either than over under above
 below exactly top bottom highest lowest largest biggest smallest maximum minimum majority
 multiple several single first last same different always twice half none per
-""") | set(NUMBERS)
+"""
+#: Numbers in words and comparison / quantifier words: never dropped unsaid.
+CRITICAL = _norms(CRITICAL_WORDS) | set(NUMBERS)
 
-#: Politeness and preamble: words that carry no part of what is asked.
-CHAT = _norms("""
+#: Politeness and preamble: words that carry no part of what is asked (one closed list).
+CHAT_WORDS = """
 hi hello hey there wondering wonder curious know knew like would could can please thanks
 thank quick question tell interested want wanted help really actually kindly anyone someone
 somebody im am looking look see check idea ok okay well hmm um currently right now here
 just let us s t ve ll re d m nt i me my mine you your yours we our ours us one's its
 something anything everything stuff thing things kind sort info information details detail
 basically simply guys folks dear again also he she him her his hers they them their theirs
-""")
+hiya howdy greetings cheers sorry bother bothering apologies apologize lot advance
+appreciate appreciated grateful great awesome cool nice lovely wonderful excellent hope
+hoping fine sure mind minded glad happy quickly briefly lab team group project thesis
+student phd university company colleague colleagues advisor supervisor course class
+homework assignment meeting train trains trained deploy deploys deployed build builds
+develop develops developed maintain maintains run runs
+"""
+CHAT = _norms(CHAT_WORDS)
 
 #: The one closed list of function words: a word of it needs no rule and is never
 #: reported. Comparison and quantifier words are not in it (they must be consumed).
@@ -47,7 +55,8 @@ FUNCTION_WORDS = frozenset((_norms(" ".join(STOPWORDS)) | STOPWORDS | GENERIC | 
 
 #: Preamble phrases whose words are all consumed ("first of all", "by the way").
 PREAMBLE = rx(r"\bfirst(ly)? of all\b|\bby the way\b|\bout of curiosity\b|"
-              r"\bif (you|possible)\b[^,?]*,|\bi('d| would) (like|love) to (know|see)\b|"
+              r"\bif (you|possible)\b[^,?:;—]*[,:;—]|\bif so\b|\bquick one\b|"
+              r"\bi('d| would) (like|love) to (know|see)\b|"
               r"\b(can|could) you (please )?(tell|show|give|list) me\b|\bfor my\b[^,?]*,|"
               r"\bat all\b(?=\s*(?:[?.!,]|$))")  # "no defense at all": emphasis
 
@@ -56,6 +65,40 @@ def preamble(q: str, toks: list[Tok]) -> set[int]:
     """The tokens of the question's preamble phrases."""
     spans = [(m.start(), m.end()) for m in PREAMBLE.finditer(q)]
     return {i for i, t in enumerate(toks) if any(a <= t.start < b for a, b in spans)}
+
+
+#: a clause that is context, not the question: a greeting or thanks, or a first-person
+#: statement ("I work on federated learning.", "My lab uses DDIM.", "I'd like to reproduce
+#: some.", "Sorry to bother you —"), in a question that has another clause
+_CLAUSES = re.compile(r"(?<=[.!?])\s+|\s[—–-]\s|[;:]\s")
+_OPENER = rx(r"^\W*(?:(?:hi|hello|hey|hiya|howdy|greetings|dear \w+|thanks|thank you|sorry|"
+             r"cheers|ok|okay|quick one)\b[\s,!]*)*(?:i|i'm|im|i am|i'd|i've|i'll|my|we|we're|"
+             r"our|thanks|thank|sorry|hi|hello|hey|hiya|greetings|cheers)\b")
+_ASKING = rx(r"\b(which|what|who|whom|whose|how|list|show|give|find|name|compare|count|"
+             r"is there|are there|any)\b|\?")
+_BACK = {"it", "its", "them", "they", "their", "this", "these", "those"}
+
+
+def context_clauses(q: str, toks: list[Tok]) -> tuple[set[int], list[str]]:
+    """The tokens of the question's context clauses (see ``_OPENER``: no question word, no
+    question mark, another clause asks) and a note per clause. When an asking clause refers
+    back ("… demonstrated against it?"), only the clause's plain words are context: its
+    names stay in the question (a name the graph does not hold is then reported)."""
+    cuts = [0] + [m.end() for m in _CLAUSES.finditer(q)] + [len(q) + 1]
+    spans = [(a, b) for a, b in zip(cuts, cuts[1:], strict=False) if q[a:b].strip()]
+    ctx = [(a, b) for a, b in spans if _OPENER.match(q[a:b]) and not _ASKING.search(q[a:b])]
+    asking = [(a, b) for a, b in spans if (a, b) not in ctx and _ASKING.search(q[a:b])]
+    if not ctx or not asking:
+        return set(), []
+    back = any(t.norm in _BACK for t in toks if any(a <= t.start < b for a, b in asking))
+    used, notes = set(), []
+    for a, b in ctx:
+        idx = {i for i, t in enumerate(toks) if a <= t.start < b}
+        if back:
+            idx = {i for i in idx if toks[i].norm in FUNCTION_WORDS}
+        used |= idx
+        notes.append(f"read {q[a:b].strip()!r} as context, not as part of the question")
+    return used, notes
 
 
 def determiners(toks: list[Tok], target_used: set[int]) -> set[int]:

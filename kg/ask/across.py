@@ -29,6 +29,15 @@ _NOT_DEFENDED = rx(r"\b(?:never|not|no|without(?: any)?)\s+(?:(?P<pre>[\w\-. ]+?
                    r"(?:\s+(?:(?:evaluated|tested|applied) )?(?P<prep>against|for|on)\s+"
                    r"(?P<post>it|them|[\w\-. ]+?))?(?=\s*[?.!,;]|\s+(?:and|but)\b|$)")
 _ITEMS = ("papers", "models", "threats")
+#: "models no defense covers", "models that no defense is evaluated on", "models not covered
+#: by any defense": a model no defense row covers (on it or a family above it)
+_UNCOVERED = rx(r"\bmodels?\s+(?:that\s+|which\s+)?(?:no|none of the)\s+(?:defen[cs]es?|"
+                r"defense methods?|countermeasures?)\s+(?:(?:ever\s+)?covers?|protects?|"
+                r"(?:is|are|was|were|has been|have been)\s+(?:evaluated|tested)\s+on)\b|"
+                r"\bmodels?\s+(?:that\s+|which\s+)?(?:no|not)\s+(?:yet\s+)?covered\s+by\s+"
+                r"(?:any\s+|a\s+)?(?:defen[cs]es?|defense methods?|defense evaluations?)\b|"
+                r"\bmodels?\s+(?:does|do|did|is|are)\s+(?:no|none of the)\s+(?:defen[cs]es?|"
+                r"defense methods?)\s+(?:cover|protect)\b")
 
 
 @dataclass
@@ -45,6 +54,13 @@ def across_tables(q: str, toks: list[Tok], mentions: list[Mention], conds: list[
                   target: str, parts: tuple[str, ...]) -> Across:
     """The question's cross-table conditions (see the module docstring)."""
     out = Across(list(conds), parts, set())
+    unc = _UNCOVERED.search(q)
+    if unc:  # the "no defense" inside it is no condition on the row's threat
+        out.conds = [c for c in out.conds if not (c.kind == "defended" and c.negated)]
+        out.conds.append(Cond("uncovered"))
+        out.used |= _span(toks, unc.start(), unc.end())
+        if target in _ITEMS:
+            out.parts = ("attacks",)
     if target not in _ITEMS:
         return out
     both = _BOTH.search(q)

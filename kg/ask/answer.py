@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from ..linking import Mention
-from ..query import ATTRIBUTES, Form, attribute
+from ..query import ATTRIBUTES, VALUE_NOUN, Form, attribute
 from ..stores.base import Store
 from .form import Parse
 
@@ -114,7 +114,11 @@ def noun(target: str, n: int) -> str:
 
 
 def row_noun(form: Form, n: int) -> str:
-    """The rows a form counts per item, in words: attacks, defense evaluations or rows."""
+    """The rows a form counts per item, in words: attacks, defense evaluations or rows (or
+    the distinct values a value count counts: target models, knowledge levels, threats)."""
+    if form.agg is not None and form.agg.of:
+        noun = VALUE_NOUN[form.agg.of]
+        return "distinct " + (noun if n != 1 else noun[:-1])
     part = form.parts[0] if len(form.parts) == 1 else ""
     one = {"attacks": "attack", "defenses": "defense evaluation"}.get(part, "row")
     return one + ("" if n == 1 else "s")

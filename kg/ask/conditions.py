@@ -127,14 +127,18 @@ class Negation:
     dangling: list[tuple[int, int]]
 
 
-def negation(toks: list[Tok], year_tok: set[int], vocab: frozenset[str]) -> Negation:
+def negation(toks: list[Tok], year_tok: set[int], vocab: frozenset[str],
+             skip: set[int] | frozenset[int] = frozenset()) -> Negation:
     """A cue negates the next condition-bearing token: a name, a code or defense word, a
-    year, or a word of the text cells."""
+    year, or a word of the text cells. Tokens of ``skip`` (a preamble, a context clause:
+    "if you don't mind") are no cue."""
     neg = Negation(set(), set(), [])
     pending = False
     cue_at = 0
     for i, t in enumerate(toks):
         w = t.norm
+        if i in skip:
+            continue
         if w in NEGATIONS or (w == "but" and i + 1 < len(toks) and toks[i + 1].norm == "not"):
             if w == "other" and not (i + 1 < len(toks) and toks[i + 1].norm in _THAN):
                 continue

@@ -123,7 +123,9 @@ def _named_target(q: str, toks: list[Tok], mentions: list[Mention],
             m = mentions[toks[i].mention]
             if m.entity.kind == "threat" and re.search(r"\bmias?\b|attacks?\b", m.text, re.I) \
                     and not _modifies_noun(toks, i):
-                return "attacks", None  # "MIAs", "membership inference attacks"
+                last = max(k for k, t in enumerate(toks) if t.mention == toks[i].mention)
+                head, at = _compound_head(toks, last, "attacks")  # "… attack target models"
+                return (head, at) if at != last else ("attacks", None)  # "MIAs"
             continue
         noun = TARGET_NOUN.get(w)
         if noun is None and has_defense(w):
@@ -131,8 +133,25 @@ def _named_target(q: str, toks: list[Tok], mentions: list[Mention],
         if noun is None and ATTACK_NOUN.match(w):
             noun = "attacks"
         if noun:
-            return noun, i
+            return _compound_head(toks, i, noun)
     return None, None
+
+
+def _compound_head(toks: list[Tok], i: int, noun: str) -> tuple[str, int]:
+    """A noun compound names its last noun: "attack target models" asks for models,
+    "attack knowledge levels" for knowledge levels (the last noun plural, right after)."""
+    j = i + 1
+    while j < len(toks) and toks[j].norm in ("target", "victim") and toks[j].mention is None:
+        j += 1
+    k = j  # the run of target nouns after it
+    while k < len(toks) and toks[k].mention is None and TARGET_NOUN.get(toks[k].norm) and \
+            toks[k].start - toks[k - 1].end <= 1:
+        k += 1
+    if k > j and toks[k - 1].text.lower().endswith("s"):
+        head = TARGET_NOUN[toks[k - 1].norm]
+        if head != noun:
+            return head, k - 1
+    return noun, i
 
 
 def _modifies_noun(toks: list[Tok], i: int) -> bool:
@@ -241,8 +260,26 @@ def _extreme(q: str, toks: list[Tok], ranked: bool) -> tuple[Agg | None, set[int
                      if when.start() <= t.start < when.end() or t.norm == "the"}
     if any(w in MOST for w in words) or any(w in LEAST for w in words):
         agg = None if ranked else Agg("bottom" if any(w in LEAST for w in words) else "top")
-        return agg, {i for i, w in enumerate(words) if w in MOST | LEAST | {"the"}}
+        by_values = _RANK_BY_VALUES.search(q)
+        if agg is not None and by_values:  # "evaluated on the most models": distinct values
+            noun = by_values.group("noun").lower()
+            of = "model" if noun.startswith(("model", "arch")) else (
+                "threat" if noun.startswith("threat") else "knowledge")
+            agg = Agg(agg.op, of=of)
+        return agg, {i for i, w in enumerate(words) if w in MOST | LEAST | {"the"}} | (
+            {i for i, t in enumerate(toks) if by_values.start() <= t.start < by_values.end()}
+            if agg is not None and by_values else set())
     return None, set()
+
+
+#: "the most models", "the fewest distinct threats", "the highest number of knowledge
+#: levels": items ranked by the distinct values their rows name (kg.query Agg ``of``)
+_RANK_BY_VALUES = re.compile(
+    r"\b(?:most|fewest|least|max(?:imum)?|min(?:imum)?|(?:highest|largest|greatest|smallest|"
+    r"lowest) number of)\s+(?:number of\s+)?(?:(?:distinct|different|unique|separate)\s+)?"
+    r"(?:(?:target|victim)\s+)?(?P<noun>models?|architectures?|threat types?|threats?|"
+    r"(?:attacker |access )?knowledge levels?|access levels?|levels of (?:attacker )?"
+    r"knowledge)\b", re.I)
 
 
 # --------------------------------------------------------------------------- rows

@@ -1,15 +1,15 @@
-"""Gap questions ("where are the open research gaps for Stable Diffusion?"): read and
-answered from the coverage counts.
-
-A question with a gap cue (:data:`kg.ask.tokens.GAP_CUE`: "gaps", "understudied", "not yet
-covered" …) is answered by the gaps of :func:`kg.coverage.gaps.from_summary` — the same gaps
-and reasons as ``kg gaps``, from the coverage counts, so the answer costs the same at 100k
-papers as on the survey. A question that asks for one kind of the cells' values ("which
-models / model families / threats have a … gap") lists those values (each with the gaps
-that hold it): "model families" the family-level model gaps, "models" the model-level ones
-(the cells as the rows name the models). Its names select the gaps whose cell holds them (a threat, an
-attacker-knowledge level, a paper, or a model with every model below it), a negated name
-the gaps whose cells hold none; a name of another kind stops the answer (a gap cannot be
+"""Gap questions ("where are the open research gaps for Stable Diffusion?"): read and answered
+from the coverage counts. A question with a gap cue (:data:`kg.ask.tokens.GAP_CUE`: "gaps",
+"understudied", "not yet covered" …) is answered by the gaps of
+:func:`kg.coverage.gaps.from_summary` — the same gaps and reasons as ``kg gaps``, from the
+coverage counts, so the answer costs the same at 100k papers as on the survey. A question
+that asks for one kind of the cells' values ("which models / model families / threats have a
+… gap") lists those values (each with the gaps that hold it): "model families" the family-
+level model gaps, "models" the model-level ones (the cells as the rows name the models); one
+that names only a cell's model or knowledge level ("gaps DDIM") lists the threats of the
+gaps it selects, and says so. Its names select the gaps whose cell holds them (a threat, an
+attacker-knowledge level, a paper, or a model with every model below it), a negated name the
+gaps whose cells hold none; a name of another kind stops the answer (a gap cannot be
 selected by it). A word that is neither a name, the question's shape nor filler is reported
 as not understood, a name-like word the graph does not hold as not in the graph, so nothing
 of the question is dropped unsaid.
@@ -117,12 +117,30 @@ def answer_gaps(store: Store, q: str, p: Parse) -> Answer:
     if p.not_understood:
         msgs.append("not understood (not used): " + ", ".join(repr(w) for w in p.not_understood))
     rows = [_gap_row(g) for g in found]
-    if p.gap_target:
-        rows = _values_of(found, *p.gap_target)
-        under += f" · their {p.gap_target[0]} values" + (
-            f" ({p.gap_target[1]} level)" if p.gap_target[1] else "")
+    target = p.gap_target or _free_slot(want)
+    if target:
+        rows = _values_of(found, *target)
+        under += f" · their {target[0]} values" + (
+            f" ({target[1]} level)" if target[1] else "")
+        msgs.append(f"listing the {KIND_NOUNS[target[0]]} of the gaps selected (each with its "
+                    "gaps' reasons)" + ("" if p.gap_target else
+                                        f": the question names the {_named(want)} of a cell"))
+    else:
+        msgs.append("listing the gaps selected, one per cell")
     return Answer(q, "gaps", _gaps_sparql(s), rows, p.mentions,
                   understood_as=under, message="; ".join(msgs), not_understood=p.not_understood)
+
+
+def _free_slot(want: dict[str, set[str]]) -> tuple[str, str] | None:
+    """What a gaps question that names only a cell's model or knowledge level asks for: the
+    threats of those cells ("gaps DDIM": the threats without a defense on DDIM)."""
+    if want and "threat" not in want and "paper" not in want:
+        return "threat", ""
+    return None
+
+
+def _named(want: dict[str, set[str]]) -> str:
+    return " and ".join({"model": "model", "knowledge": "knowledge level"}[k] for k in want)
 
 
 def _values_of(found, kind: str, level: str) -> list[dict]:

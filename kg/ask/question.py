@@ -14,7 +14,7 @@ from ..errors import NotApplicable
 from ..lexicon_cache import lexicon
 from ..query import Cond, Form, Term, context, describe, run, why_empty
 from ..stores.base import Store
-from .account import determiners, preamble, rest_of, strange_chars
+from .account import context_clauses, determiners, preamble, rest_of, strange_chars
 from .across import across_tables
 from .answer import (
     Answer,
@@ -43,6 +43,7 @@ from .conditions import (
 from .form import Parse, parts_of, shape_of, target_of
 from .gaps import answer_gaps, gap_parse
 from .mentions import Names, not_in_graph, read_names
+from .spelling import correct_spelling
 from .text import text_conditions
 from .tokens import GAP_CUE, check_question, expand_shorthand, rx, text_vocabulary
 
@@ -54,11 +55,13 @@ COUNT_CAP = 1000
 
 def parse(store: Store, question: str, prefer: dict[tuple[int, int], str] | None = None
           ) -> Parse:
-    """The logical form of ``question`` (its shorthand written out first, each noted:
-    :func:`kg.ask.tokens.expand_shorthand`) and what of it could not be used."""
+    """The logical form of ``question`` (its shorthand written out and its misspelt parser
+    words read first, each noted: :func:`kg.ask.tokens.expand_shorthand`,
+    :func:`kg.ask.spelling.correct_spelling`) and what of it could not be used."""
     q, short = expand_shorthand(check_question(question))
+    q, spelt = correct_spelling(q, lexicon(store), text_vocabulary(store))
     p = _parse(store, q, prefer)
-    p.notes = short + p.notes
+    p.notes = short + spelt + p.notes
     return p
 
 
@@ -94,7 +97,9 @@ def _query_parse(q: str, lex, names: Names, vocab: frozenset[str],
     words = [t.norm for t in toks]
     years = years_of(q, toks)
     year_tok = {i for _, _, idx in years for i in idx}
-    neg = negation(toks, year_tok, vocab)
+    context, context_notes = context_clauses(q, toks)
+    chat = preamble(q, toks) | {i for i in context if toks[i].mention is None}
+    neg = negation(toks, year_tok, vocab, chat)
     code = code_condition(words, toks, neg.at)
     no_defense, no_defense_used = undefended(q, toks, words, neg.at)
     target = target_of(q, toks, mentions, neg.at)
@@ -103,9 +108,9 @@ def _query_parse(q: str, lex, names: Names, vocab: frozenset[str],
     named, named_kinds = entity_conditions(q, toks, mentions, neg.at, names.same)
     t2i = t2i_condition(q, toks, named_kinds)
     counts = value_counts(q, toks)
-    used = ({i for i, t in enumerate(toks) if t.mention is not None} | year_tok | neg.cues
+    used = (chat | {i for i, t in enumerate(toks) if t.mention is not None} | year_tok | neg.cues
             | counts.used | code.used | no_defense_used | target.used | shape.used | named.used | t2i.used
-            | knowledge_followers(toks, mentions) | preamble(q, toks)
+            | knowledge_followers(toks, mentions)
             | {i for i, t in enumerate(toks) for a, b in names.versioned if a <= t.start < b}
             | set(extra_used))
     text = text_conditions(q, toks, used, shape.target, neg.at)
@@ -127,7 +132,7 @@ def _query_parse(q: str, lex, names: Names, vocab: frozenset[str],
                  asks_count=shape.asks_count,
                  unattached=unattached(q, toks, neg.dangling)
                  + [toks[i].text for i in negated_rest],
-                 notes=names.notes, blocking=[toks[i].text for i in rest.blocking])
+                 notes=names.notes + context_notes, blocking=[toks[i].text for i in rest.blocking])
 
 
 def _levels(lex) -> list[Term]:

@@ -75,7 +75,7 @@ ENTITY_PREP = {"against", "on", "for", "from", "by", "of", "in", "targeting", "t
                "about", "with", "to", "like", "called", "named"}
 
 # Words that carry the question's shape (targets, verbs, cues) or nothing at all.
-GENERIC = {t for w in """
+GENERIC_WORDS = """
 attack attacks attacked attacking defense defence defend defends defended protect protects
 protected protection mitigate mitigates mitigated mitigation countermeasure safeguard prevent
 method methods technique approach paper work works study studies studied research
@@ -101,7 +101,10 @@ publish published publishes publication presented appear appeared appears accept
 conference conferences venue venues proceedings journal year years since before after until
 till between later earlier recent newer older onwards onward starting prior through
 author authors authored coauthored co written wrote writes writer by
-""".split() for t, _, _ in tokens(w)}
+tried try tries trying demonstrated demonstrate demonstrates shown come comes coming ship
+ships shipped provide provides provided offer offers offered table tables column columns
+"""
+GENERIC = {t for w in GENERIC_WORDS.split() for t, _, _ in tokens(w)}
 GENERIC |= set(NUMBERS)
 
 

@@ -69,7 +69,7 @@ def seconds(ctx: click.Context, param: click.Parameter, value):
 #: prints). A change of a command's shape bumps its number and is listed in the README's
 #: "JSON changelog"; tests/test_json_schema.py holds the keys of each (command, schema).
 JSON_SCHEMAS = {
-    "add alias": 1, "add model": 1, "add paper": 1, "ask": 3, "build": 2, "centrality": 2,
+    "add alias": 1, "add model": 1, "add paper": 1, "ask": 4, "build": 2, "centrality": 2,
     "consistency": 1, "coverage": 1, "crosswalk": 1, "curate": 1, "diff": 2, "explain": 1,
     "export construct": 1, "export question": 1, "export view": 1, "gaps": 1, "links": 1,
     "load": 2, "neighbors": 2, "path": 2, "release": 1, "search": 1, "stats": 1, "stores": 1,

@@ -31,8 +31,10 @@ Semantics (the same everywhere, tested against a plain-Python oracle over the su
   tables ("papers with both an attack and a defense"; "models attacked by MI and never
   defended against it" = the model-level gap cells of kg.coverage).
 * Aggregates: ``count`` (the number of items the listing returns), ``per_item`` (rows
-  per item), ``top`` / ``bottom`` (the items with the most / fewest rows, ties kept),
-  ``more_than`` / ``fewer_than`` N rows.
+  per item), ``top`` / ``bottom`` (the items with the most / fewest rows, ties kept; with
+  ``of``, the most / fewest distinct target models, knowledge levels or threats their
+  matching rows name: "the attack evaluated on the most models"), ``more_than`` /
+  ``fewer_than`` N rows.
 
 A condition that cannot hold on the rows a target ranges over (attacker knowledge of a
 defense method) is never dropped: :func:`compile_form` raises :class:`NotApplicable`
@@ -42,13 +44,25 @@ text shown is exactly the text run, and it runs unchanged through ``kg sparql``.
 """
 
 from .attribute import ATTRIBUTES, Values, attribute
-from .compiler import Compiled, Context, applicable_parts, compile_form, context
+from .compiler import Compiled, Context, compile_form, context
 from .counts import bounded_count, summary_cell, summary_grouped
-from .form import AGGREGATES, KINDS, TARGETS, Agg, Cond, Form, Term, describe, render_cond
+from .form import (
+    AGGREGATES,
+    KINDS,
+    TARGETS,
+    VALUE_NOUN,
+    Agg,
+    Cond,
+    Form,
+    Term,
+    applicable_parts,
+    describe,
+    render_cond,
+)
 from .result import ROW_CAP, Result, row_ids, run, why_empty
 
 __all__ = ["AGGREGATES", "ATTRIBUTES", "Agg", "Compiled", "Cond", "Context", "Form", "KINDS",
-           "ROW_CAP", "Values", "attribute",
+           "ROW_CAP", "VALUE_NOUN", "Values", "attribute",
            "Result", "TARGETS", "Term", "applicable_parts", "bounded_count", "compile_form",
            "context", "describe", "summary_cell", "summary_grouped", "render_cond", "row_ids",
            "run", "why_empty"]

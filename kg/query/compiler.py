@@ -21,7 +21,16 @@ from ..errors import NotApplicable
 from ..family import ModelTree, model_tree
 from ..sparql_text import sparql_term
 from ..stores.base import Store, select_values
-from .form import ANSWER_TYPE, ITEM_KIND, TARGET_NOUN, Cond, Form, render_cond
+from .form import (
+    ANSWER_TYPE,
+    ITEM_KIND,
+    TARGET_NOUN,
+    Cond,
+    Form,
+    applicable_parts,
+    render_cond,
+    why_not,
+)
 
 _ROW_CLASS = {"attacks": "rd:Attack", "defenses": "rd:DefenseEvaluation"}
 _THREAT = {"attacks": "rd:threat", "defenses": "rd:mitigates"}
@@ -85,21 +94,6 @@ def _iris(c: Cond, ctx: Context) -> set[str]:
     return {v.iri for v in c.values}
 
 
-def why_not(c: Cond, part: str) -> str | None:
-    """Why ``c`` cannot hold on a row of ``part`` (None: it can)."""
-    if part == "defenses" and c.kind == "knowledge":
-        return "defense rows carry no attacker knowledge (the survey gives it for attacks)"
-    if part == "defenses" and c.kind == "defended":
-        return "'has a defense' is a condition on attack rows"
-    if part == "defenses" and c.kind == "text" and c.field == "limitation":
-        return "defense rows have no limitation column"
-    if part == "defenses" and c.kind == "distinct" and c.of == "knowledge":
-        return "defense rows carry no attacker knowledge (the survey gives it for attacks)"
-    if part == "attacks" and c.kind == "method":
-        return "defense methods are named by defense rows, not attack rows"
-    return None
-
-
 def _cond_lines(c: Cond, r: str, part: str, ctx: Context, v: _Vars) -> list[str]:
     """Patterns that make row ``r`` of ``part`` satisfy ``c`` (ignoring negation)."""
     if c.kind == "text":
@@ -142,6 +136,9 @@ def _cond_lines(c: Cond, r: str, part: str, ctx: Context, v: _Vars) -> list[str]
         p, x = v.new(c.kind + "paper"), v.new(c.kind)
         pred = "dcterms:creator" if c.kind == "author" else "rd:publishedAt"
         return [f"{r} rd:fromPaper {p} .", f"{p} {pred} {x} .", _values(x, _iris(c, ctx))]
+    if c.kind == "uncovered":  # a model of the row that no defense covers
+        m = v.new("uncovered")
+        return [f"{r} rd:evaluatedOn {m} .", f"MINUS {{ {covered_models(m, ctx, v)} }}"]
     if c.kind == "t2i":
         m = v.new("t2imodel")
         return [f"{r} rd:evaluatedOn {m} .", f"{m} rd:isTextToImage true ."]
@@ -164,6 +161,18 @@ def _cond_lines(c: Cond, r: str, part: str, ctx: Context, v: _Vars) -> list[str]
             y = v.new("other")
             lines.append(f"FILTER NOT EXISTS {{ {r} {pred} {y} . {_values(y, rest)} }}")
     return lines
+
+
+def covered_models(var: str, ctx: Context, v: _Vars) -> str:
+    """A sub-select of the models (``var``) some defense row covers: evaluated on the model
+    or on a model above it — a family covers every model below it (``ctx.tree.below``, the
+    one rule of :mod:`kg.family` the coverage engine uses); the pairs are VALUES-bound."""
+    d, dm = v.new("covering"), v.new("coveringmodel")
+    pairs = sorted((a, m) for m in ctx.tree.broader for a in ctx.tree.ancestors(m))
+    values = (f"VALUES ({dm} {var}) {{ " + " ".join(
+        f"({sparql_term(URIRef(a))} {sparql_term(URIRef(m))})" for a, m in pairs) + " }")
+    return (f"SELECT DISTINCT {var} WHERE {{ {values} {d} rd:evaluatedOn {dm} . "
+            f"{d} a rd:DefenseEvaluation . }}")
 
 
 #: negated conditions that are one predicate of the row itself: tested per row
@@ -207,7 +216,12 @@ def _branch(form: Form, part: str, ctx: Context, v: _Vars, key: str = "?key") ->
     else:
         lines.append(_link(form.target, part, "?row", key))
     item_conds = [c for c in form.conds if c.kind == own]
-    row_conds = [c for c in form.conds if c.kind not in (own, "distinct", "rows")]
+    row_conds = [c for c in form.conds if c.kind not in (own, "distinct", "rows")
+                 and not (own == "model" and c.kind == "uncovered")]
+    for c in form.conds:
+        if own == "model" and c.kind == "uncovered":  # the model asked for itself
+            covered = covered_models(key, ctx, v)
+            lines.append(f"{{ {covered} }}" if c.negated else f"MINUS {{ {covered} }}")
     for c in item_conds:
         iris = _iris(c, ctx)
         if c.negated:
@@ -368,6 +382,22 @@ def _distinct(c: Cond, form: Form, positive: list[Cond], ctx: Context, v: _Vars,
             f"WHERE {{ {where} }} GROUP BY {key} }} FILTER({' && '.join(tests)}) }} }}")
 
 
+def _valued(form: Form, parts: tuple[str, ...], branches: list[list[str]]) -> list[list[str]]:
+    """The branches of the parts that carry ``form.agg.of``, each row bound to the values it
+    names (``?value``: its target models as named, knowledge levels or threat)."""
+    of = form.agg.of if form.agg else ""
+    out = []
+    for part, b in zip(parts, branches, strict=True):
+        if of == "knowledge" and part == "defenses":
+            continue
+        pred = _DISTINCT_PRED.get(of) or _THREAT[part]
+        out.append(b + [f"?row {pred} ?value ."])
+    if not out:
+        raise NotApplicable(f"defense rows carry no attacker knowledge: "
+                            f"{TARGET_NOUN[form.target]} cannot be ranked by it")
+    return out
+
+
 def _seeded(lines: list[str]) -> list[str]:
     """The VALUES blocks first: a pure reordering of a group's joins (every MINUS comes
     after them anyway, and no MINUS shares their variables, which are fresh), and Oxigraph
@@ -376,19 +406,6 @@ def _seeded(lines: list[str]) -> list[str]:
     took over 10 minutes with the VALUES after the patterns, 21 ms with them first."""
     return ([line for line in lines if line.startswith("VALUES ")]
             + [line for line in lines if not line.startswith("VALUES ")])
-
-
-def applicable_parts(form: Form) -> tuple[tuple[str, ...], list[str]]:
-    """The parts every positive condition can hold on, and the reasons for the others."""
-    ok, why = [], []
-    for part in form.parts:
-        reasons = [(c, why_not(c, part)) for c in form.conds if not c.negated]
-        bad = [(c, r) for c, r in reasons if r]
-        if bad:
-            why += [f"{render_cond(c)}: {r}" for c, r in bad]
-        else:
-            ok.append(part)
-    return tuple(ok), why
 
 
 @dataclass(frozen=True)
@@ -433,10 +450,15 @@ def compile_form(form: Form, ctx: Context) -> Compiled:
         grouped = True
     elif op in ("top", "bottom"):
         best = "MAX" if op == "top" else "MIN"
-        inner = (f"SELECT ?key (COUNT(DISTINCT ?row) AS ?n) WHERE {{\n{body('      ')}\n"
-                 f"    }} GROUP BY ?key")
-        inner2 = (f"SELECT ?otherkey (COUNT(DISTINCT ?row) AS ?c) WHERE {{\n"
-                  f"{body('        ', other)}\n      }} GROUP BY ?otherkey")
+        counted_var, ranked, ranked2 = "?row", branches, other
+        if form.agg.of:  # distinct values the item's rows name (parts that carry them)
+            counted_var = "?value"
+            ranked = _valued(form, parts, branches)
+            ranked2 = _valued(form, parts, other)
+        inner = (f"SELECT ?key (COUNT(DISTINCT {counted_var}) AS ?n) WHERE {{\n"
+                 f"{body('      ', ranked)}\n    }} GROUP BY ?key")
+        inner2 = (f"SELECT ?otherkey (COUNT(DISTINCT {counted_var}) AS ?c) WHERE {{\n"
+                  f"{body('        ', ranked2)}\n      }} GROUP BY ?otherkey")
         sparql = (f"SELECT ?key ?label ?n WHERE {{\n  {{ {inner} }}\n"
                   f"  {{ SELECT ({best}(?c) AS ?best) WHERE {{ {{ {inner2} }} }} }}\n"
                   f"  FILTER(?n = ?best)\n  {label}\n}}\nORDER BY ?label")

@@ -91,6 +91,8 @@ def summary_grouped(form: Form, ctx: Context) -> dict | None:
     Conditions: on the threat (any of its values), and for rows per threat one model,
     family or knowledge level (as :func:`summary_cell`)."""
     op = form.agg.op if form.agg else ""
+    if form.agg is not None and form.agg.of:
+        return None  # the cells count rows, not the distinct values rows name
     if form.target not in _GROUPED or len(form.parts) != 1 or op not in (
             "per_item", "more_than", "fewer_than", "top", "bottom"):
         return None

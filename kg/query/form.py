@@ -15,7 +15,7 @@ from ..family import ModelTree
 
 TARGETS = ("attacks", "evaluations", "methods", "papers", "models", "threats", "knowledge")
 KINDS = ("threat", "knowledge", "model", "method", "paper", "code", "text", "defended", "t2i",
-         "author", "venue", "year", "distinct", "rows")
+         "author", "venue", "year", "distinct", "rows", "uncovered")
 #: the conditions a ``rows`` condition puts on the other table's rows
 ROWS_SUB_KINDS = ("threat", "model", "method")
 #: what a ``distinct`` condition counts on the item's rows: the values they name
@@ -46,6 +46,8 @@ TARGET_NOUN = {"attacks": "attacks", "evaluations": "defense evaluations",
                "methods": "defense methods", "papers": "papers", "models": "models",
                "threats": "threats", "knowledge": "attacker-knowledge levels"}
 PART_NOUN = {"attacks": "attack rows", "defenses": "defense rows"}
+#: the values a distinct count counts, in words
+VALUE_NOUN = {"model": "target models", "knowledge": "knowledge levels", "threat": "threats"}
 
 
 @dataclass(frozen=True)
@@ -70,7 +72,10 @@ class Cond:
     condition holds when the item (an attack's paper, an evaluation's method) has a row of
     the table ``of`` ("attacks" / "defenses") meeting every condition of ``sub`` — across
     the tables: "papers with both an attack and a defense", negated "models attacked by
-    membership inference and never defended against it"."""
+    membership inference and never defended against it". An ``uncovered`` condition holds
+    on an attack row that names a model no defense row covers — evaluated on it or on a model
+    above it (a family covers every model below it, :mod:`kg.family`) — and on a model no
+    defense row covers when models are asked for ("attacks on models no defense covers")."""
 
     kind: str
     values: tuple[Term, ...] = ()
@@ -137,16 +142,26 @@ class Cond:
 
 @dataclass(frozen=True)
 class Agg:
+    """An aggregate over the rows of each item. ``of`` (top / bottom only): the items are
+    ranked by the number of distinct values of that kind (:data:`DISTINCT_OF`: target models
+    as the rows name them, knowledge levels, threats) their matching rows name, not by their
+    rows ("the attack evaluated on the most models"); rows of a part that carries no such
+    value (knowledge on defense rows) are not counted. Ties are all listed."""
+
     op: str
     n: int = 0
+    of: str = ""
 
     def __post_init__(self) -> None:
         if self.op not in AGGREGATES:
             raise ValueError(f"unknown aggregate {self.op!r}")
+        if self.of and (self.of not in DISTINCT_OF or self.op not in ("top", "bottom")):
+            raise ValueError(f"a value count ranks by {DISTINCT_OF} (top / bottom), not "
+                             f"{self.op} of {self.of!r}")
 
     def as_dict(self) -> dict:
         return {"op": self.op, **({"n": self.n} if self.op in ("more_than", "fewer_than")
-                                  else {})}
+                                  else {}), **({"of": self.of} if self.of else {})}
 
 
 @dataclass(frozen=True)
@@ -178,6 +193,38 @@ class Form:
         return d
 
 
+# ------------------------------------------------------------------ where a condition holds
+
+def why_not(c: Cond, part: str) -> str | None:
+    """Why ``c`` cannot hold on a row of ``part`` (None: it can)."""
+    if part == "defenses" and c.kind == "knowledge":
+        return "defense rows carry no attacker knowledge (the survey gives it for attacks)"
+    if part == "defenses" and c.kind == "defended":
+        return "'has a defense' is a condition on attack rows"
+    if part == "defenses" and c.kind == "uncovered":
+        return "a defense row covers the models it is evaluated on"
+    if part == "defenses" and c.kind == "text" and c.field == "limitation":
+        return "defense rows have no limitation column"
+    if part == "defenses" and c.kind == "distinct" and c.of == "knowledge":
+        return "defense rows carry no attacker knowledge (the survey gives it for attacks)"
+    if part == "attacks" and c.kind == "method":
+        return "defense methods are named by defense rows, not attack rows"
+    return None
+
+
+def applicable_parts(form: Form) -> tuple[tuple[str, ...], list[str]]:
+    """The parts every positive condition can hold on, and the reasons for the others."""
+    ok, why = [], []
+    for part in form.parts:
+        reasons = [(c, why_not(c, part)) for c in form.conds if not c.negated]
+        bad = [(c, r) for c, r in reasons if r]
+        if bad:
+            why += [f"{render_cond(c)}: {r}" for c, r in bad]
+        else:
+            ok.append(part)
+    return tuple(ok), why
+
+
 # ------------------------------------------------------------------ rendering in words
 
 def _names(values: tuple[Term, ...], tree: ModelTree | None, kind: str) -> str:
@@ -198,6 +245,9 @@ def render_cond(c: Cond, tree: ModelTree | None = None) -> str:
     if c.kind == "defended":
         return "no defense evaluated for its threat" if c.negated else \
             "a defense evaluated for its threat"
+    if c.kind == "uncovered":
+        return ("every model covered by a defense (on it or a family above it)" if c.negated
+                else "a model no defense covers (none evaluated on it or a family above it)")
     if c.kind == "year":
         lo, hi = c.years
         if lo == hi:
@@ -216,8 +266,7 @@ def render_cond(c: Cond, tree: ModelTree | None = None) -> str:
             "no an ", "no ").replace("no a ", "no ")
     if c.kind == "distinct":
         lo, hi = c.span
-        what = {"model": "target models", "knowledge": "knowledge levels",
-                "threat": "threats"}[c.of]
+        what = VALUE_NOUN[c.of]
         span = (f"= {lo}" if lo == hi else f"≥ {lo}" if hi is None else f"≤ {hi}"
                 if lo is None else f"∈ {lo}–{hi}")
         return f"number of distinct {what} {span}"
@@ -250,7 +299,10 @@ def describe(form: Form, tree: ModelTree | None = None) -> str:
     if form.target in ("papers", "models", "threats") and len(form.parts) == 1:
         head += f" (from {PART_NOUN[form.parts[0]]})"
     words = [head] + [render_cond(c, tree) for c in form.conds]
-    if form.agg:
+    if form.agg and form.agg.of:
+        words.append(f"the {'most' if form.agg.op == 'top' else 'fewest'} distinct "
+                     + VALUE_NOUN[form.agg.of])
+    elif form.agg:
         words.append({"count": "count", "per_item": "count of rows per item",
                       "top": "the most rows", "bottom": "the fewest rows",
                       "more_than": f"more than {form.agg.n} rows",

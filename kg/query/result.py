@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from ..coverage import summary
 from ..errors import NotApplicable
 from ..stores.base import Store, select_values
-from .compiler import compile_form, context, why_not
+from .compiler import compile_form, context
 from .counts import bounded_count, summary_count, summary_grouped
-from .form import ANSWER_TYPE, PART_NOUN, TARGET_NOUN, Form, describe, render_cond
+from .form import ANSWER_TYPE, PART_NOUN, TARGET_NOUN, Form, describe, render_cond, why_not
 
 #: Rows a listing returns; past it the total comes from a COUNT query.
 ROW_CAP = 1000

@@ -1,0 +1,159 @@
+"""Spelling: a misspelt word of the parser's closed vocabulary is read as that word before a
+question is parsed ("atacks" -> "attacks", "agianst" -> "against", "trainig" -> "training"),
+and each reading is said in the answer's notes.
+
+The rule: a lower-case word of five letters or more that no word list of the parser, no name
+of the graph and no text cell holds is read as the one word of the vocabulary — the parser's
+words (:data:`kg.ask.tokens.GENERIC_WORDS`, the function, chat and comparison words, the
+target nouns, negations) and the words of the labels of threats, knowledge levels and models
+— within one edit (optimal string alignment; two for a word of nine letters or more) that
+begins with the same letter ("table" is never "stable"). No word within reach, or two
+different words at the nearest distance: the word stays as written, and the parse reports it
+as usual. A word with a capital letter or a digit is a name: the linker reads it (its own
+typo rule never crosses a number), so an absent name ("Imagen") is never read as a word
+("images"); after a word that introduces a name ("on", "against", "by" …) a word is read
+only as a word of a name, and never as a word that carries nothing in a parse
+(:data:`_NEVER`: "attacks on imagen" stays an unknown name). A word inside quotes is text,
+never corrected.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+
+from ..lexicon import STOPWORDS, deletions, osa_distance, tokens
+from .account import CHAT_WORDS, CRITICAL_WORDS
+from .tokens import (
+    ENTITY_PREP,
+    GENERIC_WORDS,
+    LEAST,
+    MOST,
+    NEGATIONS,
+    NUMBERS,
+    ONLY,
+    TARGET_NOUN,
+)
+
+#: words shorter than this are never corrected (too many words lie one edit apart)
+MIN_LETTERS = 5
+_QUOTES = re.compile(r"\"[^\"]*\"|“[^”]*”|'[^']*'(?!\w)")
+_WORD = re.compile(r"(?<![\w'-])[a-z]+(?![\w'-])")
+
+
+@functools.lru_cache(maxsize=1)
+def parser_words() -> frozenset[str]:
+    """The parser's own words as written (lower case)."""
+    words = set(GENERIC_WORDS.split()) | set(CHAT_WORDS.split()) | set(CRITICAL_WORDS.split())
+    words -= _NEVER
+    words |= STOPWORDS | NEGATIONS | ONLY | MOST | LEAST | set(NUMBERS)
+    words |= set(TARGET_NOUN) | {w + "s" for w in TARGET_NOUN}
+    words |= {"earliest", "latest", "newest", "oldest", "first", "recent", "against"}
+    return frozenset(w for w in words if w.isalpha())
+
+
+#: words a name is never read as: they carry nothing in a parse, so a lower-case absent name
+#: ("attacks on imagen") read as one would vanish unsaid
+_NEVER = frozenset({"image", "images", "imaging", "data", "privacy", "generative", "survey",
+                    "graph"})
+
+
+@dataclass(frozen=True)
+class Words:
+    """The words a misspelt word may be read as: all of them, a name's words alone, and a
+    deletion index of each (a word's one- and two-letter deletions -> the words)."""
+
+    all: frozenset[str]
+    labels: frozenset[str]
+    index: dict[str, frozenset[str]]
+
+    def near(self, word: str, names_only: bool) -> set[str]:
+        """The words that share a deletion with ``word`` (candidates within two edits)."""
+        out: set[str] = set()
+        for d in deletions(word, 2 if len(word) >= 9 else 1):
+            out |= self.index.get(d, frozenset())
+        return out & self.labels if names_only else out
+
+
+#: the vocabulary of each lexicon (a process holds a few): built once, never per question
+_WORDS: dict[int, tuple[object, Words]] = {}
+
+
+def words_of(lex) -> Words:
+    """The vocabulary of :func:`correct_spelling` for ``lex`` (see the module's rule)."""
+    held = _WORDS.get(id(lex))
+    if held is not None and held[0] is lex:
+        return held[1]
+    labels: set[str] = set()
+    for kind in ("threat", "knowledge", "model"):
+        for e in lex.of_kind(kind):
+            labels.update(w.lower() for w in re.findall(r"[A-Za-z]+", e.label))
+    labels -= _NEVER
+    every = frozenset(parser_words() | labels)
+    index: dict[str, set[str]] = {}
+    for w in every:
+        for d in deletions(w, 2 if len(w) >= 8 else 1):
+            index.setdefault(d, set()).add(w)
+    words = Words(every, frozenset(labels), {k: frozenset(v) for k, v in index.items()})
+    if len(_WORDS) > 4:
+        _WORDS.clear()
+    _WORDS[id(lex)] = (lex, words)
+    return words
+
+
+def _known(word: str, lex, vocab: frozenset[str], words: frozenset[str]) -> bool:
+    stem = next((t for t, _, _ in tokens(word)), word)
+    return word in words or stem in words or word in _NEVER or stem in vocab or \
+        bool(lex.hits(stem))
+
+
+def correction(word: str, candidates: set[str]) -> str | None:
+    """The one word of ``candidates`` nearest to ``word`` within reach (see the module's
+    rule), or None."""
+    limit = 2 if len(word) >= 9 else 1
+    best: dict[str, int] = {}
+    for w in candidates:
+        if abs(len(w) - len(word)) > limit or len(w) < MIN_LETTERS - 1:
+            continue
+        d = osa_distance(word, w, limit)
+        if d <= limit and w[0] == word[0]:
+            best[w] = d
+    if not best:
+        return None
+    near = min(best.values())
+    found = {w for w, d in best.items() if d == near}
+    if len({_lemma(w) for w in found}) > 1:
+        return None
+    return min(found, key=lambda w: (not w.endswith("s") == word.endswith("s"), w))
+
+
+def _lemma(word: str) -> str:
+    """A word without its inflection ("published", "publishes" -> "publish")."""
+    return re.sub(r"(?<=\w\w\w)(ing|ed|es|e|s|d)$", "", word)
+
+
+def correct_spelling(q: str, lex, vocab: frozenset[str]) -> tuple[str, list[str]]:
+    """``q`` with each misspelt word of the vocabulary written correctly (the module's rule),
+    and a note per word read ("read 'atacks' as 'attacks'"). ``vocab``: the words of the
+    text cells, which are never corrected."""
+    quoted = [(m.start(), m.end()) for m in _QUOTES.finditer(q)]
+    words: Words | None = None
+    out, notes, last = [], [], 0
+    for m in _WORD.finditer(q):
+        w = m.group()
+        if len(w) < MIN_LETTERS or any(a <= m.start() < b for a, b in quoted):
+            continue
+        words = words or words_of(lex)
+        if _known(w, lex, vocab, words.all):
+            continue
+        prev = re.findall(r"[A-Za-z]+", q[:m.start()])
+        prev = [x.lower() for x in prev if x.lower() not in ("the", "a", "an")]
+        # after "on", "against", "by" … a name is expected: only a name's word is read
+        fix = correction(w, words.near(w, bool(prev) and prev[-1] in ENTITY_PREP))
+        if fix is None:
+            continue
+        out += [q[last:m.start()], fix]
+        last = m.end()
+        notes.append(f"read {w!r} as {fix!r}")
+    return "".join(out) + q[last:], notes
