@@ -16,8 +16,8 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from . import vocab
 from .stores.base import Store, select_values
-from .vocab import RD
 
 _SURFACE = """
 SELECT ?n ?form ?how WHERE {
@@ -218,6 +218,7 @@ TWO_EDITS_MAX_FORMS = 2000
 def build_lexicon(store: Store, paper_aliases: dict[str, list[str]] | None = None) -> Lexicon:
     """The lexicon of a graph: labels and curated aliases of every linkable node."""
     lex = Lexicon()
+    RD = vocab.RD  # rdflib's terms, made at build time (kg ask reads the cached lexicon)
     classes = (("threat", RD.ThreatCategory), ("knowledge", RD.AttackerKnowledge),
                ("model", RD.TargetModel), ("method", RD.DefenseMethod), ("venue", RD.Venue))
     labels: dict[str, str] = {}

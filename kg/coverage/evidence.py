@@ -13,13 +13,10 @@ list still says its total. Which cells are gaps is decided in :mod:`kg.coverage.
 
 from __future__ import annotations
 
-from rdflib import Literal, URIRef
-from rdflib.namespace import DCTERMS, RDFS, SKOS
-
-from ..sparql_text import sparql_term, values_blocks
+from ..sparql_text import sparql_literal, values_blocks
 from ..stores.base import Store, select_values
 from ..survey import CODE
-from ..vocab import RD
+from ..vocab import PREFIX_IRIS, rd_iri
 from . import TARGET_MODELS, families
 from .counts import Summary
 
@@ -59,13 +56,14 @@ SELECT ?node ?type ?p ?label WHERE {{
   FILTER (?p IN (skos:prefLabel, rdfs:label, dcterms:title))
 }}
 """
-_LABEL_RANK = {(str(RD.TargetModel), str(SKOS.prefLabel)): 0,
-               (str(RD.DefenseMethod), str(RDFS.label)): 0,
-               (str(RD.Paper), str(DCTERMS.title)): 0,
-               (str(RD.Attack), str(RDFS.label)): 0,
-               (str(RD.DefenseEvaluation), str(RDFS.label)): 0,
-               (str(RD.ThreatCategory), str(SKOS.prefLabel)): 1,
-               (str(RD.AttackerKnowledge), str(SKOS.prefLabel)): 2}
+_PREF_LABEL, _LABEL = PREFIX_IRIS["skos"] + "prefLabel", PREFIX_IRIS["rdfs"] + "label"
+_LABEL_RANK = {(rd_iri("TargetModel"), _PREF_LABEL): 0,
+               (rd_iri("DefenseMethod"), _LABEL): 0,
+               (rd_iri("Paper"), PREFIX_IRIS["dcterms"] + "title"): 0,
+               (rd_iri("Attack"), _LABEL): 0,
+               (rd_iri("DefenseEvaluation"), _LABEL): 0,
+               (rd_iri("ThreatCategory"), _PREF_LABEL): 1,
+               (rd_iri("AttackerKnowledge"), _PREF_LABEL): 2}
 
 # A paper's Code cells (the evidence of a missing code link), for given papers
 # ({values}: a VALUES block of ?paper).
@@ -75,7 +73,7 @@ SELECT ?paper ?where ?text WHERE {{
   ?paper prov:wasDerivedFrom ?row . ?row rd:hasCell ?cell .
   ?cell rd:column/rd:header {code} ; rd:cellText ?text ; rdfs:label ?where .
 }}
-""".replace("{code}", sparql_term(Literal(CODE)))
+""".replace("{code}", sparql_literal(CODE))
 
 # Evidence queries, bound to the cells of the gaps found ({values}: a VALUES block).
 ATTACKS_OF_THREATS = """
@@ -209,6 +207,8 @@ def _per_gap(store: Store, template: str, names: list[str], keys: dict,
     for i, ks in keys.items():
         rows = out[i] = []
         if len(set(ks)) == 1:  # one cell: bound values (rdflib joins a VALUES block late)
+            from rdflib import URIRef  # the store protocol binds rdflib terms
+
             q = template.format(values="")
             bound = {n: URIRef(v) for n, v in zip(names, ks[0], strict=True)}
             rows += select_values(store, q if limit is None else f"{q.rstrip()}\nLIMIT {limit}",
