@@ -128,6 +128,9 @@ class Lexicon:
             for d in _deletes(key, min(max_edits, 2 if len(key) >= 9 else 1)):
                 self.deletions.setdefault(d, set()).add(key)
 
+    def prefetch(self, keys: Iterable[str]) -> None:
+        """Nothing to read ahead: the forms are in memory (a stored lexicon reads them)."""
+
     def lookup(self, key: str, original: str) -> list[tuple[Entity, str, int]]:
         hits = self.forms.get(key, [])
         strict = self.case_sensitive.get(key)

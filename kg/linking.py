@@ -63,8 +63,11 @@ def link(text: str, lex: Lexicon, kinds: Iterable[str] = KINDS) -> list[Mention]
             taken[k] = True
         return True
 
+    spans = range(min(lex.max_len, len(toks)), 0, -1)
+    lex.prefetch(" ".join(t for t, _, _ in toks[i:i + n])  # every span's forms at once
+                 for n in spans for i in range(len(toks) - n + 1))
     # exact matches, longest span first
-    for n in range(min(lex.max_len, len(toks)), 0, -1):
+    for n in spans:
         for i in range(len(toks) - n + 1):
             if any(taken[i:i + n]):
                 continue
