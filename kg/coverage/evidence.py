@@ -75,7 +75,9 @@ SELECT ?paper ?where ?text WHERE {{
 }}
 """.replace("{code}", sparql_literal(CODE))
 
-# Evidence queries, bound to the cells of the gaps found ({values}: a VALUES block).
+# Evidence queries, bound to the cells of the gaps found ({values}: a VALUES block). Oxigraph
+# joins in the written order: a model cell starts from the model's attacks (at 10k papers
+# 13 ms against 30 ms from the threat's, LIMIT 20).
 ATTACKS_OF_THREATS = """
 SELECT ?threat ?attack ?paper WHERE {{
   {values}
@@ -85,14 +87,14 @@ SELECT ?threat ?attack ?paper WHERE {{
 ATTACKS_OF_MODEL_CELLS = """
 SELECT ?threat ?model ?attack ?paper WHERE {{
   {values}
-  ?attack a rd:Attack ; rd:threat ?threat ; rd:evaluatedOn ?model ; rd:fromPaper ?paper .
+  ?attack rd:evaluatedOn ?model ; rd:threat ?threat ; a rd:Attack ; rd:fromPaper ?paper .
 }}
 """
 # A family gap's attacks: evaluated on any model of the family (once each).
 ATTACKS_OF_FAMILY_CELLS = """
 SELECT DISTINCT ?threat ?attack ?paper WHERE {{
   {values}
-  ?attack a rd:Attack ; rd:threat ?threat ; rd:evaluatedOn ?model ; rd:fromPaper ?paper .
+  ?attack rd:evaluatedOn ?model ; rd:threat ?threat ; a rd:Attack ; rd:fromPaper ?paper .
 }}
 """
 ATTACKS_OF_KNOWLEDGE_CELLS = """
@@ -200,20 +202,14 @@ def kinds(evidence: list[dict]) -> dict[str, int]:
 
 def _per_gap(store: Store, template: str, names: list[str], keys: dict,
              limit: int | None) -> dict:
-    """Rows of ``template`` for each gap (by its key), its ``keys`` bound in a VALUES block;
+    """Rows of ``template`` for each gap (by its key), its ``keys`` bound in a VALUES block
+    (one cell too: Oxigraph seeds the join with it, where a substituted value was read
+    after the pattern: 70 ms against 30 ms per cell at 10k papers);
     at most ``limit`` rows per gap (a LIMIT: the first in the store's order; the caller
     sorts), all without one."""
     out: dict[int, list[tuple]] = {}
     for i, ks in keys.items():
         rows = out[i] = []
-        if len(set(ks)) == 1:  # one cell: bound values (rdflib joins a VALUES block late)
-            from rdflib import URIRef  # the store protocol binds rdflib terms
-
-            q = template.format(values="")
-            bound = {n: URIRef(v) for n, v in zip(names, ks[0], strict=True)}
-            rows += select_values(store, q if limit is None else f"{q.rstrip()}\nLIMIT {limit}",
-                                  bound)[1]
-            continue
         for block in values_blocks(names, sorted(set(ks))):
             left = None if limit is None else limit - len(rows)
             if left is not None and left <= 0:
