@@ -63,21 +63,19 @@ def link(text: str, lex: Lexicon, kinds: Iterable[str] = KINDS) -> list[Mention]
             taken[k] = True
         return True
 
-    spans = range(min(lex.max_len, len(toks)), 0, -1)
-    lex.prefetch(" ".join(t for t, _, _ in toks[i:i + n])  # every span's forms at once
-                 for n in spans for i in range(len(toks) - n + 1))
+    words = [t for t, _, _ in toks]
+    keys = {(i, n): " ".join(words[i:i + n]) for n in range(min(lex.max_len, len(toks)), 0, -1)
+            for i in range(len(toks) - n + 1)}  # every span, longest first
+    lex.prefetch(keys.values())  # their forms read at once
     # exact matches, longest span first
-    for n in spans:
-        for i in range(len(toks) - n + 1):
-            if any(taken[i:i + n]):
-                continue
-            key = " ".join(t for t, _, _ in toks[i:i + n])
-            if n == 1 and key in STOPWORDS:
-                continue
-            original = text[toks[i][1]:toks[i + n - 1][2]]
-            hits = lex.lookup(key, original)
-            if hits:
-                emit(i, i + n, key, hits, True)
+    for (i, n), key in keys.items():
+        if any(taken[i:i + n]):
+            continue
+        if n == 1 and key in STOPWORDS:
+            continue
+        hits = lex.lookup(key, text[toks[i][1]:toks[i + n - 1][2]])
+        if hits:
+            emit(i, i + n, key, hits, True)
     # typos: spans of up to 4 free tokens
     for n in range(min(4, len(toks)), 0, -1):
         for i in range(len(toks) - n + 1):
