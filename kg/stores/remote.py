@@ -192,6 +192,8 @@ class RemoteStore:
         return bool(res.get("boolean"))
 
     def construct(self, sparql: str, bindings: Bindings | None = None) -> Graph:
+        from rdflib import Graph
+
         raw = self._post_query(sparql, bindings, "application/n-triples")
         out = Graph()
         out.parse(data=raw.decode("utf-8"), format="nt")
