@@ -81,7 +81,6 @@ def _terms() -> dict:
     known = {"rdf": RDF, "rdfs": RDFS, "owl": OWL, "xsd": XSD, "skos": SKOS,
              "dcterms": DCTERMS, "prov": PROV, "rd": rd_ns}
     prefixes = {p: known.get(p) or Namespace(ns) for p, ns in PREFIX_IRIS.items()}
-    assert all(str(prefixes[p]) == ns for p, ns in PREFIX_IRIS.items())
     return {"RD": rd, "ID": prefixes["rdi"], "PREFIXES": prefixes,
             "ONTOLOGY_IRI": URIRef(BASE + "ontology")}
 

@@ -2,7 +2,8 @@
 the question, not for rdflib's import (~0.2 s here) or its SPARQL engine. rdflib stays
 where it serves (building, SHACL, Turtle, exports) and is imported there, when used.
 
-Each check runs in a fresh interpreter and reads its ``sys.modules``."""
+The import checks run in a fresh interpreter and read its ``sys.modules``; the text forms
+the query path writes instead of rdflib's terms are checked against those terms."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -60,3 +63,38 @@ def test_answering_on_the_build_loads_no_rdflib(survey_build):
             + REPORT)
     out = loaded(code, {"KG_BUILD_DIR": str(survey_build), "KG_STORE": "memory"})
     assert out["rdflib"] == []
+
+
+def test_the_vocabulary_as_text_is_the_vocabulary():
+    """The text forms the query path uses name exactly the rdflib terms the builders use."""
+    from rdflib.namespace import DefinedNamespace
+
+    from kg import vocab
+
+    assert {p: str(ns) for p, ns in vocab.PREFIXES.items()} == vocab.PREFIX_IRIS
+    assert [vocab.rd_iri(t) for t in vocab.RD_TERMS] == [str(vocab.RD[t]) for t in vocab.RD_TERMS]
+    assert issubclass(vocab.RD, DefinedNamespace) and set(vocab.RD_TERMS) == set(
+        vocab.RD.__annotations__)
+    assert vocab.iri_text("model", "Stable Diffusion", "v1.5") == str(
+        vocab.iri("model", "Stable Diffusion", "v1.5"))
+    assert str(vocab.ONTOLOGY_IRI) == vocab.rd_iri("Paper").removesuffix("#Paper")
+    for bad in ("Papr", "paper"):
+        with pytest.raises(AttributeError):
+            vocab.rd_iri(bad)
+        with pytest.raises(AttributeError):
+            getattr(vocab.RD, bad)
+
+
+def test_literals_and_iris_are_written_as_rdflib_terms_are():
+    """sparql_literal / iri_ref write what sparql_term writes for rdflib's terms."""
+    from rdflib import Literal, URIRef
+
+    from kg.errors import QueryError
+    from kg.sparql_text import iri_ref, sparql_literal, sparql_term
+
+    for v in (2023, 0, -4, "word", 'a "quoted"\nline\\', "ümlaut"):
+        assert sparql_literal(v) == sparql_term(Literal(v))
+    assert sparql_literal("x", language="en") == sparql_term(Literal("x", lang="en"))
+    assert iri_ref("https://example.org/a") == sparql_term(URIRef("https://example.org/a"))
+    with pytest.raises(QueryError):
+        iri_ref("https://example.org/a b")
