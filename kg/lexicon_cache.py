@@ -18,7 +18,6 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from . import settings
-from .curated import load_aliases
 from .files import replacing
 from .lexicon import Entity, Lexicon, build_lexicon, fuzzy_forms
 from .stores.base import Store
@@ -244,6 +243,8 @@ def _lexicon_for(store: Store) -> Lexicon | StoredLexicon:
         except Exception:  # noqa: BLE001  (a torn or foreign file: rebuilt below)
             pass
     try:
+        from .curated import load_aliases  # read to build a lexicon, not to open one
+
         papers = load_aliases().variants.get("papers", {})
     except Exception:  # a broken aliases file is reported by the build, not here
         papers = {}
