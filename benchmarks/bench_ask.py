@@ -14,8 +14,14 @@ is reported apart, and no cold CLI is measured.
 Prints a table: medians, and each figure as a ratio to its baseline measured in the same
 run (warm: the shown SPARQL alone on the same store; cold: `python -c` importing pyoxigraph,
 bulk-loading build/graph.nt and running the answer's shown SPARQL, every row read). The cold
-CLI and its floor run alternately (A, B, A, B, ...), so a busy machine weighs on both alike.
-Runs `kg build` first, so the cold CLI reads the current build/graph.nt.
+CLI and its floor run alternately (A, B, A, B, ...), so a busy machine weighs on both alike;
+each process's wall time and its CPU time (user + sys, less moved by other processes on a
+shared machine) are reported. Runs `kg build` first, so the cold CLI reads the current
+build/graph.nt, and compiles the package's bytecode (as an install does: with
+PYTHONDONTWRITEBYTECODE set, every cold process would otherwise compile kg's sources anew).
+
+``--other DIR``: a checkout of another commit (its own `kg build` made there first) whose
+cold `kg ask` runs in the same alternation, for a before/after in one run.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -42,24 +49,32 @@ def questions() -> list[str]:
     return out
 
 
-def wall(cmd: list[str], reps: int) -> float:
-    times = []
+def run(cmd: list[str], reps: int, tree: Path = ROOT) -> tuple[float, float]:
+    """Medians (ms) of the wall and the CPU time (user + sys) of ``reps`` runs of ``cmd``
+    with ``tree`` as the package's checkout (first on the path, the working directory)."""
+    times, cpu = [], []
+    env = {**os.environ, "PYTHONPATH": str(tree)}
     for _ in range(reps):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t = time.perf_counter()
-        r = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+        r = subprocess.run(cmd, capture_output=True, text=True, cwd=tree, env=env)
         times.append(time.perf_counter() - t)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
         if r.returncode != 0:
             sys.exit(f"{' '.join(cmd[:3])}…: exit {r.returncode}: {r.stderr[:200]}")
-    return statistics.median(times) * 1000
+    return statistics.median(times) * 1000, statistics.median(cpu) * 1000
 
 
-def alternate(a: list[str], b: list[str], reps: int) -> tuple[float, float]:
-    """Medians (ms) of whole processes ``a`` and ``b`` run alternately."""
-    ta, tb = [], []
+def alternate(cmds: list[tuple[list[str], Path]], reps: int) -> list[tuple[float, float]]:
+    """Medians (wall ms, CPU ms) of whole processes ``cmds`` (command, checkout) run
+    alternately."""
+    got: list[list[tuple[float, float]]] = [[] for _ in cmds]
     for _ in range(reps):
-        ta.append(wall(a, 1))
-        tb.append(wall(b, 1))
-    return statistics.median(ta), statistics.median(tb)
+        for i, (cmd, tree) in enumerate(cmds):
+            got[i].append(run(cmd, 1, tree))
+    return [(statistics.median(w for w, _ in g), statistics.median(c for _, c in g))
+            for g in got]
 
 
 def native_floor(graph: Path, question: str, kg: str) -> list[str]:
@@ -142,6 +157,8 @@ def main() -> None:
     ap.add_argument("--store", help="an oxigraph:DIR store to measure warm ask on instead")
     ap.add_argument("--each", type=Path, help="with --store: append each question's medians "
                     "to this JSON-lines file")
+    ap.add_argument("--other", type=Path, help="another checkout (built there) whose cold "
+                    "`kg ask` runs in the same alternation")
     args = ap.parse_args()
     if args.store:
         sys.path.insert(0, str(ROOT))
@@ -169,10 +186,15 @@ def main() -> None:
                 sparql_ms.append((time.perf_counter() - t) * 1000)
     graph = ROOT / "build" / "graph.nt"
     kg = str(Path(sys.executable).parent / "kg")
+    for tree in [ROOT] + ([args.other] if args.other else []):  # as installed: bytecode kept
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(tree / "kg")],
+                       check=True, capture_output=True)
     cold = {}
     for q in ("which gray-box attacks are not membership inference?",
               "Which model is attacked most often?"):
-        cold[q] = alternate([kg, "ask", q], native_floor(graph, q, kg), args.reps)
+        cmds = [([kg, "ask", q], ROOT), (native_floor(graph, q, kg), ROOT)]
+        cmds += [([kg, "ask", q], args.other)] if args.other else []
+        cold[q] = alternate(cmds, args.reps)
 
     p50, base = statistics.median(ask_ms), statistics.median(sparql_ms)
     print(f"kg ask on the survey graph ({len(qs)} questions x {args.reps}; medians)")
@@ -180,9 +202,17 @@ def main() -> None:
     print(f"{'warm ask (parse + compile + SPARQL + answers)':52} {p50:8.1f}ms {base:8.1f}ms "
           f"{p50 / base:6.2f}x")
     print(f"{'  baseline: the shown SPARQL alone, same store':52} {base:8.1f}ms")
-    for q, (ms, floor) in cold.items():
+    for q, got in cold.items():
+        (ms, cpu), (floor, floor_cpu) = got[0], got[1]
         print(f"{'cold `kg ask` ' + repr(q[:32]):52} {ms:8.0f}ms {floor:8.0f}ms "
               f"{ms / floor:6.2f}x")
+        print(f"{'  CPU (user + sys)':52} {cpu:8.0f}ms {floor_cpu:8.0f}ms "
+              f"{cpu / floor_cpu:6.2f}x")
+        if args.other:
+            (oms, ocpu) = got[2]
+            print(f"{'  --other checkout, wall / CPU':52} {oms:8.0f}ms {floor:8.0f}ms "
+                  f"{oms / floor:6.2f}x")
+            print(f"{'':52} {ocpu:8.0f}ms {floor_cpu:8.0f}ms {ocpu / floor_cpu:6.2f}x")
     print("  baseline: pyoxigraph bulk-loads graph.nt and runs the shown SPARQL")
     print(f"machine: {os.cpu_count()} cores; {sys.version.split()[0]}")
 

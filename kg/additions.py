@@ -32,8 +32,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from . import settings
 from .errors import AdditionError
 from .files import display_path
@@ -255,6 +253,8 @@ def parse_entry(raw: object, file: str, position: int, seen_keys: set[str]) -> E
 
 def parse_additions(text: str, file: str) -> Additions:
     """Parse one additions file's text. Bad entries are collected, not raised."""
+    import yaml  # PyYAML loads with the first additions file read, not with kg ask
+
     out = Additions(files=[file])
     try:
         data = yaml.safe_load(text)
@@ -331,6 +331,8 @@ HEADER = ("# Curated additions (format: data/additions/README.md). Every entry e
 
 def entry_yaml(e: Entry) -> str:
     """One entry as a YAML list item (what `kg add` appends)."""
+    import yaml
+
     return yaml.safe_dump([e.as_yaml_dict()], sort_keys=False, allow_unicode=True,
                           default_flow_style=None, width=100)
 
@@ -340,6 +342,8 @@ def with_entry(text: str | None, e: Entry) -> str:
 
     Falls back to re-writing the file's data when its layout does not allow appending.
     """
+    import yaml
+
     if not text or not text.strip():
         return HEADER + "entries:\n" + entry_yaml(e)
     data = yaml.safe_load(text) or {}

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph
-from rdflib import RDF, Graph
+from rdflib import RDF, Graph, URIRef
 
 from . import settings, snapshot
 from .additions import AdditionReport, load_additions
@@ -143,7 +143,7 @@ def render_text(r: BuildResult) -> str:
 
 
 def counts(g: Graph) -> list[tuple[str, int]]:
-    return [(name, len(set(g.subjects(RDF.type, cls)))) for name, cls in SUMMARY_CLASSES]
+    return [(name, len(set(g.subjects(RDF.type, URIRef(cls))))) for name, cls in SUMMARY_CLASSES]
 
 
 

@@ -8,7 +8,7 @@ and the query core (:mod:`kg.query`) use it, and the coverage engine is to follo
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .stores.base import Store, select_values
 
@@ -28,6 +28,8 @@ class ModelTree:
     broader: dict[str, frozenset[str]]
     labels: dict[str, str]
     families: frozenset[str] = frozenset()
+    #: :meth:`below` per family, computed once (the tree does not change)
+    _below: dict[str, frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
 
     def ancestors(self, model: str) -> frozenset[str]:
         """``model`` and every model above it (``skos:broader*``)."""
@@ -46,7 +48,11 @@ class ModelTree:
 
     def below(self, family: str) -> frozenset[str]:
         """``family`` and every model under it, the set a family condition matches."""
-        return frozenset(m for m in self.broader if self.covers(family, m)) | {family}
+        got = self._below.get(family)
+        if got is None:
+            got = self._below[family] = frozenset(
+                m for m in self.broader if self.covers(family, m)) | {family}
+        return got
 
     def has_children(self, model: str) -> bool:
         return any(model in bs for bs in self.broader.values())

@@ -18,13 +18,17 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import yaml
-
 from . import settings
 from .errors import BusyError, SourceError, WriteError
 
-#: libyaml's safe loader where PyYAML was built with it (10x faster), else the Python one.
-SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+def __getattr__(name: str):
+    if name == "SAFE_LOADER":  # PyYAML is imported by the first YAML read, not by kg ask
+        import yaml
+
+        #: libyaml's safe loader where PyYAML was built with it (10x faster), else Python's.
+        return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def display_path(path: Path) -> str:
@@ -37,9 +41,11 @@ def display_path(path: Path) -> str:
 
 def load_yaml(path: Path) -> dict:
     """The mapping a YAML file holds; SourceError naming the file otherwise."""
+    import yaml
+
     rel = display_path(path)
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=__getattr__("SAFE_LOADER"))
     except OSError as e:
         raise SourceError(f"cannot read: {e.strerror}", file=rel) from None
     except UnicodeDecodeError:

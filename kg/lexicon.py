@@ -16,8 +16,8 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from . import vocab
 from .stores.base import Store, select_values
-from .vocab import RD
 
 _SURFACE = """
 SELECT ?n ?form ?how WHERE {
@@ -128,6 +128,9 @@ class Lexicon:
             for d in _deletes(key, min(max_edits, 2 if len(key) >= 9 else 1)):
                 self.deletions.setdefault(d, set()).add(key)
 
+    def prefetch(self, keys: Iterable[str]) -> None:
+        """Nothing to read ahead: the forms are in memory (a stored lexicon reads them)."""
+
     def lookup(self, key: str, original: str) -> list[tuple[Entity, str, int]]:
         hits = self.forms.get(key, [])
         strict = self.case_sensitive.get(key)
@@ -236,6 +239,7 @@ TWO_EDITS_MAX_FORMS = 2000
 def build_lexicon(store: Store, paper_aliases: dict[str, list[str]] | None = None) -> Lexicon:
     """The lexicon of a graph: labels and curated aliases of every linkable node."""
     lex = Lexicon()
+    RD = vocab.RD  # rdflib's terms, made at build time (kg ask reads the cached lexicon)
     classes = (("threat", RD.ThreatCategory), ("knowledge", RD.AttackerKnowledge),
                ("model", RD.TargetModel), ("method", RD.DefenseMethod), ("venue", RD.Venue))
     labels: dict[str, str] = {}

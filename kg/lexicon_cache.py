@@ -18,7 +18,6 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from . import settings
-from .curated import load_aliases
 from .files import replacing
 from .lexicon import Entity, Lexicon, build_lexicon, fuzzy_forms
 from .stores.base import Store
@@ -40,7 +39,10 @@ class StoredLexicon:
             raise ValueError(f"{path}: lexicon file version {meta.get('version')!r}")
         self.max_len = int(meta["max_len"])
         self.citation_labels = _Column(self, "SELECT label FROM cites WHERE iri = ?")
+        # per key, read once (a long-lived process asks the same words again; bounded)
         self._hits: dict[str, list[tuple[Entity, str, int]]] = {}
+        self._strict: dict[str, frozenset[tuple[str, str]]] = {}
+        self._fuzzy: dict[str, list[tuple[str, int]]] = {}
         self._labels: dict[tuple[str, ...], list[str]] = {}
         self._counts: dict[tuple[str, ...], int] = {}
 
@@ -67,16 +69,35 @@ class StoredLexicon:
                    in self._q("SELECT f.iri, e.kind, e.label, f.surface, f.prio FROM forms f "
                               "JOIN entities e ON e.iri = f.iri WHERE f.key = ? "
                               "ORDER BY f.rank", (key,))]
-            if len(self._hits) > 4096:
-                self._hits.clear()
-            self._hits[key] = got
+            _remember(self._hits, key, got)
         return got
+
+    def prefetch(self, keys: Iterable[str]) -> None:
+        """Read the forms of every key of ``keys`` not read yet in one query per 500 keys
+        (a question's spans: one query, not one per span)."""
+        todo = sorted({k for k in keys if k not in self._hits})
+        for i in range(0, len(todo), 500):
+            part = todo[i:i + 500]
+            got: dict[str, list] = {k: [] for k in part}
+            strict: dict[str, set] = {k: set() for k in part}
+            for key, iri, kind, label, surface, prio, st in self._q(
+                    "SELECT f.key, f.iri, e.kind, e.label, f.surface, f.prio, f.strict "
+                    "FROM forms f JOIN entities e ON e.iri = f.iri WHERE f.key IN "
+                    f"({','.join('?' * len(part))}) ORDER BY f.key, f.rank", part):
+                got[key].append((Entity(iri, kind, label), surface, prio))
+                if st == 1:
+                    strict[key].add((iri, surface))
+            for k in part:
+                _remember(self._hits, k, got[k])
+                _remember(self._strict, k, frozenset(strict[k]))
 
     def lookup(self, key: str, original: str) -> list[tuple[Entity, str, int]]:
         hits = self.hits(key)
         if hits:
-            strict = {(iri, surface) for iri, surface in self._q(
-                "SELECT iri, surface FROM forms WHERE key = ? AND strict = 1", (key,))}
+            strict = self._strict.get(key)
+            if strict is None:
+                strict = _remember(self._strict, key, frozenset(self._q(
+                    "SELECT iri, surface FROM forms WHERE key = ? AND strict = 1", (key,))))
             if strict:
                 typed = original.strip()
                 hits = [h for h in hits if (h[0].iri, h[1]) not in strict or h[1] == typed]
@@ -123,7 +144,18 @@ class StoredLexicon:
         return out
 
     def fuzzy(self, key: str) -> list[tuple[str, int]]:
-        return fuzzy_forms(self, key)
+        got = self._fuzzy.get(key)
+        if got is None:
+            got = _remember(self._fuzzy, key, fuzzy_forms(self, key))
+        return got
+
+
+def _remember(cache: dict, key, value):
+    """``value``, kept in ``cache`` under ``key`` (emptied past 65536 keys)."""
+    if len(cache) > 65536:
+        cache.clear()
+    cache[key] = value
+    return value
 
 
 class _Forms:
@@ -145,10 +177,14 @@ class _Forms:
 class _Column:
     def __init__(self, lex: StoredLexicon, sql: str) -> None:
         self._lex, self._sql = lex, sql
+        self._got: dict[str, str | None] = {}  # per key, read once
 
     def get(self, key: str, default=None):
-        row = self._lex._q(self._sql, (key,))
-        return row[0][0] if row else default
+        if key not in self._got:
+            row = self._lex._q(self._sql, (key,))
+            _remember(self._got, key, row[0][0] if row else None)
+        got = self._got[key]
+        return default if got is None else got
 
     def __getitem__(self, key: str) -> str:
         got = self.get(key)
@@ -226,6 +262,8 @@ def _lexicon_for(store: Store) -> Lexicon | StoredLexicon:
         except Exception:  # noqa: BLE001  (a torn or foreign file: rebuilt below)
             pass
     try:
+        from .curated import load_aliases  # read to build a lexicon, not to open one
+
         papers = load_aliases().variants.get("papers", {})
     except Exception:  # a broken aliases file is reported by the build, not here
         papers = {}

@@ -12,14 +12,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-
-from rdflib import URIRef
+from typing import TYPE_CHECKING
 
 from .errors import AmbiguousNameError, KGError
-from .explain import resolve_node
 from .lexicon import STOPWORDS, Entity, Lexicon, tokens
 from .lexicon_cache import lexicon
 from .stores.base import Store
+
+if TYPE_CHECKING:
+    from rdflib import URIRef
 
 KINDS = ("threat", "knowledge", "model", "method", "paper", "author", "venue")
 
@@ -62,18 +63,19 @@ def link(text: str, lex: Lexicon, kinds: Iterable[str] = KINDS) -> list[Mention]
             taken[k] = True
         return True
 
+    words = [t for t, _, _ in toks]
+    keys = {(i, n): " ".join(words[i:i + n]) for n in range(min(lex.max_len, len(toks)), 0, -1)
+            for i in range(len(toks) - n + 1)}  # every span, longest first
+    lex.prefetch(keys.values())  # their forms read at once
     # exact matches, longest span first
-    for n in range(min(lex.max_len, len(toks)), 0, -1):
-        for i in range(len(toks) - n + 1):
-            if any(taken[i:i + n]):
-                continue
-            key = " ".join(t for t, _, _ in toks[i:i + n])
-            if n == 1 and key in STOPWORDS:
-                continue
-            original = text[toks[i][1]:toks[i + n - 1][2]]
-            hits = lex.lookup(key, original)
-            if hits:
-                emit(i, i + n, key, hits, True)
+    for (i, n), key in keys.items():
+        if any(taken[i:i + n]):
+            continue
+        if n == 1 and key in STOPWORDS:
+            continue
+        hits = lex.lookup(key, text[toks[i][1]:toks[i + n - 1][2]])
+        if hits:
+            emit(i, i + n, key, hits, True)
     # typos: spans of up to 4 free tokens
     for n in range(min(4, len(toks)), 0, -1):
         for i in range(len(toks) - n + 1):
@@ -125,6 +127,10 @@ def resolve(store: Store, text: str, scan: bool = True) -> URIRef:
     :class:`AmbiguousNameError` listing them. Else it is a local name or a label (any case;
     a paper's short name or citation label too), with "did you mean" hints unless ``scan``
     is False (a large graph's caller searches its own index)."""
+    from rdflib import URIRef  # a node to explain: rdflib's term (kg ask needs none)
+
+    from .explain import resolve_node
+
     name = " ".join((text or "").split())
     toks = tokens(name)
     if not toks or name.startswith(("http://", "https://")) or re.match(r"\w+:\S", name):
@@ -146,10 +152,6 @@ def entities(mentions: Iterable[Mention], kind: str) -> list[Entity]:
         if m.entity.kind == kind:
             seen.setdefault(m.entity.iri, m.entity)
     return list(seen.values())
-
-
-def as_term(entity: Entity) -> URIRef:
-    return URIRef(entity.iri)
 
 
 def check_words(text: str, what: str, limit: int, empty: str, no_words: str) -> str:

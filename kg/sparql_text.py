@@ -20,12 +20,13 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-
-from rdflib import Literal, URIRef
-from rdflib.term import Node
+from typing import TYPE_CHECKING
 
 from .errors import QueryError
 from .vocab import SPARQL_PREFIXES
+
+if TYPE_CHECKING:
+    from rdflib.term import Node
 
 #: Rows per ``VALUES`` block when a query is bound to many nodes (one query per block).
 BATCH = 2000
@@ -56,29 +57,44 @@ def iri_ref(value: str) -> str:
     return f"<{value}>"
 
 
+XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
+
+
+def sparql_literal(value: str | int, datatype: str | None = None,
+                   language: str | None = None) -> str:
+    """A literal written as SPARQL (its N-Triples form, escaped): ``value``'s text with
+    ``language`` or ``datatype`` (an int is an ``xsd:integer``), as :func:`sparql_term`
+    writes rdflib's ``Literal(value)``; the query core writes its words and numbers so."""
+    if isinstance(value, int) and not isinstance(value, bool) and datatype is None:
+        value, datatype = str(value), XSD_INTEGER
+    text = '"' + "".join(_ESCAPES.get(ch, ch) for ch in str(value)) + '"'
+    if language:
+        if not _LANG.match(language):
+            raise QueryError(f"cannot bind a literal with language tag {language!r}")
+        return f"{text}@{language}"
+    if datatype is not None:
+        return f"{text}^^{iri_ref(datatype)}"
+    return text
+
+
 def sparql_term(term: Node) -> str:
     """An RDF term written as SPARQL (its N-Triples form): IRIs checked, literals escaped.
     The one way a bound value reaches the text of a query sent to an endpoint."""
+    from rdflib import Literal, URIRef  # the caller made an rdflib term: rdflib is loaded
+
     if isinstance(term, URIRef):
         return iri_ref(str(term))
     if isinstance(term, Literal):
-        text = '"' + "".join(_ESCAPES.get(ch, ch) for ch in str(term)) + '"'
-        if term.language:
-            if not _LANG.match(term.language):
-                raise QueryError(f"cannot bind a literal with language tag {term.language!r}")
-            return f"{text}@{term.language}"
-        if term.datatype is not None:
-            return f"{text}^^{iri_ref(str(term.datatype))}"
-        return text
+        dt = None if term.datatype is None else str(term.datatype)
+        return sparql_literal(str(term), dt, term.language)
     raise QueryError(f"cannot bind {term!r} on a remote endpoint: only IRIs and literals")
-
 
 
 def values_block(names: list[str], rows: Iterable[tuple]) -> str:
     """``VALUES (?a ?b) { (x y) ... }`` of IRIs taken from a store's own results, written
     as checked SPARQL terms (:func:`sparql_term`); an empty ``rows`` matches nothing."""
     _check_variables(names)
-    body = " ".join("(" + " ".join(sparql_term(URIRef(v)) for v in row) + ")" for row in rows)
+    body = " ".join("(" + " ".join(iri_ref(str(v)) for v in row) + ")" for row in rows)
     return f"VALUES ({' '.join('?' + n for n in names)}) {{ {body} }}"
 
 
@@ -371,7 +387,7 @@ def _iri(node, prefixes: dict[str, str]) -> str:
 
 
 def _check_node(n, prefixes: dict[str, str]) -> None:
-    from rdflib import URIRef as _U
+    from rdflib import URIRef as _U  # the check parses with rdflib (kg.sparql_text._parse)
 
     name = getattr(n, "name", None)
     if name == "ServiceGraphPattern":

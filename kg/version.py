@@ -26,13 +26,15 @@ import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-
-from rdflib import Graph
+from typing import TYPE_CHECKING
 
 from . import settings, snapshot
 from .additions import addition_files
 from .errors import KGError
 from .files import display_path
+
+if TYPE_CHECKING:
+    from rdflib import Graph
 
 VERSION_FILE = "version.json"
 

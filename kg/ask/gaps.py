@@ -17,8 +17,6 @@ of the question is dropped unsaid.
 
 from __future__ import annotations
 
-from ..coverage import counts, summary
-from ..coverage import gaps as gaps_module
 from ..family import ModelTree
 from ..lexicon import STOPWORDS
 from ..query import context
@@ -93,6 +91,9 @@ def answer_gaps(store: Store, q: str, p: Parse) -> Answer:
     """The gaps the question's names select (kg.coverage.gaps.from_summary: the same gaps
     and reasons as find_gaps, from the coverage counts, so the answer costs the same at 100k
     papers as on the survey)."""
+    from ..coverage import counts, summary  # the coverage engine loads for a gaps question
+    from ..coverage import gaps as gaps_module
+
     s = summary.get(store, counts.GAP_VIEWS)
     found = gaps_module.from_summary(store, s)
     if p.unattached:
@@ -194,6 +195,8 @@ def _gap_row(g) -> dict:
 
 def _gaps_sparql(s) -> str:
     """The queries the gaps were counted by: the stored summary's, or the live counts'."""
+    from ..coverage import counts, summary
+
     if s.source == "stored":
         return ("# the coverage summary stored in the store (kg load / kg summarize), "
                 f"current for {s.fingerprint}\n" + summary.stored_query(counts.GAP_VIEWS).strip())

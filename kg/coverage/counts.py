@@ -18,11 +18,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from rdflib import URIRef
-
 from ..errors import KGError
+from ..sparql_text import iri_ref
 from ..stores.base import Store, select_values
-from ..vocab import RD
+from ..vocab import rd_iri
 from . import BYS, families
 
 VIEWS = ("model/model", "model/family", "knowledge/model", "defense/model")
@@ -49,23 +48,23 @@ SELECT ?papers ?attacks ?evaluations WHERE {
   { SELECT (COUNT(?e) AS ?evaluations) WHERE { ?e a rd:DefenseEvaluation . } }
 }
 """
-#: The classes whose instances the build and the overview count.
+#: The classes whose instances the build and the overview count (IRIs as text).
 SUMMARY_CLASSES = (
-    ("Papers", RD.Paper),
-    ("Attacks", RD.Attack),
-    ("Defense evaluations", RD.DefenseEvaluation),
-    ("Defense methods", RD.DefenseMethod),
-    ("Threat categories", RD.ThreatCategory),
-    ("Attacker knowledge levels", RD.AttackerKnowledge),
-    ("Target models", RD.TargetModel),
-    ("Model families", RD.ModelFamily),
-    ("Source rows", RD.SourceRow),
-    ("Source cells", RD.SourceCell),
-    ("Curated entries", RD.CuratedEntry),
-    ("Addition entries", RD.AdditionEntry),
+    ("Papers", rd_iri("Paper")),
+    ("Attacks", rd_iri("Attack")),
+    ("Defense evaluations", rd_iri("DefenseEvaluation")),
+    ("Defense methods", rd_iri("DefenseMethod")),
+    ("Threat categories", rd_iri("ThreatCategory")),
+    ("Attacker knowledge levels", rd_iri("AttackerKnowledge")),
+    ("Target models", rd_iri("TargetModel")),
+    ("Model families", rd_iri("ModelFamily")),
+    ("Source rows", rd_iri("SourceRow")),
+    ("Source cells", rd_iri("SourceCell")),
+    ("Curated entries", rd_iri("CuratedEntry")),
+    ("Addition entries", rd_iri("AdditionEntry")),
 )
 #: Instances of a class (SUMMARY_CLASSES).
-CLASS_COUNT = "SELECT (COUNT(?s) AS ?n) WHERE { ?s a ?cls }"
+CLASS_COUNT = "SELECT (COUNT(?s) AS ?n) WHERE {{ ?s a {cls} }}"
 TRIPLES_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 
 
@@ -236,7 +235,7 @@ def compute(store: Store) -> Summary:
 
 def class_counts(store: Store, classes) -> dict[str, int]:
     """Instances of each of ``classes`` (IRIs), counted in the graph."""
-    return {c: int(select_values(store, CLASS_COUNT, {"cls": URIRef(c)})[1][0][0])
+    return {c: int(select_values(store, CLASS_COUNT.format(cls=iri_ref(c)))[1][0][0])
             for c in classes}
 
 

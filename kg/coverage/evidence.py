@@ -13,13 +13,10 @@ list still says its total. Which cells are gaps is decided in :mod:`kg.coverage.
 
 from __future__ import annotations
 
-from rdflib import Literal, URIRef
-from rdflib.namespace import DCTERMS, RDFS, SKOS
-
-from ..sparql_text import sparql_term, values_blocks
+from ..sparql_text import sparql_literal, values_blocks
 from ..stores.base import Store, select_values
 from ..survey import CODE
-from ..vocab import RD
+from ..vocab import PREFIX_IRIS, rd_iri
 from . import TARGET_MODELS, families
 from .counts import Summary
 
@@ -59,13 +56,14 @@ SELECT ?node ?type ?p ?label WHERE {{
   FILTER (?p IN (skos:prefLabel, rdfs:label, dcterms:title))
 }}
 """
-_LABEL_RANK = {(str(RD.TargetModel), str(SKOS.prefLabel)): 0,
-               (str(RD.DefenseMethod), str(RDFS.label)): 0,
-               (str(RD.Paper), str(DCTERMS.title)): 0,
-               (str(RD.Attack), str(RDFS.label)): 0,
-               (str(RD.DefenseEvaluation), str(RDFS.label)): 0,
-               (str(RD.ThreatCategory), str(SKOS.prefLabel)): 1,
-               (str(RD.AttackerKnowledge), str(SKOS.prefLabel)): 2}
+_PREF_LABEL, _LABEL = PREFIX_IRIS["skos"] + "prefLabel", PREFIX_IRIS["rdfs"] + "label"
+_LABEL_RANK = {(rd_iri("TargetModel"), _PREF_LABEL): 0,
+               (rd_iri("DefenseMethod"), _LABEL): 0,
+               (rd_iri("Paper"), PREFIX_IRIS["dcterms"] + "title"): 0,
+               (rd_iri("Attack"), _LABEL): 0,
+               (rd_iri("DefenseEvaluation"), _LABEL): 0,
+               (rd_iri("ThreatCategory"), _PREF_LABEL): 1,
+               (rd_iri("AttackerKnowledge"), _PREF_LABEL): 2}
 
 # A paper's Code cells (the evidence of a missing code link), for given papers
 # ({values}: a VALUES block of ?paper).
@@ -75,9 +73,11 @@ SELECT ?paper ?where ?text WHERE {{
   ?paper prov:wasDerivedFrom ?row . ?row rd:hasCell ?cell .
   ?cell rd:column/rd:header {code} ; rd:cellText ?text ; rdfs:label ?where .
 }}
-""".replace("{code}", sparql_term(Literal(CODE)))
+""".replace("{code}", sparql_literal(CODE))
 
-# Evidence queries, bound to the cells of the gaps found ({values}: a VALUES block).
+# Evidence queries, bound to the cells of the gaps found ({values}: a VALUES block). Oxigraph
+# joins in the written order: a model cell starts from the model's attacks (at 10k papers
+# 13 ms against 30 ms from the threat's, LIMIT 20).
 ATTACKS_OF_THREATS = """
 SELECT ?threat ?attack ?paper WHERE {{
   {values}
@@ -87,14 +87,14 @@ SELECT ?threat ?attack ?paper WHERE {{
 ATTACKS_OF_MODEL_CELLS = """
 SELECT ?threat ?model ?attack ?paper WHERE {{
   {values}
-  ?attack a rd:Attack ; rd:threat ?threat ; rd:evaluatedOn ?model ; rd:fromPaper ?paper .
+  ?attack rd:evaluatedOn ?model ; rd:threat ?threat ; a rd:Attack ; rd:fromPaper ?paper .
 }}
 """
 # A family gap's attacks: evaluated on any model of the family (once each).
 ATTACKS_OF_FAMILY_CELLS = """
 SELECT DISTINCT ?threat ?attack ?paper WHERE {{
   {values}
-  ?attack a rd:Attack ; rd:threat ?threat ; rd:evaluatedOn ?model ; rd:fromPaper ?paper .
+  ?attack rd:evaluatedOn ?model ; rd:threat ?threat ; a rd:Attack ; rd:fromPaper ?paper .
 }}
 """
 ATTACKS_OF_KNOWLEDGE_CELLS = """
@@ -202,18 +202,14 @@ def kinds(evidence: list[dict]) -> dict[str, int]:
 
 def _per_gap(store: Store, template: str, names: list[str], keys: dict,
              limit: int | None) -> dict:
-    """Rows of ``template`` for each gap (by its key), its ``keys`` bound in a VALUES block;
+    """Rows of ``template`` for each gap (by its key), its ``keys`` bound in a VALUES block
+    (one cell too: Oxigraph seeds the join with it, where a substituted value was read
+    after the pattern: 70 ms against 30 ms per cell at 10k papers);
     at most ``limit`` rows per gap (a LIMIT: the first in the store's order; the caller
     sorts), all without one."""
     out: dict[int, list[tuple]] = {}
     for i, ks in keys.items():
         rows = out[i] = []
-        if len(set(ks)) == 1:  # one cell: bound values (rdflib joins a VALUES block late)
-            q = template.format(values="")
-            bound = {n: URIRef(v) for n, v in zip(names, ks[0], strict=True)}
-            rows += select_values(store, q if limit is None else f"{q.rstrip()}\nLIMIT {limit}",
-                                  bound)[1]
-            continue
         for block in values_blocks(names, sorted(set(ks))):
             left = None if limit is None else limit - len(rows)
             if left is not None and left <= 0:

@@ -30,7 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..stores.base import Store, select_values
-from ..vocab import RD
+from ..vocab import rd_iri
 from .counts import GAP_VIEWS, CellCount, Summary
 from .evidence import Lookup, code_cells, gap_evidence, kinds
 from .summary import get
@@ -128,7 +128,7 @@ def _knowledge_reason(threat: str, knowledge: str, attacks: int, unknown: int) -
 
 def _code_reason(paper: str, cells: int, state: str | None) -> str:
     """What the source says, no more: never that the code is unavailable."""
-    if state == str(RD.CodeWithoutLink):
+    if state == rd_iri("CodeWithoutLink"):
         return (f"{paper}: no code link in the survey; the survey marks code but gives no link "
                 f"({_plural(cells, 'Code cell')}, none with a link)")
     if cells:

@@ -7,8 +7,12 @@ each row. The same text from the item lists (:func:`render_text`) and from the c
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from . import LEVEL_NOTES, Node
-from .cells import Matrix
+
+if TYPE_CHECKING:
+    from .cells import Matrix
 
 
 def render_text(m: Matrix) -> str:

@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import re
 
-from rdflib import URIRef
-
-from ..sparql_text import sparql_term, values_block
+from ..sparql_text import iri_ref, values_block
 from ..stores.base import Store, select_values
 from . import KNOWLEDGE, TARGET_MODELS, THREATS, Node, families, vocab_labels
 from .cells import CELL_PATTERNS, Cell, Item, Matrix, matrix, opening_values
@@ -47,13 +45,13 @@ PICK = "SELECT DISTINCT ?item WHERE {{\n  {pattern}\n}}"
 def _written(q: str, terms: dict[str, str]) -> str:
     """``q`` with the variables ``terms`` names written as those IRIs (checked terms)."""
     for var, value in terms.items():
-        q = re.sub(rf"\?{var}\b", sparql_term(URIRef(value)).replace("\\", "\\\\"), q)
+        q = re.sub(rf"\?{var}\b", iri_ref(value).replace("\\", "\\\\"), q)
     return q
 
 
 def _pick(pattern: str, level: str, threat: str, column: str, models: set[str], fam) -> str:
     """The items of one cell: the cell's pattern with its threat and column written in as
-    checked IRIs (kg.sparql_text.sparql_term; rdflib orders a join by the terms it can see), a
+    checked IRIs (kg.sparql_text.iri_ref; rdflib orders a join by the terms it can see), a
     family's models as a VALUES block."""
     terms = {"threat": threat}
     if level != "family":

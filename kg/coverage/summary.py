@@ -18,14 +18,13 @@ are the SELECTs that read stored counts for the query core (kg.query), while
 from __future__ import annotations
 
 import hashlib
+from typing import TYPE_CHECKING
 
-from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import PROV, RDF, RDFS, XSD
-
+from .. import vocab
 from ..errors import KGError
-from ..sparql_text import sparql_term
+from ..sparql_text import XSD_INTEGER, iri_ref, sparql_literal
 from ..stores.base import Store, select_values
-from ..vocab import RD, iri
+from ..vocab import PREFIX_IRIS, iri_text
 from . import KNOWLEDGE, THREATS, Node, vocab_labels
 from .counts import (
     SUMMARY_CLASSES,
@@ -40,7 +39,10 @@ from .counts import (
 )
 from .grid import render_counts
 
-SUMMARY_GRAPH = str(iri("summary", "coverage"))
+if TYPE_CHECKING:
+    from rdflib import Graph
+
+SUMMARY_GRAPH = iri_text("summary", "coverage")
 STORED = f"""
 SELECT ?fingerprint ?noCode ?view ?threat ?column ?attacks ?defenses ?papers ?attackPapers
        ?unknown WHERE {{
@@ -83,22 +85,26 @@ def to_ntriples(s: Summary) -> bytes:
         return f"<{x}>"
 
     def n(v: int) -> str:
-        return f'"{int(v)}"^^<{XSD.integer}>'
+        return f'"{int(v)}"^^<{XSD_INTEGER}>'
+
+    RD, iri = vocab.RD, iri_text
+    RDF_TYPE, RDFS_LABEL = PREFIX_IRIS["rdf"] + "type", PREFIX_IRIS["rdfs"] + "label"
+    PROV_GENERATED = PREFIX_IRIS["prov"] + "wasGeneratedBy"
 
     node = u(SUMMARY_GRAPH)
-    out = [f"{node} {u(RDF.type)} {u(RD.CoverageSummary)} .",
-           f"{node} {u(RDFS.label)} {_lit('coverage summary (derived counts, kg summarize)')} .",
+    out = [f"{node} {u(RDF_TYPE)} {u(RD.CoverageSummary)} .",
+           f"{node} {u(RDFS_LABEL)} {_lit('coverage summary (derived counts, kg summarize)')} .",
            f"{node} {u(RD.fingerprint)} {_lit(s.fingerprint)} .",
            f"{node} {u(RD.noCodeLinkCount)} {n(s.no_code_link)} .",
-           f"{node} {u(PROV.wasGeneratedBy)} {u(iri('summary', 'kg-summarize'))} ."]
+           f"{node} {u(PROV_GENERATED)} {u(iri('summary', 'kg-summarize'))} ."]
     out += [f"{node} {u(RD.noCodeLinkPaper)} {u(p)} ." for p in s.code_page]
     if s.triples is not None:
         out.append(f"{node} {u(RD.tripleCount)} {n(s.triples)} .")
     for cls, k in sorted((s.classes or {}).items()):
         c = u(iri("summary", "class", hashlib.sha256(cls.encode()).hexdigest()[:16]))
-        out += [f"{node} {u(RD.classCount)} {c} .", f"{c} {u(RDF.type)} {u(RD.ClassCount)} .",
+        out += [f"{node} {u(RD.classCount)} {c} .", f"{c} {u(RDF_TYPE)} {u(RD.ClassCount)} .",
                 f"{c} {u(RD.countedClass)} {u(cls)} .", f"{c} {u(RD.instanceCount)} {n(k)} ."]
-    cell_type = f"{u(RDF.type)} {u(RD.CoverageCell)} ."
+    cell_type = f"{u(RDF_TYPE)} {u(RD.CoverageCell)} ."
     pred = {k: u(getattr(RD, k)) for k in (
         "inSummary", "coverageView", "cellThreat", "cellColumn", "attackCount", "defenseCount",
         "paperCount", "attackPaperCount", "unknownKnowledgeCount")}
@@ -121,6 +127,8 @@ def to_ntriples(s: Summary) -> bytes:
 
 def to_graph(s: Summary) -> Graph:
     """The summary's triples (:func:`to_ntriples`) as an rdflib Graph."""
+    from rdflib import Graph
+
     return Graph().parse(data=to_ntriples(s).decode("utf-8"), format="nt")
 
 
@@ -249,12 +257,11 @@ def _cell_lines(view: str, rows: str, threats, column: str | None) -> list[str]:
     ``threats`` and ``column`` when given (every cell of a column view binds ``?column``)."""
     if view not in (THREAT_VIEW, *VIEWS) or rows not in _ROW_COUNT:
         raise KGError(f"no stored count of {rows!r} in view {view!r}")
-    lines = [f"VALUES ?view {{ {sparql_term(Literal(view))} }}"]
+    lines = [f"VALUES ?view {{ {sparql_literal(view)} }}"]
     if threats is not None:
-        lines.append("VALUES ?threat { " + " ".join(sparql_term(URIRef(t))
-                                                     for t in sorted(threats)) + " }")
+        lines.append("VALUES ?threat { " + " ".join(iri_ref(t) for t in sorted(threats)) + " }")
     if column is not None:
-        lines.append(f"VALUES ?column {{ {sparql_term(URIRef(column))} }}")
+        lines.append(f"VALUES ?column {{ {iri_ref(column)} }}")
     lines.append("?cell rd:coverageView ?view ; rd:cellThreat ?threat ; "
                  f"{_ROW_COUNT[rows]} ?count .")
     if view != THREAT_VIEW:

@@ -15,11 +15,9 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, replace
 
-from rdflib import Literal, URIRef
-
 from ..errors import NotApplicable
 from ..family import ModelTree, model_tree
-from ..sparql_text import sparql_term
+from ..sparql_text import XSD_INTEGER, iri_ref, sparql_literal
 from ..stores.base import Store, select_values
 from .form import (
     ANSWER_TYPE,
@@ -47,21 +45,26 @@ class Context:
 
     tree: ModelTree
     knowledge: frozenset[str]
-    #: the publication years the graph holds, as (year, the literal as stored); None: not
-    #: read (a year condition is then a FILTER over every row's year)
-    years: tuple[tuple[int, Literal], ...] | None = None
+    #: the publication years the graph holds, as (year, the literal as stored, written as
+    #: SPARQL); None: not read (a year condition is then a FILTER over every row's year)
+    years: tuple[tuple[int, str], ...] | None = None
 
 
 _KNOWLEDGE = "SELECT ?k WHERE { ?k a rd:AttackerKnowledge }"
-_YEARS = "SELECT DISTINCT ?y WHERE { ?p rd:publicationYear ?y }"
+_YEARS = ("SELECT DISTINCT ?y (DATATYPE(?y) AS ?dt) "
+          "WHERE { ?p rd:publicationYear ?y }")
 
 
 @functools.lru_cache(maxsize=8)
 def context(store: Store) -> Context:
+    """The graph's model tree, knowledge levels and years (an xsd:integer each; any other
+    year and a year condition is a FILTER over every row's year)."""
     years = []
-    for r in store.select(_YEARS):
+    for y, dt in select_values(store, _YEARS)[1]:
         try:
-            years.append((int(r["y"].toPython()), r["y"]))
+            if dt != XSD_INTEGER:
+                raise ValueError(y)
+            years.append((int(y), sparql_literal(y, dt)))
         except (TypeError, ValueError):
             return Context(model_tree(store), _knowledge(store))  # an odd year: FILTER
     return Context(model_tree(store), _knowledge(store), tuple(sorted(years)))
@@ -85,7 +88,7 @@ class _Vars:
 
 
 def _values(var: str, iris) -> str:
-    return f"VALUES {var} {{ " + " ".join(sparql_term(URIRef(i)) for i in sorted(iris)) + " }"
+    return f"VALUES {var} {{ " + " ".join(iri_ref(i) for i in sorted(iris)) + " }"
 
 
 def _iris(c: Cond, ctx: Context) -> set[str]:
@@ -101,7 +104,7 @@ def _cond_lines(c: Cond, r: str, part: str, ctx: Context, v: _Vars) -> list[str]
         t = v.new("text")
         words = [v.new("word") for _ in c.words]
         lines = [f"{r} {'|'.join(preds)} {t} ."]
-        lines += [f"VALUES {w} {{ {sparql_term(Literal(word))} }}"
+        lines += [f"VALUES {w} {{ {sparql_literal(word)} }}"
                   for w, word in zip(words, c.words, strict=True)]
         lines.append("FILTER(" + " && ".join(f"CONTAINS(LCASE(STR({t})), {w})" for w in words)
                      + ")")
@@ -123,13 +126,13 @@ def _cond_lines(c: Cond, r: str, part: str, ctx: Context, v: _Vars) -> list[str]
             held = [lit for year, lit in ctx.years
                     if (lo is None or year >= lo) and (hi is None or year <= hi)]
             return [f"{r} rd:fromPaper {p} .", f"{p} rd:publicationYear {y} .",
-                    f"VALUES {y} {{ " + " ".join(sparql_term(t) for t in held) + " }"
+                    f"VALUES {y} {{ " + " ".join(held) + " }"
                     if held else f"FILTER({y} != {y})"]  # no year in range: no row (rdflib
             # cannot read an empty VALUES, and it ignores a constant FILTER(false) in a UNION)
         if lo is not None:
-            tests.append(f"{y} >= {sparql_term(Literal(lo))}")
+            tests.append(f"{y} >= {sparql_literal(lo)}")
         if hi is not None:
-            tests.append(f"{y} <= {sparql_term(Literal(hi))}")
+            tests.append(f"{y} <= {sparql_literal(hi)}")
         return [f"{r} rd:fromPaper {p} .", f"{p} rd:publicationYear {y} .",
                 "FILTER(" + " && ".join(tests) + ")"]
     if c.kind in ("author", "venue"):
@@ -170,7 +173,7 @@ def covered_models(var: str, ctx: Context, v: _Vars) -> str:
     d, dm = v.new("covering"), v.new("coveringmodel")
     pairs = sorted((a, m) for m in ctx.tree.broader for a in ctx.tree.ancestors(m))
     values = (f"VALUES ({dm} {var}) {{ " + " ".join(
-        f"({sparql_term(URIRef(a))} {sparql_term(URIRef(m))})" for a, m in pairs) + " }")
+        f"({iri_ref(a)} {iri_ref(m)})" for a, m in pairs) + " }")
     return (f"SELECT DISTINCT {var} WHERE {{ {values} {d} rd:evaluatedOn {dm} . "
             f"{d} a rd:DefenseEvaluation . }}")
 
@@ -225,7 +228,7 @@ def _branch(form: Form, part: str, ctx: Context, v: _Vars, key: str = "?key") ->
     for c in item_conds:
         iris = _iris(c, ctx)
         if c.negated:
-            lines.append(f"FILTER({key} NOT IN (" + ", ".join(sparql_term(URIRef(i))
+            lines.append(f"FILTER({key} NOT IN (" + ", ".join(iri_ref(i)
                                                             for i in sorted(iris)) + "))")
         else:
             lines.append(_values(key, iris))
@@ -375,8 +378,8 @@ def _distinct(c: Cond, form: Form, positive: list[Cond], ctx: Context, v: _Vars,
         raise NotApplicable(f"{render_cond(c)}: no row the form ranges over carries it")
     n = v.new("n")
     lo, hi = c.span
-    tests = ([f"{n} >= {sparql_term(Literal(lo))}"] if lo is not None else []) + (
-        [f"{n} <= {sparql_term(Literal(hi))}"] if hi is not None else [])
+    tests = ([f"{n} >= {sparql_literal(lo)}"] if lo is not None else []) + (
+        [f"{n} <= {sparql_literal(hi)}"] if hi is not None else [])
     where = alts[0] if len(alts) == 1 else " UNION ".join("{ " + a + " }" for a in alts)
     return (f"{{ SELECT {key} WHERE {{ {{ SELECT {key} (COUNT(DISTINCT {x}) AS {n}) "
             f"WHERE {{ {where} }} GROUP BY {key} }} FILTER({' && '.join(tests)}) }} }}")
@@ -444,7 +447,7 @@ def compile_form(form: Form, ctx: Context) -> Compiled:
         having = ""
         if op != "per_item":
             cmp = ">" if op == "more_than" else "<"
-            having = f"\nHAVING (COUNT(DISTINCT ?row) {cmp} {sparql_term(Literal(form.agg.n))})"
+            having = f"\nHAVING (COUNT(DISTINCT ?row) {cmp} {sparql_literal(form.agg.n)})"
         sparql = (f"SELECT ?key ?label (COUNT(DISTINCT ?row) AS ?n) WHERE {{\n{body()}\n"
                   f"  {label}\n}}\nGROUP BY ?key ?label{having}\nORDER BY DESC(?n) ?label")
         grouped = True

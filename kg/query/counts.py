@@ -9,11 +9,9 @@ same number as the count over the rows: only a summary current for the graph is 
 
 from __future__ import annotations
 
-from rdflib import Literal
-
 from ..coverage import summary
 from ..coverage.counts import THREAT_VIEW
-from ..sparql_text import sparql_term
+from ..sparql_text import sparql_literal
 from ..stores.base import Store, select_values
 from .compiler import LABEL_PREDICATE, Compiled, Context
 from .form import ANSWER_TYPE, Cond, Form
@@ -113,8 +111,7 @@ def summary_grouped(form: Form, ctx: Context) -> dict | None:
     else:
         args.update(view=_GROUPED[form.target], by="column")
     if op in ("more_than", "fewer_than"):
-        args["having"] = (">" if op == "more_than" else "<") + " " + sparql_term(
-            Literal(form.agg.n))
+        args["having"] = (">" if op == "more_than" else "<") + " " + sparql_literal(form.agg.n)
     elif op in ("top", "bottom"):
         args["best"] = "MAX" if op == "top" else "MIN"
     args["label"] = LABEL_PREDICATE[ANSWER_TYPE[form.target]]

@@ -55,18 +55,21 @@ def run(store: Store, form: Form, cap: int | None = ROW_CAP,
     k, lab, n_at, row_at = ix["key"], ix["label"], ix.get("n"), ix.get("row")
     kind = ANSWER_TYPE[form.target]
     out: dict[str, dict] = {}
-    seen_rows: set[str] = set()
+    rows_of: dict[str, dict[str, None]] = {}  # item -> its rows, in first-seen order
     for r in rows:
         iri = r[k]
-        item = out.setdefault(iri, {"iri": iri, "label": r[lab], "type": kind})
+        item = out.get(iri)
+        if item is None:
+            item = out[iri] = {"iri": iri, "label": r[lab], "type": kind}
         if comp.grouped:
             item["n"] = int(r[n_at])
         elif row_at is not None and r[row_at] is not None:
-            row = r[row_at]
-            seen_rows.add(row)
-            item.setdefault("rows", [])
-            if row not in item["rows"]:
-                item["rows"].append(row)
+            if iri not in rows_of:
+                rows_of[iri] = item["rows"] = {}
+            rows_of[iri][r[row_at]] = None
+    seen_rows = {row for rs in rows_of.values() for row in rs}
+    for iri, rs in rows_of.items():
+        out[iri]["rows"] = list(rs)
     items = list(out.values())
     if not comp.grouped:
         items.sort(key=lambda a: (a["label"].casefold(), a["iri"]))

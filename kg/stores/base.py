@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from rdflib import Graph
-from rdflib.term import Node
+if TYPE_CHECKING:  # rdflib is imported by what makes terms, not by the query path
+    from rdflib import Graph
+    from rdflib.term import Node
 
-Bindings = Mapping[str, Node]
+Bindings = Mapping[str, "Node"]
 
 #: ``prepare(staged_store, triples)``: called by a load on the new content before the switch
 #: (kg load materialises the coverage summary there, so it switches with the graph).

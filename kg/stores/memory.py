@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable
-
-from rdflib import Graph
+from typing import TYPE_CHECKING
 
 from .base import Bindings, Prepare, Rows
 from .oxigraph import OxigraphStore, bulk_load, check_ntriples
+
+if TYPE_CHECKING:
+    from rdflib import Graph
 
 
 class MemoryStore:
@@ -101,6 +103,8 @@ class MemoryStore:
         self.content_id = None
         data = [c.encode("utf-8") if isinstance(c, str) else c for c in chunks]
         check_ntriples(data)
+        from rdflib import Graph
+
         g = Graph()
         for d in data:
             g.parse(data=d, format="nt")

@@ -13,14 +13,17 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import settings
 from ..errors import StoreError
 from .memory import MemoryStore
 from .oxigraph import OxigraphStore
-from .remote import RemoteStore
 
-AnyStore = MemoryStore | OxigraphStore | RemoteStore
+if TYPE_CHECKING:
+    from .remote import RemoteStore
+
+    AnyStore = MemoryStore | OxigraphStore | RemoteStore
 
 _override: str | None = None
 
@@ -131,6 +134,8 @@ def open_store(setting: str | None = None, *, source: Path | None = None,
                              f"`kg load --store {setting}`")
         store = _oxigraph_handle(path)
     else:
+        from .remote import RemoteStore  # urllib and http.client only for an endpoint
+
         store = RemoteStore(setting)
     if check and not store.ask("ASK { ?s a rd:Paper }"):
         raise StoreError(f"store {store.name} holds no papers; load the graph with "

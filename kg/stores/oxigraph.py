@@ -11,21 +11,25 @@ other stores too.
 from __future__ import annotations
 
 import fcntl
+import functools
 import gc
 import os
 import re
 import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-
-from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import XSD
-from rdflib.term import Node
+from typing import TYPE_CHECKING
 
 from .. import snapshot
 from ..errors import GraphDataError, QueryError, StoreError
 from ..sparql_text import iri_ref, projected_vars, with_prefixes, with_values
 from .base import Bindings, Prepare, Rows
+
+if TYPE_CHECKING:
+    from rdflib import Graph
+    from rdflib.term import Node
+
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
 def _ox():
@@ -34,8 +38,18 @@ def _ox():
     return pyoxigraph
 
 
+@functools.cache
+def rdf_terms() -> tuple:
+    """rdflib's ``(URIRef, BNode, Literal)``, imported when a term is first made or read:
+    the query path (:meth:`OxigraphStore.select_values`) makes none."""
+    from rdflib import BNode, Literal, URIRef
+
+    return URIRef, BNode, Literal
+
+
 def to_oxigraph(term: Node):
     ox = _ox()
+    URIRef, BNode, Literal = rdf_terms()
     if isinstance(term, URIRef):
         return ox.NamedNode(str(term))
     if isinstance(term, BNode):
@@ -53,6 +67,7 @@ def from_oxigraph(term) -> Node | None:
     if term is None:
         return None
     ox = _ox()
+    URIRef, BNode, Literal = rdf_terms()
     if isinstance(term, ox.NamedNode):
         return URIRef(term.value)
     if isinstance(term, ox.BlankNode):
@@ -61,8 +76,8 @@ def from_oxigraph(term) -> Node | None:
         if term.language:
             return Literal(term.value, lang=term.language)
         dt = term.datatype.value
-        return Literal(term.value) if dt == str(XSD.string) else Literal(term.value,
-                                                                         datatype=URIRef(dt))
+        return Literal(term.value) if dt == XSD_STRING else Literal(term.value,
+                                                                    datatype=URIRef(dt))
     raise QueryError(f"unsupported term in a result: {term!r}")
 
 
@@ -329,6 +344,8 @@ class OxigraphStore:
         return bool(self._query(sparql, bindings))
 
     def construct(self, sparql: str, bindings: Bindings | None = None) -> Graph:
+        from rdflib import Graph
+
         out = Graph()
         for t in self._query(sparql, bindings):
             out.add((from_oxigraph(t.subject), from_oxigraph(t.predicate),

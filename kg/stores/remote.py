@@ -19,24 +19,26 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterable, Iterator
-
-from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import XSD
-from rdflib.term import Node
+from typing import TYPE_CHECKING
 
 from .. import settings
 from ..errors import EndpointError, KGError, QueryError, StoreError
 from ..sparql_text import iri_ref, with_prefixes, with_values
 from . import http as deadline_http
 from .base import Bindings, Prepare, Rows
-from .oxigraph import OxigraphStore, bulk_load, check_ntriples
+from .oxigraph import XSD_STRING, OxigraphStore, bulk_load, check_ntriples, rdf_terms
 from .virtuoso import Virtuoso
+
+if TYPE_CHECKING:
+    from rdflib import Graph
+    from rdflib.term import Node
 
 
 def _from_json(t: dict | None) -> Node | None:
     if t is None:
         return None
     kind, value = t.get("type"), t.get("value", "")
+    URIRef, BNode, Literal = rdf_terms()
     if kind == "uri":
         return URIRef(value)
     if kind == "bnode":
@@ -44,7 +46,7 @@ def _from_json(t: dict | None) -> Node | None:
     lang, dt = t.get("xml:lang"), t.get("datatype")
     if lang:
         return Literal(value, lang=lang)
-    if dt and dt != str(XSD.string):
+    if dt and dt != XSD_STRING:
         return Literal(value, datatype=URIRef(dt))
     return Literal(value)
 
@@ -190,6 +192,8 @@ class RemoteStore:
         return bool(res.get("boolean"))
 
     def construct(self, sparql: str, bindings: Bindings | None = None) -> Graph:
+        from rdflib import Graph
+
         raw = self._post_query(sparql, bindings, "application/n-triples")
         out = Graph()
         out.parse(data=raw.decode("utf-8"), format="nt")
