@@ -91,6 +91,18 @@ def blocked_answer(q: str, p: Parse, understood_as: str,
                   not_understood=p.not_understood)
 
 
+def conflict_answer(q: str, p: Parse, understood_as: str,
+                    logical_form: dict | None = None) -> Answer:
+    """No answer: the question holds a condition and its own negation
+    (:mod:`kg.ask.conflict`); answering either half would answer a different question."""
+    return Answer(q, "not_understood", "", [], p.mentions,
+                  message="Not answered: the question contradicts itself — "
+                          + "; ".join(p.conflicts) + f" (understood as: {understood_as}). "
+                          "Ask for one of the two." + _also([], p.not_understood),
+                  understood_as=understood_as, logical_form=logical_form,
+                  not_understood=p.not_understood)
+
+
 def answer_item(x: dict, form: Form, cites: dict[str, str]) -> dict:
     """One answer row: the item, its citation label (papers), its row count or its rows."""
     d = {"iri": x["iri"], "label": x["label"], "type": x["type"]}

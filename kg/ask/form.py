@@ -57,6 +57,8 @@ class Parse:
     gap_target: tuple[str, str] | None = None
     #: names of several kinds no cue of the question decided: span -> the other readings
     others: dict = field(default_factory=dict)
+    #: a condition the question states both plainly and negated (kg.ask.conflict): no answer
+    conflicts: list[str] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- target

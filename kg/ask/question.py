@@ -22,6 +22,7 @@ from .answer import (
     answer_item,
     attribute_parse,
     blocked_answer,
+    conflict_answer,
     noun,
     row_noun,
     unattached_answer,
@@ -40,6 +41,7 @@ from .conditions import (
     year_conditions,
     years_of,
 )
+from .conflict import contradictions
 from .form import Parse, parts_of, shape_of, target_of
 from .gaps import answer_gaps, gap_parse
 from .mentions import Names, not_in_graph, read_names
@@ -123,6 +125,8 @@ def _query_parse(q: str, lex, names: Names, vocab: frozenset[str],
              + counts.conds)
     across = across_tables(q, toks, mentions, conds, shape.target, parts)
     conds, parts, used = across.conds, across.parts, used | across.used
+    conds, conflict_notes, conflicts = contradictions(q, toks, mentions, neg.at, names.same,
+                                                      conds)
     rest = rest_of(toks, used, vocab)
     negated_rest = [i for i in rest.leftover + rest.blocking if i in neg.at]
     return Parse(Form(shape.target, tuple(conds), shape.agg, parts), mentions,
@@ -132,7 +136,8 @@ def _query_parse(q: str, lex, names: Names, vocab: frozenset[str],
                  asks_count=shape.asks_count,
                  unattached=unattached(q, toks, neg.dangling)
                  + [toks[i].text for i in negated_rest],
-                 notes=names.notes + context_notes, blocking=[toks[i].text for i in rest.blocking])
+                 notes=names.notes + context_notes + conflict_notes,
+                 blocking=[toks[i].text for i in rest.blocking], conflicts=conflicts)
 
 
 def _levels(lex) -> list[Term]:
@@ -194,6 +199,9 @@ def _answer(store: Store, question: str, p: Parse, search) -> Answer:
         return a
     if p.gaps:
         return answer_gaps(store, q, p)
+    if p.conflicts:
+        return conflict_answer(q, p, describe(p.form, context(store).tree) if p.form else "",
+                               p.form.as_dict() if p.form else None)
     if p.attribute and not p.unattached and not p.blocking:
         return answer_attribute(store, q, p)
     form = p.form

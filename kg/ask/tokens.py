@@ -33,7 +33,8 @@ GAP_CUE = rx(r"\bgaps?\b|under-?(studied|explored|researched)|unexplored|open (p
 UNDEFENDED = rx(r"\bun-?(defended|protected|mitigated)\b|no ?one defends|nobody defends")
 NEGATIONS = {"not", "no", "without", "except", "excluding", "exclude", "neither", "nor",
              "never", "non", "lack", "lacking", "missing", "none", "nothing", "zero", "isn",
-             "aren", "doesn", "don", "didn", "wasn", "weren", "nt", "other"}
+             "aren", "doesn", "don", "didn", "wasn", "weren", "nt", "other", "haven", "hasn",
+             "hadn", "couldn", "wouldn", "shouldn", "cannot"}
 _DEFENSE = rx(r"^(defen[cs]|defend|protect|mitigat|countermeasure|safeguard|prevent|guard|"
               r"remed|fix|stop|block|secur|harden|counter)")
 ATTACK_CUE = rx(r"^(attack|exploit|mia$)")  # a cue that attack rows are meant
