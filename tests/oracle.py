@@ -357,7 +357,8 @@ class Oracle:
             names = [" ".join(reversed([p.strip() for p in a.split(",", 1)]))
                      for a in e.get("authors") or []]
             value = {"venue": [e.get("venue_short")], "year": [e.get("year")],
-                     "authors": names, "first_author": names[:1], "arxiv": [e.get("arxiv")],
+                     "authors": names, "first_author": names[:1],
+                     "last_author": names[-1:], "arxiv": [e.get("arxiv")],
                      "doi": [e.get("doi")],
                      "code": [lk for x in self.rows if x.paper == r.paper for lk in x.code_links],
                      "effectiveness": [r.effectiveness], "limitation": [r.limitation]}[attribute]

@@ -101,3 +101,90 @@ def test_the_negated_reading_wins_over_a_positive_from_another_stage():
         Cond("knowledge", (bb, wb), mode="all"), Cond("knowledge", (wb,), negated=True)])
     assert out == [Cond("knowledge", (bb,)), Cond("knowledge", (wb,), negated=True)]
     assert notes and not conflicts
+
+
+# ------------------------------------------------------------ 2. the thing asked for
+
+def _paper(store, name):
+    from kg.query import Cond, Term
+
+    a = ask(store, f"first author of {name}")
+    c = next(c for c in a.logical_form["conditions"] if c["kind"] == "paper")
+    return Cond("paper", tuple(Term(v["iri"], v["label"]) for v in c["values"]))
+
+
+@pytest.mark.parametrize("q,attr,name", [
+    ("arXiv number for SecMI", "arxiv", "SecMI"),
+    ("arxiv id of the Carlini et al. paper", "arxiv", "Carlini et al."),
+    ("who's the last author on SecMI?", "last_author", "SecMI"),
+    ("senior author of Carlini et al.?", "last_author", "Carlini et al."),
+    ("code for the SecMI paper", "code", "SecMI"),
+    ("SecMI code", "code", "SecMI"),
+    ("SecMI's year", "year", "SecMI"),
+    ("venue for the SecMI paper", "venue", "SecMI"),
+    ("SecMI authors", "authors", "SecMI"),
+])
+def test_an_attribute_word_beside_a_name_is_the_target(store, oracle, q, attr, name):
+    """The value is the answer (never the paper, never "venue = arXiv" as a filter),
+    equal to the oracle's value of the same paper."""
+    from kg.query import Form
+
+    a = ask(store, q)
+    assert a.intent == "attribute" and a.logical_form["attribute"] == attr, a.message
+    assert not a.not_understood
+    want = oracle.attribute(Form("papers", (_paper(store, name),), None,
+                                 ("attacks", "defenses")), attr)
+    assert want and labels(a) == want
+
+
+def test_the_last_author_is_the_last_of_the_list(store, oracle):
+    a = ask(store, "who's the last author on SecMI?")
+    b = ask(store, "who wrote SecMI?")
+    assert [x["value"] for x in a.answers] == [b.answers[-1]["value"]]
+
+
+@pytest.mark.parametrize("q", ["who is the second author of SecMI?",
+                               "third author of Carlini et al."])
+def test_an_ordinal_the_attributes_do_not_read_declines(store, q):
+    """Never every author for "the second author"."""
+    a = ask(store, q)
+    assert a.intent == "not_understood" and not a.answers, a.message
+    assert "second" in a.message or "third" in a.message
+
+
+@pytest.mark.parametrize("q,target", [
+    ("gradient inversion attack knowledge", "knowledge"),
+    ("membership inference attack knowledge", "knowledge"),
+    ("Carlini et al. attack: black-box or white-box?", "knowledge"),
+    ("Is SecMI black-box or white-box?", "knowledge"),
+    ("Does SecMI assume gray-box or white-box access?", "knowledge"),
+])
+def test_the_knowledge_asked_of_a_named_attack_is_the_target(store, oracle, q, target):
+    """A choice "A or B?" about a named paper lists its values of that kind (the choices
+    are no filter: "Is SecMI black-box or white-box?" → gray-box, said)."""
+    from kg.query import Cond, Form, Term
+
+    a = ask(store, q)
+    assert a.intent == "query" and a.logical_form["target"] == target, a.message
+    assert not a.not_understood
+    cs = tuple(Cond(c["kind"], tuple(Term(v["iri"], v["label"]) for v in c["values"]))
+               for c in a.logical_form["conditions"])
+    assert all(c.kind != "knowledge" for c in cs)
+    assert labels(a) == set(oracle.answer(Form(target, cs, None, ("attacks",)))) != set()
+
+
+@pytest.mark.parametrize("q", [
+    "which attacks are black-box or white-box?",
+    "attacks that are gray-box or white-box",
+    "which attacks in the SecMI paper are black-box or white-box?",
+])
+def test_a_listing_with_alternatives_keeps_them_as_a_filter(store, q):
+    a = ask(store, q)
+    assert a.logical_form["target"] == "attacks"
+    assert ("knowledge", False) in {(k, n) for k, n, _ in conds(a)}
+
+
+@pytest.mark.parametrize("q", ["which membership inference attacks have code?",
+                               "attacks with code for DDPM", "papers published at ICML"])
+def test_an_attribute_word_that_selects_rows_stays_a_condition(store, q):
+    assert ask(store, q).intent == "query"

@@ -184,7 +184,8 @@ def attribute_parse(p: Parse, name: str) -> Parse:
     if target == "papers" and p.form.target == "papers" and len(p.form.parts) == 1:
         parts = p.form.parts  # "venues of membership inference attack papers": attack rows
     conds = tuple(c for c in p.form.conds if not (  # "the arXiv id of SIDE": not a venue
-        name == "arxiv" and c.kind == "venue" and all(v.label == "arXiv" for v in c.values)))
+        name == "arxiv" and c.kind == "venue" and all(v.label == "arXiv" for v in c.values)
+        or name == "code" and c.kind == "code"))  # "code for SecMI": the link, not a filter
     return replace(p, form=Form(target, conds, None, parts), attribute=name,
                    asks_count=False)
 

@@ -149,7 +149,7 @@ def _compound_head(toks: list[Tok], i: int, noun: str) -> tuple[str, int]:
     while k < len(toks) and toks[k].mention is None and TARGET_NOUN.get(toks[k].norm) and \
             toks[k].start - toks[k - 1].end <= 1:
         k += 1
-    if k > j and toks[k - 1].text.lower().endswith("s"):
+    if k > j and (toks[k - 1].text.lower().endswith("s") or toks[k - 1].norm == "knowledge"):
         head = TARGET_NOUN[toks[k - 1].norm]
         if head != noun:
             return head, k - 1

@@ -27,7 +27,7 @@ from .answer import (
     row_noun,
     unattached_answer,
 )
-from .attribute import attribute_cue
+from .attribute import CHOICE_TARGET, attribute_cue, choice_target
 from .conditions import (
     code_condition,
     entity_conditions,
@@ -78,7 +78,7 @@ def _parse(store: Store, q: str, prefer: dict[tuple[int, int], str] | None) -> P
     names = read_names(q, lex, prefer)
     if GAP_CUE.search(q):
         return gap_parse(q, lex, names, text_vocabulary(store))
-    cue = attribute_cue(q, names.toks, {m.entity.kind for m in names.mentions})
+    cue = attribute_cue(q, names.toks, {m.entity.kind for m in names.mentions}, names.mentions)
     if cue is None:
         p = _query_parse(q, lex, names, text_vocabulary(store))
         p.others = names.others
@@ -106,6 +106,9 @@ def _query_parse(q: str, lex, names: Names, vocab: frozenset[str],
     no_defense, no_defense_used = undefended(q, toks, words, neg.at)
     target = target_of(q, toks, mentions, neg.at)
     shape = shape_of(q, toks, target)
+    choice = choice_target(q, toks, mentions) if shape.agg is None else None
+    if choice:  # "SecMI: black-box or white-box?": its knowledge levels, not a filter
+        shape.target = choice
     parts = parts_of(q, target, shape, no_defense)
     named, named_kinds = entity_conditions(q, toks, mentions, neg.at, names.same)
     t2i = t2i_condition(q, toks, named_kinds)
@@ -120,6 +123,9 @@ def _query_parse(q: str, lex, names: Names, vocab: frozenset[str],
     named_conds, group_used = group_quantifiers(q, toks, mentions, named.conds, shape.target,
                                                 used, lambda: _levels(lex))
     used |= group_used
+    choice_kind = {v: k for k, v in CHOICE_TARGET.items()}.get(choice or "")
+    chosen = [c for c in named_conds if c.kind == choice_kind and not c.negated]
+    named_conds = [c for c in named_conds if c not in chosen]
     conds = (code.conds + ([Cond("defended", negated=True)] if no_defense else [])
              + named_conds + year_conditions(years, neg.at) + t2i.conds + text.conds
              + counts.conds)
@@ -136,7 +142,10 @@ def _query_parse(q: str, lex, names: Names, vocab: frozenset[str],
                  asks_count=shape.asks_count,
                  unattached=unattached(q, toks, neg.dangling)
                  + [toks[i].text for i in negated_rest],
-                 notes=names.notes + context_notes + conflict_notes,
+                 notes=names.notes + context_notes + conflict_notes + [
+                     "a choice question: the answer lists the values of the named item (the "
+                     "choices were " + " or ".join(repr(v.label) for c in chosen
+                                                   for v in c.values) + ")"] * bool(chosen),
                  blocking=[toks[i].text for i in rest.blocking], conflicts=conflicts)
 
 

@@ -1,5 +1,5 @@
 """Attribute questions: a value of the rows a form selects — venue, year, authors, first
-author, arXiv id, DOI, code link of their papers; effectiveness or limitation of the rows —
+author, last author, arXiv id, DOI, code link of their papers; effectiveness or limitation of the rows —
 each value with its source (the row and its paper).
 
 The form selects rows exactly as a listing does (:func:`kg.query.compile_form`); the
@@ -25,6 +25,10 @@ ATTRIBUTES = {
                          "rd:authorPosition ?pos . ?person foaf:name ?value ."),
     "first_author": ("paper", "?p rd:hasAuthorship ?as . ?as rd:author ?person ; "
                               "rd:authorPosition 1 . ?person foaf:name ?value ."),
+    "last_author": ("paper", "?p rd:hasAuthorship ?as . ?as rd:author ?person ; "
+                             "rd:authorPosition ?pos . FILTER NOT EXISTS { ?p rd:hasAuthorship "
+                             "?later . ?later rd:authorPosition ?after . FILTER(?after > ?pos) } "
+                             "?person foaf:name ?value ."),
     "arxiv": ("paper", "?p rd:arxivId ?value ."),
     "doi": ("paper", "?p bibo:doi ?value ."),
     "code": ("paper", "?p rd:codeRepository ?value ."),
@@ -32,7 +36,7 @@ ATTRIBUTES = {
     "limitation": ("row", "?row rd:limitation ?value ."),
 }
 NOUN = {"venue": "venue", "year": "publication year", "authors": "authors",
-        "first_author": "first author", "arxiv": "arXiv id", "doi": "DOI",
+        "first_author": "first author", "last_author": "last author", "arxiv": "arXiv id", "doi": "DOI",
         "code": "code link", "effectiveness": "effectiveness", "limitation": "limitation"}
 
 
