@@ -7,7 +7,7 @@ set's sentences) and with near-misses that must not change."""
 
 import pytest
 
-from kg.ask import ask
+from kg.ask import ask, parse
 
 
 @pytest.fixture(scope="module")
@@ -188,3 +188,51 @@ def test_a_listing_with_alternatives_keeps_them_as_a_filter(store, q):
                                "attacks with code for DDPM", "papers published at ICML"])
 def test_an_attribute_word_that_selects_rows_stays_a_condition(store, q):
     assert ask(store, q).intent == "query"
+
+
+# ------------------------------------------------------------ 3. researchers' abbreviations
+
+def test_text_to_image_models_are_the_models_themselves(graph, store, oracle):
+    """"T2I models": the model asked for is text-to-image (not any model of a row that
+    also names one); equal to the oracle on memory and Oxigraph, for both tables."""
+    from kg.query import Cond, Form, run
+    from kg.stores.oxigraph import OxigraphStore
+
+    ox = OxigraphStore()
+    ox.load(graph)
+    for parts in (("attacks",), ("defenses",)):
+        for negated in (False, True):
+            f = Form("models", (Cond("t2i", negated=negated),), None, parts)
+            got = {x["label"] for x in run(store, f).items}
+            assert got == set(oracle.answer(f)) != set(), (parts, negated)
+            assert {x["label"] for x in run(ox, f).items} == got
+    t2i = {x["label"] for x in run(store, Form("models", (Cond("t2i"),))).items}
+    assert "DDPM" not in t2i and "Stable Diffusion" in t2i
+
+
+@pytest.mark.parametrize("q,target,parts", [
+    ("T2I models w/ MIA defs", "models", ["defenses"]),
+    ("text-to-image models with membership inference defenses", "models", ["defenses"]),
+    ("papers w/ MIA defs for SD v1.5", "papers", ["defenses"]),
+    ("def for DDPM", "methods", ["defenses"]),
+    ("DMs attacked by MIAs", "models", ["attacks"]),
+    ("which diffusion models are attacked by membership inference?", "models", ["attacks"]),
+    ("T2I models w/ MIA atks", "models", ["attacks"]),
+    ("BB atks eval'd on DDPM", "attacks", ["attacks"]),
+])
+def test_abbreviations_read_as_their_words(store, oracle, q, target, parts):
+    """"defs"/"def" defenses, "atks" attacks, "eval'd", "w/", "BB", "DMs", "T2I": the rows
+    are the relation's rows (MIA defenses: defense rows), the answer the oracle's."""
+    from kg.query import Form
+
+    a = ask(store, q)
+    assert a.intent == "query" and not a.not_understood, a.message
+    lf = a.logical_form
+    assert lf["target"] == target and list(lf["parts"]) == parts, a.understood_as
+    f = a.form
+    assert isinstance(f, Form) and labels(a) == set(oracle.answer(f)) != set()
+
+
+def test_a_threat_beside_attack_words_still_asks_for_attack_rows(store):
+    assert parse(store, "models attacked by MIAs").form.parts == ("attacks",)
+    assert parse(store, "which models have MIA attacks").form.parts == ("attacks",)

@@ -135,11 +135,13 @@ def check_question(question: str) -> str:
 #: Shorthand read as its words before a question is parsed (one closed list): English
 #: abbreviations (Merriam-Webster: "w/" with, "w/o" without, "excl." excluding, "vs." versus,
 #: "@" at, "#" number, "&" and, "'24" 2024) and the note-taking forms of ML-security
-#: writing ("atk(s)" attack(s), "def(s)" defense(s), "eval'd" evaluated, "refs" references).
+#: writing ("atk(s)" attack(s), "def(s)" defense(s), "eval'd" evaluated, "refs" references,
+#: "DMs" diffusion models).
 SHORTHAND = (
     (rx(r"(?<![\w/])w/o(?![\w/])"), "without"), (rx(r"(?<![\w/])w/(?=\s|$)"), "with"),
     (rx(r"\bexcl\.?(?=\s|$)"), "excluding"), (rx(r"\batks?\b"), "attacks"),
-    (rx(r"\bdefs\b"), "defenses"), (rx(r"\beval'?d\b"), "evaluated"),
+    (rx(r"\bdefs\b"), "defenses"), (rx(r"\bdef\b"), "defense"),
+    (rx(r"\bDMs\b"), "diffusion models"), (rx(r"\beval'?d\b"), "evaluated"),
     (rx(r"\brefs\b"), "references"), (rx(r"(?<!\w)#(?= ?of\b)"), "number"),
     (rx(r"(?<!\w)#(?=\s)"), "number of"), (rx(r"(?<=\s)@(?=\s)"), "at"),
     (rx(r"(?<=\s)&(?=\s)"), "and"), (rx(r"(?<![\w'])'(\d\d)\b"), r"20\1"),

@@ -217,11 +217,14 @@ def _branch(form: Form, part: str, ctx: Context, v: _Vars, key: str = "?key") ->
         lines.append(_link(form.target, part, "?row", key))
     item_conds = [c for c in form.conds if c.kind == own]
     row_conds = [c for c in form.conds if c.kind not in (own, "distinct", "rows")
-                 and not (own == "model" and c.kind == "uncovered")]
+                 and not (own == "model" and c.kind in ("uncovered", "t2i"))]
     for c in form.conds:
         if own == "model" and c.kind == "uncovered":  # the model asked for itself
             covered = covered_models(key, ctx, v)
             lines.append(f"{{ {covered} }}" if c.negated else f"MINUS {{ {covered} }}")
+        if own == "model" and c.kind == "t2i":  # "T2I models": the model itself
+            t2i = f"{key} rd:isTextToImage true ."
+            lines.append(f"FILTER NOT EXISTS {{ {t2i} }}" if c.negated else t2i)
     for c in item_conds:
         iris = _iris(c, ctx)
         if c.negated:
