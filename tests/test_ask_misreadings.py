@@ -236,3 +236,98 @@ def test_abbreviations_read_as_their_words(store, oracle, q, target, parts):
 def test_a_threat_beside_attack_words_still_asks_for_attack_rows(store):
     assert parse(store, "models attacked by MIAs").form.parts == ("attacks",)
     assert parse(store, "which models have MIA attacks").form.parts == ("attacks",)
+
+
+# ------------------------------------------------------------ 4. both knowledge levels
+
+@pytest.mark.parametrize("q", ["BB+WB attacks", "black- and white-box attacks",
+                               "attacks that are black-box and white-box",
+                               "attacks assuming both black-box & white-box access"])
+def test_two_knowledge_levels_joined_by_and_are_both_assumed(store, oracle, q):
+    """An attack whose knowledge set holds both levels (all-of), equal to the oracle."""
+    a = ask(store, q)
+    assert a.intent == "query" and not a.not_understood, a.message
+    (c,) = [c for c in a.logical_form["conditions"] if c["kind"] == "knowledge"]
+    assert c["mode"] == "all" and {v["label"] for v in c["values"]} == {"Black-box",
+                                                                        "White-box"}
+    assert labels(a) == set(oracle.answer(a.form)) != set()
+
+
+@pytest.mark.parametrize("q", ["black-box or white-box attacks", "gray- or white-box attacks",
+                               "attacks that are black-box or white-box"])
+def test_two_knowledge_levels_joined_by_or_are_either(store, q):
+    a = ask(store, q)
+    (c,) = [c for c in a.logical_form["conditions"] if c["kind"] == "knowledge"]
+    assert c.get("mode", "any") == "any" and len(c["values"]) == 2
+
+
+# ------------------------------------------------------------ 5. every row kind's papers
+
+@pytest.mark.parametrize("q,kind", [
+    ("everything written by someone named Zhang", "author"),
+    ("what did Zhang write?", "author"),
+    ("anything by Carlini?", "author"),
+    ("List the arXiv preprints on membership inference", "venue"),
+    ("arXiv preprints about gradient inversion", "venue"),
+])
+def test_papers_of_both_tables(store, oracle, q, kind):
+    """A question for works (no row kind named) lists papers of attack AND defense rows."""
+    a = ask(store, q)
+    assert a.intent == "query" and not a.not_understood, a.message
+    assert a.logical_form["target"] == "papers"
+    assert set(a.logical_form["parts"]) == {"attacks", "defenses"}
+    assert labels(a) == set(oracle.answer(a.form)) != set()
+
+
+def test_a_row_kind_named_keeps_its_rows(store):
+    assert parse(store, "attacks by Zhang").form.target == "attacks"
+    assert parse(store, "defenses by Zhang").form.target == "methods"
+
+
+# ------------------------------------------------------------ 6. attacked, never defended
+
+@pytest.mark.parametrize("q", ["Which models are attacked but never defended?",
+                               "undefended models", "models that were attacked and not defended",
+                               "models with no defense"])
+def test_models_attacked_and_never_defended_are_models_no_defense_covers(store, oracle, q):
+    """Model level, any threat, the coverage engine's family rule (uncovered)."""
+    a = ask(store, q)
+    assert a.intent == "query" and not a.not_understood, a.message
+    assert [c["kind"] for c in a.logical_form["conditions"]] == ["uncovered"]
+    assert labels(a) == set(oracle.answer(a.form)) != set()
+
+
+def test_never_defended_against_a_named_threat_stays_per_threat(store):
+    a = ask(store, "which models are attacked by membership inference but never defended "
+                   "against it?")
+    assert "rows" in [c["kind"] for c in a.logical_form["conditions"]]
+    t = ask(store, "which threats are attacked but never defended?")
+    assert "defended" in [c["kind"] for c in t.logical_form["conditions"]]
+
+
+# ------------------------------------------------------------ 7. recorded absent
+
+@pytest.mark.parametrize("q,name", [("the DOI of SecMI", "SecMI"),
+                                    ("DOI for Carlini et al.", "Carlini et al."),
+                                    ("what's the DOI for the SecMI paper?", "SecMI")])
+def test_an_absent_field_is_said_absent_with_its_source(graph, store, oracle, q, name):
+    """No value listed; the answer names the curated entry that leaves it empty, read
+    from the graph (equal on memory and Oxigraph), and the bibliography agrees."""
+    import sys
+
+    from kg.query import Form
+    from kg.stores.oxigraph import OxigraphStore
+
+    a = ask(store, q)
+    assert a.intent == "attribute" and not a.answers
+    f = Form("papers", (_paper(store, name),), None, ("attacks", "defenses"))
+    assert oracle.attribute(f, "doi") == set()
+    entry = next(e for e in oracle.bib.values() if e.get("title", "").casefold() ==
+                 f.conds[0].values[0].label.casefold() or e.get("survey_title", "").casefold()
+                 == f.conds[0].values[0].label.casefold())
+    assert f"data/bibliography.yaml: {entry['key']}" in a.message
+    assert ("names the field unverified" in a.message) == ("doi" in entry.get("unverified", []))
+    absent = sys.modules["kg.query.attribute"].absent
+    ox = OxigraphStore()
+    ox.load(graph)
+    assert absent(ox, a.form, "doi") == absent(store, a.form, "doi")

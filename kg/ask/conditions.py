@@ -216,7 +216,7 @@ def _connector(q: str, a: Mention, b: Mention) -> str:
     between = q[a.end:b.start].lower()
     if re.search(r"\bor\b|\beither\b|/|,", between):
         return "or"
-    if re.search(r"\band\b|&", between):
+    if re.search(r"\band\b|&|\+", between):
         return "and"
     return "and" if not between.strip() else "other"
 
@@ -300,7 +300,8 @@ def _mode(q: str, kind: str, pos: list[Mention]) -> str:
     both = bool(re.search(r"\bboth\b|\ball of\b|\bas well as\b", q, re.I))
     compare = bool(re.search(r"\bcompare|\bversus\b|\bvs\b|\beither\b", q, re.I))
     joins = [_connector(q, a, b) for a, b in zip(pos, pos[1:], strict=False)]
-    on_one = kind in ("model", "author")  # "on DDPM and SD", "by Kong and Duan"
+    # "on DDPM and SD", "by Kong and Duan", "BB+WB attacks" (an attack assuming both)
+    on_one = kind in ("model", "author", "knowledge")
     if (both or (on_one and "or" not in joins and not compare)) and \
             kind in ("model", "knowledge", "threat", "method", "paper", "author"):
         return "all" if (both or on_one) else "any"

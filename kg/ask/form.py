@@ -96,7 +96,9 @@ def target_of(q: str, toks: list[Tok], mentions: list[Mention], neg_at: set[int]
     if words and words[0] == "who" or target is None and re.search(r"\bwho\b", q, re.I):
         target = "papers"  # "who evaluated differential privacy as a defense"
     if target is None:
-        if "method" in kinds and not defense_cue:
+        if kinds and kinds <= {"author", "venue"} or _EVERY_WORK.search(q):
+            target = "papers"  # "everything written by Zhang": every row kind's papers
+        elif "method" in kinds and not defense_cue:
             target = "papers"
         elif defense_cue:
             target = "methods"
@@ -109,6 +111,11 @@ def target_of(q: str, toks: list[Tok], mentions: list[Mention], neg_at: set[int]
                                                  or has_defense(w) or w == "who")
              and toks[i].mention is None}
     return Target(target, kinds, defense_cue, attack_cue, used)
+
+
+#: a question that asks for every work, whatever its table: "everything written by …"
+_EVERY_WORK = re.compile(r"\b(?:everything|anything|all (?:the )?(?:works?|stuff|things))\b",
+                         re.I)
 
 
 def _named_target(q: str, toks: list[Tok], mentions: list[Mention],
@@ -127,6 +134,9 @@ def _named_target(q: str, toks: list[Tok], mentions: list[Mention],
             continue  # "no defense"; "on four or more models" (a count, not the target)
         if toks[i].mention is not None:
             m = mentions[toks[i].mention]
+            if m.entity.kind == "venue" and re.search(r"\b(preprints?|papers?)\s*$", m.text,
+                                                       re.I):
+                return "papers", None  # "the arXiv preprints on …": papers
             if m.entity.kind == "model" and re.search(r"\bmodels\s*$", m.text, re.I):
                 return "models", None  # "which diffusion models are attacked": models
             if m.entity.kind == "threat" and re.search(r"\bmias?\b|attacks?\b", m.text, re.I) \

@@ -83,6 +83,7 @@ method methods technique approach paper work works study studies studied researc
 publication article evaluate evaluates evaluated evaluation threat risk model target targets
 targeted targeting victim which what list show give find tell name there exist exists known
 used use uses using need needs require requires required rely relies depend depends assume
+assuming
 assumes access only work against kind type category privacy diffusion generative image images
 data training code public available implementation open source github repository release
 released without lack lacking missing many number count how gap gaps problem question
@@ -136,7 +137,8 @@ def check_question(question: str) -> str:
 #: abbreviations (Merriam-Webster: "w/" with, "w/o" without, "excl." excluding, "vs." versus,
 #: "@" at, "#" number, "&" and, "'24" 2024) and the note-taking forms of ML-security
 #: writing ("atk(s)" attack(s), "def(s)" defense(s), "eval'd" evaluated, "refs" references,
-#: "DMs" diffusion models).
+#: "DMs" diffusion models), and a suspended hyphen ("black- and white-box": "black-box and
+#: white-box").
 SHORTHAND = (
     (rx(r"(?<![\w/])w/o(?![\w/])"), "without"), (rx(r"(?<![\w/])w/(?=\s|$)"), "with"),
     (rx(r"\bexcl\.?(?=\s|$)"), "excluding"), (rx(r"\batks?\b"), "attacks"),
@@ -144,7 +146,9 @@ SHORTHAND = (
     (rx(r"\bDMs\b"), "diffusion models"), (rx(r"\beval'?d\b"), "evaluated"),
     (rx(r"\brefs\b"), "references"), (rx(r"(?<!\w)#(?= ?of\b)"), "number"),
     (rx(r"(?<!\w)#(?=\s)"), "number of"), (rx(r"(?<=\s)@(?=\s)"), "at"),
-    (rx(r"(?<=\s)&(?=\s)"), "and"), (rx(r"(?<![\w'])'(\d\d)\b"), r"20\1"),
+    (rx(r"(?<=\s)&(?=\s)"), "and"),
+    (rx(r"\b([a-z]+)-\s+(and|or|&)\s+([a-z]+)-([a-z]+)\b"), r"\1-\4 \2 \3-\4"),
+    (rx(r"(?<![\w'])'(\d\d)\b"), r"20\1"),
 )
 
 
