@@ -282,6 +282,7 @@ def test_papers_of_both_tables(store, oracle, q, kind):
 def test_a_row_kind_named_keeps_its_rows(store):
     assert parse(store, "attacks by Zhang").form.target == "attacks"
     assert parse(store, "defenses by Zhang").form.target == "methods"
+    assert parse(store, "preprint defenses").form.target == "methods"  # the head noun
 
 
 # ------------------------------------------------------------ 6. attacked, never defended

@@ -135,7 +135,8 @@ def _named_target(q: str, toks: list[Tok], mentions: list[Mention],
         if toks[i].mention is not None:
             m = mentions[toks[i].mention]
             if m.entity.kind == "venue" and re.search(r"\b(preprints?|papers?)\s*$", m.text,
-                                                       re.I):
+                                                       re.I) and not _modifies_noun(toks, i) \
+                    and not has_defense(_after_mention(toks, i)):
                 return "papers", None  # "the arXiv preprints on …": papers
             if m.entity.kind == "model" and re.search(r"\bmodels\s*$", m.text, re.I):
                 return "models", None  # "which diffusion models are attacked": models
