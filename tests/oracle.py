@@ -242,7 +242,7 @@ class Oracle:
         pos = [c for c in form.conds if not c.negated and c.kind != own]
         neg = [c for c in form.conds if c.negated and c.kind != own]
         item_conds = [c for c in form.conds if c.kind == own or own == "model"
-                      and c.kind == "uncovered"]
+                      and c.kind in ("uncovered", "t2i")]
         pos = [c for c in pos if c not in item_conds]
         neg = [c for c in neg if c not in item_conds]
         rows = [r for r in self.rows if r.part in form.parts]
@@ -257,6 +257,10 @@ class Oracle:
             for c in item_conds:
                 if c.kind == "uncovered":  # the model asked for itself
                     if self.covered(item) != c.negated:
+                        return False
+                    continue
+                if c.kind == "t2i":  # "T2I models": the model itself is text-to-image
+                    if (item in self.t2i) == c.negated:
                         return False
                     continue
                 labels = [v.label for v in c.values]
@@ -357,7 +361,8 @@ class Oracle:
             names = [" ".join(reversed([p.strip() for p in a.split(",", 1)]))
                      for a in e.get("authors") or []]
             value = {"venue": [e.get("venue_short")], "year": [e.get("year")],
-                     "authors": names, "first_author": names[:1], "arxiv": [e.get("arxiv")],
+                     "authors": names, "first_author": names[:1],
+                     "last_author": names[-1:], "arxiv": [e.get("arxiv")],
                      "doi": [e.get("doi")],
                      "code": [lk for x in self.rows if x.paper == r.paper for lk in x.code_links],
                      "effectiveness": [r.effectiveness], "limitation": [r.limitation]}[attribute]

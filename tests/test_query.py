@@ -181,11 +181,11 @@ def forms(draw, vocab, targets=("attacks", "methods", "papers", "models", "threa
     target = draw(st.sampled_from(targets))
     parts = {"models": ("attacks",), "threats": ("attacks",)}.get(target, ())
     kinds = {"attacks": ["threat", "knowledge", "model", "code", "text", "author", "year",
-                         "distinct"],
+                         "distinct", "t2i"],
              "methods": ["threat", "model", "code", "method", "venue", "year", "distinct"],
              "papers": ["threat", "model", "code", "knowledge", "method", "author", "venue",
                         "year", "distinct"],
-             "models": ["threat", "knowledge", "model", "venue", "distinct"],
+             "models": ["threat", "knowledge", "model", "venue", "distinct", "t2i"],
              "threats": ["knowledge", "model", "defended", "year", "distinct"]}[target]
     kinds = kinds + ["rows"] + (["uncovered"] if target != "methods" else [])
     conds = []
@@ -195,7 +195,7 @@ def forms(draw, vocab, targets=("attacks", "methods", "papers", "models", "threa
         if kind == "code":
             conds.append(Cond("code", code=draw(st.sampled_from(["linked", "unlinked"])),
                               negated=negated))
-        elif kind in ("defended", "uncovered"):
+        elif kind in ("defended", "uncovered", "t2i"):
             conds.append(Cond(kind, negated=negated))
         elif kind == "year":
             lo = draw(st.sampled_from([None, 2022, 2023, 2024, 2025]))

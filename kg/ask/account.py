@@ -28,6 +28,7 @@ CRITICAL_WORDS = """
 more most fewer fewest less least every each all only both either than over under above
 below exactly top bottom highest lowest largest biggest smallest maximum minimum majority
 multiple several single first last same different always twice half none per
+second third fourth fifth penultimate
 """
 #: Numbers in words and comparison / quantifier words: never dropped unsaid.
 CRITICAL = _norms(CRITICAL_WORDS) | set(NUMBERS)

@@ -9,7 +9,9 @@ evaluated on DDIM") names what the missing defense rows would hold: the names in
 phrase, or "it" / "them" — the question's threat after "against" / "for", its model after
 "on". It becomes a negated ``rows`` condition over defense rows, replacing the negated name
 the negation stage read ("threat ≠ Property inference", which contradicts the attacked
-threat). A bare "no defense" keeps its meaning (no defense for the row's threat).
+threat). A bare "no defense" keeps its meaning (no defense for the row's threat) — except for models
+("which models are attacked but never defended", "undefended models"): a model no defense
+row covers, any threat (the ``uncovered`` condition, the coverage engine's family rule).
 """
 
 from __future__ import annotations
@@ -69,9 +71,16 @@ def across_tables(q: str, toks: list[Tok], mentions: list[Mention], conds: list[
         out.parts = ("attacks",)
         out.used |= _span(toks, both.start(), both.end())
     m = _NOT_DEFENDED.search(q)
-    if m is None:
+    sub = _named_in(m, toks, mentions, out.conds) if m else []
+    if target == "models" and not sub and not unc and any(
+            c.kind == "defended" and c.negated for c in out.conds):
+        # "models attacked but never defended", "undefended models": no defense row covers
+        # the model (the coverage engine's family rule), whatever the threat
+        out.conds = [c for c in out.conds if not (c.kind == "defended" and c.negated)]
+        out.conds.append(Cond("uncovered"))
+        out.parts = ("attacks",)
+        out.used |= _span(toks, m.start(), m.end()) if m else set()
         return out
-    sub = _named_in(m, toks, mentions, out.conds)
     if not sub:
         return out
     named = {(c.kind, c.values) for c in sub}

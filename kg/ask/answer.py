@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 
 from ..linking import Mention
 from ..query import ATTRIBUTES, VALUE_NOUN, Form, attribute
+from ..query.attribute import NOUN, absent
 from ..stores.base import Store
 from .form import Parse
 
@@ -87,6 +88,18 @@ def blocked_answer(q: str, p: Parse, understood_as: str,
                           f"{'says' if len(p.blocking) == 1 else 'say'} here; what I understood "
                           f"was: {understood_as}, and answering that would answer a different "
                           "question." + _also(p.blocking, p.not_understood),
+                  understood_as=understood_as, logical_form=logical_form,
+                  not_understood=p.not_understood)
+
+
+def conflict_answer(q: str, p: Parse, understood_as: str,
+                    logical_form: dict | None = None) -> Answer:
+    """No answer: the question holds a condition and its own negation
+    (:mod:`kg.ask.conflict`); answering either half would answer a different question."""
+    return Answer(q, "not_understood", "", [], p.mentions,
+                  message="Not answered: the question contradicts itself — "
+                          + "; ".join(p.conflicts) + f" (understood as: {understood_as}). "
+                          "Ask for one of the two." + _also([], p.not_understood),
                   understood_as=understood_as, logical_form=logical_form,
                   not_understood=p.not_understood)
 
@@ -172,7 +185,8 @@ def attribute_parse(p: Parse, name: str) -> Parse:
     if target == "papers" and p.form.target == "papers" and len(p.form.parts) == 1:
         parts = p.form.parts  # "venues of membership inference attack papers": attack rows
     conds = tuple(c for c in p.form.conds if not (  # "the arXiv id of SIDE": not a venue
-        name == "arxiv" and c.kind == "venue" and all(v.label == "arXiv" for v in c.values)))
+        name == "arxiv" and c.kind == "venue" and all(v.label == "arXiv" for v in c.values)
+        or name == "code" and c.kind == "code"))  # "code for SecMI": the link, not a filter
     return replace(p, form=Form(target, conds, None, parts), attribute=name,
                    asks_count=False)
 
@@ -186,10 +200,29 @@ def answer_attribute(store: Store, q: str, p: Parse) -> Answer:
                for v in res.values]
     msgs = list(p.notes)
     if not answers:
-        msgs.append(f"no {p.attribute.replace('_', ' ')} is recorded for these rows")
+        msgs.append(_absent(store, p))
     if p.not_understood:
         msgs.append("not understood (not used): " + ", ".join(repr(w) for w in p.not_understood))
     return Answer(q, "attribute", res.sparql, answers, p.mentions, message="; ".join(msgs),
                   understood_as=res.understood_as, logical_form=dict(
                       p.form.as_dict(), attribute=p.attribute),
                   not_understood=p.not_understood, form=p.form)
+
+
+def _absent(store: Store, p: Parse) -> str:
+    """An attribute no selected row records, said with where it is recorded absent: the
+    curated entry of each paper (a field no public record verified stays empty)."""
+    assert p.form is not None
+    noun = NOUN[p.attribute]
+    papers = absent(store, p.form, p.attribute)
+    if not papers:
+        return f"no {noun} is recorded for these rows"
+    said = []
+    for x in papers[:5]:
+        where = (f"its curated entry {x['entry']} names the field unverified (no public "
+                 "record verified a value, so it stays empty)" if x["unverified"] else
+                 f"its curated entry {x['entry']} records none" if x["entry"] else
+                 "no curated entry describes it")
+        said.append(f"{x['paper']!r}: {where}")
+    more = f"; and {len(papers) - 5} more papers" if len(papers) > 5 else ""
+    return f"no {noun} is recorded — " + "; ".join(said) + more

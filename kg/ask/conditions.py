@@ -41,6 +41,8 @@ from .tokens import (
     rx,
 )
 
+#: "anything but DDPM", "everything but black-box": the words before a "but" that negates
+_ANY_BUT = ("anything", "everything", "something", "whatever", "any")
 #: "than", and its common misspelling ("other then"), as the comparison words read it
 _THAN = ("than", "then")
 _EXCEPT = rx(r"\b(except(?: for)?|other th[ae]n|excluding|exclude|apart from|besides|but not)"
@@ -139,7 +141,12 @@ def negation(toks: list[Tok], year_tok: set[int], vocab: frozenset[str],
         w = t.norm
         if i in skip:
             continue
-        if w in NEGATIONS or (w == "but" and i + 1 < len(toks) and toks[i + 1].norm == "not"):
+        if w == "nothing" and i + 1 < len(toks) and toks[i + 1].norm == "but":
+            neg.cues |= {i, i + 1}  # "nothing but DDPM": "only", not a negation — unread
+            neg.dangling.append((i, i + 2))
+            continue
+        if w in NEGATIONS or w == "but" and (i + 1 < len(toks) and toks[i + 1].norm == "not"
+                                             or i > 0 and toks[i - 1].norm in _ANY_BUT):
             if w == "other" and not (i + 1 < len(toks) and toks[i + 1].norm in _THAN):
                 continue
             if w == "other":
@@ -209,12 +216,12 @@ def _connector(q: str, a: Mention, b: Mention) -> str:
     between = q[a.end:b.start].lower()
     if re.search(r"\bor\b|\beither\b|/|,", between):
         return "or"
-    if re.search(r"\band\b|&", between):
+    if re.search(r"\band\b|&|\+", between):
         return "and"
     return "and" if not between.strip() else "other"
 
 
-def _named_by_kind(q: str, toks: list[Tok], mentions: list[Mention],
+def named_by_kind(q: str, toks: list[Tok], mentions: list[Mention],
                    neg_at: set[int]) -> dict[str, list[tuple[Mention, bool]]]:
     """The mentions of each kind in text order, each with whether it is negated."""
     by_kind: dict[str, list[tuple[Mention, bool]]] = {}
@@ -293,7 +300,8 @@ def _mode(q: str, kind: str, pos: list[Mention]) -> str:
     both = bool(re.search(r"\bboth\b|\ball of\b|\bas well as\b", q, re.I))
     compare = bool(re.search(r"\bcompare|\bversus\b|\bvs\b|\beither\b", q, re.I))
     joins = [_connector(q, a, b) for a, b in zip(pos, pos[1:], strict=False)]
-    on_one = kind in ("model", "author")  # "on DDPM and SD", "by Kong and Duan"
+    # "on DDPM and SD", "by Kong and Duan", "BB+WB attacks" (an attack assuming both)
+    on_one = kind in ("model", "author", "knowledge")
     if (both or (on_one and "or" not in joins and not compare)) and \
             kind in ("model", "knowledge", "threat", "method", "paper", "author"):
         return "all" if (both or on_one) else "any"
@@ -305,7 +313,7 @@ def entity_conditions(q: str, toks: list[Tok], mentions: list[Mention], neg_at: 
     """One condition per kind of name (all-of: one per name when a name stands for several
     entities), and one for its negated names; with the kinds the question names."""
     found = Found()
-    by_kind = _named_by_kind(q, toks, mentions, neg_at)
+    by_kind = named_by_kind(q, toks, mentions, neg_at)
     only_at = {i for i, t in enumerate(toks) if t.norm in ONLY}
     for kind, lst in by_kind.items():
         pos = [m for m, n in lst if not n]

@@ -57,6 +57,8 @@ class Parse:
     gap_target: tuple[str, str] | None = None
     #: names of several kinds no cue of the question decided: span -> the other readings
     others: dict = field(default_factory=dict)
+    #: a condition the question states both plainly and negated (kg.ask.conflict): no answer
+    conflicts: list[str] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- target
@@ -84,13 +86,19 @@ def target_of(q: str, toks: list[Tok], mentions: list[Mention], neg_at: set[int]
         target = "models"  # "what does the SecMI paper attack": the models it attacks
     defense_cue = any(has_defense(w) for i, w in enumerate(words)
                       if i not in defended_tokens and toks[i].mention is None)
-    attack_cue = any(ATTACK_CUE.match(w) for w in words) or any(
+    # "MIA defenses", "MIA defs": the threat names what the defense is against, no attack
+    against = {toks[i].mention for i in range(len(toks)) if toks[i].mention is not None
+               and _modifies_noun(toks, i) and has_defense(_after_mention(toks, i))}
+    attack_cue = any(ATTACK_CUE.match(w) for i, w in enumerate(words)
+                     if toks[i].mention is None or toks[i].mention not in against) or any(
         m.entity.kind == "threat" and re.search(r"\bmias?\b|attack", m.text, re.I)
-        for m in mentions)
+        for k, m in enumerate(mentions) if k not in against)
     if words and words[0] == "who" or target is None and re.search(r"\bwho\b", q, re.I):
         target = "papers"  # "who evaluated differential privacy as a defense"
     if target is None:
-        if "method" in kinds and not defense_cue:
+        if kinds and kinds <= {"author", "venue"} or _EVERY_WORK.search(q):
+            target = "papers"  # "everything written by Zhang": every row kind's papers
+        elif "method" in kinds and not defense_cue:
             target = "papers"
         elif defense_cue:
             target = "methods"
@@ -103,6 +111,11 @@ def target_of(q: str, toks: list[Tok], mentions: list[Mention], neg_at: set[int]
                                                  or has_defense(w) or w == "who")
              and toks[i].mention is None}
     return Target(target, kinds, defense_cue, attack_cue, used)
+
+
+#: a question that asks for every work, whatever its table: "everything written by …"
+_EVERY_WORK = re.compile(r"\b(?:everything|anything|all (?:the )?(?:works?|stuff|things))\b",
+                         re.I)
 
 
 def _named_target(q: str, toks: list[Tok], mentions: list[Mention],
@@ -121,6 +134,12 @@ def _named_target(q: str, toks: list[Tok], mentions: list[Mention],
             continue  # "no defense"; "on four or more models" (a count, not the target)
         if toks[i].mention is not None:
             m = mentions[toks[i].mention]
+            if m.entity.kind == "venue" and re.search(r"\b(preprints?|papers?)\s*$", m.text,
+                                                       re.I) and not _modifies_noun(toks, i) \
+                    and not has_defense(_after_mention(toks, i)):
+                return "papers", None  # "the arXiv preprints on …": papers
+            if m.entity.kind == "model" and re.search(r"\bmodels\s*$", m.text, re.I):
+                return "models", None  # "which diffusion models are attacked": models
             if m.entity.kind == "threat" and re.search(r"\bmias?\b|attacks?\b", m.text, re.I) \
                     and not _modifies_noun(toks, i):
                 last = max(k for k, t in enumerate(toks) if t.mention == toks[i].mention)
@@ -147,11 +166,19 @@ def _compound_head(toks: list[Tok], i: int, noun: str) -> tuple[str, int]:
     while k < len(toks) and toks[k].mention is None and TARGET_NOUN.get(toks[k].norm) and \
             toks[k].start - toks[k - 1].end <= 1:
         k += 1
-    if k > j and toks[k - 1].text.lower().endswith("s"):
+    if k > j and (toks[k - 1].text.lower().endswith("s") or toks[k - 1].norm == "knowledge"):
         head = TARGET_NOUN[toks[k - 1].norm]
         if head != noun:
             return head, k - 1
     return noun, i
+
+
+def _after_mention(toks: list[Tok], i: int) -> str:
+    """The word right after the mention at token ``i`` ("" at the end)."""
+    j = i
+    while j < len(toks) and toks[j].mention == toks[i].mention:
+        j += 1
+    return toks[j].norm if j < len(toks) else ""
 
 
 def _modifies_noun(toks: list[Tok], i: int) -> bool:

@@ -22,11 +22,12 @@ from .answer import (
     answer_item,
     attribute_parse,
     blocked_answer,
+    conflict_answer,
     noun,
     row_noun,
     unattached_answer,
 )
-from .attribute import attribute_cue
+from .attribute import CHOICE_TARGET, attribute_cue, choice_target
 from .conditions import (
     code_condition,
     entity_conditions,
@@ -40,6 +41,7 @@ from .conditions import (
     year_conditions,
     years_of,
 )
+from .conflict import contradictions
 from .form import Parse, parts_of, shape_of, target_of
 from .gaps import answer_gaps, gap_parse
 from .mentions import Names, not_in_graph, read_names
@@ -76,7 +78,7 @@ def _parse(store: Store, q: str, prefer: dict[tuple[int, int], str] | None) -> P
     names = read_names(q, lex, prefer)
     if GAP_CUE.search(q):
         return gap_parse(q, lex, names, text_vocabulary(store))
-    cue = attribute_cue(q, names.toks, {m.entity.kind for m in names.mentions})
+    cue = attribute_cue(q, names.toks, {m.entity.kind for m in names.mentions}, names.mentions)
     if cue is None:
         p = _query_parse(q, lex, names, text_vocabulary(store))
         p.others = names.others
@@ -104,6 +106,9 @@ def _query_parse(q: str, lex, names: Names, vocab: frozenset[str],
     no_defense, no_defense_used = undefended(q, toks, words, neg.at)
     target = target_of(q, toks, mentions, neg.at)
     shape = shape_of(q, toks, target)
+    choice = choice_target(q, toks, mentions) if shape.agg is None else None
+    if choice:  # "SecMI: black-box or white-box?": its knowledge levels, not a filter
+        shape.target = choice
     parts = parts_of(q, target, shape, no_defense)
     named, named_kinds = entity_conditions(q, toks, mentions, neg.at, names.same)
     t2i = t2i_condition(q, toks, named_kinds)
@@ -118,11 +123,16 @@ def _query_parse(q: str, lex, names: Names, vocab: frozenset[str],
     named_conds, group_used = group_quantifiers(q, toks, mentions, named.conds, shape.target,
                                                 used, lambda: _levels(lex))
     used |= group_used
+    choice_kind = {v: k for k, v in CHOICE_TARGET.items()}.get(choice or "")
+    chosen = [c for c in named_conds if c.kind == choice_kind and not c.negated]
+    named_conds = [c for c in named_conds if c not in chosen]
     conds = (code.conds + ([Cond("defended", negated=True)] if no_defense else [])
              + named_conds + year_conditions(years, neg.at) + t2i.conds + text.conds
              + counts.conds)
     across = across_tables(q, toks, mentions, conds, shape.target, parts)
     conds, parts, used = across.conds, across.parts, used | across.used
+    conds, conflict_notes, conflicts = contradictions(q, toks, mentions, neg.at, names.same,
+                                                      conds)
     rest = rest_of(toks, used, vocab)
     negated_rest = [i for i in rest.leftover + rest.blocking if i in neg.at]
     return Parse(Form(shape.target, tuple(conds), shape.agg, parts), mentions,
@@ -132,7 +142,11 @@ def _query_parse(q: str, lex, names: Names, vocab: frozenset[str],
                  asks_count=shape.asks_count,
                  unattached=unattached(q, toks, neg.dangling)
                  + [toks[i].text for i in negated_rest],
-                 notes=names.notes + context_notes, blocking=[toks[i].text for i in rest.blocking])
+                 notes=names.notes + context_notes + conflict_notes + [
+                     "a choice question: the answer lists the values of the named item (the "
+                     "choices were " + " or ".join(repr(v.label) for c in chosen
+                                                   for v in c.values) + ")"] * bool(chosen),
+                 blocking=[toks[i].text for i in rest.blocking], conflicts=conflicts)
 
 
 def _levels(lex) -> list[Term]:
@@ -194,6 +208,9 @@ def _answer(store: Store, question: str, p: Parse, search) -> Answer:
         return a
     if p.gaps:
         return answer_gaps(store, q, p)
+    if p.conflicts:
+        return conflict_answer(q, p, describe(p.form, context(store).tree) if p.form else "",
+                               p.form.as_dict() if p.form else None)
     if p.attribute and not p.unattached and not p.blocking:
         return answer_attribute(store, q, p)
     form = p.form

@@ -33,7 +33,8 @@ GAP_CUE = rx(r"\bgaps?\b|under-?(studied|explored|researched)|unexplored|open (p
 UNDEFENDED = rx(r"\bun-?(defended|protected|mitigated)\b|no ?one defends|nobody defends")
 NEGATIONS = {"not", "no", "without", "except", "excluding", "exclude", "neither", "nor",
              "never", "non", "lack", "lacking", "missing", "none", "nothing", "zero", "isn",
-             "aren", "doesn", "don", "didn", "wasn", "weren", "nt", "other"}
+             "aren", "doesn", "don", "didn", "wasn", "weren", "nt", "other", "haven", "hasn",
+             "hadn", "couldn", "wouldn", "shouldn", "cannot"}
 _DEFENSE = rx(r"^(defen[cs]|defend|protect|mitigat|countermeasure|safeguard|prevent|guard|"
               r"remed|fix|stop|block|secur|harden|counter)")
 ATTACK_CUE = rx(r"^(attack|exploit|mia$)")  # a cue that attack rows are meant
@@ -82,6 +83,7 @@ method methods technique approach paper work works study studies studied researc
 publication article evaluate evaluates evaluated evaluation threat risk model target targets
 targeted targeting victim which what list show give find tell name there exist exists known
 used use uses using need needs require requires required rely relies depend depends assume
+assuming
 assumes access only work against kind type category privacy diffusion generative image images
 data training code public available implementation open source github repository release
 released without lack lacking missing many number count how gap gaps problem question
@@ -134,14 +136,19 @@ def check_question(question: str) -> str:
 #: Shorthand read as its words before a question is parsed (one closed list): English
 #: abbreviations (Merriam-Webster: "w/" with, "w/o" without, "excl." excluding, "vs." versus,
 #: "@" at, "#" number, "&" and, "'24" 2024) and the note-taking forms of ML-security
-#: writing ("atk(s)" attack(s), "def(s)" defense(s), "eval'd" evaluated, "refs" references).
+#: writing ("atk(s)" attack(s), "def(s)" defense(s), "eval'd" evaluated, "refs" references,
+#: "DMs" diffusion models), and a suspended hyphen ("black- and white-box": "black-box and
+#: white-box").
 SHORTHAND = (
     (rx(r"(?<![\w/])w/o(?![\w/])"), "without"), (rx(r"(?<![\w/])w/(?=\s|$)"), "with"),
     (rx(r"\bexcl\.?(?=\s|$)"), "excluding"), (rx(r"\batks?\b"), "attacks"),
-    (rx(r"\bdefs\b"), "defenses"), (rx(r"\beval'?d\b"), "evaluated"),
+    (rx(r"\bdefs\b"), "defenses"), (rx(r"\bdef\b"), "defense"),
+    (rx(r"\bDMs\b"), "diffusion models"), (rx(r"\beval'?d\b"), "evaluated"),
     (rx(r"\brefs\b"), "references"), (rx(r"(?<!\w)#(?= ?of\b)"), "number"),
     (rx(r"(?<!\w)#(?=\s)"), "number of"), (rx(r"(?<=\s)@(?=\s)"), "at"),
-    (rx(r"(?<=\s)&(?=\s)"), "and"), (rx(r"(?<![\w'])'(\d\d)\b"), r"20\1"),
+    (rx(r"(?<=\s)&(?=\s)"), "and"),
+    (rx(r"\b([a-z]+)-\s+(and|or|&)\s+([a-z]+)-([a-z]+)\b"), r"\1-\4 \2 \3-\4"),
+    (rx(r"(?<![\w'])'(\d\d)\b"), r"20\1"),
 )
 
 

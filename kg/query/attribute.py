@@ -1,5 +1,5 @@
 """Attribute questions: a value of the rows a form selects — venue, year, authors, first
-author, arXiv id, DOI, code link of their papers; effectiveness or limitation of the rows —
+author, last author, arXiv id, DOI, code link of their papers; effectiveness or limitation of the rows —
 each value with its source (the row and its paper).
 
 The form selects rows exactly as a listing does (:func:`kg.query.compile_form`); the
@@ -13,6 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rdflib import Literal
+
+from ..sparql_text import sparql_term
 from ..stores.base import Store, select_values
 from .compiler import compile_form, context
 from .form import Form, describe
@@ -25,6 +28,10 @@ ATTRIBUTES = {
                          "rd:authorPosition ?pos . ?person foaf:name ?value ."),
     "first_author": ("paper", "?p rd:hasAuthorship ?as . ?as rd:author ?person ; "
                               "rd:authorPosition 1 . ?person foaf:name ?value ."),
+    "last_author": ("paper", "?p rd:hasAuthorship ?as . ?as rd:author ?person ; "
+                             "rd:authorPosition ?pos . FILTER NOT EXISTS { ?p rd:hasAuthorship "
+                             "?later . ?later rd:authorPosition ?after . FILTER(?after > ?pos) } "
+                             "?person foaf:name ?value ."),
     "arxiv": ("paper", "?p rd:arxivId ?value ."),
     "doi": ("paper", "?p bibo:doi ?value ."),
     "code": ("paper", "?p rd:codeRepository ?value ."),
@@ -32,7 +39,7 @@ ATTRIBUTES = {
     "limitation": ("row", "?row rd:limitation ?value ."),
 }
 NOUN = {"venue": "venue", "year": "publication year", "authors": "authors",
-        "first_author": "first author", "arxiv": "arXiv id", "doi": "DOI",
+        "first_author": "first author", "last_author": "last author", "arxiv": "arXiv id", "doi": "DOI",
         "code": "code link", "effectiveness": "effectiveness", "limitation": "limitation"}
 
 
@@ -77,3 +84,33 @@ def attribute(store: Store, form: Form, attribute: str) -> Values:
             item["papers"].append(r[ix["p"]])
     said = f"the {NOUN[attribute]} of: {describe(form, ctx.tree)}"
     return Values(attribute, form, sparql, list(out.values()), said)
+
+
+#: a paper attribute -> the field of the curated bibliography that holds it
+BIB_FIELD = {"venue": "venue_short", "year": "year", "arxiv": "arxiv", "doi": "doi",
+             "authors": "authors", "first_author": "authors", "last_author": "authors"}
+
+
+def absent(store: Store, form: Form, attribute: str) -> list[dict]:
+    """Where an attribute no row's paper records is recorded absent: each paper the form
+    selects (title), the curated entry that describes it (``file: key``, or "" when none
+    does) and whether that entry names the field unverified (no public record verified a
+    value, so it stays empty). Empty for an attribute of the rows' own cells."""
+    field = BIB_FIELD.get(attribute)
+    if field is None:
+        return []
+    listing = compile_form(Form(form.target, form.conds, None, form.parts),
+                           context(store)).sparql  # binds ?key, ?row, ?label
+    inner = "\n".join("    " + line for line in listing.splitlines())
+    sparql = (f"SELECT DISTINCT ?title ?file ?entrykey ?unverified WHERE {{\n  {{\n{inner}\n"
+              "  }\n  ?row rd:fromPaper ?p . ?p dcterms:title ?title .\n"
+              "  OPTIONAL { ?p prov:wasDerivedFrom ?e . ?e a rd:CuratedEntry ; "
+              "rd:sourceFile ?file ; rd:entryKey ?entrykey .\n"
+              "    OPTIONAL { ?e rd:unverifiedField ?u . "
+              f"FILTER(STR(?u) = {sparql_term(Literal(field))}) }}\n"
+              "    BIND(BOUND(?u) AS ?unverified) }\n}\nORDER BY ?title")
+    names, rows = select_values(store, sparql)
+    ix = {n: i for i, n in enumerate(names)}
+    return [{"paper": str(r[ix["title"]]),
+             "entry": f"{r[ix['file']]}: {r[ix['entrykey']]}" if r[ix["file"]] else "",
+             "unverified": str(r[ix["unverified"]]).lower() == "true"} for r in rows]

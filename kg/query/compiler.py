@@ -207,6 +207,19 @@ def _link(target: str, part: str, r: str, item: str) -> str:
             "knowledge": f"{r} rd:assumesKnowledge {item} ."}[target]
 
 
+def _model_itself(form: Form, ctx: Context, v: _Vars, key: str) -> list[str]:
+    """When models are asked for, "uncovered" and "t2i" hold on the model itself."""
+    lines = []
+    for c in form.conds:
+        if c.kind == "uncovered":  # no defense covers the model
+            covered = covered_models(key, ctx, v)
+            lines.append(f"{{ {covered} }}" if c.negated else f"MINUS {{ {covered} }}")
+        if c.kind == "t2i":  # "T2I models": the model is text-to-image
+            t2i = f"{key} rd:isTextToImage true ."
+            lines.append(f"FILTER NOT EXISTS {{ {t2i} }}" if c.negated else t2i)
+    return lines
+
+
 def _branch(form: Form, part: str, ctx: Context, v: _Vars, key: str = "?key") -> list[str]:
     """The patterns of one part: ?row of ``part`` linked to ``key``, with every condition."""
     row_target = form.target in ("attacks", "evaluations")
@@ -220,11 +233,9 @@ def _branch(form: Form, part: str, ctx: Context, v: _Vars, key: str = "?key") ->
         lines.append(_link(form.target, part, "?row", key))
     item_conds = [c for c in form.conds if c.kind == own]
     row_conds = [c for c in form.conds if c.kind not in (own, "distinct", "rows")
-                 and not (own == "model" and c.kind == "uncovered")]
-    for c in form.conds:
-        if own == "model" and c.kind == "uncovered":  # the model asked for itself
-            covered = covered_models(key, ctx, v)
-            lines.append(f"{{ {covered} }}" if c.negated else f"MINUS {{ {covered} }}")
+                 and not (own == "model" and c.kind in ("uncovered", "t2i"))]
+    if own == "model":
+        lines += _model_itself(form, ctx, v, key)
     for c in item_conds:
         iris = _iris(c, ctx)
         if c.negated:

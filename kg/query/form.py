@@ -75,7 +75,9 @@ class Cond:
     membership inference and never defended against it". An ``uncovered`` condition holds
     on an attack row that names a model no defense row covers — evaluated on it or on a model
     above it (a family covers every model below it, :mod:`kg.family`) — and on a model no
-    defense row covers when models are asked for ("attacks on models no defense covers")."""
+    defense row covers when models are asked for ("attacks on models no defense covers"). A
+    ``t2i`` condition holds on a row evaluated on a text-to-image model, and on a
+    text-to-image model itself when models are asked for ("T2I models with MIA defenses")."""
 
     kind: str
     values: tuple[Term, ...] = ()
