@@ -13,9 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rdflib import Literal
-
-from ..sparql_text import sparql_term
+from ..sparql_text import sparql_literal
 from ..stores.base import Store, select_values
 from .compiler import compile_form, context
 from .form import Form, describe
@@ -107,7 +105,7 @@ def absent(store: Store, form: Form, attribute: str) -> list[dict]:
               "  OPTIONAL { ?p prov:wasDerivedFrom ?e . ?e a rd:CuratedEntry ; "
               "rd:sourceFile ?file ; rd:entryKey ?entrykey .\n"
               "    OPTIONAL { ?e rd:unverifiedField ?u . "
-              f"FILTER(STR(?u) = {sparql_term(Literal(field))}) }}\n"
+              f"FILTER(STR(?u) = {sparql_literal(field)}) }}\n"
               "    BIND(BOUND(?u) AS ?unverified) }\n}\nORDER BY ?title")
     names, rows = select_values(store, sparql)
     ix = {n: i for i, n in enumerate(names)}

@@ -146,9 +146,8 @@ def _cond_lines(c: Cond, r: str, part: str, ctx: Context, v: _Vars) -> list[str]
         m = v.new("t2imodel")
         return [f"{r} rd:evaluatedOn {m} .", f"{m} rd:isTextToImage true ."]
     if c.kind == "defended":
-        # the defended threats once, as a sub-select (a FILTER EXISTS is evaluated per row:
-        # "which threats have no defense" ran minutes at 100k papers); rd:mitigates has
-        # the domain rd:DefenseEvaluation (ontology), so the subject needs no type check
+        # the defended threats once, as a sub-select (a per-row FILTER EXISTS ran minutes at
+        # 100k papers); rd:mitigates's domain is rd:DefenseEvaluation: no type check
         t, d = v.new("threat"), v.new("defense")
         return [f"{{ SELECT DISTINCT {t} WHERE {{ {d} rd:mitigates {t} . }} }}",
                 f"{r} rd:threat {t} ."]
@@ -291,10 +290,9 @@ def _branch(form: Form, part: str, ctx: Context, v: _Vars, key: str = "?key") ->
             if not alts:
                 continue  # no row of any part can satisfy it: the negation holds
             inner = alts[0] if len(alts) == 1 else " UNION ".join("{ " + x + " }" for x in alts)
-        # MINUS, not FILTER NOT EXISTS, for the rest: the same rows here (?row / the key is
-        # bound before it and shared; the inner's other variables are fresh), and Oxigraph
-        # evaluates a NOT EXISTS through the paper once per outer row (100 rows of "attacks
-        # without public code" at 100k papers: 4.1 s; with MINUS 0.4 s)
+        # MINUS, not FILTER NOT EXISTS: the same rows here (the key is bound before it and
+        # shared; the inner's other variables are fresh), and Oxigraph evaluates a NOT EXISTS
+        # per outer row ("attacks without public code", 100k papers: 4.1 s; MINUS 0.4 s)
         lines.append("MINUS { " + inner + " }")
     return _seeded(lines)
 
