@@ -343,6 +343,31 @@ class Oracle:
         return out
 
 
+    # -------------------------------------------------------------- groups
+
+    def grouped(self, form, by: str, pick: str = "all", n: int = 0) -> dict[str, int]:
+        """Group label -> the number of the form's items (kg.query.groups): for each year or
+        venue the curated bibliography holds, the items the form selects with that year or
+        venue added as a condition on the row's paper; groups with no item left out."""
+        from kg.query import Cond, Term
+
+        values = {e.get({"year": "year", "venue": "venue_short"}[by])
+                  for e in self.bib.values()} - {None, ""}
+        out = {}
+        for v in values:
+            c = Cond("year", years=(v, v)) if by == "year" else Cond("venue", (Term("", v),))
+            got = self.answer(type(form)(form.target, form.conds + (c,), None, form.parts))
+            if got:
+                out[str(v)] = len(got)
+        if pick in ("top", "bottom") and out:
+            best = (max if pick == "top" else min)(out.values())
+            out = {k: m for k, m in out.items() if m == best}
+        elif pick == "more_than":
+            out = {k: m for k, m in out.items() if m > n}
+        elif pick == "fewer_than":
+            out = {k: m for k, m in out.items() if m < n}
+        return out
+
     # -------------------------------------------------------------- attribute values
 
     def attribute(self, form, attribute: str) -> set[str]:

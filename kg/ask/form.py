@@ -59,6 +59,8 @@ class Parse:
     others: dict = field(default_factory=dict)
     #: a condition the question states both plainly and negated (kg.ask.conflict): no answer
     conflicts: list[str] = field(default_factory=list)
+    #: a grouping question (kg.ask.grouping.Grouping): the form's items counted per group
+    group: object | None = None
 
 
 # --------------------------------------------------------------------------- target

@@ -44,10 +44,11 @@ from .conditions import (
 from .conflict import contradictions
 from .form import Parse, parts_of, shape_of, target_of
 from .gaps import answer_gaps, gap_parse
+from .grouping import Grouping, answer_groups, blank, grouping_of
 from .mentions import Names, not_in_graph, read_names
 from .spelling import correct_spelling
 from .text import text_conditions
-from .tokens import GAP_CUE, check_question, expand_shorthand, rx, text_vocabulary
+from .tokens import GAP_CUE, check_question, expand_shorthand, text_vocabulary
 
 #: Rows an answer lists (its total is counted apart, up to COUNT_CAP): at 100k papers a
 #: listing of 100 rows reads in ~10 ms on Oxigraph, a full count in ~1 s per 25k rows.
@@ -67,10 +68,6 @@ def parse(store: Store, question: str, prefer: dict[tuple[int, int], str] | None
     return p
 
 
-#: a question asking for a value the query core does not list (years, venues, authors) that
-#: is not an attribute question of a named paper
-_ASKS_FOR_VALUES = rx(r"\b(?:which|what)\s+(?:publication\s+)?(years?|venues?|conferences?|"
-                      r"journals?)\b")
 
 
 def _parse(store: Store, q: str, prefer: dict[tuple[int, int], str] | None) -> Parse:
@@ -80,14 +77,34 @@ def _parse(store: Store, q: str, prefer: dict[tuple[int, int], str] | None) -> P
         return gap_parse(q, lex, names, text_vocabulary(store))
     cue = attribute_cue(q, names.toks, {m.entity.kind for m in names.mentions}, names.mentions)
     if cue is None:
+        group = grouping_of(q)
+        if group is not None:  # "MIA attacks per venue": the rest selects what is counted
+            return _group_parse(store, q, group, prefer)
         p = _query_parse(q, lex, names, text_vocabulary(store))
         p.others = names.others
-        asks = _ASKS_FOR_VALUES.search(q)
-        if asks:  # "which publication year has the most papers": the query core lists no
-            p.blocking.append(asks.group(1))  # years or venues: never answered with papers
         return p
     p = _query_parse(q, lex, names, text_vocabulary(store), cue[1])
     return attribute_parse(p, cue[0])
+
+
+def _group_parse(store: Store, q: str, group: Grouping,
+                 prefer: dict[tuple[int, int], str] | None) -> Parse:
+    """A grouping question (:mod:`kg.ask.grouping`): ``q`` without its grouping words parsed
+    as usual; a count of the items is what grouping gives, any other aggregate beside it
+    (or an ordering) blocks the answer."""
+    lex, rest = lexicon(store), blank(q, group)
+    names = read_names(rest, lex, prefer)
+    p = _query_parse(rest, lex, names, text_vocabulary(store))
+    p.others = names.others
+    if group.blocking:
+        p.blocking.append(group.blocking)
+    elif p.form is not None and p.form.agg is not None and p.form.agg.op != "count":
+        a, b = group.spans[0]  # "the most models per year": a ranking beside the grouping
+        p.blocking.append(" ".join(q[a:b].split()))
+    elif p.form is not None:
+        p.form = Form(p.form.target, p.form.conds, None, p.form.parts)
+        p.group, p.asks_count = group, False
+    return p
 
 
 def _query_parse(q: str, lex, names: Names, vocab: frozenset[str],
@@ -219,6 +236,8 @@ def _answer(store: Store, question: str, p: Parse, search) -> Answer:
         return unattached_answer(q, p, describe(form), form.as_dict())
     if p.blocking:
         return blocked_answer(q, p, describe(form, context(store).tree), form.as_dict())
+    if p.group is not None:
+        return answer_groups(store, q, p, p.group)
     if not form.conds and form.agg is None and not p.mentions and p.not_understood:
         return _fallback(q, p, search, "no word of the question names a threat, attacker "
                          "knowledge, model, defense method or paper of the graph",
