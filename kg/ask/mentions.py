@@ -17,7 +17,7 @@ import difflib
 import re
 from dataclasses import dataclass, field
 
-from ..lexicon import Entity, normal, tokens
+from ..lexicon import Entity, normal, osa_distance, tokens
 from ..linking import Mention, keep_person, link
 from .tokens import ATTACK_CUE, Tok, has_defense, rx, tokenise
 
@@ -58,6 +58,11 @@ def read_names(q: str, lex, prefer: dict[tuple[int, int], str] | None = None) ->
     if quoted:  # "whose effectiveness mentions GANs": the words are text, not entities
         mentions = [m for m in mentions if m.start < quoted.end()]
     mentions = _paper_readings(q, lex, mentions)
+    mentions, spelt, was = _first_names(q, mentions, same)
+    if spelt:  # "'Wen' names 2 authors" no longer holds for a name read in full
+        notes = [n for n in notes if not any(n.startswith(f"{w!r} names ") for w in was)]
+        notes += spelt
+        toks = tokenise(q, mentions)
     if versioned or quoted:
         mentions = [m for m in mentions if not any(a <= m.start < b for a, b in versioned)]
         toks = tokenise(q, mentions)
@@ -133,6 +138,42 @@ def _paper_readings(q: str, lex, mentions: list[Mention]) -> list[Mention]:
             if alt:
                 out[k] = Mention(m.text, m.start, m.end, alt[0], m.surface, m.exact)
     return out
+
+
+_WORD_BEFORE = re.compile(r"([A-Z][a-z]+)\s+$")
+
+
+def _first_names(q: str, mentions: list[Mention], same: dict
+                 ) -> tuple[list[Mention], list[str], list[str]]:
+    """"papers by Lingjaun Lyu": a capitalised word right before a known author's family
+    name (linked alone) that is the author's first name misspelt — one edit off, two from
+    six letters, same first letter, exactly one author of that family name within reach —
+    joins the mention, and a note says how it was read. Any other word stays as it was (an
+    unknown name, reported). Also the family names so read in full."""
+    out, notes, was = list(mentions), [], []
+    for k, m in enumerate(out):
+        before = _WORD_BEFORE.search(q[:m.start])
+        if m.entity.kind != "author" or before is None:
+            continue
+        word = before.group(1)
+        group = same.get((m.start, m.end)) or [m.entity]
+        near = []
+        for e in group:
+            first, _, family = e.label.rpartition(" ")
+            first = first.split()[0] if first else ""
+            limit = 2 if len(first) >= 6 else 1
+            if normal(family) == normal(m.text) and first and first[0] == word[0] and \
+                    0 < osa_distance(word.lower(), first.lower(), limit) <= limit:
+                near.append(e)
+        if len(near) != 1:
+            continue
+        text = q[before.start(1):m.end]
+        out[k] = Mention(text, before.start(1), m.end, near[0], near[0].label, False)
+        same.pop((m.start, m.end), None)
+        was.append(m.text)
+        notes.append(f"read {text!r} as the author {near[0].label!r} (a first name "
+                     "misspelt)")
+    return out, notes, was
 
 
 def entities_of(m: Mention, same: dict) -> list:
