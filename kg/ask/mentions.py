@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from ..lexicon import Entity, normal, osa_distance, tokens
 from ..linking import Mention, keep_person, link
+from .titles import title_mentions
 from .tokens import ATTACK_CUE, Tok, has_defense, rx, tokenise
 
 KIND_NOUNS = {"threat": "threats", "knowledge": "knowledge levels", "model": "models",
@@ -45,6 +46,8 @@ class Names:
     same: dict[tuple[int, int], list[Entity]]  # spans that name several entities of one kind
     #: spans of a name of several kinds read by no cue of the question: the other readings
     others: dict[tuple[int, int], list[Mention]] = field(default_factory=dict)
+    #: phrases that name several papers by their titles' words (text, closest): no answer
+    several: list[dict] = field(default_factory=list)
 
 
 def read_names(q: str, lex, prefer: dict[tuple[int, int], str] | None = None) -> Names:
@@ -59,6 +62,8 @@ def read_names(q: str, lex, prefer: dict[tuple[int, int], str] | None = None) ->
         mentions = [m for m in mentions if m.start < quoted.end()]
     mentions = _paper_readings(q, lex, mentions)
     mentions, spelt, was = _first_names(q, mentions, same)
+    mentions, titled, several = title_mentions(q, lex, mentions)
+    spelt += titled
     if spelt:  # "'Wen' names 2 authors" no longer holds for a name read in full
         notes = [n for n in notes if not any(n.startswith(f"{w!r} names ") for w in was)]
         notes += spelt
@@ -66,7 +71,7 @@ def read_names(q: str, lex, prefer: dict[tuple[int, int], str] | None = None) ->
     if versioned or quoted:
         mentions = [m for m in mentions if not any(a <= m.start < b for a, b in versioned)]
         toks = tokenise(q, mentions)
-    return Names(mentions, toks, versioned, notes, same, others)
+    return Names(mentions, toks, versioned, notes, same, others, several)
 
 
 def _one_per_span(q: str, lex, mentions: list[Mention], prefer: dict[tuple[int, int], str]

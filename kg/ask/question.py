@@ -155,7 +155,7 @@ def _query_parse(q: str, lex, names: Names, vocab: frozenset[str],
     return Parse(Form(shape.target, tuple(conds), shape.agg, parts), mentions,
                  [toks[i].text for i in sorted(rest.leftover + rest.blocking)]
                  + strange_chars(q),
-                 not_in_graph(q, lex, toks, names.versioned, rest.unknown),
+                 names.several + not_in_graph(q, lex, toks, names.versioned, rest.unknown),
                  asks_count=shape.asks_count,
                  unattached=unattached(q, toks, neg.dangling)
                  + [toks[i].text for i in negated_rest],
