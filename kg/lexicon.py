@@ -227,6 +227,24 @@ def osa_distance(a: str, b: str, limit: int = 2) -> int:
     return prev[-1]
 
 
+#: what question-reading modules derive from a lexicon (kg.ask.spelling's vocabulary,
+#: kg.ask.titles' title index): (kind, id of the lexicon) -> (the lexicon, the value)
+_DERIVED: dict[tuple[str, int], tuple[object, object]] = {}
+
+
+def derived(lex, kind: str, build):
+    """``build(lex)``, made once per lexicon and ``kind`` (a process holds a few lexicons:
+    the oldest are dropped past 16 entries), never per question."""
+    held = _DERIVED.get((kind, id(lex)))
+    if held is not None and held[0] is lex:
+        return held[1]
+    value = build(lex)
+    if len(_DERIVED) > 16:
+        _DERIVED.clear()
+    _DERIVED[(kind, id(lex))] = (lex, value)
+    return value
+
+
 def _title_head(title: str) -> str | None:
     head = title.split(":", 1)[0].strip() if ":" in title else ""
     return head if 3 <= len(head) <= 40 else None

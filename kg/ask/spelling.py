@@ -23,7 +23,7 @@ import functools
 import re
 from dataclasses import dataclass
 
-from ..lexicon import STOPWORDS, deletions, osa_distance, tokens
+from ..lexicon import STOPWORDS, deletions, derived, osa_distance, tokens
 from .account import CHAT_WORDS, CRITICAL_WORDS
 from .tokens import (
     ENTITY_PREP,
@@ -76,15 +76,13 @@ class Words:
         return out & self.labels if names_only else out
 
 
-#: the vocabulary of each lexicon (a process holds a few): built once, never per question
-_WORDS: dict[int, tuple[object, Words]] = {}
-
-
 def words_of(lex) -> Words:
-    """The vocabulary of :func:`correct_spelling` for ``lex`` (see the module's rule)."""
-    held = _WORDS.get(id(lex))
-    if held is not None and held[0] is lex:
-        return held[1]
+    """The vocabulary of :func:`correct_spelling` for ``lex`` (see the module's rule), built
+    once per lexicon (kg.lexicon.derived), never per question."""
+    return derived(lex, "spelling", _words)
+
+
+def _words(lex) -> Words:
     labels: set[str] = set()
     for kind in ("threat", "knowledge", "model"):
         for e in lex.of_kind(kind):
@@ -95,11 +93,7 @@ def words_of(lex) -> Words:
     for w in every:
         for d in deletions(w, 2 if len(w) >= 8 else 1):
             index.setdefault(d, set()).add(w)
-    words = Words(every, frozenset(labels), {k: frozenset(v) for k, v in index.items()})
-    if len(_WORDS) > 4:
-        _WORDS.clear()
-    _WORDS[id(lex)] = (lex, words)
-    return words
+    return Words(every, frozenset(labels), {k: frozenset(v) for k, v in index.items()})
 
 
 def _known(word: str, lex, vocab: frozenset[str], words: frozenset[str]) -> bool:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 
-from ..lexicon import STOPWORDS, Entity, normal, tokens
+from ..lexicon import STOPWORDS, Entity, derived, normal, tokens
 from ..linking import Mention
 from .spelling import parser_words
 
@@ -38,32 +38,24 @@ _SHAPE = {"paper", "work", "study", "article", "attack", "defense", "defence", "
 
 
 def _index(lex) -> dict[str, tuple[str, frozenset[str]]]:
-    """iri -> (title, its normalised words), per lexicon (built once, when first needed)."""
-    held = getattr(lex, "_title_words", None)
-    if held is None:
-        held = {e.iri: (e.label, frozenset(normal(e.label).split()))
-                for e in lex.of_kind("paper")}
-        try:
-            lex._title_words = held
-        except AttributeError:
-            pass
+    """iri -> (title, its normalised words), once per lexicon (kg.lexicon.derived)."""
+    return derived(lex, "titles", lambda lx: {
+        e.iri: (e.label, frozenset(normal(e.label).split())) for e in lx.of_kind("paper")})
+
+
+def _title_counts(lex) -> dict[str, int]:
+    """word -> how many titles hold it."""
+    held: dict[str, int] = {}
+    for _, words in _index(lex).values():
+        for w in words:
+            held[w] = held.get(w, 0) + 1
     return held
 
 
 def _rare(lex, word: str) -> bool:
     """A word few titles hold (at most three, or a tenth of them): it can name a paper."""
-    idx = _index(lex)
-    held = getattr(lex, "_title_df", None)
-    if held is None:
-        held = {}
-        for _, words in idx.values():
-            for w in words:
-                held[w] = held.get(w, 0) + 1
-        try:
-            lex._title_df = held
-        except AttributeError:
-            pass
-    return 0 < held.get(word, 0) <= max(3, len(idx) // 10)
+    counts = derived(lex, "title words", _title_counts)
+    return 0 < counts.get(word, 0) <= max(3, len(_index(lex)) // 10)
 
 
 def _phrases(q: str) -> list[tuple[int, int, bool]]:
