@@ -43,7 +43,7 @@ class StoredLexicon:
         self._hits: dict[str, list[tuple[Entity, str, int]]] = {}
         self._strict: dict[str, frozenset[tuple[str, str]]] = {}
         self._fuzzy: dict[str, list[tuple[str, int]]] = {}
-        self._labels: dict[tuple[str, ...], list[str]] = {}
+        self._labels: dict[tuple[tuple[str, ...], str], list[str]] = {}
         self._counts: dict[tuple[str, ...], int] = {}
 
     def _q(self, sql: str, args: tuple | list = ()) -> list[tuple]:
@@ -111,11 +111,11 @@ class StoredLexicon:
         """The labels of these kinds (that begin with ``head``, case-insensitive: SQLite's
         LIKE, one scan — a large graph's unknown name reads only its candidates)."""
         kinds = tuple(sorted(set(kinds)))
-        got = self._labels.get((*kinds, "\0" + head))
+        got = self._labels.get((kinds, head))
         if got is None:  # read once: the closest names of every unknown name scan them
             marks = ",".join("?" * len(kinds))
             like = head.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            got = self._labels[(*kinds, "\0" + head)] = sorted({lab for lab, in self._q(
+            got = self._labels[(kinds, head)] = sorted({lab for lab, in self._q(
                 f"SELECT label FROM entities WHERE kind IN ({marks}) "
                 "AND label LIKE ? ESCAPE '\\'", (*kinds, like))})
         return got
