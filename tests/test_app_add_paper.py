@@ -34,6 +34,24 @@ def sandbox(tmp_path, monkeypatch):
     return tmp_path
 
 
+def test_the_form_lists_a_bounded_number_of_methods_and_searches_the_rest(store):
+    """At 100k papers there are 54k defense methods: the form lists at most a limit of them
+    (and says how many there are); the rest are found by searching the picker index."""
+    from kg.app.names import entity_index
+    from tests.oracle import Oracle
+
+    known = {r.method for r in Oracle().rows if r.method}
+    ch = add_paper.choices(store, limit=3)
+    assert len(ch.methods) == 3 and set(ch.methods) <= known
+    assert ch.methods_total == len(known)
+    assert add_paper.choices(store).methods == sorted(known, key=str.casefold)
+    found = add_paper.known_methods(entity_index(store), "dp-sg")
+    assert [e.label for e in found.entities] == sorted(m for m in known if "dp-sg" in m.casefold())
+    assert add_paper.known_methods(entity_index(store), "no such method").total == 0
+    with pytest.raises(KGError, match="too long"):
+        add_paper.known_methods(entity_index(store), "x" * 501)
+
+
 def test_confirm_refuses_when_writing_is_off(sandbox, monkeypatch):
     monkeypatch.delenv("KG_APP_WRITES", raising=False)
     with pytest.raises(KGError, match="Writing is off"):

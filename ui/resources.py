@@ -137,6 +137,11 @@ def _find_entity(setting: str, version: str, text: str) -> str:
     return names.find_entity(_store(setting), text, index=lambda: _entity_index(setting, version))
 
 
+def entity_index() -> names.EntityIndex:
+    """The picker search index of the store this session reads (one per process)."""
+    return _entity_index(*store_key())
+
+
 def find_entity(text: str) -> str:
     """The node a page's ?node= names (kg.app.names.find_entity; KGError if none)."""
     return _find_entity(*store_key(), text)

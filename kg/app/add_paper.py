@@ -29,6 +29,7 @@ from ..stores.base import Store, select_values
 from ..stores.memory import MemoryStore
 from ..stores.open import forget_memory_stores
 from ..tasks import Tasks
+from .names import PICKER_MAX, EntityIndex, Matches, browse_entities
 
 WRITES_OFF = ("Writing is off on this deployment: the page previews an addition but does "
               "not write it. Set KG_APP_WRITES=on where the app may write data/additions "
@@ -42,7 +43,7 @@ SELECT ?label ?parent WHERE {
 """
 THREATS_QUERY = "SELECT ?label WHERE { ?t a rd:ThreatCategory ; skos:prefLabel ?label }"
 KNOWLEDGE_QUERY = "SELECT ?label WHERE { ?k a rd:AttackerKnowledge ; skos:prefLabel ?label }"
-METHODS_QUERY = "SELECT DISTINCT ?label WHERE { ?m a rd:DefenseMethod ; rdfs:label ?label }"
+METHOD_KIND = "Defense method"
 
 
 def writes_enabled() -> bool:
@@ -52,17 +53,21 @@ def writes_enabled() -> bool:
 
 @dataclass(frozen=True)
 class Choices:
-    """What the form offers: threats, knowledge levels, methods, and the models as a tree
-    (``model_paths``: label -> its path from the root, "Diffusion model › DDPM")."""
+    """What the form offers: threats, knowledge levels, the first known defense methods
+    (at most ``names.PICKER_MAX``; ``methods_total`` counts them all: at 100k papers there
+    are 54k, searched with :func:`known_methods`, never all sent to the page), and the
+    models as a tree (``model_paths``: label -> its path from the root, "Diffusion model ›
+    DDPM")."""
 
     threats: list[str]
     knowledge: list[str]
     methods: list[str]
     model_paths: dict[str, str]
+    methods_total: int = 0
 
 
-def choices(store: Store) -> Choices:
-    """The form's choices, from the graph the app reads."""
+def choices(store: Store, limit: int = PICKER_MAX) -> Choices:
+    """The form's choices, from the graph the app reads; at most ``limit`` methods listed."""
     parent: dict[str, str | None] = {}
     for label, p in select_values(store, MODELS_QUERY)[1]:
         parent[str(label)] = str(p) if p is not None else None
@@ -79,8 +84,17 @@ def choices(store: Store) -> Choices:
     def labels(q: str) -> list[str]:
         return sorted({str(r[0]) for r in select_values(store, q)[1]})
 
-    return Choices(labels(THREATS_QUERY), labels(KNOWLEDGE_QUERY), labels(METHODS_QUERY),
-                   dict(sorted(paths.items(), key=lambda kv: kv[1].casefold())))
+    first = browse_entities(store, [METHOD_KIND], limit)
+    return Choices(labels(THREATS_QUERY), labels(KNOWLEDGE_QUERY),
+                   sorted({e.label for e in first.entities}, key=str.casefold),
+                   dict(sorted(paths.items(), key=lambda kv: kv[1].casefold())), first.total)
+
+
+def known_methods(index: EntityIndex, text: str, limit: int = 10) -> Matches:
+    """The known defense methods whose name contains ``text`` (every word of it), best
+    first, at most ``limit`` (the picker index's search; KGError on text over 500
+    characters)."""
+    return index.search(text, [METHOD_KIND], limit=limit)
 
 
 def form_fields(kind: str) -> list[tuple[str, bool]]:
@@ -206,4 +220,4 @@ def confirm(fields: dict, source: Path | None = None, directory: Path | None = N
 
 
 __all__ = ["WRITES_OFF", "CellChange", "Choices", "Confirmed", "Preview", "choices", "clean",
-           "confirm", "form_fields", "preview", "writes_enabled"]
+           "confirm", "form_fields", "known_methods", "preview", "writes_enabled"]

@@ -26,6 +26,21 @@ except KGError as e:
     st.stop()
 
 kind = st.radio("Row", ["attack", "defense"], horizontal=True, key="ap_kind")
+if kind == "defense" and ch.methods_total > len(ch.methods):
+    # 54k methods at 100k papers: searched as the user types, never all sent to the page
+    text = st.text_input(f"Look up a known defense method ({ch.methods_total:,} known)",
+                         key="ap_method_search", type="search", live="400ms", max_chars=500,
+                         placeholder="type part of a name…")
+    if text.strip():
+        try:
+            found = add_paper.known_methods(resources.entity_index(), text)
+        except KGError as e:
+            st.error(resources.plain(str(e)))
+        else:
+            shown = ", ".join(resources.plain(e.label) for e in found.entities)
+            st.caption(f"{found.total:,} known method(s) match: {shown}"
+                       + (" …" if found.cut else "") if found.total else
+                       "No known method's name contains that; a new one is a curation task.")
 with st.form("add_paper"):
     f = {"kind": kind, "title": st.text_input("Paper title", key="ap_title"),
          "urls": st.text_area("Paper URL(s), one per line", key="ap_urls").splitlines(),
@@ -35,7 +50,9 @@ with st.form("add_paper"):
         f["knowledge"] = st.multiselect("Attacker's knowledge", ch.knowledge, key="ap_knowledge")
     else:
         f["method"] = st.text_input("Defense method (a known one or a new one)", key="ap_method",
-                                    help="Known: " + ", ".join(ch.methods))
+                                    help=("Known: " + ", ".join(ch.methods)
+                                          if ch.methods_total <= len(ch.methods) else
+                                          f"{ch.methods_total:,} known: look one up above"))
     picked = st.multiselect("Target models (type to search the tree)", list(ch.model_paths),
                             format_func=lambda m: ch.model_paths[m], key="ap_models")
     other = st.text_input("Other models, comma-separated (a name the graph does not know "
