@@ -49,16 +49,19 @@ _RELATED = """
                   rd:AttackerKnowledge rd:TargetModel } }
 """
 RELATED_QUERY = "SELECT DISTINCT ?s ?p WHERE {" + _RELATED + "}\n"
-# one group, no subquery: a value bound to ?node opens the group and reaches every pattern
-RELATED_COUNT = ("SELECT (COUNT(DISTINCT CONCAT(STR(?s), \" \", STR(?p))) AS ?n) WHERE {"
-                 + _RELATED + "}")
+# one group, no subquery: a value bound to ?node opens the group and reaches every pattern;
+# each (?s ?p) is one triple of the graph, so COUNT(*) counts the distinct pairs (a
+# COUNT(DISTINCT CONCAT(...)) took twice as long: 4.8 s for DDPM at 100k papers)
+RELATED_COUNT = "SELECT (COUNT(*) AS ?n) WHERE {" + _RELATED + "}"
 #: An entity page lists at most this many incoming links (a threat has 100k attacks at
 #: 100k papers); the page says how many there are.
 RELATED_MAX = 500
 
 # The page types of given nodes ({values}: a VALUES block of ?node).
-ENTITIES_OF = ("SELECT ?node ?cls WHERE {\n  {values}\n  ?node a ?cls .\n  VALUES ?cls { "
-               + " ".join(f"rd:{c.split('#')[-1]}" for _, c in ENTITY_CLASSES) + " }\n}\n")
+# (a FILTER, not a VALUES block of ?cls: Oxigraph joined that block first and read every
+# node of the seven classes, 9 s for 500 nodes at 100k papers; now 20 ms)
+ENTITIES_OF = ("SELECT ?node ?cls WHERE {\n  {values}\n  ?node a ?cls .\n  FILTER(?cls IN ("
+               + ", ".join(f"rd:{c.split('#')[-1]}" for _, c in ENTITY_CLASSES) + "))\n}\n")
 
 #: How an incoming link reads from the target's side ("FastDPM is a narrower model of DDPM").
 INVERSE_LABELS = {"skos:broader": "narrower model", "rd:fromPaper": "reported in this paper",
@@ -166,7 +169,7 @@ def entity_page(store: Store, short: str) -> EntityPage:
     type_names = {ref(c): n for n, c in ENTITY_CLASSES}
     types = sorted({type_names.get(ref(r["cls"])) or plabels.get(ref(r["cls"]), ref(r["cls"]))
                     for r in store.select(TYPES_QUERY, {"node": node})})
-    e = explain(store, node)
+    e = explain(store, node, mentions=False)  # incoming links: listed below, bounded
     # only the nodes this page names are looked up (not every node of the graph)
     incoming = select_values(store, RELATED_QUERY + f"LIMIT {RELATED_MAX}",
                              {"node": node})[1]
