@@ -254,7 +254,7 @@ def _cut(w: str) -> str:
     """A word's stem: plural, -ing and -ed cut ("needing", "needed", "needs" -> "need")."""
     if w.startswith("slot") or len(w) <= 3:
         return w
-    for end in ("ing", "ed", "es", "s"):
+    for end in ("ing", "ed", "s"):
         if w.endswith(end) and len(w) - len(end) >= 3 and not w.endswith(("ss", "us", "is")):
             return w[:-len(end)]
     return w
