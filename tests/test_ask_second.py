@@ -68,14 +68,13 @@ def _form(d: dict) -> Form:
     return Form(d["target"], conds, None, tuple(d["parts"]))
 
 
-#: confidently wrong before the second reader (the negation of the threat read as "no
-#: defense"; "only" dropped): each now asks back
+#: confidently wrong before the second reader (the negation of the threat or the model
+#: read as "no defense"): each now asks back
 ASKED_BACK = [
     "which defenses don't mitigate membership inference",
     "which defense methods do not protect against data extraction",
     "which defences do not defend against membership inference",
     "methods that don't defend DDPM",
-    "attacks that only need black-box access",
 ]
 
 
@@ -113,6 +112,8 @@ def test_the_second_reading_fixes_what_the_first_misread(store):
     "how many attacks target each model",
     "who wrote SecMI",
     "BB-only MIAs on T2I models",
+    "attacks that only need API access",
+    "which attacks are black-box or white-box?",
 ])
 def test_when_the_readings_agree_the_answer_is_unchanged(store, q):
     """The first reading's answer, as it was without the second reader."""

@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 
 from ..linking import Mention
 from ..query import Agg, Cond, Form
-from .templates import Piece, index, pieces, vector, words
+from .templates import SLOTS, Piece, index, pieces, vector, words
 
 #: how much better (cosine) the best canonical sentence must match than the first
 #: reading's own before the second reading stands against it: what is asked for (the whole
@@ -38,7 +38,7 @@ _NUMBER = re.compile(r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten
 _NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
             "eight": 8, "nine": 9, "ten": 10}
 _NOT_CHECKED = {"text", "rows", "uncovered"}
-_RANKED = ("per_item", "top", "bottom", "more_than", "fewer_than")
+SLOT_WORDS = {f"slot{k}" for k in SLOTS}
 
 
 @dataclass(frozen=True)
@@ -128,7 +128,7 @@ def _windows(ws: list[str]) -> list[list[str]]:
     the later slot), except that from a negation word on the words before a slot are its
     own and a word like "only" just after a slot is that slot's — at most BEFORE before it
     and AFTER after it."""
-    at = [i for i, w in enumerate(ws) if w.startswith("slot")]
+    at = [i for i, w in enumerate(ws) if w in SLOT_WORDS]
     cut = []  # the first word of each slot's own words before it
     for k, i in enumerate(at):
         prev = -1 if k == 0 else at[k - 1]
@@ -149,7 +149,7 @@ def _windows(ws: list[str]) -> list[list[str]]:
 def _joined(ws: list[str]) -> set[int]:
     """The slots joined to the slot before them by "and" / "or" / "nor" / a comma alone
     ("other than SecMI and PIA"): read with it, not compared on their own."""
-    at = [i for i, w in enumerate(ws) if w.startswith("slot")]
+    at = [i for i, w in enumerate(ws) if w in SLOT_WORDS]
     return {k for k in range(1, len(at)) if ws[at[k]] == ws[at[k - 1]]
             and all(w in _JOIN for w in ws[at[k - 1] + 1:at[k]])}
 
@@ -166,8 +166,10 @@ def read(q: str | list[str], slots: list[Slot], frame_ok=None, slot_ok=None,
     if "q" not in seen:
         seen["q"] = _Scorer(vector(ws))
         seen["near"] = [_Scorer(vector(win)) for win in _windows(ws)]
+    if len(seen["near"]) != len(slots):
+        return None  # a word of the question spelt like a slot: not read
     sc, chosen, local = seen["q"], [], []
-    for k, (s, near) in enumerate(zip(slots, seen["near"])):
+    for k, (s, near) in enumerate(zip(slots, seen["near"], strict=True)):
         c = [i for i in _slot_pieces().get(s.kind, ())
              if slot_ok is None or slot_ok(k, ps[i].role)]
         if not c:
@@ -265,11 +267,30 @@ def disagreement(q: str, mentions: list[Mention], same: dict, form: Form, attrib
     reframe = best.score - framed.score >= FRAME_MARGIN
     twice = {k for k in conds for j in conds if j != k and _iris(slots[k].mention, same)
              & _iris(slots[j].mention, same)}  # a value named twice: read by the other words
+    wins = _windows(ws)
     renamed = {k for k in conds if k not in _joined(ws) | twice
-               and best.slot_scores[k] - named.slot_scores[k] >= SLOT_MARGIN}
+               and best.slot_scores[k] - named.slot_scores[k] >= SLOT_MARGIN
+               and _said(best.phrases[k].role, conds[k], wins[k])}
     if not reframe and not renamed:
         return None
     return _apply(form, attribute, conds, slots, same, best, reframe, renamed)
+
+
+#: the words a slot's own words must hold for the second reading to change its role
+_CUES = {"not": {"not"}, "only": {"only"}, "every": {"all", "every", "each"}}
+
+
+def _said(role: tuple, c: Cond, win: list[str]) -> bool:
+    """Whether the slot's own words say the role the second reading gives it where it
+    differs from the first reading's ``c``: a negation needs a negation word, "only" and
+    "every" theirs, and a name the first reading negated is read plainly only when no
+    negation word is near it."""
+    _, negated, mode = role
+    if negated != c.negated and not (_CUES["not"] & set(win) if negated else
+                                     not _CUES["not"] & set(win)):
+        return False
+    return _mode(mode) == _mode(c.mode) or _mode(mode) == "any" or bool(
+        _CUES[_mode(mode)] & set(win))
 
 
 def _apply(form: Form, attribute: str, conds: dict[int, Cond], slots: list[Slot], same: dict,

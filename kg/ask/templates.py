@@ -117,17 +117,19 @@ _PHRASES: dict[tuple[str, bool, str], tuple[str, ...]] = {
     ("threat", False, "all"): ("both {threat} and", "against both {threat}"),
     ("knowledge", False, "any"): ("{knowledge}", "{knowledge} attacks",
                                   "with {knowledge} access", "that need {knowledge} access",
+                                  "that only need {knowledge} access",
+                                  "nothing beyond {knowledge} access",
                                   "assuming {knowledge} knowledge"),
     ("knowledge", True, "any"): ("without {knowledge} access", "not {knowledge}",
                                  "that do not need {knowledge} access",
                                  "not needing {knowledge}", "other than {knowledge}",
                                  "neither {knowledge}", "nor {knowledge}",
                                  "non {knowledge}"),
+    # "attacks that only need API access" need no more than it: any of, not "only" (the
+    # attack's knowledge set exactly that level), as the first reader reads it
     ("knowledge", False, "only"): ("only {knowledge}", "that need only {knowledge} access",
-                                   "that only need {knowledge} access",
                                    "with {knowledge} access only", "purely {knowledge}",
-                                   "{knowledge} only", "with {knowledge} access alone",
-                                   "nothing beyond {knowledge} access"),
+                                   "{knowledge} only", "with {knowledge} access alone"),
     ("knowledge", False, "every"): ("whose attacks are all {knowledge}",
                                     "all of whose attacks are {knowledge}"),
     ("knowledge", False, "all"): ("both {knowledge} and", "assuming both {knowledge}"),
@@ -282,7 +284,7 @@ def features(text: str | list[str]) -> dict[str, int]:
     """Unigram and bigram counts of a text's normalised words (or of those words)."""
     ws = words(text) if isinstance(text, str) else text
     out: dict[str, int] = {}
-    for f in ws + [f"{a} {b}" for a, b in zip(ws, ws[1:])]:
+    for f in ws + [f"{a} {b}" for a, b in zip(ws, ws[1:], strict=False)]:
         out[f] = out.get(f, 0) + 1
     return out
 
