@@ -176,9 +176,14 @@ def read(q: str | list[str], slots: list[Slot], frame_ok=None, slot_ok=None,
             return None
         chosen.append(near.best(c, []))
         local.append(near.score([chosen[-1]]))
-    frames = [i for i in _of_kind("frame") if frame_ok is None or frame_ok(ps[i].role)]
-    if not frames or len(chosen) != len(slots):
+    roles = [r for r in _frame_roles() if frame_ok is None or frame_ok(r)]
+    if not roles:
         return None
+    # a frame sharing no word with the question scores best when shortest: those are the
+    # only frames without a shared word worth trying
+    ok = set(roles)
+    frames = [i for i in sc.dots if ps[i].kind == "frame" and ps[i].role in ok] + [
+        _frame_roles()[r] for r in roles]
     frame, more = sc.best(frames, chosen), []
     for i in _of_kind("extra"):
         if i in sc.dots and sc.score([frame, *chosen, *more, i]) > sc.score(
@@ -192,6 +197,17 @@ def read(q: str | list[str], slots: list[Slot], frame_ok=None, slot_ok=None,
 @functools.cache
 def _of_kind(kind: str) -> tuple[int, ...]:
     return tuple(i for i, p in enumerate(pieces()) if p.kind == kind)
+
+
+@functools.cache
+def _frame_roles() -> dict[tuple, int]:
+    """Each frame role and its shortest frame (the smallest norm)."""
+    norms, out = index()[1], {}
+    for i in _of_kind("frame"):
+        r = pieces()[i].role
+        if r not in out or norms[i] < norms[out[r]]:
+            out[r] = i
+    return out
 
 
 @functools.cache
