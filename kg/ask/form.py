@@ -61,6 +61,10 @@ class Parse:
     conflicts: list[str] = field(default_factory=list)
     #: a grouping question (kg.ask.grouping.Grouping): the form's items counted per group
     group: object | None = None
+    #: the question as read (shorthand written out, spelling corrected): the mentions' text
+    text: str = ""
+    #: spans that name several entities of one kind (kg.ask.mentions.Names.same)
+    same: dict = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- target

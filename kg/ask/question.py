@@ -10,6 +10,8 @@ query that produced the answers.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ..errors import NotApplicable
 from ..lexicon_cache import lexicon
 from ..query import Cond, Form, Term, context, describe, run, why_empty
@@ -46,6 +48,7 @@ from .form import Parse, parts_of, shape_of, target_of
 from .gaps import answer_gaps, gap_parse
 from .grouping import Grouping, answer_groups, blank, grouping_of
 from .mentions import Names, not_in_graph, read_names
+from .second import disagreement
 from .spelling import correct_spelling
 from .text import text_conditions
 from .tokens import GAP_CUE, check_question, expand_shorthand, text_vocabulary
@@ -65,6 +68,7 @@ def parse(store: Store, question: str, prefer: dict[tuple[int, int], str] | None
     q, spelt = correct_spelling(q, lexicon(store), text_vocabulary(store))
     p = _parse(store, q, prefer)
     p.notes = short + spelt + p.notes
+    p.text = q
     return p
 
 
@@ -163,7 +167,8 @@ def _query_parse(q: str, lex, names: Names, vocab: frozenset[str],
                      "a choice question: the answer lists the values of the named item (the "
                      "choices were " + " or ".join(repr(v.label) for c in chosen
                                                    for v in c.values) + ")"] * bool(chosen),
-                 blocking=[toks[i].text for i in rest.blocking], conflicts=conflicts)
+                 blocking=[toks[i].text for i in rest.blocking], conflicts=conflicts,
+                 same=names.same)
 
 
 def _levels(lex) -> list[Term]:
@@ -179,9 +184,32 @@ def ask(store: Store, question: str, search=None) -> Answer:
     its answer in ``readings``, never picking one."""
     p = parse(store, question)
     a = _answer(store, question, p, search)
-    if a.intent != "query" or not p.others:
+    if a.intent == "query" and p.others:
+        return _ask_back(store, question, p, a, search)
+    if a.intent in ("query", "attribute") and p.form is not None and p.group is None:
+        return _second_reading(store, question, p, a, search)
+    return a
+
+
+def _second_reading(store: Store, question: str, p: Parse, a: Answer, search) -> Answer:
+    """The question asked back when the second reader (:mod:`kg.ask.second`, independent of
+    the first reader's rules) reads its structure otherwise and its reading answers
+    differently; ``a`` itself when the readings agree or answer alike."""
+    assert p.form is not None
+    d = disagreement(p.text, p.mentions, p.same, p.form, p.attribute, p.asks_count)
+    if d is None:
         return a
-    return _ask_back(store, question, p, a, search)
+    a2 = _answer(store, question, replace(p, form=d.form, attribute=d.attribute), search)
+    if a2.intent not in ("query", "attribute") or _answered(a2) == _answered(a):
+        return a
+    return _asked_back(question, p, [(a.understood_as, a), (a2.understood_as, a2)],
+                       "two independent readings of the question answer differently (the "
+                       f"second matches the sentence {d.second.text!r})")
+
+
+def _answered(a: Answer) -> frozenset:
+    """What an answer says: its items (or values) with their counts."""
+    return frozenset((x["iri"], x.get("n"), x.get("value")) for x in a.answers) | {a.count}
 
 
 def _ask_back(store: Store, question: str, p: Parse, a: Answer, search) -> Answer:
@@ -198,8 +226,14 @@ def _ask_back(store: Store, question: str, p: Parse, a: Answer, search) -> Answe
         return a
     first = next(mm for mm in p.mentions if (mm.start, mm.end) in p.others)
     readings[0] = (f"{first.text!r} as the {first.entity.kind} {first.entity.label!r}", a)
-    ask_back = "Did you mean " + " or ".join(r for r, _ in readings) + "? The readings " \
-        "answer differently, so both are given; name the one you mean in full."
+    return _asked_back(question, p, readings, "the readings answer differently")
+
+
+def _asked_back(question: str, p: Parse, readings: list[tuple[str, Answer]], why: str
+                ) -> Answer:
+    """"Did you mean A or B?": each reading with its answer and SPARQL, none picked."""
+    ask_back = "Did you mean " + " or ".join(r for r, _ in readings) + f"? {why[0].upper()}" \
+        f"{why[1:]}, so both are given; name the one you mean in full."
     return Answer(check_question(question), "ask_back", "", [], p.mentions,
                   message=ask_back, understood_as=" | ".join(r.understood_as for _, r in readings),
                   not_understood=p.not_understood,
