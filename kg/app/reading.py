@@ -249,10 +249,10 @@ def terms(store: Store, kind: str, refs) -> tuple[Term, ...]:
     """The graph's nodes of a value kind named by short names (or IRIs), each with the label
     kg ask names it by, in the order given: one query with the names bound; KGError naming
     each one that is not such a node of the graph."""
-    refs = list(dict.fromkeys(refs))
-    if not 0 < len(refs) <= MAX_VALUES or not all(isinstance(r, str) and 0 < len(r) <= 500
-                                                  for r in refs):
+    if not isinstance(refs, list | tuple) or not 0 < len(refs) <= MAX_VALUES or not all(
+            isinstance(r, str) and 0 < len(r) <= 500 for r in refs):
         raise KGError(f"a {kind} condition holds 1 to {MAX_VALUES} names of nodes")
+    refs = list(dict.fromkeys(refs))
     iris = {r: str(expand(r)) for r in refs}  # KGError: not an IRI
     cls, label = _NODES[kind]
     sparql = (f"SELECT ?node (MIN(STR(?l)) AS ?label) WHERE {{\n  "

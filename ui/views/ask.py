@@ -117,6 +117,8 @@ with left:
                        "match": m["match"], "page": resources.entity_url(m["ref"])}
                       for m in view.linked],
                      hide_index=True, width="stretch", column_config=resources.link_column())
+    elif view.edited:
+        st.caption("An edited reading: the values it names are in its chips above.")
     else:
         st.caption("No entity of the graph was recognised in the question.")
 with right:
