@@ -160,6 +160,43 @@ def test_hostile_input_in_the_ask_box(app_url, page):
     _shot(page, "ask-hostile")
 
 
+def test_remove_a_chip_and_open_the_shared_url(app_url, page, context):
+    """Open an ?q= URL: the question is asked. Remove the model chip of its reading: the
+    answer, the reading and the SPARQL shown change, and the URL carries the edited reading;
+    that URL opened anew shows the edited answer (issue 29, item 6)."""
+    from urllib.parse import quote
+
+    q = "Which defenses protect against membership inference on Stable Diffusion?"
+    page.goto(f"{app_url}/ask?q={quote(q)}")
+    page.get_by_text("The SPARQL that ran").first.wait_for(timeout=180_000)
+    _settle(page)
+    _no_traceback(page)
+    assert page.get_by_label("Question or search words").input_value() == q
+    sparql = page.locator('[data-testid="stCode"]').first
+    assert "model-stable-diffusion" in sparql.inner_text()
+    assert page.get_by_text("model ∈ Stable Diffusion family").count() >= 1
+    _shot(page, "ask-chips")
+    page.get_by_role("button", name="Remove").nth(1).click()  # the model chip
+    page.get_by_text("Edited reading").first.wait_for(timeout=60_000)
+    _settle(page)
+    _no_traceback(page)
+    assert "model-stable-diffusion" not in sparql.inner_text()
+    assert "rd:mitigates" in sparql.inner_text()
+    assert page.get_by_text("model ∈ Stable Diffusion family").count() == 0
+    assert "r=" in page.url and "q=" in page.url
+    _shot(page, "ask-chip-removed")
+    again = context.new_page()
+    try:
+        again.goto(page.url)
+        again.get_by_text("Edited reading").first.wait_for(timeout=120_000)
+        _settle(again)
+        _no_traceback(again)
+        code = again.locator('[data-testid="stCode"]').first.inner_text()
+        assert "model-stable-diffusion" not in code and "rd:mitigates" in code
+    finally:
+        again.close()
+
+
 def test_entity_picker_searches_as_you_type(app_url, page):
     """Type part of a name into the search box (no Enter: it searches after a pause), pick
     the best match from the list it narrows to, and that entity's page opens."""

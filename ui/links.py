@@ -18,7 +18,7 @@ import streamlit as st
 
 # page -> parameter -> what it holds (the README's "Links" paragraph lists the same)
 PARAMS: dict[str, dict[str, str]] = {
-    "ask": {"q": "the question"},
+    "ask": {"q": "the question", "r": "an edited reading of it (kg.app.reading.encode)"},
     "coverage": {"by": "the columns: model, knowledge or defense",
                  "level": "model or family (columns by model)",
                  "threat": "the selected cell's threat", "column": "the selected cell's column"},

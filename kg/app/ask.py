@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..ask import ask
+from ..ask import Answer, answer_form, ask
 from ..errors import KGError
 from ..search import SEMANTIC_FALLBACK_MAX_PAPERS, Searcher, fallback_hits, more_papers_than, search_ready
 from ..search import searcher as make_searcher
 from ..stores.base import Store
 from ..vocab import PREFIXES
 from .names import ref
+from .reading import Reading, decode, encode, reading_of
 
 #: The app embeds at most this many uncached distinct node texts itself (about 1.5 min at
 #: the measured 23 texts/s, kg.embed.EMBED_PER_SECOND); a larger graph needs its embeddings
@@ -51,6 +52,8 @@ class AskView:
     understood_as: str = ""  # the logical form in words
     not_understood: list[str] = field(default_factory=list)
     not_in_graph: list[dict] = field(default_factory=list)  # text, closest
+    reading: Reading | None = None  # the form that ran, which the user can edit (chips)
+    edited: str = ""  # an edited reading's encoding (kg.app.reading.encode): what ran
 
 
 def ask_view(store: Store, question: str, search=None, k: int = 10) -> AskView:
@@ -60,7 +63,25 @@ def ask_view(store: Store, question: str, search=None, k: int = 10) -> AskView:
     def fallback(text, n):  # the app's searcher, else bounded (kg.search.fallback_hits)
         return fallback_hits(store, text, n, held=search)
 
-    a = ask(store, question, fallback)
+    return view_of(ask(store, question, fallback), search, k)
+
+
+def reading_view(store: Store, question: str, reading: Reading | str, search=None,
+                 k: int = 10) -> AskView:
+    """The answer of an edited reading of ``question`` (a :class:`Reading`, or its URL
+    encoding, checked by :func:`kg.app.reading.decode`): the form run as it is, not the
+    question re-read (kg.ask.answer_form); ``search`` ranks the question's words as
+    :func:`ask_view` does. KGError on a bad question or reading."""
+    if isinstance(reading, str):
+        reading = decode(store, reading)
+    a = answer_form(store, reading.form, question, reading.attribute, reading.group)
+    view = view_of(a, search, k)
+    view.reading, view.edited = reading, encode(reading)
+    return view
+
+
+def view_of(a: Answer, search=None, k: int = 10) -> AskView:
+    """The page's view of a kg.ask answer, with ``search``'s hits for its question."""
     answers = []
     for d in a.answers:
         row = {"label": d.get("label", ""), "type": d.get("type", ""),
@@ -82,7 +103,7 @@ def ask_view(store: Store, question: str, search=None, k: int = 10) -> AskView:
         except KGError as e:
             error = str(e)
     return AskView(a.question, a.intent, a.message, answers, linked, a.sparql, hits, error,
-                   a.understood_as, a.not_understood, a.not_in_graph)
+                   a.understood_as, a.not_understood, a.not_in_graph, reading_of(a))
 
 
 def _short(v) -> str:

@@ -19,8 +19,8 @@ and :mod:`kg.ask.answer` holds the answer and its text.
 
 from .answer import Answer, render_text
 from .form import Parse
-from .question import ask, parse
+from .question import answer_form, ask, parse
 from .tokens import check_question, looks_like_sparql
 
-__all__ = ["Answer", "Parse", "ask", "check_question", "looks_like_sparql", "parse",
+__all__ = ["Answer", "Parse", "answer_form", "ask", "check_question", "looks_like_sparql", "parse",
            "render_text"]

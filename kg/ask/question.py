@@ -243,6 +243,22 @@ def _asked_back(question: str, p: Parse, readings: list[tuple[str, Answer]], why
                             for r, x in readings])
 
 
+def answer_form(store: Store, form: Form, question: str = "", attribute: str = "",
+                group: tuple[str, str, int] | None = None) -> Answer:
+    """The answer of a logical form given as it is, not read from words (the app's edited
+    reading): run and worded by the same functions as a parsed question's form, nothing
+    re-parsed; ``attribute`` (:data:`kg.query.ATTRIBUTES`) and ``group`` ((by, pick, n) of
+    :mod:`kg.ask.grouping`) as a question's attribute or grouping."""
+    q = check_question(question) if question.strip() else ""
+    p = Parse(form, [], [], [], attribute=attribute)
+    if attribute:
+        return answer_attribute(store, q, p)
+    if group is not None:
+        p.group = Grouping(*group, spans=())
+        return answer_groups(store, q, p, p.group)
+    return _run(store, q, p, form)
+
+
 def _answer(store: Store, question: str, p: Parse, search) -> Answer:
     """The answer of one parse of ``question``."""
     q = check_question(question)

@@ -1,6 +1,9 @@
-"""Ask & search: one box. The answer table, how the question was understood, the SPARQL
-that ran (copyable) and the semantic-search hits."""
+"""Ask & search: one box. The answer table, how the question was understood — its reading
+as chips the user can remove, negate or edit, which re-runs the edited form (ui/chips.py) —,
+the SPARQL that ran (copyable) and the semantic-search hits. The URL carries the question
+(?q=) and an edited reading (&r=, checked before use: a bad one is a message)."""
 
+import chips
 import links
 import resources
 import streamlit as st
@@ -34,29 +37,51 @@ def _example() -> None:
         st.session_state["ask_q"] = pick
 
 
-linked = links.first(links.incoming("ask"), "q")
+incoming = links.incoming("ask")
+linked, linked_reading = links.first(incoming, "q"), links.first(incoming, "r")
 if linked and len(linked) > 2000:
     links.refuse("q", linked[:40] + "…", "a question of at most 2000 characters")
 elif linked:
     st.session_state["ask_q"] = linked
+    st.session_state.pop(chips.NOTICE, None)
+    if linked_reading:  # checked when it runs (kg.app.reading.decode)
+        st.session_state[chips.READING] = (linked.strip(), linked_reading)
+    else:
+        st.session_state.pop(chips.READING, None)
+elif linked_reading:
+    links.refuse("r", linked_reading[:40], "usable without its question (q=…)")
 
 st.pills("Examples", EXAMPLES, key="ask_example", on_change=_example)
 with st.form("ask_form"):
     question = st.text_input("Question or search words", key="ask_q", max_chars=2000,
                              placeholder="e.g. which defenses protect against MIA on SD?")
-    st.form_submit_button("Ask", type="primary", icon=":material/search:")
-links.share("ask", {"q": (question or "").strip()})
+    if st.form_submit_button("Ask", type="primary", icon=":material/search:"):
+        st.session_state.pop(chips.READING, None)  # a question asked: its own reading
+        st.session_state.pop(chips.NOTICE, None)
+question = (question or "").strip()
 
-if not question or not question.strip():
+if not question:
+    links.share("ask", {"q": ""})
     st.info("Type a question, or pick an example above.")
     st.stop()
 
 search = resources.searcher()
-try:
-    view = app_ask.ask_view(resources.store(), question, search)
-except KGError as e:
-    st.error(resources.plain(str(e)))
-    st.stop()
+edited = st.session_state.get(chips.READING)
+view = None
+if edited and edited[0] == question:
+    try:
+        view = app_ask.reading_view(resources.store(), question, edited[1], search)
+    except KGError as e:
+        st.warning(resources.plain(f"{e} — so the question is answered as read."))
+        st.session_state.pop(chips.READING, None)
+if view is None:
+    try:
+        view = app_ask.ask_view(resources.store(), question, search)
+    except KGError as e:
+        links.share("ask", {"q": question})
+        st.error(resources.plain(str(e)))
+        st.stop()
+links.share("ask", {"q": question, "r": view.edited})
 
 st.subheader("Answer")
 if view.understood_as:
@@ -80,6 +105,8 @@ if view.answers:
                  hide_index=True, width="stretch", column_config=resources.link_column())
 elif not view.message:
     st.info("No answer from the graph for this question.")
+if view.reading is not None:
+    chips.show(question, view.reading, view.edited)
 
 left, right = st.columns(2)
 with left:
@@ -90,6 +117,8 @@ with left:
                        "match": m["match"], "page": resources.entity_url(m["ref"])}
                       for m in view.linked],
                      hide_index=True, width="stretch", column_config=resources.link_column())
+    elif view.edited:
+        st.caption("An edited reading: the values it names are in its chips above.")
     else:
         st.caption("No entity of the graph was recognised in the question.")
 with right:
