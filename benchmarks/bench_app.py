@@ -286,13 +286,17 @@ def main() -> None:
     ap.add_argument("--cap", type=float, default=120.0, help="Seconds a page may take.")
     ap.add_argument("--last", default="ask",
                     help="Pages (names, comma-separated) to visit after the others.")
-    ap.add_argument("--pages", help="Only these pages (names, comma-separated).")
+    ap.add_argument("--pages", help="Only these pages (names, comma-separated; "
+                    "entity_threat: the Entity page of the threat Membership inference).")
     ap.add_argument("--cache-dir", help="KG_CACHE_DIR for the app (search embeddings).")
     ap.add_argument("--screenshots", help="Directory for a screenshot of every page.")
     ap.add_argument("--max-rss-mb", type=float, default=16000,
                     help="Stop a store's run when Streamlit's RSS grows over this (MB).")
     a = ap.parse_args()
-    pages = app_pages()
+    # beside the navigation's pages: the Entity page of the busiest kind of node (a threat:
+    # every attack of the graph links to one of four)
+    pages = app_pages() + [("entity_threat", "Entity: a threat",
+                            "entity?node=Membership%20inference")]
     if a.pages:
         keep = a.pages.split(",")
         pages = [p for p in pages if p[0] in keep]
