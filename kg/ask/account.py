@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..lexicon import STOPWORDS, tokens
-from .tokens import ENTITY_PREP, GENERIC, NUMBERS, TARGET_NOUN, Tok, name_like, rx
+from .tokens import ENTITY_PREP, GENERIC, NEGATIONS, NUMBERS, TARGET_NOUN, Tok, name_like, rx
 
 
 def _norms(text: str) -> set[str]:
@@ -62,10 +62,40 @@ PREAMBLE = rx(r"\bfirst(ly)? of all\b|\bby the way\b|\bout of curiosity\b|"
               r"\bat all\b(?=\s*(?:[?.!,]|$))")  # "no defense at all": emphasis
 
 
+#: Lead-ins and closings that hold no part of what is asked, taken only when no name,
+#: number, negation or quantifier lies inside them (else their words are reported): a
+#: greeting ("Good morning!"), an offer of help ("Could you help me with a citation?"), a
+#: turn ("Next one:", "Just to double-check something:"), an apology ("Sorry if this is
+#: basic, but"), a purpose ("For a talk next week I need …"), and a first-person lead-in
+#: to the question word ("I'm writing a survey and wondered which …", "My advisor asked me
+#: what …").
+LEAD_IN = rx(
+    r"\bgood (?:morning|afternoon|evening|day)\b|"
+    r"\b(?:could|can|would) (?:you|someone|anyone) (?:please )?help(?: me| us)?(?: out)?"
+    r"(?: (?:with|on) [^?.!]{0,40})?\s*[?.!]|"
+    r"(?:^|(?<=[.!?]\s))(?:next|another|one more|last) (?:one|question|thing)\s*[:,—–-]|"
+    r"\bjust (?:to|wanted to|want to) (?:double-?check|confirm|check|make sure|be sure)\b"
+    r"[^:?,.]{0,40}[:,]|"
+    r"\bsorry (?:if|for)\b[^,?.]{0,60},\s*(?:but\b)?|"
+    r"\bfor (?:a|an|my|our|the|this) [^,.?!:;]{0,40}?(?:,|(?=\s(?:i|we) (?:need|want|would|"
+    r"'d|am|'m|have|must)\b))|"
+    r"(?:^|(?<=[.!?:,]\s))(?:(?:i|i'm|i am|we|we're|we are|my \w+|our \w+)\b[^?.!:;]{0,80}?"
+    r"\b(?:wonder(?:ed|ing)?|asked|asks|want(?:ed)? to know|need to know|(?:am|was|'m) "
+    r"curious)\b(?:\s+(?:me|us))?(?=\s+(?:which|what|who|whom|how|whether|if)\b))")
+
+
 def preamble(q: str, toks: list[Tok]) -> set[int]:
-    """The tokens of the question's preamble phrases."""
+    """The tokens of the question's preamble phrases and of its lead-ins (:data:`LEAD_IN`)
+    that hold nothing asked."""
     spans = [(m.start(), m.end()) for m in PREAMBLE.finditer(q)]
-    return {i for i, t in enumerate(toks) if any(a <= t.start < b for a, b in spans)}
+    out = {i for i, t in enumerate(toks) if any(a <= t.start < b for a, b in spans)}
+    for m in LEAD_IN.finditer(q):
+        idx = {i for i, t in enumerate(toks) if m.start() <= t.start < m.end()}
+        if not any(toks[i].mention is not None or toks[i].norm in NEGATIONS or toks[i].norm
+                   in (CRITICAL | set(NUMBERS)) - {"one", "last"} or toks[i].norm.isdigit()
+                   for i in idx):  # "one" here is a pronoun: "a silly one", "next one"
+            out |= idx
+    return out
 
 
 #: a clause that is context, not the question: a greeting or thanks, or a first-person
@@ -76,7 +106,17 @@ _OPENER = rx(r"^\W*(?:(?:hi|hello|hey|hiya|howdy|greetings|dear \w+|thanks|thank
              r"cheers|ok|okay|quick one)\b[\s,!]*)*(?:i|i'm|im|i am|i'd|i've|i'll|my|we|we're|"
              r"our|thanks|thank|sorry|hi|hello|hey|hiya|greetings|cheers)\b")
 _ASKING = rx(r"\b(which|what|who|whom|whose|how|list|show|give|find|name|compare|count|"
+             r"enumerate|display|print|retrieve|fetch|"
              r"is there|are there|any)\b|\?")
+_LIST_NOUN = rx(r"\b(?:a|an|the|my|our|reading|short|long) (?:list|name)\b")
+
+
+def _asks(clause: str) -> bool:
+    """Whether a clause asks: a question word, a command or "?" — "a reading list" is no
+    command."""
+    return bool(_ASKING.search(_LIST_NOUN.sub(" ", clause)))
+
+
 _BACK = {"it", "its", "them", "they", "their", "this", "these", "those"}
 
 
@@ -87,8 +127,8 @@ def context_clauses(q: str, toks: list[Tok]) -> tuple[set[int], list[str]]:
     names stay in the question (a name the graph does not hold is then reported)."""
     cuts = [0] + [m.end() for m in _CLAUSES.finditer(q)] + [len(q) + 1]
     spans = [(a, b) for a, b in zip(cuts, cuts[1:], strict=False) if q[a:b].strip()]
-    ctx = [(a, b) for a, b in spans if _OPENER.match(q[a:b]) and not _ASKING.search(q[a:b])]
-    asking = [(a, b) for a, b in spans if (a, b) not in ctx and _ASKING.search(q[a:b])]
+    ctx = [(a, b) for a, b in spans if _OPENER.match(q[a:b]) and not _asks(q[a:b])]
+    asking = [(a, b) for a, b in spans if (a, b) not in ctx and _asks(q[a:b])]
     if not ctx or not asking:
         return set(), []
     back = any(t.norm in _BACK for t in toks if any(a <= t.start < b for a, b in asking))
@@ -103,8 +143,9 @@ def context_clauses(q: str, toks: list[Tok]) -> tuple[set[int], list[str]]:
 
 
 def determiners(toks: list[Tok], target_used: set[int]) -> set[int]:
-    """"all attacks", "every paper", "each of the threats", "list all the models": a
-    quantifier that only says the whole target is listed (no condition, no group)."""
+    """"all attacks", "every paper", "each of the threats", "list all the models", "all
+    black-box attacks" (names between it and the target noun): a quantifier that only says
+    the whole target is listed (no condition, no group)."""
     out = set()
     for i, t in enumerate(toks):
         if t.norm not in ("all", "every", "any", "each") or t.mention is not None:
@@ -114,6 +155,11 @@ def determiners(toks: list[Tok], target_used: set[int]) -> set[int]:
             j += 1
         if j < len(toks) and (j in target_used or TARGET_NOUN.get(toks[j].norm)):
             out.update(range(i, j))
+            continue
+        while j < len(toks) and toks[j].mention is not None:  # "all black-box attacks"
+            j += 1
+        if j > i + 1 and j in target_used and toks[i + 1].mention is not None:
+            out.add(i)
     return out
 
 

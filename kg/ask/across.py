@@ -1,22 +1,25 @@
 """Relations across the two tables in a question: an item with rows in both, or attacked and
 never defended against the same threat / on the same model.
 
-A question about papers, models or threats that says "both an attack and a defense" ("in
-both the attack table and the defense table", "attacked and defended") asks for items with
-attack rows and a defense row (kg.query ``rows`` condition). One that says the item is not
-defended ("never defended against it", "no property inference defense", "no defense
-evaluated on DDIM") names what the missing defense rows would hold: the names inside that
-phrase, or "it" / "them" — the question's threat after "against" / "for", its model after
-"on". It becomes a negated ``rows`` condition over defense rows, replacing the negated name
-the negation stage read ("threat ≠ Property inference", which contradicts the attacked
-threat). A bare "no defense" keeps its meaning (no defense for the row's threat) — except for models
-("which models are attacked but never defended", "undefended models"): a model no defense
-row covers, any threat (the ``uncovered`` condition, the coverage engine's family rule).
+A question about attack or defense rows that relates their papers to the other table
+("defenses from papers that also report an attack") is not answered: no condition holds
+it, and the phrase is said. A question about papers, models or threats that says "both an
+attack and a defense" ("in both the attack table and the defense table", "attacked and
+defended") asks for items with attack rows and a defense row (kg.query ``rows``
+condition). One that says the item is not defended ("never defended against it", "no
+property inference defense", "no defense evaluated on DDIM") names what the missing
+defense rows would hold: the names inside that phrase, or "it" / "them" — the question's
+threat after "against" / "for", its model after "on". It becomes a negated ``rows``
+condition over defense rows, replacing the negated name the negation stage read ("threat ≠
+Property inference", which contradicts the attacked threat). A bare "no defense" keeps its
+meaning (no defense for the row's threat) — except for models ("which models are attacked
+but never defended", "undefended models"): a model no defense row covers, any threat (the
+``uncovered`` condition, the coverage engine's family rule).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..linking import Mention
 from ..query import Cond, Term
@@ -50,6 +53,16 @@ class Across:
     conds: list[Cond]
     parts: tuple[str, ...]
     used: set[int]
+    blocking: list[str] = field(default_factory=list)
+
+
+#: "defenses from papers that also report an attack": a relation of the row's paper to the
+#: other table, which the query core has no condition for on attack or defense rows — said,
+#: never dropped (the answer would list every defense)
+_PAPER_RELATION = rx(r"\b(?:papers?|works?|stud(?:y|ies)|publications?|articles?)\s+(?:that|"
+                     r"which|who)\s+(?:also\s+)?(?:\w+\s+)?(?:report|propose|present|include|"
+                     r"contain|have|has|describe|introduce|contribute|evaluate)s?\s+(?:also\s+)?"
+                     r"(?:an?\s+|any\s+|some\s+)?(?:attacks?|defen[cs]es?)\b")
 
 
 def across_tables(q: str, toks: list[Tok], mentions: list[Mention], conds: list[Cond],
@@ -64,6 +77,9 @@ def across_tables(q: str, toks: list[Tok], mentions: list[Mention], conds: list[
         if target in _ITEMS:
             out.parts = ("attacks",)
     if target not in _ITEMS:
+        rel = _PAPER_RELATION.search(q)
+        if rel:
+            out.blocking.append(" ".join(rel.group(0).split()))
         return out
     both = _BOTH.search(q)
     if both:

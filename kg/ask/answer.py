@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from ..linking import Mention
-from ..query import ATTRIBUTES, VALUE_NOUN, Form, attribute
+from ..query import ATTRIBUTES, VALUE_NOUN, Form, attribute, why_empty
 from ..query.attribute import NOUN, absent
 from ..stores.base import Store
 from .form import Parse
@@ -198,15 +198,23 @@ def answer_attribute(store: Store, q: str, p: Parse) -> Answer:
     answers = [{"iri": v["rows"][0], "label": v["value"], "type": "value",
                 "value": v["value"], "via": v["rows"], "papers": v["papers"]}
                for v in res.values]
-    msgs = list(p.notes)
+    msgs, intent = list(p.notes), "attribute"
     if not answers:
         msgs.append(_absent(store, p))
+    if not answers and msgs[-1].endswith(_NO_ROW) and len(p.form.conds) > 1:
+        # the named item and another condition select nothing together: a value asked of
+        # the item is not answered with "none" (the other condition may be a misreading)
+        intent = "not_applicable"
+        msgs[-1] = f"Not answered: the conditions select no row together ({why_empty(store, p.form)})"
     if p.not_understood:
         msgs.append("not understood (not used): " + ", ".join(repr(w) for w in p.not_understood))
-    return Answer(q, "attribute", res.sparql, answers, p.mentions, message="; ".join(msgs),
+    return Answer(q, intent, res.sparql, answers, p.mentions, message="; ".join(msgs),
                   understood_as=res.understood_as, logical_form=dict(
                       p.form.as_dict(), attribute=p.attribute),
                   not_understood=p.not_understood, form=p.form)
+
+
+_NO_ROW = "no row matches the question's conditions"
 
 
 def _absent(store: Store, p: Parse) -> str:
@@ -216,7 +224,7 @@ def _absent(store: Store, p: Parse) -> str:
     noun = NOUN[p.attribute]
     papers = absent(store, p.form, p.attribute)
     if not papers:
-        return f"no {noun} is recorded for these rows"
+        return f"no {noun} is recorded: {_NO_ROW}"
     said = []
     for x in papers[:5]:
         where = (f"its curated entry {x['entry']} names the field unverified (no public "

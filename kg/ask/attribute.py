@@ -51,9 +51,11 @@ def attribute_cue(q: str, toks: list[Tok], kinds: set[str],
             continue
         if not (_ASKS.search(q) or _beside_name(q, toks, mentions or [], m.start(), m.end())):
             return None
-        if _SELECTS.search(q) and name in ("venue", "year") or re.search(
+        sel = _SELECTS.search(q)
+        if sel and (name in ("venue", "year") or sel.start() < m.start()) or re.search(
                 r"\b(mention|contain|say)", q, re.I):
-            return None  # rows with a value, or words of the cells: not an attribute
+            return None  # rows with a value ("papers that have a code repository"), or
+            # words of the cells: not an attribute
         used = {i for i, t in enumerate(toks) if m.start() <= t.start < m.end()
                 and t.mention is None}
         used |= {i for i, t in enumerate(toks) if t.norm in (
@@ -68,6 +70,10 @@ def attribute_cue(q: str, toks: list[Tok], kinds: set[str],
         m = cue.search(q)
         if m and _beside_name(q, toks, mentions or [], m.start(), m.end()):
             return name, {i for i, t in enumerate(toks) if m.start() <= t.start < m.end()}
+    for name, cue in _LEADING:  # "year SecMI", "venue of the PIA paper"
+        m = cue.match(q)
+        if m and _beside_name(q, toks, mentions or [], m.start(1), m.end(1)):
+            return name, {i for i, t in enumerate(toks) if m.start() <= t.start < m.end()}
     return None
 
 
@@ -79,14 +85,18 @@ _TERSE = tuple((name, rx(r"(?:'s|’s)?\s+(?:" + words + r")\s*[?.!]*\s*$")) for
     ("code", "code|github|repo"), ("year", "year|publication year"), ("venue", "venue"),
     ("authors", "authors?"), ("doi", "doi"), ("arxiv", "arxiv(?: id| number)?"),
     ("limitation", "limitations?"), ("effectiveness", "effectiveness")))
+#: an attribute word alone at the question's start, right before a name ("year SecMI")
+_LEADING = tuple((name, rx(r"^\s*(" + words + r")\b")) for name, words in (
+    ("year", "year|publication year"), ("venue", "venue"), ("authors", "authors?"),
+    ("doi", "doi"), ("arxiv", "arxiv (?:id|number)"), ("code", "code (?:link|url)")))
 _NAMED_KINDS = ("paper", "method", "threat")
 
 
 def _beside_name(q: str, toks: list[Tok], mentions: list, a: int, b: int) -> bool:
     """The cue at ``q[a:b]`` is followed by "for / of / on / in [the]" and a name, or follows
     a name (and "'s")."""
-    after = re.match(r"\s*(?:(?:for|of|on|in|from)\s+)?(?:the\s+|this\s+|that\s+)?", q[b:],
-                     re.I)
+    after = re.match(r"\s*(?:(?:for|of|on|in|from)\s+)?(?:the\s+|this\s+|that\s+)?[\"'“‘]?",
+                     q[b:], re.I)
     before = re.search(r"(?:'s|’s)?\s*$", q[:a])
     for t in toks:
         if t.mention is None or mentions[t.mention].entity.kind not in _NAMED_KINDS:

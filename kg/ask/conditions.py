@@ -195,6 +195,8 @@ def code_condition(words: list[str], toks: list[Tok], neg_at: set[int]) -> Found
         found.conds.append(Cond("code", code="linked", negated=negated))
         found.used.update(code_idx)
         found.used.update(i for i, w in enumerate(words) if w in _CODE_WORDS)
+        found.used.update(i + 1 for i in code_idx  # "no code link", "a GitHub URL"
+                          if i + 1 < len(words) and words[i + 1] in ("link", "url"))
     return found
 
 

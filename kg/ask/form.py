@@ -81,11 +81,13 @@ class Target:
     used: set[int]
 
 
-def target_of(q: str, toks: list[Tok], mentions: list[Mention], neg_at: set[int]) -> Target:
-    """The target: a target noun, or what the names and cues imply."""
+def target_of(q: str, toks: list[Tok], mentions: list[Mention], neg_at: set[int],
+              skip: set[int] | frozenset[int] = frozenset()) -> Target:
+    """The target: a target noun (none in the preamble tokens ``skip``), or what the names
+    and cues imply."""
     words = [t.norm for t in toks]
     defended_tokens = {i for i in neg_at if has_defense(words[i])}  # "no defense": a condition
-    target, target_at = _named_target(q, toks, mentions, defended_tokens)
+    target, target_at = _named_target(q, toks, mentions, defended_tokens, set(skip))
     kinds = {m.entity.kind for m in mentions}
     if "paper" in kinds and re.search(r"\bwhat (does|do|did)\b.*\b(attack|target)s?\b\W*$", q,
                                       re.I):
@@ -125,15 +127,19 @@ _EVERY_WORK = re.compile(r"\b(?:everything|anything|all (?:the )?(?:works?|stuff
 
 
 def _named_target(q: str, toks: list[Tok], mentions: list[Mention],
-                  defended_tokens: set[int]) -> tuple[str | None, int | None]:
-    """The first target the question names after its question word, and its token."""
+                  defended_tokens: set[int], skip: set[int]) -> tuple[str | None, int | None]:
+    """The first target the question names after its question word (else before it), and
+    its token; the tokens ``skip`` (a preamble) name none."""
     words = [t.norm for t in toks]
     wh = [i for i, w in enumerate(words) if w in _QUESTION_WORDS]
     paper_of = re.search(r"\b(defen[cs]es?|attacks?|mias?)\s+(papers?|stud(y|ies)|"
                          r"publications?|articles?)\b", q, re.I)
     counted = [(m.start(), m.end()) for m in VALUE_COUNT.finditer(q)]
-    for i in range(wh[0] if wh else 0, len(toks)):
+    first = wh[0] if wh else 0  # then before it: "I need the papers on X. How many are there?"
+    for i in [*range(first, len(toks)), *range(first)]:
         w = words[i]
+        if i in skip:
+            continue
         if paper_of and paper_of.start() <= toks[i].start < paper_of.end():
             return "papers", i  # "defense papers", "attack papers"
         if i in defended_tokens or any(a <= toks[i].start < b for a, b in counted):

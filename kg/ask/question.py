@@ -125,7 +125,7 @@ def _query_parse(q: str, lex, names: Names, vocab: frozenset[str],
     neg = negation(toks, year_tok, vocab, chat)
     code = code_condition(words, toks, neg.at)
     no_defense, no_defense_used = undefended(q, toks, words, neg.at)
-    target = target_of(q, toks, mentions, neg.at)
+    target = target_of(q, toks, mentions, neg.at, chat)
     shape = shape_of(q, toks, target)
     choice = choice_target(q, toks, mentions) if shape.agg is None else None
     if choice:  # "SecMI: black-box or white-box?": its knowledge levels, not a filter
@@ -167,7 +167,8 @@ def _query_parse(q: str, lex, names: Names, vocab: frozenset[str],
                      "a choice question: the answer lists the values of the named item (the "
                      "choices were " + " or ".join(repr(v.label) for c in chosen
                                                    for v in c.values) + ")"] * bool(chosen),
-                 blocking=[toks[i].text for i in rest.blocking], conflicts=conflicts,
+                 blocking=[toks[i].text for i in rest.blocking] + across.blocking,
+                 conflicts=conflicts,
                  same=names.same)
 
 

@@ -77,6 +77,7 @@ ENTITY_PREP = {"against", "on", "for", "from", "by", "of", "in", "targeting", "t
 
 # Words that carry the question's shape (targets, verbs, cues) or nothing at all.
 GENERIC_WORDS = """
+enumerate display print output retrieve fetch proposing presenting addressing covering
 attack attacks attacked attacking defense defence defend defends defended protect protects
 protected protection mitigate mitigates mitigated mitigation countermeasure safeguard prevent
 method methods technique approach paper work works study studies studied research
@@ -133,6 +134,13 @@ def check_question(question: str) -> str:
     return q
 
 
+#: Phrases of exclusion read as the negation word they mean (one closed list): "apart
+#: from X", "aside from X", "leaving out X", "setting aside X", "with the exception of X".
+NEGATION_PHRASES = (
+    (rx(r"\b(?:apart|aside) from\b|\bwith the exception of\b"), "except"),
+    (rx(r"\bleav(?:e|ing) out\b|\bsetting aside\b|\bleaving aside\b"), "excluding"),
+)
+
 #: Shorthand read as its words before a question is parsed (one closed list): English
 #: abbreviations (Merriam-Webster: "w/" with, "w/o" without, "excl." excluding, "vs." versus,
 #: "@" at, "#" number, "&" and, "'24" 2024) and the note-taking forms of ML-security
@@ -149,7 +157,8 @@ SHORTHAND = (
     (rx(r"(?<=\s)&(?=\s)"), "and"),
     (rx(r"\b([a-z]+)-\s+(and|or|&)\s+([a-z]+)-([a-z]+)\b"), r"\1-\4 \2 \3-\4"),
     (rx(r"(?<![\w'])'(\d\d)\b"), r"20\1"),
-)
+    (re.compile(r"\bMI(?=\s+(?:attacks?|defen[cs]es?)\b)"), "membership inference"),
+) + NEGATION_PHRASES
 
 
 def expand_shorthand(q: str) -> tuple[str, list[str]]:

@@ -1,0 +1,140 @@
+"""Issue 29 (round 3, classes of the misses of independent phrasings): lead-ins and
+closings that hold nothing asked, command verbs, phrases of exclusion, "code link",
+terse attribute questions with the attribute first, attribute cues inside a selecting
+clause, a relation to the other table that no condition holds, and an attribute question
+whose conditions select no row. Wordings written for these tests, not the benchmark's;
+answers checked against the plain-Python oracle."""
+
+import pytest
+
+from kg.ask import ask
+
+
+@pytest.fixture(scope="module")
+def oracle():
+    from tests.oracle import Oracle
+
+    return Oracle()
+
+
+def labels(a):
+    return {x["label"] for x in a.answers}
+
+
+def same_as(store, oracle, variant, plain):
+    """``variant`` answers as ``plain`` does, unflagged, and the answer is the oracle's."""
+    a, b = ask(store, variant), ask(store, plain)
+    assert a.intent == b.intent == "query", (a.message, b.message)
+    assert not a.not_understood and not a.not_in_graph, a.message
+    assert a.logical_form == b.logical_form
+    assert labels(a) == set(oracle.answer(a.form)) != set()
+    return a
+
+
+@pytest.mark.parametrize("variant,plain", [
+    ("Good evening! Which attacks target DDPM?", "Which attacks target DDPM?"),
+    ("I'm drafting a lecture and wondered which defenses protect DDPM?",
+     "which defenses protect DDPM?"),
+    ("My supervisor asked me which attacks are gray-box.", "which attacks are gray-box?"),
+    ("Hi, I'm building a reading list: which papers are from 2023?",
+     "which papers are from 2023?"),
+    ("For a workshop slide next month I need the defenses against membership inference.",
+     "the defenses against membership inference"),
+    ("Which attacks target DDIM? Could you help?", "Which attacks target DDIM?"),
+    ("Can you help me with a bibliography? Which papers are from 2022?",
+     "Which papers are from 2022?"),
+    ("Sorry if this is a silly one, but which attacks are white-box?",
+     "which attacks are white-box?"),
+    ("Thanks so much. Another one: which defenses protect DDPM?",
+     "which defenses protect DDPM?"),
+    ("Just to confirm something for a review: which attacks target DDIM?",
+     "which attacks target DDIM?"),
+    ("For a poster I need the papers proposing defenses against training data extraction. "
+     "How many are there?",
+     "how many papers propose defenses against training data extraction?"),
+])
+def test_a_lead_in_or_closing_holds_nothing_asked(store, oracle, variant, plain):
+    same_as(store, oracle, variant, plain)
+
+
+@pytest.mark.parametrize("q", [
+    "I work on DDIM and wondered which attacks are black-box?",  # a name inside: kept
+    "For a talk on every threat, I need the attacks on DDIM.",  # a quantifier inside
+    "Sorry if none of this is clear, but which attacks target DDIM?",  # a negation inside
+])
+def test_a_lead_in_holding_a_name_quantifier_or_negation_is_not_dropped(store, q):
+    """The lead-in's words are taken as chat only when nothing of the question lies in
+    them: else the name is a condition or the word is reported."""
+    a = ask(store, q)
+    assert a.intent != "query" or a.not_understood or "DDIM" in a.understood_as and \
+        "Black-box" in a.understood_as, (a.intent, a.understood_as, a.message)
+
+
+@pytest.mark.parametrize("variant,plain", [
+    ("Enumerate the defenses evaluated on DDPM.", "defenses evaluated on DDPM"),
+    ("Display every white-box attack.", "white-box attacks"),
+    ("List all black-box attacks on DDIM.", "black-box attacks on DDIM"),
+    ("Print the papers from 2023.", "papers from 2023"),
+])
+def test_command_verbs_and_all_before_named_rows(store, oracle, variant, plain):
+    same_as(store, oracle, variant, plain)
+
+
+@pytest.mark.parametrize("variant,plain", [
+    ("white-box attacks, apart from the membership inference ones",
+     "white-box attacks other than the membership inference ones"),
+    ("attacks on DDPM leaving out the black-box ones",
+     "attacks on DDPM other than the black-box ones"),
+    ("gray-box attacks aside from the membership inference ones",
+     "gray-box attacks except the membership inference ones"),
+])
+def test_a_phrase_of_exclusion_negates(store, oracle, variant, plain):
+    a = same_as(store, oracle, variant, plain)
+    assert "≠" in a.understood_as and "read '" in a.message
+
+
+@pytest.mark.parametrize("variant,plain", [
+    ("black-box attacks with no code link", "black-box attacks without code"),
+    ("MI attacks on DDPM", "membership inference attacks on DDPM"),
+])
+def test_code_link_and_mi_are_read(store, oracle, variant, plain):
+    same_as(store, oracle, variant, plain)
+
+
+@pytest.mark.parametrize("q,attr", [
+    ("year Extracting Training Data from Diffusion Models", "year"),
+    ("venue SecMI", "venue"),
+    ("arXiv number for 'Extracting Training Data from Diffusion Models'", "arxiv"),
+])
+def test_a_terse_attribute_question_with_the_attribute_first(store, oracle, q, attr):
+    a = ask(store, q)
+    assert a.intent == "attribute" and not a.not_understood, a.message
+    assert a.logical_form["attribute"] == attr
+    assert labels(a) == oracle.attribute(a.form, attr) != set()
+
+
+def test_an_attribute_word_inside_a_selecting_clause_is_a_condition(store, oracle):
+    """"defenses … from papers that have a public code repository": the defenses with code,
+    not the code links of the papers."""
+    same_as(store, oracle, "Which defenses against training data extraction come from papers "
+            "that have a public code repository?",
+            "defenses against training data extraction with public code")
+
+
+@pytest.mark.parametrize("q", [
+    "Which defense methods come from papers that also report an attack?",
+    "attacks from papers which propose a defense",
+])
+def test_a_relation_of_the_rows_paper_to_the_other_table_is_not_dropped(store, q):
+    """No condition holds it on attack or defense rows: not answered, the phrase said."""
+    a = ask(store, q)
+    assert a.intent == "not_understood" and not a.answers, a.message
+    assert "papers" in a.message
+
+
+def test_an_attribute_whose_conditions_select_no_row_is_not_answered_none(store):
+    """The named paper and another condition select nothing together: not "no value is
+    recorded" (a value of the paper exists), but not answered, with why."""
+    a = ask(store, "the venue of SecMI for training data extraction")
+    assert a.intent == "not_applicable" and not a.answers, a.message
+    assert "select no row" in a.message
