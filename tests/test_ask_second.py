@@ -112,7 +112,6 @@ def test_the_second_reading_fixes_what_the_first_misread(store):
     "how many attacks target each model",
     "who wrote SecMI",
     "BB-only MIAs on T2I models",
-    "attacks that only need API access",
     "which attacks are black-box or white-box?",
 ])
 def test_when_the_readings_agree_the_answer_is_unchanged(store, q):

@@ -18,6 +18,7 @@ from ..query import Cond, Form, Term, context, describe, run, why_empty
 from ..stores.base import Store
 from .account import context_clauses, determiners, preamble, rest_of, strange_chars
 from .across import across_tables
+from .ambiguous import other_reading
 from .answer import (
     Answer,
     answer_attribute,
@@ -187,9 +188,25 @@ def ask(store: Store, question: str, search=None) -> Answer:
     a = _answer(store, question, p, search)
     if a.intent == "query" and p.others:
         return _ask_back(store, question, p, a, search)
+    if a.intent == "query" and p.form is not None and p.group is None and not p.attribute:
+        other = other_reading(p.text, p.form)
+        if other is not None:
+            return _two_established_readings(store, question, p, a, search, other)
     if a.intent in ("query", "attribute") and p.form is not None and p.group is None:
         return _second_reading(store, question, p, a, search)
     return a
+
+
+def _two_established_readings(store: Store, question: str, p: Parse, a: Answer, search,
+                              other: tuple[Form, str, str]) -> Answer:
+    """A phrase read two ways by different readers (:mod:`kg.ask.ambiguous`): both readings
+    answered and asked back when they differ; ``a`` when they answer alike."""
+    form, first, second = other
+    a2 = _answer(store, question, replace(p, form=form), search)
+    if a2.intent != "query" or _answered(a2) == _answered(a):
+        return a
+    return _asked_back(question, p, [(first, a), (second, a2)],
+                       "the phrase is read both ways and the readings answer differently")
 
 
 def _second_reading(store: Store, question: str, p: Parse, a: Answer, search) -> Answer:
