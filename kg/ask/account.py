@@ -142,10 +142,12 @@ def context_clauses(q: str, toks: list[Tok]) -> tuple[set[int], list[str]]:
     return used, notes
 
 
-def determiners(toks: list[Tok], target_used: set[int]) -> set[int]:
+def determiners(toks: list[Tok], target_used: set[int], target: str = "") -> set[int]:
     """"all attacks", "every paper", "each of the threats", "list all the models", "all
     black-box attacks" (names between it and the target noun): a quantifier that only says
-    the whole target is listed (no condition, no group)."""
+    the whole target is listed (no condition, no group). Not before a noun of another kind
+    than a group ``target`` ("threats where every attack is black-box": a quantifier over
+    each threat's rows, which only :func:`kg.ask.conditions.group_quantifiers` may read)."""
     out = set()
     for i, t in enumerate(toks):
         if t.norm not in ("all", "every", "any", "each") or t.mention is not None:
@@ -153,7 +155,10 @@ def determiners(toks: list[Tok], target_used: set[int]) -> set[int]:
         j = i + 1
         while j < len(toks) and toks[j].norm in ("the", "of", "these", "those", "known"):
             j += 1
-        if j < len(toks) and (j in target_used or TARGET_NOUN.get(toks[j].norm)):
+        kind = TARGET_NOUN.get(toks[j].norm) if j < len(toks) else None
+        if kind and target in _GROUP_TARGETS and kind != target:
+            continue
+        if j < len(toks) and (j in target_used or kind):
             out.update(range(i, j))
             continue
         while j < len(toks) and toks[j].mention is not None:  # "all black-box attacks"
@@ -161,6 +166,10 @@ def determiners(toks: list[Tok], target_used: set[int]) -> set[int]:
         if j > i + 1 and j in target_used and toks[i + 1].mention is not None:
             out.add(i)
     return out
+
+
+#: targets whose items group rows (a quantifier over a group's rows is not a determiner)
+_GROUP_TARGETS = ("threats", "models", "papers", "methods", "knowledge")
 
 
 @dataclass

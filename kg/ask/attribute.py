@@ -19,7 +19,8 @@ CUES = (
     ("first_author", rx(r"\b(first|lead|main) author\b")),
     ("last_author", rx(r"\b(last|senior|final) author\b")),
     ("authors", rx(r"\bwho (wrote|authored|published|(is|are) (the )?authors?)\b|"
-                   r"\bauthors?\b|\bwritten by whom\b|\bwho\b.*\b(write|wrote|author)")),
+                   r"\bauthors?\b|\bwritten by whom\b|"
+                   r"\bwho\b.*\b(write|wrote|author|propos|introduc|develop|invent|devis)")),
     ("venue", rx(r"\bvenues?\b|\bwhere (was|were|did|is|are)\b.*\b(publish|appear|present)|"
                  r"\bwhich (conference|journal|workshop)\b|\bwhat (conference|journal)\b")),
     ("year", rx(r"\b(what|which) year\b|\bwhen (was|were|did|is)\b|\byear of\b")),

@@ -141,7 +141,7 @@ def _query_parse(q: str, lex, names: Names, vocab: frozenset[str],
             | {i for i, t in enumerate(toks) for a, b in names.versioned if a <= t.start < b}
             | set(extra_used))
     text = text_conditions(q, toks, used, shape.target, neg.at)
-    used |= text.used | determiners(toks, target.used)
+    used |= text.used | determiners(toks, target.used, shape.target)
     named_conds, group_used = group_quantifiers(q, toks, mentions, named.conds, shape.target,
                                                 used, lambda: _levels(lex))
     used |= group_used
@@ -157,7 +157,12 @@ def _query_parse(q: str, lex, names: Names, vocab: frozenset[str],
                                                       conds)
     rest = rest_of(toks, used, vocab)
     negated_rest = [i for i in rest.leftover + rest.blocking if i in neg.at]
-    return Parse(Form(shape.target, tuple(conds), shape.agg, parts), mentions,
+    try:
+        form, misfit = Form(shape.target, tuple(conds), shape.agg, parts), []
+    except ValueError:  # the rows the words name are not rows of what is asked for
+        form = Form(shape.target, tuple(conds), shape.agg)
+        misfit = [toks[i].text for i in sorted(shape.used | target.used)]
+    return Parse(form, mentions,
                  [toks[i].text for i in sorted(rest.leftover + rest.blocking)]
                  + strange_chars(q),
                  names.several + not_in_graph(q, lex, toks, names.versioned, rest.unknown),
@@ -168,7 +173,7 @@ def _query_parse(q: str, lex, names: Names, vocab: frozenset[str],
                      "a choice question: the answer lists the values of the named item (the "
                      "choices were " + " or ".join(repr(v.label) for c in chosen
                                                    for v in c.values) + ")"] * bool(chosen),
-                 blocking=[toks[i].text for i in rest.blocking] + across.blocking,
+                 blocking=[toks[i].text for i in rest.blocking] + across.blocking + misfit,
                  conflicts=conflicts,
                  same=names.same)
 
