@@ -183,3 +183,20 @@ def test_rows_that_do_not_fit_the_target_are_declined_not_a_crash(store):
         a = ask(store, q)  # never raises
         assert a.intent in ("query", "attribute", "not_understood", "ask_back", "search",
                             "not_applicable", "unknown_entity", "gaps"), (q, a.intent)
+
+
+@pytest.mark.parametrize("q,part", [
+    ("papers proposing defenses against MIA", "defenses"),
+    ("which papers offer protection from membership inference attacks?", "defenses"),
+    ("papers on membership inference attacks and defenses", None),
+    ("how many 2024 papers on MIA (attack + defense)?", None),
+])
+def test_which_table_a_paper_question_means(store, oracle, q, part):
+    """A threat named after a defense word ("defenses against MIA") is what the defense is
+    against, not a cue for attack rows; "attacks and defenses" of papers: either table."""
+    from dataclasses import replace
+
+    a = ask(store, q)
+    assert a.intent == "query" and not a.not_understood, a.message
+    assert set(a.form.parts) == ({part} if part else {"attacks", "defenses"})
+    assert labels(a) == set(oracle.answer(replace(a.form, agg=None))) != set()

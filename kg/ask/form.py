@@ -96,7 +96,8 @@ def target_of(q: str, toks: list[Tok], mentions: list[Mention], neg_at: set[int]
                       if i not in defended_tokens and toks[i].mention is None)
     # "MIA defenses", "MIA defs": the threat names what the defense is against, no attack
     against = {toks[i].mention for i in range(len(toks)) if toks[i].mention is not None
-               and _modifies_noun(toks, i) and has_defense(_after_mention(toks, i))}
+               and (_modifies_noun(toks, i) and has_defense(_after_mention(toks, i))
+                    or _defended_against(toks, i))}
     attack_cue = any(ATTACK_CUE.match(w) for i, w in enumerate(words)
                      if toks[i].mention is None or toks[i].mention not in against) or any(
         m.entity.kind == "threat" and re.search(r"\bmias?\b|attack", m.text, re.I)
@@ -191,6 +192,15 @@ def _after_mention(toks: list[Tok], i: int) -> str:
     while j < len(toks) and toks[j].mention == toks[i].mention:
         j += 1
     return toks[j].norm if j < len(toks) else ""
+
+
+def _defended_against(toks: list[Tok], i: int) -> bool:
+    """Whether the mention at token ``i`` is what a defense word before it is against
+    ("defenses against MIA", "protection from membership inference attacks")."""
+    if i < 2 or toks[i - 1].norm not in ("against", "from", "versus", "vs", "for"):
+        return False
+    return any(toks[j].mention is None and has_defense(toks[j].norm)
+               for j in range(max(0, i - 4), i - 1))
 
 
 def _modifies_noun(toks: list[Tok], i: int) -> bool:
@@ -323,6 +333,14 @@ _RANK_BY_VALUES = re.compile(
 
 # --------------------------------------------------------------------------- rows
 
+#: both tables named as one ("papers on attacks and defenses", "attack + defense", "atk/def"):
+#: papers of either table (for threats and models "with attacks and defenses" is a relation
+#: across the tables, kg.ask.across, not read here)
+_BOTH_TABLES = re.compile(r"\b(?:attacks?|atk)\s*(?:and|\+|&|/|or)\s*(?:defen[cs]es?|def)\b|"
+                          r"\b(?:defen[cs]es?|def)\s*(?:and|\+|&|/|or)\s*(?:attacks?|atk)\b",
+                          re.I)
+
+
 def parts_of(q: str, target: Target, shape: Shape, undefended: bool) -> tuple[str, ...]:
     """The rows papers, models and threats range over: defense rows when the question
     names a method or speaks of defenses only, attack rows when it names a knowledge level,
@@ -330,7 +348,8 @@ def parts_of(q: str, target: Target, shape: Shape, undefended: bool) -> tuple[st
     parts, kinds, agg = shape.parts, target.kinds, shape.agg
     defense, attack = target.defense_cue, target.attack_cue
     if not parts and shape.target in ("papers", "models", "threats"):
-        if "paper" in kinds and not (attack or defense):
+        if "paper" in kinds and not (attack or defense) or shape.target == "papers" \
+                and _BOTH_TABLES.search(q) and not re.search(r"\bboth\b", q, re.I):
             parts = ()
         elif "method" in kinds or (defense and not attack):
             parts = ("defenses",)
