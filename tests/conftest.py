@@ -114,6 +114,23 @@ def _one_survey_store(store):
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _one_hash_of_the_survey_graph(store):
+    """kg.version.graph_hash of the session graph is computed once per worker (the store
+    keeps it like an answer, tests/built.py): every export, release and app page stamps it
+    (about 100 stamps in the fast subset); any other graph is hashed as usual."""
+    import kg.version as version
+
+    compute = version.graph_hash
+
+    def graph_hash(g):
+        return store.graph_hash(compute) if g is store.graph else compute(g)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(version, "graph_hash", graph_hash)
+        yield
+
+
 EXAMPLE_ADDITIONS = Path(__file__).parent / "fixtures" / "additions" / "example.yaml"
 
 
