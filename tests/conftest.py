@@ -131,6 +131,35 @@ def _one_hash_of_the_survey_graph(store):
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _sparql_parsed_once():
+    """rdflib parses and translates a SPARQL text on every ``Graph.query`` (pyparsing:
+    0.15 s of each SHACL validation, a third of each build's derived links); the tests ask
+    the same few texts hundreds of times. Here a text is parsed once per worker, for its
+    base and prefixes, and the translated query is evaluated anew each time, as rdflib's
+    own prepared queries are (``prepareQuery``). A text that does not parse raises every
+    time (nothing is kept)."""
+    import functools
+
+    from rdflib.plugins.sparql import processor
+
+    query = processor.SPARQLProcessor.query
+
+    @functools.lru_cache(maxsize=512)
+    def prepared(text: str, base, namespaces: tuple):
+        return processor.translateQuery(processor.parseQuery(text), base, dict(namespaces))
+
+    def prepared_query(self, strOrQuery, initBindings=None, initNs=None, base=None,  # noqa: N803
+                       DEBUG=False):  # noqa: N803
+        if isinstance(strOrQuery, str):
+            strOrQuery = prepared(strOrQuery, base, tuple(sorted((initNs or {}).items())))
+        return query(self, strOrQuery, initBindings, initNs, base, DEBUG)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(processor.SPARQLProcessor, "query", prepared_query)
+        yield
+
+
 EXAMPLE_ADDITIONS = Path(__file__).parent / "fixtures" / "additions" / "example.yaml"
 
 
