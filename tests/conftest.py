@@ -45,6 +45,33 @@ def _scan_component_manifests_once() -> None:
 _scan_component_manifests_once()
 
 
+def _compile_app_scripts_once() -> None:
+    """Every AppTest instance has its own script cache, so each test compiled ui/app.py and
+    its page anew (Streamlit's "magic" rewrite of the syntax tree, then compile: a fifth of
+    a page run here). The compiled code of a script depends only on its text and the magic
+    setting: it is kept per process for the same path, text and setting, so a changed
+    file is compiled again."""
+    try:
+        from streamlit import config
+        from streamlit.runtime.scriptrunner import script_cache
+    except ImportError:
+        return
+    compiled: dict = {}
+    get_bytecode = script_cache.ScriptCache.get_bytecode
+
+    def kept_bytecode(self, script_path: str):
+        path = os.path.abspath(script_path)
+        key = (path, Path(path).read_bytes(), config.get_option("runner.magicEnabled"))
+        if key not in compiled:
+            compiled[key] = get_bytecode(self, path)
+        return compiled[key]
+
+    script_cache.ScriptCache.get_bytecode = kept_bytecode
+
+
+_compile_app_scripts_once()
+
+
 def benchmark_questions() -> list[str]:
     """Every question of the ask benchmark (questions.yaml, then compositional.yaml)."""
     import yaml
