@@ -45,6 +45,33 @@ def _scan_component_manifests_once() -> None:
 _scan_component_manifests_once()
 
 
+def _compile_app_scripts_once() -> None:
+    """Every AppTest instance has its own script cache, so each test compiled ui/app.py and
+    its page anew (Streamlit's "magic" rewrite of the syntax tree, then compile: a fifth of
+    a page run here). The compiled code of a script depends only on its text and the magic
+    setting: it is kept per process for the same path, text and setting, so a changed
+    file is compiled again."""
+    try:
+        from streamlit import config
+        from streamlit.runtime.scriptrunner import script_cache
+    except ImportError:
+        return
+    compiled: dict = {}
+    get_bytecode = script_cache.ScriptCache.get_bytecode
+
+    def kept_bytecode(self, script_path: str):
+        path = os.path.abspath(script_path)
+        key = (path, Path(path).read_bytes(), config.get_option("runner.magicEnabled"))
+        if key not in compiled:
+            compiled[key] = get_bytecode(self, path)
+        return compiled[key]
+
+    script_cache.ScriptCache.get_bytecode = kept_bytecode
+
+
+_compile_app_scripts_once()
+
+
 def benchmark_questions() -> list[str]:
     """Every question of the ask benchmark (questions.yaml, then compositional.yaml)."""
     import yaml
@@ -111,6 +138,52 @@ def _one_survey_store(store):
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(opener, "_memory_store", memory_store)
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_hash_of_the_survey_graph(store):
+    """kg.version.graph_hash of the session graph is computed once per worker (the store
+    keeps it like an answer, tests/built.py): every export, release and app page stamps it
+    (about 100 stamps in the fast subset); any other graph is hashed as usual."""
+    import kg.version as version
+
+    compute = version.graph_hash
+
+    def graph_hash(g):
+        return store.graph_hash(compute) if g is store.graph else compute(g)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(version, "graph_hash", graph_hash)
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _sparql_parsed_once():
+    """rdflib parses and translates a SPARQL text on every ``Graph.query`` (pyparsing:
+    0.15 s of each SHACL validation, a third of each build's derived links); the tests ask
+    the same few texts hundreds of times. Here a text is parsed once per worker, for its
+    base and prefixes, and the translated query is evaluated anew each time, as rdflib's
+    own prepared queries are (``prepareQuery``). A text that does not parse raises every
+    time (nothing is kept)."""
+    import functools
+
+    from rdflib.plugins.sparql import processor
+
+    query = processor.SPARQLProcessor.query
+
+    @functools.lru_cache(maxsize=512)
+    def prepared(text: str, base, namespaces: tuple):
+        return processor.translateQuery(processor.parseQuery(text), base, dict(namespaces))
+
+    def prepared_query(self, strOrQuery, initBindings=None, initNs=None, base=None,  # noqa: N803
+                       DEBUG=False):  # noqa: N803
+        if isinstance(strOrQuery, str):
+            strOrQuery = prepared(strOrQuery, base, tuple(sorted((initNs or {}).items())))
+        return query(self, strOrQuery, initBindings, initNs, base, DEBUG)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(processor.SPARQLProcessor, "query", prepared_query)
         yield
 
 

@@ -10,13 +10,22 @@ attacks and no defense row on the lineage for the threat.
 
 from __future__ import annotations
 
+import functools
+
 import yaml
 
 from .oracle import ATTACKS, DATA, DEFENSES, Oracle, Rec
 
 
 def _access() -> dict:
-    return yaml.safe_load((DATA / "access.yaml").read_text(encoding="utf-8"))
+    """data/access.yaml as it is now (parsed once per text: :func:`reaches` asks for it
+    for every row and access). Read only."""
+    return _parsed((DATA / "access.yaml").read_text(encoding="utf-8"))
+
+
+@functools.cache
+def _parsed(text: str) -> dict:
+    return yaml.safe_load(text)
 
 
 def _with_included(name: str, levels: dict) -> set[str]:
