@@ -225,6 +225,26 @@ def test_the_ontology_terms_are_read_by_their_declarations_not_a_scan(store):
     assert {k: v for k, v in names.term_labels(store).items() if k.startswith("rd:")} == scan
 
 
+def test_a_hubs_incoming_links_are_one_table(store, monkeypatch):
+    """More incoming links than RELATED_AS_LINKS (a threat at 100k papers): one table of
+    them (relation, name, type, page), not a link element each."""
+    import streamlit as st
+
+    node = names.find_entity(store, "DDPM")
+    page = app_entity.entity_page(store, node)
+    links_before = len(run_page("entity", {"node": node}).get("page_link"))
+    monkeypatch.setattr(app_entity, "RELATED_AS_LINKS", 5)
+    st.cache_data.clear()
+    at = run_page("entity", {"node": node})
+    assert_clean(at)
+    table = frames(at)[-1]
+    assert len(table) == len(page.related) > 5
+    assert sorted(zip(table["relation"], table["name"], table["type"], strict=True)) == sorted(
+        (r, label, typ) for r, typ, _, label in page.related)
+    assert links_before - len(at.get("page_link")) == len(page.related)
+    st.cache_data.clear()
+
+
 def test_entity_page_traces_an_attack_to_its_survey_row(store):
     short = next(e.ref for e in names.entities(store, "Attack"))
     page = app_entity.entity_page(store, short)

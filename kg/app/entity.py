@@ -56,6 +56,9 @@ RELATED_COUNT = "SELECT (COUNT(*) AS ?n) WHERE {" + _RELATED + "}"
 #: An entity page lists at most this many incoming links (a threat has 100k attacks at
 #: 100k papers); the page says how many there are.
 RELATED_MAX = 500
+#: up to this many incoming links the page lists them as links (a page element each), more
+#: as one table (500 links took seconds to draw)
+RELATED_AS_LINKS = 40
 
 # The page types of given nodes ({values}: a VALUES block of ?node).
 # (a FILTER, not a VALUES block of ?cls: Oxigraph joined that block first and read every

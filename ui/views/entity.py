@@ -5,6 +5,7 @@ import links
 import resources
 import streamlit as st
 
+from kg.app import entity as app_entity
 from kg.app import names
 from kg.app.names import KGError
 
@@ -64,10 +65,16 @@ if page.related:
     if page.related_total > len(page.related):  # a cap is said
         st.caption(f"{page.related_total:,} links; the first {len(page.related):,} in the "
                    "store's order are listed (`kg explain` and the SPARQL console show all).")
-    for relation in sorted({r[0] for r in page.related}):
-        st.markdown(f"**{resources.plain(relation)}**")
-        for _, typ, short, label in (r for r in page.related if r[0] == relation):
-            resources.entity_link(short, f"{label} ({typ})" if typ else label)
+    if len(page.related) <= app_entity.RELATED_AS_LINKS:
+        for relation in sorted({r[0] for r in page.related}):
+            st.markdown(f"**{resources.plain(relation)}**")
+            for _, typ, short, label in (r for r in page.related if r[0] == relation):
+                resources.entity_link(short, f"{label} ({typ})" if typ else label)
+    else:  # a hub (a threat has 100k attacks at 100k papers): one table, not 500 links
+        st.dataframe([{"relation": relation, "name": label, "type": typ,
+                       "page": resources.entity_url(short)}
+                      for relation, typ, short, label in page.related],
+                     hide_index=True, width="stretch", column_config=resources.link_column())
 
 if page.derived:
     st.subheader("Derived links")
