@@ -225,6 +225,18 @@ def test_the_ontology_terms_are_read_by_their_declarations_not_a_scan(store):
     assert {k: v for k, v in names.term_labels(store).items() if k.startswith("rd:")} == scan
 
 
+def test_the_incoming_count_in_two_parts_equals_the_checked_count(store):
+    """The Entity page counts incoming links of the projected predicates without checking
+    the subject's type (they link typed entity nodes only): on every node of the survey the
+    two parts add up to the count that checks every subject."""
+    checked = "SELECT (COUNT(*) AS ?n) WHERE {" + app_entity._RELATED + "}"
+    for e in names.entities(store):
+        b = {"node": names.expand(e.ref)}
+        parts = [int(next(iter(store.select(q, b)))["n"])
+                 for q in (app_entity.RELATED_COUNT_TYPED, app_entity.RELATED_COUNT_OTHER)]
+        assert sum(parts) == int(next(iter(store.select(checked, b)))["n"]), e.label
+
+
 def test_a_hubs_incoming_links_are_one_table(store, monkeypatch):
     """More incoming links than RELATED_AS_LINKS (a threat at 100k papers): one table of
     them (relation, name, type, page), not a link element each."""
