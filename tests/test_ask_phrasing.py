@@ -48,6 +48,17 @@ def test_an_absent_name_is_never_read_as_a_word(store, q):
     assert a.intent != "query" or a.not_in_graph or a.not_understood, a.message
 
 
+@pytest.mark.parametrize("q,word", [("I'm preparing a talk: which attacks target DDPM?",
+                                     "preparing"),
+                                    ("we're comparing attacks on DDPM", "comparing")])
+def test_an_inflected_word_is_not_read_as_a_word_without_its_ending(store, q, word):
+    """"preparing" is two edits from "preprint" (venue = arXiv): a word ending in -ing or
+    -ed is only read as a word with the same ending, so no venue condition appears."""
+    a = ask(store, q)
+    assert f"read {word!r} as" not in a.message
+    assert not [c for c in (a.form.conds if a.form else ()) if c.kind == "venue"]
+
+
 def test_a_word_of_the_question_is_not_read_as_a_name_it_resembles(store):
     """"table" is one edit from "stable" (Stable Diffusion): a correction keeps the first
     letter, so "the attack table" names no model."""

@@ -7,7 +7,9 @@ of the graph and no text cell holds is read as the one word of the vocabulary â€
 words (:data:`kg.ask.tokens.GENERIC_WORDS`, the function, chat and comparison words, the
 target nouns, negations) and the words of the labels of threats, knowledge levels and models
 â€” within one edit (optimal string alignment; two for a word of nine letters or more) that
-begins with the same letter ("table" is never "stable"). No word within reach, or two
+begins with the same letter ("table" is never "stable") and, for a word ending in "-ing" or
+"-ed", ends the same way or is that word without its ending ("preparing" is never
+"preprint"; "named" is "name"). No word within reach, or two
 different words at the nearest distance: the word stays as written, and the parse reports it
 as usual. A word with a capital letter or a digit is a name: the linker reads it (its own
 typo rule never crosses a number), so an absent name ("Imagen") is never read as a word
@@ -102,6 +104,10 @@ def _known(word: str, lex, vocab: frozenset[str], words: frozenset[str]) -> bool
         bool(lex.hits(stem))
 
 
+#: endings a misspelling keeps: a word with one is only read as a word with it
+_INFLECTIONS = ("ing", "ed")
+
+
 def correction(word: str, candidates: set[str]) -> str | None:
     """The one word of ``candidates`` nearest to ``word`` within reach (see the module's
     rule), or None."""
@@ -110,6 +116,10 @@ def correction(word: str, candidates: set[str]) -> str | None:
     for w in candidates:
         if abs(len(w) - len(word)) > limit or len(w) < MIN_LETTERS - 1:
             continue
+        if any(word.endswith(x) and not w.endswith(x) for x in _INFLECTIONS) \
+                and not word.startswith(w):
+            continue  # an inflected English word ("preparing") is not a misspelt "preprint"
+            # ("named" is still its stem "name")
         d = osa_distance(word, w, limit)
         if d <= limit and w[0] == word[0]:
             best[w] = d
