@@ -48,6 +48,27 @@ def test_an_absent_name_is_never_read_as_a_word(store, q):
     assert a.intent != "query" or a.not_in_graph or a.not_understood, a.message
 
 
+@pytest.mark.parametrize("variant,plain,fixed", [
+    ("attacks whose limitations mention treshold", "attacks whose limitations mention threshold",
+     "treshold"),
+    ("attacks mentioning regresion", "attacks mentioning regression", "regresion"),
+])
+def test_a_misspelt_word_of_a_text_condition_is_read_as_the_cells_word(store, variant, plain,
+                                                                       fixed):
+    """A text condition's word the cells do not hold, within reach of one they do, is read
+    as it and said (it matched nothing before: an empty answer)."""
+    from tests.oracle import Oracle
+
+    a = same_answer(store, variant, plain)
+    assert a.answers and f"read {fixed!r} as" in a.message
+    assert {x["label"] for x in a.answers} == set(Oracle().answer(a.form))
+
+
+def test_a_quoted_text_word_is_never_corrected(store):
+    a = ask(store, 'attacks mentioning "treshold"')
+    assert "read 'treshold'" not in a.message and not a.answers
+
+
 @pytest.mark.parametrize("q,word", [("I'm preparing a talk: which attacks target DDPM?",
                                      "preparing"),
                                     ("we're comparing attacks on DDPM", "comparing")])

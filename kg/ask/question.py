@@ -50,7 +50,7 @@ from .gaps import answer_gaps, gap_parse
 from .grouping import Grouping, answer_groups, blank, grouping_of
 from .mentions import Names, not_in_graph, read_names
 from .second import disagreement
-from .spelling import correct_spelling
+from .spelling import correct_spelling, correct_text_words
 from .text import text_conditions
 from .tokens import GAP_CUE, check_question, expand_shorthand, text_vocabulary
 
@@ -141,6 +141,7 @@ def _query_parse(q: str, lex, names: Names, vocab: frozenset[str],
             | {i for i, t in enumerate(toks) for a, b in names.versioned if a <= t.start < b}
             | set(extra_used))
     text = text_conditions(q, toks, used, shape.target, neg.at)
+    text_conds, text_notes = correct_text_words(q, text.conds, vocab)
     used |= text.used | determiners(toks, target.used, shape.target)
     named_conds, group_used = group_quantifiers(q, toks, mentions, named.conds, shape.target,
                                                 used, lambda: _levels(lex))
@@ -149,7 +150,7 @@ def _query_parse(q: str, lex, names: Names, vocab: frozenset[str],
     chosen = [c for c in named_conds if c.kind == choice_kind and not c.negated]
     named_conds = [c for c in named_conds if c not in chosen]
     conds = (code.conds + ([Cond("defended", negated=True)] if no_defense else [])
-             + named_conds + year_conditions(years, neg.at) + t2i.conds + text.conds
+             + named_conds + year_conditions(years, neg.at) + t2i.conds + text_conds
              + counts.conds)
     across = across_tables(q, toks, mentions, conds, shape.target, parts)
     conds, parts, used = across.conds, across.parts, used | across.used
@@ -169,7 +170,7 @@ def _query_parse(q: str, lex, names: Names, vocab: frozenset[str],
                  asks_count=shape.asks_count,
                  unattached=unattached(q, toks, neg.dangling)
                  + [toks[i].text for i in negated_rest],
-                 notes=names.notes + context_notes + conflict_notes + [
+                 notes=names.notes + context_notes + conflict_notes + text_notes + [
                      "a choice question: the answer lists the values of the named item (the "
                      "choices were " + " or ".join(repr(v.label) for c in chosen
                                                    for v in c.values) + ")"] * bool(chosen),

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..lexicon import STOPWORDS, deletions, derived, osa_distance, tokens
 from .account import CHAT_WORDS, CRITICAL_WORDS
@@ -161,3 +161,27 @@ def correct_spelling(q: str, lex, vocab: frozenset[str]) -> tuple[str, list[str]
         last = m.end()
         notes.append(f"read {w!r} as {fix!r}")
     return "".join(out) + q[last:], notes
+
+
+def correct_text_words(q: str, conds: list, vocab: frozenset[str]) -> tuple[list, list[str]]:
+    """The text conditions of ``conds`` with each misspelt word read as the one word of the
+    cells (``vocab``) within reach by the module's rule ("treshold" -> "threshold"), and a
+    note per word read. A word the cells hold, a word in quotes, a short word or one with a
+    digit stays as written (the condition then matches what it matches, and an empty answer
+    says so)."""
+    quoted = " ".join(m.group() for m in _QUOTES.finditer(q)).lower()
+    out, notes = [], []
+    for c in conds:
+        if c.kind != "text" or not c.words:
+            out.append(c)
+            continue
+        words = []
+        for w in c.words:
+            fix = None
+            if w not in vocab and len(w) >= MIN_LETTERS and w.isalpha() and w not in quoted:
+                fix = correction(w, {v for v in vocab if v[:1] == w[:1]})
+            words.append(fix or w)
+            if fix:
+                notes.append(f"read {w!r} as {fix!r} (a word of the survey's cells)")
+        out.append(replace(c, words=tuple(words)))
+    return out, notes
