@@ -21,13 +21,6 @@ from kg.app.names import PICKER_MAX, KGError
 READING = "ask_reading"  # session: (question, encoded reading) the user edited
 NOTICE = "ask_reading_notice"  # session: why the last edit was not applied
 
-AGGREGATE_LABELS = {"": "none: list the items", "count": "count the items",
-                    "per_item": "rows per item", "top": "the items with the most",
-                    "bottom": "the items with the fewest", "more_than": "more than N rows",
-                    "fewer_than": "fewer than N rows", "earliest": "the earliest year",
-                    "latest": "the latest year"}
-OF_LABELS = {"": "rows", "model": "distinct target models", "knowledge": "distinct knowledge levels",
-             "threat": "distinct threats"}
 
 
 @st.cache_data(show_spinner=False)
@@ -118,14 +111,14 @@ def _editor(question: str, reading, ch, widget: str) -> None:
                      format_func=app_reading.target_label)
     else:
         agg = reading.form.agg
-        ops = list(AGGREGATE_LABELS)
+        ops = list(app_reading.AGGREGATE_LABELS)
         st.selectbox("Aggregate", ops, index=ops.index(agg.op if agg else ""), key=widget,
-                     format_func=AGGREGATE_LABELS.get)
+                     format_func=app_reading.AGGREGATE_LABELS.get)
         st.number_input("N (more / fewer than)", 0, 1_000_000, agg.n if agg else 0,
                         key=widget + "_n")
-        st.selectbox("Counting (the most / fewest)", list(OF_LABELS),
-                     index=list(OF_LABELS).index(agg.of if agg else ""), key=widget + "_of",
-                     format_func=OF_LABELS.get)
+        st.selectbox("Counting (the most / fewest)", list(app_reading.OF_LABELS),
+                     index=list(app_reading.OF_LABELS).index(agg.of if agg else ""), key=widget + "_of",
+                     format_func=app_reading.OF_LABELS.get)
     st.button("Apply", key=widget + "_apply", type="primary", on_click=_from_widgets,
               args=(question, reading, op, ch.key, widget))
 

@@ -59,6 +59,15 @@ TARGET_CHOICES = tuple(t + ("" if parts == DEFAULT_PARTS[t] else ":" + parts[0])
                        for t in TARGETS for parts in
                        [DEFAULT_PARTS[t]] + ([(p,) for p in DEFAULT_PARTS[t]]
                                              if len(DEFAULT_PARTS[t]) > 1 else []))
+#: the aggregate editor's choices (kg.query.AGGREGATES, "" for none) and what "the most /
+#: fewest" counts, as the Ask page names them
+AGGREGATE_LABELS = {"": "none: list the items", "count": "count the items",
+                    "per_item": "rows per item", "top": "the items with the most",
+                    "bottom": "the items with the fewest", "more_than": "more than N rows",
+                    "fewer_than": "fewer than N rows", "earliest": "the earliest year",
+                    "latest": "the latest year"}
+OF_LABELS = {"": "rows", "model": "distinct target models", "knowledge": "distinct knowledge levels",
+             "threat": "distinct threats"}
 #: bounds of an encoded reading: a URL parameter is at most this long, and holds at most
 #: these many conditions and values
 MAX_READING_CHARS = 4000
