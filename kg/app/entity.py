@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 
 from ..display import names_of
 from ..explain import explain, resolve_node
+from ..project import TYPED_LINKS
 from ..sparql_text import values_blocks
 from ..stores.base import Store, select_values
 from .names import (
@@ -54,11 +55,10 @@ RELATED_QUERY = "SELECT DISTINCT ?s ?p WHERE {" + _RELATED + "}\n"
 # triple, so COUNT(*) counts the distinct pairs). The projected predicates link only typed
 # nodes of the entity classes (rdfs:domain / rdfs:range in ontology/rdkg.ttl, sh:class in
 # the shapes; kg.project.NEIGHBOUR_COUNT rests on the same): their subjects' types are not
-# checked (the check was 2.3 s of a threat's page at 100k papers, 105,786 attacks); the
-# other predicates are counted with it. tests/test_app.py checks the sum equals the
-# checked count on every node of the survey.
-_TYPED = ("rd:fromPaper, rd:threat, rd:assumesKnowledge, rd:evaluatedOn, rd:method, "
-          "rd:mitigates, skos:broader")
+# checked (kg.project.TYPED_LINKS; the check was 2.3 s of a threat's page at 100k
+# papers, 105,786 attacks); the other predicates are counted with it. tests/test_app.py
+# checks the sum equals the checked count on every node of the survey.
+_TYPED = ", ".join(TYPED_LINKS)
 RELATED_COUNT_TYPED = ("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?node . FILTER(?p IN ("
                        + _TYPED + ")) }")
 RELATED_COUNT_OTHER = ("SELECT (COUNT(*) AS ?n) WHERE {" + _RELATED + "  FILTER(?p NOT IN ("
