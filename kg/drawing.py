@@ -18,7 +18,7 @@ import networkx as nx
 import numpy as np
 
 from .errors import KGError
-from .export.figures import render_dot
+from .export.figures import dot_binary, render_dot
 from .project import local_graph, neighbors
 from .stores.base import Store
 
@@ -159,7 +159,9 @@ def _overlaps(x, y, w, h, gap: float = GAP) -> tuple[np.ndarray, np.ndarray, np.
 
 def _separate(x, y, w, h, rounds: int = 400):
     """Boxes pushed apart until each pair has GAP + 1 pixel between them (the extra pixel
-    absorbs the rounding of positions to 0.1 px)."""
+    absorbs the rounding of positions to 0.1 px). Each push is one pixel more than the
+    overlap, so pairs leave the threshold instead of creeping towards it (which took every
+    round and then a spread: 0.3 s and a quarter more width for a 150-node view)."""
     n = len(x)
     order = np.arange(n)
     tie = np.where(order[:, None] < order[None, :], -1.0, 1.0)  # who moves which way at a tie
@@ -169,8 +171,8 @@ def _separate(x, y, w, h, rounds: int = 400):
             return x, y
         sx = np.where(x[:, None] == x[None, :], tie, np.sign(x[:, None] - x[None, :]))
         sy = np.where(y[:, None] == y[None, :], tie, np.sign(y[:, None] - y[None, :]))
-        x = x + (over * mx * sx).sum(1) * 0.5
-        y = y + (over * my * sy).sum(1) * 0.5
+        x = x + (over * np.where(mx > 0, mx + 1, 0.0) * sx).sum(1) * 0.5
+        y = y + (over * np.where(my > 0, my + 1, 0.0) * sy).sum(1) * 0.5
     while _overlaps(x, y, w, h, GAP + 1)[0].any():  # spread out from the middle until nothing overlaps
         x, y = (x - x.mean()) * 1.15 + x.mean(), (y - y.mean()) * 1.15 + y.mean()
     return x, y
@@ -292,6 +294,15 @@ FORMATS = {"svg": to_svg, "pdf": to_pdf, "graphml": to_graphml}
 TYPE_NAMES = {"Paper": "Paper", "Attack": "Attack", "DefenseEvaluation": "Defense evaluation",
               "DefenseMethod": "Defense method", "ThreatCategory": "Threat category",
               "AttackerKnowledge": "Attacker knowledge", "TargetModel": "Target model"}
+
+
+def can_render(fmt: str) -> None:
+    """KGError (naming what is missing) when :func:`render` cannot write ``fmt`` here: an
+    unknown format, or a PDF without Graphviz. Cheap: no drawing is rendered."""
+    if fmt not in FORMATS:
+        raise KGError(f"unknown figure format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    if fmt == "pdf":
+        dot_binary()
 
 
 def render(d: Drawing, fmt: str) -> bytes:

@@ -520,6 +520,18 @@ def test_graph_explorer_says_a_hub_was_read_in_part(monkeypatch):
     st.cache_data.clear()
 
 
+def test_graph_explorer_without_graphviz_says_so_for_the_pdf_only(monkeypatch):
+    """The export buttons make their files on the click (a PDF runs Graphviz): what is
+    missing is still said when the page is drawn, and the other formats stay offered."""
+    from kg.export import figures
+
+    monkeypatch.setattr(figures.shutil, "which", lambda name: None)
+    at = run_page("graph", {"node": "DP-SGD"})
+    assert not at.exception
+    assert [e.value for e in at.error if "Graphviz" in e.value], texts(at)
+    assert len(at.get("download_button")) == 2
+
+
 def test_graph_explorer_unknown_node():
     at = run_page("graph", {"node": "no such node at all"})
     assert_clean(at)

@@ -9,6 +9,7 @@ one version, the live one. Nothing here holds SPARQL or graph logic: it only cal
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from pathlib import Path
@@ -275,10 +276,11 @@ def _graph_file(setting: str, version: str, center: str, depth: int, types: tupl
     return app_graph.export_view(_neighbourhood(setting, version, center, depth, types), fmt)
 
 
-def graph_file(center: str, depth: int, types: tuple[str, ...], fmt: str) -> bytes:
-    """The Graph explorer's view as a file (kg.app.graph.export_view), made once per view
-    and graph version."""
-    return _graph_file(*store_key(), center, depth, types, fmt)
+def graph_file(center: str, depth: int, types: tuple[str, ...], fmt: str):
+    """What makes the Graph explorer's view as a file (kg.app.graph.export_view) when
+    called: a download button's deferred data, so a file is made only when it is asked
+    for (a PDF runs Graphviz), of the graph version the page shows now, once per view."""
+    return functools.partial(_graph_file, *store_key(), center, depth, types, fmt)
 
 
 # ------------------------------------------------------------------ links and messages

@@ -83,3 +83,10 @@ def export_view(nb: Neighbourhood, fmt: str) -> bytes:
     colours as the page (kg.drawing.render). KGError for another format or when Graphviz,
     which renders the PDF, is missing."""
     return drawing.render(nb.drawing, fmt)
+
+
+def can_export(fmt: str) -> None:
+    """KGError when :func:`export_view` cannot write ``fmt`` on this machine (an unknown
+    format; Graphviz missing for a PDF), checked without rendering, so the page can offer
+    the file and make it only when it is asked for."""
+    drawing.can_render(fmt)

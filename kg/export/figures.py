@@ -104,7 +104,8 @@ def to_dot(view: View) -> str:
     return "\n".join(out) + "\n"
 
 
-def _dot_binary() -> str:
+def dot_binary() -> str:
+    """The path of Graphviz's ``dot``; KGError (saying how to install it) when missing."""
     exe = shutil.which("dot")
     if exe is None:
         raise KGError("Graphviz 'dot' is not installed, so SVG/PDF cannot be rendered; "
@@ -120,7 +121,7 @@ def render_dot(dot: str, fmt: str, timeout: float = 60.0, engine: str = "dot") -
         raise KGError(f"cannot render DOT as {fmt!r}; expected svg or pdf")
     pinned = ["-Kneato", "-n2"] if engine == "neato" else []
     try:
-        r = subprocess.run([_dot_binary(), *pinned, f"-T{fmt}"], input=dot.encode("utf-8"),
+        r = subprocess.run([dot_binary(), *pinned, f"-T{fmt}"], input=dot.encode("utf-8"),
                            capture_output=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
         raise KGError(f"Graphviz took longer than {timeout:g} s to render the figure") from None

@@ -95,13 +95,14 @@ st.caption("The picture above with the same names, positions and colours: SVG an
            f"`kg graph {nb.center} --depth {depth} -f svg -o neighbourhood.svg`.")
 cols = st.columns(len(app_graph.EXPORT_FORMATS))
 for col, (fmt, (suffix, mime)) in zip(cols, app_graph.EXPORT_FORMATS.items(), strict=True):
-    try:
-        data = resources.graph_file(center, depth, tuple(types), fmt)
+    try:  # what is missing (Graphviz for a PDF) is said now; the file is made on the click
+        app_graph.can_export(fmt)
     except KGError as e:
         col.error(resources.plain(str(e)))
         continue
-    col.download_button(f"{fmt.upper()}", data, file_name=f"neighbourhood.{suffix}", mime=mime,
-                        key=f"export_{fmt}", width="stretch")
+    col.download_button(f"{fmt.upper()}", resources.graph_file(center, depth, tuple(types), fmt),
+                        file_name=f"neighbourhood.{suffix}", mime=mime, key=f"export_{fmt}",
+                        width="stretch")
 st.dataframe([{"name": n["label"], "type": n["type"], "distance": n["distance"],
                "full name": n["full"], "page": n["page"]} for n in nodes],
              hide_index=True, width="stretch", column_config=resources.link_column())
