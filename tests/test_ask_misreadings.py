@@ -291,7 +291,8 @@ def test_a_row_kind_named_keeps_its_rows(store):
                                "undefended models", "models that were attacked and not defended",
                                "models with no defense"])
 def test_models_attacked_and_never_defended_are_models_no_defense_covers(store, oracle, q):
-    """Model level, any threat, the coverage engine's family rule (uncovered)."""
+    """Any threat, a model no defense row is evaluated on (uncovered: the coverage engine's
+    model level, as the rows name the models)."""
     a = ask(store, q)
     assert a.intent == "query" and not a.not_understood, a.message
     assert [c["kind"] for c in a.logical_form["conditions"]] == ["uncovered"]

@@ -181,8 +181,8 @@ def test_rows_still_rank_by_rows(store):
     ("which threats have attacks on models no defense is evaluated on", "threats"),
 ])
 def test_models_no_defense_covers(store, oracle, q, target):
-    """A model is covered by a defense evaluated on it or on a family above it (kg.family,
-    the coverage engine's rule); the "no defense" inside the phrase is no threat condition."""
+    """A model is covered by a defense evaluated on it, as the rows name it (the coverage
+    engine's model level); the "no defense" inside the phrase is no threat condition."""
     from kg.query import Cond, Form
 
     a = ask(store, q)

@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kg.ask import ask
+from kg.coverage.gaps import find_gaps
 from kg.errors import NotApplicable
 from kg.query import Agg, Cond, Form, Term, compile_form, context, render_cond, run
 from tests.oracle import Oracle
@@ -144,8 +145,9 @@ def test_most_and_fewest_by_a_count_of_values(store, vocab, oracle):
 
 def test_models_no_defense_covers(store, vocab, oracle):
     """Issue 29 item 4: "attacks on models no defense covers" — a model is covered by a
-    defense evaluated on it or on a family above it (kg.family, the coverage engine's rule);
-    equal to the oracle for rows, papers and the models themselves, negated too."""
+    defense evaluated on it, as the rows name it (the coverage engine's model level, kg gaps'
+    "no defense evaluated on X itself"); equal to the oracle for rows, papers and the models
+    themselves, negated too."""
     for target in ("attacks", "papers", "threats", "models"):
         for negated in (False, True):
             f = Form(target, (Cond("uncovered", negated=negated),),
@@ -154,8 +156,15 @@ def test_models_no_defense_covers(store, vocab, oracle):
             assert got == oracle.answer(f), (target, negated)
             assert got, (target, negated)  # both sides hold somewhere in the survey
     models = set(by_label(run(store, Form("models", (Cond("uncovered"),), parts=("attacks",)))))
-    assert "DDIM" in models and "FastDPM" not in models  # a defense on DDPM covers FastDPM
+    assert "DDIM" in models and "FastDPM" in models  # a defense on DDPM covers not FastDPM
     assert "Latent diffusion model" in models  # a defense below a family covers not it
+    assert "DDPM" not in models and "SD v1.5" not in models  # defended on themselves
+    # the same models as kg gaps' model level, any threat: a model with a model-level gap
+    # and no defense at all
+    level = {g.cells[0]["model"]["label"] for g in find_gaps(store)
+             if g.type == "model_without_defense" and g.level == "model"}
+    defended = set(by_label(run(store, Form("models", parts=("defenses",)))))
+    assert models == level - defended
 
 
 def test_text_condition_is_a_bound_literal_in_the_query(store):

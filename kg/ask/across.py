@@ -12,9 +12,12 @@ defense rows would hold: the names inside that phrase, or "it" / "them" — the 
 threat after "against" / "for", its model after "on". It becomes a negated ``rows``
 condition over defense rows, replacing the negated name the negation stage read ("threat ≠
 Property inference", which contradicts the attacked threat). A bare "no defense" keeps its
-meaning (no defense for the row's threat) — except for models ("which models are attacked
-but never defended", "undefended models"): a model no defense row covers, any threat (the
-``uncovered`` condition, the coverage engine's family rule).
+meaning (no defense for the row's threat) — except for models: with a threat named ("on which
+models is membership inference attacked but never defended?") the model-level gaps of that
+threat (no defense row against it evaluated on the model), without one ("which models are
+attacked but never defended", "undefended models") a model no defense row is evaluated on,
+any threat (the ``uncovered`` condition) — both the coverage engine's model level, as the
+rows name the models (``kg gaps``: "no defense evaluated on X itself").
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ _NOT_DEFENDED = rx(r"\b(?:never|not|no|without(?: any)?)\s+(?:(?P<pre>[\w\-. ]+?
                    r"(?P<post>it|them|[\w\-. ]+?))?(?=\s*[?.!,;]|\s+(?:and|but)\b|$)")
 _ITEMS = ("papers", "models", "threats")
 #: "models no defense covers", "models that no defense is evaluated on", "models not covered
-#: by any defense": a model no defense row covers (on it or a family above it)
+#: by any defense": a model no defense row is evaluated on (the model itself)
 _UNCOVERED = rx(r"\bmodels?\s+(?:that\s+|which\s+)?(?:no|none of the)\s+(?:defen[cs]es?|"
                 r"defense methods?|countermeasures?)\s+(?:(?:ever\s+)?covers?|protects?|"
                 r"(?:is|are|was|were|has been|have been)\s+(?:evaluated|tested)\s+on)\b|"
@@ -88,10 +91,14 @@ def across_tables(q: str, toks: list[Tok], mentions: list[Mention], conds: list[
         out.used |= _span(toks, both.start(), both.end())
     m = _NOT_DEFENDED.search(q)
     sub = _named_in(m, toks, mentions, out.conds) if m else []
-    if target == "models" and not sub and not unc and any(
-            c.kind == "defended" and c.negated for c in out.conds):
-        # "models attacked but never defended", "undefended models": no defense row covers
-        # the model (the coverage engine's family rule), whatever the threat
+    bare = target == "models" and not sub and not unc and any(
+        c.kind == "defended" and c.negated for c in out.conds)
+    if bare:  # "on which models is membership inference attacked but never defended?"
+        sub = [Cond("threat", c.values) for c in out.conds
+               if c.kind == "threat" and not c.negated and c.mode == "any"]
+    if bare and not sub:
+        # "models attacked but never defended", "undefended models": no defense row is
+        # evaluated on the model itself (the coverage engine's model level), any threat
         out.conds = [c for c in out.conds if not (c.kind == "defended" and c.negated)]
         out.conds.append(Cond("uncovered"))
         out.parts = ("attacks",)

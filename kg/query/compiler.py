@@ -141,7 +141,7 @@ def _cond_lines(c: Cond, r: str, part: str, ctx: Context, v: _Vars) -> list[str]
         return [f"{r} rd:fromPaper {p} .", f"{p} {pred} {x} .", _values(x, _iris(c, ctx))]
     if c.kind == "uncovered":  # a model of the row that no defense covers
         m = v.new("uncovered")
-        return [f"{r} rd:evaluatedOn {m} .", f"MINUS {{ {covered_models(m, ctx, v)} }}"]
+        return [f"{r} rd:evaluatedOn {m} .", f"MINUS {{ {covered_models(m, v)} }}"]
     if c.kind == "t2i":
         m = v.new("t2imodel")
         return [f"{r} rd:evaluatedOn {m} .", f"{m} rd:isTextToImage true ."]
@@ -165,15 +165,12 @@ def _cond_lines(c: Cond, r: str, part: str, ctx: Context, v: _Vars) -> list[str]
     return lines
 
 
-def covered_models(var: str, ctx: Context, v: _Vars) -> str:
-    """A sub-select of the models (``var``) some defense row covers: evaluated on the model
-    or on a model above it — a family covers every model below it (``ctx.tree.below``, the
-    one rule of :mod:`kg.family` the coverage engine uses); the pairs are VALUES-bound."""
-    d, dm = v.new("covering"), v.new("coveringmodel")
-    pairs = sorted((a, m) for m in ctx.tree.broader for a in ctx.tree.ancestors(m))
-    values = (f"VALUES ({dm} {var}) {{ " + " ".join(
-        f"({iri_ref(a)} {iri_ref(m)})" for a, m in pairs) + " }")
-    return (f"SELECT DISTINCT {var} WHERE {{ {values} {d} rd:evaluatedOn {dm} . "
+def covered_models(var: str, v: _Vars) -> str:
+    """A sub-select of the models (``var``) some defense row is evaluated on, as the rows
+    name them: the model level of the coverage engine (``kg gaps``' "no defense evaluated on
+    X itself"); a defense on a family or on a sibling covers not the model."""
+    d = v.new("covering")
+    return (f"SELECT DISTINCT {var} WHERE {{ {d} rd:evaluatedOn {var} . "
             f"{d} a rd:DefenseEvaluation . }}")
 
 
@@ -211,7 +208,7 @@ def _model_itself(form: Form, ctx: Context, v: _Vars, key: str) -> list[str]:
     lines = []
     for c in form.conds:
         if c.kind == "uncovered":  # no defense covers the model
-            covered = covered_models(key, ctx, v)
+            covered = covered_models(key, v)
             lines.append(f"{{ {covered} }}" if c.negated else f"MINUS {{ {covered} }}")
         if c.kind == "t2i":  # "T2I models": the model is text-to-image
             t2i = f"{key} rd:isTextToImage true ."

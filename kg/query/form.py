@@ -73,9 +73,10 @@ class Cond:
     the table ``of`` ("attacks" / "defenses") meeting every condition of ``sub`` — across
     the tables: "papers with both an attack and a defense", negated "models attacked by
     membership inference and never defended against it". An ``uncovered`` condition holds
-    on an attack row that names a model no defense row covers — evaluated on it or on a model
-    above it (a family covers every model below it, :mod:`kg.family`) — and on a model no
-    defense row covers when models are asked for ("attacks on models no defense covers"). A
+    on an attack row that names a model no defense row is evaluated on — the model itself, as
+    the rows name it: the coverage engine's model level (a defense on its family or on a
+    sibling is another cell) — and on such a model when models are asked for ("attacks on
+    models no defense covers"). A
     ``t2i`` condition holds on a row evaluated on a text-to-image model, and on a
     text-to-image model itself when models are asked for ("T2I models with MIA defenses")."""
 
@@ -248,8 +249,8 @@ def render_cond(c: Cond, tree: ModelTree | None = None) -> str:
         return "no defense evaluated for its threat" if c.negated else \
             "a defense evaluated for its threat"
     if c.kind == "uncovered":
-        return ("every model covered by a defense (on it or a family above it)" if c.negated
-                else "a model no defense covers (none evaluated on it or a family above it)")
+        return ("every model with a defense evaluated on it" if c.negated
+                else "a model no defense is evaluated on (the model itself)")
     if c.kind == "year":
         lo, hi = c.years
         if lo == hi:
