@@ -199,8 +199,9 @@ def answer_attribute(store: Store, q: str, p: Parse) -> Answer:
                 "value": v["value"], "via": v["rows"], "papers": v["papers"]}
                for v in res.values]
     msgs, intent = list(p.notes), "attribute"
-    if not answers:
-        msgs.append(_absent(store, p))
+    if not answers:  # no value to give: not answered, with where it is recorded absent
+        intent = "not_applicable"
+        msgs.append("Not answered: " + _absent(store, p))
     if not answers and msgs[-1].endswith(_NO_ROW) and len(p.form.conds) > 1:
         # the named item and another condition select nothing together: a value asked of
         # the item is not answered with "none" (the other condition may be a misreading)
