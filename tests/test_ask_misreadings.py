@@ -299,6 +299,27 @@ def test_models_attacked_and_never_defended_are_models_no_defense_covers(store, 
     assert labels(a) == set(oracle.answer(a.form)) != set()
 
 
+@pytest.mark.parametrize("q", [
+    "On which models is membership inference attacked but never defended?",
+    "Which models are attacked by gradient inversion but left undefended?",
+    "which models have property inference attacks but no defense?"])
+def test_models_attacked_by_a_threat_and_not_defended_are_its_model_level_gaps(store, oracle,
+                                                                               q):
+    """With a threat named, "never defended" / "undefended" is per threat: the models of
+    that threat's model-level gaps, as kg gaps lists them (the oracle agrees)."""
+    from kg.coverage.gaps import find_gaps
+
+    a = ask(store, q)
+    assert a.intent == "query" and not a.not_understood, a.message
+    kinds = [c["kind"] for c in a.logical_form["conditions"]]
+    assert "rows" in kinds and "uncovered" not in kinds, kinds
+    threat = next(c for c in a.form.conds if c.kind == "threat").values[0].label
+    gaps = {g.cells[0]["model"]["label"] for g in find_gaps(store)
+            if g.type == "model_without_defense" and g.level == "model"
+            and g.cells[0]["threat"]["label"] == threat}
+    assert labels(a) == set(oracle.answer(a.form)) == gaps != set()
+
+
 def test_never_defended_against_a_named_threat_stays_per_threat(store):
     a = ask(store, "which models are attacked by membership inference but never defended "
                    "against it?")

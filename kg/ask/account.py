@@ -207,8 +207,46 @@ def rest_of(toks: list[Tok], used: set[int], vocab: frozenset[str]) -> Rest:
                 rest.unknown.append([i])
             continue
         rest.leftover.append(i)
+    _kind_names(toks, rest)
     _extend_unknown(toks, rest)
     return rest
+
+
+#: The head nouns of a kind of attack or defense: the words not understood right before one
+#: name a kind ("attribute inference attacks", "machine unlearning defenses", "a no-box
+#: attacker") — unless they only rate or date it (:data:`MODIFIERS`).
+KIND_HEADS = _norms("attack attacks attacker attackers defense defenses defence defences "
+                    "threat threats countermeasure countermeasures mitigation mitigations")
+#: Words that rate, date or qualify an attack or a defense without naming a kind of it
+#: ("successful attacks", "recent defenses"): not understood, never a name (one closed list).
+MODIFIERS = _norms("""
+strong stronger strongest weak weaker new newer newest novel recent latest early earliest
+successful practical effective efficient powerful simple robust realistic main major key
+important notable famous popular typical common standard classic classical known existing
+prior previous modern advanced basic generic general specific particular certain relevant
+proposed published reported listed documented evaluated cited surveyed public real actual
+adaptive best worst good bad better worse serious dangerous severe successful notable
+interesting promising reliable cheap expensive costly fast slow scalable possible potential
+""")
+
+
+def _kind_names(toks: list[Tok], rest: Rest) -> None:
+    """A run of words not understood right before a kind's head noun ("backdoor attacks")
+    names a kind of attack or defense the graph does not hold: reported as not in the graph
+    with its head noun, not as words not understood."""
+    runs: list[list[int]] = []
+    for i in sorted(rest.leftover):
+        if runs and runs[-1][-1] == i - 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    for run in runs:
+        head = run[-1] + 1
+        if head < len(toks) and toks[head].norm in KIND_HEADS and toks[head].mention is None \
+                and not all(toks[j].norm in MODIFIERS for j in run):
+            rest.leftover = [i for i in rest.leftover if i not in run]
+            rest.unknown.append([*run, head])
+    rest.unknown.sort()
 
 
 def _after_prep(toks: list[Tok], used: set[int], vocab: frozenset[str], i: int) -> bool:

@@ -111,7 +111,7 @@ def across_tables(q: str, toks: list[Tok], mentions: list[Mention], conds: list[
         c.kind == "defended" or (c.kind, c.values) in named))]
     out.conds.append(Cond("rows", of="defenses", sub=tuple(sub), negated=True))
     out.parts = ("attacks",)
-    out.used |= _span(toks, m.start(), m.end())
+    out.used |= _span(toks, m.start(), m.end()) if m else set()
     return out
 
 

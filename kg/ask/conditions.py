@@ -206,9 +206,8 @@ def undefended(q: str, toks: list[Tok], words: list[str], neg_at: set[int]) -> t
     negated = bool(UNDEFENDED.search(q)) or any(
         i in neg_at and has_defense(words[i]) for i in range(len(toks)))
     used = set()
-    if UNDEFENDED.search(q):
-        used = {i for i, t in enumerate(toks)
-                if re.match(r"un", t.norm) and has_defense(t.norm[2:].lstrip("-"))}
+    for m in UNDEFENDED.finditer(q):  # "undefended", "left undefended"
+        used |= {i for i, t in enumerate(toks) if m.start() <= t.start < m.end()}
     return negated, used
 
 

@@ -30,7 +30,8 @@ def rx(pattern: str) -> re.Pattern:
 GAP_CUE = rx(r"\bgaps?\b|under-?(studied|explored|researched)|unexplored|open (problem|question)|"
              r"blind spot|uncovered|not (yet )?covered|missing (work|research)|"
              r"research opportunit")
-UNDEFENDED = rx(r"\bun-?(defended|protected|mitigated)\b|no ?one defends|nobody defends")
+UNDEFENDED = rx(r"\b(?:(?:left|remains?|remained|stays?|stayed|still) )?un-?(defended|protected|"
+                r"mitigated)\b|no ?one defends|nobody defends")
 NEGATIONS = {"not", "no", "without", "except", "excluding", "exclude", "neither", "nor",
              "never", "non", "lack", "lacking", "missing", "none", "nothing", "zero", "isn",
              "aren", "doesn", "don", "didn", "wasn", "weren", "nt", "other", "haven", "hasn",
