@@ -200,3 +200,39 @@ def test_which_table_a_paper_question_means(store, oracle, q, part):
     assert a.intent == "query" and not a.not_understood, a.message
     assert set(a.form.parts) == ({part} if part else {"attacks", "defenses"})
     assert labels(a) == set(oracle.answer(replace(a.form, agg=None))) != set()
+
+
+# ------------------------------------------------------------ round 4 (touched sets 2, 3)
+
+@pytest.mark.parametrize("q,title", [
+    ("the limitation of the quantile regression attack",
+     "Membership Inference Attacks on Diffusion Models via Quantile Regression"),
+    ("what effectiveness is reported for the federated gradient inversion attack",
+     "Gradient Inversion of Federated Diffusion Models"),
+])
+def test_title_words_before_attack_name_its_paper(store, oracle, q, title):
+    """Words of one title right before "attack" name that paper (as before "paper"); the
+    column after "the limitation of" is asked for, not read as a text condition."""
+    a = ask(store, q)
+    assert a.intent == "attribute" and not a.not_understood, a.message
+    conds = a.form.conds
+    assert [(c.kind, c.values[0].label) for c in conds] == [("paper", title)]
+    assert {x["value"] for x in a.answers} == oracle.attribute(a.form, a.logical_form[
+        "attribute"]) != set()
+
+
+@pytest.mark.parametrize("q,unknown", [
+    ("attribute inference attacks on SD", "attribute inference attacks"),
+    ("which machine unlearning defenses protect DDPM?", "machine unlearning defenses"),
+    ("backdoor attacks on diffusion models", "backdoor attacks"),
+])
+def test_an_unknown_kind_of_attack_or_defense_is_not_in_the_graph(store, q, unknown):
+    a = ask(store, q)
+    assert a.intent == "unknown_entity" and not a.answers, a.message
+    assert [u["text"] for u in a.not_in_graph] == [unknown]
+
+
+@pytest.mark.parametrize("q", ["successful attacks on DDPM", "strong defenses for MIA"])
+def test_a_word_that_rates_an_attack_is_not_understood_not_a_name(store, q):
+    a = ask(store, q)
+    assert a.not_understood and not a.not_in_graph, a.message

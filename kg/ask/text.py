@@ -3,13 +3,14 @@ phrasing, never from leftover words.
 
 A text condition is read where the question asks for words of the cells: quoted words
 ("mentioning "shadow model""), a verb that says a cell holds words ("mentions", "says",
-"contains", "includes", "involves", "with the word"), a column named with its words ("whose
-limitation is small training samples"), or a requirement or result verb that reads the
-cells ("need", "require", "rely on", "limited to" → the limitation column; "achieve",
-"reach" → the effectiveness column). The words it reads run from the cue to the next name,
-condition word or clause word; every one of them must occur (one condition), negated
-when a negation cue negates one of them. Defense rows have no limitation column, so on
-defense methods the words are sought in either column.
+"contains", "includes", "involves", "with the word"), a column named with its words
+("whose limitation is small training samples"; "the limitation of X" asks for the column
+instead), or a requirement or result verb that reads the cells ("need", "require", "rely
+on", "limited to" → the limitation column; "achieve", "reach" → the effectiveness column).
+The words it reads run from the cue to the next name, condition word or clause word; every
+one of them must occur (one condition), negated when a negation cue negates one of them.
+Defense rows have no limitation column, so on defense methods the words are sought in
+either column.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ _COLUMN = {"limitation": "limitation", "weakness": "limitation", "drawback": "li
 _REQUIRE = rx(r"^(need|needing|require|requiring|rely|relying|relie|depend|depending|limited|"
               r"assum)")
 _ACHIEVE = rx(r"^(achiev|reach)")
+#: after a column's name, what it is of: the column is asked for ("limitation of X")
+_OF = frozenset({"of", "for", "reported", "listed", "given", "noted"})
 #: words inside a text phrase that do not end it
 _GLUE = frozenset({"a", "an", "the", "of", "to", "on"})
 _QUOTE = re.compile(r"\"([^\"]+)\"|“([^”]+)”|(?:(?<=\s)|^)'([^']+)'(?=[\s?.!,]|$)")
@@ -111,8 +114,8 @@ def text_conditions(q: str, toks: list[Tok], taken: set[int], target: str,
             continue
         verb_field = ("any" if _SAYS.match(w) or w in _COLUMN else "limitation"
                       if _REQUIRE.match(w) else "effectiveness" if _ACHIEVE.match(w) else "")
-        if not verb_field:
-            continue
+        if not verb_field or w in _COLUMN and i + 1 < len(toks) and words[i + 1] in _OF:
+            continue  # "the limitations of the … attack": the column asked for, no words
         idx = _phrase(q, toks, i + 1, taken | found.used)
         if not idx or verb_field != "any" and all(
                 toks[j].norm in FUNCTION_WORDS or toks[j].norm in _GLUE for j in idx):

@@ -2,8 +2,9 @@
 paper", "the structural MIA paper", "the Towards Black-box Membership Inference Attack paper",
 "Generated Distributions Are All You Need", "the PIA paper on proximal initialization").
 
-The rule: the words right before "paper" (back to a determiner, a preposition or a question
-word), or right after "paper on / about / titled / called", or a run of four or more words
+The rule: the words right before "paper" — or before "attack", "defense", "MIA": "the quantile
+regression attack" — (back to a determiner, a preposition or a question word), or right
+after "paper on / about / titled / called", or a run of four or more words
 that begins with a capital, form a phrase. A phrase of two or more content words, at least
 one of them a plain word (no name of the graph, no word of the parser's vocabulary), names
 the papers whose title holds every content word after the lexicon's normalisation — a word
@@ -24,7 +25,9 @@ from ..lexicon import STOPWORDS, Entity, derived, normal, tokens
 from ..linking import Mention
 from .spelling import parser_words
 
-_CUE = re.compile(r"\b(paper|work|study|article)\b", re.I)
+_CUE = re.compile(r"\b(paper|work|study|article|attacks?|defen[cs]es?|MIA)\b", re.I)
+#: cues after which "on / about / titled …" names the paper (after "attacks on", a model)
+_PAPER_CUE = frozenset({"paper", "work", "study", "article"})
 _AFTER = re.compile(r"\s+(?:on|about|titled|called|named)\s+([^?.,;:!]+)", re.I)
 _AFTER_CUE = re.compile(r"\s*(?:paper|work|study|article)\s+(?:on|about|titled|called|named)"
                         r"\s+", re.I)
@@ -67,7 +70,7 @@ def _phrases(q: str) -> list[tuple[int, int, bool]]:
             if w.group().lower() in _STOP or q[w.end():start].strip(" "):
                 break
             start = w.start()
-        after = _AFTER.match(q, m.end())
+        after = _AFTER.match(q, m.end()) if m.group(1).lower() in _PAPER_CUE else None
         if start < m.start() or after:  # "the Unveiling paper about memorization": one phrase
             out.append((start if start < m.start() else after.start(1),
                         after.end(1) if after else m.start(), False))
