@@ -32,11 +32,30 @@ def same_answer(store, variant, plain):
     ("attacks excpet black-box ones", "attacks except black-box ones", "excpet"),
     ("attacks on DDPM with more then 2 target models",
      "attacks on DDPM with more than 2 target models", None),
+    # a four-letter word, by one letter dropped; after a preposition, a target noun or a
+    # word of the code condition
+    ("wich attacks target DDPM?", "which attacks target DDPM?", "wich"),
+    ("gray-box attacks with publc code", "gray-box attacks with public code", "publc"),
+    ("the threats of the attak table", "the threats of the attack table", "attak"),
+    ("target modles of the SecMI paper", "target models of the SecMI paper", "modles"),
 ])
+
 def test_a_misspelt_parser_word_is_read_as_the_word_and_said(store, variant, plain, fixed):
     a = same_answer(store, variant, plain)
     if fixed:
         assert f"read {fixed!r} as" in a.message
+
+
+@pytest.mark.parametrize("q", ["the most common threat in the attack table",
+                               "which threat is the most studied in the attack table?"])
+def test_most_common_is_most_rows(store, q):
+    from tests.oracle import Oracle
+
+    a = ask(store, q)
+    assert a.intent == "query" and not a.not_understood, a.message
+    assert a.form.target == "threats" and a.form.agg.op == "top"
+    assert {x["label"] for x in a.answers} == set(Oracle().answer(a.form)) == {
+        "Membership inference"}
 
 
 @pytest.mark.parametrize("q", ["attacks on imagen", "imagen attacks", "attacks on Imagen",

@@ -315,11 +315,16 @@ def _extreme(q: str, toks: list[Tok], ranked: bool) -> tuple[Agg | None, set[int
             of = "model" if noun.startswith(("model", "arch")) else (
                 "threat" if noun.startswith("threat") else "knowledge")
             agg = Agg(agg.op, of=of)
-        return agg, {i for i, w in enumerate(words) if w in MOST | LEAST | {"the"}} | (
+        return agg, {i for i, w in enumerate(words) if w in MOST | LEAST | {"the"} or (
+            w in _BY_ROWS and i and words[i - 1] in MOST | LEAST)} | (
             {i for i, t in enumerate(toks) if by_values.start() <= t.start < by_values.end()}
             if agg is not None and by_values else set())
     return None, set()
 
+
+#: "the most common threat", "the least studied model": ranked by rows, as "most" alone
+_BY_ROWS = frozenset({"common", "frequent", "prevalent", "represented", "studied",
+                      "researched", "examined", "investigated"})
 
 #: "the most models", "the fewest distinct threats", "the highest number of knowledge
 #: levels": items ranked by the distinct values their rows name (kg.query Agg ``of``)

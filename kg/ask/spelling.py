@@ -2,11 +2,12 @@
 question is parsed ("atacks" -> "attacks", "agianst" -> "against", "trainig" -> "training"),
 and each reading is said in the answer's notes.
 
-The rule: a lower-case word of five letters or more that no word list of the parser, no name
+The rule: a lower-case word of four letters or more that no word list of the parser, no name
 of the graph and no text cell holds is read as the one word of the vocabulary — the parser's
 words (:data:`kg.ask.tokens.GENERIC_WORDS`, the function, chat and comparison words, the
 target nouns, negations) and the words of the labels of threats, knowledge levels and models
-— within one edit (optimal string alignment; two for a word of nine letters or more) that
+— within one edit (optimal string alignment; two for a word of nine letters or more; a
+word of four letters only by one letter dropped: "wich" -> "which") that
 begins with the same letter ("table" is never "stable") and, for a word ending in "-ing" or
 "-ed", ends the same way or is that word without its ending ("preparing" is never
 "preprint"; "named" is "name"). No word within reach, or two
@@ -14,9 +15,9 @@ different words at the nearest distance: the word stays as written, and the pars
 as usual. A word with a capital letter or a digit is a name: the linker reads it (its own
 typo rule never crosses a number), so an absent name ("Imagen") is never read as a word
 ("images"); after a word that introduces a name ("on", "against", "by" …) a word is read
-only as a word of a name, and never as a word that carries nothing in a parse
-(:data:`_NEVER`: "attacks on imagen" stays an unknown name). A word inside quotes is text,
-never corrected.
+only as a word of a name, a target noun or a word of the code condition, and never as a
+word that carries nothing in a parse (:data:`_NEVER`: "attacks on imagen" stays an unknown
+name). A word inside quotes is text, never corrected.
 """
 
 from __future__ import annotations
@@ -55,6 +56,12 @@ def parser_words() -> frozenset[str]:
     return frozenset(w for w in words if w.isalpha())
 
 
+#: words a stage reads after a preposition, which a word there may be read as besides a
+#: name's words: the target nouns ("on DDPM modles", "in the attak table") and the code
+#: condition's ("with publc code")
+_AFTER_PREP = frozenset(set(TARGET_NOUN) | {w + "s" for w in TARGET_NOUN}
+                        | {"public", "code", "table", "tables"})
+
 #: words a name is never read as: they carry nothing in a parse, so a lower-case absent name
 #: ("attacks on imagen") read as one would vanish unsaid
 _NEVER = frozenset({"image", "images", "imaging", "data", "privacy", "generative", "survey",
@@ -71,11 +78,15 @@ class Words:
     index: dict[str, frozenset[str]]
 
     def near(self, word: str, names_only: bool) -> set[str]:
-        """The words that share a deletion with ``word`` (candidates within two edits)."""
+        """The words that share a deletion with ``word`` (candidates within two edits); a
+        word of four letters reaches only the words it is with one letter dropped
+        ("wich" -> "which", "venu" -> "venue")."""
         out: set[str] = set()
         for d in deletions(word, 2 if len(word) >= 9 else 1):
             out |= self.index.get(d, frozenset())
-        return out & self.labels if names_only else out
+        if len(word) < MIN_LETTERS:
+            out = {w for w in out if len(w) == len(word) + 1}
+        return out & (self.labels | _AFTER_PREP) if names_only else out
 
 
 def words_of(lex) -> Words:
@@ -146,7 +157,7 @@ def correct_spelling(q: str, lex, vocab: frozenset[str]) -> tuple[str, list[str]
     out, notes, last = [], [], 0
     for m in _WORD.finditer(q):
         w = m.group()
-        if len(w) < MIN_LETTERS or any(a <= m.start() < b for a, b in quoted):
+        if len(w) < MIN_LETTERS - 1 or any(a <= m.start() < b for a, b in quoted):
             continue
         words = words or words_of(lex)
         if _known(w, lex, vocab, words.all):
