@@ -39,7 +39,6 @@ def same_answer(store, variant, plain):
     ("the threats of the attak table", "the threats of the attack table", "attak"),
     ("target modles of the SecMI paper", "target models of the SecMI paper", "modles"),
 ])
-
 def test_a_misspelt_parser_word_is_read_as_the_word_and_said(store, variant, plain, fixed):
     a = same_answer(store, variant, plain)
     if fixed:
