@@ -236,3 +236,43 @@ def test_an_unknown_kind_of_attack_or_defense_is_not_in_the_graph(store, q, unkn
 def test_a_word_that_rates_an_attack_is_not_understood_not_a_name(store, q):
     a = ask(store, q)
     assert a.not_understood and not a.not_in_graph, a.message
+
+
+@pytest.mark.parametrize("variant,plain", [
+    ("Evening! Which attacks target DDPM?", "Which attacks target DDPM?"),
+    ("For our audit memo: which defenses protect DDPM?", "which defenses protect DDPM?"),
+    ("How many defense methods does the survey catalogue?", "How many defense methods?"),
+    ("Which papers on DDIM link their code?", "Which papers on DDIM have code?"),
+    ("Which white-box attacks are there? Could you look that up?",
+     "Which white-box attacks are there?"),
+    ("I study DDPM models. Which defenses were evaluated against membership inference on "
+     "that family?", "Which defenses were evaluated on DDPM against membership inference?"),
+    ("Which threats have been demonstrated against text-to-image models?",
+     "Which threats are attacked on text-to-image models?"),
+])
+def test_chat_of_independent_writers_round_4(store, oracle, variant, plain):
+    same_as(store, oracle, variant, plain)
+
+
+def test_a_context_clause_with_a_name_lends_it_and_its_plain_words_are_context(store, oracle):
+    """"it" stands for the context's names; the clause's other plain words are context
+    (said in the notes)."""
+    a = ask(store, "I'm auditing a claim that nobody has evaluated an attack on DALL-E mini. "
+                   "Which attacks were evaluated on it?")
+    assert a.intent == "query" and not a.not_understood, a.message
+    assert "DALL-E mini" in a.understood_as and "as context" in a.message
+    assert labels(a) == set(oracle.answer(a.form)) != set()
+
+
+def test_it_with_no_name_to_stand_for_keeps_the_context_words_reported(store):
+    a = ask(store, "I work on federated learning. Which attacks target it?")
+    assert a.intent != "query" or a.not_understood or a.not_in_graph, a.message
+
+
+@pytest.mark.parametrize("q", ["What year did the PriSampler paper come out?",
+                               "What limitation does the survey note for SIDE?",
+                               "PIA paper: which conf?"])
+def test_attribute_phrasings_round_4(store, q):
+    a = ask(store, q)
+    assert a.intent == "attribute" and not a.not_understood, a.message
+    assert a.answers

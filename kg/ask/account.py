@@ -46,7 +46,8 @@ appreciate appreciated grateful great awesome cool nice lovely wonderful excelle
 hoping fine sure mind minded glad happy quickly briefly lab team group project thesis
 student phd university company colleague colleagues advisor supervisor course class
 homework assignment meeting train trains trained deploy deploys deployed build builds
-develop develops developed maintain maintains run runs
+develop develops developed maintain maintains run runs morning afternoon evening
+catalogue catalog catalogues catalogs ever
 """
 CHAT = _norms(CHAT_WORDS)
 
@@ -59,7 +60,12 @@ PREAMBLE = rx(r"\bfirst(ly)? of all\b|\bby the way\b|\bout of curiosity\b|"
               r"\bif (you|possible)\b[^,?:;—]*[,:;—]|\bif so\b|\bquick one\b|"
               r"\bi('d| would) (like|love) to (know|see)\b|"
               r"\b(can|could) you (please )?(tell|show|give|list) me\b|\bfor my\b[^,?]*,|"
-              r"\bat all\b(?=\s*(?:[?.!,]|$))")  # "no defense at all": emphasis
+              r"\bat all\b(?=\s*(?:[?.!,]|$))|"  # "no defense at all": emphasis
+              r"\blook (?:it |that |this |them )?up\b|\b(?:come|came|comes|coming) out\b|"
+              r"\bshow(?:s|ed)? up\b|\b(?:i\.e|e\.g)\.?(?=[\s,])|"
+              r"\b(?:does|do|did) (?:the|this|your|our) (?:survey|table|tables|graph|tool|"
+              r"taxonomy) (?:note|notes|report|list|give|record|catalogue|catalog|cite|"
+              r"include|cover|document|describe)\b")
 
 
 #: Lead-ins and closings that hold no part of what is asked, taken only when no name,
@@ -71,13 +77,14 @@ PREAMBLE = rx(r"\bfirst(ly)? of all\b|\bby the way\b|\bout of curiosity\b|"
 #: what …").
 LEAD_IN = rx(
     r"\bgood (?:morning|afternoon|evening|day)\b|"
+    r"^\W*(?:morning|afternoon|evening)\b\s*[!,.]|"
     r"\b(?:could|can|would) (?:you|someone|anyone) (?:please )?help(?: me| us)?(?: out)?"
     r"(?: (?:with|on) [^?.!]{0,40})?\s*[?.!]|"
     r"(?:^|(?<=[.!?]\s))(?:next|another|one more|last) (?:one|question|thing)\s*[:,—–-]|"
     r"\bjust (?:to|wanted to|want to) (?:double-?check|confirm|check|make sure|be sure)\b"
     r"[^:?,.]{0,40}[:,]|"
     r"\bsorry (?:if|for)\b[^,?.]{0,60},\s*(?:but\b)?|"
-    r"\bfor (?:a|an|my|our|the|this) [^,.?!:;]{0,40}?(?:,|(?=\s(?:i|we) (?:need|want|would|"
+    r"\bfor (?:a|an|my|our|the|this) [^,.?!:;]{0,40}?(?:[,:]|(?=\s(?:i|we) (?:need|want|would|"
     r"'d|am|'m|have|must)\b))|"
     r"(?:^|(?<=[.!?:,]\s))(?:(?:i|i'm|i am|we|we're|we are|my \w+|our \w+)\b[^?.!:;]{0,80}?"
     r"\b(?:wonder(?:ed|ing)?|asked|asks|want(?:ed)? to know|need to know|(?:am|was|'m) "
@@ -124,7 +131,8 @@ def context_clauses(q: str, toks: list[Tok]) -> tuple[set[int], list[str]]:
     """The tokens of the question's context clauses (see ``_OPENER``: no question word, no
     question mark, another clause asks) and a note per clause. When an asking clause refers
     back ("… demonstrated against it?"), only the clause's plain words are context: its
-    names stay in the question (a name the graph does not hold is then reported)."""
+    names stay in the question (a name the graph does not hold is then reported) — and, when
+    the clause holds no name for "it" to stand for, every word but the function words."""
     cuts = [0] + [m.end() for m in _CLAUSES.finditer(q)] + [len(q) + 1]
     spans = [(a, b) for a, b in zip(cuts, cuts[1:], strict=False) if q[a:b].strip()]
     ctx = [(a, b) for a, b in spans if _OPENER.match(q[a:b]) and not _asks(q[a:b])]
@@ -135,7 +143,14 @@ def context_clauses(q: str, toks: list[Tok]) -> tuple[set[int], list[str]]:
     used, notes = set(), []
     for a, b in ctx:
         idx = {i for i, t in enumerate(toks) if a <= t.start < b}
-        if back:
+        if back and any(toks[i].mention is not None for i in idx):
+            # "it" has a name to stand for: the clause's names, numbers, negations,
+            # comparison words and name-like words stay in the question, its plain words
+            # are context
+            idx = {i for i in idx if toks[i].mention is None and not toks[i].norm.isdigit()
+                   and toks[i].norm not in CRITICAL | NEGATIONS
+                   and not name_like(toks[i], i == min(idx))}
+        elif back:
             idx = {i for i in idx if toks[i].norm in FUNCTION_WORDS}
         used |= idx
         notes.append(f"read {q[a:b].strip()!r} as context, not as part of the question")

@@ -22,7 +22,7 @@ CUES = (
                    r"\bauthors?\b|\bwritten by whom\b|"
                    r"\bwho\b.*\b(write|wrote|author|propos|introduc|develop|invent|devis)")),
     ("venue", rx(r"\bvenues?\b|\bwhere (was|were|did|is|are)\b.*\b(publish|appear|present)|"
-                 r"\bwhich (conference|journal|workshop)\b|\bwhat (conference|journal)\b")),
+                 r"\b(which|what) (conf|conference|journal|workshop)\b")),
     ("year", rx(r"\b(what|which) year\b|\bwhen (was|were|did|is)\b|\byear of\b")),
     ("arxiv", rx(r"\barxiv (id|identifier|number)\b|\barxiv\b.*\b(id|number)\b")),
     ("doi", rx(r"\bdois?\b")),

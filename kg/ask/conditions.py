@@ -49,7 +49,8 @@ _EXCEPT = rx(r"\b(except(?: for)?|other th[ae]n|excluding|exclude|apart from|bes
              r"\s*(the\s+)?$")
 _CODE_NOUNS = ("code", "implementation", "github", "repo", "repository", "source", "sourced")
 _CODE_WORDS = ("closed", "unreleased", "public", "available", "released", "publicly", "with",
-               "has", "have")
+               "has", "have", "link", "links", "linked", "linking", "share", "shares", "their",
+               "its")
 _KNOWLEDGE_FOLLOWERS = ("access", "setting", "scenario", "knowledge", "attacker", "adversary",
                         "threat", "model", "assumption")
 
@@ -358,8 +359,8 @@ def t2i_condition(q: str, toks: list[Tok], named_kinds: set[str]) -> Found:
 
 def knowledge_followers(toks: list[Tok], mentions: list[Mention]) -> set[int]:
     """Words that complete a name: a knowledge level ("white-box access", "gray-box
-    setting"), a model's family ("DDPM-family": a model condition covers the models below
-    it anyway)."""
+    setting"), a model's family ("DDPM-family", and "that family" after a model is named: a
+    model condition covers the models below it anyway)."""
     out = set()
     for i, t in enumerate(toks):
         if i == 0 or toks[i - 1].mention is None or t.mention is not None:
@@ -367,6 +368,11 @@ def knowledge_followers(toks: list[Tok], mentions: list[Mention]) -> set[int]:
         kind = mentions[toks[i - 1].mention].entity.kind
         if kind == "knowledge" and t.norm in _KNOWLEDGE_FOLLOWERS or (
                 kind == "model" and t.norm == "family"):
+            out.add(i)
+    models = any(m.entity.kind == "model" for m in mentions)
+    for i, t in enumerate(toks):  # "… on that family": the model family named before
+        if models and i and t.norm in ("family", "families") and t.mention is None \
+                and toks[i - 1].norm in ("that", "this", "same", "its", "their", "whole"):
             out.add(i)
     return out
 

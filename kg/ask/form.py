@@ -346,6 +346,11 @@ _BOTH_TABLES = re.compile(r"\b(?:attacks?|atk)\s*(?:and|\+|&|/|or)\s*(?:defen[cs
                           re.I)
 
 
+#: verbs of an attack carried out: the rows meant are attack rows
+_ATTACKED = re.compile(r"\b(attacked|targeted|hit|victims?|demonstrated|launched|mounted|"
+                       r"performed|carried out|exploited|executed|shown to work)\b", re.I)
+
+
 def parts_of(q: str, target: Target, shape: Shape, undefended: bool) -> tuple[str, ...]:
     """The rows papers, models and threats range over: defense rows when the question
     names a method or speaks of defenses only, attack rows when it names a knowledge level,
@@ -361,9 +366,8 @@ def parts_of(q: str, target: Target, shape: Shape, undefended: bool) -> tuple[st
         elif "knowledge" in kinds or attack or agg is not None and agg.op in (
                 "top", "bottom", "more_than", "fewer_than", "per_item"):
             parts = ("attacks",)
-        elif shape.target == "models" and re.search(r"\b(attacked|targeted|hit|victims?)\b", q,
-                                                    re.I):
-            parts = ("attacks",)
+        elif shape.target in ("models", "threats") and not defense and _ATTACKED.search(q):
+            parts = ("attacks",)  # "threats demonstrated against T2I models": attack rows
         elif shape.target == "models" and not defense:
             parts = ("attacks",)
     if shape.target == "threats" and undefended and not parts:

@@ -56,6 +56,8 @@ def parser_words() -> frozenset[str]:
     return frozenset(w for w in words if w.isalpha())
 
 
+_CRITICAL = frozenset(CRITICAL_WORDS.split()) | NEGATIONS | ONLY | MOST | LEAST | set(NUMBERS)
+
 #: words a stage reads after a preposition, which a word there may be read as besides a
 #: name's words: the target nouns ("on DDPM modles", "in the attak table") and the code
 #: condition's ("with publc code")
@@ -84,8 +86,8 @@ class Words:
         out: set[str] = set()
         for d in deletions(word, 2 if len(word) >= 9 else 1):
             out |= self.index.get(d, frozenset())
-        if len(word) < MIN_LETTERS:
-            out = {w for w in out if len(w) == len(word) + 1}
+        if len(word) < MIN_LETTERS:  # never a comparison word: "ever" is not "every"
+            out = {w for w in out if len(w) == len(word) + 1 and w not in _CRITICAL}
         return out & (self.labels | _AFTER_PREP) if names_only else out
 
 

@@ -109,8 +109,8 @@ def title_mentions(q: str, lex, mentions: list[Mention]
         papers = [m for m in inside if m.entity.kind == "paper"]
         if papers and not plain:
             continue
-        if len(toks) < 2 or not plain:
-            continue
+        if len(toks) < 2 or not plain or len([w for w, _ in toks if w.isalpha() and len(w) > 2]) < 2:
+            continue  # two words at least: "T2I" (t, 2, i) is one
         if papers:  # "the PIA paper on proximal initialization": confirm the named paper
             cands = [p.entity.iri for p in papers]
         else:
