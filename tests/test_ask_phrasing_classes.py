@@ -276,3 +276,31 @@ def test_attribute_phrasings_round_4(store, q):
     a = ask(store, q)
     assert a.intent == "attribute" and not a.not_understood, a.message
     assert a.answers
+
+
+@pytest.mark.parametrize("q,agg", [
+    ("attacks with at least 2 target models", None),
+    ("membership inference attacks evaluated on at least two target models", None),
+    ("attacks with at most 1 target model", None),
+    ("which attack has the fewest rows", "bottom"),
+])
+def test_at_least_bounds_a_count_and_ranks_nothing(store, oracle, q, agg):
+    """"at least" / "at most" bound a count: the least / most in them is no ranking (it
+    was read as "the fewest rows" besides the bound, an answer to another question)."""
+    a = ask(store, q)
+    assert a.intent == "query" and not a.not_understood, a.message
+    assert (a.form.agg.op if a.form.agg else None) == agg
+    assert labels(a) == set(oracle.answer(a.form)) != set()
+
+
+@pytest.mark.parametrize("variant,plain", [
+    ("MIA atks w/ ≥2 target models", "MIA attacks with at least 2 target models"),
+    ("attacks on >1 target models", "attacks on more than 1 target models"),
+    ("# MIA atks per knowledge lvl", "number of MIA attacks per knowledge level"),
+    ("SMP-LoRA eff.?", "effectiveness of SMP-LoRA"),
+])
+def test_shorthand_and_comparison_signs_are_read_as_words(store, variant, plain):
+    a, b = ask(store, variant), ask(store, plain)
+    assert not a.not_understood and a.intent == b.intent, (a.message, b.message)
+    assert a.logical_form == b.logical_form and a.answers == b.answers
+    assert "read " in a.message

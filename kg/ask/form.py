@@ -307,16 +307,18 @@ def _extreme(q: str, toks: list[Tok], ranked: bool) -> tuple[Agg | None, set[int
                                                           "first published") else "latest")
         return agg, {i for i, t in enumerate(toks)
                      if when.start() <= t.start < when.end() or t.norm == "the"}
-    if any(w in MOST for w in words) or any(w in LEAST for w in words):
-        agg = None if ranked else Agg("bottom" if any(w in LEAST for w in words) else "top")
+    # "at least 2" / "at most 3" bound a count: no ranking
+    rank = [w if not (i and words[i - 1] == "at") else "" for i, w in enumerate(words)]
+    if any(w in MOST for w in rank) or any(w in LEAST for w in rank):
+        agg = None if ranked else Agg("bottom" if any(w in LEAST for w in rank) else "top")
         by_values = _RANK_BY_VALUES.search(q)
         if agg is not None and by_values:  # "evaluated on the most models": distinct values
             noun = by_values.group("noun").lower()
             of = "model" if noun.startswith(("model", "arch")) else (
                 "threat" if noun.startswith("threat") else "knowledge")
             agg = Agg(agg.op, of=of)
-        return agg, {i for i, w in enumerate(words) if w in MOST | LEAST | {"the"} or (
-            w in _BY_ROWS and i and words[i - 1] in MOST | LEAST)} | (
+        return agg, {i for i, w in enumerate(rank) if w in MOST | LEAST | {"the"} or (
+            w in _BY_ROWS and i and rank[i - 1] in MOST | LEAST)} | (
             {i for i, t in enumerate(toks) if by_values.start() <= t.start < by_values.end()}
             if agg is not None and by_values else set())
     return None, set()

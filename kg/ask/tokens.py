@@ -146,7 +146,9 @@ NEGATION_PHRASES = (
 #: abbreviations (Merriam-Webster: "w/" with, "w/o" without, "excl." excluding, "vs." versus,
 #: "@" at, "#" number, "&" and, "'24" 2024) and the note-taking forms of ML-security
 #: writing ("atk(s)" attack(s), "def(s)" defense(s), "eval'd" evaluated, "refs" references,
-#: "DMs" diffusion models), and a suspended hyphen ("black- and white-box": "black-box and
+#: "DMs" diffusion models, "lvl" level, "eff." effectiveness, "lim." limitation, "fam"
+#: family, "yr" year, "pubs" papers), comparison signs before a number ("≥2" at least 2,
+#: "<3" fewer than 3), and a suspended hyphen ("black- and white-box": "black-box and
 #: white-box").
 SHORTHAND = (
     (rx(r"(?<![\w/])w/o(?![\w/])"), "without"), (rx(r"(?<![\w/])w/(?=\s|$)"), "with"),
@@ -159,6 +161,14 @@ SHORTHAND = (
     (rx(r"\b([a-z]+)-\s+(and|or|&)\s+([a-z]+)-([a-z]+)\b"), r"\1-\4 \2 \3-\4"),
     (rx(r"(?<![\w'])'(\d\d)\b"), r"20\1"),
     (re.compile(r"\bMI(?=\s+(?:attacks?|defen[cs]es?)\b)"), "membership inference"),
+    (rx(r"\blvls\b"), "levels"), (rx(r"\blvl\b"), "level"),
+    (rx(r"\beff\.?(?=[\s?!,;:]|$)"), "effectiveness"),
+    (rx(r"\blims?\.?(?=[\s?!,;:]|$)"), "limitation"), (rx(r"\bfams?\b"), "family"),
+    (rx(r"\byrs?\b"), "year"), (rx(r"\bpubs\b"), "papers"),
+    (re.compile(r"(?:≥|>=|=>)\s*(?=\d)"), "at least "), (re.compile(r"(?:≤|<=|=<)\s*(?=\d)"),
+                                                         "at most "),
+    (re.compile(r"(?<![<>=])>\s*(?=\d)"), "more than "),
+    (re.compile(r"(?<![<>=])<\s*(?=\d)"), "fewer than "),
 ) + NEGATION_PHRASES
 
 
