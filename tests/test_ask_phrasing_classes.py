@@ -304,3 +304,34 @@ def test_shorthand_and_comparison_signs_are_read_as_words(store, variant, plain)
     assert not a.not_understood and a.intent == b.intent, (a.message, b.message)
     assert a.logical_form == b.logical_form and a.answers == b.answers
     assert "read " in a.message
+
+
+@pytest.mark.parametrize("q", ["which papers appear in both tables",
+                               "which papers have an attack row and a defense row",
+                               "papers that propose an attack and a defense",
+                               "Which works are in both tables, i.e. report an attack and a "
+                               "defense?"])
+def test_papers_of_both_tables(store, oracle, q):
+    """Before: "have an attack row and a defense row" answered the attack papers (16, not
+    4), unflagged."""
+    a = ask(store, q)
+    assert a.intent == "query" and not a.not_understood, a.message
+    assert [c.kind for c in a.form.conds] == ["rows"]
+    assert labels(a) == set(oracle.answer(a.form)) and len(labels(a)) == 4
+
+
+@pytest.mark.parametrize("q", ["threats whose attacks are all black-box",
+                               "threats where every attack assumes black-box access",
+                               "a threat where every single attack targets DDPM"])
+def test_every_row_of_a_group_with_a_verb_between(store, oracle, q):
+    """The quantifier reaches its name over a verb ("every attack assumes …"); the reading
+    is every row (or asked back when the second reader reads it otherwise), never the
+    quantifier dropped."""
+    a = ask(store, q)
+    assert not a.not_understood, a.message
+    if a.intent == "query":
+        assert [c.mode for c in a.form.conds] == ["every"]
+        assert labels(a) == set(oracle.answer(a.form))
+    else:
+        assert a.intent == "ask_back" and any(
+            "every row" in r["understood_as"] for r in a.readings), a.message

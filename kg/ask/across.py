@@ -28,10 +28,14 @@ from ..linking import Mention
 from ..query import Cond, Term
 from .tokens import Tok, rx
 
-_BOTH = rx(r"\b(?:both|also) (?:an? |the )?(?:attacks?|attacked)(?: table| rows?)? and (?:an? |the )?"
-           r"(?:defen[cs]es?|defended)(?: table| rows?| evaluations?)?\b|\b(?:both|also) (?:an? |"
-           r"the )?defen[cs]es?(?: table| rows?)? and (?:an? |the )?attacks?(?: table| rows?)?\b|"
-           r"\battacked and (?:also )?defended\b")
+_HAVE = (r"(?:both|also|have|has|had|report|reports|contribute|contributes|include|includes|"
+         r"with|present|presents|propose|proposes)")
+_BOTH = rx(rf"\b{_HAVE} (?:both )?(?:an? |the )?(?:attacks?|attacked)(?: table| rows?)? and "
+           r"(?:also )?(?:an? |the )?(?:defen[cs]es?|defended)(?: table| rows?| evaluations?)?\b|"
+           rf"\b{_HAVE} (?:both )?(?:an? |the )?defen[cs]es?(?: table| rows?)? and (?:also )?"
+           r"(?:an? |the )?attacks?(?: table| rows?)?\b|"
+           r"\battacked and (?:also )?defended\b|\b(?:(?:in|across|from|to) )?both (?:the )?"
+           r"(?:tables|parts)\b")
 _NOT_DEFENDED = rx(r"\b(?:never|not|no|without(?: any)?)\s+(?:(?P<pre>[\w\-. ]+?)\s+)?"
                    r"(?:defen[cs]es?|defended|protected|mitigated|countermeasures?)"
                    r"(?:\s+(?:(?:evaluated|tested|applied) )?(?P<prep>against|for|on)\s+"
@@ -84,11 +88,12 @@ def across_tables(q: str, toks: list[Tok], mentions: list[Mention], conds: list[
         if rel:
             out.blocking.append(" ".join(rel.group(0).split()))
         return out
-    both = _BOTH.search(q)
-    if both:
+    both = list(_BOTH.finditer(q))
+    if both:  # "in both tables, i.e. contribute an attack and a defense": one condition
         out.conds.append(Cond("rows", of="defenses"))
         out.parts = ("attacks",)
-        out.used |= _span(toks, both.start(), both.end())
+        for b in both:
+            out.used |= _span(toks, b.start(), b.end())
     m = _NOT_DEFENDED.search(q)
     sub = _named_in(m, toks, mentions, out.conds) if m else []
     bare = target == "models" and not sub and not unc and any(

@@ -416,7 +416,10 @@ _EVERY_LEVEL = rx(r"\b(?:(?:under|at|across|in|with|for) )?(?:every|each|all(?: 
                   r"settings?)\b")
 #: words between a quantifier and the name it quantifies ("all of their attacks are")
 _BETWEEN = frozenset({"of", "the", "their", "its", "them", "are", "were", "is", "was", "be",
-                      "attack", "row", "defense", "defence", "evaluation", "mia", "in", "a"})
+                      "attack", "row", "defense", "defence", "evaluation", "mia", "in", "a",
+                      "single", "one", "assume", "assumes", "assuming", "use", "uses",
+                      "using", "need", "needs", "needing", "require", "requires", "requiring",
+                      "target", "targets", "targeting", "evaluated", "tested", "on"})
 _GROUP_TARGETS = ("threats", "models", "papers", "methods")
 
 
@@ -452,6 +455,6 @@ def group_quantifiers(q: str, toks: list[Tok], mentions: list[Mention], conds: l
               and len(c.values) == 1 and c.kind == kind in EVERY_KINDS]
         if len(at) == 1:
             out[at[0]] = replace(out[at[0]], mode="every")
-            took.add(i)
+            took |= {i} | {k for k in range(i + 1, j) if toks[k].norm in ("single", "one")}
     return out, took
 
