@@ -38,6 +38,8 @@ def same_answer(store, variant, plain):
     ("gray-box attacks with publc code", "gray-box attacks with public code", "publc"),
     ("the threats of the attak table", "the threats of the attack table", "attak"),
     ("target modles of the SecMI paper", "target models of the SecMI paper", "modles"),
+    ("Trainnig data extraction attacks on SD", "training data extraction attacks on SD",
+     "Trainnig"),
 ])
 def test_a_misspelt_parser_word_is_read_as_the_word_and_said(store, variant, plain, fixed):
     a = same_answer(store, variant, plain)

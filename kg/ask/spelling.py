@@ -12,7 +12,8 @@ begins with the same letter ("table" is never "stable") and, for a word ending i
 "-ed", ends the same way or is that word without its ending ("preparing" is never
 "preprint"; "named" is "name"). No word within reach, or two
 different words at the nearest distance: the word stays as written, and the parse reports it
-as usual. A word with a capital letter or a digit is a name: the linker reads it (its own
+as usual. A word with a capital letter or a digit is a name — except a sentence's first word with only
+its first letter a capital ("Trainnig data extraction attacks") —: the linker reads it (its own
 typo rule never crosses a number), so an absent name ("Imagen") is never read as a word
 ("images"); after a word that introduces a name ("on", "against", "by" …) a word is read
 only as a word of a name, a target noun or a word of the code condition, and never as a
@@ -42,7 +43,7 @@ from .tokens import (
 #: words shorter than this are never corrected (too many words lie one edit apart)
 MIN_LETTERS = 5
 _QUOTES = re.compile(r"\"[^\"]*\"|“[^”]*”|'[^']*'(?!\w)")
-_WORD = re.compile(r"(?<![\w'-])[a-z]+(?![\w'-])")
+_WORD = re.compile(r"(?<![\w'-])[a-z]+(?![\w'-])|(?:^|(?<=[.!?:]\s))[A-Z][a-z]+(?![\w'-])")
 
 
 @functools.lru_cache(maxsize=1)
@@ -158,7 +159,7 @@ def correct_spelling(q: str, lex, vocab: frozenset[str]) -> tuple[str, list[str]
     words: Words | None = None
     out, notes, last = [], [], 0
     for m in _WORD.finditer(q):
-        w = m.group()
+        w = m.group().lower()  # a sentence's first word may have its capital
         if len(w) < MIN_LETTERS - 1 or any(a <= m.start() < b for a, b in quoted):
             continue
         words = words or words_of(lex)
@@ -170,9 +171,9 @@ def correct_spelling(q: str, lex, vocab: frozenset[str]) -> tuple[str, list[str]
         fix = correction(w, words.near(w, bool(prev) and prev[-1] in ENTITY_PREP))
         if fix is None:
             continue
-        out += [q[last:m.start()], fix]
+        out += [q[last:m.start()], fix.capitalize() if m.group()[0].isupper() else fix]
         last = m.end()
-        notes.append(f"read {w!r} as {fix!r}")
+        notes.append(f"read {m.group()!r} as {fix!r}")
     return "".join(out) + q[last:], notes
 
 
