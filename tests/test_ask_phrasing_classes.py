@@ -335,3 +335,15 @@ def test_every_row_of_a_group_with_a_verb_between(store, oracle, q):
     else:
         assert a.intent == "ask_back" and any(
             "every row" in r["understood_as"] for r in a.readings), a.message
+
+
+@pytest.mark.parametrize("variant,plain", [
+    ("Which attack was evaluated on more target models than any other?",
+     "Which attack was evaluated on the most target models?"),
+    ("which threat has more attacks than any other threat?",
+     "which threat has the most attacks?"),
+])
+def test_more_than_any_other_is_the_most(store, variant, plain):
+    a, b = ask(store, variant), ask(store, plain)
+    assert a.intent == b.intent == "query" and not a.not_understood, a.message
+    assert a.logical_form == b.logical_form and a.answers == b.answers

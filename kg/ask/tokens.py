@@ -148,8 +148,8 @@ NEGATION_PHRASES = (
 #: writing ("atk(s)" attack(s), "def(s)" defense(s), "eval'd" evaluated, "refs" references,
 #: "DMs" diffusion models, "lvl" level, "eff." effectiveness, "lim." limitation, "fam"
 #: family, "yr" year, "pubs" papers), comparison signs before a number ("≥2" at least 2,
-#: "<3" fewer than 3), and a suspended hyphen ("black- and white-box": "black-box and
-#: white-box").
+#: "<3" fewer than 3), "more X than any other" (the most X), and a suspended hyphen
+#: ("black- and white-box": "black-box and white-box").
 SHORTHAND = (
     (rx(r"(?<![\w/])w/o(?![\w/])"), "without"), (rx(r"(?<![\w/])w/(?=\s|$)"), "with"),
     (rx(r"\bexcl\.?(?=\s|$)"), "excluding"), (rx(r"\batks?\b"), "attacks"),
@@ -169,6 +169,10 @@ SHORTHAND = (
                                                          "at most "),
     (re.compile(r"(?<![<>=])>\s*(?=\d)"), "more than "),
     (re.compile(r"(?<![<>=])<\s*(?=\d)"), "fewer than "),
+    (rx(r"\bmore((?: \w+){0,3}?) than (?:any|every|all(?: the)?) others?(?: \w+)?(?=[\s?.!,]|$)"),
+     r"the most\1"),
+    (rx(r"\b(?:fewer|less)((?: \w+){0,3}?) than (?:any|every|all(?: the)?) others?(?: \w+)?"
+        r"(?=[\s?.!,]|$)"), r"the fewest\1"),
 ) + NEGATION_PHRASES
 
 
