@@ -347,3 +347,18 @@ def test_more_than_any_other_is_the_most(store, variant, plain):
     a, b = ask(store, variant), ask(store, plain)
     assert a.intent == b.intent == "query" and not a.not_understood, a.message
     assert a.logical_form == b.logical_form and a.answers == b.answers
+
+
+@pytest.mark.parametrize("q,attribute", [("who wrote PIA", "authors"),
+                                         ("first author of PIA", "first_author"),
+                                         ("PIA venue", "venue")])
+def test_a_paper_attribute_reads_an_ambiguous_name_as_the_paper(store, oracle, q, attribute):
+    """"PIA" is the threat property inference and Kong et al.'s paper: only the paper has
+    authors, a venue, a year — it was read as the threat (the authors of every property
+    inference attack paper), said only in a note."""
+    a = ask(store, q)
+    assert a.intent == "attribute" and a.logical_form["attribute"] == attribute, a.message
+    assert [(c.kind, c.values[0].label) for c in a.form.conds] == [
+        ("paper", "Efficient Membership Inference for Diffusion Models by Proximal "
+                  "Initialization")]
+    assert {x["value"] for x in a.answers} == oracle.attribute(a.form, attribute) != set()

@@ -199,6 +199,11 @@ def paper_label(lex, iri: str, title: str) -> str:
     return f"{cite}: {title}" if cite else title
 
 
+#: what only a paper has: "who wrote PIA", "the venue of PIA", "PIA's arXiv id"
+_PAPER_ATTRIBUTE = rx(r"\b(?:who (?:wrote|authored|proposed|introduced)|authors?|written|venue|"
+                      r"conference|conf|journal|doi|arxiv|publication year|year of|what year|"
+                      r"which year|when was)\b")
+
 #: reasons that are no cue of the question: the pick is a default, so the other reading is
 #: offered too
 _WEAK = ("with no other cue, the threat category is its usual meaning", "the first reading")
@@ -220,6 +225,8 @@ def _disambiguate(q: str, ms: list[Mention], all_mentions: list[Mention]
             pick, why = "paper", "the question speaks of one work"
         elif any(o.entity.kind in ("paper", "author") for o in others):
             pick, why = "paper", "it is named beside papers or authors"
+        elif _PAPER_ATTRIBUTE.search(q):
+            pick, why = "paper", "the question asks for a paper's author, venue, year or id"
         elif _THREAT_READING.match(after) or q[m0.end:m0.end + 1] == "s":
             pick, why = "threat", "it names a kind of attack"
         elif any(has_defense(t) for t, _, _ in tokens(q)):

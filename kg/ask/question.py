@@ -192,7 +192,7 @@ def ask(store: Store, question: str, search=None) -> Answer:
     its answer in ``readings``, never picking one."""
     p = parse(store, question)
     a = _answer(store, question, p, search)
-    if a.intent == "query" and p.others:
+    if a.intent in ("query", "attribute") and p.others:
         return _ask_back(store, question, p, a, search)
     if a.intent == "query" and p.form is not None and p.group is None and not p.attribute:
         other = other_reading(p.text, p.form)
@@ -244,9 +244,9 @@ def _ask_back(store: Store, question: str, p: Parse, a: Answer, search) -> Answe
         for m in alts:
             p2 = parse(store, question, prefer={span: m.entity.kind})
             a2 = _answer(store, question, p2, search)
-            if a2.intent == "query":
+            if a2.intent in ("query", "attribute"):
                 readings.append((f"{m.text!r} as the {m.entity.kind} {m.entity.label!r}", a2))
-    if len({frozenset(x["iri"] for x in r.answers) for _, r in readings}) < 2:
+    if len({_answered(r) for _, r in readings}) < 2:
         return a
     first = next(mm for mm in p.mentions if (mm.start, mm.end) in p.others)
     readings[0] = (f"{first.text!r} as the {first.entity.kind} {first.entity.label!r}", a)
