@@ -362,3 +362,18 @@ def test_a_paper_attribute_reads_an_ambiguous_name_as_the_paper(store, oracle, q
         ("paper", "Efficient Membership Inference for Diffusion Models by Proximal "
                   "Initialization")]
     assert {x["value"] for x in a.answers} == oracle.attribute(a.form, attribute) != set()
+
+
+@pytest.mark.parametrize("q,title", [
+    ("which venue published the quantile regresion paper",
+     "Membership Inference Attacks on Diffusion Models via Quantile Regression"),
+    ("the year of the ECCV cross-attention memorization paper",
+     "Unveiling and Mitigating Memorization in Text-to-Image Diffusion Models through Cross "
+     "Attention"),
+])
+def test_a_title_phrase_with_a_venue_or_a_misspelt_word_names_its_paper(store, q, title):
+    """A venue named in the phrase is no title word; a misspelt plain word is found one
+    edit from a word of the titles that hold the phrase's other words."""
+    a = ask(store, q)
+    assert not a.not_understood and not a.not_in_graph, a.message
+    assert title in [c.values[0].label for c in a.form.conds if c.kind == "paper"]

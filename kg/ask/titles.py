@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 
-from ..lexicon import STOPWORDS, Entity, derived, normal, tokens
+from ..lexicon import STOPWORDS, Entity, derived, normal, osa_distance, tokens
 from ..linking import Mention
 from .spelling import parser_words
 
@@ -80,10 +80,16 @@ def _phrases(q: str) -> list[tuple[int, int, bool]]:
     return out
 
 
-def _found(word: str, start: int, words: frozenset[str], mentions: list[Mention]) -> bool:
+def _found(word: str, start: int, words: frozenset[str], mentions: list[Mention],
+           typo: bool = False) -> bool:
     """A content word is in a title: as written, or as the label of the name it is part
-    of."""
+    of — or, with ``typo``, a plain word of six letters or more one edit from a title's
+    word that begins with its letter ("regresion")."""
     if word in words:
+        return True
+    if typo and len(word) >= 6 and not any(m.start <= start < m.end for m in mentions) and any(
+            w[0] == word[0] and abs(len(w) - len(word)) <= 1 and osa_distance(word, w, 1) <= 1
+            for w in words):
         return True
     m = next((m for m in mentions if m.start <= start < m.end), None)
     return m is not None and (set(normal(m.text).split()) <= words or
@@ -99,9 +105,13 @@ def title_mentions(q: str, lex, mentions: list[Mention]
     out, notes, several = list(mentions), [], []
     vocab = parser_words() | _SHAPE
     for a, b, prefix in _phrases(q):
-        toks = [(w, s + a) for w, s, _ in tokens(q[a:b]) if w not in STOPWORDS | _SHAPE]
         inside = [m for m in out if a <= m.start < b or m.start < a < m.end] + [
             m for m in out if m.entity.kind == "paper" and _AFTER_CUE.fullmatch(q[m.end:a])]
+        # a venue or an author named in the phrase ("the ECCV cross-attention paper") is
+        # not a word of the title
+        aside = [m for m in inside if m.entity.kind in ("venue", "author")]
+        toks = [(w, s + a) for w, s, _ in tokens(q[a:b]) if w not in STOPWORDS | _SHAPE
+                and not any(m.start <= s + a < m.end for m in aside)]
         plain = [w for w, s in toks if w not in vocab and not any(
             m.start <= s < m.end for m in inside)]
         if not any(_rare(lex, w) for w in plain):  # "the diffusion paper": a common word
@@ -118,6 +128,10 @@ def title_mentions(q: str, lex, mentions: list[Mention]
         idx = _index(lex)
         hits = [i for i in cands if all(_found(w, s, idx[i][1], inside) for w, s in toks)
                 and (not prefix or normal(idx[i][0]).startswith(normal(q[a:b])))]
+        if not hits and not prefix:  # a misspelt word: the titles holding another word
+            near = [i for i in cands if any(w in idx[i][1] for w, _ in toks)]
+            hits = [i for i in near if all(_found(w, s, idx[i][1], inside, typo=True)
+                                           for w, s in toks)]
         if not hits:
             continue
         text = q[a:b].strip()
