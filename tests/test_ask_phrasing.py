@@ -40,6 +40,7 @@ def same_answer(store, variant, plain):
     ("target modles of the SecMI paper", "target models of the SecMI paper", "modles"),
     ("Trainnig data extraction attacks on SD", "training data extraction attacks on SD",
      "Trainnig"),
+    ("which threats have no defens", "which threats have no defense", "defens"),
 ])
 def test_a_misspelt_parser_word_is_read_as_the_word_and_said(store, variant, plain, fixed):
     a = same_answer(store, variant, plain)

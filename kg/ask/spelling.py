@@ -143,12 +143,18 @@ def correction(word: str, candidates: set[str]) -> str | None:
     found = {w for w, d in best.items() if d == near}
     if len({_lemma(w) for w in found}) > 1:
         return None
-    return min(found, key=lambda w: (not w.endswith("s") == word.endswith("s"), w))
+    return min(found, key=lambda w: (w not in _NOUNS, not w.endswith("s") == word.endswith("s"),
+                                     w))
+
+
+#: target nouns: a misspelling as near to one as to its verb is read as the noun
+_NOUNS = frozenset(set(TARGET_NOUN) | {w + "s" for w in TARGET_NOUN})
 
 
 def _lemma(word: str) -> str:
-    """A word without its inflection ("published", "publishes" -> "publish")."""
-    return re.sub(r"(?<=\w\w\w)(ing|ed|es|e|s|d)$", "", word)
+    """A word without its inflection ("published", "publishes" -> "publish"); "defend" and
+    "defense" are one word."""
+    return re.sub(r"^defen[cds]", "defen", re.sub(r"(?<=\w\w\w)(ing|ed|es|e|s|d)$", "", word))
 
 
 def correct_spelling(q: str, lex, vocab: frozenset[str]) -> tuple[str, list[str]]:
