@@ -377,3 +377,25 @@ def test_a_title_phrase_with_a_venue_or_a_misspelt_word_names_its_paper(store, q
     a = ask(store, q)
     assert not a.not_understood and not a.not_in_graph, a.message
     assert title in [c.values[0].label for c in a.form.conds if c.kind == "paper"]
+
+
+@pytest.mark.parametrize("q,attribute,label", [
+    ("What does the survey say about the effectiveness of DP-SGD against MIA?",
+     "effectiveness", "DP-SGD"),
+    ("what's the venue of the paper that proposed DualMD", "venue", "DualMD"),
+    ("the year of the paper that introduced SecMI", "year", "SecMI"),
+    ("list all authors of PriSampler", "authors", "PriSampler"),
+    ("github link for PIA", "code", "PIA"),
+])
+def test_attribute_questions_round_4(store, q, attribute, label):
+    """"say about" asks about the item (no text condition, its names kept); an attribute
+    "of the paper that …" is asked of what the clause selects (it listed the paper)."""
+    a = ask(store, q)
+    assert a.intent == "attribute" and not a.not_understood, a.message
+    assert a.logical_form["attribute"] == attribute and a.answers
+
+
+def test_a_name_word_in_a_text_condition_is_not_corrected_into_another_word(store):
+    """"white" is no misspelt "while": the words of the names stay as written."""
+    a = ask(store, "attacks whose limitation says white-box")
+    assert [c.words for c in a.form.conds] == [("white", "box")]

@@ -65,7 +65,7 @@ PREAMBLE = rx(r"\bfirst(ly)? of all\b|\bby the way\b|\bout of curiosity\b|"
               r"\bshow(?:s|ed)? up\b|\b(?:i\.e|e\.g)\.?(?=[\s,])|"
               r"\b(?:does|do|did) (?:the|this|your|our) (?:survey|table|tables|graph|tool|"
               r"taxonomy) (?:note|notes|report|list|give|record|catalogue|catalog|cite|"
-              r"include|cover|document|describe)\b")
+              r"include|cover|document|describe|(?:say|state|write|tell us|report) about)\b")
 
 
 #: Lead-ins and closings that hold no part of what is asked, taken only when no name,

@@ -53,8 +53,10 @@ def attribute_cue(q: str, toks: list[Tok], kinds: set[str],
         if not (_ASKS.search(q) or _beside_name(q, toks, mentions or [], m.start(), m.end())):
             return None
         sel = _SELECTS.search(q)
-        if sel and (name in ("venue", "year") or sel.start() < m.start()) or re.search(
-                r"\b(mention|contain|say)", q, re.I):
+        of = re.match(r"\s*(?:of|for)\b", q[m.end():], re.I) or re.search(
+            r"\b(?:of|for)$", m.group(0), re.I)  # "the venue of the paper that …"
+        if sel and (name in ("venue", "year") and not of or sel.start() < m.start()) or \
+                re.search(r"\b(mention|contain|say(?!s? about\b))", q, re.I):
             return None  # rows with a value ("papers that have a code repository"), or
             # words of the cells: not an attribute
         used = {i for i, t in enumerate(toks) if m.start() <= t.start < m.end()
@@ -66,6 +68,8 @@ def attribute_cue(q: str, toks: list[Tok], kinds: set[str],
             "achieve", "achieved", "what", "whose", "id", "identifier", "number", "doi",
             "arxiv", "code", "link", "url", "result", "effective", "weakness", "drawback")
             and t.mention is None}
+        used |= {i for i, t in enumerate(toks[:-1]) if t.norm in ("all", "each", "every")
+                 and toks[i + 1].norm in ("author", "authors", "coauthors", "co")}  # "all authors"
         return name, used - {i for i, t in enumerate(toks) if t.norm in _ORDINALS}
     for name, cue in _TERSE:  # "SecMI code", "SecMI's code?"
         m = cue.search(q)

@@ -30,7 +30,8 @@ KIND_ONE = {"threat": "threat", "knowledge": "knowledge level", "model": "model"
             "venue": "venue"}
 _THREAT_READING = rx(r"^\s*(attacks|s\b|'?s attacks|threats?|categor)")
 _PAPER_READING = rx(r"^\s*('s\b|paper|work|study|article|method|code|repo)")
-_QUOTED = rx(r"\b(mentions?|mentioning|says?|contains?|containing|with the (word|phrase))\b")
+_QUOTED = rx(r"\b(mentions?|mentioning|says?(?! about\b)|contains?|containing|"
+             r"with the (word|phrase))\b")
 _VERSION_WORDS = ("xl", "xxl", "turbo", "pro", "ultra")
 
 
@@ -202,7 +203,7 @@ def paper_label(lex, iri: str, title: str) -> str:
 #: what only a paper has: "who wrote PIA", "the venue of PIA", "PIA's arXiv id"
 _PAPER_ATTRIBUTE = rx(r"\b(?:who (?:wrote|authored|proposed|introduced)|authors?|written|venue|"
                       r"conference|conf|journal|doi|arxiv|publication year|year of|what year|"
-                      r"which year|when was)\b")
+                      r"which year|when was|code (?:link|url)|github|repository|repo)\b")
 
 #: reasons that are no cue of the question: the pick is a default, so the other reading is
 #: offered too

@@ -50,7 +50,7 @@ from .gaps import answer_gaps, gap_parse
 from .grouping import Grouping, answer_groups, blank, grouping_of
 from .mentions import Names, not_in_graph, read_names
 from .second import disagreement
-from .spelling import correct_spelling, correct_text_words
+from .spelling import correct_spelling, correct_text_words, words_of
 from .text import text_conditions
 from .tokens import GAP_CUE, check_question, expand_shorthand, text_vocabulary
 
@@ -141,7 +141,7 @@ def _query_parse(q: str, lex, names: Names, vocab: frozenset[str],
             | {i for i, t in enumerate(toks) for a, b in names.versioned if a <= t.start < b}
             | set(extra_used))
     text = text_conditions(q, toks, used, shape.target, neg.at)
-    text_conds, text_notes = correct_text_words(q, text.conds, vocab)
+    text_conds, text_notes = correct_text_words(q, text.conds, vocab, words_of(lex).all)
     used |= text.used | determiners(toks, target.used, shape.target)
     named_conds, group_used = group_quantifiers(q, toks, mentions, named.conds, shape.target,
                                                 used, lambda: _levels(lex))

@@ -183,12 +183,14 @@ def correct_spelling(q: str, lex, vocab: frozenset[str]) -> tuple[str, list[str]
     return "".join(out) + q[last:], notes
 
 
-def correct_text_words(q: str, conds: list, vocab: frozenset[str]) -> tuple[list, list[str]]:
+def correct_text_words(q: str, conds: list, vocab: frozenset[str],
+                       keep: frozenset[str] = frozenset()) -> tuple[list, list[str]]:
     """The text conditions of ``conds`` with each misspelt word read as the one word of the
     cells (``vocab``) within reach by the module's rule ("treshold" -> "threshold"), and a
     note per word read. A word the cells hold, a word in quotes, a short word or one with a
-    digit stays as written (the condition then matches what it matches, and an empty answer
-    says so)."""
+    digit stays as written, and so does a word of ``keep`` (the parser's words and the names'
+    words: "white" is not a misspelt "while") — the condition then matches what it matches,
+    and an empty answer says so."""
     quoted = " ".join(m.group() for m in _QUOTES.finditer(q)).lower()
     out, notes = [], []
     for c in conds:
@@ -198,7 +200,8 @@ def correct_text_words(q: str, conds: list, vocab: frozenset[str]) -> tuple[list
         words = []
         for w in c.words:
             fix = None
-            if w not in vocab and len(w) >= MIN_LETTERS and w.isalpha() and w not in quoted:
+            if w not in vocab and len(w) >= MIN_LETTERS and w.isalpha() and w not in quoted \
+                    and w not in keep:
                 fix = correction(w, {v for v in vocab if v[:1] == w[:1]})
             words.append(fix or w)
             if fix:

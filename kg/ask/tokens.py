@@ -94,6 +94,7 @@ success does did do have has been being get got tested test hit survey graph kno
 setting settings scenario via also both either neither nor any all each every most least
 more fewer less than per one ones other others same different about regarding concerning
 concern address addresses addressed propose proposes proposed present presents cover covers
+introduce introduces introduced introducing
 covered apply applies applied exploit exploits versus vs compare comparison between kinds
 types categories level levels box black white grey gray way ways also please me show
 whose where when often frequently times but mention mentions mentioned mentioning say says
