@@ -399,3 +399,30 @@ def test_a_name_word_in_a_text_condition_is_not_corrected_into_another_word(stor
     """"white" is no misspelt "while": the words of the names stay as written."""
     a = ask(store, "attacks whose limitation says white-box")
     assert [c.words for c in a.form.conds] == [("white", "box")]
+
+
+# ------------------------------------------------------------ round 4b (touched set 4)
+
+@pytest.mark.parametrize("q", ["Which venue has the most membership inference papers?",
+                               "Which venues published at least two membership inference "
+                               "papers?"])
+def test_an_attribute_with_a_ranking_or_a_bound_is_not_answered_without_it(store, q):
+    """Before: the venues of every MIA paper, "the most" / "at least two" dropped unsaid."""
+    a = ask(store, q)
+    assert a.intent == "not_understood" and not a.answers, a.message
+
+
+@pytest.mark.parametrize("q", ["Give me every paper co-authored by Nicholas Carlini.",
+                               "every paper by Carlini"])
+def test_every_before_the_target_is_a_determiner_not_a_group(store, oracle, q):
+    """Before: "count of rows per item" over attack rows, which left out a defense paper."""
+    a = ask(store, q)
+    assert a.intent == "query" and a.form.agg is None and not a.not_understood, a.message
+    assert labels(a) == set(oracle.answer(a.form)) != set()
+
+
+def test_how_many_authors_asks_for_the_attribute(store, oracle):
+    """Before: "threats · paper = SecMI", 1 — a count of another thing."""
+    a = ask(store, "how many authors does SecMI have")
+    assert a.intent == "attribute" and a.logical_form["attribute"] == "authors", a.message
+    assert a.count == len(oracle.attribute(a.form, "authors")) == 5

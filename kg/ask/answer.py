@@ -187,8 +187,20 @@ def attribute_parse(p: Parse, name: str) -> Parse:
     conds = tuple(c for c in p.form.conds if not (  # "the arXiv id of SIDE": not a venue
         name == "arxiv" and c.kind == "venue" and all(v.label == "arXiv" for v in c.values)
         or name == "code" and c.kind == "code"))  # "code for SecMI": the link, not a filter
+    agg = p.form.agg
+    blocking = list(p.blocking)
+    if agg is not None and agg.op != "count":  # "which venue has the most MIA papers", "venues
+        # with at least two papers": a ranking or bound of the values is no attribute's answer
+        blocking.append(_AGG_WORDS.get(agg.op, agg.op).format(n=agg.n + (agg.op == "more_than")))
     return replace(p, form=Form(target, conds, None, parts), attribute=name,
-                   asks_count=False)
+                   asks_count=p.asks_count and agg is not None and agg.op == "count",
+                   blocking=blocking)
+
+
+#: an aggregate an attribute question cannot apply, as the question says it
+_AGG_WORDS = {"top": "the most", "bottom": "the fewest", "more_than": "at least {n}",
+              "fewer_than": "fewer than {n}", "per_item": "per item", "earliest": "the earliest",
+              "latest": "the latest"}
 
 
 def answer_attribute(store: Store, q: str, p: Parse) -> Answer:

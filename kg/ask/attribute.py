@@ -33,7 +33,7 @@ CUES = (
     ("effectiveness", rx(r"\beffectiveness\b|\bhow effective\b|\bwhat did\b.*\bachieve\b|"
                          r"\bresults?\b")),
 )
-_ASKS = rx(r"^\s*(what|which|who|whose|where|when|show|give|find|tell|list|name|get)\b|"
+_ASKS = rx(r"^\s*(what|which|who|whose|where|when|show|give|find|tell|list|name|get|how many)\b|"
            r"^\s*[\w\s-]{0,40}\bof\b|\?\s*$")
 _SELECTS = rx(r"\b(papers?|attacks?|defen[cs]es?|methods?)\s+(published|from|at|in|by|whose|"
               r"with|that|which)\b")

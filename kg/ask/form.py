@@ -239,6 +239,8 @@ def shape_of(q: str, toks: list[Tok], target: Target) -> Shape:
     """The aggregate of the question and the target it groups by."""
     words = [t.norm for t in toks]
     group, used = _group_by(q, words)
+    if group and group == target.name and not COUNT_CUE.search(q):
+        group, used = None, set()  # "give me every paper by Carlini": a determiner, no group
     name, agg, parts = target.name, None, ()
     if group:
         counted = target.name
