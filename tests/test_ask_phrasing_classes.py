@@ -426,3 +426,44 @@ def test_how_many_authors_asks_for_the_attribute(store, oracle):
     a = ask(store, "how many authors does SecMI have")
     assert a.intent == "attribute" and a.logical_form["attribute"] == "authors", a.message
     assert a.count == len(oracle.attribute(a.form, "authors")) == 5
+
+
+@pytest.mark.parametrize("q,model", [
+    ("For DDIM, which threats are attacked but never defended?", "DDIM"),
+    ("threats attacked on DDPM but never defended", "DDPM"),
+])
+def test_threats_never_defended_on_a_named_model_are_its_gaps(store, oracle, q, model):
+    """With a model named, the threats with no defense row on that model (family roll-up,
+    as kg gaps' family view), not "no defense at all" (which gave none for DDIM)."""
+    from kg.coverage.gaps import find_gaps
+
+    a = ask(store, q)
+    assert a.intent == "query" and not a.not_understood, a.message
+    assert "rows" in [c.kind for c in a.form.conds]
+    assert labels(a) == set(oracle.answer(a.form)) != set()
+    gaps = {g.cells[0]["threat"]["label"] for g in find_gaps(store)
+            if g.type == "model_without_defense" and g.level == "family"
+            and g.cells[0]["model"]["label"] == model}
+    assert labels(a) == gaps
+
+
+@pytest.mark.parametrize("q,model", [("gaps on SD", "Stable Diffusion"),
+                                     ("gaps DDIM", "DDIM"),
+                                     ("gaps on SD v1.4", "SD v1.4")])
+def test_a_family_named_in_a_gaps_question_selects_family_level_gaps(store, q, model):
+    """A family named: both sides roll up (kg gaps' family view); a model with nothing
+    below it: its model-level gaps. Before, "gaps on SD" listed membership inference from
+    the model-level gaps of SD v1.4, though SD v1.5 (in the family) is defended."""
+    from kg.coverage.gaps import find_gaps
+    from kg.linking import resolve
+    from kg.query import context
+
+    tree = context(store).tree
+    a = ask(store, q)
+    assert a.intent == "gaps" and not a.not_understood, a.message
+    iri = str(resolve(store, model))
+    level = "family" if tree.has_children(iri) else "model"
+    want = {g.cells[0]["threat"]["label"] for g in find_gaps(store)
+            if g.type == "model_without_defense" and g.level == level
+            and g.cells[0]["model"]["iri"] in tree.below(iri)}
+    assert labels(a) == want

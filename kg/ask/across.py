@@ -17,7 +17,9 @@ models is membership inference attacked but never defended?") the model-level ga
 threat (no defense row against it evaluated on the model), without one ("which models are
 attacked but never defended", "undefended models") a model no defense row is evaluated on,
 any threat (the ``uncovered`` condition) — both the coverage engine's model level, as the
-rows name the models (``kg gaps``: "no defense evaluated on X itself").
+rows name the models (``kg gaps``: "no defense evaluated on X itself"). Threats "attacked but
+never defended" with a model named ("for DDIM") are the threats with no defense row on that
+model (a family: on a model below it), the gaps of that model.
 """
 
 from __future__ import annotations
@@ -101,6 +103,13 @@ def across_tables(q: str, toks: list[Tok], mentions: list[Mention], conds: list[
     if bare:  # "on which models is membership inference attacked but never defended?"
         sub = [Cond("threat", c.values) for c in out.conds
                if c.kind == "threat" and not c.negated and c.mode == "any"]
+    elif target == "threats" and not sub and not unc and any(
+            c.kind == "defended" and c.negated for c in out.conds):
+        # "for DDIM, which threats are attacked but never defended?": no defense row of the
+        # threat on that model (a family: on any model below it) — the gap, not "no defense
+        # at all"
+        sub = [Cond("model", c.values) for c in out.conds
+               if c.kind == "model" and not c.negated and c.mode == "any"]
     if bare and not sub:
         # "models attacked but never defended", "undefended models": no defense row is
         # evaluated on the model itself (the coverage engine's model level), any threat

@@ -8,8 +8,9 @@ that asks for one kind of the cells' values ("which models / model families / th
 level model gaps, "models" the model-level ones (the cells as the rows name the models); one
 that names only a cell's model or knowledge level ("gaps DDIM") lists the threats of the
 gaps it selects, and says so. Its names select the gaps whose cell holds them (a threat, an
-attacker-knowledge level, a paper, or a model with every model below it), a negated name the
-gaps whose cells hold none; a name of another kind stops the answer (a gap cannot be
+attacker-knowledge level, a paper, or a model with every model below it — a family named
+selects the family-level model gaps, both sides rolled up), a negated name the gaps whose
+cells hold none; a name of another kind stops the answer (a gap cannot be
 selected by it). A word that is neither a name, the question's shape nor filler is reported
 as not understood, a name-like word the graph does not hold as not in the graph, so nothing
 of the question is dropped unsaid.
@@ -98,7 +99,8 @@ def answer_gaps(store: Store, q: str, p: Parse) -> Answer:
     found = gaps_module.from_summary(store, s)
     if p.unattached:
         return unattached_answer(q, p, "gaps")
-    want, avoid, shown, not_applied = _selection(p, context(store).tree)
+    tree = context(store).tree
+    want, avoid, shown, not_applied = _selection(p, tree)
     if not_applied:
         return Answer(q, "not_applicable", "", [], p.mentions,
                       message="Not answered: a gap is a threat, model, attacker-knowledge level or "
@@ -112,9 +114,16 @@ def answer_gaps(store: Store, q: str, p: Parse) -> Answer:
     if avoid:
         found = [g for g in found if not any(
             c.get(k, {}).get("iri") in v for c in g.cells for k, v in avoid.items())]
+    family = any(m.entity.kind == "model" and tree.has_children(m.entity.iri)
+                 and m.start not in p.negated for m in p.mentions)
+    if family:  # a family named: both sides roll up, its family-level model gaps only
+        found = [g for g in found if g.level != "model"]
     under = " · ".join(["gaps"] + [f"{k} {{{', '.join(v)}}}" for k, v in shown.items()])
     msgs = ["gaps derived from the graph's coverage counts (kg.coverage.gaps.from_summary; "
             "`kg gaps --json` gives the evidence)"]
+    if family:
+        msgs.append("a model family is named: its model gaps at the family level (attacks and "
+                    "defenses on the models below it rolled up, as `kg gaps` shows them)")
     if p.not_understood:
         msgs.append("not understood (not used): " + ", ".join(repr(w) for w in p.not_understood))
     rows = [_gap_row(g) for g in found]
