@@ -20,7 +20,8 @@ CUES = (
     ("last_author", rx(r"\b(last|senior|final) author\b")),
     ("authors", rx(r"\bwho (wrote|authored|published|(is|are) (the )?authors?)\b|"
                    r"\bauthors?\b|\bwritten by whom\b|"
-                   r"\bwho\b.*\b(write|wrote|author|propos|introduc|develop|invent|devis)")),
+                   r"\bwho\b.*\b(write|wrote|author|propos|introduc|develop|invent|devis|"
+                   r"works? on|worked on|working on|stud(?:y|ies|ied)|research)")),
     ("venue", rx(r"\bvenues?\b|\bwhere (was|were|did|is|are)\b.*\b(publish|appear|present)|"
                  r"\b(which|what) (conf|conference|journal|workshop)\b")),
     ("year", rx(r"\b(what|which) year\b|\bwhen (was|were|did|is)\b|\byear of\b")),

@@ -31,7 +31,7 @@ GROUP_PHRASE = rx(r"\b(?:(grouped|broken\s+down|split|sorted|ordered|ranked)\s+)
                   r"(?:by|per|for\s+each|in\s+each|each|across)\s+" + _BY + r"\b")
 _WHICH = rx(r"\b(?:in\s+)?(?:which|what)\s+" + _BY + r"\b")
 _NUM = r"(\d+|" + "|".join(NUMBERS) + r")"
-_NOUN = (r"(?=\s+(?:[\w-]+\s+)?(?:papers?|attacks?|mias?|defen[cs]es?|methods?|models?|works?|"
+_NOUN = (r"(?=\s+(?:[\w-]+\s+){0,4}?(?:papers?|attacks?|mias?|defen[cs]es?|methods?|models?|works?|"
          r"publications?|studies|entries|rows|threats?)\b)")
 _PICK = rx(r"\b(?:(more|fewer|less)\s+than|(at\s+least|at\s+most))\s+" + _NUM + r"\b" + _NOUN
            + r"|\b(?:the\s+)?(most|fewest|least|highest\s+number\s+of|lowest\s+number\s+of)"

@@ -81,6 +81,9 @@ def _parse(store: Store, q: str, prefer: dict[tuple[int, int], str] | None) -> P
     if GAP_CUE.search(q):
         return gap_parse(q, lex, names, text_vocabulary(store))
     cue = attribute_cue(q, names.toks, {m.entity.kind for m in names.mentions}, names.mentions)
+    picked = grouping_of(q)
+    if cue is not None and picked is not None and picked.pick != "all":
+        cue = None  # "which venue has the most MIA papers": venues picked by their count
     if cue is None:
         group = grouping_of(q)
         if group is not None:  # "MIA attacks per venue": the rest selects what is counted
