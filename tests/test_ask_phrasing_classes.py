@@ -476,3 +476,18 @@ def test_a_family_named_in_a_gaps_question_selects_family_level_gaps(store, q, m
             if g.type == "model_without_defense" and g.level == level
             and g.cells[0]["model"]["iri"] in tree.below(iri)}
     assert labels(a) == want
+
+
+@pytest.mark.parametrize("variant,plain", [
+    ("Which models are attacked under at least two different threats?",
+     "Which models are attacked by at least two different threats?"),
+    ("How many distinct defense methods does the survey list in total?",
+     "How many distinct defense methods?"),
+    ("List the defense papers that were published somewhere other than arXiv.",
+     "List the defense papers not published at arXiv."),
+])
+def test_phrasings_round_4b(store, oracle, variant, plain):
+    a, b = ask(store, variant), ask(store, plain)
+    assert a.intent == b.intent == "query" and not a.not_understood, a.message
+    assert a.logical_form == b.logical_form and labels(a) == labels(b)
+    assert labels(a) == set(oracle.answer(a.form)) != set()

@@ -47,7 +47,7 @@ hoping fine sure mind minded glad happy quickly briefly lab team group project t
 student phd university company colleague colleagues advisor supervisor course class
 homework assignment meeting train trains trained deploy deploys deployed build builds
 develop develops developed maintain maintains run runs morning afternoon evening
-catalogue catalog catalogues catalogs ever
+catalogue catalog catalogues catalogs ever somewhere anywhere listed
 """
 CHAT = _norms(CHAT_WORDS)
 
@@ -62,7 +62,7 @@ PREAMBLE = rx(r"\bfirst(ly)? of all\b|\bby the way\b|\bout of curiosity\b|"
               r"\b(can|could) you (please )?(tell|show|give|list) me\b|\bfor my\b[^,?]*,|"
               r"\bat all\b(?=\s*(?:[?.!,]|$))|"  # "no defense at all": emphasis
               r"\blook (?:it |that |this |them )?up\b|\b(?:come|came|comes|coming) out\b|"
-              r"\bshow(?:s|ed)? up\b|\b(?:i\.e|e\.g)\.?(?=[\s,])|"
+              r"\bshow(?:s|ed)? up\b|\b(?:i\.e|e\.g)\.?(?=[\s,])|\bin total\b|\bin all\b(?=\s*[?.!]|$)|"
               r"\b(?:does|do|did) (?:the|this|your|our) (?:survey|table|tables|graph|tool|"
               r"taxonomy) (?:note|notes|report|list|give|record|catalogue|catalog|cite|"
               r"include|cover|document|describe|(?:say|state|write|tell us|report) about)\b")

@@ -403,7 +403,11 @@ def value_counts(q: str, toks: list[Tok]) -> Found:
         of = "threat" if noun.startswith("threat") else "model" if noun.startswith(
             ("model", "architecture")) else "knowledge"
         found.conds.append(Cond("distinct", of=of, span=span))
-        found.used |= {i for i, t in enumerate(toks) if m.start() <= t.start < m.end()}
+        idx = {i for i, t in enumerate(toks) if m.start() <= t.start < m.end()}
+        first = min(idx, default=0)
+        if first and toks[first - 1].norm in ("under", "across", "by", "against", "for"):
+            idx.add(first - 1)  # "attacked under at least two different threats"
+        found.used |= idx
     return found
 
 

@@ -34,7 +34,7 @@ _GAP_SHAPE = {"gap", "gaps", "where", "remain", "remains", "remaining", "left", 
               "spots", "opportunity", "opportunities", "problem", "problems", "question",
               "questions", "understudied", "underexplored", "underresearched", "under",
               "explored", "researched", "all", "any", "every", "each", "our", "survey", "graph",
-              "family", "families"}
+              "family", "families", "coverage"}
 
 
 def gap_parse(q: str, lex, names: Names, vocab: frozenset[str]) -> Parse:
