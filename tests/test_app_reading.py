@@ -19,6 +19,7 @@ from kg.query import Agg, Cond, Form, context, describe, render_cond, run
 from tests.oracle import Oracle
 from tests.test_app import assert_clean, frames, page_codes, run_page, texts
 from tests.test_ui_links import no_model, params  # noqa: F401  (a fixture)
+from tests.tiers import slow
 
 Q = "Which defenses protect against membership inference on Stable Diffusion?"
 MI, SD = "rdi:threat-membership-inference", "rdi:model-stable-diffusion"
@@ -273,6 +274,9 @@ def chip_texts(at) -> list[str]:
     return [m.value for m in at.markdown if m.value.startswith("`")]
 
 
+@slow  # the page driven through five interactions; the edits, their SPARQL and the URL
+# encoding are proven in process above (test_each_edit_runs_the_edited_form,
+# test_encoding_round_trips_every_form_the_parser_gives)
 @pytest.mark.usefixtures("no_model")
 def test_page_removes_and_edits_a_chip_and_the_url_carries_it(store, oracle, first):
     at = run_page("ask", {"q": Q})
@@ -299,6 +303,19 @@ def test_page_removes_and_edits_a_chip_and_the_url_carries_it(store, oracle, fir
     assert params(again)["r"] == [R.encode(edited)]
     again.button(key="chip_reset").click().run()  # back to the question's own reading
     assert set(frames(again)[0]["label"]) == before and "r" not in params(again)
+
+
+@pytest.mark.usefixtures("no_model")
+def test_a_shared_url_opens_its_edited_reading(store, oracle, first):
+    """One page run of the slow test above's shared URL: the page reads ``r`` as the edited
+    reading, answers it and keeps it in the URL."""
+    removed = R.apply_edit(store, first, R.Edit("remove", "c1"))
+    at = run_page("ask", {"q": Q, "r": R.encode(removed)})
+    assert_clean(at)
+    assert set(frames(at)[0]["label"]) == set(oracle.answer(removed.form))
+    assert page_codes(at)[0] == run(store, removed.form, cap=ASK_ROWS).sparql
+    assert "Edited reading" in texts(at)
+    assert params(at)["r"] == [R.encode(removed)]
 
 
 @pytest.mark.parametrize("query, says", [

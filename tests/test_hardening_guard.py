@@ -152,6 +152,10 @@ def test_corpus_on_memory(listener):
     _survives(store, listener, lambda: len(store.graph))
 
 
+# A second process per query (35 forks of a worker grown large by the run: 2-8 s). The memory
+# store runs the same corpus on the same engine (Oxigraph, in memory) in the fast subset, and
+# tests/test_backends.py refuses updates on an embedded Oxigraph directory there.
+@pytest.mark.slow
 def test_corpus_on_embedded_oxigraph(listener, tmp_path):
     store = OxigraphStore(tmp_path / "ox")
     store.load(_graph())

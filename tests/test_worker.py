@@ -26,7 +26,9 @@ def _vm_rss_mb() -> float:
     raise AssertionError("no VmRSS")
 
 
-@pytest.fixture(params=["memory", "oxigraph"])
+# the memory store in the fast subset; an embedded Oxigraph directory (a load first, then
+# the child reopens it read only) in the full suite
+@pytest.fixture(params=["memory", pytest.param("oxigraph", marks=pytest.mark.slow)])
 def any_store(request, store, graph, tmp_path):
     if request.param == "memory":
         return store
