@@ -240,7 +240,7 @@ successful practical effective efficient powerful simple robust realistic main m
 important notable famous popular typical common standard classic classical known existing
 prior previous modern advanced basic generic general specific particular certain relevant
 proposed published reported listed documented evaluated cited surveyed public real actual
-adaptive best worst good bad better worse serious dangerous severe successful notable
+adaptive best worst good bad better worse serious dangerous severe
 interesting promising reliable cheap expensive costly fast slow scalable possible potential
 """)
 

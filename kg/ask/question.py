@@ -85,7 +85,7 @@ def _parse(store: Store, q: str, prefer: dict[tuple[int, int], str] | None) -> P
     if cue is not None and picked is not None and picked.pick != "all":
         cue = None  # "which venue has the most MIA papers": venues picked by their count
     if cue is None:
-        group = grouping_of(q)
+        group = picked
         if group is not None:  # "MIA attacks per venue": the rest selects what is counted
             return _group_parse(store, q, group, prefer)
         p = _query_parse(q, lex, names, text_vocabulary(store))
