@@ -62,8 +62,9 @@ _CRITICAL = frozenset(CRITICAL_WORDS.split()) | NEGATIONS | ONLY | MOST | LEAST 
 #: words a stage reads after a preposition, which a word there may be read as besides a
 #: name's words: the target nouns ("on DDPM modles", "in the attak table") and the code
 #: condition's ("with publc code")
-_AFTER_PREP = frozenset(set(TARGET_NOUN) | {w + "s" for w in TARGET_NOUN}
-                        | {"public", "code", "table", "tables"})
+#: target nouns: a misspelling as near to one as to its verb is read as the noun
+_NOUNS = frozenset(set(TARGET_NOUN) | {w + "s" for w in TARGET_NOUN})
+_AFTER_PREP = _NOUNS | {"public", "code", "table", "tables"}
 
 #: words a name is never read as: they carry nothing in a parse, so a lower-case absent name
 #: ("attacks on imagen") read as one would vanish unsaid
@@ -145,10 +146,6 @@ def correction(word: str, candidates: set[str]) -> str | None:
         return None
     return min(found, key=lambda w: (w not in _NOUNS, not w.endswith("s") == word.endswith("s"),
                                      w))
-
-
-#: target nouns: a misspelling as near to one as to its verb is read as the noun
-_NOUNS = frozenset(set(TARGET_NOUN) | {w + "s" for w in TARGET_NOUN})
 
 
 def _lemma(word: str) -> str:
