@@ -306,9 +306,9 @@ def can_render(fmt: str) -> None:
 
 
 def render(d: Drawing, fmt: str) -> bytes:
-    """The drawing in ``fmt`` (svg, pdf, graphml) as bytes; KGError for another format."""
-    if fmt not in FORMATS:
-        raise KGError(f"unknown figure format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    """The drawing in ``fmt`` (svg, pdf, graphml) as bytes; KGError for another format
+    (:func:`can_render`)."""
+    can_render(fmt)
     out = FORMATS[fmt](d, TYPE_NAMES)
     return out if isinstance(out, bytes) else out.encode("utf-8")
 

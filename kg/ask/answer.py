@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from ..linking import Mention
-from ..query import ATTRIBUTES, VALUE_NOUN, Form, attribute, why_empty
+from ..query import ATTRIBUTES, VALUE_NOUN, Form, attribute, render_agg, why_empty
 from ..query.attribute import NOUN, absent
 from ..stores.base import Store
 from .form import Parse
@@ -191,16 +191,10 @@ def attribute_parse(p: Parse, name: str) -> Parse:
     blocking = list(p.blocking)
     if agg is not None and agg.op != "count":  # "which venue has the most MIA papers", "venues
         # with at least two papers": a ranking or bound of the values is no attribute's answer
-        blocking.append(_AGG_WORDS.get(agg.op, agg.op).format(n=agg.n + (agg.op == "more_than")))
+        blocking.append(render_agg(agg))
     return replace(p, form=Form(target, conds, None, parts), attribute=name,
                    asks_count=p.asks_count and agg is not None and agg.op == "count",
                    blocking=blocking)
-
-
-#: an aggregate an attribute question cannot apply, as the question says it
-_AGG_WORDS = {"top": "the most", "bottom": "the fewest", "more_than": "at least {n}",
-              "fewer_than": "fewer than {n}", "per_item": "per item", "earliest": "the earliest",
-              "latest": "the latest"}
 
 
 def answer_attribute(store: Store, q: str, p: Parse) -> Answer:

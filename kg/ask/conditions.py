@@ -362,17 +362,16 @@ def knowledge_followers(toks: list[Tok], mentions: list[Mention]) -> set[int]:
     setting"), a model's family ("DDPM-family", and "that family" after a model is named: a
     model condition covers the models below it anyway)."""
     out = set()
-    for i, t in enumerate(toks):
-        if i == 0 or toks[i - 1].mention is None or t.mention is not None:
-            continue
-        kind = mentions[toks[i - 1].mention].entity.kind
-        if kind == "knowledge" and t.norm in _KNOWLEDGE_FOLLOWERS or (
-                kind == "model" and t.norm == "family"):
-            out.add(i)
     models = any(m.entity.kind == "model" for m in mentions)
-    for i, t in enumerate(toks):  # "… on that family": the model family named before
-        if models and i and t.norm in ("family", "families") and t.mention is None \
-                and toks[i - 1].norm in ("that", "this", "same", "its", "their", "whole"):
+    for i, t in enumerate(toks):
+        if i == 0 or t.mention is not None:
+            continue
+        prev = toks[i - 1]
+        kind = mentions[prev.mention].entity.kind if prev.mention is not None else None
+        if kind == "knowledge" and t.norm in _KNOWLEDGE_FOLLOWERS or (
+                kind == "model" and t.norm == "family") or (  # "… on that family"
+                kind is None and models and t.norm in ("family", "families")
+                and prev.norm in ("that", "this", "same", "its", "their", "whole")):
             out.add(i)
     return out
 

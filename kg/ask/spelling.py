@@ -12,13 +12,13 @@ begins with the same letter ("table" is never "stable") and, for a word ending i
 "-ed", ends the same way or is that word without its ending ("preparing" is never
 "preprint"; "named" is "name"). No word within reach, or two
 different words at the nearest distance: the word stays as written, and the parse reports it
-as usual. A word with a capital letter or a digit is a name — except a sentence's first word with only
-its first letter a capital ("Trainnig data extraction attacks") —: the linker reads it (its own
-typo rule never crosses a number), so an absent name ("Imagen") is never read as a word
-("images"); after a word that introduces a name ("on", "against", "by" …) a word is read
-only as a word of a name, a target noun or a word of the code condition, and never as a
-word that carries nothing in a parse (:data:`_NEVER`: "attacks on imagen" stays an unknown
-name). A word inside quotes is text, never corrected.
+as usual. A word with a capital letter or a digit is a name — but for a sentence's first
+word with only its first letter a capital ("Trainnig data extraction attacks") —: the
+linker reads it (its own typo rule never crosses a number), so an absent name ("Imagen")
+is never read as a word ("images"); after a word that introduces a name ("on", "against",
+"by" …) a word is read only as a word of a name, a target noun or a word of the code
+condition, and never as a word that carries nothing in a parse (:data:`_NEVER`: "attacks
+on imagen" stays an unknown name). A word inside quotes is text, never corrected.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ import re
 from dataclasses import dataclass, replace
 
 from ..lexicon import STOPWORDS, deletions, derived, osa_distance, tokens
-from .account import CHAT_WORDS, CRITICAL_WORDS
+from .account import CHAT_WORDS, CRITICAL, CRITICAL_WORDS
 from .tokens import (
     ENTITY_PREP,
     GENERIC_WORDS,
@@ -57,13 +57,14 @@ def parser_words() -> frozenset[str]:
     return frozenset(w for w in words if w.isalpha())
 
 
-_CRITICAL = frozenset(CRITICAL_WORDS.split()) | NEGATIONS | ONLY | MOST | LEAST | set(NUMBERS)
+#: comparison, quantifier and negation words: a four-letter word is never read as one
+_CRITICAL = CRITICAL | NEGATIONS | ONLY | MOST | LEAST
 
+#: target nouns: a misspelling as near to one as to its verb is read as the noun
+_NOUNS = frozenset(set(TARGET_NOUN) | {w + "s" for w in TARGET_NOUN})
 #: words a stage reads after a preposition, which a word there may be read as besides a
 #: name's words: the target nouns ("on DDPM modles", "in the attak table") and the code
 #: condition's ("with publc code")
-#: target nouns: a misspelling as near to one as to its verb is read as the noun
-_NOUNS = frozenset(set(TARGET_NOUN) | {w + "s" for w in TARGET_NOUN})
 _AFTER_PREP = _NOUNS | {"public", "code", "table", "tables"}
 
 #: words a name is never read as: they carry nothing in a parse, so a lower-case absent name

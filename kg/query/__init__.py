@@ -57,6 +57,7 @@ from .form import (
     Term,
     applicable_parts,
     describe,
+    render_agg,
     render_cond,
 )
 from .result import ROW_CAP, Result, row_ids, run, why_empty
@@ -64,5 +65,5 @@ from .result import ROW_CAP, Result, row_ids, run, why_empty
 __all__ = ["AGGREGATES", "ATTRIBUTES", "Agg", "Compiled", "Cond", "Context", "Form", "KINDS",
            "ROW_CAP", "VALUE_NOUN", "Values", "attribute",
            "Result", "TARGETS", "Term", "applicable_parts", "bounded_count", "compile_form",
-           "context", "describe", "summary_cell", "summary_grouped", "render_cond", "row_ids",
+           "context", "describe", "summary_cell", "summary_grouped", "render_agg", "render_cond", "row_ids",
            "run", "why_empty"]

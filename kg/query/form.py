@@ -302,15 +302,19 @@ def describe(form: Form, tree: ModelTree | None = None) -> str:
     if form.target in ("papers", "models", "threats") and len(form.parts) == 1:
         head += f" (from {PART_NOUN[form.parts[0]]})"
     words = [head] + [render_cond(c, tree) for c in form.conds]
-    if form.agg and form.agg.of:
-        words.append(f"the {'most' if form.agg.op == 'top' else 'fewest'} distinct "
-                     + VALUE_NOUN[form.agg.of])
-    elif form.agg:
-        words.append({"count": "count", "per_item": "count of rows per item",
-                      "top": "the most rows", "bottom": "the fewest rows",
-                      "more_than": f"more than {form.agg.n} rows",
-                      "fewer_than": f"fewer than {form.agg.n} rows",
-                      "earliest": "the earliest publication year",
-                      "latest": "the latest publication year"}[form.agg.op])
+    if form.agg:
+        words.append(render_agg(form.agg))
     return " · ".join(words)
+
+
+def render_agg(agg: Agg) -> str:
+    """An aggregate in words: "the most rows", "more than 1 rows", "the fewest distinct
+    target models"."""
+    if agg.of:
+        return f"the {'most' if agg.op == 'top' else 'fewest'} distinct {VALUE_NOUN[agg.of]}"
+    return {"count": "count", "per_item": "count of rows per item", "top": "the most rows",
+            "bottom": "the fewest rows", "more_than": f"more than {agg.n} rows",
+            "fewer_than": f"fewer than {agg.n} rows",
+            "earliest": "the earliest publication year",
+            "latest": "the latest publication year"}[agg.op]
 
