@@ -11,7 +11,9 @@ writers never lose each other's entries.
 from __future__ import annotations
 
 import contextlib
+import copy
 import fcntl
+import functools
 import os
 import tempfile
 import time
@@ -45,7 +47,7 @@ def load_yaml(path: Path) -> dict:
 
     rel = display_path(path)
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=__getattr__("SAFE_LOADER"))
+        data = copy.deepcopy(_parsed_yaml(path.read_text(encoding="utf-8")))
     except OSError as e:
         raise SourceError(f"cannot read: {e.strerror}", file=rel) from None
     except UnicodeDecodeError:
@@ -55,6 +57,15 @@ def load_yaml(path: Path) -> dict:
     if not isinstance(data, dict):
         raise SourceError("expected a mapping at the top level", file=rel)
     return data
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed_yaml(text: str):
+    """YAML text parsed once per distinct text (a build reads each curated file several
+    times; the caller gets a deep copy, so a cached value is never changed)."""
+    import yaml
+
+    return yaml.load(text, Loader=__getattr__("SAFE_LOADER"))
 
 
 def load_section(path: Path | None, default: str, key: str, kind: type) -> tuple[str, object]:

@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
@@ -349,6 +350,18 @@ def _walk(node):
     elif isinstance(node, list | tuple) or type(node).__name__ == "ParseResults":
         for v in node:
             yield from _walk(v)
+
+
+_WARM = "SELECT * WHERE { ?s ?p ?o }"
+
+
+@functools.cache
+def warm_parser() -> None:
+    """Import rdflib's SPARQL grammar and parse one query, once per process: pyparsing
+    builds and streamlines the grammar on first use (about 0.4 s). A process that forks a
+    worker per query calls this first, so every child inherits a ready parser instead of
+    paying that time on each query."""
+    _parse(_WARM)
 
 
 def _parse(full: str):

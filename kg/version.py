@@ -20,6 +20,7 @@ addition, by this code from exactly the current sources. The in-memory store and
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import json
 import os
@@ -156,9 +157,16 @@ def builder_modules(kg_dir: Path = _KG_DIR) -> list[str]:
         if name in seen or path is None:
             continue
         seen.add(name)
-        tree = ast.parse(path.read_bytes(), filename=str(path))
-        todo += _imported(kg_dir, name, tree, path.name == "__init__.py")
+        todo += _imports_of(kg_dir, name, path.read_bytes(), path.name == "__init__.py")
     return sorted(seen | {"__init__"})
+
+
+@functools.lru_cache(maxsize=512)
+def _imports_of(kg_dir: Path, name: str, source: bytes, package: bool) -> tuple[str, ...]:
+    """:func:`_imported` of a module's source, parsed once per distinct source text (the
+    key holds the text itself, so an edited module is read again)."""
+    tree = ast.parse(source, filename=str(_module_file(kg_dir, name)))
+    return tuple(sorted(_imported(kg_dir, name, tree, package)))
 
 
 def builder_hash(kg_dir: Path = _KG_DIR, modules: list[str] | None = None) -> str:
