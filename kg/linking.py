@@ -3,7 +3,9 @@ venues a text names, found in the graph's lexicon (:mod:`kg.lexicon`).
 
 The text is normalised as the lexicon's surface forms are, then matched longest-first;
 spans that match nothing exactly may match a surface form within a small edit distance
-(typos), never one whose numbers differ ("DALL-E 1" is not DALL-E 2). A bare family name
+(typos), never one whose numbers differ ("DALL-E 1" is not DALL-E 2); a four-letter name
+in capitals is found with two neighbouring letters swapped ("DDMP"), never with a letter
+changed (DDIM and DDPM are one letter apart). A bare family name
 is a person only where the text says so (:func:`keep_person`).
 """
 
@@ -90,7 +92,24 @@ def link(text: str, lex: Lexicon, kinds: Iterable[str] = KINDS) -> list[Mention]
                     continue  # never across a number or version: "DALL-E 1" is not DALL-E 2
                 if emit(i, i + n, key, lex.forms[cand], False):
                     break
+    for i, (word, a, b) in enumerate(toks):  # "DDMP": an acronym with two letters swapped
+        if not taken[i] and len(word) == 4 and word.isalpha() and text[a:b].isupper():
+            found = {lex.forms[k][0][0].iri: k for k in _swaps(word) if lex.lookup(
+                k, _swaps(text[a:b], case=True).get(k, ""))}
+            if len(found) == 1:
+                emit(i, i + 1, word, lex.forms[next(iter(found.values()))], False)
     return sorted(out, key=lambda m: (m.start, m.entity.kind, m.entity.iri))
+
+
+def _swaps(word: str, case: bool = False) -> dict[str, str]:
+    """The words ``word`` becomes with two neighbouring letters swapped, keyed by their
+    lower-case form (``case``: the swapped text as written)."""
+    out = {}
+    for k in range(len(word) - 1):
+        w = word[:k] + word[k + 1] + word[k] + word[k + 2:]
+        if w.lower() != word.lower():
+            out[w.lower()] = w if case else w.lower()
+    return out
 
 
 def _digits(parts: list[str]) -> list[str]:

@@ -45,6 +45,7 @@ from .conditions import (
     years_of,
 )
 from .conflict import contradictions
+from .define import answer_definition, defined_mention
 from .form import Parse, parts_of, shape_of, target_of
 from .gaps import answer_gaps, gap_parse
 from .grouping import Grouping, answer_groups, blank, grouping_of
@@ -194,6 +195,9 @@ def ask(store: Store, question: str, search=None) -> Answer:
     the answer asks back ("Did you mean A or B?", intent ``ask_back``) with each reading and
     its answer in ``readings``, never picking one."""
     p = parse(store, question)
+    defined = defined_mention(p)
+    if defined is not None:  # "what is membership inference?": its definition
+        return answer_definition(store, check_question(question), p, defined)
     a = _answer(store, question, p, search)
     if a.intent in ("query", "attribute") and p.others:
         return _ask_back(store, question, p, a, search)
