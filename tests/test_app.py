@@ -736,3 +736,12 @@ def test_export_pickers_search_a_large_type(store, monkeypatch):
     assert hidden in at.multiselect(key="export_methods").options
     assert any(hidden in m.value for m in at.markdown if "**View:**" in m.value)
     st.cache_data.clear()
+
+
+def test_ask_page_shows_a_definition_with_its_source(store):
+    at = ask(run_page("ask", timeout=300), "What is DDIM?")
+    assert_clean(at)
+    table = frames(at)[0]
+    assert list(table["label"]) == ["DDIM"]
+    assert "Denoising Diffusion Implicit Models" in table["value"][0]
+    assert "data/definitions.yaml: models/DDIM" in table["entry"][0]

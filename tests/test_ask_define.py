@@ -60,6 +60,13 @@ def test_a_question_asking_more_than_what_one_thing_is_is_no_definition(store, q
     assert ask(store, q).intent != "definition"
 
 
+def test_kg_ask_prints_the_definition(kg_cli):
+    r = kg_cli("ask", "What is DDIM?")
+    assert r.exit_code == 0, r.output
+    text = " ".join(DEFS["models"]["DDIM"]["definition"].split())
+    assert text in " ".join(r.output.split()) and "data/definitions.yaml: models/DDIM" in r.output
+
+
 def test_the_shown_sparql_returns_the_definition(store):
     a = ask(store, "What is membership inference?")
     rows = store.select(a.sparql).rows

@@ -163,6 +163,8 @@ def render_text(a: Answer) -> str:
         n = f"  ({x['n']})" if "n" in x else ""
         cite = f"{x['citation']}: " if x.get("citation") else ""
         out.append(f"  - {cite}{x['label']}{n}  <{x['iri']}>{extra}{score}")
+        if x.get("type") == "definition":
+            out.append(f"    {x['value']}")
     if a.linked:
         out.append("linked: " + "; ".join(f"{m.text!r} -> {m.entity.label} ({m.entity.kind})"
                                           for m in a.linked))
