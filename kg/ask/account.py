@@ -47,7 +47,7 @@ hoping fine sure mind minded glad happy quickly briefly lab team group project t
 student phd university company colleague colleagues advisor supervisor course class
 homework assignment meeting train trains trained deploy deploys deployed build builds
 develop develops developed maintain maintains run runs morning afternoon evening
-catalogue catalog catalogues catalogs ever somewhere anywhere listed
+catalogue catalog catalogues catalogs ever somewhere anywhere listed already among amongst
 """
 CHAT = _norms(CHAT_WORDS)
 
@@ -62,7 +62,12 @@ PREAMBLE = rx(r"\bfirst(ly)? of all\b|\bby the way\b|\bout of curiosity\b|"
               r"\b(can|could) you (please )?(tell|show|give|list) me\b|\bfor my\b[^,?]*,|"
               r"\bat all\b(?=\s*(?:[?.!,]|$))|"  # "no defense at all": emphasis
               r"\blook (?:it |that |this |them )?up\b|\b(?:come|came|comes|coming) out\b|"
-              r"\bshow(?:s|ed)? up\b|\b(?:i\.e|e\.g)\.?(?=[\s,])|\bin total\b|\bin all\b(?=\s*[?.!]|$)|"
+              r"\bshow(?:s|ed)? up\b|(?:,\s*|\(\s*|\b(?:in|of) )?\bany (?:of (?:its|their) )?"
+              r"versions?\b\)?|"  # "Stable Diffusion, any version": a family covers them
+              # what an all-of condition means anyway: each name on a row of the item
+              r"\(?\bnot necessarily (?:on |in |by |from )?(?:the )?same (?:one|row|attack|"
+              r"paper|model|defen[cs]e|evaluation)s?\b\)?|"
+              r"\b(?:i\.e|e\.g)\.?(?=[\s,])|\bin total\b|\bin all\b(?=\s*[?.!]|$)|"
               r"\b(?:does|do|did) (?:the|this|your|our) (?:survey|table|tables|graph|tool|"
               r"taxonomy) (?:note|notes|report|list|give|record|catalogue|catalog|cite|"
               r"include|cover|document|describe|(?:say|state|write|tell us|report) about)\b")
@@ -81,6 +86,7 @@ LEAD_IN = rx(
     r"\b(?:could|can|would) (?:you|someone|anyone) (?:please )?help(?: me| us)?(?: out)?"
     r"(?: (?:with|on) [^?.!]{0,40})?\s*[?.!]|"
     r"(?:^|(?<=[.!?]\s))(?:next|another|one more|last) (?:one|question|thing)\s*[:,—–-]|"
+    r"^\W*[A-Za-z][^:?!.]{0,60}:(?=\s+\S)|"  # "Quick sanity check for my thesis: which …"
     r"\bjust (?:to|wanted to|want to) (?:double-?check|confirm|check|make sure|be sure)\b"
     r"[^:?,.]{0,40}[:,]|"
     r"\bsorry (?:if|for)\b[^,?.]{0,60},\s*(?:but\b)?|"
@@ -197,6 +203,26 @@ class Rest:
     leftover: list[int] = field(default_factory=list)
 
 
+#: a question about what is to come, with a year: the survey records no future, so the
+#: word is reported and the answer is not given as if it did ("how many MIA papers will come
+#: out in 2026": none recorded is not "none")
+_FUTURE = frozenset({"will", "shall", "upcoming", "forthcoming"})
+
+
+#: nouns of a value a row's paper has: read by an attribute, a grouping or a condition of
+#: their kind; any other time they are reported ("years of the attack papers" is never a
+#: listing of the papers)
+_VALUE_NOUNS = {"venue": "venue", "venues": "venue", "year": "year", "years": "year",
+                "author": "author", "authors": "author"}
+
+
+def unread_value_nouns(toks: list[Tok], used: set[int], kinds: set[str]) -> list[int]:
+    """The value nouns (:data:`_VALUE_NOUNS`) no stage used and no condition of their kind
+    reads."""
+    return [i for i, t in enumerate(toks) if i not in used and t.mention is None
+            and _VALUE_NOUNS.get(t.norm, "-") not in kinds | {"-"}]
+
+
 def is_number(t: Tok) -> bool:
     return t.norm.isdigit() or t.norm in NUMBERS
 
@@ -204,9 +230,15 @@ def is_number(t: Tok) -> bool:
 def rest_of(toks: list[Tok], used: set[int], vocab: frozenset[str]) -> Rest:
     """Sort the words of the question that no stage ``used`` (see the module's rule)."""
     rest = Rest()
+    dated = any(re.fullmatch(r"(19|20)\d\d", t.norm) for t in toks)
     for i, t in enumerate(toks):
         w = t.norm
-        if i in used or t.mention is not None:
+        if t.mention is not None:
+            continue
+        if w in _FUTURE and dated:  # "papers that will come out in 2026": no record yet
+            rest.leftover.append(i)
+            continue
+        if i in used:
             continue
         if t.text.lower() == "ones":  # "black-box ones": a pronoun
             continue

@@ -24,7 +24,7 @@ CUES = (
                    r"works? on|worked on|working on|stud(?:y|ies|ied)|research)")),
     ("venue", rx(r"\bvenues?\b|\bwhere (was|were|did|is|are)\b.*\b(publish|appear|present)|"
                  r"\b(which|what) (conf|conference|journal|workshop)\b")),
-    ("year", rx(r"\b(what|which) year\b|\bwhen (was|were|did|is)\b|\byear of\b")),
+    ("year", rx(r"\b(what|which) years?\b|\bwhen (was|were|did|is)\b|\byears? of\b")),
     ("arxiv", rx(r"\barxiv (id|identifier|number)\b|\barxiv\b.*\b(id|number)\b")),
     ("doi", rx(r"\bdois?\b")),
     ("code", rx(r"\bcode (link|url|repository|repo)\b|\bwhere is (the|its) code\b|"
@@ -34,6 +34,10 @@ CUES = (
     ("effectiveness", rx(r"\beffectiveness\b|\bhow effective\b|\bwhat did\b.*\bachieve\b|"
                          r"\bresults?\b")),
 )
+#: the rows whose values are asked for, named by a noun ("the venues that published the
+#: defense papers", "years of the attack papers") when no paper, method or threat is named
+_ROWS_NAMED = rx(r"\b(?:the|all|these|those)\s+(?:[\w-]+\s+){0,3}?(?:papers?|attacks?|"
+                 r"defen[cs]es?)\b")
 _ASKS = rx(r"^\s*(what|which|who|whose|where|when|show|give|find|tell|list|name|get|how many)\b|"
            r"^\s*[\w\s-]{0,40}\bof\b|\?\s*$")
 _SELECTS = rx(r"\b(papers?|attacks?|defen[cs]es?|methods?)\s+(published|from|at|in|by|whose|"
@@ -45,7 +49,7 @@ def attribute_cue(q: str, toks: list[Tok], kinds: set[str],
     """The attribute the question asks for and its cue tokens, or None. A terse question
     asks for it too when the cue stands right beside the name ("arXiv number for SecMI",
     "code for the SecMI paper", "SecMI's DOI")."""
-    if not kinds & {"paper", "method", "threat"}:
+    if not kinds & {"paper", "method", "threat"} and not _ROWS_NAMED.search(q):
         return None
     for name, cue in CUES:
         m = cue.search(q)
@@ -103,7 +107,7 @@ def _beside_name(q: str, toks: list[Tok], mentions: list, a: int, b: int) -> boo
     a name (and "'s")."""
     after = re.match(r"\s*(?:(?:for|of|on|in|from)\s+)?(?:the\s+|this\s+|that\s+)?[\"'“‘]?",
                      q[b:], re.I)
-    before = re.search(r"(?:'s|’s)?\s*$", q[:a])
+    before = re.search(r"(?:'s|’s)?\.?\)?\s*$", q[:a])  # "PIA (Kong et al.) venue"
     for t in toks:
         if t.mention is None or mentions[t.mention].entity.kind not in _NAMED_KINDS:
             continue

@@ -247,14 +247,20 @@ def named_by_kind(q: str, toks: list[Tok], mentions: list[Mention],
     return by_kind
 
 
+#: a knowledge level's own nouns, which may stand between it and "only"
+_LEVEL_NOUNS = frozenset({"access", "knowledge", "setting", "settings", "scenario"})
+
+
 def _only(toks: list[Tok], pos: list[Mention], only_at: set[int]) -> bool:
-    """'only' next to a knowledge mention (stop words between allowed): "black-box only",
-    "only in a white-box setting" — not "only need API access"."""
+    """'only' next to a knowledge mention (stop words and the level's own nouns between
+    allowed): "black-box only", "gray-box access only", "only in a white-box setting" — not
+    "only need API access"."""
     for i in only_at:
         for j in (i - 1, i + 1):
             k = j
             step = -1 if j < i else 1
-            while 0 <= k < len(toks) and toks[k].norm in STOPWORDS and toks[k].mention is None:
+            while 0 <= k < len(toks) and toks[k].mention is None and (
+                    toks[k].norm in STOPWORDS or toks[k].norm in _LEVEL_NOUNS):
                 k += step
             if 0 <= k < len(toks) and toks[k].mention is not None and any(
                     m.start <= toks[k].start < m.end for m in pos):

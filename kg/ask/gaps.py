@@ -66,7 +66,8 @@ def gap_parse(q: str, lex, names: Names, vocab: frozenset[str]) -> Parse:
     return Parse(None, mentions, leftover, not_in_graph, gaps=True, notes=names.notes,
                  unattached=[q[pending.start:]] if pending is not None else [],
                  negated=negated, gap_target=_gap_target(
-                     [t for t in toks if not cue or t.start < cue[0][0]]))
+                     [t for t in toks if not cue or t.start < cue[0][0]])
+                 or _asked_after([t for t in toks if cue and t.start >= cue[0][1]]))
 
 
 #: the noun a gaps question asks for -> the cell kind it lists
@@ -85,6 +86,15 @@ def _gap_target(toks: list[Tok]) -> tuple[str, str] | None:
         family = t.norm == "family" or i + 1 < len(toks) and toks[i + 1].norm == "family"
         kind = _GAP_NOUNS[t.norm]
         return kind, ("family" if family else "model") if kind == "model" else ""
+    return None
+
+
+def _asked_after(toks: list[Tok]) -> tuple[str, str] | None:
+    """The kind asked for after the gap cue by "which / what" right before its noun ("TDE
+    gaps: which models?")."""
+    for i, t in enumerate(toks[1:], 1):
+        if toks[i - 1].norm in ("which", "what") and t.mention is None:
+            return _gap_target(toks[i:i + 2])
     return None
 
 

@@ -16,7 +16,14 @@ from ..errors import NotApplicable
 from ..lexicon_cache import lexicon
 from ..query import Cond, Form, Term, context, describe, run, why_empty
 from ..stores.base import Store
-from .account import context_clauses, determiners, preamble, rest_of, strange_chars
+from .account import (
+    context_clauses,
+    determiners,
+    preamble,
+    rest_of,
+    strange_chars,
+    unread_value_nouns,
+)
 from .across import across_tables
 from .ambiguous import other_reading
 from .answer import (
@@ -161,6 +168,7 @@ def _query_parse(q: str, lex, names: Names, vocab: frozenset[str],
     conds, conflict_notes, conflicts = contradictions(q, toks, mentions, neg.at, names.same,
                                                       conds)
     rest = rest_of(toks, used, vocab)
+    rest.leftover += unread_value_nouns(toks, used, {c.kind for c in conds})
     negated_rest = [i for i in rest.leftover + rest.blocking if i in neg.at]
     try:
         form, misfit = Form(shape.target, tuple(conds), shape.agg, parts), []

@@ -7,7 +7,8 @@ of the graph and no text cell holds is read as the one word of the vocabulary â€
 words (:data:`kg.ask.tokens.GENERIC_WORDS`, the function, chat and comparison words, the
 target nouns, negations) and the words of the labels of threats, knowledge levels and models
 â€” within one edit (optimal string alignment; two for a word of nine letters or more; a
-word of four letters only by one letter dropped: "wich" -> "which") that
+word of four letters only by one letter dropped, "wich" -> "which", or by two neighbouring
+letters after the first swapped, "mnay" -> "many") that
 begins with the same letter ("table" is never "stable") and, for a word ending in "-ing" or
 "-ed", ends the same way or is that word without its ending ("preparing" is never
 "preprint"; "named" is "name"). No word within reach, or two
@@ -91,7 +92,13 @@ class Words:
             out |= self.index.get(d, frozenset())
         if len(word) < MIN_LETTERS:  # never a comparison word: "ever" is not "every"
             out = {w for w in out if len(w) == len(word) + 1 and w not in _CRITICAL}
+            out |= {w for w in _swapped(word) if w in self.all and w not in _CRITICAL}
         return out & (self.labels | _AFTER_PREP) if names_only else out
+
+
+def _swapped(word: str) -> set[str]:
+    """``word`` with two neighbouring letters swapped, the first kept ("mnay" -> "many")."""
+    return {word[:k] + word[k + 1] + word[k] + word[k + 2:] for k in range(1, len(word) - 1)}
 
 
 def words_of(lex) -> Words:
