@@ -591,3 +591,46 @@ def test_a_gap_question_asking_for_a_kind_after_the_cue(store, q, kind):
 
     p = parse(store, q)
     assert p.gaps and p.gap_target is not None and p.gap_target[0] == kind
+
+
+@pytest.mark.parametrize("variant,plain", [
+    ("Show the models together with how many attacks each one has.",
+     "how many attacks per model?"),
+    ("list the threats and the number of defenses each has", "how many defenses per threat?"),
+    ("For which threats is each recorded attack a black-box one?",
+     "threats whose attacks are all black-box"),
+])
+def test_a_count_or_quantifier_that_refers_back(store, oracle, variant, plain):
+    a, b = ask(store, variant), ask(store, plain)
+    assert not a.not_understood and a.logical_form == b.logical_form, (a.understood_as,
+                                                                      b.understood_as)
+    if a.intent == "query":
+        assert labels(a) == set(oracle.answer(a.form)) != set()
+
+
+@pytest.mark.parametrize("q,sub", [
+    ("Which defense papers report no attack?", []),
+    ("defense papers without any attack row in the survey", []),
+    ("defense papers with no attack on DDPM", ["model"]),
+    ("which defense papers have no gradient inversion attack?", ["threat"]),
+])
+def test_defense_papers_with_no_attack(store, oracle, q, sub):
+    a = ask(store, q)
+    assert a.intent == "query" and not a.not_understood, (a.intent, a.message)
+    rows = [c for c in a.logical_form["conditions"] if c["kind"] == "rows"]
+    assert len(rows) == 1 and rows[0]["negated"] and rows[0]["of"] == "attacks"
+    assert [c["kind"] for c in rows[0].get("sub", [])] == sub
+    assert list(a.logical_form["parts"]) == ["defenses"]
+    assert labels(a) == set(oracle.answer(a.form)) != set()
+
+
+def test_defense_papers_with_no_white_box_attack_are_not_answered(store):
+    """No condition on attack rows holds a knowledge level here: said, never dropped."""
+    a = ask(store, "defense papers with no white-box attack")
+    assert a.intent != "query" or a.not_understood
+
+
+def test_a_count_per_venue_of_named_rows_is_a_grouping(store):
+    a = ask(store, "Give me the number of attack papers per venue.")
+    assert a.intent == "query" and not a.not_understood
+    assert a.understood_as.endswith("counted per venue")

@@ -19,7 +19,11 @@ attacked but never defended", "undefended models") a model no defense row is eva
 any threat (the ``uncovered`` condition) — both the coverage engine's model level, as the
 rows name the models (``kg gaps``: "no defense evaluated on X itself"). Threats "attacked but
 never defended" with a model named ("for DDIM") are the threats with no defense row on that
-model (a family: on a model below it), the gaps of that model.
+model (a family: on a model below it), the gaps of that model. "Defense papers with no
+attack (in the survey)" are the papers of the defense table with no attack row (a negated
+``rows`` condition over attack rows, with the threats and models named inside the phrase:
+"no membership inference attack"); a name no attack-row condition holds there ("no
+white-box attack") is said and the question not answered.
 """
 
 from __future__ import annotations
@@ -52,6 +56,15 @@ _UNCOVERED = rx(r"\bmodels?\s+(?:that\s+|which\s+)?(?:no|none of the)\s+(?:defen
                 r"(?:any\s+|a\s+)?(?:defen[cs]es?|defense methods?|defense evaluations?)\b|"
                 r"\bmodels?\s+(?:does|do|did|is|are)\s+(?:no|none of the)\s+(?:defen[cs]es?|"
                 r"defense methods?)\s+(?:cover|protect)\b")
+
+
+#: "(defense papers) with no attack (in the survey)", "without any attack row": a paper of
+#: the defense table that has no row in the attack table
+_NO_ATTACK = rx(r"\b(?:no|without(?: an?| any)?|never (?:an? |any )?)\s*(?:[\w\-]+\s+){0,4}?"
+                r"attacks?(?:\s+(?:rows?|"
+                r"(?:in|of) the (?:survey|attack table|attacks table|taxonomy)|"
+                r"(?:on|against|targeting|of)\s+[\w\-. ]+?(?=\s*[?.!,;]|$)))*")
+_DEFENSE_PAPERS = rx(r"\bdefen[cs]e (?:papers?|works?|publications?)\b")
 
 
 @dataclass
@@ -89,6 +102,23 @@ def across_tables(q: str, toks: list[Tok], mentions: list[Mention], conds: list[
         rel = _PAPER_RELATION.search(q)
         if rel:
             out.blocking.append(" ".join(rel.group(0).split()))
+        return out
+    none = _NO_ATTACK.search(q)
+    if none and target == "papers" and _DEFENSE_PAPERS.search(q):
+        # "defense papers with no attack in the survey (on DDPM)": no attack row of the
+        # paper (with the names inside the phrase), in place of the negated names
+        sub = [c for c in _named_in(none, toks, mentions, []) if c.kind != "method"]
+        inside = {mentions[t.mention].entity.kind for t in toks if t.mention is not None
+                  and none.start() <= t.start < none.end()}
+        if inside - {"threat", "model"}:  # "no white-box attack": no condition holds it
+            out.blocking.append(" ".join(none.group(0).split()))
+            return out
+        named = {(c.kind, c.values) for c in sub}
+        out.conds = [c for c in out.conds if not (c.negated and (c.kind, c.values) in named)]
+        out.conds.append(Cond("rows", of="attacks", sub=tuple(sub), negated=True))
+        out.parts = ("defenses",)
+        out.used |= _span(toks, none.start(), none.end()) | _span(
+            toks, *_DEFENSE_PAPERS.search(q).span())
         return out
     both = list(_BOTH.finditer(q))
     if both:  # "in both tables, i.e. contribute an attack and a defense": one condition
@@ -144,7 +174,7 @@ def _named_in(m, toks: list[Tok], mentions: list[Mention], conds: list[Cond]) ->
             e = mentions[t.mention].entity
             if e.kind in ("threat", "model", "method"):
                 out.append(Cond(e.kind, (Term(e.iri, e.label),)))
-    post = (m.group("post") or "").lower()
+    post = (m.groupdict().get("post") or "").lower()
     if post in ("it", "them"):
         kind = "model" if m.group("prep").lower() == "on" else "threat"
         out += [Cond(kind, c.values) for c in conds

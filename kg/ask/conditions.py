@@ -428,7 +428,8 @@ _BETWEEN = frozenset({"of", "the", "their", "its", "them", "are", "were", "is", 
                       "attack", "row", "defense", "defence", "evaluation", "mia", "in", "a",
                       "single", "one", "assume", "assumes", "assuming", "use", "uses",
                       "using", "need", "needs", "needing", "require", "requires", "requiring",
-                      "target", "targets", "targeting", "evaluated", "tested", "on"})
+                      "target", "targets", "targeting", "evaluated", "tested", "on",
+                      "listed", "surveyed", "recorded", "catalogued", "its", "own"})
 _GROUP_TARGETS = ("threats", "models", "papers", "methods")
 
 
@@ -465,5 +466,10 @@ def group_quantifiers(q: str, toks: list[Tok], mentions: list[Mention], conds: l
         if len(at) == 1:
             out[at[0]] = replace(out[at[0]], mode="every")
             took |= {i} | {k for k in range(i + 1, j) if toks[k].norm in ("single", "one")}
+            k = j
+            while k < len(toks) and toks[k].mention == toks[j].mention:
+                k += 1
+            if k < len(toks) and toks[k].norm in ("one", "ones"):
+                took.add(k)  # "every attack a white-box one"
     return out, took
 

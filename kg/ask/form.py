@@ -241,6 +241,14 @@ def shape_of(q: str, toks: list[Tok], target: Target) -> Shape:
     group, used = _group_by(q, words)
     if group and group == target.name and not COUNT_CUE.search(q):
         group, used = None, set()  # "give me every paper by Carlini": a determiner, no group
+    back = _EACH_BACK.search(q) if not group and COUNT_CUE.search(q) else None
+    if back is not None and target.name in ("threats", "models", "papers", "methods",
+                                            "knowledge"):
+        # "the threats with how many attacks each one has": a count per listed item
+        group = target.name
+        used = {i for i, t in enumerate(toks) if back.start() <= t.start < back.end()
+                and t.norm in ("together", "along", "with", "each", "apiece", "one", "has",
+                               "have", "got", "gets")}
     name, agg, parts = target.name, None, ()
     if group:
         counted = target.name
@@ -264,6 +272,13 @@ def shape_of(q: str, toks: list[Tok], target: Target) -> Shape:
                  if t.norm in ("different", "distinct", "unique", "separate") and i > 0
                  and toks[i - 1].norm in ("many", "of")}
     return Shape(name, agg, parts, asks_count, used | more_used | extreme_used)
+
+
+#: a count that refers back to the listed items: "… with how many attacks each (one) has",
+#: "… and the number of defenses apiece"
+_EACH_BACK = re.compile(r"(?:\b(?:together|along) with\s+)?\b(?:how many|the number of)\b"
+                        r".*\b(?:each|apiece)(?:\s+one)?(?:\s+(?:has|have|got|gets))?"
+                        r"\s*[?.!]*\s*$", re.I)
 
 
 def _group_by(q: str, words: list[str]) -> tuple[str | None, set[int]]:

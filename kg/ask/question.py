@@ -90,8 +90,10 @@ def _parse(store: Store, q: str, prefer: dict[tuple[int, int], str] | None) -> P
         return gap_parse(q, lex, names, text_vocabulary(store))
     cue = attribute_cue(q, names.toks, {m.entity.kind for m in names.mentions}, names.mentions)
     picked = grouping_of(q)
-    if cue is not None and picked is not None and picked.pick != "all":
-        cue = None  # "which venue has the most MIA papers": venues picked by their count
+    if cue is not None and picked is not None and (picked.pick != "all" or not {
+            m.entity.kind for m in names.mentions} & {"paper", "method", "threat"}):
+        cue = None  # "which venue has the most MIA papers": venues picked by their count;
+        # "the number of attack papers per venue": a grouping, no item's value
     if cue is None:
         group = picked
         if group is not None:  # "MIA attacks per venue": the rest selects what is counted
@@ -180,7 +182,8 @@ def _query_parse(q: str, lex, names: Names, vocab: frozenset[str],
                  + strange_chars(q),
                  names.several + not_in_graph(q, lex, toks, names.versioned, rest.unknown),
                  asks_count=shape.asks_count,
-                 unattached=unattached(q, toks, neg.dangling)
+                 unattached=unattached(q, toks, [d for d in neg.dangling
+                                                 if d[0] not in across.used])
                  + [toks[i].text for i in negated_rest],
                  notes=names.notes + context_notes + conflict_notes + text_notes + [
                      "a choice question: the answer lists the values of the named item (the "
