@@ -71,12 +71,12 @@ def main() -> None:
           "is not counted")
     print(f"{'query':<22} {'worker ms':>10} {'bare ms':>8} {'fork ms':>8} "
           f"{'x bare':>7} {'x fork':>7}")
+    engine = store.engine.ox if hasattr(store, "engine") else store.ox
     for name, text in QUERIES.items():
         first = time.perf_counter()
         run_in_worker(store, text, limits)
         first_ms = (time.perf_counter() - first) * 1000
         worker = _median_ms(lambda t=text: run_in_worker(store, t, limits), args.reps)
-        engine = store.engine.ox if hasattr(store, "engine") else store.ox
         bare = _median_ms(lambda t=text: list(engine.query(with_prefixes(t))), args.reps)
         print(f"{name:<22} {worker:>10.1f} {bare:>8.2f} {fork_ms:>8.1f} "
               f"{worker / bare:>7.1f} {worker / fork_ms:>7.1f}   (first: {first_ms:.0f} ms)")

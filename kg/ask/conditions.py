@@ -429,7 +429,7 @@ _BETWEEN = frozenset({"of", "the", "their", "its", "them", "are", "were", "is", 
                       "single", "one", "assume", "assumes", "assuming", "use", "uses",
                       "using", "need", "needs", "needing", "require", "requires", "requiring",
                       "target", "targets", "targeting", "evaluated", "tested", "on",
-                      "listed", "surveyed", "recorded", "catalogued", "its", "own"})
+                      "listed", "surveyed", "recorded", "catalogued", "own"})
 _GROUP_TARGETS = ("threats", "models", "papers", "methods")
 
 
