@@ -186,7 +186,7 @@ class Oracle:
     def named(of: str, r: Rec) -> set[str]:
         """The values of kind ``of`` row ``r`` names (models as written, not rolled up)."""
         return {"model": set(r.models), "knowledge": set(r.knowledge),
-                "threat": {r.threat}}[of]
+                "threat": {r.threat}, "paper": {r.paper}}[of]
 
     @staticmethod
     def in_span(n: int, span) -> bool:

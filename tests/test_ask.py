@@ -154,9 +154,11 @@ def test_words_not_understood_are_reported(store):
     a = ask(store, "which attacks on DDIM are spooky")
     assert a.intent == "query" and a.not_understood == ["spooky"]
     assert "not understood" in a.message
-    b = ask(store, "which models have defenses but were never attacked?")
-    assert b.intent == "not_understood" and b.answers == []
-    assert "never attacked" in b.message
+    b = ask(store, "which models have defenses but were never audited?")
+    assert b.intent != "query" or "audited" in b.not_understood, b.message
+    # "never attacked" is read since issue 29's round 5: no attack row names the model
+    c = ask(store, "which models have defenses but were never attacked?")
+    assert c.intent == "query" and "no attack row" in c.understood_as
 
 
 def test_papers_of_a_method_and_methods_of_a_paper(store, graph):

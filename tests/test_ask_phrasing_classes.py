@@ -634,3 +634,82 @@ def test_a_count_per_venue_of_named_rows_is_a_grouping(store):
     a = ask(store, "Give me the number of attack papers per venue.")
     assert a.intent == "query" and not a.not_understood
     assert a.understood_as.endswith("counted per venue")
+
+
+# ------------------------------------------------ round 5: the classes of held-out set 5
+
+
+@pytest.mark.parametrize("variant,plain", [
+    ("We are evaluating a DDPM model for a client and need to decide what to check. Which "
+     "attacks target DDPM?", "Which attacks target DDPM?"),
+    ("A colleague asked whether DDIM was ever attacked. Which attacks target DDIM?",
+     "Which attacks target DDIM?"),
+    ("My supervisor wants to know what came out in 2024. List the attack papers from that "
+     "year.", "List the attack papers from 2024."),
+    ("Which defense papers include SD v1.5 among their target models?",
+     "Which defense papers target SD v1.5?"),
+    ("Which attacks cover black-, gray- and white-box access?",
+     "Which attacks cover black-box, gray-box and white-box access?"),
+])
+def test_round_5_context_and_words_that_add_nothing(store, oracle, variant, plain):
+    same_as(store, oracle, variant, plain)
+
+
+def test_a_context_sentence_with_a_year_keeps_it_when_asked_about_that_year(store):
+    a = ask(store, "I was told a lot happened in 2022. Which papers are from that year?")
+    assert "year = 2022" in a.understood_as or a.not_understood, a.understood_as
+
+
+@pytest.mark.parametrize("q,want", [
+    ("How many defense papers are there for each threat?", "defenses"),
+    ("how many attack papers per model", "attacks"),
+])
+def test_papers_per_group_count_papers_not_rows(store, oracle, q, want):
+    a = ask(store, q)
+    assert a.intent == "query" and a.logical_form["aggregate"] == {"op": "per_item", "of": "paper"}
+    assert list(a.logical_form["parts"]) == [want]
+    assert {x["label"]: x["n"] for x in a.answers} == oracle.answer(a.form)
+
+
+@pytest.mark.parametrize("q,target", [
+    ("Which models have been defended but never attacked?", "models"),
+    ("threats that are defended yet not attacked", "threats"),
+])
+def test_defended_but_never_attacked(store, oracle, q, target):
+    a = ask(store, q)
+    assert a.intent == "query" and not a.not_understood, a.message
+    assert a.logical_form["target"] == target and list(a.logical_form["parts"]) == ["defenses"]
+    assert labels(a) == set(oracle.answer(a.form))
+
+
+@pytest.mark.parametrize("q", [
+    "Which threats are defended but never attacked on DDPM?",  # a condition inside: unread
+])
+def test_never_attacked_with_more_is_not_dropped(store, q):
+    a = ask(store, q)
+    assert a.intent != "query" or a.not_understood or "DDPM" in a.understood_as
+
+
+def test_papers_only_about_a_threat_have_every_row_on_it(store, oracle):
+    a = ask(store, "which papers are only about training data extraction?")
+    cond = [c for c in a.logical_form["conditions"] if c["kind"] == "threat"][0]
+    assert cond.get("mode") == "every" and labels(a) == set(oracle.answer(a.form)) != set()
+
+
+def test_only_on_a_model_is_said_not_read_as_every_row(store):
+    """A row may name several models: "evaluated only on SD" is not "every row on SD"."""
+    a = ask(store, "Which defense methods were evaluated only on Stable Diffusion?")
+    assert a.intent != "query" or "only" in a.not_understood
+
+
+def test_attacks_together_spanning_levels_are_an_all_of(store, oracle):
+    a = ask(store, "Which threats have attacks that together span gray-box and white-box?")
+    cond = [c for c in a.logical_form["conditions"] if c["kind"] == "knowledge"][0]
+    assert cond.get("mode") == "all" and not a.not_understood
+    assert labels(a) == set(oracle.answer(a.form)) != set()
+
+
+def test_papers_that_come_with_a_code_link_are_a_condition(store, oracle):
+    a = ask(store, "Which attack papers come with a code link?")
+    assert a.intent == "query" and any(c["kind"] == "code" for c in
+                                       a.logical_form["conditions"])

@@ -128,6 +128,12 @@ def test_most_and_fewest_by_a_count_of_values(store, vocab, oracle):
     """Issue 29 item 4: items ranked by the distinct values their rows name, not by their
     rows ("the attack evaluated on the most models"; the threat whose attacks name the
     fewest models), ties all listed, the count of each; equal to the oracle."""
+    papers = Form("threats", (), Agg("per_item", of="paper"), parts=("defenses",))
+    got = {x["label"]: x["n"] for x in run(store, papers).items}
+    assert got == oracle.answer(papers) and got != oracle.answer(
+        Form("threats", (), Agg("per_item"), parts=("defenses",)))  # papers, not rows
+    with pytest.raises(ValueError):
+        Agg("top", of="paper")
     most = Form("attacks", agg=Agg("top", of="model"))
     got = by_label(run(store, most))
     assert got == oracle.answer(most) and len(set(got.values())) == 1
@@ -239,7 +245,8 @@ def forms(draw, vocab, targets=("attacks", "methods", "papers", "models", "threa
                                         + (["every"] if kind in ("threat", "knowledge",
                                                                  "model") else [])))
             conds.append(Cond(kind, values, mode=mode, negated=negated and mode != "every"))
-    agg = draw(st.sampled_from([None, None, Agg("per_item"), Agg("top"), Agg("bottom"),
+    agg = draw(st.sampled_from([None, None, Agg("per_item"), Agg("per_item", of="paper"),
+                                Agg("top"), Agg("bottom"),
                                 Agg("more_than", 1), Agg("earliest"), Agg("latest"),
                                 Agg("top", of=draw(st.sampled_from(["model", "knowledge",
                                                                     "threat"]))),

@@ -48,6 +48,7 @@ student phd university company colleague colleagues advisor supervisor course cl
 homework assignment meeting train trains trained deploy deploys deployed build builds
 develop develops developed maintain maintains run runs morning afternoon evening
 catalogue catalog catalogues catalogs ever somewhere anywhere listed already among amongst
+include includes included breakdown yet
 """
 CHAT = _norms(CHAT_WORDS)
 
@@ -117,7 +118,8 @@ def preamble(q: str, toks: list[Tok]) -> set[int]:
 _CLAUSES = re.compile(r"(?<=[.!?])\s+|\s[—–-]\s|[;:]\s")
 _OPENER = rx(r"^\W*(?:(?:hi|hello|hey|hiya|howdy|greetings|dear \w+|thanks|thank you|sorry|"
              r"cheers|ok|okay|quick one)\b[\s,!]*)*(?:i|i'm|im|i am|i'd|i've|i'll|my|we|we're|"
-             r"our|thanks|thank|sorry|hi|hello|hey|hiya|greetings|cheers)\b")
+             r"our|thanks|thank|sorry|hi|hello|hey|hiya|greetings|cheers|(?:a|the|one|my|our) "
+             r"(?:reviewer|colleague|advisor|supervisor|student|friend|manager|co-?author)s?)\b")
 _ASKING = rx(r"\b(which|what|who|whom|whose|how|list|show|give|find|name|compare|count|"
              r"enumerate|display|print|retrieve|fetch|"
              r"is there|are there|any)\b|\?")
@@ -131,6 +133,8 @@ def _asks(clause: str) -> bool:
 
 
 _BACK = {"it", "its", "them", "they", "their", "this", "these", "those"}
+#: "from that year", "on exactly that version": the asking sentence refers back too
+_THAT_ONE = rx(r"\bthat (?:year|version|model|threat|paper|venue|period|one|attack|defen[cs]e)\b")
 
 
 def context_clauses(q: str, toks: list[Tok]) -> tuple[set[int], list[str]]:
@@ -141,15 +145,24 @@ def context_clauses(q: str, toks: list[Tok]) -> tuple[set[int], list[str]]:
     the clause holds no name for "it" to stand for, every word but the function words."""
     cuts = [0] + [m.end() for m in _CLAUSES.finditer(q)] + [len(q) + 1]
     spans = [(a, b) for a, b in zip(cuts, cuts[1:], strict=False) if q[a:b].strip()]
-    ctx = [(a, b) for a, b in spans if _OPENER.match(q[a:b]) and not _asks(q[a:b])]
+    # the sentence with the question mark asks for something of the graph (a name or a
+    # target noun), not only "Could you look that up?"
+    marked = any("?" in q[a:b] and any(
+        a <= t.start < b and (t.mention is not None or t.norm in TARGET_NOUN) for t in toks)
+        for a, b in spans)
+    # a first-person statement is context; so is one with a question word inside ("we want
+    # to know what to test for.") when another sentence is the one with the question mark
+    ctx = [(a, b) for a, b in spans if _OPENER.match(q[a:b]) and (
+        not _asks(q[a:b]) or marked and "?" not in q[a:b])]
     asking = [(a, b) for a, b in spans if (a, b) not in ctx and _asks(q[a:b])]
     if not ctx or not asking:
         return set(), []
-    back = any(t.norm in _BACK for t in toks if any(a <= t.start < b for a, b in asking))
+    back = any(t.norm in _BACK for t in toks if any(a <= t.start < b for a, b in asking)) or \
+        any(_THAT_ONE.search(q[a:b]) for a, b in asking)
     used, notes = set(), []
     for a, b in ctx:
         idx = {i for i, t in enumerate(toks) if a <= t.start < b}
-        if back and any(toks[i].mention is not None for i in idx):
+        if back and any(toks[i].mention is not None or toks[i].norm.isdigit() for i in idx):
             # "it" has a name to stand for: the clause's names, numbers, negations,
             # comparison words and name-like words stay in the question, its plain words
             # are context

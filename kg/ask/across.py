@@ -64,6 +64,8 @@ _NO_ATTACK = rx(r"\b(?:no|without(?: an?| any)?|never (?:an? |any )?)\s*(?:[\w\-
                 r"attacks?(?:\s+(?:rows?|"
                 r"(?:in|of) the (?:survey|attack table|attacks table|taxonomy)|"
                 r"(?:on|against|targeting|of)\s+[\w\-. ]+?(?=\s*[?.!,;]|$)))*")
+_NEVER_ATTACKED = rx(r"\b(?:never|not|not yet|no(?:t)? (?:ever )?)\s*(?:been\s+|once\s+)?"
+                     r"attacked(?:\s+(?:at all|in the survey|by any attack))?\b")
 _DEFENSE_PAPERS = rx(r"\bdefen[cs]e (?:papers?|works?|publications?)\b")
 
 
@@ -102,6 +104,14 @@ def across_tables(q: str, toks: list[Tok], mentions: list[Mention], conds: list[
         rel = _PAPER_RELATION.search(q)
         if rel:
             out.blocking.append(" ".join(rel.group(0).split()))
+        return out
+    never = _NEVER_ATTACKED.search(q)
+    if never and target in ("models", "threats"):
+        # "models defended but never attacked": a defense row names the model, no attack row
+        # does (the model itself, as the rows name it)
+        out.conds.append(Cond("rows", of="attacks", negated=True))
+        out.parts = ("defenses",)
+        out.used |= _span(toks, never.start(), never.end())
         return out
     none = _NO_ATTACK.search(q)
     if none and target == "papers" and _DEFENSE_PAPERS.search(q):

@@ -38,10 +38,11 @@ CUES = (
 #: defense papers", "years of the attack papers") when no paper, method or threat is named
 _ROWS_NAMED = rx(r"\b(?:the|all|these|those)\s+(?:[\w-]+\s+){0,3}?(?:papers?|attacks?|"
                  r"defen[cs]es?)\b")
-_ASKS = rx(r"^\s*(what|which|who|whose|where|when|show|give|find|tell|list|name|get|how many)\b|"
-           r"^\s*[\w\s-]{0,40}\bof\b|\?\s*$")
+_ASKS = rx(r"(?:^|(?<=[.!?:]\s))\s*(what|which|who|whose|where|when|show|give|find|tell|list|"
+           r"name|get|how many)\b|^\s*[\w\s-]{0,40}\bof\b|\?")  # any sentence may ask
 _SELECTS = rx(r"\b(papers?|attacks?|defen[cs]es?|methods?)\s+(published|from|at|in|by|whose|"
-              r"with|that|which)\b")
+              r"with|that|which|have|has|(?:come|comes|ship|ships) with|provide|provides|"
+              r"offer|offers)\b")
 
 
 def attribute_cue(q: str, toks: list[Tok], kinds: set[str],

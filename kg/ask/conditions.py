@@ -429,8 +429,16 @@ _BETWEEN = frozenset({"of", "the", "their", "its", "them", "are", "were", "is", 
                       "single", "one", "assume", "assumes", "assuming", "use", "uses",
                       "using", "need", "needs", "needing", "require", "requires", "requiring",
                       "target", "targets", "targeting", "evaluated", "tested", "on",
-                      "listed", "surveyed", "recorded", "catalogued", "own"})
+                      "listed", "surveyed", "recorded", "catalogued", "own", "about", "against",
+                      "for", "concerning", "addressing"})
 _GROUP_TARGETS = ("threats", "models", "papers", "methods")
+#: the rows of a group named together: each value on one row of the group or another
+_TOGETHER = rx(r"\b(?:together|between them|jointly|collectively)\s+(?:span|cover|include|"
+               r"reach|hit)s?\b")
+
+
+def _only_words(toks: list[Tok]) -> set[int]:
+    return {i for i, t in enumerate(toks) if t.norm in ("only", "solely")}
 
 
 def group_quantifiers(q: str, toks: list[Tok], mentions: list[Mention], conds: list[Cond],
@@ -445,6 +453,12 @@ def group_quantifiers(q: str, toks: list[Tok], mentions: list[Mention], conds: l
     if target not in _GROUP_TARGETS:
         return conds, set()
     out, took = list(conds), set()
+    together = _TOGETHER.search(q)
+    at = [k for k, c in enumerate(out) if together and not c.negated and len(c.values) > 1
+          and c.kind in ("knowledge", "model", "threat")]
+    if len(at) == 1:  # "whose attacks together span black-, gray- and white-box access"
+        out[at[0]] = replace(out[at[0]], mode="all")
+        took |= {i for i, t in enumerate(toks) if together.start() <= t.start < together.end()}
     m = _EVERY_LEVEL.search(q)
     levels = knowledge() if m else []
     if m and levels:
@@ -452,7 +466,10 @@ def group_quantifiers(q: str, toks: list[Tok], mentions: list[Mention], conds: l
         out.append(Cond("knowledge", tuple(levels), mode="all"))
         took |= {i for i, t in enumerate(toks) if m.start() <= t.start < m.end()}
     for i, t in enumerate(toks):
-        if t.norm not in ("all", "every", "each", "always", "exclusively") or i in used | took \
+        # "only" beside a one-per-row name ("only about MI") is consumed as redundant for a
+        # row; for a group it is read here ("papers only about MI": every row)
+        if t.norm not in ("all", "every", "each", "always", "exclusively", "only", "solely") \
+                or i in (used - _only_words(toks)) | took \
                 or t.mention is not None:
             continue
         j = i + 1
@@ -461,6 +478,9 @@ def group_quantifiers(q: str, toks: list[Tok], mentions: list[Mention], conds: l
         if j >= len(toks) or toks[j].mention is None:
             continue
         kind = mentions[toks[j].mention].entity.kind
+        if t.norm in ("only", "solely") and kind != "threat":
+            continue  # "evaluated only on SD": a row names several models, and "every row
+            # on SD" would keep a row on SD and DDPM — unread, so said (a row has one threat)
         at = [k for k, c in enumerate(out) if not c.negated and c.mode == "any"
               and len(c.values) == 1 and c.kind == kind in EVERY_KINDS]
         if len(at) == 1:

@@ -159,7 +159,10 @@ SHORTHAND = (
     (rx(r"\brefs\b"), "references"), (rx(r"(?<!\w)#(?= ?of\b)"), "number"),
     (rx(r"(?<!\w)#(?=\s)"), "number of"), (rx(r"(?<=\s)@(?=\s)"), "at"),
     (rx(r"(?<=\s)&(?=\s)"), "and"),
+    (rx(r"\b([a-z]+)-,\s*([a-z]+)-,?\s+(and|or|&)\s+([a-z]+)-([a-z]+)\b"),
+     r"\1-\5, \2-\5 \3 \4-\5"),  # "black-, gray- and white-box"
     (rx(r"\b([a-z]+)-\s+(and|or|&)\s+([a-z]+)-([a-z]+)\b"), r"\1-\4 \2 \3-\4"),
+    (rx(r"\bevals\b"), "evaluations"), (rx(r"\beval\b"), "evaluation"),
     (rx(r"(?<![\w'])'(\d\d)\b"), r"20\1"),
     (re.compile(r"\bMI(?=\s+(?:attacks?|defen[cs]es?)\b)"), "membership inference"),
     (rx(r"\blvls\b"), "levels"), (rx(r"\blvl\b"), "level"),

@@ -362,7 +362,7 @@ def _every(c: Cond, form: Form, others: list[Cond], ctx: Context, v: _Vars,
     return out
 
 
-_DISTINCT_PRED = {"model": "rd:evaluatedOn", "knowledge": "rd:assumesKnowledge"}
+_DISTINCT_PRED = {"model": "rd:evaluatedOn", "knowledge": "rd:assumesKnowledge", "paper": "rd:fromPaper"}
 
 
 def _distinct(c: Cond, form: Form, positive: list[Cond], ctx: Context, v: _Vars, key: str,
@@ -411,11 +411,9 @@ def _valued(form: Form, parts: tuple[str, ...], branches: list[list[str]]) -> li
 
 
 def _seeded(lines: list[str]) -> list[str]:
-    """The VALUES blocks first: a pure reordering of a group's joins (every MINUS comes
-    after them anyway, and no MINUS shares their variables, which are fresh), and Oxigraph
-    seeds the join from the bound values instead of scanning every row of the class: at
-    100k papers "what protects Stable Diffusion against membership inference?" (LIMIT 100)
-    took over 10 minutes with the VALUES after the patterns, 21 ms with them first."""
+    """The VALUES blocks first (a pure reordering: no MINUS shares their fresh variables), so
+    Oxigraph seeds the join from the bound values instead of scanning every row of the class
+    (at 100k papers one question took over 10 minutes with them last, 21 ms first)."""
     return ([line for line in lines if line.startswith("VALUES ")]
             + [line for line in lines if not line.startswith("VALUES ")])
 
@@ -457,8 +455,10 @@ def compile_form(form: Form, ctx: Context) -> Compiled:
         if op != "per_item":
             cmp = ">" if op == "more_than" else "<"
             having = f"\nHAVING (COUNT(DISTINCT ?row) {cmp} {sparql_literal(form.agg.n)})"
-        sparql = (f"SELECT ?key ?label (COUNT(DISTINCT ?row) AS ?n) WHERE {{\n{body()}\n"
-                  f"  {label}\n}}\nGROUP BY ?key ?label{having}\nORDER BY DESC(?n) ?label")
+        papers = form.agg.of == "paper"  # distinct papers of the item's rows
+        sparql = (f"SELECT ?key ?label (COUNT(DISTINCT {'?value' if papers else '?row'}) AS ?n)"
+                  f" WHERE {{\n{body(branches=_valued(form, parts, branches) if papers else branches)}"
+                  f"\n  {label}\n}}\nGROUP BY ?key ?label{having}\nORDER BY DESC(?n) ?label")
         grouped = True
     elif op in ("top", "bottom"):
         best = "MAX" if op == "top" else "MIN"

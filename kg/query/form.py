@@ -149,7 +149,9 @@ class Agg:
     ranked by the number of distinct values of that kind (:data:`DISTINCT_OF`: target models
     as the rows name them, knowledge levels, threats) their matching rows name, not by their
     rows ("the attack evaluated on the most models"); rows of a part that carries no such
-    value (knowledge on defense rows) are not counted. Ties are all listed."""
+    value (knowledge on defense rows) are not counted. Ties are all listed. ``of="paper"``
+    (per_item only): the distinct papers of each item's matching rows ("how many defense
+    papers per threat": a paper with three defense rows counts once)."""
 
     op: str
     n: int = 0
@@ -158,7 +160,10 @@ class Agg:
     def __post_init__(self) -> None:
         if self.op not in AGGREGATES:
             raise ValueError(f"unknown aggregate {self.op!r}")
-        if self.of and (self.of not in DISTINCT_OF or self.op not in ("top", "bottom")):
+        if self.of == "paper" and self.op != "per_item":
+            raise ValueError("papers are counted per item (per_item), not ranked")
+        if self.of and self.of != "paper" and (self.of not in DISTINCT_OF
+                                               or self.op not in ("top", "bottom")):
             raise ValueError(f"a value count ranks by {DISTINCT_OF} (top / bottom), not "
                              f"{self.op} of {self.of!r}")
 
@@ -310,6 +315,8 @@ def describe(form: Form, tree: ModelTree | None = None) -> str:
 def render_agg(agg: Agg) -> str:
     """An aggregate in words: "the most rows", "more than 1 rows", "the fewest distinct
     target models"."""
+    if agg.of == "paper":
+        return "count of distinct papers per item"
     if agg.of:
         return f"the {'most' if agg.op == 'top' else 'fewest'} distinct {VALUE_NOUN[agg.of]}"
     return {"count": "count", "per_item": "count of rows per item", "top": "the most rows",
