@@ -682,12 +682,23 @@ def test_defended_but_never_attacked(store, oracle, q, target):
     assert labels(a) == set(oracle.answer(a.form))
 
 
-@pytest.mark.parametrize("q", [
-    "Which threats are defended but never attacked on DDPM?",  # a condition inside: unread
+@pytest.mark.parametrize("q,sub", [
+    ("Which threats are defended but never attacked on DDPM?", "model"),
+    ("models defended but never attacked by membership inference", "threat"),
 ])
-def test_never_attacked_with_more_is_not_dropped(store, q):
+def test_never_attacked_with_a_name_inside(store, oracle, q, sub):
     a = ask(store, q)
-    assert a.intent != "query" or a.not_understood or "DDPM" in a.understood_as
+    rows = [c for c in a.logical_form["conditions"] if c["kind"] == "rows"]
+    assert [c["kind"] for c in rows[0]["sub"]] == [sub] and rows[0]["negated"]
+    assert labels(a) == set(oracle.answer(a.form))
+
+
+@pytest.mark.parametrize("q", ["which models are not attacked by membership inference",
+                               "threats not attacked on DDPM"])
+def test_not_attacked_without_defended_is_a_plain_negation(store, q):
+    """No "defended": the name is negated on the rows as usual, no defense rows asked for."""
+    a = ask(store, q)
+    assert not any(c["kind"] == "rows" for c in a.logical_form["conditions"])
 
 
 def test_papers_only_about_a_threat_have_every_row_on_it(store, oracle):

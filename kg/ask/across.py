@@ -65,7 +65,10 @@ _NO_ATTACK = rx(r"\b(?:no|without(?: an?| any)?|never (?:an? |any )?)\s*(?:[\w\-
                 r"(?:in|of) the (?:survey|attack table|attacks table|taxonomy)|"
                 r"(?:on|against|targeting|of)\s+[\w\-. ]+?(?=\s*[?.!,;]|$)))*")
 _NEVER_ATTACKED = rx(r"\b(?:never|not|not yet|no(?:t)? (?:ever )?)\s*(?:been\s+|once\s+)?"
-                     r"attacked(?:\s+(?:at all|in the survey|by any attack))?\b")
+                     r"attacked(?:\s+(?:at all|in the survey|by any attack))?\b"
+                     r"(?:\s+(?:on|by|with|through)\s+[\w\-. ]+?(?=\s*[?.!,;]|$))?")
+_DEFENDED = rx(r"\bdefended\b|\bprotected\b|\bha(?:ve|s) (?:a |any )?defen[cs]es?\b|"
+               r"\bdefen[cs]e (?:rows?|evaluations?)\b")
 _DEFENSE_PAPERS = rx(r"\bdefen[cs]e (?:papers?|works?|publications?)\b")
 
 
@@ -106,10 +109,18 @@ def across_tables(q: str, toks: list[Tok], mentions: list[Mention], conds: list[
             out.blocking.append(" ".join(rel.group(0).split()))
         return out
     never = _NEVER_ATTACKED.search(q)
-    if never and target in ("models", "threats"):
-        # "models defended but never attacked": a defense row names the model, no attack row
-        # does (the model itself, as the rows name it)
-        out.conds.append(Cond("rows", of="attacks", negated=True))
+    inside = [t for t in toks if t.mention is not None and never
+              and never.start() <= t.start < never.end()]
+    if never and target in ("models", "threats") and _DEFENDED.search(q) and len(
+            {t.mention for t in inside}) == len({t.mention for t in toks
+                                                 if t.mention is not None}):
+        # "models defended but never attacked (by MIA)": a defense row names the model, no
+        # attack row does (with the names inside the phrase); a name elsewhere, or no
+        # "defended" ("models not attacked by MIA"): the negation stage reads it as usual
+        sub = [c for c in _named_in(never, toks, mentions, []) if c.kind != "method"]
+        named = {(c.kind, c.values) for c in sub}
+        out.conds = [c for c in out.conds if not (c.negated and (c.kind, c.values) in named)]
+        out.conds.append(Cond("rows", of="attacks", sub=tuple(sub), negated=True))
         out.parts = ("defenses",)
         out.used |= _span(toks, never.start(), never.end())
         return out
