@@ -108,38 +108,7 @@ def across_tables(q: str, toks: list[Tok], mentions: list[Mention], conds: list[
         if rel:
             out.blocking.append(" ".join(rel.group(0).split()))
         return out
-    never = _NEVER_ATTACKED.search(q)
-    inside = [t for t in toks if t.mention is not None and never
-              and never.start() <= t.start < never.end()]
-    if never and target in ("models", "threats") and _DEFENDED.search(q) and len(
-            {t.mention for t in inside}) == len({t.mention for t in toks
-                                                 if t.mention is not None}):
-        # "models defended but never attacked (by MIA)": a defense row names the model, no
-        # attack row does (with the names inside the phrase); a name elsewhere, or no
-        # "defended" ("models not attacked by MIA"): the negation stage reads it as usual
-        sub = [c for c in _named_in(never, toks, mentions, []) if c.kind != "method"]
-        named = {(c.kind, c.values) for c in sub}
-        out.conds = [c for c in out.conds if not (c.negated and (c.kind, c.values) in named)]
-        out.conds.append(Cond("rows", of="attacks", sub=tuple(sub), negated=True))
-        out.parts = ("defenses",)
-        out.used |= _span(toks, never.start(), never.end())
-        return out
-    none = _NO_ATTACK.search(q)
-    if none and target == "papers" and _DEFENSE_PAPERS.search(q):
-        # "defense papers with no attack in the survey (on DDPM)": no attack row of the
-        # paper (with the names inside the phrase), in place of the negated names
-        sub = [c for c in _named_in(none, toks, mentions, []) if c.kind != "method"]
-        inside = {mentions[t.mention].entity.kind for t in toks if t.mention is not None
-                  and none.start() <= t.start < none.end()}
-        if inside - {"threat", "model"}:  # "no white-box attack": no condition holds it
-            out.blocking.append(" ".join(none.group(0).split()))
-            return out
-        named = {(c.kind, c.values) for c in sub}
-        out.conds = [c for c in out.conds if not (c.negated and (c.kind, c.values) in named)]
-        out.conds.append(Cond("rows", of="attacks", sub=tuple(sub), negated=True))
-        out.parts = ("defenses",)
-        out.used |= _span(toks, none.start(), none.end()) | _span(
-            toks, *_DEFENSE_PAPERS.search(q).span())
+    if _not_attacked(q, toks, mentions, target, out):
         return out
     both = list(_BOTH.finditer(q))
     if both:  # "in both tables, i.e. contribute an attack and a defense": one condition
@@ -178,6 +147,37 @@ def across_tables(q: str, toks: list[Tok], mentions: list[Mention], conds: list[
     out.parts = ("attacks",)
     out.used |= _span(toks, m.start(), m.end()) if m else set()
     return out
+
+
+def _not_attacked(q: str, toks: list[Tok], mentions: list[Mention], target: str,
+                  out: Across) -> bool:
+    """"Models / threats defended but never attacked (by MIA)", "defense papers with no
+    attack (on DDPM)": a negated ``rows`` condition over attack rows with the names inside
+    the phrase, in place of their negations, over defense rows (``out`` changed); True when
+    the question says so. A name elsewhere, or no "defended" ("models not attacked by MIA"):
+    the negation stage reads it as usual; a knowledge level inside ("no white-box attack"):
+    no attack-row condition holds it, said (blocking)."""
+    never, none = _NEVER_ATTACKED.search(q), _NO_ATTACK.search(q)
+    named_at = {t.mention for t in toks if t.mention is not None}
+    if never and target in ("models", "threats") and _DEFENDED.search(q) and named_at == {
+            t.mention for t in toks if t.mention is not None
+            and never.start() <= t.start < never.end()}:
+        m, extra = never, set()
+    elif none and target == "papers" and _DEFENSE_PAPERS.search(q):
+        m, extra = none, _span(toks, *_DEFENSE_PAPERS.search(q).span())
+        if {mentions[t.mention].entity.kind for t in toks if t.mention is not None
+                and m.start() <= t.start < m.end()} - {"threat", "model"}:
+            out.blocking.append(" ".join(m.group(0).split()))
+            return True
+    else:
+        return False
+    sub = [c for c in _named_in(m, toks, mentions, []) if c.kind != "method"]
+    named = {(c.kind, c.values) for c in sub}
+    out.conds = [c for c in out.conds if not (c.negated and (c.kind, c.values) in named)]
+    out.conds.append(Cond("rows", of="attacks", sub=tuple(sub), negated=True))
+    out.parts = ("defenses",)
+    out.used |= _span(toks, m.start(), m.end()) | extra
+    return True
 
 
 def _span(toks: list[Tok], a: int, b: int) -> set[int]:

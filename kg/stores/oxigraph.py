@@ -15,7 +15,6 @@ import functools
 import gc
 import os
 import re
-import sys
 import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -170,20 +169,6 @@ def _in_use(directory: Path) -> bool:
     finally:
         os.close(fd)  # releases the test lock
     return False
-
-
-def _drop(handles: list) -> None:
-    """Let go of the Oxigraph handles in ``handles`` (emptied), so their directories (and
-    RocksDB locks) are released: a handle is closed when its last reference goes; one still
-    referenced elsewhere (a reference cycle) gets a full garbage collection, which costs up
-    to a second in a large process, so it runs only then."""
-    held = False
-    while handles:
-        ox = handles.pop()
-        held = held or (ox is not None and sys.getrefcount(ox) > 2)  # ox and the argument
-        del ox
-    if held:
-        gc.collect()
 
 
 class OxigraphStore:
@@ -406,12 +391,11 @@ class OxigraphStore:
                 raise
             snapshot.switch(self.location, version, ACTIVE)
             with self._switching:  # this handle takes over the new directory
-                replaced = [self.ox]
                 old, self.ox, self.path = self.path, staged.ox, version
             if old is not None:
                 _OPEN_DIRS.discard(_key(old))
             del staged
-            _drop(replaced)  # release the old directory before testing whether it is in use
+            gc.collect()  # release the old directory before testing whether it is in use
             self._prune()
         return n
 
@@ -443,8 +427,8 @@ class OxigraphStore:
 
     def close(self) -> None:
         """Release the directory (its lock) so another process can open it."""
-        handles, self.ox = [self.ox], None
+        self.ox = None
         if self.path is not None:
             _OPEN_DIRS.discard(_key(self.path))
-        _drop(handles)
+        gc.collect()
 
