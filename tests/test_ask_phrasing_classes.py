@@ -724,3 +724,20 @@ def test_papers_that_come_with_a_code_link_are_a_condition(store, oracle):
     a = ask(store, "Which attack papers come with a code link?")
     assert a.intent == "query" and any(c["kind"] == "code" for c in
                                        a.logical_form["conditions"])
+
+
+@pytest.mark.parametrize("variant,plain", [
+    ("Rank the models by number of attacks and give me the top one.",
+     "the models with the most attacks"),
+    ("rank the threats by count of defenses and name the bottom one",
+     "the threats with the fewest defenses"),
+])
+def test_rank_and_take_the_top_one(store, oracle, variant, plain):
+    a, b = ask(store, variant), ask(store, plain)
+    assert not a.not_understood and a.logical_form == b.logical_form
+    assert {x["label"]: x["n"] for x in a.answers} == oracle.answer(a.form) != {}
+
+
+def test_rank_and_take_the_top_three_is_not_read_as_the_top_one(store):
+    a = ask(store, "rank the threats by number of attacks and give me the top three")
+    assert a.intent != "query" or a.not_understood

@@ -163,6 +163,11 @@ SHORTHAND = (
      r"\1-\5, \2-\5 \3 \4-\5"),  # "black-, gray- and white-box"
     (rx(r"\b([a-z]+)-\s+(and|or|&)\s+([a-z]+)-([a-z]+)\b"), r"\1-\4 \2 \3-\4"),
     (rx(r"\bevals\b"), "evaluations"), (rx(r"\beval\b"), "evaluation"),
+    # "rank the threats by number of attacks and give me the top one": the most attacks
+    (rx(r"\brank (the )?(\w+) by (?:the )?(?:number|count) of (\w+),? (?:and )?(?:give me |show me |"
+        r"list |name )?the top (?:one|1)\b"), r"\1\2 with the most \3"),
+    (rx(r"\brank (the )?(\w+) by (?:the )?(?:number|count) of (\w+),? (?:and )?(?:give me |show me |"
+        r"list |name )?the bottom (?:one|1)\b"), r"\1\2 with the fewest \3"),
     (rx(r"(?<![\w'])'(\d\d)\b"), r"20\1"),
     (re.compile(r"\bMI(?=\s+(?:attacks?|defen[cs]es?)\b)"), "membership inference"),
     (rx(r"\blvls\b"), "levels"), (rx(r"\blvl\b"), "level"),
