@@ -737,3 +737,23 @@ def test_rank_and_take_the_top_one(store, oracle, variant, plain):
 def test_rank_and_take_the_top_three_is_not_read_as_the_top_one(store):
     a = ask(store, "rank the threats by number of attacks and give me the top three")
     assert a.intent != "query" or a.not_understood
+
+
+@pytest.mark.parametrize("q,aside", [
+    ("We benchmark DDIM in our group. Which attacks are white-box?", "DDIM"),
+    ("I teach a course on gradient inversion. Which defenses protect DDPM?", "gradient inversion"),
+])
+def test_a_name_only_in_a_context_sentence_stops_the_answer(store, q, aside):
+    """Neither applied unsaid (it would narrow the answer) nor dropped unsaid: said."""
+    a = ask(store, q)
+    assert a.intent != "query" and not a.answers and aside in a.message, (a.intent, a.message)
+
+
+@pytest.mark.parametrize("variant,plain", [
+    ("I work with DDPM models. Which defenses were evaluated against membership inference on "
+     "that family?", "Which defenses were evaluated on DDPM against membership inference?"),
+    ("Our lab runs DDIM. Which attacks target DDIM?", "Which attacks target DDIM?"),
+])
+def test_a_context_name_the_question_repeats_or_refers_to_is_used(store, oracle, variant,
+                                                                   plain):
+    same_as(store, oracle, variant, plain)

@@ -134,7 +134,8 @@ def _asks(clause: str) -> bool:
 
 _BACK = {"it", "its", "them", "they", "their", "this", "these", "those"}
 #: "from that year", "on exactly that version": the asking sentence refers back too
-_THAT_ONE = rx(r"\bthat (?:year|version|model|threat|paper|venue|period|one|attack|defen[cs]e)\b")
+_THAT_ONE = rx(r"\b(?:that|the same) (?:year|version|model|family|threat|paper|venue|period|one|attack|"
+               r"defen[cs]e)\b")
 
 
 def context_clauses(q: str, toks: list[Tok]) -> tuple[set[int], list[str]]:
@@ -174,6 +175,18 @@ def context_clauses(q: str, toks: list[Tok]) -> tuple[set[int], list[str]]:
         used |= idx
         notes.append(f"read {q[a:b].strip()!r} as context, not as part of the question")
     return used, notes
+
+
+def names_aside(toks: list[Tok], mentions: list, context: set[int]) -> list[str]:
+    """The names a context sentence holds that the question itself does not (no "it" refers
+    back to them): never applied unsaid and never dropped unsaid, so they stop a confident
+    answer ("We compare diffusion models with GANs. Which attacks were evaluated on a GAN?":
+    'diffusion models')."""
+    inside = {toks[i].mention for i in context if toks[i].mention is not None}
+    outside = {mentions[t.mention].entity.iri for i, t in enumerate(toks)
+               if t.mention is not None and i not in context}
+    return [f"{mentions[m].text} (named only in a sentence before the question)"
+            for m in sorted(inside) if mentions[m].entity.iri not in outside]
 
 
 def determiners(toks: list[Tok], target_used: set[int], target: str = "") -> set[int]:

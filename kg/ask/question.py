@@ -19,6 +19,7 @@ from ..stores.base import Store
 from .account import (
     context_clauses,
     determiners,
+    names_aside,
     preamble,
     rest_of,
     strange_chars,
@@ -189,7 +190,8 @@ def _query_parse(q: str, lex, names: Names, vocab: frozenset[str],
                      "a choice question: the answer lists the values of the named item (the "
                      "choices were " + " or ".join(repr(v.label) for c in chosen
                                                    for v in c.values) + ")"] * bool(chosen),
-                 blocking=[toks[i].text for i in rest.blocking] + across.blocking + misfit,
+                 blocking=[toks[i].text for i in rest.blocking] + across.blocking + misfit
+                 + names_aside(toks, mentions, context),
                  conflicts=conflicts,
                  same=names.same)
 
