@@ -757,3 +757,19 @@ def test_a_name_only_in_a_context_sentence_stops_the_answer(store, q, aside):
 def test_a_context_name_the_question_repeats_or_refers_to_is_used(store, oracle, variant,
                                                                    plain):
     same_as(store, oracle, variant, plain)
+
+
+@pytest.mark.parametrize("q", [
+    "Which models are attacked under some threat but have no defense against that threat?",
+    "models with an attack of a threat and not any defense for the same threat",
+])
+def test_an_attack_of_some_threat_but_no_defense_against_that_threat_is_a_gap(store, q):
+    """The threat is the same on both sides: a model-level gap cell of any threat (the gap
+    engine's), not "no defense at all"."""
+    from kg.coverage.gaps import find_gaps
+
+    a = ask(store, q)
+    assert a.intent == "gaps" and not a.not_understood, (a.intent, a.message)
+    want = {g.cells[0]["model"]["label"] for g in find_gaps(store)
+            if g.type == "model_without_defense" and g.level == "model"}
+    assert {x["label"] for x in a.answers} == want != set()

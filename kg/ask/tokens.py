@@ -29,7 +29,10 @@ def rx(pattern: str) -> re.Pattern:
 
 GAP_CUE = rx(r"\bgaps?\b|under-?(studied|explored|researched)|unexplored|open (problem|question)|"
              r"blind spot|uncovered|not (yet )?covered|missing (work|research)|"
-             r"research opportunit")
+             r"research opportunit|"
+             # "an attack of some threat but no defense against that threat": a gap cell
+             r"\b(?:some|a|any|one) threat\b[^?.!]*\bno(?:t any)? defen[cs]es?\b[^?.!]*"
+             r"\b(?:that|the same|this) threat\b")
 UNDEFENDED = rx(r"\b(?:(?:left|remains?|remained|stays?|stayed|still) )?un-?(defended|protected|"
                 r"mitigated)\b|no ?one defends|nobody defends")
 NEGATIONS = {"not", "no", "without", "except", "excluding", "exclude", "neither", "nor",
