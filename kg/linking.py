@@ -94,21 +94,21 @@ def link(text: str, lex: Lexicon, kinds: Iterable[str] = KINDS) -> list[Mention]
                     break
     for i, (word, a, b) in enumerate(toks):  # "DDMP": an acronym with two letters swapped
         if not taken[i] and len(word) == 4 and word.isalpha() and text[a:b].isupper():
-            found = {lex.forms[k][0][0].iri: k for k in _swaps(word) if lex.lookup(
-                k, _swaps(text[a:b], case=True).get(k, ""))}
+            written = _swaps(text[a:b])
+            found = {lex.forms[k][0][0].iri: k for k, w in written.items() if lex.lookup(k, w)}
             if len(found) == 1:
                 emit(i, i + 1, word, lex.forms[next(iter(found.values()))], False)
     return sorted(out, key=lambda m: (m.start, m.entity.kind, m.entity.iri))
 
 
-def _swaps(word: str, case: bool = False) -> dict[str, str]:
-    """The words ``word`` becomes with two neighbouring letters swapped, keyed by their
-    lower-case form (``case``: the swapped text as written)."""
+def _swaps(word: str) -> dict[str, str]:
+    """The words ``word`` becomes with two neighbouring letters swapped, as written, keyed
+    by their lower-case form."""
     out = {}
     for k in range(len(word) - 1):
         w = word[:k] + word[k + 1] + word[k] + word[k + 2:]
         if w.lower() != word.lower():
-            out[w.lower()] = w if case else w.lower()
+            out[w.lower()] = w
     return out
 
 

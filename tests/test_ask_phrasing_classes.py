@@ -716,7 +716,7 @@ def test_attacks_together_spanning_levels_are_an_all_of(store, oracle):
     assert labels(a) == set(oracle.answer(a.form)) != set()
 
 
-def test_papers_that_come_with_a_code_link_are_a_condition(store, oracle):
+def test_papers_that_come_with_a_code_link_are_a_condition(store):
     a = ask(store, "Which attack papers come with a code link?")
     assert a.intent == "query" and any(c["kind"] == "code" for c in
                                        a.logical_form["conditions"])

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 
 from ..linking import Mention
 from ..query import Cond, Term
-from .tokens import Tok, rx
+from .tokens import DEFENSE_PAPERS, Tok, rx
 
 _HAVE = (r"(?:both|also|have|has|had|report|reports|contribute|contributes|include|includes|"
          r"with|present|presents|propose|proposes)")
@@ -69,7 +69,6 @@ _NEVER_ATTACKED = rx(r"\b(?:never|not|not yet|no(?:t)? (?:ever )?)\s*(?:been\s+|
                      r"(?:\s+(?:on|by|with|through)\s+[\w\-. ]+?(?=\s*[?.!,;]|$))?")
 _DEFENDED = rx(r"\bdefended\b|\bprotected\b|\bha(?:ve|s) (?:a |any )?defen[cs]es?\b|"
                r"\bdefen[cs]e (?:rows?|evaluations?)\b")
-_DEFENSE_PAPERS = rx(r"\bdefen[cs]e (?:papers?|works?|publications?)\b")
 
 
 @dataclass
@@ -163,8 +162,8 @@ def _not_attacked(q: str, toks: list[Tok], mentions: list[Mention], target: str,
             t.mention for t in toks if t.mention is not None
             and never.start() <= t.start < never.end()}:
         m, extra = never, set()
-    elif none and target == "papers" and _DEFENSE_PAPERS.search(q):
-        m, extra = none, _span(toks, *_DEFENSE_PAPERS.search(q).span())
+    elif none and target == "papers" and (papers := DEFENSE_PAPERS.search(q)):
+        m, extra = none, _span(toks, *papers.span())
         if {mentions[t.mention].entity.kind for t in toks if t.mention is not None
                 and m.start() <= t.start < m.end()} - {"threat", "model"}:
             out.blocking.append(" ".join(m.group(0).split()))

@@ -437,10 +437,6 @@ _TOGETHER = rx(r"\b(?:together|between them|jointly|collectively)\s+(?:span|cove
                r"reach|hit)s?\b")
 
 
-def _only_words(toks: list[Tok]) -> set[int]:
-    return {i for i, t in enumerate(toks) if t.norm in ("only", "solely")}
-
-
 def group_quantifiers(q: str, toks: list[Tok], mentions: list[Mention], conds: list[Cond],
                       target: str, used: set[int],
                       knowledge) -> tuple[list[Cond], set[int]]:
@@ -460,16 +456,17 @@ def group_quantifiers(q: str, toks: list[Tok], mentions: list[Mention], conds: l
         out[at[0]] = replace(out[at[0]], mode="all")
         took |= {i for i, t in enumerate(toks) if together.start() <= t.start < together.end()}
     m = _EVERY_LEVEL.search(q)
+    # "only" beside a one-per-row name ("only about MI") is consumed as redundant for a
+    # row; for a group it is read here ("papers only about MI": every row)
+    skip = used - {i for i, t in enumerate(toks) if t.norm in ("only", "solely")}
     levels = knowledge() if m else []
     if m and levels:
         out = [c for c in out if c.kind != "knowledge" or c.negated]
         out.append(Cond("knowledge", tuple(levels), mode="all"))
         took |= {i for i, t in enumerate(toks) if m.start() <= t.start < m.end()}
     for i, t in enumerate(toks):
-        # "only" beside a one-per-row name ("only about MI") is consumed as redundant for a
-        # row; for a group it is read here ("papers only about MI": every row)
         if t.norm not in ("all", "every", "each", "always", "exclusively", "only", "solely") \
-                or i in (used - _only_words(toks)) | took \
+                or i in skip | took \
                 or t.mention is not None:
             continue
         j = i + 1

@@ -8,8 +8,6 @@ thing the curated file does not define is not answered, and the answer says so.
 
 from __future__ import annotations
 
-import re
-
 from ..query.definition import DEFINED_KINDS, definition
 from ..stores.base import Store
 from .answer import Answer
@@ -26,8 +24,8 @@ _ASKS = rx(
     r"(?P<c>.+?)|"
     r"what\s+(?:does|do)\s+(?:an?\s+|the\s+)?(?P<d>.+?)\s+(?:mean|stand\s+for))"
     r"\s*[?.!]*\s*$")
-_HEAD = re.compile(r"\s+(?:attacks?|defen[cs]es?|methods?|models?|access|settings?|"
-                   r"knowledge|threats?|category)\s*$", re.I)
+_HEAD = rx(r"\s+(?:attacks?|defen[cs]es?|methods?|models?|access|settings?|knowledge|"
+           r"threats?|category)\s*$")
 
 
 def defined_mention(p):

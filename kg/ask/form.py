@@ -23,6 +23,7 @@ from .tokens import (
     ATTACK_CUE,
     ATTACK_NOUN,
     COUNT_CUE,
+    DEFENSE_PAPERS,
     GROUP_CUE,
     LEAST,
     MOST,
@@ -253,7 +254,7 @@ def shape_of(q: str, toks: list[Tok], target: Target) -> Shape:
     if group:
         counted = target.name
         part = "defenses" if counted in ("methods", "evaluations") else "attacks"
-        phrase = _DEFENSE_PAPERS.search(q)
+        phrase = DEFENSE_PAPERS.search(q)
         if counted == "papers" and phrase and not target.attack_cue and not any(
                 phrase.start() <= toks[i].start < phrase.end() for i in used):
             part = "defenses"  # "how many defense papers per threat"
@@ -280,7 +281,6 @@ def shape_of(q: str, toks: list[Tok], target: Target) -> Shape:
     return Shape(name, agg, parts, asks_count, used | more_used | extreme_used)
 
 
-_DEFENSE_PAPERS = re.compile(r"\bdefen[cs]e (?:papers?|works?|publications?)\b", re.I)
 #: a count that refers back to the listed items: "… with how many attacks each (one) has",
 #: "… and the number of defenses apiece"
 _EACH_BACK = re.compile(r"(?:\b(?:together|along) with\s+)?\b(?:how many|the number of)\b"

@@ -33,6 +33,8 @@ GAP_CUE = rx(r"\bgaps?\b|under-?(studied|explored|researched)|unexplored|open (p
              # "an attack of some threat but no defense against that threat": a gap cell
              r"\b(?:some|a|any|one) threat\b[^?.!]*\bno(?:t any)? defen[cs]es?\b[^?.!]*"
              r"\b(?:that|the same|this) threat\b")
+#: papers of the defense table named as such ("defense papers"): their rows are defense rows
+DEFENSE_PAPERS = rx(r"\bdefen[cs]e (?:papers?|works?|publications?)\b")
 UNDEFENDED = rx(r"\b(?:(?:left|remains?|remained|stays?|stayed|still) )?un-?(defended|protected|"
                 r"mitigated)\b|no ?one defends|nobody defends")
 NEGATIONS = {"not", "no", "without", "except", "excluding", "exclude", "neither", "nor",

@@ -32,6 +32,7 @@ from .form import (
 
 _ROW_CLASS = {"attacks": "rd:Attack", "defenses": "rd:DefenseEvaluation"}
 _THREAT = {"attacks": "rd:threat", "defenses": "rd:mitigates"}
+_NO_YEAR = "rd:NoYearInRange"  # no publication year is this term
 _TEXT = {"attacks": {"effectiveness": "rd:effectiveness", "limitation": "rd:limitation"},
          "defenses": {"effectiveness": "rd:effectiveness"}}
 #: the predicate of each answer type's label
@@ -206,8 +207,6 @@ def _model_itself(form: Form, ctx: Context, v: _Vars, key: str) -> list[str]:
             lines.append(f"FILTER NOT EXISTS {{ {t2i} }}" if c.negated else t2i)
     return lines
 
-
-_NO_YEAR = "rd:NoYearInRange"  # no publication year is this term
 
 def _held(c: Cond, ctx: Context) -> list[str]:
     """The graph's years (as stored) within a year condition's range."""
